@@ -1,0 +1,68 @@
+/** Command-line options and the help text. */
+import { parseArgs } from 'node:util'
+import { DEFAULT_HOST, DEFAULT_PORT } from './config/defaults'
+
+export interface CliOptions {
+  help: boolean
+  version: boolean
+  check: boolean
+  host?: string
+  port?: string
+  envFile?: string
+}
+
+export function parseCli(argv: string[]): CliOptions {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      help: { type: 'boolean', short: 'h', default: false },
+      version: { type: 'boolean', short: 'v', default: false },
+      check: { type: 'boolean', default: false },
+      host: { type: 'string' },
+      port: { type: 'string', short: 'p' },
+      'env-file': { type: 'string' },
+    },
+  })
+  return {
+    help: values.help!,
+    version: values.version!,
+    check: values.check!,
+    host: values.host,
+    port: values.port,
+    envFile: values['env-file'],
+  }
+}
+
+export const HELP = `lmlb — LLM API load balancer
+
+Usage: lmlb [options]
+
+Options:
+  --host H          address to listen on (env HOST, default ${DEFAULT_HOST})
+  -p, --port P      port to listen on (env PORT, default ${DEFAULT_PORT})
+  --env-file F      read variables from F instead of ./.env
+  --check           validate the configuration, print what it resolved (keys masked), exit
+  -h, --help        this text
+  -v, --version     print the version
+
+Environment (real variables win over .env):
+  OPENAI_API_KEYS, ANTHROPIC_API_KEYS, GEMINI_API_KEYS
+                    comma-separated key pools (round-robin)
+  OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY
+                    single key, used when the pool is unset
+  <NAME>_API_KEYS, <NAME>_API_KEY
+                    keys of a service NAME added in SERVICE_ENDPOINTS
+  SERVICE_ENDPOINTS JSON {"service": ["https://base/v1", ...]} (may span lines in .env);
+                    services other than openai, anthropic, gemini speak the OpenAI format
+  PREFERRED_PROVIDER  openai (default), anthropic or google: where Claude model names go
+  BIG_MODEL, SMALL_MODEL  models for sonnet/opus and haiku names
+  PROXY_API_KEYS    keys clients must present (x-api-key or Authorization: Bearer)
+  LOG_LEVEL         debug, info (default), warn, error
+  HOST, PORT        as --host, --port
+
+Endpoints: POST /v1/messages, POST /v1/messages/count_tokens, POST /v1/chat/completions,
+           GET / /health /stats
+Model "mock/<anything>" answers locally with no key.
+`

@@ -1,0 +1,21 @@
+/** Defaults named once; the README's tables repeat them. */
+export const DEFAULT_HOST = '127.0.0.1'
+export const DEFAULT_PORT = 8082
+export const DEFAULT_LOG_LEVEL = 'info'
+
+/** Built-in services: name → wire format and default base URL. */
+export const BUILTIN_SERVICES = {
+  openai: { format: 'openai', endpoint: 'https://api.openai.com/v1' },
+  anthropic: { format: 'anthropic', endpoint: 'https://api.anthropic.com/v1' },
+  gemini: { format: 'openai', endpoint: 'https://generativelanguage.googleapis.com/v1beta/openai' },
+} as const
+
+/** claude-code-proxy's model mapping defaults, per preferred provider. */
+export const MODEL_DEFAULTS = {
+  openai: { big: 'gpt-4.1', small: 'gpt-4.1-mini' },
+  google: { big: 'gemini-2.5-pro', small: 'gemini-2.5-flash' },
+  anthropic: { big: 'claude-sonnet-4-5', small: 'claude-haiku-4-5' },
+} as const
+
+/** The service that serves models locally, with no key. */
+export const MOCK_SERVICE = 'mock'

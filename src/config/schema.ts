@@ -1,0 +1,69 @@
+/**
+ * TypeBox schemas: the environment variables as they arrive (strings, named
+ * as the user wrote them, so errors can name them) and the resolved,
+ * validated configuration the rest of lmlb reads.
+ */
+import { Type, type Static, type TSchema } from '@sinclair/typebox'
+import { DefaultErrorFunction, SetErrorFunction } from '@sinclair/typebox/errors'
+
+// A schema may carry its own wording for the one-line configuration errors.
+SetErrorFunction((param) => (param.schema as { errorMessage?: string }).errorMessage ?? DefaultErrorFunction(param))
+
+const withMessage = <T extends TSchema>(schema: T, errorMessage: string): T => ({ ...schema, errorMessage })
+
+export const HttpUrl = withMessage(Type.String({ pattern: '^https?://[^\\s/?#]+[^\\s]*$' }), 'not an http(s) URL')
+export const ServiceName = Type.String({ pattern: '^[a-z][a-z0-9_-]*$' })
+export const Format = Type.Union([Type.Literal('openai'), Type.Literal('anthropic')])
+export const LogLevel = withMessage(
+  Type.Union([Type.Literal('debug'), Type.Literal('info'), Type.Literal('warn'), Type.Literal('error')]),
+  'must be one of debug, info, warn, error',
+)
+export const PreferredProvider = withMessage(
+  Type.Union([Type.Literal('openai'), Type.Literal('anthropic'), Type.Literal('google')]),
+  'must be one of openai, anthropic, google',
+)
+
+/** `SERVICE_ENDPOINTS` once its JSON is parsed. */
+export const ServiceEndpoints = withMessage(
+  Type.Record(ServiceName, withMessage(Type.Array(HttpUrl, { minItems: 1 }), 'must be a non-empty array of base URLs'), {
+    additionalProperties: withMessage(Type.Never(), 'service names are lowercase letters, digits, "-" and "_"'),
+  }),
+  'must be a JSON object {"service": ["https://base/v1", ...]}',
+)
+
+/** The variables lmlb reads, as strings, before any interpretation. */
+export const EnvVariables = Type.Object({
+  HOST: Type.Optional(withMessage(Type.String({ minLength: 1 }), 'must not be empty')),
+  PORT: Type.Optional(withMessage(Type.String({ pattern: '^\\d{1,5}$' }), 'must be a port number 0-65535')),
+  LOG_LEVEL: Type.Optional(LogLevel),
+  PREFERRED_PROVIDER: Type.Optional(PreferredProvider),
+  BIG_MODEL: Type.Optional(withMessage(Type.String({ minLength: 1 }), 'must not be empty')),
+  SMALL_MODEL: Type.Optional(withMessage(Type.String({ minLength: 1 }), 'must not be empty')),
+})
+
+export const ServiceConfig = Type.Object({
+  name: ServiceName,
+  format: Format,
+  endpoints: Type.Array(HttpUrl, { minItems: 1 }),
+  keys: Type.Array(Type.String({ minLength: 1 })),
+  /** Built-in services refuse to send a request with no key; others (vLLM, Ollama) may need none. */
+  keysRequired: Type.Boolean(),
+  /** Where the keys come from, for messages (`OPENAI_API_KEYS or OPENAI_API_KEY`). */
+  keyVariables: Type.String(),
+})
+
+export const Config = Type.Object({
+  host: Type.String({ minLength: 1 }),
+  port: Type.Integer({ minimum: 0, maximum: 65535 }),
+  logLevel: LogLevel,
+  preferredProvider: PreferredProvider,
+  bigModel: Type.String({ minLength: 1 }),
+  smallModel: Type.String({ minLength: 1 }),
+  proxyApiKeys: Type.Array(Type.String({ minLength: 1 })),
+  services: Type.Record(ServiceName, ServiceConfig),
+})
+
+export type Format = Static<typeof Format>
+export type LogLevel = Static<typeof LogLevel>
+export type ServiceConfig = Static<typeof ServiceConfig>
+export type Config = Static<typeof Config>

@@ -1,0 +1,51 @@
+/**
+ * A request's `model` → the service that serves it and the model name it
+ * gets there (CONTRACT "Routing"). Pure: it reads only the settings given.
+ */
+import { MOCK_SERVICE } from '../config/defaults'
+
+export interface RoutingSettings {
+  services: readonly string[]
+  preferredProvider: 'openai' | 'anthropic' | 'google'
+  bigModel: string
+  smallModel: string
+}
+
+export type Route = { ok: true; service: string; model: string } | { ok: false; message: string }
+
+const FAMILIES: [RegExp, string][] = [
+  [/^(gpt-|o1|o3|o4|chatgpt-)/, 'openai'],
+  [/^gemini-/, 'gemini'],
+  [/^claude-/, 'anthropic'],
+]
+
+export function resolveModel(model: string, settings: RoutingSettings): Route {
+  const prefixed = byPrefix(model, settings)
+  if (prefixed) return prefixed
+
+  // claude-code-proxy: Claude tiers map onto the preferred provider's models.
+  const lower = model.toLowerCase()
+  const tier = lower.includes('haiku') ? 'small' : lower.includes('sonnet') || lower.includes('opus') ? 'big' : undefined
+  if (tier && settings.preferredProvider !== 'anthropic') {
+    const mapped = tier === 'small' ? settings.smallModel : settings.bigModel
+    const service = settings.preferredProvider === 'google' ? 'gemini' : settings.preferredProvider
+    return byPrefix(mapped, settings) ?? { ok: true, service, model: mapped }
+  }
+
+  for (const [pattern, service] of FAMILIES) {
+    if (pattern.test(lower)) return { ok: true, service, model }
+  }
+  const known = [MOCK_SERVICE, ...settings.services].join(', ')
+  return {
+    ok: false,
+    message: `lmlb cannot route model "${model}": use "<service>/<model>" with a configured service (${known}), or a gpt-, o1/o3/o4-, gemini- or claude- model name`,
+  }
+}
+
+function byPrefix(model: string, settings: RoutingSettings): Route | undefined {
+  const slash = model.indexOf('/')
+  if (slash <= 0) return undefined
+  const service = model.slice(0, slash)
+  if (service !== MOCK_SERVICE && !settings.services.includes(service)) return undefined
+  return { ok: true, service, model: model.slice(slash + 1) }
+}

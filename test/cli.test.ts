@@ -1,0 +1,110 @@
+/** lmlb as a command: flags, --check, and one line per configuration mistake with exit code 2. */
+import { describe, expect, test } from 'bun:test'
+import pkg from '../package.json'
+import { runLmlb, startLmlb } from './helpers/lmlb'
+
+const SEED_DOTENV = `# Multiple API Keys (comma-separated)
+OPENAI_API_KEYS="sk-key1-aaaaaaaaaaaa,sk-key2-bbbbbbbbbbbb,sk-key3-cccccccccccc"
+ANTHROPIC_API_KEYS="sk-ant-key1-dddddddddddd,sk-ant-key2-eeeeeeeeeeee"
+
+# Custom Endpoints (JSON format)
+SERVICE_ENDPOINTS={
+  "openai": [
+    "https://api.openai.com/v1",
+    "https://your-proxy-1.com/v1",
+    "https://your-proxy-2.com/v1"
+  ],
+  "anthropic": [
+    "https://api.anthropic.com/v1",
+    "https://your-anthropic-proxy.com/v1"
+  ]
+}
+`
+
+describe('lmlb command line', () => {
+  test('--help names every option and variable', async () => {
+    const { code, stdout } = await runLmlb({ args: ['--help'] })
+    expect(code).toBe(0)
+    for (const word of ['--host', '--port', '--env-file', '--check', '--version', 'OPENAI_API_KEYS', 'ANTHROPIC_API_KEYS', 'GEMINI_API_KEYS', 'OPENAI_API_KEY', 'SERVICE_ENDPOINTS', 'PREFERRED_PROVIDER', 'BIG_MODEL', 'SMALL_MODEL', 'PROXY_API_KEYS', 'LOG_LEVEL'])
+      expect(stdout).toContain(word)
+  })
+
+  test('--version', async () => {
+    const { code, stdout } = await runLmlb({ args: ['--version'] })
+    expect([code, stdout.trim()]).toEqual([0, pkg.version])
+  })
+
+  test("--check reads the seed's .env as the seed writes it, and masks every key", async () => {
+    const { code, stdout } = await runLmlb({ args: ['--check'], dotenv: SEED_DOTENV })
+    expect(code).toBe(0)
+    expect(stdout).toContain('openai (openai): 3 key(s): sk-...aaaa, sk-...bbbb, sk-...cccc')
+    expect(stdout).toContain('anthropic (anthropic): 2 key(s)')
+    expect(stdout).toContain('https://your-proxy-2.com/v1')
+    expect(stdout).toContain('https://your-anthropic-proxy.com/v1')
+    expect(stdout).not.toContain('sk-key1-aaaaaaaaaaaa')
+    expect(stdout).not.toContain('dddddddddddd')
+  })
+
+  test('--env-file reads another file; a missing one is an error', async () => {
+    const ok = await runLmlb({ args: ['--check', '--env-file', 'other.env'], cwd: await dirWith('other.env', 'GEMINI_API_KEY=gem-key-123456789') })
+    expect(ok.code).toBe(0)
+    expect(ok.stdout).toContain('gemini (openai): 1 key(s): gem...6789')
+    const missing = await runLmlb({ args: ['--env-file', 'nope.env'] })
+    expect(missing.code).toBe(2)
+    expect(missing.stderr).toBe('lmlb: --env-file: nope.env does not exist\n')
+  })
+
+  const mistakes: [string, Record<string, string>, string][] = [
+    ['invalid JSON', { SERVICE_ENDPOINTS: '{\n "openai": [\n   "https://a/v1" "https://b/v1"\n ]\n}' }, "lmlb: SERVICE_ENDPOINTS: invalid JSON at line 3, column 19: expected ',' or ']', got \"\\\"\"\n"],
+    ['a bad URL', { SERVICE_ENDPOINTS: '{"openai": ["https://a/v1", "api.openai.com"]}' }, 'lmlb: SERVICE_ENDPOINTS.openai[1]: not an http(s) URL\n'],
+    ['a bad port', { PORT: 'x' }, 'lmlb: PORT: must be a port number 0-65535\n'],
+    ['a bad log level', { LOG_LEVEL: 'verbose' }, 'lmlb: LOG_LEVEL: must be one of debug, info, warn, error\n'],
+    ['a bad provider', { PREFERRED_PROVIDER: 'azure' }, 'lmlb: PREFERRED_PROVIDER: must be one of openai, anthropic, google\n'],
+  ]
+  for (const [name, env, message] of mistakes) {
+    test(`${name}: one line naming the variable, exit 2`, async () => {
+      const { code, stderr } = await runLmlb({ env })
+      expect(stderr).toBe(message)
+      expect(code).toBe(2)
+    })
+  }
+
+  test('a broken .env line is named by file and line', async () => {
+    const { code, stderr } = await runLmlb({ dotenv: 'A=1\nB="unterminated\n' })
+    expect(stderr).toBe('lmlb: .env:2: B: missing closing "\n')
+    expect(code).toBe(2)
+  })
+
+  test('an unknown flag is refused', async () => {
+    const { code, stderr } = await runLmlb({ args: ['--frobnicate'] })
+    expect(code).toBe(2)
+    expect(stderr).toContain('--frobnicate')
+  })
+
+  test('starts with zero keys, says so, and serves the mock', async () => {
+    const lmlb = await startLmlb()
+    try {
+      expect(lmlb.log()).toContain('No API keys configured')
+      const res = await fetch(`${lmlb.url}/v1/chat/completions`, {
+        method: 'POST',
+        body: JSON.stringify({ model: 'mock/echo', messages: [{ role: 'user', content: 'ping' }] }),
+      })
+      expect((await res.json()).choices[0].message.content).toBe('You said: ping')
+    } finally {
+      await lmlb.stop()
+    }
+  })
+
+  test('SIGTERM exits 0', async () => {
+    const lmlb = await startLmlb()
+    lmlb.proc.kill('SIGTERM')
+    expect(await lmlb.proc.exited).toBe(0)
+  })
+})
+
+async function dirWith(name: string, text: string): Promise<string> {
+  const { mkdtempSync, writeFileSync } = await import('node:fs')
+  const dir = mkdtempSync(`${(await import('node:os')).tmpdir()}/lmlb-cli-`)
+  writeFileSync(`${dir}/${name}`, text)
+  return dir
+}

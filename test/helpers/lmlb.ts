@@ -1,0 +1,96 @@
+/**
+ * Starts lmlb as its own process on a free port, as a user would: the real
+ * entry point (or the compiled binary when LMLB_BIN is set), a clean
+ * environment, its own working directory.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+
+const ENTRY = resolve(import.meta.dir, '../../src/main.ts')
+const READY = /listening on (http:\/\/\S+)/
+
+export interface LmlbOptions {
+  env?: Record<string, string>
+  args?: string[]
+  /** Written to `.env` in lmlb's working directory. */
+  dotenv?: string
+  cwd?: string
+}
+
+export interface RunningLmlb {
+  url: string
+  proc: ReturnType<typeof Bun.spawn>
+  /** Everything lmlb wrote to stderr (its log) so far. */
+  log(): string
+  stop(): Promise<void>
+}
+
+function command(args: string[]): string[] {
+  const bin = process.env.LMLB_BIN
+  return bin ? [resolve(bin), ...args] : [process.execPath, '--no-env-file', ENTRY, ...args]
+}
+
+function workdir(options: LmlbOptions): string {
+  const cwd = options.cwd ?? mkdtempSync(join(tmpdir(), 'lmlb-test-'))
+  if (options.dotenv !== undefined) writeFileSync(join(cwd, '.env'), options.dotenv)
+  return cwd
+}
+
+/** A clean environment: nothing of the developer's own keys leaks into a test. */
+function environment(extra: Record<string, string> = {}): Record<string, string> {
+  return { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...extra }
+}
+
+export async function startLmlb(options: LmlbOptions = {}): Promise<RunningLmlb> {
+  const proc = Bun.spawn(command(['--port', '0', ...(options.args ?? [])]), {
+    cwd: workdir(options),
+    env: environment(options.env),
+    stdout: 'pipe',
+    stderr: 'pipe',
+  })
+  let log = ''
+  const reader = proc.stderr.pipeThrough(new TextDecoderStream()).getReader()
+  // Wait for the "listening on" line: an event, not a guess at how long start-up takes.
+  let url: string | undefined
+  while (!url) {
+    const { value, done } = await reader.read()
+    if (done) throw new Error(`lmlb exited before listening (code ${await proc.exited}):\n${log}`)
+    log += value
+    url = READY.exec(log)?.[1]
+  }
+  void (async () => {
+    for (;;) {
+      const { value, done } = await reader.read()
+      if (done) return
+      log += value
+    }
+  })()
+  return {
+    url,
+    proc,
+    log: () => log,
+    stop: async () => {
+      proc.kill('SIGTERM')
+      await proc.exited
+    },
+  }
+}
+
+export interface RunResult {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+/** Runs lmlb to completion (`--check`, `--help`, a bad configuration). */
+export async function runLmlb(options: LmlbOptions = {}): Promise<RunResult> {
+  const proc = Bun.spawn(command(options.args ?? []), {
+    cwd: workdir(options),
+    env: environment(options.env),
+    stdout: 'pipe',
+    stderr: 'pipe',
+  })
+  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited])
+  return { code, stdout, stderr }
+}

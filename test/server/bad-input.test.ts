@@ -1,0 +1,64 @@
+/** Invalid requests get a clear error in the inbound API's own shape, and the process carries on. */
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { startLmlb, type RunningLmlb } from '../helpers/lmlb'
+
+let lmlb: RunningLmlb
+beforeAll(async () => {
+  lmlb = await startLmlb()
+})
+afterAll(() => lmlb.stop())
+
+const post = (path: string, body: string) => fetch(`${lmlb.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+
+const anthropicError = (type: string, message: string | RegExp) => ({ type: 'error', error: { type, message: expect.stringMatching(message) } })
+const openaiError = (code: string, message: string | RegExp) => ({ error: { message: expect.stringMatching(message), type: expect.any(String), param: null, code } })
+
+describe('bad input, Anthropic API', () => {
+  const cases: [string, string, number, object][] = [
+    ['empty body', '', 400, anthropicError('invalid_request_error', /body is empty/)],
+    ['invalid JSON', '{"model": ', 400, anthropicError('invalid_request_error', /not valid JSON/)],
+    ['missing max_tokens', '{"model":"mock/x","messages":[]}', 400, anthropicError('invalid_request_error', /^max_tokens: /)],
+    ['missing model', '{"max_tokens":5,"messages":[]}', 400, anthropicError('invalid_request_error', /^model: /)],
+    ['wrong type', '{"model":"mock/x","max_tokens":"5","messages":[]}', 400, anthropicError('invalid_request_error', /^max_tokens: /)],
+    ['messages not an array', '{"model":"mock/x","max_tokens":5,"messages":{}}', 400, anthropicError('invalid_request_error', /^messages: /)],
+    ['unknown model', '{"model":"llama-3","max_tokens":5,"messages":[]}', 404, anthropicError('not_found_error', /"llama-3".*mock, openai, anthropic, gemini/)],
+    ['a service with no key', '{"model":"anthropic/claude-x","max_tokens":5,"messages":[]}', 401, anthropicError('authentication_error', /ANTHROPIC_API_KEYS or ANTHROPIC_API_KEY/)],
+  ]
+  for (const [name, body, status, shape] of cases) {
+    test(name, async () => {
+      const res = await post('/v1/messages', body)
+      expect(res.status).toBe(status)
+      expect(await res.json()).toEqual(shape)
+    })
+  }
+})
+
+describe('bad input, OpenAI API', () => {
+  const cases: [string, string, number, object][] = [
+    ['empty body', '   ', 400, openaiError('empty_body', /body is empty/)],
+    ['invalid JSON', 'nope', 400, openaiError('invalid_json', /not valid JSON/)],
+    ['no messages', '{"model":"mock/x","messages":[]}', 400, openaiError('invalid_request', /^messages: /)],
+    ['a JSON array', '[1,2]', 400, openaiError('invalid_request', /Expected object/)],
+    ['unknown model', '{"model":"mystery","messages":[{"role":"user","content":"x"}]}', 404, openaiError('model_not_found', /"mystery"/)],
+    ['a service with no key', '{"model":"gpt-4o","messages":[{"role":"user","content":"x"}]}', 401, openaiError('no_upstream_key', /OPENAI_API_KEYS/)],
+  ]
+  for (const [name, body, status, shape] of cases) {
+    test(name, async () => {
+      const res = await post('/v1/chat/completions', body)
+      expect(res.status).toBe(status)
+      expect(await res.json()).toEqual(shape)
+    })
+  }
+
+  test('unknown paths answer 404 in the matching shape', async () => {
+    const res = await fetch(`${lmlb.url}/v1/embeddings`, { method: 'POST', body: '{}' })
+    expect(res.status).toBe(404)
+    expect(await res.json()).toEqual(openaiError('not_found', /POST \/v1\/embeddings is not an lmlb endpoint/))
+  })
+
+  test('the process is still serving after all of the above', async () => {
+    const res = await fetch(`${lmlb.url}/health`)
+    expect(res.status).toBe(200)
+    expect(lmlb.proc.exitCode).toBeNull()
+  })
+})

@@ -1,0 +1,79 @@
+/** GET /, /health, /stats and HEAD /: the seed's shapes, keys counted and never shown. */
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { startLmlb, type RunningLmlb } from '../helpers/lmlb'
+import { defaultReply, startUpstream, type FakeUpstream } from '../helpers/upstream'
+
+const KEYS = ['sk-proj-secretkey-0001', 'sk-proj-secretkey-0002', 'sk-proj-secretkey-0003']
+let up: FakeUpstream
+let lmlb: RunningLmlb
+
+beforeAll(async () => {
+  up = startUpstream('oai')
+  lmlb = await startLmlb({
+    env: {
+      OPENAI_API_KEYS: KEYS.join(','),
+      ANTHROPIC_API_KEY: 'sk-ant-secretkey-0009',
+      SERVICE_ENDPOINTS: JSON.stringify({ openai: [up.base, `${up.base.replace('/v1', '/v2')}`] }),
+    },
+  })
+})
+afterAll(async () => {
+  await lmlb.stop()
+  await up.stop()
+})
+
+const get = async (path: string) => {
+  const res = await fetch(`${lmlb.url}${path}`)
+  const text = await res.text()
+  for (const key of [...KEYS, 'sk-ant-secretkey-0009']) expect(text).not.toContain(key)
+  return { status: res.status, body: JSON.parse(text) }
+}
+
+describe('status endpoints', () => {
+  test('HEAD / answers 200 (Claude Code probes it)', async () => {
+    const res = await fetch(`${lmlb.url}/`, { method: 'HEAD' })
+    expect(res.status).toBe(200)
+  })
+
+  test('GET / names lmlb and summarises services', async () => {
+    const { status, body } = await get('/')
+    expect(status).toBe(200)
+    expect(body).toMatchObject({ name: 'lmlb', status: 'running' })
+    expect(body.services.openai).toMatchObject({ format: 'openai', keys_configured: 3, endpoints: 2, ready: true })
+    expect(body.services.mock.ready).toBe(true)
+  })
+
+  test("GET /health has the seed's shape", async () => {
+    const { status, body } = await get('/health')
+    expect(status).toBe(200)
+    expect(body.status).toBe('healthy')
+    expect(Math.abs(body.timestamp - Date.now() / 1000)).toBeLessThan(60)
+    expect(body.load_balancer).toMatchObject({
+      openai_keys_configured: 3,
+      anthropic_keys_configured: 1,
+      endpoints: { openai: [up.base, up.base.replace('/v1', '/v2')], anthropic: ['https://api.anthropic.com/v1'] },
+    })
+  })
+
+  test("GET /stats has the seed's shape, and counts requests per masked key and per endpoint", async () => {
+    const ok = defaultReply('oai')
+    up.handle((r, req) => (r.path.startsWith('/v2') ? Response.json({ error: { message: 'slow down' } }, { status: 429 }) : ok(r, req)))
+    for (let i = 0; i < 4; i++) {
+      const res = await fetch(`${lmlb.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }) })
+      await res.text()
+    }
+    const { body } = await get('/stats')
+    const openai = body.load_balancer_stats.openai
+    expect(openai.keys_count).toBe(3)
+    expect(openai.endpoints).toEqual([up.base, up.base.replace('/v1', '/v2')])
+    expect(openai.keys.map((k: { key: string; requests: number }) => [k.key, k.requests])).toEqual([
+      ['sk-...0001', 2],
+      ['sk-...0002', 1],
+      ['sk-...0003', 1],
+    ])
+    // The second endpoint answered 429: counted as errors there.
+    expect(openai.endpoint_stats.map((e: { requests: number; in_flight: number }) => [e.requests, e.in_flight])).toEqual([[2, 0], [2, 0]])
+    expect(openai.endpoint_stats[1].errors).toEqual({ status_429: 2 })
+    expect(body.load_balancer_stats.anthropic.keys_count).toBe(1)
+  })
+})
