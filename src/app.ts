@@ -3,6 +3,7 @@
  * is the one entry; src/runtime/ binds it to a port.
  */
 import { Elysia } from 'elysia'
+import { isAuthorized, isOpenPath } from './server/auth'
 import { apiOfPath, errorBody, errorResponse, ProxyError } from './server/errors'
 import { ENDPOINTS, proxy } from './server/proxy'
 import type { Runtime } from './server/state'
@@ -22,10 +23,18 @@ export function createApp(runtime: Runtime) {
         runtime.logger.error(`unexpected error on ${request.method} ${request.url}: ${(error as Error)?.stack ?? error}`)
         return Response.json(errorBody(api, 500, 'internal_error', 'lmlb internal error (logged)'), { status: 500 })
       })
+      .onRequest(({ request }) => {
+        const keys = runtime.current.config.proxyApiKeys
+        if (keys.length === 0) return
+        const { pathname } = new URL(request.url)
+        if (isOpenPath(request.method, pathname) || isAuthorized(request.headers, keys)) return
+        const message = 'lmlb requires a proxy key: send one of PROXY_API_KEYS as x-api-key or Authorization: Bearer'
+        return errorResponse(apiOfPath(pathname), new ProxyError(401, 'invalid_proxy_key', message))
+      })
       // Claude Code probes the base URL with HEAD before its first call.
       .head('/', () => new Response(null, { status: 200 }))
       .get('/', () => rootStatus(runtime))
-      .get('/health', () => health(runtime))
+      .get('/health', ({ request }) => health(runtime, isAuthorized(request.headers, runtime.current.config.proxyApiKeys)))
       .get('/stats', () => stats(runtime))
       .post('/v1/messages', ({ request }) => proxy(ENDPOINTS.messages, request, runtime), { parse: 'none' })
       .post('/v1/messages/count_tokens', ({ request }) => proxy(ENDPOINTS.countTokens, request, runtime), { parse: 'none' })

@@ -46,9 +46,17 @@ function main() {
   for (const w of warnings) logger.warn(w)
   const runtime: Runtime = { current: createState(config), logger, startedAt: Date.now() }
   let server: Listening | undefined
+  let stopping = false
   const shutdown = async (signal: string) => {
-    logger.info(`${signal}: finishing in-flight requests, then exiting`)
-    await server?.stop()
+    if (stopping) return
+    stopping = true
+    const grace = config.limits.shutdownGraceMs
+    logger.info(`${signal}: no new connections; finishing in-flight requests (up to ${grace} ms)`)
+    const graceOver = new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), grace).unref())
+    if ((await Promise.race([server?.stop() ?? Promise.resolve(), graceOver])) === 'late') {
+      logger.warn(`grace of ${grace} ms over: closing the remaining connections`)
+      await server?.stop(true)
+    }
     process.exit(0)
   }
   process.on('SIGTERM', () => void shutdown('SIGTERM'))

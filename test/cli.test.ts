@@ -108,3 +108,67 @@ async function dirWith(name: string, text: string): Promise<string> {
   writeFileSync(`${dir}/${name}`, text)
   return dir
 }
+
+describe('graceful shutdown', () => {
+  test('SIGTERM lets an in-flight stream finish, refuses new connections, exits 0', async () => {
+    const { startUpstream } = await import('./helpers/upstream')
+    const { openaiStreamEvents, pacedStream } = await import('./helpers/canned')
+    const up = startUpstream('up')
+    const events = openaiStreamEvents('gpt-4o', ['one', 'two'])
+    let releaseRest!: () => void
+    const rest = new Promise<void>((r) => (releaseRest = r))
+    up.handle(() => pacedStream(events, (i) => (i === 0 ? Promise.resolve() : rest)))
+    const lmlb = await startLmlb({ env: { OPENAI_API_KEY: 'k-123456789012', SERVICE_ENDPOINTS: JSON.stringify({ openai: [up.base] }) } })
+    try {
+      const res = await fetch(`${lmlb.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-4o', stream: true, messages: [{ role: 'user', content: 'x' }] }),
+      })
+      const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader()
+      let text = (await reader.read()).value!
+      lmlb.proc.kill('SIGTERM')
+      // Logged in the same tick as the listener closes.
+      await lmlb.waitForLog('no new connections')
+      const refused = await fetch(`${lmlb.url}/health`, { headers: { connection: 'close' } }).then(
+        () => 'served',
+        () => 'refused',
+      )
+      releaseRest()
+      for (;;) {
+        const { value, done } = await reader.read()
+        if (done) break
+        text += value
+      }
+      expect(text).toBe(events.join(''))
+      expect(refused).toBe('refused')
+      expect(await lmlb.proc.exited).toBe(0)
+    } finally {
+      lmlb.proc.kill('SIGKILL')
+      await up.stop()
+    }
+  })
+
+  test('the grace period bounds a stream that would not end', async () => {
+    const { startUpstream } = await import('./helpers/upstream')
+    const { pacedStream } = await import('./helpers/canned')
+    const up = startUpstream('up')
+    up.handle(() => pacedStream(['data: {}\n\n', 'data: {}\n\n'], (i) => (i === 0 ? Promise.resolve() : new Promise(() => {}))))
+    const lmlb = await startLmlb({ env: { OPENAI_API_KEY: 'k-123456789012', LMLB_SHUTDOWN_GRACE_MS: '300', SERVICE_ENDPOINTS: JSON.stringify({ openai: [up.base] }) } })
+    try {
+      const res = await fetch(`${lmlb.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-4o', stream: true, messages: [{ role: 'user', content: 'x' }] }),
+      })
+      const reader = res.body!.getReader()
+      await reader.read()
+      lmlb.proc.kill('SIGTERM')
+      expect(await lmlb.proc.exited).toBe(0)
+      expect(lmlb.log()).toContain('grace of 300 ms over')
+    } finally {
+      lmlb.proc.kill('SIGKILL')
+      await up.stop()
+    }
+  })
+})

@@ -6,7 +6,7 @@ import { BUILTIN_SERVICES, DEFAULT_HOST, DEFAULT_LOG_LEVEL, DEFAULT_PORT, MOCK_S
 import { parseDotenv } from './dotenv'
 import { locateJsonError } from './json-error'
 import { schemaErrors } from '../validation/schema-errors'
-import { Config, EnvVariables, ServiceEndpoints, type ServiceConfig } from './schema'
+import { Config, EnvVariables, LIMIT_VARIABLES, ServiceEndpoints, type Limits, type ServiceConfig } from './schema'
 
 export type Env = Record<string, string | undefined>
 
@@ -51,6 +51,7 @@ export function loadConfig(input: LoadInput): LoadResult {
     smallModel: vars.SMALL_MODEL ?? defaults.small,
     proxyApiKeys: splitList(env.PROXY_API_KEYS),
     services: resolveServices(env, endpoints),
+    limits: resolveLimits(vars),
   }
   // The resolved shape is checked too: a bug here must not reach a request.
   const invalid = schemaErrors(Config, config, 'config')
@@ -101,6 +102,14 @@ function resolveServices(env: Env, endpoints: Record<string, string[]>): Record<
   return services
 }
 
+function resolveLimits(vars: Env): Limits {
+  const limits = {} as Limits
+  for (const [name, spec] of Object.entries(LIMIT_VARIABLES)) {
+    limits[spec.field] = vars[name] === undefined ? spec.default : Number(vars[name])
+  }
+  return limits
+}
+
 function warningsFor(config: Config): string[] {
   const warnings: string[] = []
   const withKeys = Object.values(config.services).filter((s) => s.keys.length > 0)
@@ -109,6 +118,10 @@ function warningsFor(config: Config): string[] {
       'No API keys configured: only the built-in mock service (model "mock/...") can answer. ' +
         'Set OPENAI_API_KEYS, ANTHROPIC_API_KEYS or GEMINI_API_KEYS (or a .env file).',
     )
+  }
+  const loopback = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/.test(config.host)
+  if (config.proxyApiKeys.length === 0 && !loopback) {
+    warnings.push(`Listening on ${config.host} with no PROXY_API_KEYS: anyone who can reach this port spends your keys.`)
   }
   return warnings
 }

@@ -31,6 +31,22 @@ export const ServiceEndpoints = withMessage(
   'must be a JSON object {"service": ["https://base/v1", ...]}',
 )
 
+const PositiveInteger = withMessage(Type.String({ pattern: '^[1-9]\\d{0,9}$' }), 'must be a whole number above 0')
+
+/** lmlb's own knobs: variable name → where it goes in `limits`, default, and what it is. */
+export const LIMIT_VARIABLES = {
+  LMLB_MAX_ATTEMPTS: { field: 'maxAttempts', default: 3, about: 'attempts for transient upstream failures (5xx, timeouts, connection errors) before giving up' },
+  LMLB_CONNECT_TIMEOUT_MS: { field: 'connectTimeoutMs', default: 10_000, about: 'streaming calls: until the upstream answers with its response head' },
+  LMLB_FIRST_BYTE_TIMEOUT_MS: { field: 'firstByteTimeoutMs', default: 600_000, about: 'until the first byte of the answer (a stream\'s first event; a whole non-streaming answer\'s head)' },
+  LMLB_IDLE_TIMEOUT_MS: { field: 'idleTimeoutMs', default: 300_000, about: 'longest silence between two chunks of a stream' },
+  LMLB_TOTAL_TIMEOUT_MS: { field: 'totalTimeoutMs', default: 1_200_000, about: 'a whole non-streaming call' },
+  LMLB_MAX_BODY_BYTES: { field: 'maxBodyBytes', default: 32 * 1024 * 1024, about: 'largest request body; larger gets 413' },
+  LMLB_SHUTDOWN_GRACE_MS: { field: 'shutdownGraceMs', default: 30_000, about: 'on SIGTERM/SIGINT, how long in-flight requests may take to finish' },
+} as const
+
+export type LimitVariable = keyof typeof LIMIT_VARIABLES
+export type Limits = { -readonly [V in LimitVariable as (typeof LIMIT_VARIABLES)[V]['field']]: number }
+
 /** The variables lmlb reads, as strings, before any interpretation. */
 export const EnvVariables = Type.Object({
   HOST: Type.Optional(withMessage(Type.String({ minLength: 1 }), 'must not be empty')),
@@ -39,6 +55,7 @@ export const EnvVariables = Type.Object({
   PREFERRED_PROVIDER: Type.Optional(PreferredProvider),
   BIG_MODEL: Type.Optional(withMessage(Type.String({ minLength: 1 }), 'must not be empty')),
   SMALL_MODEL: Type.Optional(withMessage(Type.String({ minLength: 1 }), 'must not be empty')),
+  ...Object.fromEntries(Object.keys(LIMIT_VARIABLES).map((name) => [name, Type.Optional(PositiveInteger)])),
 })
 
 export const ServiceConfig = Type.Object({
@@ -61,9 +78,10 @@ export const Config = Type.Object({
   smallModel: Type.String({ minLength: 1 }),
   proxyApiKeys: Type.Array(Type.String({ minLength: 1 })),
   services: Type.Record(ServiceName, ServiceConfig),
+  limits: Type.Object(Object.fromEntries(Object.values(LIMIT_VARIABLES).map((v) => [v.field, Type.Integer({ minimum: 1 })]))),
 })
 
 export type Format = Static<typeof Format>
 export type LogLevel = Static<typeof LogLevel>
 export type ServiceConfig = Static<typeof ServiceConfig>
-export type Config = Static<typeof Config>
+export type Config = Omit<Static<typeof Config>, 'limits'> & { limits: Limits }

@@ -14,12 +14,16 @@ export class TargetCounters {
     this.inFlight++
   }
 
-  /** Closes one attempt begun with start(); latency is to the response head. */
-  finish(latencyMs: number, error?: string): void {
+  /** Closes one attempt begun with start(), once its answer has been relayed or abandoned. */
+  finish(durationMs: number): void {
     this.inFlight--
-    this.latencyMsTotal += latencyMs
+    this.latencyMsTotal += durationMs
     this.latencyCount++
-    if (error) this.errors[error] = (this.errors[error] ?? 0) + 1
+  }
+
+  /** Counts a failed attempt by kind: `status_500`, `timeout`, `connect`, `stream`... */
+  fail(kind: string): void {
+    this.errors[kind] = (this.errors[kind] ?? 0) + 1
   }
 
   addTokens(input: number, output: number): void {

@@ -1,20 +1,22 @@
 /**
  * One inbound API call, end to end: read and check the body, route the
- * model, pick a key and an endpoint, forward, relay the answer.
+ * model, then send it to the service's keys and endpoints (dispatch) and
+ * hand the answer back.
  */
-import type { TypeCheck } from '@sinclair/typebox/compiler'
 import type { TSchema } from '@sinclair/typebox'
-import { MOCK_SERVICE } from '../config/defaults'
-import type { ServiceConfig } from '../config/schema'
+import type { TypeCheck } from '@sinclair/typebox/compiler'
 import type { Target } from '../balancer/service-pool'
+import { MOCK_SERVICE } from '../config/defaults'
 import { mockAnthropic, mockOpenAI } from '../providers/mock/reply'
 import { resolveModel } from '../routing/resolve-model'
-import { clientHeaders, upstreamHeaders } from '../upstream/headers'
+import { upstreamHeaders } from '../upstream/headers'
 import { upstreamUrl, type ApiCall } from '../upstream/paths'
-import { relay } from '../upstream/relay'
+import { send } from '../upstream/send'
 import { formatPath } from '../validation/schema-errors'
+import { dispatch } from './dispatch'
 import { errorEvent, ProxyError, type InboundApi } from './errors'
 import { checkAnthropic, checkAnthropicCountTokens, checkOpenAI } from './inbound-schemas'
+import { readBody } from './read-body'
 import type { Runtime } from './state'
 
 interface Endpoint {
@@ -32,15 +34,17 @@ export const ENDPOINTS = {
 type Body = { model: string; messages: { role: string; content?: unknown }[]; stream?: boolean; [k: string]: unknown }
 
 export async function proxy(endpoint: Endpoint, request: Request, runtime: Runtime): Promise<Response> {
+  // The state a request starts with is the one it finishes with, reloads or not.
   const state = runtime.current
-  const text = await request.text()
+  const { config } = state
+  const text = await readBody(request, config.limits.maxBodyBytes)
   const body = parseBody(text, endpoint.check)
 
   const route = resolveModel(body.model, {
     services: [...state.pools.keys()],
-    preferredProvider: state.config.preferredProvider,
-    bigModel: state.config.bigModel,
-    smallModel: state.config.smallModel,
+    preferredProvider: config.preferredProvider,
+    bigModel: config.bigModel,
+    smallModel: config.smallModel,
   })
   if (!route.ok) throw new ProxyError(404, 'model_not_found', route.message)
 
@@ -68,7 +72,30 @@ export async function proxy(endpoint: Endpoint, request: Request, runtime: Runti
     body.model = route.model
     outbound = JSON.stringify(body)
   }
-  return forward(endpoint, request, service, pool.pick(), outbound, runtime)
+  const search = new URL(request.url).search
+  const attempt = (target: Target) => {
+    const counters = target.key ? [target.key.counters, target.endpoint.counters] : [target.endpoint.counters]
+    const started = performance.now()
+    for (const c of counters) c.start()
+    return send({
+      url: upstreamUrl(target.endpoint.url, endpoint.call, search),
+      headers: upstreamHeaders(service.format, request.headers, target.key?.value),
+      body: outbound,
+      streaming: body.stream === true,
+      limits: config.limits,
+      clientSignal: request.signal,
+      scrubber: state.scrubber,
+      errorEvent: (message) => errorEvent(endpoint.api, 502, 'upstream_stream_error', message),
+      onEnd: (how) => {
+        const ms = performance.now() - started
+        for (const c of counters) {
+          c.finish(ms)
+          if (how === 'upstream_error') c.fail('stream')
+        }
+      },
+    })
+  }
+  return dispatch(attempt, { pool, maxAttempts: config.limits.maxAttempts, logger: runtime.logger, scrub: (t) => state.scrubber.text(t) })
 }
 
 function parseBody(text: string, check: TypeCheck<TSchema>): Body {
@@ -84,54 +111,4 @@ function parseBody(text: string, check: TypeCheck<TSchema>): Body {
     throw new ProxyError(400, 'invalid_request', `${formatPath('', first.path)}: ${first.message}`)
   }
   return body as Body
-}
-
-async function forward(
-  endpoint: Endpoint,
-  request: Request,
-  service: ServiceConfig,
-  target: Target,
-  outbound: string,
-  runtime: Runtime,
-): Promise<Response> {
-  const { key, endpoint: base } = target
-  const url = upstreamUrl(base.url, endpoint.call, new URL(request.url).search)
-  const started = performance.now()
-  const counters = key ? [key.counters, base.counters] : [base.counters]
-  for (const c of counters) c.start()
-  const finish = (error?: string) => {
-    const ms = performance.now() - started
-    for (const c of counters) c.finish(ms, error)
-  }
-
-  let upstream: Response
-  try {
-    upstream = await fetch(url, {
-      method: 'POST',
-      headers: upstreamHeaders(service.format, request.headers, key?.value),
-      body: outbound,
-      // The client leaving cancels the upstream call: no tokens paid for nobody.
-      signal: request.signal,
-    })
-  } catch (error) {
-    finish('connect')
-    throw new ProxyError(502, 'upstream_unreachable', `could not reach ${base.url}: ${(error as Error).message}`)
-  }
-  const error = upstream.ok ? undefined : `status_${upstream.status}`
-  if (runtime.logger.enabled('debug')) {
-    runtime.logger.debug(`${endpoint.call} → ${url} key=${key?.masked ?? '(none)'} status=${upstream.status}`)
-  }
-
-  const headers = clientHeaders(upstream.headers)
-  if (!upstream.body) {
-    finish(error)
-    return new Response(null, { status: upstream.status, headers })
-  }
-  const isSse = headers.get('content-type')?.includes('text/event-stream') ?? false
-  const body = relay(
-    upstream.body,
-    (how) => finish(error ?? (how === 'upstream_error' ? 'stream' : undefined)),
-    isSse ? (message) => errorEvent(endpoint.api, 502, 'upstream_stream_error', message) : undefined,
-  )
-  return new Response(body, { status: upstream.status, headers })
 }

@@ -33,28 +33,51 @@ export function rootStatus(runtime: Runtime) {
   }
 }
 
-export function health(runtime: Runtime) {
+/**
+ * The seed's health shape plus per-target health. Unhealthy (503) when
+ * services are configured and none of them has a key and an endpoint
+ * available now; with no keys at all lmlb is healthy: the mock answers.
+ * `detailed` is false for a client without a proxy key: it learns the status alone.
+ */
+export function health(runtime: Runtime, detailed = true): Response {
   const state = runtime.current
-  const pools = [...state.pools.values()]
+  const now = Date.now()
+  const configured = [...state.pools.values()].filter(canServe)
+  const healthy = configured.length === 0 || configured.some((p) => p.recoversAt(now) === 0)
+  const status = healthy ? 'healthy' : 'unhealthy'
+  const code = healthy ? 200 : 503
+  if (!detailed) return Response.json({ status }, { status: code })
   const keyCount = (name: string) => state.pools.get(name)?.service.keys.length ?? 0
-  return {
-    // The mock service always answers, so lmlb itself is healthy even with no keys.
-    status: 'healthy',
-    timestamp: Math.floor(Date.now() / 1000),
-    uptime_seconds: Math.floor((Date.now() - runtime.startedAt) / 1000),
-    load_balancer: {
-      openai_keys_configured: keyCount('openai'),
-      anthropic_keys_configured: keyCount('anthropic'),
-      gemini_keys_configured: keyCount('gemini'),
-      endpoints: endpointsByService(state),
-      services: Object.fromEntries(pools.map((p) => [p.service.name, { ready: canServe(p) }])),
+  return Response.json(
+    {
+      status,
+      timestamp: Math.floor(now / 1000),
+      uptime_seconds: Math.floor((now - runtime.startedAt) / 1000),
+      load_balancer: {
+        openai_keys_configured: keyCount('openai'),
+        anthropic_keys_configured: keyCount('anthropic'),
+        gemini_keys_configured: keyCount('gemini'),
+        endpoints: endpointsByService(state),
+        services: Object.fromEntries(
+          [...state.pools.values()].map((p) => [
+            p.service.name,
+            {
+              ready: canServe(p) && p.recoversAt(now) === 0,
+              keys: p.keys.items.map((k) => ({ key: k.masked, state: k.health.state(now) })),
+              endpoints: p.endpoints.items.map((e) => ({ url: e.url, state: e.health.state(now) })),
+            },
+          ]),
+        ),
+      },
+      config: { loaded_at: new Date(state.loadedAt).toISOString() },
     },
-    config: { loaded_at: new Date(state.loadedAt).toISOString() },
-  }
+    { status: code },
+  )
 }
 
 export function stats(runtime: Runtime) {
   const state = runtime.current
+  const now = Date.now()
   return {
     load_balancer_stats: Object.fromEntries(
       [...state.pools.values()].map((p) => [
@@ -63,8 +86,8 @@ export function stats(runtime: Runtime) {
           keys_count: p.service.keys.length,
           endpoints: [...p.service.endpoints],
           format: p.service.format,
-          keys: p.keys.items.map((k) => ({ key: k.masked, ...k.counters.toJSON() })),
-          endpoint_stats: p.endpoints.items.map((e) => ({ url: e.url, ...e.counters.toJSON() })),
+          keys: p.keys.items.map((k) => ({ key: k.masked, ...k.counters.toJSON(), health: k.health.toJSON(now) })),
+          endpoint_stats: p.endpoints.items.map((e) => ({ url: e.url, ...e.counters.toJSON(), health: e.health.toJSON(now) })),
         },
       ]),
     ),

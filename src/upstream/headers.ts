@@ -41,10 +41,11 @@ export function upstreamHeaders(format: Format, client: Headers, key: string | u
   return out
 }
 
-export function clientHeaders(upstream: Headers): Headers {
+/** The upstream's headers as the client gets them, each value passed through `scrub`. */
+export function clientHeaders(upstream: Headers, scrub: (value: string) => string): Headers {
   const out = new Headers()
   upstream.forEach((value, name) => {
-    if (!NOT_RETURNED.has(name)) out.set(name, value)
+    if (!NOT_RETURNED.has(name)) out.set(name, scrub(value))
   })
   return out
 }

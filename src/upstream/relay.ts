@@ -1,38 +1,67 @@
 /**
- * Hands an upstream body to the client chunk by chunk, untouched, and says
- * when it ended and how. A stream that breaks after bytes have gone out can
- * no longer change its status: it ends with one last error event instead of
- * a silent cut.
+ * Hands an upstream stream to the client chunk by chunk as it arrives,
+ * with keys scrubbed, an idle watchdog, and an account of how it ended.
+ * A stream that breaks after bytes have gone out can no longer change its
+ * status: it ends with one last error event instead of a silent cut.
  */
+export type ReadResult = Awaited<ReturnType<ReadableStreamDefaultReader<Uint8Array>['read']>>
+
 export type RelayEnd = 'done' | 'upstream_error' | 'client_gone'
 
+export interface RelayOptions {
+  idleMs: number
+  /** Called when the upstream has been silent for idleMs; expected to abort it. */
+  onIdle: () => void
+  scrub: { push(chunk: Uint8Array): Uint8Array; flush(): Uint8Array }
+  errorEvent: (error: unknown) => string
+  onEnd: (how: RelayEnd) => void
+}
+
 export function relay(
-  body: ReadableStream<Uint8Array>,
-  onEnd: (how: RelayEnd) => void,
-  /** For SSE: the event that tells the client the stream broke. Without it the stream errors. */
-  errorEvent?: (message: string) => string,
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  first: ReadResult,
+  o: RelayOptions,
 ): ReadableStream<Uint8Array> {
-  const reader = body.getReader()
+  let pending: ReadResult | undefined = first
   let ended = false
-  const end = (how: RelayEnd) => {
-    if (!ended) {
-      ended = true
-      onEnd(how)
-    }
+  let lastChunkAt = Date.now()
+  // One timer, re-armed only when it fires early: no timer churn per chunk.
+  let watchdog: ReturnType<typeof setTimeout> | undefined
+  const arm = (ms: number) => {
+    watchdog = setTimeout(() => {
+      const silent = Date.now() - lastChunkAt
+      if (silent >= o.idleMs) o.onIdle()
+      else arm(o.idleMs - silent)
+    }, ms)
   }
+  const end = (how: RelayEnd) => {
+    if (ended) return
+    ended = true
+    clearTimeout(watchdog)
+    o.onEnd(how)
+  }
+  arm(o.idleMs)
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
         try {
-          const { value, done } = await reader.read()
-          if (done) {
-            end('done')
-            controller.close()
-          } else controller.enqueue(value)
+          // Loop until something goes out: a pull that enqueues nothing is not called again.
+          for (;;) {
+            const { value, done } = pending ?? (await reader.read())
+            pending = undefined
+            lastChunkAt = Date.now()
+            if (done) {
+              const rest = o.scrub.flush()
+              if (rest.length > 0) controller.enqueue(rest)
+              end('done')
+              return controller.close()
+            }
+            const out = o.scrub.push(value)
+            if (out.length > 0) return controller.enqueue(out)
+          }
         } catch (error) {
           end('upstream_error')
-          if (!errorEvent) return controller.error(error)
-          controller.enqueue(new TextEncoder().encode(errorEvent(`upstream stream failed: ${(error as Error).message}`)))
+          controller.enqueue(new TextEncoder().encode(o.errorEvent(error)))
           controller.close()
         }
       },

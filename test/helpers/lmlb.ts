@@ -23,6 +23,8 @@ export interface RunningLmlb {
   proc: ReturnType<typeof Bun.spawn>
   /** Everything lmlb wrote to stderr (its log) so far. */
   log(): string
+  /** Resolves once the log contains `text`. */
+  waitForLog(text: string): Promise<void>
   stop(): Promise<void>
 }
 
@@ -59,17 +61,27 @@ export async function startLmlb(options: LmlbOptions = {}): Promise<RunningLmlb>
     log += value
     url = READY.exec(log)?.[1]
   }
+  const waiters: { text: string; resolve: () => void }[] = []
+  const wake = () => {
+    for (const w of waiters.splice(0)) (log.includes(w.text) ? w.resolve : () => waiters.push(w))()
+  }
   void (async () => {
     for (;;) {
       const { value, done } = await reader.read()
       if (done) return
       log += value
+      wake()
     }
   })()
   return {
     url,
     proc,
     log: () => log,
+    waitForLog: (text) =>
+      new Promise<void>((resolve) => {
+        waiters.push({ text, resolve })
+        wake()
+      }),
     stop: async () => {
       proc.kill('SIGTERM')
       await proc.exited

@@ -56,6 +56,37 @@ describe('bad input, OpenAI API', () => {
     expect(await res.json()).toEqual(openaiError('not_found', /POST \/v1\/embeddings is not an lmlb endpoint/))
   })
 
+  test('a content type other than JSON: 415', async () => {
+    const res = await fetch(`${lmlb.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'model=x' })
+    expect(res.status).toBe(415)
+    expect(await res.json()).toEqual(openaiError('unsupported_media_type', /content-type must be application\/json/))
+  })
+
+  test('a body over the limit: 413, whether its length is declared or not', async () => {
+    const small = await startLmlb({ env: { LMLB_MAX_BODY_BYTES: '1000' } })
+    try {
+      const big = JSON.stringify({ model: 'mock/x', messages: [{ role: 'user', content: 'x'.repeat(2000) }] })
+      const declared = await fetch(`${small.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: big })
+      expect(declared.status).toBe(413)
+      expect(await declared.json()).toEqual(openaiError('request_too_large', /larger than 1000 bytes \(LMLB_MAX_BODY_BYTES\)/))
+      const chunked = await fetch(`${small.url}/v1/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: new ReadableStream({
+          start(c) {
+            c.enqueue(new TextEncoder().encode(big.slice(0, 600)))
+            c.enqueue(new TextEncoder().encode(big.slice(600)))
+            c.close()
+          },
+        }),
+      })
+      expect(chunked.status).toBe(413)
+      expect(await chunked.json()).toEqual(anthropicError('request_too_large', /larger than 1000 bytes/))
+    } finally {
+      await small.stop()
+    }
+  })
+
   test('the process is still serving after all of the above', async () => {
     const res = await fetch(`${lmlb.url}/health`)
     expect(res.status).toBe(200)

@@ -57,7 +57,7 @@ describe('status endpoints', () => {
 
   test("GET /stats has the seed's shape, and counts requests per masked key and per endpoint", async () => {
     const ok = defaultReply('oai')
-    up.handle((r, req) => (r.path.startsWith('/v2') ? Response.json({ error: { message: 'slow down' } }, { status: 429 }) : ok(r, req)))
+    up.handle((r, req) => (r.path.startsWith('/v2') ? Response.json({ error: { message: 'down' } }, { status: 500 }) : ok(r, req)))
     for (let i = 0; i < 4; i++) {
       const res = await fetch(`${lmlb.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }) })
       await res.text()
@@ -66,14 +66,16 @@ describe('status endpoints', () => {
     const openai = body.load_balancer_stats.openai
     expect(openai.keys_count).toBe(3)
     expect(openai.endpoints).toEqual([up.base, up.base.replace('/v1', '/v2')])
+    // Request 2 meets the second endpoint's 500 and is retried on the first (with the next key);
+    // the second then cools down and is skipped.
     expect(openai.keys.map((k: { key: string; requests: number }) => [k.key, k.requests])).toEqual([
       ['sk-...0001', 2],
-      ['sk-...0002', 1],
+      ['sk-...0002', 2],
       ['sk-...0003', 1],
     ])
-    // The second endpoint answered 429: counted as errors there.
-    expect(openai.endpoint_stats.map((e: { requests: number; in_flight: number }) => [e.requests, e.in_flight])).toEqual([[2, 0], [2, 0]])
-    expect(openai.endpoint_stats[1].errors).toEqual({ status_429: 2 })
+    expect(openai.endpoint_stats.map((e: { requests: number; in_flight: number }) => [e.requests, e.in_flight])).toEqual([[4, 0], [1, 0]])
+    expect(openai.endpoint_stats[1].errors).toEqual({ status_500: 1 })
+    expect(openai.endpoint_stats[1].health.state).toBe('cooling')
     expect(body.load_balancer_stats.anthropic.keys_count).toBe(1)
   })
 })

@@ -1,0 +1,31 @@
+/**
+ * Client authentication against PROXY_API_KEYS: a key in `x-api-key` or
+ * `Authorization: Bearer`, compared in constant time against every
+ * configured key (no early exit, so timing says nothing about which matched).
+ */
+export function presentedKey(headers: Headers): string | undefined {
+  const direct = headers.get('x-api-key')
+  if (direct) return direct.trim()
+  const auth = headers.get('authorization')
+  return auth?.toLowerCase().startsWith('bearer ') ? auth.slice(7).trim() : undefined
+}
+
+export function isAuthorized(headers: Headers, keys: readonly string[]): boolean {
+  if (keys.length === 0) return true
+  const presented = presentedKey(headers)
+  if (presented === undefined) return false
+  let match = false
+  for (const key of keys) match = constantTimeEqual(presented, key) || match
+  return match
+}
+
+function constantTimeEqual(a: string, b: string): boolean {
+  let diff = a.length ^ b.length
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i % Math.max(1, b.length))
+  return diff === 0
+}
+
+/** Paths open to anyone: Claude Code's probe, and /health (which then tells only its status). */
+export function isOpenPath(method: string, pathname: string): boolean {
+  return (method === 'HEAD' && pathname === '/') || (method === 'GET' && pathname === '/health')
+}

@@ -1,0 +1,45 @@
+/**
+ * How long an upstream asked us to wait, from its headers: `Retry-After`
+ * (seconds or an HTTP date), else OpenAI's `x-ratelimit-reset-*` ("1s",
+ * "6m0s", "20ms") or Anthropic's `anthropic-ratelimit-*-reset` (RFC 3339).
+ * Where several limits are named, the exhausted ones decide.
+ */
+const RESET_HEADERS: [reset: string, remaining: string][] = [
+  ['x-ratelimit-reset-requests', 'x-ratelimit-remaining-requests'],
+  ['x-ratelimit-reset-tokens', 'x-ratelimit-remaining-tokens'],
+  ['anthropic-ratelimit-requests-reset', 'anthropic-ratelimit-requests-remaining'],
+  ['anthropic-ratelimit-tokens-reset', 'anthropic-ratelimit-tokens-remaining'],
+  ['anthropic-ratelimit-input-tokens-reset', 'anthropic-ratelimit-input-tokens-remaining'],
+  ['anthropic-ratelimit-output-tokens-reset', 'anthropic-ratelimit-output-tokens-remaining'],
+]
+
+export function retryAfterMs(headers: Headers, now: number): number | undefined {
+  const retryAfter = headers.get('retry-after')
+  if (retryAfter !== null) {
+    const ms = /^\s*\d+(\.\d+)?\s*$/.test(retryAfter) ? Number(retryAfter) * 1000 : Date.parse(retryAfter) - now
+    if (Number.isFinite(ms)) return Math.max(0, ms)
+  }
+  const resets: { ms: number; exhausted: boolean }[] = []
+  for (const [reset, remaining] of RESET_HEADERS) {
+    const value = headers.get(reset)
+    if (value === null) continue
+    const ms = parseReset(value, now)
+    if (ms !== undefined) resets.push({ ms, exhausted: headers.get(remaining)?.trim() === '0' })
+  }
+  if (resets.length === 0) return undefined
+  const exhausted = resets.filter((r) => r.exhausted)
+  return exhausted.length > 0 ? Math.max(...exhausted.map((r) => r.ms)) : Math.min(...resets.map((r) => r.ms))
+}
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }
+
+function parseReset(value: string, now: number): number | undefined {
+  const text = value.trim()
+  if (/^(\d+(\.\d+)?(ms|s|m|h))+$/.test(text)) {
+    let ms = 0
+    for (const [, n, unit] of text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) ms += Number(n) * UNIT_MS[unit]
+    return ms
+  }
+  const at = Date.parse(value)
+  return Number.isFinite(at) ? Math.max(0, at - now) : undefined
+}

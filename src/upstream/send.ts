@@ -1,0 +1,121 @@
+/**
+ * One outbound call with lmlb's timeouts, the client's abort, and the key
+ * scrubber. It resolves once the answer is safe to hand over: for a stream,
+ * after its first chunk (so a failure before any byte can still be retried
+ * elsewhere); otherwise with the whole body read.
+ */
+import type { Limits } from '../config/schema'
+import type { Scrubber } from '../observability/scrub'
+import { clientHeaders } from './headers'
+import { relay, type ReadResult, type RelayEnd } from './relay'
+
+export type FailureKind = 'connect' | 'timeout'
+
+/** The upstream could not be reached or did not answer in time. */
+export class UpstreamFailure extends Error {
+  constructor(
+    readonly kind: FailureKind,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+export interface SendOptions {
+  url: string
+  headers: Headers
+  body: string
+  /** The client asked for a stream. */
+  streaming: boolean
+  limits: Limits
+  clientSignal: AbortSignal
+  scrubber: Scrubber
+  /** The error event a broken stream ends with, in the client's format. */
+  errorEvent: (message: string) => string
+  /** Called once when the attempt is over: body relayed, failed, or abandoned. */
+  onEnd: (how: RelayEnd | 'failed') => void
+}
+
+export async function send(o: SendOptions): Promise<Response> {
+  const abort = new AbortController()
+  const signal = AbortSignal.any([o.clientSignal, abort.signal])
+  const { limits } = o
+  let ended = false
+  const end = (how: RelayEnd | 'failed') => {
+    if (!ended) {
+      ended = true
+      o.onEnd(how)
+    }
+  }
+  const deadline = (ms: number, what: string, variable: string) =>
+    setTimeout(() => abort.abort(new UpstreamFailure('timeout', `${what} within ${ms} ms (${variable})`)), ms)
+
+  // Non-streaming calls are bounded as a whole; a stream's length is the model's business.
+  const total = o.streaming ? undefined : deadline(limits.totalTimeoutMs, `no complete answer from ${o.url}`, 'LMLB_TOTAL_TIMEOUT_MS')
+  const head = o.streaming
+    ? deadline(limits.connectTimeoutMs, `no response head from ${o.url}`, 'LMLB_CONNECT_TIMEOUT_MS')
+    : deadline(limits.firstByteTimeoutMs, `no answer from ${o.url}`, 'LMLB_FIRST_BYTE_TIMEOUT_MS')
+
+  let response: Response
+  try {
+    // `timeout: false` turns off Bun's own 5-minute fetch limit: lmlb's timers govern.
+    response = await fetch(o.url, { method: 'POST', headers: o.headers, body: o.body, signal, timeout: false } as RequestInit)
+  } catch (error) {
+    clearTimeout(total)
+    end('failed')
+    throw failureOf(error, signal, `could not reach ${o.url}`)
+  } finally {
+    clearTimeout(head)
+  }
+
+  const headers = clientHeaders(response.headers, (v) => o.scrubber.text(v))
+  const isSse = response.ok && (headers.get('content-type')?.includes('text/event-stream') ?? false)
+  if (!isSse || !response.body) {
+    // A whole answer (or an error): read it all, so it can be scrubbed and retried.
+    const first = deadline(limits.firstByteTimeoutMs, `no answer body from ${o.url}`, 'LMLB_FIRST_BYTE_TIMEOUT_MS')
+    try {
+      const text = await response.text()
+      end('done')
+      return new Response(response.status === 204 ? null : o.scrubber.text(text), { status: response.status, statusText: response.statusText, headers })
+    } catch (error) {
+      end('failed')
+      throw failureOf(error, signal, `the answer from ${o.url} broke off`)
+    } finally {
+      clearTimeout(first)
+      clearTimeout(total)
+    }
+  }
+
+  // A stream: wait for its first chunk before committing to this upstream.
+  const reader = response.body.getReader()
+  const firstByte = deadline(limits.firstByteTimeoutMs, `no first event from ${o.url}`, 'LMLB_FIRST_BYTE_TIMEOUT_MS')
+  let first: ReadResult
+  try {
+    first = await reader.read()
+  } catch (error) {
+    end('failed')
+    throw failureOf(error, signal, `the stream from ${o.url} broke before its first event`)
+  } finally {
+    clearTimeout(firstByte)
+  }
+  const body = relay(reader, first, {
+    idleMs: limits.idleTimeoutMs,
+    onIdle: () => abort.abort(new UpstreamFailure('timeout', `upstream silent for ${limits.idleTimeoutMs} ms (LMLB_IDLE_TIMEOUT_MS)`)),
+    scrub: o.scrubber.stream(),
+    errorEvent: (error) => o.errorEvent(reasonOf(error, signal)),
+    onEnd: end,
+  })
+  return new Response(body, { status: response.status, statusText: response.statusText, headers })
+}
+
+/** What went wrong, preferring our own timeout reason over fetch's generic abort message. */
+function failureOf(error: unknown, signal: AbortSignal, context: string): Error {
+  if (signal.aborted && signal.reason instanceof UpstreamFailure) return signal.reason
+  if (signal.aborted) return signal.reason instanceof Error ? signal.reason : new Error('aborted')
+  return new UpstreamFailure('connect', `${context}: ${(error as Error).message}`)
+}
+
+function reasonOf(error: unknown, signal: AbortSignal): string {
+  if (signal.aborted && signal.reason instanceof UpstreamFailure) return signal.reason.message
+  return `upstream stream failed: ${(error as Error)?.message ?? error}`
+}

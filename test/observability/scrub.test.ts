@@ -1,0 +1,58 @@
+import { describe, expect, test } from 'bun:test'
+import { Scrubber } from '../../src/observability/scrub'
+
+const KEYS = ['sk-proj-abcdefghijkl1234', 'sk-ant-api03-zyxwvutsrq9876']
+const scrubber = new Scrubber(KEYS)
+const enc = new TextEncoder()
+const dec = new TextDecoder()
+
+function streamThrough(text: string, cuts: number[]): { out: string; chunks: Uint8Array[] } {
+  const s = scrubber.stream()
+  const bytes = enc.encode(text)
+  const chunks: Uint8Array[] = []
+  let prev = 0
+  for (const cut of [...cuts, bytes.length]) {
+    chunks.push(s.push(bytes.subarray(prev, cut)))
+    prev = cut
+  }
+  chunks.push(s.flush())
+  return { out: dec.decode(Buffer.concat(chunks)), chunks }
+}
+
+describe('Scrubber', () => {
+  test('text: every key masked, the rest untouched', () => {
+    expect(scrubber.text(`Incorrect API key provided: ${KEYS[0]}. Also ${KEYS[1]} and ${KEYS[0]}`)).toBe(
+      'Incorrect API key provided: sk-...1234. Also sk-...9876 and sk-...1234',
+    )
+    expect(scrubber.text('nothing here, sk-proj only')).toBe('nothing here, sk-proj only')
+  })
+
+  test('streams: a key split at every possible byte is still masked', () => {
+    const text = `data: {"error":"bad key ${KEYS[1]}", "é": "ünïcode"}\n\n`
+    for (let cut = 1; cut < enc.encode(text).length; cut++) {
+      const { out } = streamThrough(text, [cut])
+      expect(out).toBe(scrubber.text(text))
+      expect(out).not.toContain(KEYS[1])
+    }
+  })
+
+  test('streams: chunks with no key pass on as the very same bytes', () => {
+    const s = scrubber.stream()
+    const chunk = enc.encode('data: {"text":"hello"}\n\n')
+    expect(s.push(chunk)).toBe(chunk)
+  })
+
+  test('streams: a tail that only looks like a key start is released by the next chunk', () => {
+    const { out, chunks } = streamThrough('ends with sk-pr', [])
+    expect(out).toBe('ends with sk-pr')
+    expect(dec.decode(chunks[0])).toBe('ends with ')
+    expect(streamThrough('a sk-proj-zzz b', [8]).out).toBe('a sk-proj-zzz b')
+  })
+
+  test('no keys: nothing to do', () => {
+    const none = new Scrubber([])
+    expect(none.text('sk-anything')).toBe('sk-anything')
+    const chunk = enc.encode('x')
+    expect(none.stream().push(chunk)).toBe(chunk)
+  })
+})
