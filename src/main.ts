@@ -51,7 +51,7 @@ function main() {
     if (stopping) return
     stopping = true
     const grace = config.limits.shutdownGraceMs
-    logger.info(`${signal}: no new connections; finishing in-flight requests (up to ${grace} ms)`)
+    logger.always(`${signal}: no new connections; finishing in-flight requests (up to ${grace} ms)`)
     const graceOver = new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), grace).unref())
     if ((await Promise.race([server?.stop() ?? Promise.resolve(), graceOver])) === 'late') {
       logger.warn(`grace of ${grace} ms over: closing the remaining connections`)
@@ -75,7 +75,7 @@ function main() {
   } catch (error) {
     fail([`cannot listen on ${config.host}:${config.port}: ${(error as Error).message}`])
   }
-  logger.info(`lmlb ${VERSION} listening on http://${server.hostname}:${server.port}`)
+  logger.always(`lmlb ${VERSION} listening on http://${server.hostname}:${server.port}`)
 }
 
 main()

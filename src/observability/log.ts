@@ -9,6 +9,8 @@ export interface Logger {
   info(message: string): void
   warn(message: string): void
   error(message: string): void
+  /** Written at any level: start-up and shutdown lines a supervisor looks for. */
+  always(message: string): void
   enabled(level: LogLevel): boolean
 }
 
@@ -20,6 +22,7 @@ export function createLogger(level: LogLevel, write: (line: string) => void = (l
     info: (m) => emit('info', m),
     warn: (m) => emit('warn', m),
     error: (m) => emit('error', m),
+    always: (m) => write(`${new Date().toISOString()} INFO  ${m}`),
   }
   const emit = (at: LogLevel, message: string) => {
     if (logger.enabled(at)) write(`${new Date().toISOString()} ${at.toUpperCase().padEnd(5)} ${message}`)
