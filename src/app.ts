@@ -3,6 +3,7 @@
  * is the one entry; src/runtime/ binds it to a port.
  */
 import { Elysia } from 'elysia'
+import { prometheusText } from './observability/metrics'
 import { isAuthorized, isOpenPath } from './server/auth'
 import { apiOfPath, errorBody, errorResponse, ProxyError } from './server/errors'
 import { ENDPOINTS, proxy } from './server/proxy'
@@ -20,7 +21,7 @@ export function createApp(runtime: Runtime) {
           const path = new URL(request.url).pathname
           return Response.json(errorBody(api, 404, 'not_found', `${request.method} ${path} is not an lmlb endpoint`), { status: 404 })
         }
-        runtime.logger.error(`unexpected error on ${request.method} ${request.url}: ${(error as Error)?.stack ?? error}`)
+        runtime.logger.error(runtime.current.scrubber.text(`unexpected error on ${request.method} ${request.url}: ${(error as Error)?.stack ?? error}`))
         return Response.json(errorBody(api, 500, 'internal_error', 'lmlb internal error (logged)'), { status: 500 })
       })
       .onRequest(({ request }) => {
@@ -36,6 +37,7 @@ export function createApp(runtime: Runtime) {
       .get('/', () => rootStatus(runtime))
       .get('/health', ({ request }) => health(runtime, isAuthorized(request.headers, runtime.current.config.proxyApiKeys)))
       .get('/stats', () => stats(runtime))
+      .get('/metrics', () => new Response(prometheusText(runtime.current.pools.values(), Date.now()), { headers: { 'content-type': 'text/plain; version=0.0.4' } }))
       .post('/v1/messages', ({ request }) => proxy(ENDPOINTS.messages, request, runtime), { parse: 'none' })
       .post('/v1/messages/count_tokens', ({ request }) => proxy(ENDPOINTS.countTokens, request, runtime), { parse: 'none' })
       .post('/v1/chat/completions', ({ request }) => proxy(ENDPOINTS.chatCompletions, request, runtime), { parse: 'none' })

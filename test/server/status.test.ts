@@ -79,3 +79,19 @@ describe('status endpoints', () => {
     expect(body.load_balancer_stats.anthropic.keys_count).toBe(1)
   })
 })
+
+describe('GET /metrics', () => {
+  test('Prometheus text with per-key (masked) and per-endpoint figures', async () => {
+    const res = await fetch(`${lmlb.url}/metrics`)
+    expect(res.headers.get('content-type')).toContain('text/plain')
+    const text = await res.text()
+    for (const key of KEYS) expect(text).not.toContain(key)
+    expect(text).toContain('# TYPE lmlb_upstream_requests_total counter')
+    expect(text).toContain('lmlb_keys_configured{service="openai"} 3')
+    expect(text).toMatch(/lmlb_upstream_requests_total\{service="openai",target="key",id="sk-\.\.\.0001"\} \d+/)
+    expect(text).toMatch(new RegExp(`lmlb_upstream_errors_total\\{service="openai",target="endpoint",id="${up.base.replace('/v1', '/v2').replace(/[.]/g, '\\.')}",kind="status_500"\\} 1`))
+    expect(text).toMatch(/lmlb_upstream_in_flight\{service="openai",target="endpoint",id="[^"]+"\} 0/)
+    // Every sample line is "name{labels} number".
+    for (const line of text.split('\n').filter((l) => l && !l.startsWith('#'))) expect(line).toMatch(/^[a-z_]+\{[^}]*\} -?\d+(\.\d+)?$/)
+  })
+})
