@@ -38,6 +38,12 @@ export function createApp(runtime: Runtime) {
       .get('/health', ({ request }) => health(runtime, isAuthorized(request.headers, runtime.current.config.proxyApiKeys)))
       .get('/stats', () => stats(runtime))
       .get('/metrics', () => new Response(prometheusText(runtime.current.pools.values(), Date.now()), { headers: { 'content-type': 'text/plain; version=0.0.4' } }))
+      .post('/admin/reload', () => {
+        const outcome = runtime.reload('POST /admin/reload')
+        return outcome.ok
+          ? Response.json({ status: 'reloaded', loaded_at: new Date(outcome.loadedAt).toISOString() })
+          : Response.json({ status: 'refused', errors: outcome.errors.map((e) => runtime.current.scrubber.text(e)) }, { status: 422 })
+      })
       .post('/v1/messages', ({ request }) => proxy(ENDPOINTS.messages, request, runtime), { parse: 'none' })
       .post('/v1/messages/count_tokens', ({ request }) => proxy(ENDPOINTS.countTokens, request, runtime), { parse: 'none' })
       .post('/v1/chat/completions', ({ request }) => proxy(ENDPOINTS.chatCompletions, request, runtime), { parse: 'none' })

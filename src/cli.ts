@@ -1,6 +1,7 @@
 /** Command-line options and the help text. */
 import { parseArgs } from 'node:util'
 import { DEFAULT_HOST, DEFAULT_PORT } from './config/defaults'
+import { LIMIT_VARIABLES } from './config/schema'
 
 export interface CliOptions {
   help: boolean
@@ -9,6 +10,7 @@ export interface CliOptions {
   host?: string
   port?: string
   envFile?: string
+  config?: string
 }
 
 export function parseCli(argv: string[]): CliOptions {
@@ -23,6 +25,7 @@ export function parseCli(argv: string[]): CliOptions {
       host: { type: 'string' },
       port: { type: 'string', short: 'p' },
       'env-file': { type: 'string' },
+      config: { type: 'string', short: 'c' },
     },
   })
   return {
@@ -32,6 +35,7 @@ export function parseCli(argv: string[]): CliOptions {
     host: values.host,
     port: values.port,
     envFile: values['env-file'],
+    config: values.config,
   }
 }
 
@@ -43,6 +47,7 @@ Options:
   --host H          address to listen on (env HOST, default ${DEFAULT_HOST})
   -p, --port P      port to listen on (env PORT, default ${DEFAULT_PORT})
   --env-file F      read variables from F instead of ./.env
+  -c, --config F    configuration file, YAML or JSON (env LMLB_CONFIG); see config.schema.json
   --check           validate the configuration, print what it resolved (keys masked), exit
   -h, --help        this text
   -v, --version     print the version
@@ -61,8 +66,14 @@ Environment (real variables win over .env):
   PROXY_API_KEYS    keys clients must present (x-api-key or Authorization: Bearer)
   LOG_LEVEL         debug, info (default), warn, error
   HOST, PORT        as --host, --port
+  LMLB_CONFIG       as --config
+${Object.entries(LIMIT_VARIABLES)
+  .map(([name, spec]) => `  ${name.padEnd(26)} ${spec.about} (default ${spec.default})`)
+  .join('\n')}
+
+Reload: a change of .env or the config file, SIGHUP, or POST /admin/reload.
 
 Endpoints: POST /v1/messages, POST /v1/messages/count_tokens, POST /v1/chat/completions,
-           GET / /health /stats
+           GET / /health /stats /metrics, POST /admin/reload
 Model "mock/<anything>" answers locally with no key.
 `

@@ -1,12 +1,12 @@
-/** argv and environment → configuration → app → port; signals. */
-import { existsSync, readFileSync } from 'node:fs'
+/** argv and environment → configuration → app → port; signals and reloads. */
 import { createApp } from './app'
 import { HELP, parseCli, type CliOptions } from './cli'
-import { loadConfig, type LoadResult } from './config/load'
 import { describeConfig } from './config/describe'
+import { readConfig, watchedFiles, type Sources } from './config/sources'
+import { watchFiles } from './config/watch'
 import { createLogger } from './observability/log'
 import { listen, type Listening } from './runtime/bun'
-import { createState, type Runtime } from './server/state'
+import { createRuntime } from './server/reloader'
 import { VERSION } from './server/status'
 
 const EXIT_USAGE = 2
@@ -14,13 +14,6 @@ const EXIT_USAGE = 2
 function fail(lines: string[]): never {
   for (const line of lines) console.error(`lmlb: ${line}`)
   process.exit(EXIT_USAGE)
-}
-
-function load(cli: CliOptions): LoadResult {
-  const path = cli.envFile ?? '.env'
-  if (cli.envFile !== undefined && !existsSync(path)) fail([`--env-file: ${path} does not exist`])
-  const dotenv = existsSync(path) ? { path, text: readFileSync(path, 'utf8') } : undefined
-  return loadConfig({ env: process.env, dotenv, host: cli.host, port: cli.port })
 }
 
 function main() {
@@ -33,7 +26,9 @@ function main() {
   if (cli.help) return void process.stdout.write(HELP)
   if (cli.version) return void console.log(VERSION)
 
-  const result = load(cli)
+  const sources: Sources = { envFile: cli.envFile ?? '.env', envFileRequired: cli.envFile !== undefined, configFile: cli.config, host: cli.host, port: cli.port }
+  const read = () => readConfig(sources, process.env)
+  const result = read()
   if (!result.ok) fail(result.errors)
   const { config, warnings } = result
   if (cli.check) {
@@ -44,13 +39,16 @@ function main() {
 
   const logger = createLogger(config.logLevel)
   for (const w of warnings) logger.warn(w)
-  const runtime: Runtime = { current: createState(config), logger, startedAt: Date.now() }
+  const runtime = createRuntime(config, logger, read)
   let server: Listening | undefined
+
+  let stopWatching = () => {}
   let stopping = false
   const shutdown = async (signal: string) => {
     if (stopping) return
     stopping = true
-    const grace = config.limits.shutdownGraceMs
+    stopWatching()
+    const grace = runtime.current.config.limits.shutdownGraceMs
     logger.always(`${signal}: no new connections; finishing in-flight requests (up to ${grace} ms)`)
     const graceOver = new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), grace).unref())
     if ((await Promise.race([server?.stop() ?? Promise.resolve(), graceOver])) === 'late') {
@@ -62,12 +60,8 @@ function main() {
   process.on('SIGTERM', () => void shutdown('SIGTERM'))
   process.on('SIGINT', () => void shutdown('SIGINT'))
   // Without a handler SIGHUP would kill the process; reloading is its job.
-  process.on('SIGHUP', () => {
-    const next = load(cli)
-    if (!next.ok) return logger.error(`reload refused, old configuration kept:\n  ${next.errors.join('\n  ')}`)
-    runtime.current = createState(next.config)
-    logger.info('configuration reloaded')
-  })
+  process.on('SIGHUP', () => void runtime.reload('SIGHUP'))
+  stopWatching = watchFiles(watchedFiles(sources, process.env), () => void runtime.reload('file changed'))
 
   const app = createApp(runtime)
   try {

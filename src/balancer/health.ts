@@ -46,6 +46,11 @@ export class Health {
     this.probing = false
   }
 
+  /** A new configuration gives a key refused as invalid another chance. */
+  forgiveInvalid(): void {
+    this.invalid = false
+  }
+
   setInvalid(): void {
     this.invalid = true
     this.probing = false

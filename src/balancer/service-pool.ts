@@ -1,25 +1,26 @@
 /**
- * One service's key pool and endpoint pool, each in its own round-robin
- * order (the seed's design: a request takes the next key AND the next
+ * One service's key pool and endpoint pool, each chosen by the service's
+ * strategy (the seed's design: a request takes the next key AND the next
  * endpoint, independently), skipping targets that are cooling down.
  */
 import type { ServiceConfig } from '../config/schema'
 import { TargetCounters } from '../observability/counters'
 import { maskKey } from '../observability/redact'
 import { Health } from './health'
-import { RoundRobin } from './round-robin'
+import { createSelector, type Member, type Selector } from './strategies'
 
-export interface KeyTarget {
-  value: string
-  masked: string
+interface Tracked extends Member {
   counters: TargetCounters
   health: Health
 }
 
-export interface EndpointTarget {
+export interface KeyTarget extends Tracked {
+  value: string
+  masked: string
+}
+
+export interface EndpointTarget extends Tracked {
   url: string
-  counters: TargetCounters
-  health: Health
 }
 
 export interface Target {
@@ -28,18 +29,44 @@ export interface Target {
   endpoint: EndpointTarget
 }
 
-export class ServicePool {
-  readonly keys: RoundRobin<KeyTarget>
-  readonly endpoints: RoundRobin<EndpointTarget>
+/** What a reload hands over from the pool it replaces, so counters and cooldowns survive. */
+export interface Carried {
+  counters: TargetCounters
+  health: Health
+}
 
-  constructor(readonly service: ServiceConfig) {
-    this.keys = new RoundRobin(service.keys.map((value) => ({ value, masked: maskKey(value), counters: new TargetCounters(), health: new Health() })))
-    this.endpoints = new RoundRobin(service.endpoints.map((url) => ({ url, counters: new TargetCounters(), health: new Health() })))
+export class ServicePool {
+  readonly keys: Selector<KeyTarget>
+  readonly endpoints: Selector<EndpointTarget>
+
+  constructor(
+    readonly service: ServiceConfig,
+    previous?: ServicePool,
+  ) {
+    const carry = (found: Tracked | undefined): Carried => {
+      if (!found) return { counters: new TargetCounters(), health: new Health() }
+      // A key set aside as invalid gets another chance with a new configuration.
+      found.health.forgiveInvalid()
+      return { counters: found.counters, health: found.health }
+    }
+    const tracked = (c: Carried, weight: number, priority: number) => ({ ...c, weight, priority, inFlight: () => c.counters.inFlight })
+    this.keys = createSelector(
+      service.strategy,
+      service.keys.map((k) => ({
+        value: k.value,
+        masked: maskKey(k.value),
+        ...tracked(carry(previous?.keys.items.find((p) => p.value === k.value)), k.weight, k.priority),
+      })),
+    )
+    this.endpoints = createSelector(
+      service.strategy,
+      service.endpoints.map((e) => ({ url: e.url, ...tracked(carry(previous?.endpoints.items.find((p) => p.url === e.url)), e.weight, e.priority) })),
+    )
   }
 
   /** The next available key and endpoint, claimed for one request; undefined when none can serve now. */
   pick(now: number): Target | undefined {
-    const available = (t: { health: Health }) => t.health.available(now)
+    const available = (t: Tracked) => t.health.available(now)
     const key = this.keys.items.length > 0 ? this.keys.next(available) : undefined
     if (this.keys.items.length > 0 && !key) return undefined
     const endpoint = this.endpoints.next(available)
@@ -49,9 +76,9 @@ export class ServicePool {
     return { key, endpoint }
   }
 
-  /** When some key and some endpoint will both be available again (Infinity: never, until reload). */
+  /** When some key and some endpoint will both be available again (0: now; Infinity: never, until reload). */
   recoversAt(now: number): number {
-    const soonest = (items: readonly { health: Health }[]) => Math.min(...items.map((t) => t.health.recoversAt(now)))
+    const soonest = (items: readonly Tracked[]) => Math.min(...items.map((t) => t.health.recoversAt(now)))
     const key = this.keys.items.length > 0 ? soonest(this.keys.items) : 0
     return Math.max(key, soonest(this.endpoints.items))
   }
@@ -62,6 +89,7 @@ export class ServicePool {
   }
 }
 
-export function createPools(services: Record<string, ServiceConfig>): Map<string, ServicePool> {
-  return new Map(Object.values(services).map((s) => [s.name, new ServicePool(s)]))
+/** Pools for a configuration; those of `previous` hand over their targets' counters and health. */
+export function createPools(services: Record<string, ServiceConfig>, previous?: ReadonlyMap<string, ServicePool>): Map<string, ServicePool> {
+  return new Map(Object.values(services).map((s) => [s.name, new ServicePool(s, previous?.get(s.name))]))
 }

@@ -11,10 +11,16 @@ export function describeConfig(config: Config): string {
     'services:',
   ]
   for (const s of Object.values(config.services)) {
-    const keys = s.keys.length === 0 ? 'no keys' : `${s.keys.length} key(s): ${s.keys.map(maskKey).join(', ')}`
-    lines.push(`  ${s.name} (${s.format}): ${keys}`)
-    for (const url of s.endpoints) lines.push(`    ${url}`)
+    const keys = s.keys.length === 0 ? 'no keys' : `${s.keys.length} key(s): ${s.keys.map((k) => maskKey(k.value)).join(', ')}`
+    const extras = [s.strategy !== 'round-robin' ? `strategy ${s.strategy}` : '', s.models ? `models ${s.models.join(', ')}` : ''].filter(Boolean)
+    lines.push(`  ${s.name} (${s.format}): ${keys}${extras.length ? `; ${extras.join('; ')}` : ''}`)
+    for (const e of s.endpoints) lines.push(`    ${e.url}${s.strategy === 'weighted' ? ` (weight ${e.weight})` : ''}`)
   }
   lines.push('  mock (both formats): built in, no key')
+  const aliases = Object.entries(config.aliases)
+  if (aliases.length > 0) {
+    lines.push('aliases:')
+    for (const [name, a] of aliases) lines.push(`  ${name} (${a.strategy}) → ${a.targets.map((t) => `${t.service}/${t.model}`).join(', ')}`)
+  }
   return lines.join('\n')
 }

@@ -28,12 +28,13 @@ export function parseDotenv(text: string): DotenvResult {
     if (line.startsWith('export ')) line = line.slice(7).trimStart()
     const eq = line.indexOf('=')
     if (eq <= 0) {
-      problems.push({ line: lineNo, message: `expected NAME=value, got "${line.slice(0, 40)}"` })
+      // The line itself is not quoted back: it may hold a key.
+      problems.push({ line: lineNo, message: 'expected NAME=value' })
       continue
     }
     const name = line.slice(0, eq).trim()
     if (!NAME.test(name)) {
-      problems.push({ line: lineNo, message: `"${name}" is not a variable name` })
+      problems.push({ line: lineNo, message: 'not a variable name before "="' })
       continue
     }
     let rest = line.slice(eq + 1).trimStart()

@@ -1,20 +1,34 @@
 /**
- * Environment (real variables over `.env`) → one validated, frozen Config,
- * or the list of problems, each naming its variable.
+ * Environment (real variables over `.env`) and the optional config file →
+ * one validated, frozen Config, or the list of problems, each naming its
+ * variable or its path in the file.
+ *
+ * Merge rules (README "Configuration file"):
+ * - settings (host, port, log level, model mapping, limits, proxy keys):
+ *   command line > environment (real, then .env) > file > defaults;
+ * - services: the file's fields win; what it leaves out comes from the
+ *   environment: endpoints from SERVICE_ENDPOINTS (or the built-in default),
+ *   keys from NAME_API_KEYS / NAME_API_KEY. Services only in the
+ *   environment stay as they are;
+ * - aliases and model defaults exist only in the file.
  */
 import { BUILTIN_SERVICES, DEFAULT_HOST, DEFAULT_LOG_LEVEL, DEFAULT_PORT, MOCK_SERVICE, MODEL_DEFAULTS } from './defaults'
 import { parseDotenv } from './dotenv'
+import { parseConfigFile } from './file'
+import { snake, type AliasFile, type ConfigFile, type EndpointEntry, type KeyEntry, type ServiceFile } from './file-schema'
 import { locateJsonError } from './json-error'
 import { schemaErrors } from '../validation/schema-errors'
-import { Config, EnvVariables, LIMIT_VARIABLES, ServiceEndpoints, type Limits, type ServiceConfig } from './schema'
+import { Config, EnvVariables, LIMIT_VARIABLES, ServiceEndpoints, type AliasConfig, type Limits, type ServiceConfig, type Strategy } from './schema'
 
 export type Env = Record<string, string | undefined>
 
 export interface LoadInput {
-  /** The process environment; wins over the file. */
+  /** The process environment; wins over `.env`. */
   env: Env
   /** Text of the `.env` file and its name for messages, if there is one. */
   dotenv?: { path: string; text: string }
+  /** Text of the config file (YAML or JSON) and its name, if there is one. */
+  file?: { path: string; text: string }
   /** Command-line overrides. */
   host?: string
   port?: string
@@ -24,13 +38,13 @@ export type LoadResult = { ok: true; config: Config; warnings: string[] } | { ok
 
 export function loadConfig(input: LoadInput): LoadResult {
   const errors: string[] = []
-  const fromFile: Env = {}
+  const fromDotenv: Env = {}
   if (input.dotenv) {
     const parsed = parseDotenv(input.dotenv.text)
-    Object.assign(fromFile, parsed.values)
+    Object.assign(fromDotenv, parsed.values)
     for (const p of parsed.problems) errors.push(`${input.dotenv.path}:${p.line}: ${p.message}`)
   }
-  const env: Env = { ...fromFile, ...definedOnly(input.env) }
+  const env: Env = { ...fromDotenv, ...definedOnly(input.env) }
   if (input.host !== undefined) env.HOST = input.host
   if (input.port !== undefined) env.PORT = input.port
 
@@ -38,20 +52,34 @@ export function loadConfig(input: LoadInput): LoadResult {
   errors.push(...schemaErrors(EnvVariables, vars, ''))
   const endpoints = parseServiceEndpoints(env.SERVICE_ENDPOINTS, errors)
   if (Number(env.PORT) > 65535) errors.push(`PORT: must be a port number 0-65535`)
+  let file: ConfigFile = {}
+  if (input.file) {
+    const parsed = parseConfigFile(input.file.path, input.file.text)
+    if (parsed.ok) file = parsed.file
+    else errors.push(...parsed.errors)
+  }
   if (errors.length > 0) return { ok: false, errors }
 
-  const preferredProvider = vars.PREFERRED_PROVIDER ?? 'openai'
+  const where = input.file?.path ?? 'config file'
+  const services = resolveServices(env, endpoints, file.services ?? {}, where, errors)
+  const aliases = resolveAliases(file.aliases ?? {}, services, where, errors)
+  const proxyApiKeys = env.PROXY_API_KEYS !== undefined ? splitList(env.PROXY_API_KEYS) : resolveKeys(file.proxy_api_keys ?? [], env, `${where}: proxy_api_keys`, errors).map((k) => k.value)
+  if (errors.length > 0) return { ok: false, errors }
+
+  const preferredProvider = vars.PREFERRED_PROVIDER ?? file.preferred_provider ?? 'openai'
   const defaults = MODEL_DEFAULTS[preferredProvider as keyof typeof MODEL_DEFAULTS]
   const config = {
-    host: vars.HOST ?? DEFAULT_HOST,
-    port: vars.PORT === undefined ? DEFAULT_PORT : Number(vars.PORT),
-    logLevel: vars.LOG_LEVEL ?? DEFAULT_LOG_LEVEL,
+    host: vars.HOST ?? file.host ?? DEFAULT_HOST,
+    port: vars.PORT !== undefined ? Number(vars.PORT) : (file.port ?? DEFAULT_PORT),
+    logLevel: vars.LOG_LEVEL ?? file.log_level ?? DEFAULT_LOG_LEVEL,
     preferredProvider,
-    bigModel: vars.BIG_MODEL ?? defaults.big,
-    smallModel: vars.SMALL_MODEL ?? defaults.small,
-    proxyApiKeys: splitList(env.PROXY_API_KEYS),
-    services: resolveServices(env, endpoints),
-    limits: resolveLimits(vars),
+    bigModel: vars.BIG_MODEL ?? file.big_model ?? defaults.big,
+    smallModel: vars.SMALL_MODEL ?? file.small_model ?? defaults.small,
+    proxyApiKeys,
+    services,
+    aliases,
+    modelDefaults: file.model_defaults ?? {},
+    limits: resolveLimits(vars, file.limits ?? {}),
   }
   // The resolved shape is checked too: a bug here must not reach a request.
   const invalid = schemaErrors(Config, config, 'config')
@@ -81,31 +109,98 @@ function parseServiceEndpoints(raw: string | undefined, errors: string[]): Recor
   return problems.length > 0 ? {} : (value as Record<string, string[]>)
 }
 
-function resolveServices(env: Env, endpoints: Record<string, string[]>): Record<string, ServiceConfig> {
+function resolveServices(
+  env: Env,
+  envEndpoints: Record<string, string[]>,
+  fileServices: Record<string, ServiceFile>,
+  where: string,
+  errors: string[],
+): Record<string, ServiceConfig> {
   const services: Record<string, ServiceConfig> = {}
-  const names = new Set([...Object.keys(BUILTIN_SERVICES), ...Object.keys(endpoints)])
+  const names = new Set([...Object.keys(BUILTIN_SERVICES), ...Object.keys(envEndpoints), ...Object.keys(fileServices)])
   for (const name of names) {
+    const at = `${where}: services.${name}`
     const builtin = BUILTIN_SERVICES[name as keyof typeof BUILTIN_SERVICES]
+    const fromFile = fileServices[name] ?? {}
+    if (name === MOCK_SERVICE) {
+      errors.push(`${at}: "${MOCK_SERVICE}" is built in and cannot be configured`)
+      continue
+    }
     const prefix = name.toUpperCase().replace(/[^A-Z0-9]/g, '_')
+    const defaultEndpoints = envEndpoints[name] ?? (builtin ? [builtin.endpoint] : undefined)
+    if (!fromFile.endpoints && !defaultEndpoints) {
+      errors.push(`${at}.endpoints: required for a service lmlb does not know`)
+      continue
+    }
     // The seed: the plural pool wins; the single key is the fallback.
-    const keys = splitList(env[`${prefix}_API_KEYS`])
+    const envKeys = splitList(env[`${prefix}_API_KEYS`])
+    const keys = fromFile.keys
+      ? resolveKeys(fromFile.keys, env, `${at}.keys`, errors)
+      : (envKeys.length > 0 ? envKeys : splitList(env[`${prefix}_API_KEY`])).map((value, i) => ({ value, weight: 1, priority: i }))
     services[name] = {
       name,
       // Services the seed does not know are OpenAI-compatible (Groq, OpenRouter, vLLM...).
-      format: builtin?.format ?? 'openai',
-      endpoints: (endpoints[name] ?? [builtin!.endpoint]).map((url) => url.replace(/\/+$/, '')),
-      keys: keys.length > 0 ? keys : splitList(env[`${prefix}_API_KEY`]),
+      format: fromFile.format ?? builtin?.format ?? 'openai',
+      endpoints: (fromFile.endpoints ?? defaultEndpoints!).map(endpointOf),
+      keys,
       keysRequired: builtin !== undefined,
-      keyVariables: `${prefix}_API_KEYS or ${prefix}_API_KEY`,
+      keyVariables: fromFile.keys ? `${at}.keys` : `${prefix}_API_KEYS or ${prefix}_API_KEY`,
+      strategy: fromFile.strategy ?? 'round-robin',
+      headers: fromFile.headers ?? {},
+      ...(fromFile.models ? { models: fromFile.models } : {}),
+      rename: fromFile.rename ?? {},
     }
   }
   return services
 }
 
-function resolveLimits(vars: Env): Limits {
+function endpointOf(entry: EndpointEntry, index: number): ServiceConfig['endpoints'][number] {
+  const spec = typeof entry === 'string' ? { url: entry } : entry
+  return { url: spec.url.replace(/\/+$/, ''), weight: spec.weight ?? 1, priority: spec.priority ?? index }
+}
+
+/** Keys given inline or by the name of a variable holding one or a comma-separated list. */
+function resolveKeys(entries: KeyEntry[], env: Env, at: string, errors: string[]): ServiceConfig['keys'] {
+  const keys: ServiceConfig['keys'] = []
+  entries.forEach((entry, i) => {
+    const spec = typeof entry === 'string' ? { value: entry } : entry
+    const place = { weight: spec.weight ?? 1, priority: spec.priority ?? i }
+    if ((spec.value === undefined) === (spec.env === undefined)) {
+      errors.push(`${at}[${i}]: give exactly one of value or env`)
+    } else if (spec.value !== undefined) {
+      keys.push({ value: spec.value, ...place })
+    } else {
+      const values = splitList(env[spec.env!])
+      if (values.length === 0) errors.push(`${at}[${i}]: environment variable ${spec.env} is not set`)
+      for (const value of values) keys.push({ value, ...place })
+    }
+  })
+  return keys
+}
+
+function resolveAliases(aliases: Record<string, AliasFile>, services: Record<string, ServiceConfig>, where: string, errors: string[]): Record<string, AliasConfig> {
+  const out: Record<string, AliasConfig> = {}
+  for (const [name, alias] of Object.entries(aliases)) {
+    const spec = Array.isArray(alias) ? { targets: alias } : alias
+    const targets: AliasConfig['targets'] = []
+    spec.targets.forEach((target, i) => {
+      const t = typeof target === 'string' ? { model: target } : target
+      const slash = t.model.indexOf('/')
+      const service = t.model.slice(0, slash)
+      if (!services[service] && service !== MOCK_SERVICE) {
+        errors.push(`${where}: aliases.${name}.targets[${i}]: no service "${service}" (configured: ${[...Object.keys(services), MOCK_SERVICE].join(', ')})`)
+      }
+      targets.push({ service, model: t.model.slice(slash + 1), weight: t.weight ?? 1, priority: t.priority ?? i })
+    })
+    out[name] = { strategy: ('strategy' in spec ? spec.strategy : undefined) ?? 'round-robin', targets }
+  }
+  return out
+}
+
+function resolveLimits(vars: Env, fromFile: Record<string, number | undefined>): Limits {
   const limits = {} as Limits
   for (const [name, spec] of Object.entries(LIMIT_VARIABLES)) {
-    limits[spec.field] = vars[name] === undefined ? spec.default : Number(vars[name])
+    limits[spec.field] = vars[name] !== undefined ? Number(vars[name]) : (fromFile[snake(spec.field)] ?? spec.default)
   }
   return limits
 }
@@ -153,3 +248,5 @@ function deepFreeze<T>(value: T): T {
   }
   return value
 }
+
+export type { Strategy }

@@ -9,7 +9,7 @@ import { DefaultErrorFunction, SetErrorFunction } from '@sinclair/typebox/errors
 // A schema may carry its own wording for the one-line configuration errors.
 SetErrorFunction((param) => (param.schema as { errorMessage?: string }).errorMessage ?? DefaultErrorFunction(param))
 
-const withMessage = <T extends TSchema>(schema: T, errorMessage: string): T => ({ ...schema, errorMessage })
+export const withMessage = <T extends TSchema>(schema: T, errorMessage: string): T => ({ ...schema, errorMessage })
 
 export const HttpUrl = withMessage(Type.String({ pattern: '^https?://[^\\s/?#]+[^\\s]*$' }), 'not an http(s) URL')
 export const ServiceName = Type.String({ pattern: '^[a-z][a-z0-9_-]*$' })
@@ -58,16 +58,43 @@ export const EnvVariables = Type.Object({
   ...Object.fromEntries(Object.keys(LIMIT_VARIABLES).map((name) => [name, Type.Optional(PositiveInteger)])),
 })
 
+export const Strategy = withMessage(
+  Type.Union([Type.Literal('round-robin'), Type.Literal('weighted'), Type.Literal('least-busy'), Type.Literal('priority')]),
+  'must be one of round-robin, weighted, least-busy, priority',
+)
+
+/** How a key or endpoint weighs in the `weighted` and `priority` strategies. */
+const Placement = { weight: Type.Number({ exclusiveMinimum: 0 }), priority: Type.Integer() }
+
 export const ServiceConfig = Type.Object({
   name: ServiceName,
   format: Format,
-  endpoints: Type.Array(HttpUrl, { minItems: 1 }),
-  keys: Type.Array(Type.String({ minLength: 1 })),
+  endpoints: Type.Array(Type.Object({ url: HttpUrl, ...Placement }), { minItems: 1 }),
+  keys: Type.Array(Type.Object({ value: Type.String({ minLength: 1 }), ...Placement })),
+  strategy: Strategy,
+  /** Extra headers sent with every call to this service (OpenRouter's X-Title...). */
+  headers: Type.Record(Type.String(), Type.String()),
+  /** When set, the only models this service serves. */
+  models: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+  /** Model names rewritten on the way out (a public name → the upstream's). */
+  rename: Type.Record(Type.String(), Type.String({ minLength: 1 })),
   /** Built-in services refuse to send a request with no key; others (vLLM, Ollama) may need none. */
   keysRequired: Type.Boolean(),
   /** Where the keys come from, for messages (`OPENAI_API_KEYS or OPENAI_API_KEY`). */
   keyVariables: Type.String(),
 })
+
+/** One public model name fanned out to deployments (service + model) across services. */
+export const AliasConfig = Type.Object({
+  strategy: Strategy,
+  targets: Type.Array(Type.Object({ service: ServiceName, model: Type.String({ minLength: 1 }), ...Placement }), { minItems: 1 }),
+})
+
+/** Parameters applied to a model's requests when the client sets none. */
+export const ModelDefaults = Type.Object(
+  { temperature: Type.Optional(Type.Number()), top_p: Type.Optional(Type.Number()), max_tokens: Type.Optional(Type.Integer({ minimum: 1 })) },
+  { additionalProperties: false },
+)
 
 export const Config = Type.Object({
   host: Type.String({ minLength: 1 }),
@@ -78,10 +105,15 @@ export const Config = Type.Object({
   smallModel: Type.String({ minLength: 1 }),
   proxyApiKeys: Type.Array(Type.String({ minLength: 1 })),
   services: Type.Record(ServiceName, ServiceConfig),
+  aliases: Type.Record(Type.String(), AliasConfig),
+  modelDefaults: Type.Record(Type.String(), ModelDefaults),
   limits: Type.Object(Object.fromEntries(Object.values(LIMIT_VARIABLES).map((v) => [v.field, Type.Integer({ minimum: 1 })]))),
 })
 
 export type Format = Static<typeof Format>
 export type LogLevel = Static<typeof LogLevel>
 export type ServiceConfig = Static<typeof ServiceConfig>
+export type Strategy = Static<typeof Strategy>
+export type AliasConfig = Static<typeof AliasConfig>
+export type ModelDefaults = Static<typeof ModelDefaults>
 export type Config = Omit<Static<typeof Config>, 'limits'> & { limits: Limits }

@@ -1,25 +1,26 @@
 /**
- * Sends one request to its service, moving on to the next key or endpoint
- * while nothing has reached the client:
+ * Sends one request where its route allows, moving on to the next key,
+ * endpoint or deployment while nothing has reached the client:
  * - 401/403: the key is set aside (until reload); the next key is tried, free.
  * - 429: the key cools down (Retry-After honoured); the next key is tried, free.
  * - 5xx, 408, timeouts, connection errors: the endpoint cools down, and the
  *   request uses one of its LMLB_MAX_ATTEMPTS attempts.
  * - anything else (2xx, the client's own 4xx): returned as it came.
  */
-import type { ServicePool, Target } from '../balancer/service-pool'
+import type { Choice, Chooser } from '../balancer/choosers'
+import type { Target } from '../balancer/service-pool'
 import type { Logger } from '../observability/log'
 import { retryAfterMs } from '../upstream/retry-after'
 import { UpstreamFailure } from '../upstream/send'
 import { ProxyError } from './errors'
 
-export type Attempt = (target: Target) => Promise<Response>
+export type Attempt = (choice: Choice) => Promise<Response>
 
 export interface DispatchOptions {
-  pool: ServicePool
+  chooser: Chooser
   maxAttempts: number
   logger: Logger
-  /** What an unreachable or silent upstream becomes for the client, scrubbed. */
+  /** Masks keys in text that leaves lmlb. */
   scrub: (text: string) => string
   now?: () => number
 }
@@ -34,20 +35,27 @@ export function verdictOf(status: number): Verdict {
   return 'client_fault'
 }
 
-export async function dispatch(attempt: Attempt, o: DispatchOptions): Promise<Response> {
+/** The upstream's answer, and which deployment gave it. */
+export interface Dispatched {
+  response: Response
+  choice: Choice
+}
+
+export async function dispatch(attempt: Attempt, o: DispatchOptions): Promise<Dispatched> {
   const now = o.now ?? Date.now
-  const { pool, logger } = o
+  const { chooser, logger } = o
   let transientFailures = 0
-  let last: Response | Error | undefined
-  // Each turn either returns or takes a target out of rotation: bounded by the pool's size.
-  const maxTurns = pool.keys.items.length + pool.endpoints.items.length + o.maxAttempts
+  let last: Dispatched | UpstreamFailure | undefined
+  // Each turn either returns or takes a target out of rotation: bounded by the pools' sizes.
+  const maxTurns = chooser.pools.reduce((n, p) => n + p.keys.items.length + p.endpoints.items.length, o.maxAttempts)
   for (let turn = 0; turn < maxTurns; turn++) {
-    const target = pool.pick(now())
-    if (!target) break
-    const { key, endpoint } = target
+    const choice = chooser.pick(now())
+    if (!choice) break
+    const { key, endpoint } = choice.target
+    const service = choice.deployment.pool.service.name
     let response: Response
     try {
-      response = await attempt(target)
+      response = await attempt(choice)
     } catch (error) {
       if (!(error instanceof UpstreamFailure)) {
         // The client left, or a bug: nothing to learn about the targets.
@@ -57,8 +65,8 @@ export async function dispatch(attempt: Attempt, o: DispatchOptions): Promise<Re
       }
       endpoint.health.failed(now())
       key?.health.released()
-      countFailure(target, error.kind)
-      logger.warn(`${pool.service.name}: ${endpoint.url} failed (${error.kind}): ${o.scrub(error.message)}`)
+      countFailure(choice.target, error.kind)
+      logger.warn(`${service}: ${endpoint.url} failed (${error.kind}): ${o.scrub(error.message)}`)
       last = error
       if (++transientFailures >= o.maxAttempts) break
       continue
@@ -68,16 +76,16 @@ export async function dispatch(attempt: Attempt, o: DispatchOptions): Promise<Re
     if (verdict === 'success' || verdict === 'client_fault') {
       key?.health.succeeded()
       endpoint.health.succeeded()
-      return response
+      return { response, choice }
     }
-    last = response
-    countFailure(target, `status_${response.status}`)
+    last = { response, choice }
+    countFailure(choice.target, `status_${response.status}`)
     if (verdict === 'key_invalid') {
       // A keyless service refused: that is for the client to read, not ours to fix.
-      if (!key) return (endpoint.health.released(), response)
+      if (!key) return (endpoint.health.released(), last)
       key.health.setInvalid()
       endpoint.health.released()
-      logger.warn(`${pool.service.name}: key ${key.masked} refused with ${response.status}; set aside until the next configuration load`)
+      logger.warn(`${service}: key ${key.masked} refused with ${response.status}; set aside until the next configuration load`)
       continue
     }
     if (verdict === 'rate_limited') {
@@ -85,20 +93,20 @@ export async function dispatch(attempt: Attempt, o: DispatchOptions): Promise<Re
       const limited = key ?? endpoint
       limited.health.failed(now(), retryAfterMs(response.headers, now()))
       if (key) endpoint.health.released()
-      logger.info(`${pool.service.name}: ${key ? `key ${key.masked}` : endpoint.url} rate limited (429), cooling ${limited.health.toJSON(now()).cooldown_remaining_ms} ms`)
+      logger.info(`${service}: ${key ? `key ${key.masked}` : endpoint.url} rate limited (429), cooling ${limited.health.toJSON(now()).cooldown_remaining_ms} ms`)
       continue
     }
     endpoint.health.failed(now(), retryAfterMs(response.headers, now()))
     key?.health.released()
-    logger.warn(`${pool.service.name}: ${endpoint.url} answered ${response.status}`)
+    logger.warn(`${service}: ${endpoint.url} answered ${response.status}`)
     if (++transientFailures >= o.maxAttempts) break
   }
 
-  if (last instanceof Response) return last
   if (last instanceof UpstreamFailure) {
     throw new ProxyError(last.kind === 'timeout' ? 504 : 502, `upstream_${last.kind}`, o.scrub(last.message))
   }
-  throw unavailable(pool, now())
+  if (last) return last
+  throw unavailable(chooser, now())
 }
 
 function countFailure({ key, endpoint }: Target, kind: string): void {
@@ -107,14 +115,15 @@ function countFailure({ key, endpoint }: Target, kind: string): void {
 }
 
 /** No target can serve now: say why, and when to come back. */
-function unavailable(pool: ServicePool, now: number): ProxyError {
-  const name = pool.service.name
-  if (pool.allKeysInvalid()) {
-    return new ProxyError(401, 'upstream_keys_invalid', `every API key of service "${name}" was refused by the upstream (401/403); fix ${pool.service.keyVariables} and reload`)
+function unavailable(chooser: Chooser, now: number): ProxyError {
+  const names = chooser.pools.map((p) => `"${p.service.name}"`).join(', ')
+  if (chooser.pools.every((p) => p.allKeysInvalid())) {
+    const fix = chooser.pools.map((p) => p.service.keyVariables).join('; ')
+    return new ProxyError(401, 'upstream_keys_invalid', `every API key of ${names} was refused by the upstream (401/403); fix ${fix} and reload`)
   }
-  const at = pool.recoversAt(now)
-  const seconds = Math.max(1, Math.ceil((at - now) / 1000))
-  return new ProxyError(503, 'all_targets_cooling', `every key or endpoint of service "${name}" is cooling down after failures; retry in ${seconds} s`, {
+  const at = Math.min(...chooser.pools.map((p) => p.recoversAt(now)))
+  const seconds = Number.isFinite(at) ? Math.max(1, Math.ceil((at - now) / 1000)) : 60
+  return new ProxyError(503, 'all_targets_cooling', `every key or endpoint of ${names} is cooling down after failures; retry in ${seconds} s`, {
     'retry-after': String(seconds),
   })
 }

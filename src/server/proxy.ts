@@ -1,12 +1,13 @@
 /**
  * One inbound API call, end to end: read and check the body, route the
- * model, then send it to the service's keys and endpoints (dispatch) and
- * hand the answer back.
+ * model, then send it where the route allows (dispatch) and hand the
+ * answer back in the client's own API.
  */
 import type { TSchema } from '@sinclair/typebox'
 import type { TypeCheck } from '@sinclair/typebox/compiler'
-import type { Target } from '../balancer/service-pool'
+import { aliasChooser, isServiceable, singleChooser, type Chooser, type Choice, type Deployment } from '../balancer/choosers'
 import { MOCK_SERVICE } from '../config/defaults'
+import type { Config } from '../config/schema'
 import { mockAnthropic, mockOpenAI } from '../providers/mock/reply'
 import { resolveModel } from '../routing/resolve-model'
 import { upstreamHeaders } from '../upstream/headers'
@@ -17,7 +18,7 @@ import { dispatch } from './dispatch'
 import { errorEvent, ProxyError, type InboundApi } from './errors'
 import { checkAnthropic, checkAnthropicCountTokens, checkOpenAI } from './inbound-schemas'
 import { readBody } from './read-body'
-import type { Runtime } from './state'
+import type { ProxyState, Runtime } from './state'
 
 interface Endpoint {
   api: InboundApi
@@ -33,6 +34,12 @@ export const ENDPOINTS = {
 
 type Body = { model: string; messages: { role: string; content?: unknown }[]; stream?: boolean; [k: string]: unknown }
 
+/** What goes upstream for one deployment, and how its answer reaches the client. */
+interface Outbound {
+  call: ApiCall
+  body: string
+}
+
 export async function proxy(endpoint: Endpoint, request: Request, runtime: Runtime): Promise<Response> {
   // The state a request starts with is the one it finishes with, reloads or not.
   const state = runtime.current
@@ -42,45 +49,35 @@ export async function proxy(endpoint: Endpoint, request: Request, runtime: Runti
 
   const route = resolveModel(body.model, {
     services: [...state.pools.keys()],
+    aliases: config.aliases,
     preferredProvider: config.preferredProvider,
     bigModel: config.bigModel,
     smallModel: config.smallModel,
   })
   if (!route.ok) throw new ProxyError(404, 'model_not_found', route.message)
-
-  if (route.service === MOCK_SERVICE) {
+  if (route.kind === 'single' && route.service === MOCK_SERVICE) {
     if (endpoint.call === 'countTokens') return Response.json({ input_tokens: Math.ceil(text.length / 4) })
     return endpoint.api === 'anthropic' ? mockAnthropic(body) : mockOpenAI(body)
   }
+  const chooser = route.kind === 'single' ? singleServiceChooser(state, route.service, route.model) : aliasChooser(state.aliases.get(route.alias)!)
 
-  const pool = state.pools.get(route.service)!
-  const service = pool.service
-  if (service.format !== endpoint.api) {
-    throw new ProxyError(
-      501,
-      'translation_unavailable',
-      `model "${body.model}" is served by "${service.name}" in the ${service.format} format; translating from the ${endpoint.api} API is not available yet`,
-    )
-  }
-  if (service.keysRequired && service.keys.length === 0) {
-    throw new ProxyError(401, 'no_upstream_key', `lmlb has no API key for service "${service.name}": set ${service.keyVariables}`)
-  }
-
-  // Same format: the body goes on as it came, but for the model name.
-  let outbound = text
-  if (route.model !== body.model) {
-    body.model = route.model
-    outbound = JSON.stringify(body)
-  }
+  // Built once per deployment, the first time a choice lands on it.
+  const outbound = new Map<Deployment, Outbound>()
   const search = new URL(request.url).search
-  const attempt = (target: Target) => {
+  const attempt = (choice: Choice) => {
+    const { deployment, target } = choice
+    const service = deployment.pool.service
+    let out = outbound.get(deployment)
+    if (!out) outbound.set(deployment, (out = prepare(endpoint, body, text, deployment, config)))
     const counters = target.key ? [target.key.counters, target.endpoint.counters] : [target.endpoint.counters]
     const started = performance.now()
     for (const c of counters) c.start()
+    const headers = upstreamHeaders(service.format, request.headers, target.key?.value)
+    for (const [name, value] of Object.entries(service.headers)) headers.set(name, value)
     return send({
-      url: upstreamUrl(target.endpoint.url, endpoint.call, search),
-      headers: upstreamHeaders(service.format, request.headers, target.key?.value),
-      body: outbound,
+      url: upstreamUrl(target.endpoint.url, out.call, search),
+      headers,
+      body: out.body,
       streaming: body.stream === true,
       limits: config.limits,
       clientSignal: request.signal,
@@ -95,7 +92,38 @@ export async function proxy(endpoint: Endpoint, request: Request, runtime: Runti
       },
     })
   }
-  return dispatch(attempt, { pool, maxAttempts: config.limits.maxAttempts, logger: runtime.logger, scrub: (t) => state.scrubber.text(t) })
+  const { response } = await dispatch(attempt, { chooser, maxAttempts: config.limits.maxAttempts, logger: runtime.logger, scrub: (t) => state.scrubber.text(t) })
+  return response
+}
+
+function singleServiceChooser(state: ProxyState, name: string, model: string): Chooser {
+  const pool = state.pools.get(name)!
+  if (!isServiceable(pool)) {
+    throw new ProxyError(401, 'no_upstream_key', `lmlb has no API key for service "${name}": set ${pool.service.keyVariables}`)
+  }
+  const allowed = pool.service.models
+  if (allowed && !allowed.includes(model)) {
+    throw new ProxyError(404, 'model_not_found', `service "${name}" does not serve model "${model}"; it serves: ${allowed.join(', ')}`)
+  }
+  return singleChooser(pool, model)
+}
+
+/** The upstream body for one deployment: the model it knows, defaults the client left out. */
+function prepare(endpoint: Endpoint, body: Body, text: string, deployment: Deployment, config: Config): Outbound {
+  const service = deployment.pool.service
+  if (service.format !== endpoint.api) {
+    throw new ProxyError(
+      501,
+      'translation_unavailable',
+      `model "${body.model}" is served by "${service.name}" in the ${service.format} format; translating from the ${endpoint.api} API is not available yet`,
+    )
+  }
+  const model = service.rename[deployment.model] ?? deployment.model
+  const defaults = config.modelDefaults[body.model] ?? config.modelDefaults[`${service.name}/${model}`] ?? config.modelDefaults[model]
+  const missing = defaults ? Object.entries(defaults).filter(([field]) => body[field] === undefined) : []
+  // Same format and nothing to change: the body goes on byte for byte.
+  if (model === body.model && missing.length === 0) return { call: endpoint.call, body: text }
+  return { call: endpoint.call, body: JSON.stringify({ ...body, ...Object.fromEntries(missing), model }) }
 }
 
 function parseBody(text: string, check: TypeCheck<TSchema>): Body {

@@ -1,4 +1,5 @@
 /** What a request reads: the configuration and what is built from it, replaced whole on reload. */
+import { createAliasSelectors } from '../balancer/choosers'
 import { createPools, type ServicePool } from '../balancer/service-pool'
 import type { Config } from '../config/schema'
 import type { Logger } from '../observability/log'
@@ -7,19 +8,27 @@ import { Scrubber } from '../observability/scrub'
 export interface ProxyState {
   readonly config: Config
   readonly pools: ReadonlyMap<string, ServicePool>
+  readonly aliases: ReturnType<typeof createAliasSelectors>
   /** Masks every configured secret (upstream and proxy keys) in what leaves lmlb. */
   readonly scrubber: Scrubber
   readonly loadedAt: number
 }
 
-export function createState(config: Config): ProxyState {
-  const secrets = [...Object.values(config.services).flatMap((s) => s.keys), ...config.proxyApiKeys]
-  return { config, pools: createPools(config.services), scrubber: new Scrubber(secrets), loadedAt: Date.now() }
+/** A state for `config`; keys and endpoints that `previous` had keep their counters and health. */
+export function createState(config: Config, previous?: ProxyState): ProxyState {
+  const secrets = [...Object.values(config.services).flatMap((s) => s.keys.map((k) => k.value)), ...config.proxyApiKeys]
+  const pools = createPools(config.services, previous?.pools)
+  return { config, pools, aliases: createAliasSelectors(config.aliases, pools), scrubber: new Scrubber(secrets), loadedAt: Date.now() }
 }
 
-/** The live state holder: each request takes `current` once, at its start. */
+export type ReloadOutcome = { ok: true; loadedAt: number } | { ok: false; errors: string[] }
+
+/** The live state holder: each request takes `current` once, at its start, and keeps it to the end. */
 export interface Runtime {
   current: ProxyState
   readonly logger: Logger
   readonly startedAt: number
+  /** The last refused reload, shown in /health until a reload succeeds. */
+  lastError?: { at: number; errors: string[] }
+  reload(reason: string): ReloadOutcome
 }

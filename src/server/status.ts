@@ -1,19 +1,15 @@
 /** `/`, `/health`, `/stats`: the seed's shapes, with more beside them. Keys are counted, never shown. */
 import pkg from '../../package.json'
-import type { ServicePool } from '../balancer/service-pool'
+import { isServiceable } from '../balancer/choosers'
 import { MOCK_SERVICE } from '../config/defaults'
 import type { ProxyState, Runtime } from './state'
 
 export const VERSION = pkg.version
 
 function endpointsByService(state: ProxyState): Record<string, string[]> {
-  return Object.fromEntries([...state.pools.values()].map((p) => [p.service.name, [...p.service.endpoints]]))
+  return Object.fromEntries([...state.pools.values()].map((p) => [p.service.name, p.service.endpoints.map((e) => e.url)]))
 }
 
-/** A service can serve when it has a key, or needs none. */
-function canServe(pool: ServicePool): boolean {
-  return pool.service.keys.length > 0 || !pool.service.keysRequired
-}
 
 export function rootStatus(runtime: Runtime) {
   const state = runtime.current
@@ -25,7 +21,7 @@ export function rootStatus(runtime: Runtime) {
       ...Object.fromEntries(
         [...state.pools.values()].map((p) => [
           p.service.name,
-          { format: p.service.format, keys_configured: p.service.keys.length, endpoints: p.service.endpoints.length, ready: canServe(p) },
+          { format: p.service.format, keys_configured: p.service.keys.length, endpoints: p.service.endpoints.length, ready: isServiceable(p) },
         ]),
       ),
       [MOCK_SERVICE]: { format: 'openai+anthropic', keys_configured: 0, endpoints: 0, ready: true },
@@ -42,7 +38,7 @@ export function rootStatus(runtime: Runtime) {
 export function health(runtime: Runtime, detailed = true): Response {
   const state = runtime.current
   const now = Date.now()
-  const configured = [...state.pools.values()].filter(canServe)
+  const configured = [...state.pools.values()].filter(isServiceable)
   const healthy = configured.length === 0 || configured.some((p) => p.recoversAt(now) === 0)
   const status = healthy ? 'healthy' : 'unhealthy'
   const code = healthy ? 200 : 503
@@ -62,14 +58,17 @@ export function health(runtime: Runtime, detailed = true): Response {
           [...state.pools.values()].map((p) => [
             p.service.name,
             {
-              ready: canServe(p) && p.recoversAt(now) === 0,
+              ready: isServiceable(p) && p.recoversAt(now) === 0,
               keys: p.keys.items.map((k) => ({ key: k.masked, state: k.health.state(now) })),
               endpoints: p.endpoints.items.map((e) => ({ url: e.url, state: e.health.state(now) })),
             },
           ]),
         ),
       },
-      config: { loaded_at: new Date(state.loadedAt).toISOString() },
+      config: {
+        loaded_at: new Date(state.loadedAt).toISOString(),
+        last_error: runtime.lastError ? { at: new Date(runtime.lastError.at).toISOString(), errors: runtime.lastError.errors.map((e) => state.scrubber.text(e)) } : null,
+      },
     },
     { status: code },
   )
@@ -84,7 +83,8 @@ export function stats(runtime: Runtime) {
         p.service.name,
         {
           keys_count: p.service.keys.length,
-          endpoints: [...p.service.endpoints],
+          endpoints: p.service.endpoints.map((e) => e.url),
+          strategy: p.service.strategy,
           format: p.service.format,
           keys: p.keys.items.map((k) => ({ key: k.masked, ...k.counters.toJSON(), health: k.health.toJSON(now) })),
           endpoint_stats: p.endpoints.items.map((e) => ({ url: e.url, ...e.counters.toJSON(), health: e.health.toJSON(now) })),

@@ -7,6 +7,9 @@ const errorsOf = (input: LoadInput) => {
   return result.errors
 }
 
+const keysOf = (config: { keys: { value: string }[] }) => config.keys.map((k) => k.value)
+const urlsOf = (config: { endpoints: { url: string }[] }) => config.endpoints.map((e) => e.url)
+
 const configOf = (input: LoadInput) => {
   const result = loadConfig(input)
   if (!result.ok) throw new Error(result.errors.join('\n'))
@@ -20,15 +23,15 @@ describe('loadConfig', () => {
     expect(config.port).toBe(8082)
     expect(config.logLevel).toBe('info')
     expect(Object.keys(config.services)).toEqual(['openai', 'anthropic', 'gemini'])
-    expect(config.services.gemini).toMatchObject({ format: 'openai', endpoints: ['https://generativelanguage.googleapis.com/v1beta/openai'], keys: [] })
+    expect(config.services.gemini).toMatchObject({ format: 'openai', endpoints: [{ url: 'https://generativelanguage.googleapis.com/v1beta/openai' }], keys: [] })
     expect(warnings.join()).toContain('No API keys configured')
     expect(Object.isFrozen(config.services.openai.keys)).toBe(true)
   })
 
   test('pools win over single keys; single keys are the fallback', () => {
     const { config } = configOf({ env: { OPENAI_API_KEYS: ' a , b ,,c', OPENAI_API_KEY: 'single', ANTHROPIC_API_KEY: 'ant-single' } })
-    expect(config.services.openai.keys).toEqual(['a', 'b', 'c'])
-    expect(config.services.anthropic.keys).toEqual(['ant-single'])
+    expect(keysOf(config.services.openai)).toEqual(['a', 'b', 'c'])
+    expect(keysOf(config.services.anthropic)).toEqual(['ant-single'])
   })
 
   test('real environment wins over .env', () => {
@@ -49,9 +52,10 @@ describe('loadConfig', () => {
         GROQ_API_KEYS: 'g1,g2',
       },
     })
-    expect(config.services.openai.endpoints).toEqual(['https://a/v1', 'https://b/v1'])
-    expect(config.services.groq).toMatchObject({ format: 'openai', keys: ['g1', 'g2'], keysRequired: false })
-    expect(config.services.anthropic.endpoints).toEqual(['https://api.anthropic.com/v1'])
+    expect(urlsOf(config.services.openai)).toEqual(['https://a/v1', 'https://b/v1'])
+    expect(config.services.groq).toMatchObject({ format: 'openai', keysRequired: false, strategy: 'round-robin' })
+    expect(keysOf(config.services.groq)).toEqual(['g1', 'g2'])
+    expect(urlsOf(config.services.anthropic)).toEqual(['https://api.anthropic.com/v1'])
   })
 
   test('invalid JSON names the variable, the line and the column', () => {
@@ -89,7 +93,7 @@ describe('loadConfig', () => {
   })
 
   test('.env syntax problems name the file and line', () => {
-    expect(errorsOf({ env: {}, dotenv: { path: 'my.env', text: 'A=1\nnonsense' } })).toEqual(['my.env:2: expected NAME=value, got "nonsense"'])
+    expect(errorsOf({ env: {}, dotenv: { path: 'my.env', text: 'A=1\nnonsense' } })).toEqual(['my.env:2: expected NAME=value'])
   })
 
   test('PREFERRED_PROVIDER=google picks Gemini models by default', () => {

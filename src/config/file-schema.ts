@@ -1,0 +1,98 @@
+/**
+ * The configuration file (YAML or JSON), one TypeBox schema. Published as
+ * JSON Schema in config.schema.json for editors (`bun run schema`).
+ * Unknown fields are errors, so a typo is named rather than ignored.
+ */
+import { Type, type Static } from '@sinclair/typebox'
+import { Format, HttpUrl, LIMIT_VARIABLES, LogLevel, ModelDefaults, PreferredProvider, ServiceName, Strategy, withMessage } from './schema'
+
+const strict = { additionalProperties: false }
+const Weight = Type.Number({ exclusiveMinimum: 0, description: 'share under the weighted strategy (default 1)' })
+const Priority = Type.Integer({ description: 'order under the priority strategy: lower goes first (default: list order)' })
+
+const KeyEntry = Type.Union(
+  [
+    Type.String({ minLength: 1, description: 'the key itself' }),
+    Type.Object(
+      {
+        value: Type.Optional(Type.String({ minLength: 1, description: 'the key itself' })),
+        env: Type.Optional(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$', description: 'name of an environment variable holding one key or a comma-separated list' })),
+        weight: Type.Optional(Weight),
+        priority: Type.Optional(Priority),
+      },
+      strict,
+    ),
+  ],
+  { errorMessage: 'a key is a string, or {value | env, weight?, priority?}' },
+)
+
+const EndpointEntry = Type.Union(
+  [HttpUrl, Type.Object({ url: HttpUrl, weight: Type.Optional(Weight), priority: Type.Optional(Priority) }, strict)],
+  { errorMessage: 'an endpoint is a base URL, or {url, weight?, priority?}' },
+)
+
+export const ServiceFile = Type.Object(
+  {
+    format: Type.Optional(Format),
+    endpoints: Type.Optional(Type.Array(EndpointEntry, { minItems: 1 })),
+    keys: Type.Optional(Type.Array(KeyEntry)),
+    strategy: Type.Optional(Strategy),
+    headers: Type.Optional(Type.Record(Type.String(), Type.String())),
+    models: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: 'allow-list: the only models this service serves' })),
+    rename: Type.Optional(Type.Record(Type.String(), Type.String({ minLength: 1 }), { description: 'model name → the name sent upstream' })),
+  },
+  strict,
+)
+
+const AliasTarget = Type.Union(
+  [
+    withMessage(Type.String({ pattern: '^[a-z][a-z0-9_-]*/.+' }), 'an alias target is "service/model"'),
+    Type.Object(
+      { model: withMessage(Type.String({ pattern: '^[a-z][a-z0-9_-]*/.+' }), 'an alias target is "service/model"'), weight: Type.Optional(Weight), priority: Type.Optional(Priority) },
+      strict,
+    ),
+  ],
+  { errorMessage: 'an alias target is "service/model", or {model: "service/model", weight?, priority?}' },
+)
+
+export const AliasFile = Type.Union([
+  Type.Array(AliasTarget, { minItems: 1 }),
+  Type.Object({ strategy: Type.Optional(Strategy), targets: Type.Array(AliasTarget, { minItems: 1 }) }, strict),
+])
+
+const limitFields = Object.fromEntries(
+  Object.entries(LIMIT_VARIABLES).map(([variable, spec]) => [
+    snake(spec.field),
+    Type.Optional(Type.Integer({ minimum: 1, description: `${spec.about} (default ${spec.default}; env ${variable})` })),
+  ]),
+)
+
+export const ConfigFile = Type.Object(
+  {
+    $schema: Type.Optional(Type.String()),
+    host: Type.Optional(Type.String({ minLength: 1 })),
+    port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
+    log_level: Type.Optional(LogLevel),
+    proxy_api_keys: Type.Optional(Type.Array(KeyEntry)),
+    preferred_provider: Type.Optional(PreferredProvider),
+    big_model: Type.Optional(Type.String({ minLength: 1 })),
+    small_model: Type.Optional(Type.String({ minLength: 1 })),
+    limits: Type.Optional(Type.Object(limitFields, strict)),
+    services: Type.Optional(
+      Type.Record(ServiceName, ServiceFile, { additionalProperties: withMessage(Type.Never(), 'service names are lowercase letters, digits, "-" and "_"') }),
+    ),
+    aliases: Type.Optional(Type.Record(Type.String({ minLength: 1 }), AliasFile)),
+    model_defaults: Type.Optional(Type.Record(Type.String({ minLength: 1 }), ModelDefaults)),
+  },
+  strict,
+)
+
+export type ConfigFile = Static<typeof ConfigFile>
+export type ServiceFile = Static<typeof ServiceFile>
+export type KeyEntry = Static<typeof KeyEntry>
+export type EndpointEntry = Static<typeof EndpointEntry>
+export type AliasFile = Static<typeof AliasFile>
+
+export function snake(camel: string): string {
+  return camel.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)
+}
