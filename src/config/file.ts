@@ -32,7 +32,7 @@ export function parseConfigFile(path: string, text: string): FileResult {
       const parent = doc.getIn(pointerParts(pointer).slice(0, -1), true) as { range?: [number, number, number] } | undefined
       const range = node?.range ?? parent?.range
       const where = range ? `:${lines.linePos(range[0]).line}:${lines.linePos(range[0]).col}` : ''
-      return `${path}${where}: ${formatPath('', pointer)}: ${message}`
+      return `${path}${where}: ${formatPath('', pointer)}: ${message === 'Unexpected property' ? 'unknown field (a typo?)' : message}`
     }),
   }
 }

@@ -15,11 +15,15 @@ export interface LmlbOptions {
   args?: string[]
   /** Written to `.env` in lmlb's working directory. */
   dotenv?: string
+  /** More files written to its working directory (a config file...). */
+  files?: Record<string, string>
   cwd?: string
 }
 
 export interface RunningLmlb {
   url: string
+  /** Its working directory, where `.env` and config files live. */
+  cwd: string
   proc: ReturnType<typeof Bun.spawn>
   /** Everything lmlb wrote to stderr (its log) so far. */
   log(): string
@@ -36,6 +40,7 @@ function command(args: string[]): string[] {
 function workdir(options: LmlbOptions): string {
   const cwd = options.cwd ?? mkdtempSync(join(tmpdir(), 'lmlb-test-'))
   if (options.dotenv !== undefined) writeFileSync(join(cwd, '.env'), options.dotenv)
+  for (const [name, text] of Object.entries(options.files ?? {})) writeFileSync(join(cwd, name), text)
   return cwd
 }
 
@@ -45,8 +50,9 @@ function environment(extra: Record<string, string> = {}): Record<string, string>
 }
 
 export async function startLmlb(options: LmlbOptions = {}): Promise<RunningLmlb> {
+  const cwd = workdir(options)
   const proc = Bun.spawn(command(['--port', '0', ...(options.args ?? [])]), {
-    cwd: workdir(options),
+    cwd,
     env: environment(options.env),
     stdout: 'pipe',
     stderr: 'pipe',
@@ -75,6 +81,7 @@ export async function startLmlb(options: LmlbOptions = {}): Promise<RunningLmlb>
   })()
   return {
     url,
+    cwd,
     proc,
     log: () => log,
     waitForLog: (text) =>
