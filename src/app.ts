@@ -6,6 +6,7 @@ import { Elysia } from 'elysia'
 import { prometheusText } from './observability/metrics'
 import { isAuthorized, isOpenPath } from './server/auth'
 import { apiOfPath, errorBody, errorResponse, ProxyError } from './server/errors'
+import { listModels } from './server/models'
 import { ENDPOINTS, proxy } from './server/proxy'
 import type { Runtime } from './server/state'
 import { health, rootStatus, stats } from './server/status'
@@ -38,6 +39,7 @@ export function createApp(runtime: Runtime) {
       .get('/health', ({ request }) => health(runtime, isAuthorized(request.headers, runtime.current.config.proxyApiKeys)))
       .get('/stats', () => stats(runtime))
       .get('/metrics', () => new Response(prometheusText(runtime.current.pools.values(), Date.now()), { headers: { 'content-type': 'text/plain; version=0.0.4' } }))
+      .get('/v1/models', () => listModels(runtime.current))
       .post('/admin/reload', () => {
         const outcome = runtime.reload('POST /admin/reload')
         return outcome.ok
