@@ -9,7 +9,7 @@ import { apiOfPath, errorBody, errorResponse, ProxyError } from './server/errors
 import { listModels } from './server/models'
 import { ENDPOINTS, proxy } from './server/proxy'
 import type { Runtime } from './server/state'
-import { health, rootStatus, stats } from './server/status'
+import { health, rootStatus } from './server/status'
 
 export function createApp(runtime: Runtime) {
   return (
@@ -37,11 +37,11 @@ export function createApp(runtime: Runtime) {
       .head('/', () => new Response(null, { status: 200 }))
       .get('/', () => rootStatus(runtime))
       .get('/health', ({ request }) => health(runtime, isAuthorized(request.headers, runtime.current.config.proxyApiKeys)))
-      .get('/stats', () => stats(runtime))
-      .get('/metrics', () => new Response(prometheusText(runtime.current.pools.values(), Date.now()), { headers: { 'content-type': 'text/plain; version=0.0.4' } }))
+      .get('/stats', () => runtime.collectStats())
+      .get('/metrics', async () => new Response(prometheusText(await runtime.collectStats()), { headers: { 'content-type': 'text/plain; version=0.0.4' } }))
       .get('/v1/models', () => listModels(runtime.current))
-      .post('/admin/reload', () => {
-        const outcome = runtime.reload('POST /admin/reload')
+      .post('/admin/reload', async () => {
+        const outcome = await runtime.reload('POST /admin/reload')
         return outcome.ok
           ? Response.json({ status: 'reloaded', loaded_at: new Date(outcome.loadedAt).toISOString() })
           : Response.json({ status: 'refused', errors: outcome.errors.map((e) => runtime.current.scrubber.text(e)) }, { status: 422 })

@@ -68,7 +68,7 @@ export class Health {
     return this.probing ? 'probing' : 'healthy'
   }
 
-  toJSON(now = Date.now()) {
+  toJSON(now = Date.now()): { state: HealthState; consecutive_failures: number; cooldown_remaining_ms: number } {
     return {
       state: this.state(now),
       consecutive_failures: this.failures,

@@ -31,14 +31,47 @@ export class TargetCounters {
     this.tokensOut += output
   }
 
-  toJSON() {
-    return {
+  toJSON(): CounterFigures {
+    return withAverage({
       requests: this.requests,
       in_flight: this.inFlight,
-      errors: this.errors,
-      avg_latency_ms: this.latencyCount === 0 ? 0 : Math.round((this.latencyMsTotal / this.latencyCount) * 100) / 100,
+      errors: { ...this.errors },
+      duration_ms_total: Math.round(this.latencyMsTotal * 100) / 100,
+      finished: this.latencyCount,
       tokens_in: this.tokensIn,
       tokens_out: this.tokensOut,
-    }
+    })
   }
+}
+
+/** One target's figures as /stats shows them; sums, so workers' figures add up. */
+export interface CounterFigures {
+  requests: number
+  in_flight: number
+  errors: Record<string, number>
+  avg_latency_ms: number
+  duration_ms_total: number
+  finished: number
+  tokens_in: number
+  tokens_out: number
+}
+
+export function withAverage(f: Omit<CounterFigures, 'avg_latency_ms'>): CounterFigures {
+  return { ...f, avg_latency_ms: f.finished === 0 ? 0 : Math.round((f.duration_ms_total / f.finished) * 100) / 100 }
+}
+
+/** Several workers' figures for the same target, added up. */
+export function addFigures(all: CounterFigures[]): CounterFigures {
+  const errors: Record<string, number> = {}
+  for (const f of all) for (const [kind, n] of Object.entries(f.errors)) errors[kind] = (errors[kind] ?? 0) + n
+  const sum = (field: 'requests' | 'in_flight' | 'duration_ms_total' | 'finished' | 'tokens_in' | 'tokens_out') => all.reduce((n, f) => n + f[field], 0)
+  return withAverage({
+    requests: sum('requests'),
+    in_flight: sum('in_flight'),
+    errors,
+    duration_ms_total: Math.round(sum('duration_ms_total') * 100) / 100,
+    finished: sum('finished'),
+    tokens_in: sum('tokens_in'),
+    tokens_out: sum('tokens_out'),
+  })
 }

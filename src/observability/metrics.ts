@@ -1,44 +1,42 @@
 /** The /stats figures in Prometheus text format (version 0.0.4). */
-import type { ServicePool } from '../balancer/service-pool'
-import type { TargetCounters } from './counters'
-import type { Health } from '../balancer/health'
+import type { Stats, TargetStats } from './stats'
 
 interface Row {
   labels: string
-  counters: TargetCounters
-  health: Health
+  t: TargetStats
 }
 
 const escape = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')
 
-export function prometheusText(pools: Iterable<ServicePool>, now: number): string {
+export function prometheusText(stats: Stats): string {
   const rows: Row[] = []
   const keyCounts: string[] = []
-  for (const pool of pools) {
-    const service = escape(pool.service.name)
-    keyCounts.push(`lmlb_keys_configured{service="${service}"} ${pool.service.keys.length}`)
-    for (const k of pool.keys.items) rows.push({ labels: `service="${service}",target="key",id="${escape(k.masked)}"`, counters: k.counters, health: k.health })
-    for (const e of pool.endpoints.items) rows.push({ labels: `service="${service}",target="endpoint",id="${escape(e.url)}"`, counters: e.counters, health: e.health })
+  for (const [name, s] of Object.entries(stats.load_balancer_stats)) {
+    const service = escape(name)
+    keyCounts.push(`lmlb_keys_configured{service="${service}"} ${s.keys_count}`)
+    for (const k of s.keys) rows.push({ labels: `service="${service}",target="key",id="${escape(k.key)}"`, t: k })
+    for (const e of s.endpoint_stats) rows.push({ labels: `service="${service}",target="endpoint",id="${escape(e.url)}"`, t: e })
   }
   const family = (name: string, type: string, help: string, lines: string[]) => [`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, ...lines]
-  const each = (name: string, value: (r: Row) => number) => rows.map((r) => `${name}{${r.labels}} ${value(r)}`)
+  const each = (name: string, value: (t: TargetStats) => number, extra = '') => rows.map((r) => `${name}{${extra}${r.labels}} ${value(r.t)}`)
   return [
+    ...family('lmlb_workers', 'gauge', 'Processes these figures add up.', [`lmlb_workers ${stats.workers}`]),
     ...family('lmlb_keys_configured', 'gauge', 'API keys configured per service.', keyCounts),
-    ...family('lmlb_upstream_requests_total', 'counter', 'Upstream attempts per key and per endpoint.', each('lmlb_upstream_requests_total', (r) => r.counters.requests)),
+    ...family('lmlb_upstream_requests_total', 'counter', 'Upstream attempts per key and per endpoint.', each('lmlb_upstream_requests_total', (t) => t.requests)),
     ...family(
       'lmlb_upstream_errors_total',
       'counter',
       'Failed upstream attempts by kind.',
-      rows.flatMap((r) => Object.entries(r.counters.errors).map(([kind, n]) => `lmlb_upstream_errors_total{${r.labels},kind="${escape(kind)}"} ${n}`)),
+      rows.flatMap((r) => Object.entries(r.t.errors).map(([kind, n]) => `lmlb_upstream_errors_total{${r.labels},kind="${escape(kind)}"} ${n}`)),
     ),
-    ...family('lmlb_upstream_in_flight', 'gauge', 'Upstream calls under way.', each('lmlb_upstream_in_flight', (r) => r.counters.inFlight)),
-    ...family('lmlb_upstream_duration_ms_sum', 'counter', 'Total time of finished upstream calls, head to last byte.', each('lmlb_upstream_duration_ms_sum', (r) => Math.round(r.counters.latencyMsTotal))),
-    ...family('lmlb_upstream_duration_ms_count', 'counter', 'Finished upstream calls.', each('lmlb_upstream_duration_ms_count', (r) => r.counters.latencyCount)),
+    ...family('lmlb_upstream_in_flight', 'gauge', 'Upstream calls under way.', each('lmlb_upstream_in_flight', (t) => t.in_flight)),
+    ...family('lmlb_upstream_duration_ms_sum', 'counter', 'Total time of finished upstream calls, head to last byte.', each('lmlb_upstream_duration_ms_sum', (t) => Math.round(t.duration_ms_total))),
+    ...family('lmlb_upstream_duration_ms_count', 'counter', 'Finished upstream calls.', each('lmlb_upstream_duration_ms_count', (t) => t.finished)),
     ...family('lmlb_tokens_total', 'counter', 'Tokens reported by upstreams, by direction.', [
-      ...each('lmlb_tokens_total', (r) => r.counters.tokensIn).map((l) => l.replace('{', '{direction="in",')),
-      ...each('lmlb_tokens_total', (r) => r.counters.tokensOut).map((l) => l.replace('{', '{direction="out",')),
+      ...each('lmlb_tokens_total', (t) => t.tokens_in, 'direction="in",'),
+      ...each('lmlb_tokens_total', (t) => t.tokens_out, 'direction="out",'),
     ]),
-    ...family('lmlb_target_available', 'gauge', '1 when the key or endpoint may take a request now.', each('lmlb_target_available', (r) => (r.health.available(now) ? 1 : 0))),
+    ...family('lmlb_target_available', 'gauge', '1 when the key or endpoint may take a request now.', each('lmlb_target_available', (t) => (t.health.state === 'healthy' ? 1 : 0))),
     '',
   ].join('\n')
 }

@@ -8,6 +8,7 @@ import type { LoadResult } from '../config/load'
 import type { Config } from '../config/schema'
 import type { Logger } from '../observability/log'
 import { createState, type ReloadOutcome, type Runtime } from './state'
+import { stats } from './status'
 
 export function createRuntime(config: Config, logger: Logger, read: () => LoadResult): Runtime {
   const runtime: Runtime = {
@@ -32,6 +33,7 @@ export function createRuntime(config: Config, logger: Logger, read: () => LoadRe
       logger.always(`configuration reloaded (${reason})`)
       return { ok: true, loadedAt: runtime.current.loadedAt }
     },
+    collectStats: async () => stats(runtime),
   }
   return runtime
 }

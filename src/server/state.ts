@@ -4,6 +4,7 @@ import { createPools, type ServicePool } from '../balancer/service-pool'
 import type { Config } from '../config/schema'
 import type { Logger } from '../observability/log'
 import { Scrubber } from '../observability/scrub'
+import type { Stats } from '../observability/stats'
 
 export interface ProxyState {
   readonly config: Config
@@ -30,5 +31,7 @@ export interface Runtime {
   readonly startedAt: number
   /** The last refused reload, shown in /health until a reload succeeds. */
   lastError?: { at: number; errors: string[] }
-  reload(reason: string): ReloadOutcome
+  reload(reason: string): ReloadOutcome | Promise<ReloadOutcome>
+  /** The /stats figures: this process's, or every worker's added up. */
+  collectStats(): Promise<Stats>
 }

@@ -2,6 +2,7 @@
 import pkg from '../../package.json'
 import { isServiceable } from '../balancer/choosers'
 import { MOCK_SERVICE } from '../config/defaults'
+import type { Stats } from '../observability/stats'
 import type { ProxyState, Runtime } from './state'
 
 export const VERSION = pkg.version
@@ -74,10 +75,12 @@ export function health(runtime: Runtime, detailed = true): Response {
   )
 }
 
-export function stats(runtime: Runtime) {
+/** This process's figures; with --workers the caller adds up every worker's. */
+export function stats(runtime: Runtime): Stats {
   const state = runtime.current
   const now = Date.now()
   return {
+    workers: 1,
     load_balancer_stats: Object.fromEntries(
       [...state.pools.values()].map((p) => [
         p.service.name,

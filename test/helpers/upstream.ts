@@ -33,7 +33,11 @@ export function defaultReply(name: string): UpstreamHandler {
     const text = `reply from ${name}`
     if (path.endsWith('/chat/completions')) return body.stream ? openaiStream(body.model, [text]) : openaiCompletion(body.model, text)
     if (path.endsWith('/messages')) return body.stream ? anthropicStream(body.model, [text]) : anthropicMessage(body.model, text)
-    return Response.json({ error: { message: `no route ${path}` } }, { status: 404 })
+    if (path.endsWith('/messages/count_tokens')) return Response.json({ input_tokens: 7 })
+    const message = `no route ${path}`
+    return path.includes('/messages')
+      ? Response.json({ type: 'error', error: { type: 'not_found_error', message } }, { status: 404 })
+      : Response.json({ error: { message, type: 'invalid_request_error', param: null, code: null } }, { status: 404 })
   }
 }
 

@@ -92,6 +92,6 @@ describe('GET /metrics', () => {
     expect(text).toMatch(new RegExp(`lmlb_upstream_errors_total\\{service="openai",target="endpoint",id="${up.base.replace('/v1', '/v2').replace(/[.]/g, '\\.')}",kind="status_500"\\} 1`))
     expect(text).toMatch(/lmlb_upstream_in_flight\{service="openai",target="endpoint",id="[^"]+"\} 0/)
     // Every sample line is "name{labels} number".
-    for (const line of text.split('\n').filter((l) => l && !l.startsWith('#'))) expect(line).toMatch(/^[a-z_]+\{[^}]*\} -?\d+(\.\d+)?$/)
+    for (const line of text.split('\n').filter((l) => l && !l.startsWith('#'))) expect(line).toMatch(/^[a-z_]+(\{[^}]*\})? -?\d+(\.\d+)?$/)
   })
 })

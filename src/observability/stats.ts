@@ -1,0 +1,64 @@
+/**
+ * The /stats document: the seed's shape (`load_balancer_stats.<service>.
+ * {keys_count, endpoints}`) with per-target figures beside it, and how
+ * several workers' documents add up into one.
+ */
+import type { HealthState } from '../balancer/health'
+import { addFigures, type CounterFigures } from './counters'
+
+export interface HealthFigures {
+  state: HealthState
+  consecutive_failures: number
+  cooldown_remaining_ms: number
+}
+
+export type TargetStats = CounterFigures & { health: HealthFigures }
+
+export interface ServiceStats {
+  keys_count: number
+  endpoints: string[]
+  strategy: string
+  format: string
+  keys: (TargetStats & { key: string })[]
+  endpoint_stats: (TargetStats & { url: string })[]
+}
+
+export interface Stats {
+  load_balancer_stats: Record<string, ServiceStats>
+  /** How many processes these figures add up (1 without --workers). */
+  workers: number
+}
+
+const SEVERITY: Record<HealthState, number> = { healthy: 0, probing: 1, cooling: 2, invalid: 3 }
+
+/** The worst state any worker sees: a target cooling in one worker is cooling. */
+function worstHealth(all: HealthFigures[]): HealthFigures {
+  const worst = all.reduce((a, b) => (SEVERITY[b.state] > SEVERITY[a.state] ? b : a))
+  return {
+    state: worst.state,
+    consecutive_failures: Math.max(...all.map((h) => h.consecutive_failures)),
+    cooldown_remaining_ms: Math.max(...all.map((h) => h.cooldown_remaining_ms)),
+  }
+}
+
+function mergeTargets<T extends TargetStats>(lists: T[][]): T[] {
+  // Workers load the same configuration: the same targets in the same order.
+  return lists[0].map((first, i) => {
+    const same = lists.map((l) => l[i]).filter((t): t is T => t !== undefined)
+    return { ...first, ...addFigures(same), health: worstHealth(same.map((t) => t.health)) }
+  })
+}
+
+export function mergeStats(all: Stats[]): Stats {
+  if (all.length === 1) return all[0]
+  const services = Object.keys(all[0].load_balancer_stats)
+  return {
+    workers: all.reduce((n, s) => n + s.workers, 0),
+    load_balancer_stats: Object.fromEntries(
+      services.map((name) => {
+        const each = all.map((s) => s.load_balancer_stats[name]).filter((s): s is ServiceStats => s !== undefined)
+        return [name, { ...each[0], keys: mergeTargets(each.map((s) => s.keys)), endpoint_stats: mergeTargets(each.map((s) => s.endpoint_stats)) }]
+      }),
+    ),
+  }
+}
