@@ -1,4 +1,5 @@
 /** Command-line options and the help text. */
+import { availableParallelism } from 'node:os'
 import { parseArgs } from 'node:util'
 import { DEFAULT_HOST, DEFAULT_PORT } from './config/defaults'
 import { LIMIT_VARIABLES } from './config/schema'
@@ -11,6 +12,8 @@ export interface CliOptions {
   port?: string
   envFile?: string
   config?: string
+  /** Processes serving the port; `auto`: one per core. */
+  workers: number
 }
 
 export function parseCli(argv: string[]): CliOptions {
@@ -26,6 +29,7 @@ export function parseCli(argv: string[]): CliOptions {
       port: { type: 'string', short: 'p' },
       'env-file': { type: 'string' },
       config: { type: 'string', short: 'c' },
+      workers: { type: 'string', short: 'w' },
     },
   })
   return {
@@ -36,7 +40,15 @@ export function parseCli(argv: string[]): CliOptions {
     port: values.port,
     envFile: values['env-file'],
     config: values.config,
+    workers: parseWorkers(values.workers),
   }
+}
+
+function parseWorkers(raw: string | undefined): number {
+  if (raw === undefined) return 1
+  if (raw === 'auto') return availableParallelism()
+  if (!/^[1-9]\d{0,2}$/.test(raw)) throw new Error(`--workers: expected a number of processes or "auto", got "${raw}"`)
+  return Number(raw)
 }
 
 export const HELP = `lmlb — LLM API load balancer
@@ -48,6 +60,7 @@ Options:
   -p, --port P      port to listen on (env PORT, default ${DEFAULT_PORT})
   --env-file F      read variables from F instead of ./.env
   -c, --config F    configuration file, YAML or JSON (env LMLB_CONFIG); see config.schema.json
+  -w, --workers N   processes serving the port (default 1; "auto" = one per core)
   --check           validate the configuration, print what it resolved (keys masked), exit
   -h, --help        this text
   -v, --version     print the version

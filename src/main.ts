@@ -1,4 +1,4 @@
-/** argv and environment → configuration → app → port; signals and reloads. */
+/** argv and environment → configuration → app → port; signals, reloads, workers. */
 import { createApp } from './app'
 import { HELP, parseCli, type CliOptions } from './cli'
 import { describeConfig } from './config/describe'
@@ -6,6 +6,7 @@ import { readConfig, watchedFiles, type Sources } from './config/sources'
 import { watchFiles } from './config/watch'
 import { createLogger } from './observability/log'
 import { listen, type Listening } from './runtime/bun'
+import { joinCluster, startCluster } from './server/cluster'
 import { createRuntime } from './server/reloader'
 import { VERSION } from './server/status'
 
@@ -26,7 +27,15 @@ function main() {
   if (cli.help) return void process.stdout.write(HELP)
   if (cli.version) return void console.log(VERSION)
 
-  const sources: Sources = { envFile: cli.envFile ?? '.env', envFileRequired: cli.envFile !== undefined, configFile: cli.config, host: cli.host, port: cli.port }
+  // A worker started by the primary (--workers): same arguments, the primary's port.
+  const workerIndex = Number(process.env.LMLB_WORKER ?? 0)
+  const sources: Sources = {
+    envFile: cli.envFile ?? '.env',
+    envFileRequired: cli.envFile !== undefined,
+    configFile: cli.config,
+    host: cli.host,
+    port: process.env.LMLB_WORKER_PORT ?? cli.port,
+  }
   const read = () => readConfig(sources, process.env)
   const result = read()
   if (!result.ok) fail(result.errors)
@@ -37,21 +46,23 @@ function main() {
     return
   }
 
-  const logger = createLogger(config.logLevel)
-  for (const w of warnings) logger.warn(w)
+  const logger = createLogger(config.logLevel, workerIndex > 0 ? `[worker ${workerIndex}] ` : '')
+  if (workerIndex === 0) for (const w of warnings) logger.warn(w)
   const runtime = createRuntime(config, logger, read)
   let server: Listening | undefined
+  let cluster: { stop(): Promise<void> } | undefined
 
   let stopWatching = () => {}
   let stopping = false
-  const shutdown = async (signal: string) => {
+  const shutdown = async (why: string) => {
     if (stopping) return
     stopping = true
     stopWatching()
     const grace = runtime.current.config.limits.shutdownGraceMs
-    logger.always(`${signal}: no new connections; finishing in-flight requests (up to ${grace} ms)`)
+    logger.always(`${why}: no new connections; finishing in-flight requests (up to ${grace} ms)`)
     const graceOver = new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), grace).unref())
-    if ((await Promise.race([server?.stop() ?? Promise.resolve(), graceOver])) === 'late') {
+    const drained = Promise.all([server?.stop(), cluster?.stop()])
+    if ((await Promise.race([drained, graceOver])) === 'late') {
       logger.warn(`grace of ${grace} ms over: closing the remaining connections`)
       await server?.stop(true)
     }
@@ -59,17 +70,20 @@ function main() {
   }
   process.on('SIGTERM', () => void shutdown('SIGTERM'))
   process.on('SIGINT', () => void shutdown('SIGINT'))
-  // Without a handler SIGHUP would kill the process; reloading is its job.
-  process.on('SIGHUP', () => void runtime.reload('SIGHUP'))
-  stopWatching = watchFiles(watchedFiles(sources, process.env), () => void runtime.reload('file changed'))
+  // Without a handler SIGHUP would kill the process; reloading is its job (the primary's, with workers).
+  process.on('SIGHUP', () => void (workerIndex === 0 && runtime.reload('SIGHUP')))
+  if (workerIndex === 0) stopWatching = watchFiles(watchedFiles(sources, process.env), () => void runtime.reload('file changed'))
+  else joinCluster(runtime, () => void shutdown('primary gone'))
 
   const app = createApp(runtime)
   try {
-    server = listen(app.fetch, config.host, config.port)
+    server = listen(app.fetch, config.host, config.port, { shared: cli.workers > 1 || workerIndex > 0, maxBodyBytes: config.limits.maxBodyBytes })
   } catch (error) {
     fail([`cannot listen on ${config.host}:${config.port}: ${(error as Error).message}`])
   }
-  logger.always(`lmlb ${VERSION} listening on http://${server.hostname}:${server.port}`)
+  if (workerIndex > 0) return logger.info('ready')
+  if (cli.workers > 1) cluster = startCluster(runtime, cli.workers, server.port, logger)
+  logger.always(`lmlb ${VERSION} listening on http://${server.hostname}:${server.port}${cli.workers > 1 ? ` (${cli.workers} workers)` : ''}`)
 }
 
 main()

@@ -14,7 +14,7 @@ export interface Logger {
   enabled(level: LogLevel): boolean
 }
 
-export function createLogger(level: LogLevel, write: (line: string) => void = (line) => console.error(line)): Logger {
+export function createLogger(level: LogLevel, tag = '', write: (line: string) => void = (line) => console.error(line)): Logger {
   const logger: Logger = {
     level,
     enabled: (at) => ORDER[at] >= ORDER[logger.level],
@@ -22,10 +22,10 @@ export function createLogger(level: LogLevel, write: (line: string) => void = (l
     info: (m) => emit('info', m),
     warn: (m) => emit('warn', m),
     error: (m) => emit('error', m),
-    always: (m) => write(`${new Date().toISOString()} INFO  ${m}`),
+    always: (m) => write(`${new Date().toISOString()} INFO  ${tag}${m}`),
   }
   const emit = (at: LogLevel, message: string) => {
-    if (logger.enabled(at)) write(`${new Date().toISOString()} ${at.toUpperCase().padEnd(5)} ${message}`)
+    if (logger.enabled(at)) write(`${new Date().toISOString()} ${at.toUpperCase().padEnd(5)} ${tag}${message}`)
   }
   return logger
 }

@@ -1,4 +1,4 @@
-/** The only module that touches Bun's own APIs: binding the app to a port. */
+/** The only module that touches Bun's own APIs: binding the app to a port, starting worker processes. */
 export interface Listening {
   port: number
   hostname: string
@@ -6,12 +6,19 @@ export interface Listening {
   stop(force?: boolean): Promise<void>
 }
 
-export function listen(fetchHandler: (request: Request) => Response | Promise<Response>, hostname: string, port: number): Listening {
+export function listen(
+  fetchHandler: (request: Request) => Response | Promise<Response>,
+  hostname: string,
+  port: number,
+  options: { shared?: boolean; maxBodyBytes?: number } = {},
+): Listening {
   const server = Bun.serve({
     hostname,
     port,
-    // One instance per port unless workers are asked for (Bun's default would share it silently).
-    reusePort: false,
+    // Shared only between lmlb's own workers; otherwise a second instance on a busy port must fail.
+    reusePort: options.shared ?? false,
+    // Past lmlb's own limit, Bun refuses the body before lmlb sees it.
+    maxRequestBodySize: (options.maxBodyBytes ?? 32 * 1024 * 1024) + 1024 * 1024,
     // Idle client connections close after a while; proxied calls opt out below.
     idleTimeout: 120,
     fetch(request, server) {
@@ -25,4 +32,23 @@ export function listen(fetchHandler: (request: Request) => Response | Promise<Re
     hostname: server.hostname!,
     stop: (force = false) => server.stop(force),
   }
+}
+
+export interface WorkerProcess {
+  send(message: unknown): void
+  kill(signal?: NodeJS.Signals): void
+  exited: Promise<number>
+}
+
+/** Starts this same program again as worker `index`, with a message channel to it. */
+export function spawnWorker(index: number, env: Record<string, string>, onMessage: (message: unknown) => void): WorkerProcess {
+  // Compiled, argv[1] is the binary's own entry inside it; under bun, the script to run.
+  const compiled = process.argv[1]?.startsWith('/$bunfs/')
+  const command = compiled ? [process.execPath, ...process.argv.slice(2)] : [process.execPath, '--no-env-file', process.argv[1], ...process.argv.slice(2)]
+  const child = Bun.spawn(command, {
+    env: { ...process.env, ...env, LMLB_WORKER: String(index) },
+    stdio: ['ignore', 'inherit', 'inherit'],
+    ipc: (message) => onMessage(message),
+  })
+  return { send: (m) => child.send(m), kill: (s) => child.kill(s), exited: child.exited }
 }

@@ -73,6 +73,7 @@ export async function dispatch(attempt: Attempt, o: DispatchOptions): Promise<Di
     }
 
     const verdict = verdictOf(response.status)
+    if (logger.enabled('debug')) logger.debug(`${service}: ${endpoint.url} key=${key?.masked ?? '(none)'} model=${choice.deployment.model} → ${response.status}`)
     if (verdict === 'success' || verdict === 'client_fault') {
       key?.health.succeeded()
       endpoint.health.succeeded()

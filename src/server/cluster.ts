@@ -1,0 +1,112 @@
+/**
+ * --workers N: N processes serve one port (SO_REUSEPORT, the kernel spreads
+ * connections). The first is the primary: it starts the others, watches the
+ * files, and is where /stats, /metrics and reloads meet, so every worker
+ * answers for the whole. Each worker balances its own share in exact
+ * round-robin; health is judged per worker.
+ */
+import type { Stats } from '../observability/stats'
+import { mergeStats } from '../observability/stats'
+import type { Logger } from '../observability/log'
+import { spawnWorker, type WorkerProcess } from '../runtime/bun'
+import type { ReloadOutcome, Runtime } from './state'
+
+type Message =
+  | { type: 'snapshot'; id: number } // primary → worker: your figures, please
+  | { type: 'snapshot-reply'; id: number; stats: Stats }
+  | { type: 'collect'; id: number } // worker → primary: everyone's figures, please
+  | { type: 'collect-reply'; id: number; stats: Stats }
+  | { type: 'reload'; id: number; reason: string } // either way: reload (primary: everyone)
+  | { type: 'reload-reply'; id: number; outcome: ReloadOutcome }
+
+const REPLY_TIMEOUT_MS = 2_000
+const RESTART_DELAY_MS = 1_000
+
+/** Requests awaiting a reply by id, given up after a while (a dead worker must not hang /stats). */
+function replies<T>() {
+  let next = 0
+  const waiting = new Map<number, (value: T | undefined) => void>()
+  return {
+    ask(send: (id: number) => void): Promise<T | undefined> {
+      const id = ++next
+      return new Promise((resolve) => {
+        const timer = setTimeout(() => (waiting.delete(id), resolve(undefined)), REPLY_TIMEOUT_MS)
+        waiting.set(id, (v) => (clearTimeout(timer), resolve(v)))
+        send(id)
+      })
+    },
+    answer(id: number, value: T) {
+      waiting.get(id)?.(value)
+      waiting.delete(id)
+    },
+  }
+}
+
+/** In the primary: starts workers 1..count-1 and makes `runtime` speak for all of them. */
+export function startCluster(runtime: Runtime, count: number, port: number, logger: Logger): { stop(): Promise<void> } {
+  const localReload = runtime.reload.bind(runtime)
+  const localStats = runtime.collectStats.bind(runtime)
+  const snapshots = replies<Stats>()
+  const reloads = replies<ReloadOutcome>()
+  const workers: (WorkerProcess | undefined)[] = []
+  let stopping = false
+
+  const everyone = async (): Promise<Stats> => {
+    const theirs = await Promise.all(workers.map((w) => (w ? snapshots.ask((id) => w.send({ type: 'snapshot', id })) : undefined)))
+    return mergeStats([await localStats(), ...theirs.filter((s): s is Stats => s !== undefined)])
+  }
+  const reloadAll = async (reason: string): Promise<ReloadOutcome> => {
+    const mine = await localReload(reason)
+    // Workers read the same files: they take the new configuration, or refuse it, alike.
+    if (mine.ok) await Promise.all(workers.map((w) => (w ? reloads.ask((id) => w.send({ type: 'reload', id, reason })) : undefined)))
+    return mine
+  }
+  runtime.collectStats = everyone
+  runtime.reload = reloadAll
+
+  const start = (index: number) => {
+    const worker = spawnWorker(index, { LMLB_WORKER_PORT: String(port) }, async (raw) => {
+      const m = raw as Message
+      if (m.type === 'snapshot-reply') snapshots.answer(m.id, m.stats)
+      else if (m.type === 'reload-reply') reloads.answer(m.id, m.outcome)
+      else if (m.type === 'collect') worker.send({ type: 'collect-reply', id: m.id, stats: await everyone() })
+      else if (m.type === 'reload') worker.send({ type: 'reload-reply', id: m.id, outcome: await reloadAll(m.reason) })
+    })
+    workers[index - 1] = worker
+    void worker.exited.then((code) => {
+      workers[index - 1] = undefined
+      if (stopping) return
+      logger.error(`worker ${index} exited (code ${code}); starting it again in ${RESTART_DELAY_MS} ms`)
+      setTimeout(() => stopping || start(index), RESTART_DELAY_MS)
+    })
+  }
+  for (let i = 1; i < count; i++) start(i)
+
+  return {
+    async stop() {
+      stopping = true
+      const running = workers.filter((w): w is WorkerProcess => w !== undefined)
+      for (const w of running) w.kill('SIGTERM')
+      await Promise.all(running.map((w) => w.exited))
+    },
+  }
+}
+
+/** In a worker: /stats, /metrics and reloads go through the primary. */
+export function joinCluster(runtime: Runtime, onPrimaryGone: () => void): void {
+  const localReload = runtime.reload.bind(runtime)
+  const localStats = runtime.collectStats.bind(runtime)
+  const collected = replies<Stats>()
+  const reloaded = replies<ReloadOutcome>()
+  const send = (m: Message) => process.send!(m)
+  process.on('message', async (raw) => {
+    const m = raw as Message
+    if (m.type === 'snapshot') send({ type: 'snapshot-reply', id: m.id, stats: await localStats() })
+    else if (m.type === 'reload') send({ type: 'reload-reply', id: m.id, outcome: await localReload(m.reason) })
+    else if (m.type === 'collect-reply') collected.answer(m.id, m.stats)
+    else if (m.type === 'reload-reply') reloaded.answer(m.id, m.outcome)
+  })
+  process.on('disconnect', onPrimaryGone)
+  runtime.collectStats = async () => (await collected.ask((id) => send({ type: 'collect', id }))) ?? (await localStats())
+  runtime.reload = async (reason) => (await reloaded.ask((id) => send({ type: 'reload', id, reason }))) ?? { ok: false, errors: ['the primary process did not answer'] }
+}

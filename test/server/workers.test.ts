@@ -1,0 +1,57 @@
+/** --workers: several processes on one port, answering /stats and reloads for the whole. */
+import { afterEach, expect, test } from 'bun:test'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { startLmlb, type RunningLmlb } from '../helpers/lmlb'
+import { startUpstream, type FakeUpstream } from '../helpers/upstream'
+
+const running: { stop(): Promise<void> }[] = []
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((r) => r.stop()))
+})
+
+const dotenv = (up: FakeUpstream, keys: string) => `OPENAI_API_KEYS=${keys}\nSERVICE_ENDPOINTS={"openai": ["${up.base}"]}\n`
+
+/** Fresh connections, so the kernel spreads them over the workers. */
+const burst = (lmlb: RunningLmlb, n: number) =>
+  Promise.all(
+    Array.from({ length: n }, () =>
+      fetch(`${lmlb.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', connection: 'close' },
+        body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }),
+      }).then((r) => r.status),
+    ),
+  )
+
+test('2 workers: /stats and /metrics add both up; a reload reaches both; SIGTERM stops both', async () => {
+  const up = startUpstream('up')
+  const lmlb = await startLmlb({ args: ['--workers', '2'], dotenv: dotenv(up, 'sk-first-key-000001') })
+  running.push(up)
+  await lmlb.waitForLog('[worker 1] ready')
+  expect(lmlb.log()).toContain('(2 workers)')
+
+  expect(await burst(lmlb, 200)).toEqual(Array(200).fill(200))
+  const stats = await (await fetch(`${lmlb.url}/stats`)).json()
+  expect(stats.workers).toBe(2)
+  expect(stats.load_balancer_stats.openai.keys[0].requests).toBe(200)
+  expect(stats.load_balancer_stats.openai.endpoint_stats[0].in_flight).toBe(0)
+  const metrics = await (await fetch(`${lmlb.url}/metrics`)).text()
+  expect(metrics).toContain('lmlb_workers 2')
+  expect(metrics).toMatch(/lmlb_upstream_requests_total\{service="openai",target="key",id="sk-...0001"\} 200/)
+
+  writeFileSync(join(lmlb.cwd, '.env'), dotenv(up, 'sk-second-key-00002'))
+  const reload = await fetch(`${lmlb.url}/admin/reload`, { method: 'POST', headers: { connection: 'close' } })
+  expect(reload.status).toBe(200)
+  up.received.length = 0
+  expect(await burst(lmlb, 60)).toEqual(Array(60).fill(200))
+  expect(new Set(up.received.map((r) => r.headers.authorization))).toEqual(new Set(['Bearer sk-second-key-00002']))
+
+  lmlb.proc.kill('SIGTERM')
+  expect(await lmlb.proc.exited).toBe(0)
+  const refused = await fetch(`${lmlb.url}/health`).then(
+    () => 'served',
+    () => 'refused',
+  )
+  expect(refused).toBe('refused')
+})
