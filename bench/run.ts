@@ -1,0 +1,251 @@
+/**
+ * `bun run bench`: lmlb's overhead, measured side by side in one run against
+ * (a) the upstream called directly and (b) a bare ~30-line Bun passthrough
+ * (bench/bare-passthrough.ts), as ratios.
+ *
+ * Load generator: wrk (Debian's `wrk`). It is a small C program on epoll: on
+ * a 2-core machine it takes little CPU from the process under test, it keeps
+ * 50 connections busy with no per-request allocation, and it reports latency
+ * percentiles. A Node or Bun generator (autocannon...) would itself need most
+ * of a core to push 40k req/s. For a fixed request rate (wrk has none) and
+ * time to first event, two small Bun scripts beside this one do the timing.
+ *
+ * Layout: with taskset and 2+ cores, the proxy under test runs alone on core
+ * 1; wrk, the upstream and the timing scripts share core 0. Every load is
+ * bounded in time, all traffic goes to 127.0.0.1, and every child process is
+ * stopped at the end, on error and on Ctrl-C too.
+ */
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { availableParallelism, tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+
+const ROOT = resolve(import.meta.dir, '..')
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5)
+const CONNECTIONS = 50
+const BUN = process.execPath
+const pinned = availableParallelism() >= 2 && Bun.which('taskset') !== null
+const LOAD_CORE = '0'
+const PROXY_CORE = '1'
+
+if (!Bun.which('wrk')) {
+  console.error('bench: wrk is not installed. On Debian/Ubuntu: apt-get install wrk (macOS: brew install wrk)')
+  process.exit(1)
+}
+
+const children: ReturnType<typeof Bun.spawn>[] = []
+const stopAll = () => {
+  for (const c of children) c.kill('SIGKILL')
+}
+process.on('SIGINT', () => (stopAll(), process.exit(130)))
+process.on('exit', stopAll)
+
+function onCore(core: string | undefined, cmd: string[]): string[] {
+  return pinned && core ? ['taskset', '-c', core, ...cmd] : cmd
+}
+
+/** Starts a server and resolves with the port it printed ("listening on ...PORT"). */
+async function startServer(name: string, cmd: string[], core?: string, env: Record<string, string> = {}, cwd = ROOT) {
+  const proc = Bun.spawn(onCore(core, cmd), { cwd, env: { PATH: process.env.PATH ?? '', ...env }, stdout: 'pipe', stderr: 'pipe' })
+  children.push(proc)
+  let seen = ''
+  const decoder = new TextDecoder()
+  const read = async (stream: ReadableStream<Uint8Array>) => {
+    for await (const chunk of stream) seen += decoder.decode(chunk)
+  }
+  void read(proc.stdout)
+  void read(proc.stderr)
+  for (let i = 0; i < 500; i++) {
+    const m = /listening on (?:http:\/\/[^:]+:)?(\d+)/.exec(seen)
+    if (m) return { proc, port: Number(m[1]) }
+    if (proc.exitCode !== null) break
+    await Bun.sleep(10)
+  }
+  throw new Error(`${name} did not start:\n${seen}`)
+}
+
+interface Load {
+  rps: number
+  p50: number
+  p99: number
+  errors: number
+}
+
+const WRK_SCRIPT = join(mkdtempSync(join(tmpdir(), 'lmlb-bench-')), 'post.lua')
+
+/** wrk against one URL with one POST body, for SECONDS. */
+async function wrk(url: string, body: object, seconds = SECONDS, connections = CONNECTIONS, core: string | undefined = LOAD_CORE): Promise<Load> {
+  writeFileSync(
+    WRK_SCRIPT,
+    `wrk.method = "POST"
+wrk.body = ${JSON.stringify(JSON.stringify(body))}
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer client-key"
+wrk.headers["anthropic-version"] = "2023-06-01"
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("RESULT %d %d %d %d %d\\n", summary.requests, summary.duration, latency:percentile(50), latency:percentile(99), e.connect + e.read + e.write + e.status + e.timeout))
+end
+`,
+  )
+  const proc = Bun.spawn(onCore(core, ['wrk', '-t', '1', '-c', String(connections), '-d', `${seconds}s`, '-s', WRK_SCRIPT, url]), { stdout: 'pipe', stderr: 'pipe' })
+  children.push(proc)
+  const out = await new Response(proc.stdout).text()
+  await proc.exited
+  const m = /RESULT (\d+) (\d+) (\d+) (\d+) (\d+)/.exec(out)
+  if (!m) throw new Error(`wrk gave no result:\n${out}`)
+  const [requests, durationUs, p50, p99, errors] = m.slice(1).map(Number)
+  return { rps: requests / (durationUs / 1e6), p50: p50 / 1000, p99: p99 / 1000, errors }
+}
+
+async function script(name: string, args: string[]): Promise<Record<string, number>> {
+  const proc = Bun.spawn(onCore(LOAD_CORE, [BUN, join(ROOT, 'bench', name), ...args]), { stdout: 'pipe', stderr: 'inherit' })
+  children.push(proc)
+  const out = await new Response(proc.stdout).text()
+  await proc.exited
+  return JSON.parse(out.trim().split('\n').at(-1)!)
+}
+
+const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024
+
+const chat = (stream: boolean, model = 'gpt-4o-mini') => ({ model, stream, messages: [{ role: 'user', content: 'Say hello in five words.' }] })
+const messages = (stream: boolean, model: string) => ({ model, stream, max_tokens: 64, messages: [{ role: 'user', content: 'Say hello in five words.' }] })
+
+function lmlbEnv(upstream: number): Record<string, string> {
+  const base = `http://127.0.0.1:${upstream}/v1`
+  return {
+    OPENAI_API_KEYS: 'sk-bench-key-000001,sk-bench-key-000002,sk-bench-key-000003',
+    ANTHROPIC_API_KEYS: 'sk-ant-bench-key-000001',
+    SERVICE_ENDPOINTS: JSON.stringify({ openai: [base], anthropic: [base] }),
+    LOG_LEVEL: 'warn',
+  }
+}
+
+const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : '—')
+const rows: string[][] = []
+const results: Record<string, unknown> = { seconds: SECONDS, connections: CONNECTIONS, pinned }
+const row = (...cells: string[]) => rows.push(cells)
+
+async function main() {
+  console.log(`bench: ${SECONDS} s per cell, ${CONNECTIONS} connections, ${pinned ? 'proxy on core 1, load and upstream on core 0' : 'no pinning (taskset missing or 1 core)'}`)
+  const upstream = await startServer('upstream', [BUN, join(ROOT, 'bench/upstream.ts'), '0'], LOAD_CORE)
+  const slow = await startServer('slow upstream', [BUN, join(ROOT, 'bench/upstream.ts'), '0', '20'], LOAD_CORE)
+  const bare = await startServer('bare passthrough', [BUN, join(ROOT, 'bench/bare-passthrough.ts'), '0', `http://127.0.0.1:${upstream.port}/v1`], PROXY_CORE)
+  const cwd = mkdtempSync(join(tmpdir(), 'lmlb-bench-cwd-'))
+  const lmlb = await startServer('lmlb', [BUN, '--no-env-file', join(ROOT, 'src/main.ts'), '--port', '0'], PROXY_CORE, lmlbEnv(upstream.port), cwd)
+  const at = (port: number, path: string) => `http://127.0.0.1:${port}${path}`
+
+  // Throughput and latency under load, side by side.
+  const cells: [string, string, object][] = [
+    ['non-streaming', '/v1/chat/completions', chat(false)],
+    ['streaming, 50 chunks', '/v1/chat/completions', chat(true)],
+  ]
+  row('scenario', 'target', 'req/s', 'p50 ms', 'p99 ms', 'errors', '÷ direct', '÷ bare')
+  for (const [name, path, body] of cells) {
+    await wrk(at(lmlb.port, path), body, 1) // warm-up
+    const direct = await wrk(at(upstream.port, path), body)
+    const yard = await wrk(at(bare.port, path), body)
+    const ours = await wrk(at(lmlb.port, path), body)
+    results[name] = { direct, bare: yard, lmlb: ours }
+    row(name, 'direct', fmt(direct.rps), fmt(direct.p50, 2), fmt(direct.p99, 2), String(direct.errors), '', '')
+    row('', 'bare passthrough', fmt(yard.rps), fmt(yard.p50, 2), fmt(yard.p99, 2), String(yard.errors), fmt(yard.rps / direct.rps, 2), '')
+    row('', 'lmlb', fmt(ours.rps), fmt(ours.p50, 2), fmt(ours.p99, 2), String(ours.errors), fmt(ours.rps / direct.rps, 2), fmt(ours.rps / yard.rps, 2))
+  }
+
+  // Translation (a client of one API served by the other), against the bare passthrough's same-format rate.
+  const translations: [string, string, object, string][] = [
+    ['Anthropic → OpenAI', '/v1/messages', messages(false, 'gpt-4o-mini'), '/v1/chat/completions'],
+    ['Anthropic → OpenAI, stream', '/v1/messages', messages(true, 'gpt-4o-mini'), '/v1/chat/completions'],
+    ['OpenAI → Anthropic', '/v1/chat/completions', chat(false, 'anthropic/claude-x'), '/v1/messages'],
+    ['OpenAI → Anthropic, stream', '/v1/chat/completions', chat(true, 'anthropic/claude-x'), '/v1/messages'],
+  ]
+  for (const [name, path, body, barePath] of translations) {
+    const ours = await wrk(at(lmlb.port, path), body)
+    if (ours.errors > 0 && ours.rps > 0 && ours.errors >= ours.rps * SECONDS * 0.5) {
+      row(name, 'lmlb', 'n/a', '', '', 'not served', '', '')
+      continue
+    }
+    const upstreamBody = barePath === '/v1/messages' ? messages((body as { stream: boolean }).stream, 'claude-x') : chat((body as { stream: boolean }).stream)
+    const yard = await wrk(at(bare.port, barePath), upstreamBody)
+    results[name] = { bare: yard, lmlb: ours }
+    row(name, 'lmlb', fmt(ours.rps), fmt(ours.p50, 2), fmt(ours.p99, 2), String(ours.errors), '', fmt(ours.rps / yard.rps, 2))
+  }
+
+  // Added latency at a fixed, moderate rate, and time to first event from a slow upstream.
+  const body = JSON.stringify(chat(false))
+  const directFixed = await script('fixed-rate.ts', [at(upstream.port, '/v1/chat/completions'), '1000', String(SECONDS), body])
+  const lmlbFixed = await script('fixed-rate.ts', [at(lmlb.port, '/v1/chat/completions'), '1000', String(SECONDS), body])
+  results.fixedRate = { direct: directFixed, lmlb: lmlbFixed }
+  const slowLmlb = await startServer('lmlb (slow upstream)', [BUN, '--no-env-file', join(ROOT, 'src/main.ts'), '--port', '0'], PROXY_CORE, lmlbEnv(slow.port), cwd)
+  const streamBody = JSON.stringify(chat(true))
+  const directFirst = await script('first-event.ts', [at(slow.port, '/v1/chat/completions'), '200', streamBody])
+  const lmlbFirst = await script('first-event.ts', [at(slowLmlb.port, '/v1/chat/completions'), '200', streamBody])
+  results.firstEvent = { direct: directFirst, lmlb: lmlbFirst }
+
+  // Memory: RSS after about 100,000 requests, then after 100,000 more.
+  const rate = (results['non-streaming'] as { lmlb: Load }).lmlb.rps
+  const span = Math.max(2, Math.ceil(100_000 / rate))
+  await wrk(at(lmlb.port, '/v1/chat/completions'), chat(false), span)
+  const rss1 = rssMb(lmlb.proc.pid)
+  await wrk(at(lmlb.port, '/v1/chat/completions'), chat(false), span)
+  const rss2 = rssMb(lmlb.proc.pid)
+  results.memory = { afterFirst: rss1, afterSecond: rss2, requestsEach: Math.round(rate * span) }
+
+  // All cores: 1 worker against 2, nothing pinned.
+  lmlb.proc.kill('SIGKILL')
+  slowLmlb.proc.kill('SIGKILL')
+  bare.proc.kill('SIGKILL')
+  const workers: Record<string, Load> = {}
+  for (const n of [1, 2]) {
+    const w = await startServer(`lmlb --workers ${n}`, [BUN, '--no-env-file', join(ROOT, 'src/main.ts'), '--port', '0', '--workers', String(n)], undefined, lmlbEnv(upstream.port), cwd)
+    await Bun.sleep(300) // the other workers bind after the first prints its line
+    await wrk(at(w.port, '/v1/chat/completions'), chat(false), 1, CONNECTIONS, undefined)
+    workers[n] = await wrk(at(w.port, '/v1/chat/completions'), chat(false), SECONDS, CONNECTIONS, undefined)
+    w.proc.kill('SIGTERM')
+    await w.proc.exited
+  }
+  results.workers = workers
+
+  // Cold start of the compiled binary: spawn → first 200 from /health (median of 10).
+  let coldStart: number | undefined
+  const binary = join(ROOT, 'dist/lmlb')
+  if (existsSync(binary)) {
+    const times: number[] = []
+    for (let i = 0; i < 10; i++) {
+      const port = 21000 + i
+      const started = performance.now()
+      const proc = Bun.spawn([binary, '--port', String(port)], { cwd, env: { PATH: process.env.PATH ?? '' }, stdout: 'ignore', stderr: 'ignore' })
+      children.push(proc)
+      for (let t = 0; t < 1000; t++) {
+        const ok = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok, () => false)
+        if (ok) break
+        await Bun.sleep(1)
+      }
+      times.push(performance.now() - started)
+      proc.kill('SIGKILL')
+      await proc.exited
+    }
+    coldStart = times.sort((a, b) => a - b)[5]
+  }
+  results.coldStartMs = coldStart
+
+  printTable()
+  console.log('')
+  console.log(`added p50 at a fixed 1,000 req/s: ${fmt(lmlbFixed.p50 - directFixed.p50, 3)} ms (direct ${fmt(directFixed.p50, 3)} ms, lmlb ${fmt(lmlbFixed.p50, 3)} ms; p99 ${fmt(directFixed.p99, 2)} / ${fmt(lmlbFixed.p99, 2)} ms)`)
+  console.log(`added time to first event, upstream sending a chunk every 20 ms: ${fmt(lmlbFirst.median - directFirst.median, 3)} ms (median ${fmt(directFirst.median, 3)} → ${fmt(lmlbFirst.median, 3)} ms)`)
+  console.log(`lmlb RSS: ${fmt(rss1, 1)} MB after ~${Math.round(rate * span).toLocaleString()} requests, ${fmt(rss2, 1)} MB after as many again (${fmt(((rss2 - rss1) / rss1) * 100, 1)}%)`)
+  console.log(`all cores, non-streaming: 1 worker ${fmt(workers[1].rps)} req/s, 2 workers ${fmt(workers[2].rps)} req/s (×${fmt(workers[2].rps / workers[1].rps, 2)})`)
+  console.log(coldStart === undefined ? 'cold start: build dist/lmlb first (bun run build)' : `binary cold start to first 200 from /health: ${fmt(coldStart, 1)} ms (median of 10)`)
+  writeFileSync(join(ROOT, 'bench/last-run.json'), `${JSON.stringify(results, null, 2)}\n`)
+}
+
+function printTable() {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)))
+  for (const r of rows) console.log(r.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '))
+}
+
+try {
+  await main()
+} finally {
+  stopAll()
+}
+process.exit(0)
