@@ -25,3 +25,5 @@ const server = Bun.serve({
   },
 })
 console.log(`bare passthrough listening on ${server.port}`)
+
+export {}

@@ -15,3 +15,5 @@ for (let i = 0; i < n; i++) {
 }
 times.sort((a, b) => a - b)
 console.log(JSON.stringify({ median: times[Math.floor(n / 2)], p90: times[Math.floor(n * 0.9)] }))
+
+export {}

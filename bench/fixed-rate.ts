@@ -38,3 +38,5 @@ await Promise.all(pending)
 latencies.sort((a, b) => a - b)
 const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN
 console.log(JSON.stringify({ sent, errors, p50: pct(50), p99: pct(99) }))
+
+export {}

@@ -67,3 +67,5 @@ const server = Bun.serve({
   },
 })
 console.log(`upstream listening on ${server.port}`)
+
+export {}
