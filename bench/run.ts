@@ -50,7 +50,12 @@ async function startServer(name: string, cmd: string[], core?: string, env: Reco
   let seen = ''
   const decoder = new TextDecoder()
   const read = async (stream: ReadableStream<Uint8Array>) => {
-    for await (const chunk of stream) seen += decoder.decode(chunk)
+    const reader = stream.getReader()
+    for (;;) {
+      const { value, done } = await reader.read()
+      if (done) return
+      seen += decoder.decode(value, { stream: true })
+    }
   }
   void read(proc.stdout)
   void read(proc.stderr)
