@@ -7,7 +7,10 @@ import type { TSchema } from '@sinclair/typebox'
 import type { TypeCheck } from '@sinclair/typebox/compiler'
 import { aliasChooser, isServiceable, singleChooser, type Chooser, type Choice, type Deployment } from '../balancer/choosers'
 import { MOCK_SERVICE } from '../config/defaults'
-import type { Config } from '../config/schema'
+import type { Config, ServiceConfig } from '../config/schema'
+import { estimateInputTokens, type CountableRequest } from '../providers/tokens/estimate'
+import type { OpenAIProvider } from '../translation/anthropic-to-openai/request'
+import type { AnthropicRequest, OpenAIRequest } from '../translation/types'
 import { mockAnthropic, mockOpenAI } from '../providers/mock/reply'
 import { resolveModel } from '../routing/resolve-model'
 import { upstreamHeaders } from '../upstream/headers'
@@ -18,6 +21,7 @@ import { dispatch } from './dispatch'
 import { errorEvent, ProxyError, type InboundApi } from './errors'
 import { checkAnthropic, checkAnthropicCountTokens, checkOpenAI } from './inbound-schemas'
 import { readBody } from './read-body'
+import { anthropicClientOnOpenAI, openaiClientOnAnthropic } from './translate'
 import type { ProxyState, Runtime } from './state'
 
 interface Endpoint {
@@ -34,10 +38,11 @@ export const ENDPOINTS = {
 
 type Body = { model: string; messages: { role: string; content?: unknown }[]; stream?: boolean; [k: string]: unknown }
 
-/** What goes upstream for one deployment, and how its answer reaches the client. */
+/** What goes upstream for one deployment, and how its answer reaches the client (as it came, unless translated). */
 interface Outbound {
   call: ApiCall
   body: string
+  toClient?: (response: Response) => Promise<Response>
 }
 
 export async function proxy(endpoint: Endpoint, request: Request, runtime: Runtime): Promise<Response> {
@@ -60,6 +65,10 @@ export async function proxy(endpoint: Endpoint, request: Request, runtime: Runti
     return endpoint.api === 'anthropic' ? mockAnthropic(body) : mockOpenAI(body)
   }
   const chooser = route.kind === 'single' ? singleServiceChooser(state, route.service, route.model) : aliasChooser(state.aliases.get(route.alias)!)
+  // No upstream count to ask of an OpenAI-format model: a local estimate.
+  if (endpoint.call === 'countTokens' && firstFormat(state, route) === 'openai') {
+    return Response.json({ input_tokens: await estimateInputTokens(body as unknown as CountableRequest) })
+  }
 
   // Built once per deployment, the first time a choice lands on it.
   const outbound = new Map<Deployment, Outbound>()
@@ -82,7 +91,8 @@ export async function proxy(endpoint: Endpoint, request: Request, runtime: Runti
       limits: config.limits,
       clientSignal: request.signal,
       scrubber: state.scrubber,
-      errorEvent: (message) => errorEvent(endpoint.api, 502, 'upstream_stream_error', message),
+      // In the upstream's format: a translated stream translates it like any other event.
+      errorEvent: (message) => errorEvent(service.format, 502, 'upstream_stream_error', message),
       onEnd: (how) => {
         const ms = performance.now() - started
         for (const c of counters) {
@@ -92,8 +102,14 @@ export async function proxy(endpoint: Endpoint, request: Request, runtime: Runti
       },
     })
   }
-  const { response } = await dispatch(attempt, { chooser, maxAttempts: config.limits.maxAttempts, logger: runtime.logger, scrub: (t) => state.scrubber.text(t) })
-  return response
+  const { response, choice } = await dispatch(attempt, { chooser, maxAttempts: config.limits.maxAttempts, logger: runtime.logger, scrub: (t) => state.scrubber.text(t) })
+  const toClient = outbound.get(choice.deployment)?.toClient
+  return toClient ? toClient(response) : response
+}
+
+function firstFormat(state: ProxyState, route: Extract<ReturnType<typeof resolveModel>, { ok: true }>): string | undefined {
+  const service = route.kind === 'single' ? route.service : route.targets[0]?.service
+  return service === undefined ? undefined : state.pools.get(service)?.service.format
 }
 
 function singleServiceChooser(state: ProxyState, name: string, model: string): Chooser {
@@ -108,22 +124,35 @@ function singleServiceChooser(state: ProxyState, name: string, model: string): C
   return singleChooser(pool, model)
 }
 
-/** The upstream body for one deployment: the model it knows, defaults the client left out. */
+/**
+ * The upstream body for one deployment: the model name it knows, defaults
+ * the client left out, and, across formats, the other API's request with
+ * the way back for its answer.
+ */
 function prepare(endpoint: Endpoint, body: Body, text: string, deployment: Deployment, config: Config): Outbound {
   const service = deployment.pool.service
-  if (service.format !== endpoint.api) {
-    throw new ProxyError(
-      501,
-      'translation_unavailable',
-      `model "${body.model}" is served by "${service.name}" in the ${service.format} format; translating from the ${endpoint.api} API is not available yet`,
-    )
-  }
   const model = service.rename[deployment.model] ?? deployment.model
   const defaults = config.modelDefaults[body.model] ?? config.modelDefaults[`${service.name}/${model}`] ?? config.modelDefaults[model]
   const missing = defaults ? Object.entries(defaults).filter(([field]) => body[field] === undefined) : []
-  // Same format and nothing to change: the body goes on byte for byte.
-  if (model === body.model && missing.length === 0) return { call: endpoint.call, body: text }
-  return { call: endpoint.call, body: JSON.stringify({ ...body, ...Object.fromEntries(missing), model }) }
+  const full = missing.length > 0 ? { ...body, ...Object.fromEntries(missing) } : body
+  if (service.format === endpoint.api) {
+    // Same format and nothing to change: the body goes on byte for byte.
+    if (model === body.model && missing.length === 0) return { call: endpoint.call, body: text }
+    return { call: endpoint.call, body: JSON.stringify({ ...full, model }) }
+  }
+  try {
+    return endpoint.api === 'anthropic'
+      ? anthropicClientOnOpenAI(full as unknown as AnthropicRequest, model, providerOf(service), Math.ceil(text.length / 4))
+      : openaiClientOnAnthropic(full as unknown as OpenAIRequest, model)
+  } catch (error) {
+    // The inbound schema checks only what routing needs; a shape translation cannot read is the client's to fix.
+    throw new ProxyError(400, 'untranslatable_request', `cannot translate this request for "${service.name}" (${service.format} format): ${(error as Error).message}`)
+  }
+}
+
+function providerOf(service: ServiceConfig): OpenAIProvider {
+  if (service.name === 'gemini' || service.endpoints.some((e) => e.url.includes('generativelanguage.googleapis.com'))) return 'gemini'
+  return service.name === 'openai' ? 'openai' : 'other'
 }
 
 function parseBody(text: string, check: TypeCheck<TSchema>): Body {

@@ -28,8 +28,10 @@ export const DEFAULT_ANTHROPIC_VERSION = '2023-06-01'
 
 export function upstreamHeaders(format: Format, client: Headers, key: string | undefined): Headers {
   const out = new Headers()
+  // Another vendor's headers (anthropic-beta values an OpenAI upstream would refuse...) stay behind.
+  const foreign = format === 'anthropic' ? 'openai-' : 'anthropic-'
   client.forEach((value, name) => {
-    if (!NOT_FORWARDED.has(name)) out.set(name, value)
+    if (!NOT_FORWARDED.has(name) && !name.startsWith(foreign)) out.set(name, value)
   })
   out.set('content-type', 'application/json')
   if (format === 'anthropic') {

@@ -1,0 +1,137 @@
+/**
+ * Cross-format calls: the request rewritten for the upstream's API, and
+ * its answer (JSON, SSE stream or error) rewritten for the client's. The
+ * mappings themselves are pure functions in src/translation/; this module
+ * only moves bytes through them.
+ */
+import { encodeJsonEvent, encodeSse } from '../sse/encode'
+import { SseDecoder } from '../sse/decode'
+import { toOpenAIRequest, type OpenAIProvider } from '../translation/anthropic-to-openai/request'
+import { toAnthropicResponse } from '../translation/anthropic-to-openai/response'
+import { createStreamState, failStream, finish, onChunk } from '../translation/anthropic-to-openai/stream'
+import { translateError } from '../translation/errors'
+import { toAnthropicRequest } from '../translation/openai-to-anthropic/request'
+import { toOpenAIResponse } from '../translation/openai-to-anthropic/response'
+import { createReverseStreamState, DONE, finishReverse, onEvent } from '../translation/openai-to-anthropic/stream'
+import type { AnthropicEvent, AnthropicRequest, OpenAIRequest } from '../translation/types'
+import type { ApiCall } from '../upstream/paths'
+
+export interface Translation {
+  call: ApiCall
+  body: string
+  /** The upstream's answer as the client's API says it. */
+  toClient(response: Response): Promise<Response>
+}
+
+const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' }
+const encoder = new TextEncoder()
+
+/** An Anthropic client (Claude Code...) served by an OpenAI-format model. */
+export function anthropicClientOnOpenAI(req: AnthropicRequest, upstreamModel: string, provider: OpenAIProvider, inputTokensEstimate: number): Translation {
+  return {
+    call: 'chatCompletions',
+    body: JSON.stringify(toOpenAIRequest(req, { model: upstreamModel, provider })),
+    async toClient(response) {
+      if (!response.ok) return errorFor(response, 'anthropic')
+      if (!isSse(response)) {
+        return Response.json(toAnthropicResponse(await response.json(), { model: req.model, stopSequences: req.stop_sequences }), { headers: keptHeaders(response) })
+      }
+      const state = createStreamState({ model: req.model, stopSequences: req.stop_sequences, inputTokensEstimate })
+      const encode = (events: AnthropicEvent[]) => events.map((e) => encodeJsonEvent(e.type, e)).join('')
+      return transformSse(response, {
+        onEvent: (data) => (data === DONE ? encode(finish(state)) : encode(onChunk(JSON.parse(data), state))),
+        onEnd: () => encode(finish(state)),
+        onBroken: (message) => encode(failStream(state, message)),
+      })
+    },
+  }
+}
+
+/** An OpenAI client served by an Anthropic model. */
+export function openaiClientOnAnthropic(req: OpenAIRequest, upstreamModel: string): Translation {
+  return {
+    call: 'messages',
+    body: JSON.stringify(toAnthropicRequest(req, { model: upstreamModel })),
+    async toClient(response) {
+      if (!response.ok) return errorFor(response, 'openai')
+      if (!isSse(response)) return Response.json(toOpenAIResponse(await response.json(), { model: req.model }), { headers: keptHeaders(response) })
+      const state = createReverseStreamState({ model: req.model, includeUsage: req.stream_options?.include_usage === true })
+      const encode = (chunks: object[], done = false) => chunks.map((c) => encodeSse(undefined, JSON.stringify(c))).join('') + (done ? encodeSse(undefined, DONE) : '')
+      return transformSse(response, {
+        onEvent: (data) => {
+          const event = JSON.parse(data) as AnthropicEvent
+          const chunks = onEvent(event, state)
+          return encode(chunks, event.type === 'message_stop')
+        },
+        onEnd: () => (state.finished ? '' : encode(finishReverse(state), true)),
+        onBroken: (message) => (state.finished ? '' : ((state.finished = true), encode([{ error: { message, type: 'api_error', code: 'upstream_stream_error' } }]))),
+      })
+    },
+  }
+}
+
+async function errorFor(response: Response, to: 'anthropic' | 'openai'): Promise<Response> {
+  const { status, body } = translateError(response.status, await response.text(), to)
+  const headers = keptHeaders(response)
+  headers.set('content-type', 'application/json')
+  return Response.json(body, { status, headers })
+}
+
+function isSse(response: Response): boolean {
+  return response.headers.get('content-type')?.includes('text/event-stream') ?? false
+}
+
+/** The upstream's headers that still hold once the body is rewritten (request ids, rate limits). */
+function keptHeaders(response: Response): Headers {
+  const headers = new Headers(response.headers)
+  headers.delete('content-type')
+  headers.delete('content-length')
+  return headers
+}
+
+interface SseTransform {
+  /** One upstream event's data → what the client gets for it (may be ''). */
+  onEvent(data: string): string
+  /** The upstream stream ended. */
+  onEnd(): string
+  /** The upstream stream broke, or sent what cannot be read. */
+  onBroken(message: string): string
+}
+
+/** Decodes the upstream's SSE as it arrives and writes the client's, event by event, nothing held back. */
+function transformSse(response: Response, t: SseTransform): Response {
+  const reader = response.body!.getReader()
+  const decoder = new SseDecoder()
+  const body = new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        // Loop until something goes out: a pull that enqueues nothing is not called again.
+        for (;;) {
+          let out = ''
+          let ended = false
+          try {
+            const { value, done } = await reader.read()
+            const events = done ? decoder.end() : decoder.push(value)
+            for (const e of events) out += t.onEvent(e.data)
+            if (done) {
+              out += t.onEnd()
+              ended = true
+            }
+          } catch (error) {
+            out += t.onBroken(error instanceof SyntaxError ? `unreadable upstream event: ${error.message}` : String((error as Error)?.message ?? error))
+            ended = true
+            void reader.cancel().catch(() => {})
+          }
+          if (out !== '') controller.enqueue(encoder.encode(out))
+          if (ended) return controller.close()
+          if (out !== '') return
+        }
+      },
+      cancel: (reason) => reader.cancel(reason),
+    },
+    { highWaterMark: 0 },
+  )
+  const headers = keptHeaders(response)
+  for (const [k, v] of Object.entries(SSE_HEADERS)) headers.set(k, v)
+  return new Response(body, { status: response.status, headers })
+}
