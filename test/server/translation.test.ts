@@ -1,0 +1,224 @@
+/**
+ * Translation end to end, as the official clients see it: the Anthropic SDK
+ * served by an OpenAI-format upstream, the OpenAI SDK served by an Anthropic
+ * one; what each upstream received is checked too.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test'
+import Anthropic from '@anthropic-ai/sdk'
+import OpenAI from 'openai'
+import { startLmlb, type RunningLmlb } from '../helpers/lmlb'
+import { startUpstream, type FakeUpstream } from '../helpers/upstream'
+
+let oai: FakeUpstream
+let ant: FakeUpstream
+let lmlb: RunningLmlb
+
+const sse = (chunks: object[], done = true) =>
+  new Response(chunks.map((c) => `data: ${JSON.stringify(c)}\n\n`).join('') + (done ? 'data: [DONE]\n\n' : ''), { headers: { 'content-type': 'text/event-stream' } })
+const chunk = (delta: object, finish_reason: string | null = null) => ({ id: 'chatcmpl-t', object: 'chat.completion.chunk', created: 1, model: 'gpt-4.1', choices: [{ index: 0, delta, finish_reason }] })
+const ev = (type: string, data: object) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`
+
+/** The OpenAI stand-in: a tool call when tools are offered and no result came back yet, else text. */
+function scriptedOpenAI(r: { body: any }): Response {
+  const wantsTool = r.body.tools?.length > 0 && !r.body.messages.some((m: { role: string }) => m.role === 'tool')
+  if (!r.body.stream) {
+    const message = wantsTool
+      ? { role: 'assistant', content: null, tool_calls: [{ id: 'call_w', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] }
+      : { role: 'assistant', content: 'It is sunny.' }
+    return Response.json({
+      id: 'chatcmpl-t',
+      object: 'chat.completion',
+      created: 1,
+      model: r.body.model,
+      choices: [{ index: 0, message, finish_reason: wantsTool ? 'tool_calls' : 'stop' }],
+      usage: { prompt_tokens: 20, completion_tokens: 5, total_tokens: 25 },
+    })
+  }
+  const usage = { id: 'chatcmpl-t', object: 'chat.completion.chunk', created: 1, model: 'gpt-4.1', choices: [], usage: { prompt_tokens: 20, completion_tokens: 5, total_tokens: 25 } }
+  return wantsTool
+    ? sse([
+        chunk({ role: 'assistant', content: 'Let me look. ' }),
+        chunk({ tool_calls: [{ index: 0, id: 'call_w', type: 'function', function: { name: 'get_weather', arguments: '{"city":' } }] }),
+        chunk({ tool_calls: [{ index: 0, function: { arguments: '"Paris"}' } }] }),
+        chunk({}, 'tool_calls'),
+        usage,
+      ])
+    : sse([chunk({ role: 'assistant', content: 'It is ' }), chunk({ content: 'sunny.' }), chunk({}, 'stop'), usage])
+}
+
+/** The Anthropic stand-in, likewise. */
+function scriptedAnthropic(r: { body: any }): Response {
+  const wantsTool = r.body.tools?.length > 0 && !JSON.stringify(r.body.messages).includes('tool_result')
+  const content = wantsTool ? [{ type: 'tool_use', id: 'toolu_w', name: 'get_weather', input: { city: 'Paris' } }] : [{ type: 'text', text: 'It is sunny.' }]
+  const stop = wantsTool ? 'tool_use' : 'end_turn'
+  if (!r.body.stream) {
+    return Response.json({ id: 'msg_t', type: 'message', role: 'assistant', model: r.body.model, content, stop_reason: stop, stop_sequence: null, usage: { input_tokens: 20, output_tokens: 5 } })
+  }
+  const start = ev('message_start', { message: { id: 'msg_t', type: 'message', role: 'assistant', model: r.body.model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 20, output_tokens: 1 } } })
+  const blocks = wantsTool
+    ? ev('content_block_start', { index: 0, content_block: { type: 'tool_use', id: 'toolu_w', name: 'get_weather', input: {} } }) +
+      ev('content_block_delta', { index: 0, delta: { type: 'input_json_delta', partial_json: '{"city":' } }) +
+      ev('content_block_delta', { index: 0, delta: { type: 'input_json_delta', partial_json: '"Paris"}' } }) +
+      ev('content_block_stop', { index: 0 })
+    : ev('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }) +
+      ev('content_block_delta', { index: 0, delta: { type: 'text_delta', text: 'It is ' } }) +
+      ev('content_block_delta', { index: 0, delta: { type: 'text_delta', text: 'sunny.' } }) +
+      ev('content_block_stop', { index: 0 })
+  const end = ev('message_delta', { delta: { stop_reason: stop, stop_sequence: null }, usage: { output_tokens: 5 } }) + ev('message_stop', {})
+  return new Response(start + ev('ping', {}) + blocks + end, { headers: { 'content-type': 'text/event-stream' } })
+}
+
+beforeAll(async () => {
+  oai = startUpstream('oai', scriptedOpenAI)
+  ant = startUpstream('ant', scriptedAnthropic)
+  lmlb = await startLmlb({
+    env: {
+      OPENAI_API_KEYS: 'sk-oai-translate-0001',
+      ANTHROPIC_API_KEYS: 'sk-ant-translate-0001',
+      SERVICE_ENDPOINTS: JSON.stringify({ openai: [oai.base], anthropic: [ant.base] }),
+    },
+  })
+})
+afterAll(async () => {
+  await lmlb.stop()
+  await Promise.all([oai.stop(), ant.stop()])
+})
+beforeEach(() => {
+  oai.reset()
+  ant.reset()
+})
+
+const weatherTool = { name: 'get_weather', description: 'Weather for a city', input_schema: { type: 'object' as const, properties: { city: { type: 'string' } }, required: ['city'] } }
+
+describe('Anthropic SDK served by an OpenAI-format model', () => {
+  const client = () => new Anthropic({ baseURL: lmlb.url, apiKey: 'client', maxRetries: 0, defaultHeaders: { 'anthropic-beta': 'interleaved-thinking-2025-05-14' } })
+
+  test('messages.create: the answer names the model asked for; the upstream got an OpenAI request', async () => {
+    const message = await client().messages.create({ model: 'claude-sonnet-test', max_tokens: 20000, system: 'Be brief.', messages: [{ role: 'user', content: 'Weather?' }] })
+    expect(message).toMatchObject({ type: 'message', role: 'assistant', model: 'claude-sonnet-test', content: [{ type: 'text', text: 'It is sunny.' }], stop_reason: 'end_turn' })
+    expect(message.id).toMatch(/^msg_/)
+    expect(message.usage).toMatchObject({ input_tokens: 20, output_tokens: 5 })
+    const [r] = oai.received
+    expect(r.path).toBe('/v1/chat/completions')
+    expect(r.headers.authorization).toBe('Bearer sk-oai-translate-0001')
+    expect(r.headers['anthropic-beta']).toBeUndefined()
+    expect(r.headers['anthropic-version']).toBeUndefined()
+    expect(r.body).toMatchObject({ model: 'gpt-4.1', max_tokens: 20000, messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Weather?' }] })
+  })
+
+  test('messages.stream().finalMessage(): text, then a tool_use with its whole input', async () => {
+    const final = await client().messages.stream({ model: 'claude-opus-4-1', max_tokens: 1000, tools: [weatherTool], messages: [{ role: 'user', content: 'Weather in Paris?' }] }).finalMessage()
+    expect(final.content).toMatchObject([
+      { type: 'text', text: 'Let me look. ' },
+      { type: 'tool_use', id: 'call_w', name: 'get_weather', input: { city: 'Paris' } },
+    ])
+    expect(final.stop_reason).toBe('tool_use')
+    expect(final.usage.output_tokens).toBe(5)
+    expect(oai.received[0].body).toMatchObject({ stream: true, stream_options: { include_usage: true }, tools: [{ type: 'function', function: { name: 'get_weather' } }] })
+  })
+
+  test('the tool result goes back as a tool message, and the answer streams as text', async () => {
+    const final = await client()
+      .messages.stream({
+        model: 'claude-opus-4-1',
+        max_tokens: 1000,
+        tools: [weatherTool],
+        messages: [
+          { role: 'user', content: 'Weather in Paris?' },
+          { role: 'assistant', content: [{ type: 'tool_use', id: 'call_w', name: 'get_weather', input: { city: 'Paris' } }] },
+          { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'call_w', content: 'sunny, 21°C' }] },
+        ],
+      })
+      .finalMessage()
+    expect(final.content).toMatchObject([{ type: 'text', text: 'It is sunny.' }])
+    expect(oai.received[0].body.messages).toEqual([
+      { role: 'user', content: 'Weather in Paris?' },
+      { role: 'assistant', content: null, tool_calls: [{ id: 'call_w', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] },
+      { role: 'tool', tool_call_id: 'call_w', content: 'sunny, 21°C' },
+    ])
+  })
+
+  test('an upstream error arrives in the Anthropic shape, message and status kept', async () => {
+    oai.handle(() => Response.json({ error: { message: "This model's maximum context length is 128000 tokens", type: 'invalid_request_error', code: 'context_length_exceeded' } }, { status: 400 }))
+    const error = await client()
+      .messages.create({ model: 'gpt-4.1', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] })
+      .then(
+        () => undefined,
+        (e: { status: number; error: unknown }) => e,
+      )
+    expect(error?.status).toBe(400)
+    expect(error?.error).toEqual({ type: 'error', error: { type: 'invalid_request_error', message: "This model's maximum context length is 128000 tokens" } })
+  })
+
+  test('an upstream error mid-stream becomes an Anthropic error event', async () => {
+    oai.handle(() => sse([chunk({ content: 'partial' }), { error: { message: 'server overloaded', type: 'server_error' } }], false))
+    const res = await fetch(`${lmlb.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4.1', max_tokens: 10, stream: true, messages: [{ role: 'user', content: 'x' }] }),
+    })
+    const text = await res.text()
+    expect(text).toContain('event: content_block_delta')
+    expect(text.trim().split('\n\n').at(-1)).toBe('event: error\ndata: {"type":"error","error":{"type":"api_error","message":"server overloaded"}}')
+  })
+
+  test('count_tokens for an OpenAI-format model: a local estimate', async () => {
+    const count = await client().messages.countTokens({ model: 'gpt-4.1', system: 'Be brief.', tools: [weatherTool], messages: [{ role: 'user', content: 'How is the weather in Paris today?' }] })
+    expect(count.input_tokens).toBeGreaterThan(15)
+    expect(count.input_tokens).toBeLessThan(80)
+    expect(oai.received).toHaveLength(0)
+  })
+})
+
+describe('OpenAI SDK served by an Anthropic model', () => {
+  const client = () => new OpenAI({ baseURL: `${lmlb.url}/v1`, apiKey: 'client', maxRetries: 0 })
+
+  test('create: text; the upstream got an Anthropic request with the key and version', async () => {
+    const res = await client().chat.completions.create({ model: 'anthropic/claude-x', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Weather?' }] })
+    expect(res).toMatchObject({ object: 'chat.completion', model: 'anthropic/claude-x', choices: [{ message: { role: 'assistant', content: 'It is sunny.' }, finish_reason: 'stop' }] })
+    expect(res.usage).toMatchObject({ prompt_tokens: 20, completion_tokens: 5, total_tokens: 25 })
+    const [r] = ant.received
+    expect(r.path).toBe('/v1/messages')
+    expect(r.headers['x-api-key']).toBe('sk-ant-translate-0001')
+    expect(r.headers['anthropic-version']).toBe('2023-06-01')
+    expect(r.headers.authorization).toBeUndefined()
+    expect(r.body).toEqual({ model: 'claude-x', system: 'Be brief.', messages: [{ role: 'user', content: [{ type: 'text', text: 'Weather?' }] }], max_tokens: 4096 })
+  })
+
+  test('stream: text deltas, finish_reason, a usage chunk, [DONE]', async () => {
+    const stream = await client().chat.completions.create({ model: 'anthropic/claude-x', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'Weather?' }] })
+    let text = ''
+    let finish: string | null = null
+    let usage
+    for await (const c of stream) {
+      text += c.choices[0]?.delta?.content ?? ''
+      finish = c.choices[0]?.finish_reason ?? finish
+      usage ??= c.usage ?? undefined
+    }
+    expect([text, finish]).toEqual(['It is sunny.', 'stop'])
+    expect(usage).toMatchObject({ prompt_tokens: 20, completion_tokens: 5 })
+  })
+
+  const tools = [{ type: 'function' as const, function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }]
+
+  test('tool calls, not streamed and streamed', async () => {
+    const res = await client().chat.completions.create({ model: 'anthropic/claude-x', tools, messages: [{ role: 'user', content: 'Weather in Paris?' }] })
+    expect(res.choices[0]).toMatchObject({ finish_reason: 'tool_calls', message: { content: null, tool_calls: [{ id: 'toolu_w', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] } })
+    const stream = client().chat.completions.stream({ model: 'anthropic/claude-x', tools, messages: [{ role: 'user', content: 'Weather in Paris?' }] })
+    const final = await stream.finalChatCompletion()
+    expect(final.choices[0].message.tool_calls).toMatchObject([{ id: 'toolu_w', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }])
+    expect(final.choices[0].finish_reason).toBe('tool_calls')
+  })
+
+  test("Anthropic's 529 overloaded reaches an OpenAI client as 503 in its own shape", async () => {
+    ant.handle(() => Response.json({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }, { status: 529 }))
+    const error = await client()
+      .chat.completions.create({ model: 'anthropic/claude-x', messages: [{ role: 'user', content: 'x' }] })
+      .then(
+        () => undefined,
+        (e: { status: number; error: unknown }) => e,
+      )
+    expect(error?.status).toBe(503)
+    expect(error?.error).toMatchObject({ message: 'Overloaded', code: 'overloaded_error' })
+  })
+})
