@@ -53,7 +53,7 @@ export async function proxy(endpoint: Endpoint, request: Request, runtime: Runti
   const body = parseBody(text, endpoint.check)
 
   const route = resolveModel(body.model, {
-    services: [...state.pools.keys()],
+    services: state.serviceNames,
     aliases: config.aliases,
     preferredProvider: config.preferredProvider,
     bigModel: config.bigModel,
@@ -72,7 +72,8 @@ export async function proxy(endpoint: Endpoint, request: Request, runtime: Runti
 
   // Built once per deployment, the first time a choice lands on it.
   const outbound = new Map<Deployment, Outbound>()
-  const search = new URL(request.url).search
+  const q = request.url.indexOf('?')
+  const search = q < 0 ? '' : request.url.slice(q)
   const attempt = (choice: Choice) => {
     const { deployment, target } = choice
     const service = deployment.pool.service
@@ -82,7 +83,7 @@ export async function proxy(endpoint: Endpoint, request: Request, runtime: Runti
     const started = performance.now()
     for (const c of counters) c.start()
     const headers = upstreamHeaders(service.format, request.headers, target.key?.value)
-    for (const [name, value] of Object.entries(service.headers)) headers.set(name, value)
+    Object.assign(headers, service.headers)
     return send({
       url: upstreamUrl(target.endpoint.url, out.call, search),
       headers,

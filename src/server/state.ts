@@ -9,6 +9,7 @@ import type { Stats } from '../observability/stats'
 export interface ProxyState {
   readonly config: Config
   readonly pools: ReadonlyMap<string, ServicePool>
+  readonly serviceNames: readonly string[]
   readonly aliases: ReturnType<typeof createAliasSelectors>
   /** Masks every configured secret (upstream and proxy keys) in what leaves lmlb. */
   readonly scrubber: Scrubber
@@ -19,7 +20,7 @@ export interface ProxyState {
 export function createState(config: Config, previous?: ProxyState): ProxyState {
   const secrets = [...Object.values(config.services).flatMap((s) => s.keys.map((k) => k.value)), ...config.proxyApiKeys]
   const pools = createPools(config.services, previous?.pools)
-  return { config, pools, aliases: createAliasSelectors(config.aliases, pools), scrubber: new Scrubber(secrets), loadedAt: Date.now() }
+  return { config, pools, serviceNames: [...pools.keys()], aliases: createAliasSelectors(config.aliases, pools), scrubber: new Scrubber(secrets), loadedAt: Date.now() }
 }
 
 export type ReloadOutcome = { ok: true; loadedAt: number } | { ok: false; errors: string[] }

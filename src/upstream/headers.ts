@@ -1,53 +1,46 @@
 /**
- * Which headers cross lmlb. Outbound: the client's headers minus its own
- * credentials, hop-by-hop headers and what fetch sets itself; then the
- * chosen key in the service's own scheme. Inbound: the upstream's headers
- * minus those that describe bytes fetch has already decoded.
+ * Which headers cross lmlb. Outbound, an allow-list: the client's headers
+ * that say something about the call itself (API version and betas, what it
+ * accepts, who it is, attribution for OpenRouter), never its credentials
+ * nor headers tied to its own account (`openai-organization` with lmlb's
+ * key would be refused); then the chosen key in the service's own scheme.
+ * Inbound: the upstream's headers minus those that describe bytes fetch has
+ * already decoded.
  */
 import type { Format } from '../config/schema'
 
-const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']
+const FORWARDED: Record<Format, readonly string[]> = {
+  anthropic: ['accept', 'user-agent', 'anthropic-version', 'anthropic-beta', 'x-request-id', 'idempotency-key'],
+  openai: ['accept', 'user-agent', 'openai-beta', 'http-referer', 'x-title', 'x-request-id', 'idempotency-key'],
+}
 
-/** Never forwarded upstream: credentials meant for lmlb, and what fetch computes. */
-const NOT_FORWARDED = new Set([
-  ...HOP_BY_HOP,
-  'host',
-  'content-length',
-  'accept-encoding',
-  'authorization',
-  'x-api-key',
-  'api-key',
-  'x-goog-api-key',
-  'cookie',
-])
-
-/** Never returned to the client: fetch decoded the body, so these would lie. */
-const NOT_RETURNED = new Set([...HOP_BY_HOP, 'content-encoding', 'content-length', 'set-cookie'])
+/** Never returned to the client: hop-by-hop, and what fetch decoded (the body is plain now). */
+const NOT_RETURNED = ['connection', 'keep-alive', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authenticate', 'content-encoding', 'content-length', 'set-cookie']
 
 export const DEFAULT_ANTHROPIC_VERSION = '2023-06-01'
 
-export function upstreamHeaders(format: Format, client: Headers, key: string | undefined): Headers {
-  const out = new Headers()
-  // Another vendor's headers (anthropic-beta values an OpenAI upstream would refuse...) stay behind.
-  const foreign = format === 'anthropic' ? 'openai-' : 'anthropic-'
-  client.forEach((value, name) => {
-    if (!NOT_FORWARDED.has(name) && !name.startsWith(foreign)) out.set(name, value)
-  })
-  out.set('content-type', 'application/json')
+export function upstreamHeaders(format: Format, client: Headers, key: string | undefined): Record<string, string> {
+  const out: Record<string, string> = { 'content-type': 'application/json' }
+  for (const name of FORWARDED[format]) {
+    const value = client.get(name)
+    if (value !== null) out[name] = value
+  }
   if (format === 'anthropic') {
-    if (!out.has('anthropic-version')) out.set('anthropic-version', DEFAULT_ANTHROPIC_VERSION)
-    if (key) out.set('x-api-key', key)
+    out['anthropic-version'] ??= DEFAULT_ANTHROPIC_VERSION
+    if (key) out['x-api-key'] = key
   } else if (key) {
-    out.set('authorization', `Bearer ${key}`)
+    out.authorization = `Bearer ${key}`
   }
   return out
 }
 
 /** The upstream's headers as the client gets them, each value passed through `scrub`. */
 export function clientHeaders(upstream: Headers, scrub: (value: string) => string): Headers {
-  const out = new Headers()
-  upstream.forEach((value, name) => {
-    if (!NOT_RETURNED.has(name)) out.set(name, scrub(value))
-  })
+  const out = new Headers(upstream)
+  for (const name of NOT_RETURNED) out.delete(name)
+  for (const [name, value] of out) {
+    const clean = scrub(value)
+    if (clean !== value) out.set(name, clean)
+  }
   return out
 }

@@ -6,6 +6,7 @@
  */
 import type { Limits } from '../config/schema'
 import type { Scrubber } from '../observability/scrub'
+import { cancel, after } from './deadlines'
 import { clientHeaders } from './headers'
 import { relay, type ReadResult, type RelayEnd } from './relay'
 
@@ -23,7 +24,7 @@ export class UpstreamFailure extends Error {
 
 export interface SendOptions {
   url: string
-  headers: Headers
+  headers: Record<string, string>
   body: string
   /** The client asked for a stream. */
   streaming: boolean
@@ -38,7 +39,11 @@ export interface SendOptions {
 
 export async function send(o: SendOptions): Promise<Response> {
   const abort = new AbortController()
-  const signal = AbortSignal.any([o.clientSignal, abort.signal])
+  const signal = abort.signal
+  // The client leaving aborts the call too (cheaper than AbortSignal.any on every request).
+  const clientGone = () => abort.abort(o.clientSignal.reason)
+  if (o.clientSignal.aborted) clientGone()
+  else o.clientSignal.addEventListener('abort', clientGone, { once: true })
   const { limits } = o
   let ended = false
   const end = (how: RelayEnd | 'failed') => {
@@ -48,7 +53,7 @@ export async function send(o: SendOptions): Promise<Response> {
     }
   }
   const deadline = (ms: number, what: string, variable: string) =>
-    setTimeout(() => abort.abort(new UpstreamFailure('timeout', `${what} within ${ms} ms (${variable})`)), ms)
+    after(ms, () => abort.abort(new UpstreamFailure('timeout', `${what} within ${ms} ms (${variable})`)))
 
   // Non-streaming calls are bounded as a whole; a stream's length is the model's business.
   const total = o.streaming ? undefined : deadline(limits.totalTimeoutMs, `no complete answer from ${o.url}`, 'LMLB_TOTAL_TIMEOUT_MS')
@@ -61,11 +66,11 @@ export async function send(o: SendOptions): Promise<Response> {
     // `timeout: false` turns off Bun's own 5-minute fetch limit: lmlb's timers govern.
     response = await fetch(o.url, { method: 'POST', headers: o.headers, body: o.body, signal, timeout: false } as RequestInit)
   } catch (error) {
-    clearTimeout(total)
+    cancel(total)
     end('failed')
     throw failureOf(error, signal, `could not reach ${o.url}`)
   } finally {
-    clearTimeout(head)
+    cancel(head)
   }
 
   const headers = clientHeaders(response.headers, (v) => o.scrubber.text(v))
@@ -81,8 +86,8 @@ export async function send(o: SendOptions): Promise<Response> {
       end('failed')
       throw failureOf(error, signal, `the answer from ${o.url} broke off`)
     } finally {
-      clearTimeout(first)
-      clearTimeout(total)
+      cancel(first)
+      cancel(total)
     }
   }
 
@@ -96,7 +101,7 @@ export async function send(o: SendOptions): Promise<Response> {
     end('failed')
     throw failureOf(error, signal, `the stream from ${o.url} broke before its first event`)
   } finally {
-    clearTimeout(firstByte)
+    cancel(firstByte)
   }
   const body = relay(reader, first, {
     idleMs: limits.idleTimeoutMs,

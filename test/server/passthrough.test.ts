@@ -71,7 +71,7 @@ describe('OpenAI passthrough', () => {
   test('sends the chosen key, base URL and unprefixed model; the client key never goes upstream', async () => {
     const res = await chat(
       { model: 'openai/gpt-4o', messages: hi, temperature: 0.3, custom_field: [1, 2] },
-      { authorization: 'Bearer client-secret', 'x-api-key': 'client-secret-2', 'x-custom': 'kept', connection: 'keep-alive' },
+      { authorization: 'Bearer client-secret', 'x-api-key': 'client-secret-2', 'x-title': 'my-app', 'x-custom': 'not for upstream', 'openai-organization': 'org-client', connection: 'keep-alive' },
     )
     expect(res.status).toBe(200)
     const body = await res.json()
@@ -83,7 +83,10 @@ describe('OpenAI passthrough', () => {
     expect(r.body).toEqual({ model: 'gpt-4o', messages: hi, temperature: 0.3, custom_field: [1, 2] })
     expect(r.headers.authorization).toMatch(/^Bearer sk-openai-key-/)
     expect(r.headers['x-api-key']).toBeUndefined()
-    expect(r.headers['x-custom']).toBe('kept')
+    expect(r.headers['x-title']).toBe('my-app')
+    // Headers outside the allow-list (or tied to the client's own account) stay behind.
+    expect(r.headers['x-custom']).toBeUndefined()
+    expect(r.headers['openai-organization']).toBeUndefined()
     expect(JSON.stringify(r.headers)).not.toContain('client-secret')
   })
 
