@@ -18,7 +18,7 @@ import { parseConfigFile } from './file'
 import { snake, type AliasFile, type ConfigFile, type EndpointEntry, type KeyEntry, type ServiceFile } from './file-schema'
 import { locateJsonError } from './json-error'
 import { schemaErrors } from '../validation/schema-errors'
-import { Config, EnvVariables, LIMIT_VARIABLES, ServiceEndpoints, type AliasConfig, type Limits, type ServiceConfig, type Strategy } from './schema'
+import { Config, EnvVariables, LIMIT_VARIABLES, ServiceEndpoints, type AliasConfig, type Limits, type ServiceConfig } from './schema'
 
 export type Env = Record<string, string | undefined>
 
@@ -249,4 +249,3 @@ function deepFreeze<T>(value: T): T {
   return value
 }
 
-export type { Strategy }

@@ -20,6 +20,7 @@ import { formatPath } from '../validation/schema-errors'
 import { dispatch } from './dispatch'
 import { errorEvent, ProxyError, type InboundApi } from './errors'
 import { checkAnthropic, checkAnthropicCountTokens, checkOpenAI } from './inbound-schemas'
+import { UsageReader } from '../observability/usage'
 import { readBody } from './read-body'
 import { anthropicClientOnOpenAI, openaiClientOnAnthropic } from './translate'
 import type { ProxyState, Runtime } from './state'
@@ -80,6 +81,7 @@ export async function proxy(endpoint: Endpoint, request: Request, runtime: Runti
     let out = outbound.get(deployment)
     if (!out) outbound.set(deployment, (out = prepare(endpoint, body, text, deployment, config)))
     const counters = target.key ? [target.key.counters, target.endpoint.counters] : [target.endpoint.counters]
+    const usage = new UsageReader()
     const started = performance.now()
     for (const c of counters) c.start()
     const headers = upstreamHeaders(service.format, request.headers, target.key?.value)
@@ -94,10 +96,13 @@ export async function proxy(endpoint: Endpoint, request: Request, runtime: Runti
       scrubber: state.scrubber,
       // In the upstream's format: a translated stream translates it like any other event.
       errorEvent: (message) => errorEvent(service.format, 502, 'upstream_stream_error', message),
+      observe: (body) => usage.read(body),
       onEnd: (how) => {
         const ms = performance.now() - started
+        const { input, output } = usage.totals()
         for (const c of counters) {
           c.finish(ms)
+          c.addTokens(input, output)
           if (how === 'upstream_error') c.fail('stream')
         }
       },

@@ -13,6 +13,7 @@ export interface RelayOptions {
   /** Called when the upstream has been silent for idleMs; expected to abort it. */
   onIdle: () => void
   scrub: { push(chunk: Uint8Array): Uint8Array; flush(): Uint8Array }
+  observe?: (chunk: Uint8Array) => void
   errorEvent: (error: unknown) => string
   onEnd: (how: RelayEnd) => void
 }
@@ -56,6 +57,7 @@ export function relay(
               end('done')
               return controller.close()
             }
+            o.observe?.(value)
             const out = o.scrub.push(value)
             if (out.length > 0) return controller.enqueue(out)
           }

@@ -35,6 +35,8 @@ export interface SendOptions {
   errorEvent: (message: string) => string
   /** Called once when the attempt is over: body relayed, failed, or abandoned. */
   onEnd: (how: RelayEnd | 'failed') => void
+  /** Sees the answer's text as it passes (a whole body, or each stream chunk). */
+  observe?: (body: string | Uint8Array) => void
 }
 
 export async function send(o: SendOptions): Promise<Response> {
@@ -80,6 +82,7 @@ export async function send(o: SendOptions): Promise<Response> {
     const first = deadline(limits.firstByteTimeoutMs, `no answer body from ${o.url}`, 'LMLB_FIRST_BYTE_TIMEOUT_MS')
     try {
       const text = await response.text()
+      o.observe?.(text)
       end('done')
       return new Response(response.status === 204 ? null : o.scrubber.text(text), { status: response.status, statusText: response.statusText, headers })
     } catch (error) {
@@ -107,6 +110,7 @@ export async function send(o: SendOptions): Promise<Response> {
     idleMs: limits.idleTimeoutMs,
     onIdle: () => abort.abort(new UpstreamFailure('timeout', `upstream silent for ${limits.idleTimeoutMs} ms (LMLB_IDLE_TIMEOUT_MS)`)),
     scrub: o.scrubber.stream(),
+    observe: o.observe,
     errorEvent: (error) => o.errorEvent(reasonOf(error, signal)),
     onEnd: end,
   })

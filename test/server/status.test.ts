@@ -77,6 +77,9 @@ describe('status endpoints', () => {
     expect(openai.endpoint_stats[1].errors).toEqual({ status_500: 1 })
     expect(openai.endpoint_stats[1].health.state).toBe('cooling')
     expect(body.load_balancer_stats.anthropic.keys_count).toBe(1)
+    // Tokens as the upstream reported them (the stand-in says 5 in, 3 out per answer).
+    expect(openai.endpoint_stats[0].tokens_in).toBe(4 * 5)
+    expect(openai.endpoint_stats[0].tokens_out).toBe(4 * 3)
   })
 })
 

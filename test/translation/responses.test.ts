@@ -135,3 +135,15 @@ describe('errors across the formats', () => {
     expect(translateError(502, 'Bad Gateway', 'anthropic').body).toEqual({ type: 'error', error: { type: 'api_error', message: 'Bad Gateway' } })
   })
 })
+
+test('the README names every field translation drops on purpose', async () => {
+  const { readFileSync } = await import('node:fs')
+  const { DROPPED_ANTHROPIC_FIELDS } = await import('../../src/translation/anthropic-to-openai/request')
+  const { DROPPED_OPENAI_FIELDS } = await import('../../src/translation/openai-to-anthropic/request')
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
+  const section = readme.slice(readme.indexOf('## Translation'), readme.indexOf('## When upstreams fail'))
+  for (const field of [...Object.keys(DROPPED_ANTHROPIC_FIELDS), ...Object.keys(DROPPED_OPENAI_FIELDS)]) {
+    const word = field.split(' ')[0].replace(/_penalty$/, '')
+    expect([field, section.includes(word)]).toEqual([field, true])
+  }
+})
