@@ -110,7 +110,13 @@ export async function proxy(endpoint: Endpoint, request: Request, runtime: Runti
   }
   const { response, choice } = await dispatch(attempt, { chooser, maxAttempts: config.limits.maxAttempts, logger: runtime.logger, scrub: (t) => state.scrubber.text(t) })
   const toClient = outbound.get(choice.deployment)?.toClient
-  return toClient ? toClient(response) : response
+  if (!toClient) return response
+  try {
+    return await toClient(response)
+  } catch (error) {
+    const name = choice.deployment.pool.service.name
+    throw new ProxyError(502, 'upstream_unreadable', `the answer from "${name}" could not be translated: ${state.scrubber.text((error as Error).message)}`)
+  }
 }
 
 function firstFormat(state: ProxyState, route: Extract<ReturnType<typeof resolveModel>, { ok: true }>): string | undefined {

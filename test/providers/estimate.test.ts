@@ -26,6 +26,11 @@ describe('estimateInputTokens', () => {
     expect(n).toBe(IMAGE_TOKENS + 4)
   })
 
+  test('malformed blocks are skipped, not fatal', async () => {
+    const n = await estimateInputTokens({ messages: [{ role: 'user', content: [null, 3, 'x', { type: 'text', text: 'hi' }] as never }], tools: [null] as never })
+    expect(n).toBeGreaterThan(0)
+  })
+
   test('grows with the text', async () => {
     const short = await estimateInputTokens({ messages: [{ role: 'user', content: 'word '.repeat(10) }] })
     const long = await estimateInputTokens({ messages: [{ role: 'user', content: 'word '.repeat(1000) }] })

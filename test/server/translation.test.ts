@@ -162,6 +162,17 @@ describe('Anthropic SDK served by an OpenAI-format model', () => {
     expect(text.trim().split('\n\n').at(-1)).toBe('event: error\ndata: {"type":"error","error":{"type":"api_error","message":"server overloaded"}}')
   })
 
+  test('an upstream answer that is not JSON: 502 in the Anthropic shape, not a crash', async () => {
+    oai.handle(() => new Response('<html>gateway</html>', { headers: { 'content-type': 'application/json' } }))
+    const res = await fetch(`${lmlb.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4.1', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }),
+    })
+    expect(res.status).toBe(502)
+    expect(await res.json()).toMatchObject({ type: 'error', error: { type: 'api_error', message: expect.stringContaining('could not be translated') } })
+  })
+
   test('count_tokens for an OpenAI-format model: a local estimate', async () => {
     const count = await client().messages.countTokens({ model: 'gpt-4.1', system: 'Be brief.', tools: [weatherTool], messages: [{ role: 'user', content: 'How is the weather in Paris today?' }] })
     expect(count.input_tokens).toBeGreaterThan(15)

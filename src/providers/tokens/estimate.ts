@@ -36,17 +36,19 @@ export async function estimateInputTokens(request: CountableRequest): Promise<nu
   const walk = (content: unknown) => {
     if (typeof content === 'string') return void texts.push(content)
     if (!Array.isArray(content)) return
-    for (const block of content as Block[]) {
+    for (const block of content as (Block | null)[]) {
+      // Whatever the client sent: only well-formed blocks count.
+      if (!block || typeof block !== 'object') continue
       if (block.type === 'image' || block.type === 'document') images++
       else if (typeof block.text === 'string') texts.push(block.text)
       else if (typeof block.thinking === 'string') texts.push(block.thinking)
-      else if (block.type === 'tool_use') texts.push(block.name ?? '', JSON.stringify(block.input ?? {}))
+      else if (block.type === 'tool_use') texts.push(String(block.name ?? ''), JSON.stringify(block.input ?? {}))
       else if (block.type === 'tool_result') walk(block.content)
     }
   }
   walk(request.system)
-  for (const m of request.messages) walk(m.content)
-  for (const tool of request.tools ?? []) texts.push(tool.name ?? '', tool.description ?? '', JSON.stringify(tool.input_schema ?? {}))
+  for (const m of request.messages) walk(m?.content)
+  for (const tool of Array.isArray(request.tools) ? request.tools : []) if (tool && typeof tool === 'object') texts.push(String(tool.name ?? ''), String(tool.description ?? ''), JSON.stringify(tool.input_schema ?? {}))
   const textTokens = texts.reduce((n, t) => n + (t === '' ? 0 : count(t)), 0)
   return textTokens + images * IMAGE_TOKENS + request.messages.length * PER_MESSAGE
 }
