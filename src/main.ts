@@ -5,10 +5,11 @@ import { describeConfig } from './config/describe'
 import { readConfig, watchedFiles, type Sources } from './config/sources'
 import { watchFiles } from './config/watch'
 import { createLogger } from './observability/log'
-import { listen, type Listening } from './runtime/bun'
+import { directStream, listen, type Listening } from './runtime/bun'
 import { joinCluster, startCluster } from './server/cluster'
 import { createRuntime } from './server/reloader'
 import { VERSION } from './server/status'
+import { useStreamFactory } from './upstream/byte-stream'
 
 const EXIT_USAGE = 2
 
@@ -46,6 +47,7 @@ function main() {
     return
   }
 
+  useStreamFactory(directStream)
   const logger = createLogger(config.logLevel, workerIndex > 0 ? `[worker ${workerIndex}] ` : '')
   if (workerIndex === 0) for (const w of warnings) logger.warn(w)
   const runtime = createRuntime(config, logger, read)

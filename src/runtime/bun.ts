@@ -1,4 +1,24 @@
-/** The only module that touches Bun's own APIs: binding the app to a port, starting worker processes. */
+/** The only module that touches Bun's own APIs: binding the app to a port, streaming bodies, starting worker processes. */
+import type { StreamFactory } from '../upstream/byte-stream'
+
+/**
+ * Bun's direct streams: each chunk is written to the socket and flushed as
+ * it comes, with no queue and no promise per chunk (the web-standard pull
+ * stream costs about 15% of a streaming proxy's throughput).
+ */
+export const directStream: StreamFactory = (source) =>
+  new ReadableStream({
+    type: 'direct',
+    async pull(controller: { write(b: Uint8Array): void; flush(): void; close(): void }) {
+      for (;;) {
+        const bytes = await source.next()
+        if (bytes === null) return controller.close()
+        controller.write(bytes)
+        controller.flush()
+      }
+    },
+    cancel: (reason: unknown) => source.cancel(reason),
+  } as unknown as UnderlyingDefaultSource<Uint8Array>)
 export interface Listening {
   port: number
   hostname: string

@@ -14,6 +14,7 @@ import { toAnthropicRequest } from '../translation/openai-to-anthropic/request'
 import { toOpenAIResponse } from '../translation/openai-to-anthropic/response'
 import { createReverseStreamState, DONE, finishReverse, onEvent } from '../translation/openai-to-anthropic/stream'
 import type { AnthropicEvent, AnthropicRequest, OpenAIRequest } from '../translation/types'
+import { byteStream } from '../upstream/byte-stream'
 import type { ApiCall } from '../upstream/paths'
 
 export interface Translation {
@@ -102,35 +103,30 @@ interface SseTransform {
 function transformSse(response: Response, t: SseTransform): Response {
   const reader = response.body!.getReader()
   const decoder = new SseDecoder()
-  const body = new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        // Loop until something goes out: a pull that enqueues nothing is not called again.
-        for (;;) {
-          let out = ''
-          let ended = false
-          try {
-            const { value, done } = await reader.read()
-            const events = done ? decoder.end() : decoder.push(value)
-            for (const e of events) out += t.onEvent(e.data)
-            if (done) {
-              out += t.onEnd()
-              ended = true
-            }
-          } catch (error) {
-            out += t.onBroken(error instanceof SyntaxError ? `unreadable upstream event: ${error.message}` : String((error as Error)?.message ?? error))
+  let ended = false
+  const body = byteStream({
+    async next() {
+      // Until something goes out: an upstream read may make no event yet.
+      while (!ended) {
+        let out = ''
+        try {
+          const { value, done } = await reader.read()
+          for (const e of done ? decoder.end() : decoder.push(value)) out += t.onEvent(e.data)
+          if (done) {
+            out += t.onEnd()
             ended = true
-            void reader.cancel().catch(() => {})
           }
-          if (out !== '') controller.enqueue(encoder.encode(out))
-          if (ended) return controller.close()
-          if (out !== '') return
+        } catch (error) {
+          out += t.onBroken(error instanceof SyntaxError ? `unreadable upstream event: ${error.message}` : String((error as Error)?.message ?? error))
+          ended = true
+          void reader.cancel().catch(() => {})
         }
-      },
-      cancel: (reason) => reader.cancel(reason),
+        if (out !== '') return encoder.encode(out)
+      }
+      return null
     },
-    { highWaterMark: 0 },
-  )
+    cancel: (reason) => reader.cancel(reason),
+  })
   const headers = keptHeaders(response)
   for (const [k, v] of Object.entries(SSE_HEADERS)) headers.set(k, v)
   return new Response(body, { status: response.status, headers })

@@ -4,6 +4,8 @@
  * A stream that breaks after bytes have gone out can no longer change its
  * status: it ends with one last error event instead of a silent cut.
  */
+import { byteStream } from './byte-stream'
+
 export type ReadResult = Awaited<ReturnType<ReadableStreamDefaultReader<Uint8Array>['read']>>
 
 export type RelayEnd = 'done' | 'upstream_error' | 'client_gone'
@@ -18,11 +20,7 @@ export interface RelayOptions {
   onEnd: (how: RelayEnd) => void
 }
 
-export function relay(
-  reader: ReadableStreamDefaultReader<Uint8Array>,
-  first: ReadResult,
-  o: RelayOptions,
-): ReadableStream<Uint8Array> {
+export function relay(reader: ReadableStreamDefaultReader<Uint8Array>, first: ReadResult, o: RelayOptions): ReadableStream<Uint8Array> {
   let pending: ReadResult | undefined = first
   let ended = false
   let lastChunkAt = Date.now()
@@ -42,36 +40,32 @@ export function relay(
     o.onEnd(how)
   }
   arm(o.idleMs)
-  return new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        try {
-          // Loop until something goes out: a pull that enqueues nothing is not called again.
-          for (;;) {
-            const { value, done } = pending ?? (await reader.read())
-            pending = undefined
-            lastChunkAt = Date.now()
-            if (done) {
-              const rest = o.scrub.flush()
-              if (rest.length > 0) controller.enqueue(rest)
-              end('done')
-              return controller.close()
-            }
-            o.observe?.(value)
-            const out = o.scrub.push(value)
-            if (out.length > 0) return controller.enqueue(out)
+  return byteStream({
+    async next() {
+      if (ended) return null
+      try {
+        // Until something goes out: a chunk may be all held back by the scrubber.
+        for (;;) {
+          const { value, done } = pending ?? (await reader.read())
+          pending = undefined
+          lastChunkAt = Date.now()
+          if (done) {
+            const rest = o.scrub.flush()
+            end('done')
+            return rest.length > 0 ? rest : null
           }
-        } catch (error) {
-          end('upstream_error')
-          controller.enqueue(new TextEncoder().encode(o.errorEvent(error)))
-          controller.close()
+          o.observe?.(value)
+          const out = o.scrub.push(value)
+          if (out.length > 0) return out
         }
-      },
-      cancel(reason) {
-        end('client_gone')
-        return reader.cancel(reason)
-      },
+      } catch (error) {
+        end('upstream_error')
+        return new TextEncoder().encode(o.errorEvent(error))
+      }
     },
-    { highWaterMark: 0 },
-  )
+    cancel(reason) {
+      end('client_gone')
+      return reader.cancel(reason)
+    },
+  })
 }
