@@ -59,6 +59,24 @@ describe('reload', () => {
     expect(lastKey(up)).toBe('Bearer sk-renamed-key-0003')
   })
 
+  test('a change of the config file is noticed too', async () => {
+    const up = startUpstream('up')
+    const yaml = (key: string) => `services:\n  local:\n    endpoints: ["${up.base}"]\n    keys: [${key}]\n`
+    const lmlb = await startLmlb({ args: ['--config', 'lmlb.yaml'], files: { 'lmlb.yaml': yaml('key-one-0000000001') } })
+    running.push(up, lmlb)
+    const reloaded = lmlb.waitForLog('configuration reloaded (file changed)')
+    writeFileSync(join(lmlb.cwd, 'lmlb.yaml'), yaml('key-two-0000000002'))
+    await reloaded
+    await (
+      await fetch(`${lmlb.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'local/m', messages: [{ role: 'user', content: 'x' }] }),
+      })
+    ).text()
+    expect(lastKey(up)).toBe('Bearer key-two-0000000002')
+  })
+
   test('a broken file is refused: the old configuration keeps serving, /health shows why', async () => {
     const { up, lmlb } = await setup()
     const refused = lmlb.waitForLog('refused')
