@@ -44,6 +44,13 @@ export class Scrubber {
     return s.replace(this.pattern, (k) => this.masks.get(k)!)
   }
 
+  /** A whole body with every key masked (the same bytes when there is none). */
+  bytes(data: Uint8Array): Uint8Array {
+    if (!this.pattern) return data
+    const { out } = this.scan(data, true)
+    return out ?? data
+  }
+
   /** A scrubber for one byte stream: `push` returns what may go out now, `flush` the rest at the end. */
   stream(): { push(chunk: Uint8Array): Uint8Array; flush(): Uint8Array } {
     if (!this.pattern) return { push: (c) => c, flush: () => EMPTY }
@@ -69,7 +76,7 @@ export class Scrubber {
    * found (the held-back tail excluded); `keep`: how many final bytes may be
    * the start of a key.
    */
-  private scan(data: Uint8Array): { out?: Uint8Array; keep: number } {
+  private scan(data: Uint8Array, complete = false): { out?: Uint8Array; keep: number } {
     const parts: Uint8Array[] = []
     let sent = 0
     let keep = 0
@@ -77,6 +84,11 @@ export class Scrubber {
     while (i !== -1) {
       const hit = this.matchAt(data, i)
       if (hit === 'partial') {
+        // In a complete body a partial key at the end is just text.
+        if (complete) {
+          i = this.nextCandidate(data, i + 1)
+          continue
+        }
         keep = data.length - i
         break
       }

@@ -54,14 +54,15 @@ export async function send(o: SendOptions): Promise<Response> {
       o.onEnd(how)
     }
   }
+  // The message is built only if the deadline fires.
   const deadline = (ms: number, what: string, variable: string) =>
-    after(ms, () => abort.abort(new UpstreamFailure('timeout', `${what} within ${ms} ms (${variable})`)))
+    after(ms, () => abort.abort(new UpstreamFailure('timeout', `${what} from ${o.url} within ${ms} ms (${variable})`)))
 
   // Non-streaming calls are bounded as a whole; a stream's length is the model's business.
-  const total = o.streaming ? undefined : deadline(limits.totalTimeoutMs, `no complete answer from ${o.url}`, 'LMLB_TOTAL_TIMEOUT_MS')
+  const total = o.streaming ? undefined : deadline(limits.totalTimeoutMs, 'no complete answer', 'LMLB_TOTAL_TIMEOUT_MS')
   const head = o.streaming
-    ? deadline(limits.connectTimeoutMs, `no response head from ${o.url}`, 'LMLB_CONNECT_TIMEOUT_MS')
-    : deadline(limits.firstByteTimeoutMs, `no answer from ${o.url}`, 'LMLB_FIRST_BYTE_TIMEOUT_MS')
+    ? deadline(limits.connectTimeoutMs, 'no response head', 'LMLB_CONNECT_TIMEOUT_MS')
+    : deadline(limits.firstByteTimeoutMs, 'no answer', 'LMLB_FIRST_BYTE_TIMEOUT_MS')
 
   let response: Response
   try {
@@ -79,12 +80,13 @@ export async function send(o: SendOptions): Promise<Response> {
   const isSse = response.ok && (headers.get('content-type')?.includes('text/event-stream') ?? false)
   if (!isSse || !response.body) {
     // A whole answer (or an error): read it all, so it can be scrubbed and retried.
-    const first = deadline(limits.firstByteTimeoutMs, `no answer body from ${o.url}`, 'LMLB_FIRST_BYTE_TIMEOUT_MS')
+    const first = deadline(limits.firstByteTimeoutMs, 'no answer body', 'LMLB_FIRST_BYTE_TIMEOUT_MS')
     try {
-      const text = await response.text()
-      o.observe?.(text)
+      // Bytes, not text: nothing is decoded or encoded again unless a key must be masked.
+      const bytes = new Uint8Array(await response.arrayBuffer())
+      o.observe?.(bytes)
       end('done')
-      return new Response(response.status === 204 ? null : o.scrubber.text(text), { status: response.status, statusText: response.statusText, headers })
+      return new Response(response.status === 204 ? null : (o.scrubber.bytes(bytes) as Uint8Array<ArrayBuffer>), { status: response.status, statusText: response.statusText, headers })
     } catch (error) {
       end('failed')
       throw failureOf(error, signal, `the answer from ${o.url} broke off`)
@@ -96,7 +98,7 @@ export async function send(o: SendOptions): Promise<Response> {
 
   // A stream: wait for its first chunk before committing to this upstream.
   const reader = response.body.getReader()
-  const firstByte = deadline(limits.firstByteTimeoutMs, `no first event from ${o.url}`, 'LMLB_FIRST_BYTE_TIMEOUT_MS')
+  const firstByte = deadline(limits.firstByteTimeoutMs, 'no first event', 'LMLB_FIRST_BYTE_TIMEOUT_MS')
   let first: ReadResult
   try {
     first = await reader.read()

@@ -107,5 +107,6 @@ test(`soak: ${REQUESTS} requests, a fifth of upstream calls failing, no client f
   expect(failures).toEqual([])
   expect(faults / calls).toBeGreaterThan(0.1)
   expect(inFlight).toEqual([0, 0])
-  expect(rssAfter).toBeLessThan(rssMiddle * 1.2)
+  // GC timing moves RSS by ±15 MB over a run this short; a leak of 6 KB a request would show here.
+  expect(rssAfter - rssMiddle).toBeLessThan(32 * 1024)
 }, 60_000)
