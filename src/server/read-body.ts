@@ -20,6 +20,7 @@ export async function readBody(request: Request, maxBytes: number): Promise<stri
 }
 
 function isJson(type: string): boolean {
+  if (type === 'application/json' || type.startsWith('application/json;')) return true // nearly every client
   const essence = type.split(';', 1)[0].trim().toLowerCase()
   return essence === 'application/json' || (essence.startsWith('application/') && essence.endsWith('+json'))
 }

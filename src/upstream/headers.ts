@@ -14,8 +14,11 @@ const FORWARDED: Record<Format, readonly string[]> = {
   openai: ['accept', 'user-agent', 'openai-beta', 'http-referer', 'x-title', 'x-request-id', 'idempotency-key'],
 }
 
-/** Never returned to the client: hop-by-hop, and what fetch decoded (the body is plain now). */
-const NOT_RETURNED = ['connection', 'keep-alive', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authenticate', 'content-encoding', 'content-length', 'set-cookie']
+/**
+ * Never returned to the client: the hop-by-hop headers a response carries,
+ * what fetch decoded (the body is plain now), and the upstream's cookies.
+ */
+const NOT_RETURNED = ['connection', 'keep-alive', 'transfer-encoding', 'content-encoding', 'content-length', 'set-cookie']
 
 export const DEFAULT_ANTHROPIC_VERSION = '2023-06-01'
 
