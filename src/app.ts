@@ -51,5 +51,3 @@ export function createApp(runtime: Runtime) {
       .post('/v1/chat/completions', ({ request }) => proxy(ENDPOINTS.chatCompletions, request, runtime), { parse: 'none' })
   )
 }
-
-export type App = ReturnType<typeof createApp>
