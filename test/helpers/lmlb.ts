@@ -27,8 +27,8 @@ export interface RunningLmlb {
   proc: ReturnType<typeof Bun.spawn>
   /** Everything lmlb wrote to stderr (its log) so far. */
   log(): string
-  /** Resolves once the log contains `text`. */
-  waitForLog(text: string): Promise<void>
+  /** Resolves once the log contains `text` (at least `times` times). */
+  waitForLog(text: string, times?: number): Promise<void>
   stop(): Promise<void>
 }
 
@@ -67,9 +67,10 @@ export async function startLmlb(options: LmlbOptions = {}): Promise<RunningLmlb>
     log += value
     url = READY.exec(log)?.[1]
   }
-  const waiters: { text: string; resolve: () => void }[] = []
+  const waiters: { text: string; times: number; resolve: () => void }[] = []
+  const count = (text: string) => log.split(text).length - 1
   const wake = () => {
-    for (const w of waiters.splice(0)) (log.includes(w.text) ? w.resolve : () => waiters.push(w))()
+    for (const w of waiters.splice(0)) (count(w.text) >= w.times ? w.resolve : () => waiters.push(w))()
   }
   void (async () => {
     for (;;) {
@@ -84,9 +85,9 @@ export async function startLmlb(options: LmlbOptions = {}): Promise<RunningLmlb>
     cwd,
     proc,
     log: () => log,
-    waitForLog: (text) =>
+    waitForLog: (text, times = 1) =>
       new Promise<void>((resolve) => {
-        waiters.push({ text, resolve })
+        waiters.push({ text, times, resolve })
         wake()
       }),
     stop: async () => {

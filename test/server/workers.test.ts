@@ -55,3 +55,17 @@ test('2 workers: /stats and /metrics add both up; a reload reaches both; SIGTERM
   )
   expect(refused).toBe('refused')
 })
+
+test('a worker that dies is started again', async () => {
+  const lmlb = await startLmlb({ args: ['--workers', '2'] })
+  running.push(lmlb)
+  await lmlb.waitForLog('[worker 1] ready')
+  const { readFileSync } = await import('node:fs')
+  const children = readFileSync(`/proc/${lmlb.proc.pid}/task/${lmlb.proc.pid}/children`, 'utf8').trim().split(/\s+/).map(Number)
+  expect(children).toHaveLength(1)
+  const restarted = lmlb.waitForLog('worker 1 exited')
+  process.kill(children[0], 'SIGKILL')
+  await restarted
+  await lmlb.waitForLog('[worker 1] ready', 2)
+  expect((await fetch(`${lmlb.url}/health`)).status).toBe(200)
+})
