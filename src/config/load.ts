@@ -13,6 +13,7 @@
  * - aliases and model defaults exist only in the file.
  */
 import { BUILTIN_SERVICES, DEFAULT_HOST, DEFAULT_LOG_LEVEL, DEFAULT_PORT, MOCK_SERVICE, MODEL_DEFAULTS } from './defaults'
+import { own } from '../util/own'
 import { parseDotenv } from './dotenv'
 import { parseConfigFile } from './file'
 import { snake, type AliasFile, type ConfigFile, type EndpointEntry, type KeyEntry, type ServiceFile } from './file-schema'
@@ -120,14 +121,14 @@ function resolveServices(
   const names = new Set([...Object.keys(BUILTIN_SERVICES), ...Object.keys(envEndpoints), ...Object.keys(fileServices)])
   for (const name of names) {
     const at = `${where}: services.${name}`
-    const builtin = BUILTIN_SERVICES[name as keyof typeof BUILTIN_SERVICES]
-    const fromFile = fileServices[name] ?? {}
+    const builtin = own(BUILTIN_SERVICES, name)
+    const fromFile = own(fileServices, name) ?? {}
     if (name === MOCK_SERVICE) {
       errors.push(`${at}: "${MOCK_SERVICE}" is built in and cannot be configured`)
       continue
     }
     const prefix = name.toUpperCase().replace(/[^A-Z0-9]/g, '_')
-    const defaultEndpoints = envEndpoints[name] ?? (builtin ? [builtin.endpoint] : undefined)
+    const defaultEndpoints = own(envEndpoints, name) ?? (builtin ? [builtin.endpoint] : undefined)
     if (!fromFile.endpoints && !defaultEndpoints) {
       errors.push(`${at}.endpoints: required for a service lmlb does not know`)
       continue

@@ -6,6 +6,7 @@
  */
 import { MOCK_SERVICE } from '../config/defaults'
 import type { AliasConfig, Strategy } from '../config/schema'
+import { own } from '../util/own'
 
 export interface RoutingSettings {
   services: readonly string[]
@@ -35,7 +36,7 @@ export function resolveModel(model: string, settings: RoutingSettings): Route {
   const prefixed = byPrefix(model, settings)
   if (prefixed) return prefixed
 
-  const alias = settings.aliases[model]
+  const alias = own(settings.aliases, model)
   if (alias) return { ok: true, kind: 'alias', alias: model, strategy: alias.strategy, targets: alias.targets }
 
   // claude-code-proxy: Claude tiers map onto the preferred provider's models.

@@ -21,6 +21,7 @@ import { dispatch } from './dispatch'
 import { errorEvent, ProxyError, type InboundApi } from './errors'
 import { checkAnthropic, checkAnthropicCountTokens, checkOpenAI } from './inbound-schemas'
 import { UsageReader } from '../observability/usage'
+import { own } from '../util/own'
 import { readBody } from './read-body'
 import { anthropicClientOnOpenAI, openaiClientOnAnthropic } from './translate'
 import type { ProxyState, Runtime } from './state'
@@ -143,8 +144,8 @@ function singleServiceChooser(state: ProxyState, name: string, model: string): C
  */
 function prepare(endpoint: Endpoint, body: Body, text: string, deployment: Deployment, config: Config): Outbound {
   const service = deployment.pool.service
-  const model = service.rename[deployment.model] ?? deployment.model
-  const defaults = config.modelDefaults[body.model] ?? config.modelDefaults[`${service.name}/${model}`] ?? config.modelDefaults[model]
+  const model = own(service.rename, deployment.model) ?? deployment.model
+  const defaults = own(config.modelDefaults, body.model) ?? own(config.modelDefaults, `${service.name}/${model}`) ?? own(config.modelDefaults, model)
   const missing = defaults ? Object.entries(defaults).filter(([field]) => body[field] === undefined) : []
   const full = missing.length > 0 ? { ...body, ...Object.fromEntries(missing) } : body
   if (service.format === endpoint.api) {

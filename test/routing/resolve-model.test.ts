@@ -44,7 +44,8 @@ describe('resolveModel', () => {
   })
 
   test('unknown models and unknown prefixes name the model and the services', () => {
-    for (const m of ['llama-3', 'nope/gpt-4o']) {
+    // Names that Object.prototype has must not pass for aliases or services.
+    for (const m of ['llama-3', 'nope/gpt-4o', 'constructor', 'toString', '__proto__', 'constructor/x']) {
       const r = route(m)
       expect(r.ok).toBe(false)
       if (!r.ok) {

@@ -29,7 +29,7 @@ afterAll(async () => {
 })
 
 const model = fc.oneof(
-  fc.constantFrom('mock/echo', 'gpt-4o', 'claude-3-haiku', 'anthropic/claude-x', 'gemini-2.5-flash', 'groq/llama', 'nope/x', '', 'o3'),
+  fc.constantFrom('mock/echo', 'gpt-4o', 'claude-3-haiku', 'anthropic/claude-x', 'gemini-2.5-flash', 'groq/llama', 'nope/x', '', 'o3', 'constructor', '__proto__', 'toString'),
   fc.string(),
 )
 const message = fc.record(

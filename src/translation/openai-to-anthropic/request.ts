@@ -4,6 +4,7 @@
  * `tool_result` blocks in a user turn; consecutive turns of one role merge
  * (Anthropic wants them alternating).
  */
+import { own } from '../../util/own'
 import { parseArguments } from '../anthropic-to-openai/response'
 import type { AnthropicBlock, AnthropicMessageParam, AnthropicRequest, AnthropicTool, OpenAIContentPart, OpenAIRequest } from '../types'
 
@@ -48,7 +49,7 @@ export function toAnthropicRequest(req: OpenAIRequest, opts: { model: string }):
   if (req.stop !== undefined && req.stop !== null) out.stop_sequences = typeof req.stop === 'string' ? [req.stop] : req.stop
   if (req.user) out.metadata = { user_id: req.user }
   if (req.stream) out.stream = true
-  const budget = req.reasoning_effort ? THINKING_BUDGET[req.reasoning_effort] : undefined
+  const budget = typeof req.reasoning_effort === 'string' ? own(THINKING_BUDGET, req.reasoning_effort) : undefined
   if (budget) {
     out.thinking = { type: 'enabled', budget_tokens: budget }
     // The budget must fit under max_tokens; sampling settings are fixed while thinking.

@@ -1,4 +1,5 @@
 /** An Anthropic message → the OpenAI chat.completion the client asked for. */
+import { own } from '../../util/own'
 import type { AnthropicMessage, AnthropicUsage, OpenAICompletion, OpenAIToolCall, OpenAIUsage } from '../types'
 
 const FINISH: Record<string, string> = {
@@ -12,7 +13,7 @@ const FINISH: Record<string, string> = {
 }
 
 export function finishReasonOf(stopReason: string | null | undefined): string {
-  return FINISH[stopReason ?? ''] ?? 'stop'
+  return own(FINISH, String(stopReason ?? '')) ?? 'stop'
 }
 
 export function toOpenAIUsage(usage: Partial<AnthropicUsage> | undefined): OpenAIUsage {
