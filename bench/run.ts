@@ -136,7 +136,7 @@ async function main() {
   const slow = await startServer('slow upstream', [BUN, join(ROOT, 'bench/upstream.ts'), '0', '20'], LOAD_CORE)
   const bare = await startServer('bare passthrough', [BUN, join(ROOT, 'bench/bare-passthrough.ts'), '0', `http://127.0.0.1:${upstream.port}/v1`], PROXY_CORE)
   const cwd = mkdtempSync(join(tmpdir(), 'lmlb-bench-cwd-'))
-  const lmlb = await startServer('lmlb', [BUN, '--no-env-file', join(ROOT, 'src/main.ts'), '--port', '0'], PROXY_CORE, lmlbEnv(upstream.port), cwd)
+  const lmlb = await startServer('lmlb', [BUN, '--no-env-file', '--smol', join(ROOT, 'src/main.ts'), '--port', '0'], PROXY_CORE, lmlbEnv(upstream.port), cwd)
   const at = (port: number, path: string) => `http://127.0.0.1:${port}${path}`
 
   // Throughput and latency under load, side by side.
@@ -180,7 +180,7 @@ async function main() {
   const directFixed = await script('fixed-rate.ts', [at(upstream.port, '/v1/chat/completions'), '1000', String(SECONDS), body])
   const lmlbFixed = await script('fixed-rate.ts', [at(lmlb.port, '/v1/chat/completions'), '1000', String(SECONDS), body])
   results.fixedRate = { direct: directFixed, lmlb: lmlbFixed }
-  const slowLmlb = await startServer('lmlb (slow upstream)', [BUN, '--no-env-file', join(ROOT, 'src/main.ts'), '--port', '0'], PROXY_CORE, lmlbEnv(slow.port), cwd)
+  const slowLmlb = await startServer('lmlb (slow upstream)', [BUN, '--no-env-file', '--smol', join(ROOT, 'src/main.ts'), '--port', '0'], PROXY_CORE, lmlbEnv(slow.port), cwd)
   const streamBody = JSON.stringify(chat(true))
   const directFirst = await script('first-event.ts', [at(slow.port, '/v1/chat/completions'), '200', streamBody])
   const lmlbFirst = await script('first-event.ts', [at(slowLmlb.port, '/v1/chat/completions'), '200', streamBody])
@@ -201,7 +201,7 @@ async function main() {
   bare.proc.kill('SIGKILL')
   const workers: Record<string, Load> = {}
   for (const n of [1, 2]) {
-    const w = await startServer(`lmlb --workers ${n}`, [BUN, '--no-env-file', join(ROOT, 'src/main.ts'), '--port', '0', '--workers', String(n)], undefined, lmlbEnv(upstream.port), cwd)
+    const w = await startServer(`lmlb --workers ${n}`, [BUN, '--no-env-file', '--smol', join(ROOT, 'src/main.ts'), '--port', '0', '--workers', String(n)], undefined, lmlbEnv(upstream.port), cwd)
     await Bun.sleep(300) // the other workers bind after the first prints its line
     await wrk(at(w.port, '/v1/chat/completions'), chat(false), 1, CONNECTIONS, undefined)
     workers[n] = await wrk(at(w.port, '/v1/chat/completions'), chat(false), SECONDS, CONNECTIONS, undefined)

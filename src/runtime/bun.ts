@@ -64,7 +64,8 @@ export interface WorkerProcess {
 export function spawnWorker(index: number, env: Record<string, string>, onMessage: (message: unknown) => void): WorkerProcess {
   // Compiled, argv[1] is the binary's own entry inside it; under bun, the script to run.
   const compiled = process.argv[1]?.startsWith('/$bunfs/')
-  const command = compiled ? [process.execPath, ...process.argv.slice(2)] : [process.execPath, '--no-env-file', process.argv[1], ...process.argv.slice(2)]
+  // Under bun, the runtime's own flags (--no-env-file, --smol) go along.
+  const command = compiled ? [process.execPath, ...process.argv.slice(2)] : [process.execPath, ...process.execArgv, process.argv[1], ...process.argv.slice(2)]
   const child = Bun.spawn(command, {
     env: { ...process.env, ...env, LMLB_WORKER: String(index) },
     stdio: ['ignore', 'inherit', 'inherit'],
