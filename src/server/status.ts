@@ -1,5 +1,5 @@
 /** `/`, `/health`, `/stats`: the seed's shapes, with more beside them. Keys are counted, never shown. */
-import pkg from '../../package.json'
+import pkg from '../../package.json' with { type: 'json' }
 import { isServiceable } from '../balancer/choosers'
 import { MOCK_SERVICE } from '../config/defaults'
 import type { Stats } from '../observability/stats'

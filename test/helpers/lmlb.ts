@@ -18,6 +18,8 @@ export interface LmlbOptions {
   /** More files written to its working directory (a config file...). */
   files?: Record<string, string>
   cwd?: string
+  /** Another way to run lmlb (its arguments follow), e.g. under Deno. */
+  command?: string[]
 }
 
 export interface RunningLmlb {
@@ -32,7 +34,8 @@ export interface RunningLmlb {
   stop(): Promise<void>
 }
 
-function command(args: string[]): string[] {
+function command(args: string[], custom?: string[]): string[] {
+  if (custom) return [...custom, ...args]
   const bin = process.env.LMLB_BIN
   return bin ? [resolve(bin), ...args] : [process.execPath, '--no-env-file', ENTRY, ...args]
 }
@@ -51,7 +54,7 @@ function environment(extra: Record<string, string> = {}): Record<string, string>
 
 export async function startLmlb(options: LmlbOptions = {}): Promise<RunningLmlb> {
   const cwd = workdir(options)
-  const proc = Bun.spawn(command(['--port', '0', ...(options.args ?? [])]), {
+  const proc = Bun.spawn(command(['--port', '0', ...(options.args ?? [])], options.command), {
     cwd,
     env: environment(options.env),
     stdout: 'pipe',

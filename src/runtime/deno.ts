@@ -1,0 +1,48 @@
+/**
+ * lmlb on Deno: the same app (`app.fetch`) behind Deno.serve. Everything
+ * but this file and runtime/bun.ts is web-standard or node: API, so it runs
+ * unchanged. Not here: --workers, watching files, SIGHUP (POST
+ * /admin/reload still reloads).
+ * Run: deno run -A --sloppy-imports src/runtime/deno.ts [--port P] [--host H] [--config F]
+ */
+import { createApp } from '../app'
+import { parseCli } from '../cli'
+import { readConfig } from '../config/sources'
+import { createLogger } from '../observability/log'
+import { createRuntime } from '../server/reloader'
+import { VERSION } from '../server/status'
+
+// Deno's globals, as far as this file uses them (the project type-checks against Bun's types).
+declare const Deno: {
+  env: { toObject(): Record<string, string> }
+  args: string[]
+  serve(
+    options: { hostname: string; port: number; onListen(addr: { hostname: string; port: number }): void },
+    handler: (request: Request) => Response | Promise<Response>,
+  ): { shutdown(): Promise<void> }
+  addSignalListener(signal: 'SIGTERM' | 'SIGINT', handler: () => void): void
+  exit(code: number): never
+}
+
+const cli = parseCli(Deno.args)
+const read = () =>
+  readConfig({ envFile: cli.envFile ?? '.env', envFileRequired: cli.envFile !== undefined, configFile: cli.config, host: cli.host, port: cli.port }, Deno.env.toObject())
+const result = read()
+if (!result.ok) {
+  for (const line of result.errors) console.error(`lmlb: ${line}`)
+  Deno.exit(2)
+}
+const logger = createLogger(result.config.logLevel)
+for (const w of result.warnings) logger.warn(w)
+const runtime = createRuntime(result.config, logger, read)
+const server = Deno.serve(
+  {
+    hostname: result.config.host,
+    port: result.config.port,
+    onListen: ({ hostname, port }) => logger.always(`lmlb ${VERSION} (Deno) listening on http://${hostname}:${port}`),
+  },
+  createApp(runtime).fetch,
+)
+const stop = () => void server.shutdown().then(() => Deno.exit(0))
+Deno.addSignalListener('SIGTERM', stop)
+Deno.addSignalListener('SIGINT', stop)

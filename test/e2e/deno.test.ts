@@ -1,0 +1,46 @@
+/**
+ * The core is web-standard: under Deno (src/runtime/deno.ts) the same app
+ * serves the mock, passes a stream through, and translates one.
+ */
+import { afterAll, beforeAll, expect, test } from 'bun:test'
+import { resolve } from 'node:path'
+import { startLmlb, type RunningLmlb } from '../helpers/lmlb'
+import { startUpstream, type FakeUpstream } from '../helpers/upstream'
+
+const DENO = resolve(import.meta.dir, '../../node_modules/.bin/deno')
+const ENTRY = resolve(import.meta.dir, '../../src/runtime/deno.ts')
+
+let up: FakeUpstream
+let lmlb: RunningLmlb
+beforeAll(async () => {
+  up = startUpstream('oai')
+  lmlb = await startLmlb({
+    command: [DENO, 'run', '-A', '--sloppy-imports', '--no-config', '--node-modules-dir=manual', ENTRY],
+    env: { OPENAI_API_KEYS: 'sk-deno-test-key-0001', SERVICE_ENDPOINTS: JSON.stringify({ openai: [up.base] }), DENO_NO_UPDATE_CHECK: '1' },
+  })
+}, 60_000)
+afterAll(async () => {
+  await lmlb.stop()
+  await up.stop()
+})
+
+const post = (path: string, body: object) =>
+  fetch(`${lmlb.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+
+test('under Deno: the mock, a passthrough stream, a translated stream, /stats', async () => {
+  expect(lmlb.log()).toContain('(Deno) listening on')
+  const mock = await (await post('/v1/chat/completions', { model: 'mock/echo', messages: [{ role: 'user', content: 'hi' }] })).json()
+  expect(mock.choices[0].message.content).toBe('You said: hi')
+
+  const passthrough = await (await post('/v1/chat/completions', { model: 'gpt-4o', stream: true, messages: [{ role: 'user', content: 'hi' }] })).text()
+  expect(passthrough).toContain('reply from oai')
+  expect(passthrough.trim().endsWith('data: [DONE]')).toBe(true)
+  expect(up.received[0].headers.authorization).toBe('Bearer sk-deno-test-key-0001')
+
+  const translated = await (await post('/v1/messages', { model: 'gpt-4o', max_tokens: 10, stream: true, messages: [{ role: 'user', content: 'hi' }] })).text()
+  expect(translated).toContain('"text_delta","text":"reply from oai"')
+  expect(translated.trim().endsWith('data: {"type":"message_stop"}')).toBe(true)
+
+  const stats = await (await fetch(`${lmlb.url}/stats`)).json()
+  expect(stats.load_balancer_stats.openai.keys[0]).toMatchObject({ key: 'sk-...0001', requests: 2, in_flight: 0 })
+}, 60_000)
