@@ -28,18 +28,23 @@ export class SseDecoder {
     this.pendingCr = false
     this.buffer += s
     const out: SseEvent[] = []
+    const buffer = this.buffer
     let start = 0
-    for (let i = this.scanned; i < this.buffer.length; i++) {
-      const c = this.buffer.charCodeAt(i)
-      if (c !== 10 && c !== 13) continue
-      this.line(this.buffer.slice(start, i), out)
-      if (c === 13) {
-        if (i + 1 === this.buffer.length) this.pendingCr = true
-        else if (this.buffer.charCodeAt(i + 1) === 10) i++
+    // Line ends found with native searches; a CR is looked for again only once passed.
+    let lf = buffer.indexOf('\n', this.scanned)
+    let cr = buffer.indexOf('\r', this.scanned)
+    while (lf !== -1 || cr !== -1) {
+      const end = cr === -1 || (lf !== -1 && lf < cr) ? lf : cr
+      this.line(buffer.slice(start, end), out)
+      start = end + 1
+      if (end === cr) {
+        if (start === buffer.length) this.pendingCr = true
+        else if (buffer.charCodeAt(start) === 10) start++
       }
-      start = i + 1
+      if (lf !== -1 && lf < start) lf = buffer.indexOf('\n', start)
+      if (cr !== -1 && cr < start) cr = buffer.indexOf('\r', start)
     }
-    this.buffer = this.buffer.slice(start)
+    this.buffer = buffer.slice(start)
     this.scanned = this.buffer.length
     return out
   }
@@ -58,13 +63,18 @@ export class SseDecoder {
   private line(line: string, out: SseEvent[]): void {
     if (line === '') {
       if (this.data.length > 0 || this.event !== undefined) {
-        out.push({ ...(this.event !== undefined && { event: this.event }), data: this.data.join('\n'), ...(this.id !== undefined && { id: this.id }) })
+        const event: SseEvent = { data: this.data.length === 1 ? this.data[0] : this.data.join('\n') }
+        if (this.event !== undefined) event.event = this.event
+        if (this.id !== undefined) event.id = this.id
+        out.push(event)
       }
       this.event = undefined
       this.data = []
       return
     }
     if (line.charCodeAt(0) === 58) return // ':' comment / keep-alive
+    // The line nearly every event is made of, first.
+    if (line.startsWith('data: ')) return void this.data.push(line.slice(6))
     const colon = line.indexOf(':')
     const field = colon < 0 ? line : line.slice(0, colon)
     let value = colon < 0 ? '' : line.slice(colon + 1)
