@@ -31,12 +31,12 @@ export interface SendOptions {
   limits: Limits
   clientSignal: AbortSignal
   scrubber: Scrubber
-  /** The error event a broken stream ends with, in the client's format. */
+  /** The error event a broken stream ends with, in the upstream's format (translation carries it over). */
   errorEvent: (message: string) => string
   /** Called once when the attempt is over: body relayed, failed, or abandoned. */
   onEnd: (how: RelayEnd | 'failed') => void
-  /** Sees the answer's text as it passes (a whole body, or each stream chunk). */
-  observe?: (body: string | Uint8Array) => void
+  /** Sees the answer's bytes as they pass (a whole body, or each stream chunk). */
+  observe?: (bytes: Uint8Array) => void
 }
 
 export async function send(o: SendOptions): Promise<Response> {
