@@ -1,40 +1,40 @@
 /**
  * Keeps configured keys from leaving lmlb whole, even when an upstream
  * echoes one back: every occurrence becomes its masked form. Streams are
- * scrubbed as bytes, chunk by chunk (keys are ASCII, so a match can never
- * fall inside a multi-byte character); a chunk passes on as the very same
+ * scrubbed as bytes, chunk by chunk; a chunk passes on as the very same
  * bytes unless it holds a key, and only a tail that could begin a key is
  * held back until the next chunk decides.
+ *
+ * Keys are found by one regex over the bytes seen as text (util/byte-text):
+ * native search, no per-byte loop in JavaScript.
  */
+import { byteText } from '../util/byte-text'
 import { concatBytes } from '../util/concat-bytes'
 import { maskKey } from './redact'
 
 const encoder = new TextEncoder()
 const EMPTY = new Uint8Array(0)
 
-interface Needle {
-  bytes: Uint8Array
-  mask: Uint8Array
-}
-
 export class Scrubber {
   private readonly pattern: RegExp | undefined
+  private readonly keys: readonly string[]
   private readonly masks: Map<string, string>
+  private readonly maskBytes: Map<string, Uint8Array>
   private readonly shortest: number
-  /** Keys by their first byte, longest first. */
-  private readonly byFirstByte = new Map<number, Needle[]>()
+  private readonly longest: number
+  /** Which bytes occur in some key: a held-back tail is made of these only. */
+  private readonly inKey = new Uint8Array(256)
 
   constructor(keys: readonly string[]) {
+    // Longest first, so a key that begins another never masks only part of it.
     const unique = [...new Set(keys)].filter((k) => k.length > 0).sort((a, b) => b.length - a.length)
+    this.keys = unique
     this.masks = new Map(unique.map((k) => [k, maskKey(k)]))
+    this.maskBytes = new Map(unique.map((k) => [k, encoder.encode(maskKey(k))]))
     this.shortest = unique.at(-1)?.length ?? 0
+    this.longest = unique[0]?.length ?? 0
     this.pattern = unique.length === 0 ? undefined : new RegExp(unique.map(escapeRegExp).join('|'), 'g')
-    for (const key of unique) {
-      const bytes = encoder.encode(key)
-      const list = this.byFirstByte.get(bytes[0]) ?? []
-      list.push({ bytes, mask: encoder.encode(maskKey(key)) })
-      this.byFirstByte.set(bytes[0], list)
-    }
+    for (const key of unique) for (const b of encoder.encode(key)) this.inKey[b] = 1
   }
 
   /** The text with every key masked. */
@@ -44,11 +44,11 @@ export class Scrubber {
     return s.replace(this.pattern, (k) => this.masks.get(k)!)
   }
 
-  /** A whole body with every key masked (the same bytes when there is none). */
-  bytes(data: Uint8Array): Uint8Array {
-    if (!this.pattern) return data
-    const { out } = this.scan(data, true)
-    return out ?? data
+  /** A whole body with every key masked (the same bytes when there is none). `text`: the bytes as byteText, if already made. */
+  bytes(data: Uint8Array, text?: string): Uint8Array {
+    if (!this.pattern || data.length < this.shortest) return data
+    const keys = this.find(data, text ?? byteText(data))
+    return keys ? concatBytes([...keys.parts, data.subarray(keys.end)]) : data
   }
 
   /** A scrubber for one byte stream: `push` returns what may go out now, `flush` the rest at the end. */
@@ -57,11 +57,15 @@ export class Scrubber {
     let held = EMPTY
     return {
       push: (chunk) => {
+        // Most chunks: no room for a key, and no key byte at the end to hold back.
+        if (held.length === 0 && !this.inKey[chunk[chunk.length - 1]] && !this.mayHold(chunk)) return chunk
         const data = held.length === 0 ? chunk : concatBytes([held, chunk])
-        const { out, keep } = this.scan(data)
-        held = keep === 0 ? EMPTY : data.slice(data.length - keep)
-        if (out === undefined) return keep === 0 ? data : data.subarray(0, data.length - keep)
-        return out
+        const view = byteText(data)
+        const keys = this.find(data, view)
+        const cut = data.length - this.heldBack(data, view, keys?.end ?? 0)
+        held = cut === data.length ? EMPTY : data.slice(cut)
+        if (keys) return concatBytes([...keys.parts, data.subarray(keys.end, cut)])
+        return cut === data.length ? data : data.subarray(0, cut)
       },
       flush: () => {
         const rest = held
@@ -72,59 +76,53 @@ export class Scrubber {
   }
 
   /**
-   * Finds keys in `data`. `out`: the masked bytes to send, if any key was
-   * found (the held-back tail excluded); `keep`: how many final bytes may be
-   * the start of a key.
+   * Could `data` hold a whole key? A key is a run of key bytes at least as
+   * long as the shortest key, and any such run covers one of the positions
+   * probed here, every `shortest` bytes. JSON and SSE text has few long runs.
    */
-  private scan(data: Uint8Array, complete = false): { out?: Uint8Array; keep: number } {
+  private mayHold(data: Uint8Array): boolean {
+    const n = this.shortest
+    for (let j = n - 1; j < data.length; j += n) {
+      if (this.inKey[data[j]] !== 1) continue
+      let from = j
+      let to = j
+      while (from > 0 && this.inKey[data[from - 1]] === 1 && to - from + 1 < n) from--
+      while (to < data.length - 1 && this.inKey[data[to + 1]] === 1 && to - from + 1 < n) to++
+      if (to - from + 1 >= n) return true
+      j = to // the next run starts after `to`: the probe at to + n covers it
+    }
+    return false
+  }
+
+  /** The keys in `data`: what to send up to the end of the last one, masks in place; undefined when none. */
+  private find(data: Uint8Array, view: string): { parts: Uint8Array[]; end: number } | undefined {
+    const pattern = this.pattern!
+    pattern.lastIndex = 0
+    let found = pattern.exec(view)
+    if (found === null) return undefined
     const parts: Uint8Array[] = []
-    let sent = 0
-    let keep = 0
-    let i = this.nextCandidate(data, 0)
-    while (i !== -1) {
-      const hit = this.matchAt(data, i)
-      if (hit === 'partial') {
-        // In a complete body a partial key at the end is just text.
-        if (complete) {
-          i = this.nextCandidate(data, i + 1)
-          continue
-        }
-        keep = data.length - i
-        break
-      }
-      if (hit) {
-        parts.push(data.subarray(sent, i), hit.mask)
-        sent = i + hit.bytes.length
-        i = this.nextCandidate(data, sent)
-      } else i = this.nextCandidate(data, i + 1)
+    let end = 0
+    for (; found !== null; found = pattern.exec(view)) {
+      parts.push(data.subarray(end, found.index), this.maskBytes.get(found[0])!)
+      end = found.index + found[0].length
     }
-    if (parts.length === 0) return { keep }
-    parts.push(data.subarray(sent, data.length - keep))
-    return { out: concatBytes(parts), keep }
+    return { parts, end }
   }
 
-  /** The first position at or after `from` whose byte begins some key. */
-  private nextCandidate(data: Uint8Array, from: number): number {
-    let best = -1
-    for (const first of this.byFirstByte.keys()) {
-      const at = data.indexOf(first, from)
-      if (at !== -1 && (best === -1 || at < best)) best = at
+  /**
+   * How many final bytes (after `from`) may be the start of a key, to hold
+   * back until the next chunk decides. Such a tail is made of key bytes
+   * only, and SSE chunks end with a newline, in no key: usually one look at
+   * the last byte.
+   */
+  private heldBack(data: Uint8Array, view: string, from: number): number {
+    let start = data.length
+    while (start > from && data.length - start < this.longest - 1 && this.inKey[data[start - 1]] === 1) start--
+    for (let i = start; i < data.length; i++) {
+      const tail = view.slice(i)
+      if (this.keys.some((k) => k.length > tail.length && k.startsWith(tail))) return data.length - i
     }
-    return best
-  }
-
-  /** A whole key at `i`, 'partial' when the data ends inside what could still be one, else undefined. */
-  private matchAt(data: Uint8Array, i: number): Needle | 'partial' | undefined {
-    let partial = false
-    for (const needle of this.byFirstByte.get(data[i])!) {
-      const n = needle.bytes.length
-      const available = Math.min(n, data.length - i)
-      let j = 1
-      while (j < available && data[i + j] === needle.bytes[j]) j++
-      if (j === n) return needle
-      if (j === available) partial = true
-    }
-    return partial ? 'partial' : undefined
+    return 0
   }
 }
 

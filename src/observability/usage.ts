@@ -4,20 +4,22 @@
  * chunks. Streams repeat counts (Anthropic's message_start, then
  * message_delta): the largest seen of each field is the total.
  */
+import { byteText } from '../util/byte-text'
+
 const FIELDS = /"(prompt_tokens|completion_tokens|input_tokens|output_tokens|cache_read_input_tokens|cache_creation_input_tokens)":\s*(\d+)/g
 const NEEDLE = new TextEncoder().encode('_tokens"')
-const decoder = new TextDecoder()
 
 export class UsageReader {
   private readonly seen: Record<string, number> = {}
 
-  /** Reads a whole body, or one stream chunk (bytes are decoded only when they hold a usage field). */
+  /** Reads a whole body or one stream chunk: text, or bytes (viewed as text only when they hold a usage field). */
   read(text: string | Uint8Array): void {
     if (typeof text !== 'string') {
       if (!holds(text, NEEDLE)) return
-      text = decoder.decode(text)
+      text = byteText(text)
     }
-    for (const [, field, n] of text.matchAll(FIELDS)) this.seen[field] = Math.max(this.seen[field] ?? 0, Number(n))
+    FIELDS.lastIndex = 0
+    for (let m = FIELDS.exec(text); m !== null; m = FIELDS.exec(text)) this.seen[m[1]] = Math.max(this.seen[m[1]] ?? 0, Number(m[2]))
   }
 
   /** Input (cached included) and output tokens. */

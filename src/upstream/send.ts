@@ -6,6 +6,7 @@
  */
 import type { Limits } from '../config/schema'
 import type { Scrubber } from '../observability/scrub'
+import { byteText } from '../util/byte-text'
 import { cancel, after } from './deadlines'
 import { clientHeaders } from './headers'
 import { relay, type ReadResult, type RelayEnd } from './relay'
@@ -35,8 +36,8 @@ export interface SendOptions {
   errorEvent: (message: string) => string
   /** Called once when the attempt is over: body relayed, failed, or abandoned. */
   onEnd: (how: RelayEnd | 'failed') => void
-  /** Sees the answer's bytes as they pass (a whole body, or each stream chunk). */
-  observe?: (bytes: Uint8Array) => void
+  /** Sees the answer as it passes: a whole body (as util/byte-text's view of it), or each stream chunk. */
+  observe?: (body: string | Uint8Array) => void
 }
 
 export async function send(o: SendOptions): Promise<Response> {
@@ -83,10 +84,11 @@ export async function send(o: SendOptions): Promise<Response> {
     const first = deadline(limits.firstByteTimeoutMs, 'no answer body', 'LMLB_FIRST_BYTE_TIMEOUT_MS')
     try {
       // Bytes, not text: nothing is decoded or encoded again unless a key must be masked.
-      const bytes = new Uint8Array(await response.arrayBuffer())
-      o.observe?.(bytes)
+      const bytes = await response.bytes()
+      const text = byteText(bytes)
+      o.observe?.(text)
       end('done')
-      return new Response(response.status === 204 ? null : (o.scrubber.bytes(bytes) as Uint8Array<ArrayBuffer>), { status: response.status, statusText: response.statusText, headers })
+      return new Response(response.status === 204 ? null : (o.scrubber.bytes(bytes, text) as Uint8Array<ArrayBuffer>), { status: response.status, statusText: response.statusText, headers })
     } catch (error) {
       end('failed')
       throw failureOf(error, signal, `the answer from ${o.url} broke off`)

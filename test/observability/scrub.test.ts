@@ -36,6 +36,14 @@ describe('Scrubber', () => {
     }
   })
 
+  test('streams: a whole key inside one chunk is masked at any offset', () => {
+    for (let pad = 0; pad <= KEYS[0].length * 2; pad++) {
+      const text = `data: {"t":"${'x'.repeat(pad)} ${KEYS[0]} ${KEYS[1]}x"}\n\n`
+      expect(dec.decode(scrubber.stream().push(enc.encode(text)))).toBe(scrubber.text(text))
+    }
+    expect(dec.decode(scrubber.stream().push(enc.encode(`${KEYS[0]}\n`)))).toBe('sk-...1234\n')
+  })
+
   test('streams: chunks with no key pass on as the very same bytes', () => {
     const s = scrubber.stream()
     const chunk = enc.encode('data: {"text":"hello"}\n\n')
@@ -47,6 +55,25 @@ describe('Scrubber', () => {
     expect(out).toBe('ends with sk-pr')
     expect(dec.decode(chunks[0])).toBe('ends with ')
     expect(streamThrough('a sk-proj-zzz b', [8]).out).toBe('a sk-proj-zzz b')
+  })
+
+  test('bodies: keys masked at their byte positions, with multi-byte characters around them', () => {
+    const body = enc.encode(`{"é":"ünï ${KEYS[0]}","k":"${KEYS[1]}"} ✓`)
+    expect(dec.decode(scrubber.bytes(body))).toBe('{"é":"ünï sk-...1234","k":"sk-...9876"} ✓')
+    const clean = enc.encode('{"é":"nothing"}')
+    expect(scrubber.bytes(clean)).toBe(clean)
+  })
+
+  test('streams: keys that overlap each other are masked at every cut', () => {
+    // The first key ends with the start of the second: a tail held back must never split a whole key.
+    const overlapping = new Scrubber(['sk-one-1234abcdef', 'abcdef-two-87654321'])
+    const text = `a sk-one-1234abcdef-two-87654321 b abcdef-two-87654321 sk-one-1234abcdef`
+    for (let cut = 1; cut < text.length; cut++) {
+      const s = overlapping.stream()
+      const out = dec.decode(Buffer.concat([s.push(enc.encode(text.slice(0, cut))), s.push(enc.encode(text.slice(cut))), s.flush()]))
+      expect(out).toBe(overlapping.text(text))
+      expect(out).not.toContain('sk-one-1234abcdef')
+    }
   })
 
   test('no keys: nothing to do', () => {

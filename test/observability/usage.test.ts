@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import { UsageReader } from '../../src/observability/usage'
+import { byteText } from '../../src/util/byte-text'
 
 const enc = new TextEncoder()
 
@@ -12,15 +13,15 @@ describe('UsageReader', () => {
 
   test('an Anthropic stream: counts repeat, cached input counts as input', () => {
     const u = new UsageReader()
-    u.read(enc.encode('event: message_start\ndata: {"message":{"usage":{"input_tokens":5,"cache_read_input_tokens":100,"output_tokens":1}}}\n\n'))
-    u.read(enc.encode('event: content_block_delta\ndata: {"delta":{"type":"text_delta","text":"hi"}}\n\n'))
-    u.read(enc.encode('event: message_delta\ndata: {"usage":{"output_tokens":42}}\n\n'))
+    u.read(byteText(enc.encode('event: message_start\ndata: {"message":{"usage":{"input_tokens":5,"cache_read_input_tokens":100,"output_tokens":1}}}\n\n')))
+    u.read(byteText(enc.encode('event: content_block_delta\ndata: {"delta":{"type":"text_delta","text":"hi"}}\n\n')))
+    u.read(byteText(enc.encode('event: message_delta\ndata: {"usage":{"output_tokens":42}}\n\n')))
     expect(u.totals()).toEqual({ input: 105, output: 42 })
   })
 
-  test('chunks without usage are not decoded, and count nothing', () => {
+  test('chunks without usage count nothing', () => {
     const u = new UsageReader()
-    u.read(enc.encode('data: {"finish_reason":null,"content":"max_tokens is a word here"}\n\n'))
+    u.read(byteText(enc.encode('data: {"finish_reason":null,"content":"max_tokens is a word here"}\n\n')))
     expect(u.totals()).toEqual({ input: 0, output: 0 })
   })
 })
