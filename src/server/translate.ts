@@ -14,7 +14,7 @@ import { toAnthropicRequest } from '../translation/openai-to-anthropic/request'
 import { toOpenAIResponse } from '../translation/openai-to-anthropic/response'
 import { createReverseStreamState, DONE, finishReverse, onEvent } from '../translation/openai-to-anthropic/stream'
 import type { AnthropicEvent, AnthropicRequest, OpenAIRequest } from '../translation/types'
-import { byteStream } from '../upstream/byte-stream'
+import { byteStream, sourceOf } from '../upstream/byte-stream'
 import type { ApiCall } from '../upstream/paths'
 
 export interface Translation {
@@ -101,7 +101,7 @@ interface SseTransform {
 
 /** Decodes the upstream's SSE as it arrives and writes the client's, event by event, nothing held back. */
 function transformSse(response: Response, t: SseTransform): Response {
-  const reader = response.body!.getReader()
+  const source = sourceOf(response.body!)
   const decoder = new SseDecoder()
   let ended = false
   const body = byteStream({
@@ -110,7 +110,8 @@ function transformSse(response: Response, t: SseTransform): Response {
       while (!ended) {
         let out = ''
         try {
-          const { value, done } = await reader.read()
+          const value = await source.next()
+          const done = value === null
           for (const e of done ? decoder.end() : decoder.push(value)) out += t.onEvent(e.data)
           if (done) {
             out += t.onEnd()
@@ -119,13 +120,13 @@ function transformSse(response: Response, t: SseTransform): Response {
         } catch (error) {
           out += t.onBroken(error instanceof SyntaxError ? `unreadable upstream event: ${error.message}` : String((error as Error)?.message ?? error))
           ended = true
-          void reader.cancel().catch(() => {})
+          void Promise.resolve(source.cancel()).catch(() => {})
         }
         if (out !== '') return encoder.encode(out)
       }
       return null
     },
-    cancel: (reason) => reader.cancel(reason),
+    cancel: (reason) => source.cancel(reason),
   })
   const headers = keptHeaders(response)
   for (const [k, v] of Object.entries(SSE_HEADERS)) headers.set(k, v)

@@ -27,8 +27,31 @@ export const webStream: StreamFactory = (source) =>
 
 let factory: StreamFactory = webStream
 
+/** The sources behind the streams made here, for a consumer in lmlb to read without a stream layer in between. */
+const sources = new WeakMap<ReadableStream<Uint8Array>, ByteSource>()
+
 export function byteStream(source: ByteSource): ReadableStream<Uint8Array> {
-  return factory(source)
+  const stream = factory(source)
+  sources.set(stream, source)
+  return stream
+}
+
+/**
+ * Reads a stream as a ByteSource: straight from its source when byteStream
+ * made it (a translated stream reads the relay's chunks directly), else
+ * through a reader.
+ */
+export function sourceOf(stream: ReadableStream<Uint8Array>): ByteSource {
+  const source = sources.get(stream)
+  if (source) return source
+  const reader = stream.getReader()
+  return {
+    next: async () => {
+      const { value, done } = await reader.read()
+      return done ? null : value
+    },
+    cancel: (reason) => reader.cancel(reason),
+  }
 }
 
 export function useStreamFactory(f: StreamFactory): void {
