@@ -38,7 +38,11 @@ export function anthropicClientOnOpenAI(req: AnthropicRequest, upstreamModel: st
         return Response.json(toAnthropicResponse(await response.json(), { model: req.model, stopSequences: req.stop_sequences }), { headers: keptHeaders(response) })
       }
       const state = createStreamState({ model: req.model, stopSequences: req.stop_sequences, inputTokensEstimate })
-      const encode = (events: AnthropicEvent[]) => events.map((e) => encodeJsonEvent(e.type, e)).join('')
+      const encode = (events: AnthropicEvent[]) => {
+        let out = ''
+        for (const e of events) out += encodeJsonEvent(e.type, e)
+        return out
+      }
       return transformSse(response, {
         onEvent: (data) => (data === DONE ? encode(finish(state)) : encode(onChunk(JSON.parse(data), state))),
         onEnd: () => encode(finish(state)),
@@ -57,7 +61,11 @@ export function openaiClientOnAnthropic(req: OpenAIRequest, upstreamModel: strin
       if (!response.ok) return errorFor(response, 'openai')
       if (!isSse(response)) return Response.json(toOpenAIResponse(await response.json(), { model: req.model }), { headers: keptHeaders(response) })
       const state = createReverseStreamState({ model: req.model, includeUsage: req.stream_options?.include_usage === true })
-      const encode = (chunks: object[], done = false) => chunks.map((c) => encodeSse(undefined, JSON.stringify(c))).join('') + (done ? encodeSse(undefined, DONE) : '')
+      const encode = (chunks: object[], done = false) => {
+        let out = ''
+        for (const c of chunks) out += encodeJsonEvent(undefined, c)
+        return done ? out + encodeSse(undefined, DONE) : out
+      }
       return transformSse(response, {
         onEvent: (data) => {
           const event = JSON.parse(data) as AnthropicEvent
