@@ -73,12 +73,20 @@ interface Load {
   p50: number
   p99: number
   errors: number
+  /** CPU time (user + system) the process under test spent per request, in µs: steadier than req/s on a shared machine. */
+  cpuUs?: number
+}
+
+const TICKS_PER_SECOND = 100 // USER_HZ on Linux
+const cpuTicks = (pid: number) => {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+  return Number(fields[11]) + Number(fields[12]) // utime, stime
 }
 
 const WRK_SCRIPT = join(mkdtempSync(join(tmpdir(), 'lmlb-bench-')), 'post.lua')
 
 /** wrk against one URL with one POST body, for SECONDS. */
-async function wrk(url: string, body: object, seconds = SECONDS, connections = CONNECTIONS, core: string | undefined = LOAD_CORE): Promise<Load> {
+async function wrk(url: string, body: object, seconds = SECONDS, connections = CONNECTIONS, core: string | undefined = LOAD_CORE, pid?: number): Promise<Load> {
   writeFileSync(
     WRK_SCRIPT,
     `wrk.method = "POST"
@@ -94,12 +102,14 @@ end
   )
   const proc = Bun.spawn(onCore(core, ['wrk', '-t', '1', '-c', String(connections), '-d', `${seconds}s`, '-s', WRK_SCRIPT, url]), { stdout: 'pipe', stderr: 'pipe' })
   children.push(proc)
+  const ticks = pid === undefined ? 0 : cpuTicks(pid)
   const out = await new Response(proc.stdout).text()
   await proc.exited
   const m = /RESULT (\d+) (\d+) (\d+) (\d+) (\d+)/.exec(out)
   if (!m) throw new Error(`wrk gave no result:\n${out}`)
   const [requests, durationUs, p50, p99, errors] = m.slice(1).map(Number)
-  return { rps: requests / (durationUs / 1e6), p50: p50 / 1000, p99: p99 / 1000, errors }
+  const cpuUs = pid === undefined ? undefined : ((cpuTicks(pid) - ticks) / TICKS_PER_SECOND / requests) * 1e6
+  return { rps: requests / (durationUs / 1e6), p50: p50 / 1000, p99: p99 / 1000, errors, cpuUs }
 }
 
 async function script(name: string, args: string[]): Promise<Record<string, number>> {
@@ -144,16 +154,16 @@ async function main() {
     ['non-streaming', '/v1/chat/completions', chat(false)],
     ['streaming, 50 chunks', '/v1/chat/completions', chat(true)],
   ]
-  row('scenario', 'target', 'req/s', 'p50 ms', 'p99 ms', 'errors', '÷ direct', '÷ bare')
+  row('scenario', 'target', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'CPU µs/req', '÷ direct', '÷ bare')
   for (const [name, path, body] of cells) {
     await wrk(at(lmlb.port, path), body, 1) // warm-up
     const direct = await wrk(at(upstream.port, path), body)
-    const yard = await wrk(at(bare.port, path), body)
-    const ours = await wrk(at(lmlb.port, path), body)
+    const yard = await wrk(at(bare.port, path), body, SECONDS, CONNECTIONS, LOAD_CORE, bare.proc.pid)
+    const ours = await wrk(at(lmlb.port, path), body, SECONDS, CONNECTIONS, LOAD_CORE, lmlb.proc.pid)
     results[name] = { direct, bare: yard, lmlb: ours }
-    row(name, 'direct', fmt(direct.rps), fmt(direct.p50, 2), fmt(direct.p99, 2), String(direct.errors), '', '')
-    row('', 'bare passthrough', fmt(yard.rps), fmt(yard.p50, 2), fmt(yard.p99, 2), String(yard.errors), fmt(yard.rps / direct.rps, 2), '')
-    row('', 'lmlb', fmt(ours.rps), fmt(ours.p50, 2), fmt(ours.p99, 2), String(ours.errors), fmt(ours.rps / direct.rps, 2), fmt(ours.rps / yard.rps, 2))
+    row(name, 'direct', fmt(direct.rps), fmt(direct.p50, 2), fmt(direct.p99, 2), String(direct.errors), '', '', '')
+    row('', 'bare passthrough', fmt(yard.rps), fmt(yard.p50, 2), fmt(yard.p99, 2), String(yard.errors), fmt(yard.cpuUs!, 1), fmt(yard.rps / direct.rps, 2), '')
+    row('', 'lmlb', fmt(ours.rps), fmt(ours.p50, 2), fmt(ours.p99, 2), String(ours.errors), fmt(ours.cpuUs!, 1), fmt(ours.rps / direct.rps, 2), fmt(ours.rps / yard.rps, 2))
   }
 
   // Translation (a client of one API served by the other), against the bare passthrough's same-format rate.
@@ -164,22 +174,24 @@ async function main() {
     ['OpenAI → Anthropic, stream', '/v1/chat/completions', chat(true, 'anthropic/claude-x'), '/v1/messages'],
   ]
   for (const [name, path, body, barePath] of translations) {
-    const ours = await wrk(at(lmlb.port, path), body)
+    const ours = await wrk(at(lmlb.port, path), body, SECONDS, CONNECTIONS, LOAD_CORE, lmlb.proc.pid)
     if (ours.errors > 0 && ours.rps > 0 && ours.errors >= ours.rps * SECONDS * 0.5) {
-      row(name, 'lmlb', 'n/a', '', '', 'not served', '', '')
+      row(name, 'lmlb', 'n/a', '', '', 'not served', '', '', '')
       continue
     }
     const upstreamBody = barePath === '/v1/messages' ? messages((body as { stream: boolean }).stream, 'claude-x') : chat((body as { stream: boolean }).stream)
-    const yard = await wrk(at(bare.port, barePath), upstreamBody)
+    const yard = await wrk(at(bare.port, barePath), upstreamBody, SECONDS, CONNECTIONS, LOAD_CORE, bare.proc.pid)
     results[name] = { bare: yard, lmlb: ours }
-    row(name, 'lmlb', fmt(ours.rps), fmt(ours.p50, 2), fmt(ours.p99, 2), String(ours.errors), '', fmt(ours.rps / yard.rps, 2))
+    row(name, 'lmlb', fmt(ours.rps), fmt(ours.p50, 2), fmt(ours.p99, 2), String(ours.errors), `${fmt(ours.cpuUs!, 1)} (bare ${fmt(yard.cpuUs!, 1)})`, '', fmt(ours.rps / yard.rps, 2))
   }
 
   // Added latency at a fixed, moderate rate, and time to first event from a slow upstream.
   const body = JSON.stringify(chat(false))
-  const directFixed = await script('fixed-rate.ts', [at(upstream.port, '/v1/chat/completions'), '1000', String(SECONDS), body])
-  const lmlbFixed = await script('fixed-rate.ts', [at(lmlb.port, '/v1/chat/completions'), '1000', String(SECONDS), body])
-  results.fixedRate = { direct: directFixed, lmlb: lmlbFixed }
+  const fixedRate = (port: number) => script('fixed-rate.ts', [at(port, '/v1/chat/completions'), '1000', String(SECONDS), body])
+  const directFixed = await fixedRate(upstream.port)
+  const bareFixed = await fixedRate(bare.port)
+  const lmlbFixed = await fixedRate(lmlb.port)
+  results.fixedRate = { direct: directFixed, bare: bareFixed, lmlb: lmlbFixed }
   const slowLmlb = await startServer('lmlb (slow upstream)', [BUN, '--no-env-file', '--smol', join(ROOT, 'src/main.ts'), '--port', '0'], PROXY_CORE, lmlbEnv(slow.port), cwd)
   const streamBody = JSON.stringify(chat(true))
   const directFirst = await script('first-event.ts', [at(slow.port, '/v1/chat/completions'), '200', streamBody])
@@ -235,7 +247,10 @@ async function main() {
 
   printTable()
   console.log('')
-  console.log(`added p50 at a fixed 1,000 req/s: ${fmt(lmlbFixed.p50 - directFixed.p50, 3)} ms (direct ${fmt(directFixed.p50, 3)} ms, lmlb ${fmt(lmlbFixed.p50, 3)} ms; p99 ${fmt(directFixed.p99, 2)} / ${fmt(lmlbFixed.p99, 2)} ms)`)
+  console.log(
+    `added p50 at a fixed 1,000 req/s: lmlb ${fmt(lmlbFixed.p50 - directFixed.p50, 3)} ms, bare passthrough ${fmt(bareFixed.p50 - directFixed.p50, 3)} ms ` +
+      `(p50 direct ${fmt(directFixed.p50, 3)}, bare ${fmt(bareFixed.p50, 3)}, lmlb ${fmt(lmlbFixed.p50, 3)} ms; p99 ${fmt(directFixed.p99, 2)} / ${fmt(bareFixed.p99, 2)} / ${fmt(lmlbFixed.p99, 2)} ms)`,
+  )
   console.log(`added time to first event, upstream sending a chunk every 20 ms: ${fmt(lmlbFirst.median - directFirst.median, 3)} ms (median ${fmt(directFirst.median, 3)} → ${fmt(lmlbFirst.median, 3)} ms)`)
   console.log(`lmlb RSS: ${fmt(rss1, 1)} MB after ~${Math.round(rate * span).toLocaleString()} requests, ${fmt(rss2, 1)} MB after as many again (${fmt(((rss2 - rss1) / rss1) * 100, 1)}%)`)
   console.log(`all cores, non-streaming: 1 worker ${fmt(workers[1].rps)} req/s, 2 workers ${fmt(workers[2].rps)} req/s (×${fmt(workers[2].rps / workers[1].rps, 2)})`)
