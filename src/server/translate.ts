@@ -9,6 +9,7 @@ import { SseDecoder } from '../sse/decode'
 import { toOpenAIRequest, type OpenAIProvider } from '../translation/anthropic-to-openai/request'
 import { toAnthropicResponse } from '../translation/anthropic-to-openai/response'
 import { createStreamState, failStream, finish, onChunk } from '../translation/anthropic-to-openai/stream'
+import { textDeltaEvent } from '../translation/anthropic-to-openai/text-delta'
 import { translateError } from '../translation/errors'
 import { toAnthropicRequest } from '../translation/openai-to-anthropic/request'
 import { toOpenAIResponse } from '../translation/openai-to-anthropic/response'
@@ -44,7 +45,7 @@ export function anthropicClientOnOpenAI(req: AnthropicRequest, upstreamModel: st
         return out
       }
       return transformSse(response, {
-        onEvent: (data) => (data === DONE ? encode(finish(state)) : encode(onChunk(JSON.parse(data), state))),
+        onEvent: (data) => (data === DONE ? encode(finish(state)) : (textDeltaEvent(data, state) ?? encode(onChunk(JSON.parse(data), state)))),
         onEnd: () => encode(finish(state)),
         onBroken: (message) => encode(failStream(state, message)),
       })
