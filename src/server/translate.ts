@@ -14,6 +14,7 @@ import { translateError } from '../translation/errors'
 import { toAnthropicRequest } from '../translation/openai-to-anthropic/request'
 import { toOpenAIResponse } from '../translation/openai-to-anthropic/response'
 import { createReverseStreamState, DONE, finishReverse, onEvent } from '../translation/openai-to-anthropic/stream'
+import { textChunk } from '../translation/openai-to-anthropic/text-delta'
 import type { AnthropicEvent, AnthropicRequest, OpenAIRequest } from '../translation/types'
 import { byteStream, sourceOf } from '../upstream/byte-stream'
 import type { ApiCall } from '../upstream/paths'
@@ -69,6 +70,8 @@ export function openaiClientOnAnthropic(req: OpenAIRequest, upstreamModel: strin
       }
       return transformSse(response, {
         onEvent: (data) => {
+          const text = textChunk(data, state)
+          if (text !== undefined) return text
           const event = JSON.parse(data) as AnthropicEvent
           const chunks = onEvent(event, state)
           return encode(chunks, event.type === 'message_stop')

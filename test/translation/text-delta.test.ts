@@ -1,5 +1,5 @@
 /**
- * The text-delta shortcut must say exactly what the full translation says:
+ * The text-delta shortcuts (both ways) must say exactly what the full translation says:
  * same event, same JSON, same state after, for any text; and it must step
  * aside for every chunk that is more than text.
  */
@@ -8,6 +8,8 @@ import fc from 'fast-check'
 import { encodeJsonEvent } from '../../src/sse/encode'
 import { createStreamState, finish, onChunk } from '../../src/translation/anthropic-to-openai/stream'
 import { textDeltaEvent } from '../../src/translation/anthropic-to-openai/text-delta'
+import { createReverseStreamState, onEvent } from '../../src/translation/openai-to-anthropic/stream'
+import { textChunk } from '../../src/translation/openai-to-anthropic/text-delta'
 
 /** A stream state with its text block open, as after the first text chunk. */
 function openText(stopSequences?: string[]) {
@@ -62,5 +64,45 @@ describe('textDeltaEvent', () => {
     // Field names inside the text are only text.
     expect(textDeltaEvent(JSON.stringify({ ...base, choices: [{ index: 0, delta: { content: '"usage":{"finish_reason":"stop"}' }, finish_reason: null }] }), openText())).toBeDefined()
     expect(textDeltaEvent(JSON.stringify(base), createStreamState({ model: 'claude-x' }))).toBeUndefined()
+  })
+})
+
+describe('textChunk', () => {
+  const started = () => {
+    const state = createReverseStreamState({ model: 'gpt-"x"', includeUsage: true })
+    onEvent({ type: 'message_start', message: { id: 'msg_1', usage: { input_tokens: 3 } } }, state)
+    return state
+  }
+
+  test('for any text, the same chunk as onEvent', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), fc.nat(5), fc.boolean(), (text, index, spaced) => {
+        const event = { type: 'content_block_delta', index, delta: { type: 'text_delta', text } }
+        const data = spaced ? JSON.stringify(event, null, 2) : JSON.stringify(event)
+        const fast = started()
+        const slow = started()
+        const shortcut = textChunk(data, fast)
+        expect(shortcut).toBeDefined()
+        const full = onEvent(JSON.parse(data), slow)
+        expect(JSON.parse(shortcut!.slice('data: '.length))).toEqual(full[0])
+        expect(shortcut!.endsWith('}\n\n')).toBe(true)
+        expect(fast).toEqual(slow)
+      }),
+      { numRuns: 300 },
+    )
+  })
+
+  test('steps aside for every other event, and after the end', () => {
+    const others = [
+      { type: 'content_block_delta', index: 1, delta: { type: 'input_json_delta', partial_json: '{"a":' } },
+      { type: 'content_block_delta', index: 0, delta: { type: 'thinking_delta', thinking: 'hmm' } },
+      { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'x', extra: 1 } },
+      { type: 'message_delta', delta: { stop_reason: 'end_turn' }, usage: { output_tokens: 2 } },
+      { type: 'message_stop' },
+    ]
+    for (const event of others) expect(textChunk(JSON.stringify(event), started())).toBeUndefined()
+    const done = started()
+    onEvent({ type: 'message_stop' }, done)
+    expect(textChunk(JSON.stringify({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'x' } }), done)).toBeUndefined()
   })
 })
