@@ -8,6 +8,8 @@ import { byteText } from '../util/byte-text'
 
 const FIELDS = /"(prompt_tokens|completion_tokens|input_tokens|output_tokens|cache_read_input_tokens|cache_creation_input_tokens)":\s*(\d+)/g
 const NEEDLE = new TextEncoder().encode('_tokens"')
+/** `"cache_creation_input_tokens` up to its `_tokens`: how far before a match its start can be. */
+const LONGEST_FIELD = '"cache_creation_input'.length
 
 export class UsageReader {
   private readonly seen: Record<string, number> = {}
@@ -18,7 +20,10 @@ export class UsageReader {
       if (!holds(text, NEEDLE)) return
       text = byteText(text)
     }
-    FIELDS.lastIndex = 0
+    // Straight to the first field: the regex alone would try every quote in the text.
+    const first = text.indexOf('_tokens"')
+    if (first === -1) return
+    FIELDS.lastIndex = Math.max(0, first - LONGEST_FIELD)
     for (let m = FIELDS.exec(text); m !== null; m = FIELDS.exec(text)) this.seen[m[1]] = Math.max(this.seen[m[1]] ?? 0, Number(m[2]))
   }
 
