@@ -78,9 +78,11 @@ interface Load {
 }
 
 const TICKS_PER_SECOND = 100 // USER_HZ on Linux
-const cpuTicks = (pid: number) => {
+/** CPU ticks of a process and its children (lmlb's workers): utime + stime. */
+const cpuTicks = (pid: number): number => {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
-  return Number(fields[11]) + Number(fields[12]) // utime, stime
+  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ').filter(Boolean).map(Number)
+  return Number(fields[11]) + Number(fields[12]) + children.reduce((n, child) => n + cpuTicks(child), 0)
 }
 
 const WRK_SCRIPT = join(mkdtempSync(join(tmpdir(), 'lmlb-bench-')), 'post.lua')
@@ -216,7 +218,7 @@ async function main() {
     const w = await startServer(`lmlb --workers ${n}`, [BUN, '--no-env-file', '--smol', join(ROOT, 'src/main.ts'), '--port', '0', '--workers', String(n)], undefined, lmlbEnv(upstream.port), cwd)
     await Bun.sleep(300) // the other workers bind after the first prints its line
     await wrk(at(w.port, '/v1/chat/completions'), chat(false), 1, CONNECTIONS, undefined)
-    workers[n] = await wrk(at(w.port, '/v1/chat/completions'), chat(false), SECONDS, CONNECTIONS, undefined)
+    workers[n] = await wrk(at(w.port, '/v1/chat/completions'), chat(false), SECONDS, CONNECTIONS, undefined, w.proc.pid)
     w.proc.kill('SIGTERM')
     await w.proc.exited
   }
@@ -253,7 +255,10 @@ async function main() {
   )
   console.log(`added time to first event, upstream sending a chunk every 20 ms: ${fmt(lmlbFirst.median - directFirst.median, 3)} ms (median ${fmt(directFirst.median, 3)} → ${fmt(lmlbFirst.median, 3)} ms)`)
   console.log(`lmlb RSS: ${fmt(rss1, 1)} MB after ~${Math.round(rate * span).toLocaleString()} requests, ${fmt(rss2, 1)} MB after as many again (${fmt(((rss2 - rss1) / rss1) * 100, 1)}%)`)
-  console.log(`all cores, non-streaming: 1 worker ${fmt(workers[1].rps)} req/s, 2 workers ${fmt(workers[2].rps)} req/s (×${fmt(workers[2].rps / workers[1].rps, 2)})`)
+  console.log(
+    `all cores, non-streaming: 1 worker ${fmt(workers[1].rps)} req/s, 2 workers ${fmt(workers[2].rps)} req/s (×${fmt(workers[2].rps / workers[1].rps, 2)}); ` +
+      `CPU per request, all lmlb processes: ${fmt(workers[1].cpuUs!, 1)} / ${fmt(workers[2].cpuUs!, 1)} µs (wrk and the upstream share the same ${availableParallelism()} cores)`,
+  )
   console.log(coldStart === undefined ? 'cold start: build dist/lmlb first (bun run build)' : `binary cold start to first 200 from /health: ${fmt(coldStart, 1)} ms (median of 10)`)
   writeFileSync(join(ROOT, 'bench/last-run.json'), `${JSON.stringify(results, null, 2)}\n`)
 }
