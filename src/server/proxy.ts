@@ -12,6 +12,7 @@ import { estimateInputTokens, type CountableRequest } from '../providers/tokens/
 import type { OpenAIProvider } from '../translation/anthropic-to-openai/request'
 import type { AnthropicRequest, OpenAIRequest } from '../translation/types'
 import { mockAnthropic, mockOpenAI } from '../providers/mock/reply'
+import { withModel } from '../routing/rename-in-body'
 import { resolveModel } from '../routing/resolve-model'
 import { upstreamHeaders } from '../upstream/headers'
 import { upstreamUrl, type ApiCall } from '../upstream/paths'
@@ -150,7 +151,11 @@ function prepare(endpoint: Endpoint, body: Body, text: string, deployment: Deplo
   const full = missing.length > 0 ? { ...body, ...Object.fromEntries(missing) } : body
   if (service.format === endpoint.api) {
     // Same format and nothing to change: the body goes on byte for byte.
-    if (model === body.model && missing.length === 0) return { call: endpoint.call, body: text }
+    if (missing.length === 0) {
+      if (model === body.model) return { call: endpoint.call, body: text }
+      const renamed = withModel(text, body.model, model)
+      if (renamed !== undefined) return { call: endpoint.call, body: renamed }
+    }
     return { call: endpoint.call, body: JSON.stringify({ ...full, model }) }
   }
   try {
