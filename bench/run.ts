@@ -168,6 +168,17 @@ async function main() {
     row('', 'lmlb', fmt(ours.rps), fmt(ours.p50, 2), fmt(ours.p99, 2), String(ours.errors), fmt(ours.cpuUs!, 1), fmt(ours.rps / direct.rps, 2), fmt(ours.rps / yard.rps, 2))
   }
 
+  // A request as Claude Code sends it (49 KB: system prompt, tools, history), routed by a service prefix.
+  const claudeCode = { ...JSON.parse(readFileSync(join(ROOT, 'test/fixtures/claude-code/request.json'), 'utf8')), model: 'anthropic/claude-x', stream: false }
+  {
+    const name = 'Claude Code request, 49 KB'
+    const yard = await wrk(at(bare.port, '/v1/messages'), claudeCode, SECONDS, CONNECTIONS, LOAD_CORE, bare.proc.pid)
+    const ours = await wrk(at(lmlb.port, '/v1/messages'), claudeCode, SECONDS, CONNECTIONS, LOAD_CORE, lmlb.proc.pid)
+    results[name] = { bare: yard, lmlb: ours }
+    row(name, 'bare passthrough', fmt(yard.rps), fmt(yard.p50, 2), fmt(yard.p99, 2), String(yard.errors), fmt(yard.cpuUs!, 1), '', '')
+    row('', 'lmlb', fmt(ours.rps), fmt(ours.p50, 2), fmt(ours.p99, 2), String(ours.errors), fmt(ours.cpuUs!, 1), '', fmt(ours.rps / yard.rps, 2))
+  }
+
   // Translation (a client of one API served by the other), against the bare passthrough's same-format rate.
   const translations: [string, string, object, string][] = [
     ['Anthropic → OpenAI', '/v1/messages', messages(false, 'gpt-4o-mini'), '/v1/chat/completions'],
