@@ -24,7 +24,8 @@ function isModelValue(text: string, at: number): boolean {
   if (text.charCodeAt(i) !== 58 /* : */) return false
   i--
   while (i >= 0 && isSpace(text.charCodeAt(i))) i--
-  return text.startsWith('"model"', i - 6)
+  // `"model"`, and not the end of a key with an escaped quote in it (`"a\"model"`).
+  return i >= 6 && text.startsWith('"model"', i - 6) && text.charCodeAt(i - 7) !== 92 /* \ */
 }
 
 /** Whether position `at` is directly inside the outermost object, outside any string: a scan from the start. */

@@ -18,6 +18,8 @@ describe('withModel', () => {
     // The same pair twice: left to JSON.
     expect(withModel('{"model":"a/b","metadata":{"model":"a/b"}}', 'a/b', 'b')).toBeUndefined()
     expect(withModel('{"messages":[],"model":"a/b"}', 'a/b', 'b')).toBe('{"messages":[],"model":"b"}')
+    // A key that only ends in `"model` (an escaped quote inside it) is another key.
+    expect(withModel('{"model":"a\\/b","x\\"model":"a/b"}', 'a/b', 'b')).toBeUndefined()
   })
 
   test('whatever the body, the result parses to the body with only its model changed', () => {
@@ -32,7 +34,7 @@ describe('withModel', () => {
         const out = withModel(text, from, to)
         if (out === undefined) return // the caller serialises instead
         rewritten++
-        expect(JSON.parse(out)).toEqual({ ...body, model: to })
+        expect(JSON.parse(out)).toEqual(JSON.parse(JSON.stringify({ ...body, model: to }))) // as JSON sees it (-0 is 0)
       }),
       { numRuns: 500 },
     )
