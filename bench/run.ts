@@ -218,7 +218,9 @@ async function main() {
   const rss1 = rssMb(lmlb.proc.pid)
   await wrk(at(lmlb.port, '/v1/chat/completions'), chat(false), span)
   const rss2 = rssMb(lmlb.proc.pid)
-  results.memory = { afterFirst: rss1, afterSecond: rss2, requestsEach: Math.round(rate * span) }
+  // The bare passthrough has served every cell above as well: its RSS for scale.
+  const bareRss = rssMb(bare.proc.pid)
+  results.memory = { afterFirst: rss1, afterSecond: rss2, requestsEach: Math.round(rate * span), bare: bareRss }
 
   // All cores: 1 worker against 2, nothing pinned.
   lmlb.proc.kill('SIGKILL')
@@ -265,7 +267,7 @@ async function main() {
       `(p50 direct ${fmt(directFixed.p50, 3)}, bare ${fmt(bareFixed.p50, 3)}, lmlb ${fmt(lmlbFixed.p50, 3)} ms; p99 ${fmt(directFixed.p99, 2)} / ${fmt(bareFixed.p99, 2)} / ${fmt(lmlbFixed.p99, 2)} ms)`,
   )
   console.log(`added time to first event, upstream sending a chunk every 20 ms: ${fmt(lmlbFirst.median - directFirst.median, 3)} ms (median ${fmt(directFirst.median, 3)} → ${fmt(lmlbFirst.median, 3)} ms)`)
-  console.log(`lmlb RSS: ${fmt(rss1, 1)} MB after ~${Math.round(rate * span).toLocaleString()} requests, ${fmt(rss2, 1)} MB after as many again (${fmt(((rss2 - rss1) / rss1) * 100, 1)}%)`)
+  console.log(`lmlb RSS: ${fmt(rss1, 1)} MB after ~${Math.round(rate * span).toLocaleString()} requests, ${fmt(rss2, 1)} MB after as many again (${fmt(((rss2 - rss1) / rss1) * 100, 1)}%); the bare passthrough, after the cells above: ${fmt(bareRss, 1)} MB`)
   console.log(
     `all cores, non-streaming: 1 worker ${fmt(workers[1].rps)} req/s, 2 workers ${fmt(workers[2].rps)} req/s (×${fmt(workers[2].rps / workers[1].rps, 2)}); ` +
       `CPU per request, all lmlb processes: ${fmt(workers[1].cpuUs!, 1)} / ${fmt(workers[2].cpuUs!, 1)} µs (wrk and the upstream share the same ${availableParallelism()} cores)`,
