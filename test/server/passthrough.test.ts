@@ -98,6 +98,15 @@ describe('OpenAI passthrough', () => {
     expect(up.received[0].raw).toBe(raw)
   })
 
+  test('a prefixed model is renamed in the client\'s own text; the rest goes on byte for byte', async () => {
+    const raw = '{\n  "messages": [{"role": "user", "content": "caf\u00e9 \\"model\\": \\"openai/gpt-4o\\""}],\n  "model": "openai/gpt-4o",\n  "tools": [{"type": "function", "function": {"name": "f", "parameters": {"type": "object", "properties": {"model": {"type": "string"}}}}}]\n}'
+    const res = await fetch(`${lmlb.url}/v1/chat/completions`, { method: 'POST', body: raw, headers: { 'content-type': 'application/json' } })
+    expect(res.status).toBe(200)
+    const sent = openaiUps.flatMap((u) => u.received)
+    expect(sent).toHaveLength(1)
+    expect(sent[0].raw).toBe(raw.replace('"model": "openai/gpt-4o"', '"model": "gpt-4o"'))
+  })
+
   test('upstream errors come back as they came', async () => {
     for (const u of openaiUps)
       u.handle(() => Response.json({ error: { message: 'bad thing', type: 'invalid_request_error', code: 'x' } }, { status: 400, headers: { 'x-request-id': 'req_1' } }))
