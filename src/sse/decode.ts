@@ -35,6 +35,17 @@ export class SseDecoder {
     let cr = buffer.indexOf('\r', this.scanned)
     while (lf !== -1 || cr !== -1) {
       const end = cr === -1 || (lf !== -1 && lf < cr) ? lf : cr
+      // The usual end of an event, one `data: ` line and an empty line, taken whole.
+      if (end === lf && this.data.length === 0 && buffer.charCodeAt(lf + 1) === 10 && buffer.startsWith('data: ', start)) {
+        const event: SseEvent = { data: buffer.slice(start + 6, lf) }
+        if (this.event !== undefined) event.event = this.event
+        if (this.id !== undefined) event.id = this.id
+        out.push(event)
+        this.event = undefined
+        start = lf + 2
+        lf = buffer.indexOf('\n', start)
+        continue
+      }
       this.line(buffer.slice(start, end), out)
       start = end + 1
       if (end === cr) {
