@@ -4,43 +4,64 @@
  * from /health (cold start), ask mock/echo, stop it with SIGTERM.
  */
 import { mkdtempSync, statSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 
+/** A port the kernel just handed out, so it is not one of its ephemeral client ports in use (a random pick once was). */
+function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer().once('error', fail)
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number }
+      server.close(() => done(port))
+    })
+  })
+}
+
 const bin = resolve(process.argv[2] ?? 'dist/lmlb')
-const port = 20000 + Math.floor(Math.random() * 20000)
+const port = await freePort()
 const cwd = mkdtempSync(join(tmpdir(), 'lmlb-smoke-'))
 writeFileSync(join(cwd, '.env'), `PORT=${port}\nOPENAI_API_KEYS="sk-smoke-aaaa1111"\nSERVICE_ENDPOINTS={\n  "openai": ["http://127.0.0.1:9/v1"]\n}\n`)
 
-const check = (ok: boolean, what: string) => {
-  if (!ok) {
-    console.error(`smoke: FAILED: ${what}`)
-    proc.kill('SIGKILL')
-    process.exit(1)
-  }
-}
-
 const started = performance.now()
 const proc = Bun.spawn([bin], { cwd, env: { PATH: process.env.PATH ?? '' }, stdout: 'inherit', stderr: 'pipe' })
+// Drain stderr as it comes (a full pipe would stall lmlb) and keep it to show on failure.
+let log = ''
+const drained = (async () => {
+  for await (const text of proc.stderr.pipeThrough(new TextDecoderStream())) log += text
+})()
+let exitCode: number | undefined
+void proc.exited.then((code) => (exitCode = code))
+
+const check = async (ok: boolean, what: string) => {
+  if (ok) return
+  proc.kill('SIGKILL')
+  await drained
+  console.error(`smoke: FAILED: ${what}\n-- lmlb's stderr (exit ${exitCode ?? 'none, killed'}):\n${log}`)
+  process.exit(1)
+}
+
 let coldStartMs = -1
-// Bounded: 500 attempts, each answered at once (refused) or by lmlb.
-for (let attempt = 0; attempt < 500 && coldStartMs < 0; attempt++) {
+// Bounded by time (a slow CI machine may start slowly) and by lmlb exiting.
+const deadline = started + 10_000
+while (coldStartMs < 0 && exitCode === undefined && performance.now() < deadline) {
   const res = await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined)
   if (res?.status === 200) coldStartMs = performance.now() - started
   else await Bun.sleep(2)
 }
-check(coldStartMs >= 0, '/health never answered 200')
+await check(coldStartMs >= 0, exitCode === undefined ? `/health did not answer 200 on port ${port} within 10 s` : 'lmlb exited before /health answered')
 
 const res = await fetch(`http://127.0.0.1:${port}/v1/chat/completions`, {
   method: 'POST',
   body: JSON.stringify({ model: 'mock/echo', messages: [{ role: 'user', content: 'smoke' }] }),
 })
 const body = (await res.json()) as { choices: { message: { content: string } }[] }
-check(res.status === 200 && body.choices[0].message.content === 'You said: smoke', `mock/echo answered ${res.status} ${JSON.stringify(body)}`)
+await check(res.status === 200 && body.choices[0].message.content === 'You said: smoke', `mock/echo answered ${res.status} ${JSON.stringify(body)}`)
 const health = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as { load_balancer: { openai_keys_configured: number } }
-check(health.load_balancer.openai_keys_configured === 1, '.env was not read')
+await check(health.load_balancer.openai_keys_configured === 1, '.env was not read')
 
 proc.kill('SIGTERM')
-check((await proc.exited) === 0, 'SIGTERM did not exit 0')
+await check((await proc.exited) === 0, 'SIGTERM did not exit 0')
 const mb = (statSync(bin).size / 1e6).toFixed(1)
 console.log(`smoke: binary ${bin} (${mb} MB): cold start to first 200 from /health ${coldStartMs.toFixed(1)} ms; mock/echo ok; SIGTERM exit 0`)
