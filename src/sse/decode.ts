@@ -46,6 +46,13 @@ export class SseDecoder {
         lf = buffer.indexOf('\n', start)
         continue
       }
+      // The line before it in Anthropic's streams.
+      if (end === lf && buffer.startsWith('event: ', start)) {
+        this.event = buffer.slice(start + 7, lf)
+        start = lf + 1
+        lf = buffer.indexOf('\n', start)
+        continue
+      }
       this.line(buffer.slice(start, end), out)
       start = end + 1
       if (end === cr) {

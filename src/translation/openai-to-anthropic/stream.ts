@@ -15,6 +15,8 @@ export interface ReverseStreamState {
   toolIndex: Map<number, number>
   usage: Partial<{ input_tokens: number; output_tokens: number; cache_read_input_tokens: number; cache_creation_input_tokens: number }>
   finished: boolean
+  /** A text chunk up to its content, built once the id is known (text-delta.ts). */
+  textHead?: string
 }
 
 export function createReverseStreamState(opts: { model: string; includeUsage: boolean }): ReverseStreamState {
@@ -36,6 +38,7 @@ export function onEvent(event: AnthropicEvent, state: ReverseStreamState): (Open
     case 'message_start': {
       const message = event.message as { id?: string; usage?: ReverseStreamState['usage'] }
       state.id = completionId(message.id)
+      state.textHead = undefined
       Object.assign(state.usage, message.usage)
       return [chunk({ role: 'assistant', content: '' })]
     }

@@ -12,6 +12,6 @@ export function textChunk(data: string, state: ReverseStreamState): string | und
   if (state.finished) return undefined
   const m = TEXT_DELTA.exec(data)
   if (m === null) return undefined
-  const head = `{"id":${JSON.stringify(state.id)},"object":"chat.completion.chunk","created":${state.created},"model":${JSON.stringify(state.model)}`
-  return `data: ${head},"choices":[{"index":0,"delta":{"content":${m[1]}},"finish_reason":null}]}\n\n`
+  state.textHead ??= `data: {"id":${JSON.stringify(state.id)},"object":"chat.completion.chunk","created":${state.created},"model":${JSON.stringify(state.model)},"choices":[{"index":0,"delta":{"content":`
+  return `${state.textHead}${m[1]}},"finish_reason":null}]}\n\n`
 }
