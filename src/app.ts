@@ -22,6 +22,11 @@ export function createApp(runtime: Runtime) {
           const path = new URL(request.url).pathname
           return Response.json(errorBody(api, 404, 'not_found', `${request.method} ${path} is not an lmlb endpoint`), { status: 404 })
         }
+        // The client hung up first (and so cancelled the upstream call): nothing went wrong in lmlb, no one reads the answer.
+        if (request.signal.aborted) {
+          runtime.logger.info(`${request.method} ${new URL(request.url).pathname}: the client left before the answer`)
+          return new Response(null, { status: 499 })
+        }
         runtime.logger.error(runtime.current.scrubber.text(`unexpected error on ${request.method} ${request.url}: ${(error as Error)?.stack ?? error}`))
         return Response.json(errorBody(api, 500, 'internal_error', 'lmlb internal error (logged)'), { status: 500 })
       })

@@ -259,6 +259,9 @@ describe('client disconnect', () => {
     abort.abort()
     expect(await req).toBe('aborted')
     await gone
+    // Said once, plainly: not an internal error.
+    await lmlb.waitForLog('the client left before the answer')
+    expect(lmlb.log()).not.toContain('ERROR')
   })
 })
 
