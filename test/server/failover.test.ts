@@ -262,6 +262,10 @@ describe('client disconnect', () => {
     // Said once, plainly: not an internal error.
     await lmlb.waitForLog('the client left before the answer')
     expect(lmlb.log()).not.toContain('ERROR')
+    // Nothing learnt about the endpoint: not cooled, no failure counted.
+    const endpoint = (await (await fetch(`${lmlb.url}/stats`)).json()).load_balancer_stats.openai.endpoint_stats[0]
+    expect(endpoint.health.state).not.toBe('cooling')
+    expect(endpoint.errors).toEqual({})
   })
 })
 
