@@ -191,6 +191,15 @@ describe('timeouts', () => {
     const last = text.trim().split('\n\n').at(-1)!
     expect(JSON.parse(last.slice('data: '.length)).error).toMatchObject({ code: 'upstream_stream_error', message: expect.stringContaining('LMLB_IDLE_TIMEOUT_MS') })
   })
+
+  test('a slow stream that never falls silent for LMLB_IDLE_TIMEOUT_MS runs to its end, however long', async () => {
+    const { ups, lmlb } = await setup(1, { LMLB_IDLE_TIMEOUT_MS: '300' })
+    // 7 gaps of 100 ms: the stream outlives the idle timeout twice over, so the watchdog must look again.
+    const events = openaiStreamEvents('gpt-4o', ['a', 'b', 'c', 'd', 'e'])
+    ups[0].handle(() => pacedStream(events, (i) => (i === 0 ? Promise.resolve() : Bun.sleep(100))))
+    const res = await chat(lmlb, { stream: true })
+    expect(await res.text()).toBe(events.join(''))
+  })
 })
 
 describe('broken streams', () => {
