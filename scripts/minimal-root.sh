@@ -4,6 +4,8 @@
 # Needs root (chroot, mount); elsewhere it says so and passes.
 # Usage: bash scripts/minimal-root.sh dist/lmlb
 set -uo pipefail
+# chroot lives in sbin, which a plain user PATH (and CI's) may lack.
+export PATH="$PATH:/usr/sbin:/sbin"
 bin=$(realpath "${1:-dist/lmlb}")
 if [ "$(id -u)" != 0 ] || ! command -v chroot >/dev/null || ! command -v ldd >/dev/null; then
   echo "minimal root: skipped (needs root, chroot and ldd)"
