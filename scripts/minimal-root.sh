@@ -40,7 +40,7 @@ pid=$!
 port=
 for _ in $(seq 200); do
   port=$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$log" | grep -o '[0-9]*$')
-  [ -n "$port" ] || ! kill -0 "$pid" 2>/dev/null && break
+  if [ -n "$port" ] || ! kill -0 "$pid" 2>/dev/null; then break; fi
   sleep 0.05
 done
 answer=$([ -n "$port" ] && PORT=$port bun -e '
@@ -52,4 +52,4 @@ if [[ "$answer" != *'"You said: hi"'* ]]; then
   cat "$log"
   exit 1
 fi
-echo "minimal root: ok (the binary, $(ldd "$bin" | grep -c '/') libraries and /proc; mock/echo answered)"
+echo "minimal root: ok (the binary, the $(ldd "$bin" | grep -c '/') files ldd names, /proc; mock/echo answered)"
