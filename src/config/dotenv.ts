@@ -13,6 +13,8 @@ export interface DotenvProblem {
 export interface DotenvResult {
   values: Record<string, string>
   problems: DotenvProblem[]
+  /** The line each variable was set on (its last setting), for messages about its value. */
+  lines: Record<string, number>
 }
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/
@@ -21,6 +23,7 @@ export function parseDotenv(text: string): DotenvResult {
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/)
   const values: Record<string, string> = {}
   const problems: DotenvProblem[] = []
+  const lineOf: Record<string, number> = {}
   for (let i = 0; i < lines.length; i++) {
     const lineNo = i + 1
     let line = lines[i].trim()
@@ -52,7 +55,15 @@ export function parseDotenv(text: string): DotenvResult {
         continue
       }
       const raw = body.slice(0, close)
+      // After the closing quote only a comment may follow (`K="a" # note`): anything else
+      // was silently dropped before. The text itself is not quoted back: it may hold a key.
+      const after = body.slice(close + 1).trim()
+      if (after !== '' && !after.startsWith('#')) {
+        problems.push({ line: i + 1, message: `${name}: text after the closing ${quote} (quote the whole value, or put " #" before a comment)` })
+        continue
+      }
       values[name] = quote === '"' ? unescapeDouble(raw) : raw
+      lineOf[name] = lineNo
       continue
     }
     if (rest.startsWith('{') || rest.startsWith('[')) {
@@ -60,13 +71,15 @@ export function parseDotenv(text: string): DotenvResult {
       let body = rest
       while (!bracketsBalanced(body) && i + 1 < lines.length) body += '\n' + lines[++i]
       values[name] = body.trim()
+      lineOf[name] = lineNo
       continue
     }
     const comment = rest.search(/\s#/)
     if (comment >= 0) rest = rest.slice(0, comment)
     values[name] = rest.trim()
+    lineOf[name] = lineNo
   }
-  return { values, problems }
+  return { values, problems, lines: lineOf }
 }
 
 function findClosingQuote(s: string, quote: string): number {

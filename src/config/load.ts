@@ -15,6 +15,7 @@
 import { BUILTIN_SERVICES, DEFAULT_HOST, DEFAULT_LOG_LEVEL, DEFAULT_PORT, MOCK_SERVICE, MODEL_DEFAULTS } from './defaults'
 import { own } from '../util/own'
 import { parseDotenv } from './dotenv'
+import { headerValueProblem } from './header-value'
 import { parseConfigFile } from './file'
 import { snake, type AliasFile, type ConfigFile, type EndpointEntry, type KeyEntry, type ServiceFile } from './file-schema'
 import { locateJsonError } from './json-error'
@@ -40,12 +41,17 @@ export type LoadResult = { ok: true; config: Config; warnings: string[] } | { ok
 export function loadConfig(input: LoadInput): LoadResult {
   const errors: string[] = []
   const fromDotenv: Env = {}
+  let dotenvLines: Record<string, number> = {}
   if (input.dotenv) {
     const parsed = parseDotenv(input.dotenv.text)
     Object.assign(fromDotenv, parsed.values)
+    dotenvLines = parsed.lines
     for (const p of parsed.problems) errors.push(`${input.dotenv.path}:${p.line}: ${p.message}`)
   }
-  const env: Env = { ...fromDotenv, ...definedOnly(input.env) }
+  const real = definedOnly(input.env)
+  const env: Env = { ...fromDotenv, ...real }
+  /** `.env:3: ` when the variable's value came from `.env`, for messages about it. */
+  const origin: Origin = (name) => (input.dotenv && real[name] === undefined && own(dotenvLines, name) !== undefined ? `${input.dotenv.path}:${dotenvLines[name]}: ` : '')
   if (input.host !== undefined) env.HOST = input.host
   if (input.port !== undefined) env.PORT = input.port
 
@@ -62,9 +68,12 @@ export function loadConfig(input: LoadInput): LoadResult {
   if (errors.length > 0) return { ok: false, errors }
 
   const where = input.file?.path ?? 'config file'
-  const services = resolveServices(env, endpoints, file.services ?? {}, where, errors)
+  const services = resolveServices(env, endpoints, file.services ?? {}, where, errors, origin)
   const aliases = resolveAliases(file.aliases ?? {}, services, where, errors)
-  const proxyApiKeys = env.PROXY_API_KEYS !== undefined ? splitList(env.PROXY_API_KEYS) : resolveKeys(file.proxy_api_keys ?? [], env, `${where}: proxy_api_keys`, errors).map((k) => k.value)
+  const proxyApiKeys =
+    env.PROXY_API_KEYS !== undefined
+      ? checkedList(env, 'PROXY_API_KEYS', origin, errors)
+      : resolveKeys(file.proxy_api_keys ?? [], env, `${where}: proxy_api_keys`, errors, origin).map((k) => k.value)
   if (errors.length > 0) return { ok: false, errors }
 
   const preferredProvider = vars.PREFERRED_PROVIDER ?? file.preferred_provider ?? 'openai'
@@ -116,6 +125,7 @@ function resolveServices(
   fileServices: Record<string, ServiceFile>,
   where: string,
   errors: string[],
+  origin: Origin,
 ): Record<string, ServiceConfig> {
   const services: Record<string, ServiceConfig> = {}
   const names = new Set([...Object.keys(BUILTIN_SERVICES), ...Object.keys(envEndpoints), ...Object.keys(fileServices)])
@@ -136,8 +146,8 @@ function resolveServices(
     // The seed: the plural pool wins; the single key is the fallback.
     const envKeys = splitList(env[`${prefix}_API_KEYS`])
     const keys = fromFile.keys
-      ? resolveKeys(fromFile.keys, env, `${at}.keys`, errors)
-      : (envKeys.length > 0 ? envKeys : splitList(env[`${prefix}_API_KEY`])).map((value, i) => ({ value, weight: 1, priority: i }))
+      ? resolveKeys(fromFile.keys, env, `${at}.keys`, errors, origin)
+      : checkedList(env, envKeys.length > 0 ? `${prefix}_API_KEYS` : `${prefix}_API_KEY`, origin, errors).map((value, i) => ({ value, weight: 1, priority: i }))
     services[name] = {
       name,
       // Services the seed does not know are OpenAI-compatible (Groq, OpenRouter, vLLM...).
@@ -161,7 +171,7 @@ function endpointOf(entry: EndpointEntry, index: number): ServiceConfig['endpoin
 }
 
 /** Keys given inline or by the name of a variable holding one or a comma-separated list. */
-function resolveKeys(entries: KeyEntry[], env: Env, at: string, errors: string[]): ServiceConfig['keys'] {
+function resolveKeys(entries: KeyEntry[], env: Env, at: string, errors: string[], origin: Origin): ServiceConfig['keys'] {
   const keys: ServiceConfig['keys'] = []
   entries.forEach((entry, i) => {
     const spec = typeof entry === 'string' ? { value: entry } : entry
@@ -169,9 +179,11 @@ function resolveKeys(entries: KeyEntry[], env: Env, at: string, errors: string[]
     if ((spec.value === undefined) === (spec.env === undefined)) {
       errors.push(`${at}[${i}]: give exactly one of value or env`)
     } else if (spec.value !== undefined) {
+      const problem = headerValueProblem(spec.value)
+      if (problem) errors.push(`${at}[${i}]: ${problem}`)
       keys.push({ value: spec.value, ...place })
     } else {
-      const values = splitList(env[spec.env!])
+      const values = checkedList(env, spec.env!, origin, errors, ` (for ${at}[${i}])`)
       if (values.length === 0) errors.push(`${at}[${i}]: environment variable ${spec.env} is not set`)
       for (const value of values) keys.push({ value, ...place })
     }
@@ -220,6 +232,19 @@ function warningsFor(config: Config): string[] {
     warnings.push(`Listening on ${config.host} with no PROXY_API_KEYS: anyone who can reach this port spends your keys.`)
   }
   return warnings
+}
+
+/** Where a variable's value was set, as a message prefix: `.env:3: `, or nothing for a real variable. */
+type Origin = (name: string) => string
+
+/** The comma-separated keys in variable `name`, each checked for what an HTTP header cannot carry. */
+function checkedList(env: Env, name: string, origin: Origin, errors: string[], suffix = ''): string[] {
+  const values = splitList(env[name])
+  values.forEach((value, i) => {
+    const problem = headerValueProblem(value)
+    if (problem) errors.push(`${origin(name)}${name}[${i}]${suffix}: ${problem}`)
+  })
+  return values
 }
 
 export function splitList(raw: string | undefined): string[] {

@@ -48,4 +48,17 @@ LOG_LEVEL=debug
       { line: 3, message: 'B: missing closing "' },
     ])
   })
+
+  test('text after a closing quote is a problem on its line; a comment there is not', () => {
+    const { values, problems, lines } = parseDotenv('A="a"junk\nB=\'b\' more\nC="c" # note\nD=\'d\'#x\nE="multi\nline"tail\nF=1')
+    expect(problems).toEqual([
+      { line: 1, message: 'A: text after the closing " (quote the whole value, or put " #" before a comment)' },
+      { line: 2, message: "B: text after the closing ' (quote the whole value, or put \" #\" before a comment)" },
+      { line: 6, message: 'E: text after the closing " (quote the whole value, or put " #" before a comment)' },
+    ])
+    expect(values).toEqual({ C: 'c', D: 'd', F: '1' })
+    expect(lines).toEqual({ C: 3, D: 4, F: 7 })
+    // The dropped text is not quoted back: it may be part of a key.
+    expect(JSON.stringify(problems)).not.toContain('junk')
+  })
 })
