@@ -4,6 +4,7 @@ import { HELP, parseCli, type CliOptions } from './cli'
 import { describeConfig } from './config/describe'
 import { readConfig, watchedFiles, type Sources } from './config/sources'
 import { watchFiles } from './config/watch'
+import { createSettler } from './config/settle'
 import { createLogger } from './observability/log'
 import { directStream, listen, type Listening } from './runtime/bun'
 import { joinCluster, startCluster } from './server/cluster'
@@ -74,8 +75,15 @@ function main() {
   process.on('SIGINT', () => void shutdown('SIGINT'))
   // Without a handler SIGHUP would kill the process; reloading is its job (the primary's, with workers).
   process.on('SIGHUP', () => void (workerIndex === 0 && runtime.reload('SIGHUP')))
-  if (workerIndex === 0) stopWatching = watchFiles(watchedFiles(sources, process.env), () => void runtime.reload('file changed'))
-  else joinCluster(runtime, () => void shutdown('primary gone'))
+  if (workerIndex === 0) {
+    // A changed file is applied once it has settled (a half-written .env is not a configuration).
+    const paths = watchedFiles(sources, process.env)
+    const settle = createSettler(
+      { read, running: () => runtime.current.config, apply: () => runtime.reload('file changed'), warn: (m) => logger.warn(m), info: (m) => logger.info(m) },
+      paths,
+    )
+    stopWatching = watchFiles(paths, () => void settle())
+  } else joinCluster(runtime, () => void shutdown('primary gone'))
 
   const app = createApp(runtime)
   try {
