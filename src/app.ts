@@ -8,32 +8,50 @@ import { isAuthorized, isOpenPath } from './server/auth'
 import { apiOfPath, errorBody, errorResponse, ProxyError } from './server/errors'
 import { listModels } from './server/models'
 import { ENDPOINTS, proxy } from './server/proxy'
+import { pathOf } from './server/request-path'
 import type { Runtime } from './server/state'
 import { health, rootStatus } from './server/status'
 
+/**
+ * The one entry every runtime serves. A request target that is not a path
+ * (`CONNECT host:port`, which Bun hands over as the URL `host:port`) is
+ * answered here and never reaches the router.
+ */
+export function createHandler(runtime: Runtime): (request: Request) => Response | Promise<Response> {
+  const app = createApp(runtime)
+  const handle = app.fetch
+  return (request) => (request.method === 'CONNECT' || pathOf(request.url) === undefined ? notAPath(request.method) : handle(request))
+}
+
+function notAPath(method: string): Response {
+  const message = `${method.slice(0, 16)}: the request target is not a path; lmlb serves /v1/... over plain HTTP`
+  return Response.json(errorBody('openai', 400, 'invalid_request_target', message), { status: 400, headers: { connection: 'close' } })
+}
+
 export function createApp(runtime: Runtime) {
   return (
-    new Elysia()
+    // Elysia finds the path at a fixed offset unless told the host may be short (`Host: llm`); pathOf agrees with it.
+    new Elysia({ handler: { standardHostname: false } })
       // One error mapping for all routes: the inbound API's own shape, never Elysia's defaults.
       .onError(({ error, code, request }) => {
-        const api = apiOfPath(new URL(request.url).pathname)
+        const path = pathOf(request.url) ?? '/'
+        const api = apiOfPath(path)
         if (error instanceof ProxyError) return errorResponse(api, error)
         if (code === 'NOT_FOUND') {
-          const path = new URL(request.url).pathname
           return Response.json(errorBody(api, 404, 'not_found', `${request.method} ${path} is not an lmlb endpoint`), { status: 404 })
         }
         // The client hung up first (and so cancelled the upstream call): nothing went wrong in lmlb, no one reads the answer.
         if (request.signal.aborted) {
-          runtime.logger.info(`${request.method} ${new URL(request.url).pathname}: the client left before the answer`)
+          runtime.logger.info(`${request.method} ${path}: the client left before the answer`)
           return new Response(null, { status: 499 })
         }
-        runtime.logger.error(runtime.current.scrubber.text(`unexpected error on ${request.method} ${request.url}: ${(error as Error)?.stack ?? error}`))
+        runtime.logger.error(runtime.current.scrubber.text(`unexpected error on ${request.method} ${path}: ${(error as Error)?.stack ?? error}`))
         return Response.json(errorBody(api, 500, 'internal_error', 'lmlb internal error (logged)'), { status: 500 })
       })
       .onRequest(({ request }) => {
         const keys = runtime.current.config.proxyApiKeys
         if (keys.length === 0) return
-        const { pathname } = new URL(request.url)
+        const pathname = pathOf(request.url) ?? '/'
         if (isOpenPath(request.method, pathname) || isAuthorized(request.headers, keys)) return
         const message = 'lmlb requires a proxy key: send one of PROXY_API_KEYS as x-api-key or Authorization: Bearer'
         return errorResponse(apiOfPath(pathname), new ProxyError(401, 'invalid_proxy_key', message))

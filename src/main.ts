@@ -1,5 +1,5 @@
 /** argv and environment → configuration → app → port; signals, reloads, workers. */
-import { createApp } from './app'
+import { createHandler } from './app'
 import { HELP, parseCli, type CliOptions } from './cli'
 import { describeConfig } from './config/describe'
 import { readConfig, watchedFiles, type Sources } from './config/sources'
@@ -85,9 +85,9 @@ function main() {
     stopWatching = watchFiles(paths, () => void settle())
   } else joinCluster(runtime, () => void shutdown('primary gone'))
 
-  const app = createApp(runtime)
+  const handler = createHandler(runtime)
   try {
-    server = listen(app.fetch, config.host, config.port, { shared: cli.workers > 1 || workerIndex > 0, maxBodyBytes: config.limits.maxBodyBytes })
+    server = listen(handler, config.host, config.port, { shared: cli.workers > 1 || workerIndex > 0, maxBodyBytes: config.limits.maxBodyBytes })
   } catch (error) {
     fail([`cannot listen on ${config.host}:${config.port}: ${(error as Error).message}`])
   }

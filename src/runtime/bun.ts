@@ -1,4 +1,5 @@
 /** The only module that touches Bun's own APIs: binding the app to a port, streaming bodies, starting worker processes. */
+import { unhandledError } from '../server/errors'
 import type { StreamFactory } from '../upstream/byte-stream'
 
 /**
@@ -41,6 +42,9 @@ export function listen(
     maxRequestBodySize: (options.maxBodyBytes ?? 32 * 1024 * 1024) + 1024 * 1024,
     // Idle client connections close after a while; proxied calls opt out below.
     idleTimeout: 120,
+    // Never Bun's development error page (stack, working directory, source) to a client, however lmlb is started.
+    development: false,
+    error: unhandledError,
     fetch(request, server) {
       // A model may think for minutes before its first byte: lmlb's own timeouts govern proxied calls.
       if (request.method === 'POST') server.timeout(request, 0)

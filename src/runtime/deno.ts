@@ -5,7 +5,8 @@
  * /admin/reload still reloads).
  * Run: deno run -A --sloppy-imports src/runtime/deno.ts [--port P] [--host H] [--config F]
  */
-import { createApp } from '../app'
+import { createHandler } from '../app'
+import { unhandledError } from '../server/errors'
 import { parseCli } from '../cli'
 import { readConfig } from '../config/sources'
 import { createLogger } from '../observability/log'
@@ -17,7 +18,7 @@ declare const Deno: {
   env: { toObject(): Record<string, string> }
   args: string[]
   serve(
-    options: { hostname: string; port: number; onListen(addr: { hostname: string; port: number }): void },
+    options: { hostname: string; port: number; onListen(addr: { hostname: string; port: number }): void; onError(error: unknown): Response },
     handler: (request: Request) => Response | Promise<Response>,
   ): { shutdown(): Promise<void> }
   addSignalListener(signal: 'SIGTERM' | 'SIGINT', handler: () => void): void
@@ -39,9 +40,10 @@ const server = Deno.serve(
   {
     hostname: result.config.host,
     port: result.config.port,
+    onError: unhandledError,
     onListen: ({ hostname, port }) => logger.always(`lmlb ${VERSION} (Deno) listening on http://${hostname}:${port}`),
   },
-  createApp(runtime).fetch,
+  createHandler(runtime),
 )
 const stop = () => void server.shutdown().then(() => Deno.exit(0))
 Deno.addSignalListener('SIGTERM', stop)

@@ -63,6 +63,16 @@ export function errorResponse(api: InboundApi, error: ProxyError): Response {
   })
 }
 
+/**
+ * The runtime's last resort when a handler throws past lmlb's own mapping
+ * (app.ts): a short error, never a stack or source. Only the error's name
+ * is logged: its message could quote anything, and the scrubber is not here.
+ */
+export function unhandledError(error: unknown): Response {
+  console.error(`lmlb: unhandled ${(error as Error)?.name ?? 'error'} in the request handler`)
+  return Response.json(errorBody('openai', 500, 'internal_error', 'lmlb internal error'), { status: 500 })
+}
+
 /** Which API a path belongs to, so even a 404 answers in the client's dialect. */
 export function apiOfPath(pathname: string): InboundApi {
   return pathname.startsWith('/v1/messages') ? 'anthropic' : 'openai'

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, expect, test } from 'bun:test'
 import { resolve } from 'node:path'
 import { startLmlb, type RunningLmlb } from '../helpers/lmlb'
+import { raw } from '../helpers/raw-http'
 import { startUpstream, type FakeUpstream } from '../helpers/upstream'
 
 const DENO = resolve(import.meta.dir, '../../node_modules/.bin/deno')
@@ -43,4 +44,14 @@ test('under Deno: the mock, a passthrough stream, a translated stream, /stats', 
 
   const stats = await (await fetch(`${lmlb.url}/stats`)).json()
   expect(stats.load_balancer_stats.openai.keys[0]).toMatchObject({ key: 'sk-...0001', requests: 2, in_flight: 0 })
+}, 60_000)
+
+test('under Deno: a short Host routes, a target that is not a path gets a short 400', async () => {
+  const health = await raw(lmlb.url, 'GET /health?/stats HTTP/1.1\r\nHost: x')
+  expect(health.status).toBe(200)
+  expect(JSON.parse(health.body).status).toBe('healthy')
+  const connect = await raw(lmlb.url, 'CONNECT 127.0.0.1:1 HTTP/1.1\r\nHost: 127.0.0.1:1')
+  expect(connect.status).toBe(400)
+  expect(connect.body.length).toBeLessThan(300)
+  expect(connect.body).not.toContain('<html')
 }, 60_000)

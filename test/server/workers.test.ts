@@ -3,6 +3,7 @@ import { afterEach, expect, test } from 'bun:test'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { startLmlb, type RunningLmlb } from '../helpers/lmlb'
+import { raw } from '../helpers/raw-http'
 import { startUpstream, type FakeUpstream } from '../helpers/upstream'
 
 const running: { stop(): Promise<void> }[] = []
@@ -68,4 +69,15 @@ test('a worker that dies is started again', async () => {
   await restarted
   await lmlb.waitForLog('[worker 1] ready', 2)
   expect((await fetch(`${lmlb.url}/health`)).status).toBe(200)
+})
+
+test('2 workers: every worker routes a short Host and answers CONNECT with a short 400', async () => {
+  const lmlb = await startLmlb({ args: ['--workers', '2'] })
+  running.push(lmlb)
+  await lmlb.waitForLog('[worker 1] ready')
+  // Each raw request is a fresh connection, so the kernel spreads them over the workers.
+  const answers = await Promise.all(Array.from({ length: 20 }, () => raw(lmlb.url, 'CONNECT 127.0.0.1:1 HTTP/1.1\r\nHost: 127.0.0.1:1')))
+  for (const a of answers) expect([a.status, JSON.parse(a.body).error.code]).toEqual([400, 'invalid_request_target'])
+  const health = await Promise.all(Array.from({ length: 20 }, () => raw(lmlb.url, 'GET /health HTTP/1.1\r\nHost: llm')))
+  expect(health.map((h) => h.status)).toEqual(Array(20).fill(200))
 })
