@@ -6,11 +6,12 @@ import { readConfig, watchedFiles, type Sources } from './config/sources'
 import { watchFiles } from './config/watch'
 import { createSettler } from './config/settle'
 import { createLogger } from './observability/log'
-import { directStream, listen, type Listening } from './runtime/bun'
+import { directStream, listen, processCallBound, restartWithFetchLimit, type Listening } from './runtime/bun'
 import { joinCluster, startCluster } from './server/cluster'
 import { createRuntime } from './server/reloader'
 import { VERSION } from './server/status'
 import { useStreamFactory } from './upstream/byte-stream'
+import { setProcessCallBound } from './upstream/call-slots'
 
 const EXIT_USAGE = 2
 
@@ -48,9 +49,17 @@ function main() {
     return
   }
 
+  // Bun's fetch limit is read only at process start: without it, start again with it.
+  if (restartWithFetchLimit()) return
   useStreamFactory(directStream)
+  const calls = processCallBound()
+  setProcessCallBound(calls.bound)
   const logger = createLogger(config.logLevel, workerIndex > 0 ? `[worker ${workerIndex}] ` : '')
   if (workerIndex === 0) for (const w of warnings) logger.warn(w)
+  if (workerIndex === 0) {
+    const bound = Math.min(calls.bound, config.limits.maxUpstreamCalls)
+    logger.info(`open files: ${calls.openFiles ?? 'unknown'} → up to ${bound} concurrent streams per process (fetch limit ${calls.fetchLimit}${bound === config.limits.maxUpstreamCalls ? ', LMLB_MAX_UPSTREAM_CALLS' : ''})`)
+  }
   const runtime = createRuntime(config, logger, read)
   let server: Listening | undefined
   let cluster: { stop(): Promise<void> } | undefined

@@ -8,6 +8,8 @@ export class TargetCounters {
   latencyCount = 0
   tokensIn = 0
   tokensOut = 0
+  /** Calls refused before they went out: lmlb's bound on upstream calls was reached (never the target's fault). */
+  overflow = 0
 
   start(): void {
     this.requests++
@@ -40,6 +42,7 @@ export class TargetCounters {
       finished: this.latencyCount,
       tokens_in: this.tokensIn,
       tokens_out: this.tokensOut,
+      overflow: this.overflow,
     })
   }
 }
@@ -54,6 +57,7 @@ export interface CounterFigures {
   finished: number
   tokens_in: number
   tokens_out: number
+  overflow: number
 }
 
 export function withAverage(f: Omit<CounterFigures, 'avg_latency_ms'>): CounterFigures {
@@ -64,7 +68,7 @@ export function withAverage(f: Omit<CounterFigures, 'avg_latency_ms'>): CounterF
 export function addFigures(all: CounterFigures[]): CounterFigures {
   const errors: Record<string, number> = {}
   for (const f of all) for (const [kind, n] of Object.entries(f.errors)) errors[kind] = (errors[kind] ?? 0) + n
-  const sum = (field: 'requests' | 'in_flight' | 'duration_ms_total' | 'finished' | 'tokens_in' | 'tokens_out') => all.reduce((n, f) => n + f[field], 0)
+  const sum = (field: 'requests' | 'in_flight' | 'duration_ms_total' | 'finished' | 'tokens_in' | 'tokens_out' | 'overflow') => all.reduce((n, f) => n + f[field], 0)
   return withAverage({
     requests: sum('requests'),
     in_flight: sum('in_flight'),
@@ -73,5 +77,6 @@ export function addFigures(all: CounterFigures[]): CounterFigures {
     finished: sum('finished'),
     tokens_in: sum('tokens_in'),
     tokens_out: sum('tokens_out'),
+    overflow: sum('overflow'),
   })
 }

@@ -29,6 +29,7 @@ export function prometheusText(stats: Stats): string {
       'Failed upstream attempts by kind.',
       rows.flatMap((r) => Object.entries(r.t.errors).map(([kind, n]) => `lmlb_upstream_errors_total{${r.labels},kind="${escape(kind)}"} ${n}`)),
     ),
+    ...family('lmlb_upstream_overflow_total', 'counter', 'Calls refused with 503 overloaded: lmlb\'s bound on upstream calls in flight (LMLB_MAX_UPSTREAM_CALLS) was reached.', each('lmlb_upstream_overflow_total', (t) => t.overflow ?? 0)),
     ...family('lmlb_upstream_in_flight', 'gauge', 'Upstream calls under way.', each('lmlb_upstream_in_flight', (t) => t.in_flight)),
     ...family('lmlb_upstream_duration_ms_sum', 'counter', 'Total time of finished upstream calls, head to last byte.', each('lmlb_upstream_duration_ms_sum', (t) => Math.round(t.duration_ms_total))),
     ...family('lmlb_upstream_duration_ms_count', 'counter', 'Finished upstream calls.', each('lmlb_upstream_duration_ms_count', (t) => t.finished)),

@@ -6,16 +6,20 @@ import type { StreamFactory } from '../upstream/byte-stream'
  * Bun's direct streams: each chunk is written to the socket and flushed as
  * it comes, with no queue and no promise per chunk (the web-standard pull
  * stream costs about 15% of a streaming proxy's throughput).
+ * Backpressure: in Bun 1.4.5 `write` returns the byte count while the socket
+ * keeps up, and a promise once a few MiB wait unsent (a slow reader); lmlb
+ * awaits it before reading more from the upstream.
  */
 export const directStream: StreamFactory = (source) =>
   new ReadableStream({
     type: 'direct',
-    async pull(controller: { write(b: Uint8Array): void; flush(): void; close(): void }) {
+    async pull(controller: { write(b: Uint8Array): number | Promise<number>; flush(): void; close(): void }) {
       for (;;) {
         const bytes = await source.next()
         if (bytes === null) return controller.close()
-        controller.write(bytes)
+        const written = controller.write(bytes)
         controller.flush()
+        if (typeof written !== 'number') await written
       }
     },
     cancel: (reason: unknown) => source.cancel(reason),
@@ -66,14 +70,75 @@ export interface WorkerProcess {
 
 /** Starts this same program again as worker `index`, with a message channel to it. */
 export function spawnWorker(index: number, env: Record<string, string>, onMessage: (message: unknown) => void): WorkerProcess {
-  // Compiled, argv[1] is the binary's own entry inside it; under bun, the script to run.
-  const compiled = process.argv[1]?.startsWith('/$bunfs/')
-  // Under bun, the runtime's own flags (--no-env-file, --smol) go along.
-  const command = compiled ? [process.execPath, ...process.argv.slice(2)] : [process.execPath, ...process.execArgv, process.argv[1], ...process.argv.slice(2)]
-  const child = Bun.spawn(command, {
+  // The primary's environment carries BUN_CONFIG_MAX_HTTP_REQUESTS on to the workers.
+  const child = Bun.spawn(selfCommand(), {
     env: { ...process.env, ...env, LMLB_WORKER: String(index) },
     stdio: ['ignore', 'inherit', 'inherit'],
     ipc: (message) => onMessage(message),
   })
   return { send: (m) => child.send(m), kill: (s) => child.kill(s), exited: child.exited }
+}
+
+/**
+ * Bun's fetch runs at most BUN_CONFIG_MAX_HTTP_REQUESTS calls at once (256
+ * unless set; 65535 at most); the rest wait inside fetch. Bun 1.4.5 reads
+ * the variable only as the process starts: set later, even before the first
+ * fetch, it has no effect.
+ */
+const FETCH_LIMIT = 'BUN_CONFIG_MAX_HTTP_REQUESTS'
+const FETCH_LIMIT_MAX = 65_535
+
+export function fetchLimit(): number {
+  const n = Number(process.env[FETCH_LIMIT])
+  return Number.isInteger(n) && n > 0 ? Math.min(n, FETCH_LIMIT_MAX) : 256
+}
+
+/** This same program again: the binary, or bun with its flags and the script. */
+function selfCommand(): string[] {
+  // Compiled, argv[1] is the binary's own entry inside it; under bun, the script to run.
+  const compiled = process.argv[1]?.startsWith('/$bunfs/')
+  // Under bun, the runtime's own flags (--no-env-file, --smol) go along.
+  return compiled ? [process.execPath, ...process.argv.slice(2)] : [process.execPath, ...process.execArgv, process.argv[1], ...process.argv.slice(2)]
+}
+
+/**
+ * Started without BUN_CONFIG_MAX_HTTP_REQUESTS (the binary, plain `bun
+ * src/main.ts`): runs itself once more with it set to the maximum, passes
+ * signals on, and exits as the child does; returns true then. The npm
+ * scripts set the variable, so they start one process only.
+ */
+export function restartWithFetchLimit(): boolean {
+  if (process.env[FETCH_LIMIT] !== undefined) {
+    // Started so by a parent that may die without a word (SIGKILL): go too.
+    const parent = Number(process.env.LMLB_PARENT_PID)
+    // Not for --workers children, whose parent is this process.
+    delete process.env.LMLB_PARENT_PID
+    if (parent > 0) setInterval(() => process.ppid !== parent && process.kill(process.pid, 'SIGTERM'), 1000).unref()
+    return false
+  }
+  const child = Bun.spawn(selfCommand(), {
+    env: { ...process.env, [FETCH_LIMIT]: String(FETCH_LIMIT_MAX), LMLB_PARENT_PID: String(process.pid) },
+    stdio: ['inherit', 'inherit', 'inherit'],
+  })
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => child.kill(signal))
+  void child.exited.then((code) => process.exit(code))
+  return true
+}
+
+/** The soft limit on open files (Bun itself raises it to the hard limit as it starts), or undefined where unknown. */
+export function openFilesLimit(): number | undefined {
+  try {
+    const line = require('node:fs').readFileSync('/proc/self/limits', 'utf8').split('\n').find((l: string) => l.startsWith('Max open files'))
+    const soft = Number(line?.split(/\s{2,}/)[1])
+    return Number.isFinite(soft) && soft > 0 ? soft : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** How many upstream calls this process can hold at once: Bun's fetch limit, and two sockets per proxied call with room for the rest. */
+export function processCallBound(): { bound: number; openFiles: number | undefined; fetchLimit: number } {
+  const openFiles = openFilesLimit()
+  const byFiles = openFiles === undefined ? Number.POSITIVE_INFINITY : Math.max(1, Math.floor((openFiles - 128) / 2))
+  return { bound: Math.min(fetchLimit(), byFiles), openFiles, fetchLimit: fetchLimit() }
 }

@@ -26,6 +26,7 @@ import { own } from '../util/own'
 import { readBody } from './read-body'
 import { anthropicClientOnOpenAI, openaiClientOnAnthropic } from './translate'
 import type { ProxyState, Runtime } from './state'
+import { callBound, releaseCallSlot, takeCallSlot } from '../upstream/call-slots'
 
 interface Endpoint {
   api: InboundApi
@@ -84,6 +85,12 @@ export async function proxy(endpoint: Endpoint, request: Request, runtime: Runti
     if (!out) outbound.set(deployment, (out = prepare(endpoint, body, text, deployment, config)))
     const counters = target.key ? [target.key.counters, target.endpoint.counters] : [target.endpoint.counters]
     const usage = new UsageReader()
+    // Past lmlb's bound: refused now, not queued where the wait would be charged to the endpoint.
+    if (!takeCallSlot(config.limits.maxUpstreamCalls)) {
+      for (const c of counters) c.overflow++
+      const bound = callBound(config.limits.maxUpstreamCalls)
+      throw new ProxyError(503, 'overloaded', `lmlb is at its bound of ${bound} upstream calls in flight (LMLB_MAX_UPSTREAM_CALLS); retry shortly`, { 'retry-after': '1' })
+    }
     const started = performance.now()
     for (const c of counters) c.start()
     const headers = upstreamHeaders(service.format, request.headers, target.key?.value)
@@ -100,6 +107,7 @@ export async function proxy(endpoint: Endpoint, request: Request, runtime: Runti
       errorEvent: (message) => errorEvent(service.format, 502, 'upstream_stream_error', message),
       observe: (body) => usage.read(body),
       onEnd: (how) => {
+        releaseCallSlot()
         const ms = performance.now() - started
         const { input, output } = usage.totals()
         for (const c of counters) {
