@@ -23,6 +23,7 @@ import { errorEvent, ProxyError, type InboundApi } from './errors'
 import { checkAnthropic, checkAnthropicCountTokens, checkOpenAI } from './inbound-schemas'
 import { UsageReader } from '../observability/usage'
 import { own } from '../util/own'
+import { MAX_JSON_DEPTH, tooDeep, TooDeepError } from '../util/json-depth'
 import { readBody } from './read-body'
 import { anthropicClientOnOpenAI, openaiClientOnAnthropic } from './translate'
 import type { ProxyState, Runtime } from './state'
@@ -171,6 +172,7 @@ function prepare(endpoint: Endpoint, body: Body, text: string, deployment: Deplo
       ? anthropicClientOnOpenAI(full as unknown as AnthropicRequest, model, providerOf(service), Math.ceil(text.length / 4))
       : openaiClientOnAnthropic(full as unknown as OpenAIRequest, model)
   } catch (error) {
+    if (error instanceof TooDeepError) throw tooDeeplyNested(error.what)
     // The inbound schema checks only what routing needs; a shape translation cannot read is the client's to fix.
     throw new ProxyError(400, 'untranslatable_request', `cannot translate this request for "${service.name}" (${service.format} format): ${(error as Error).message}`)
   }
@@ -189,9 +191,15 @@ function parseBody(text: string, check: TypeCheck<TSchema>): Body {
   } catch (error) {
     throw new ProxyError(400, 'invalid_json', `request body is not valid JSON: ${(error as Error).message}`)
   }
+  // Before anything recurses into it (JSON.stringify, translation, the token estimate).
+  if (tooDeep(body)) throw tooDeeplyNested('request body')
   if (!check.Check(body)) {
     const first = check.Errors(body).First()!
     throw new ProxyError(400, 'invalid_request', `${formatPath('', first.path)}: ${first.message}`)
   }
   return body as Body
+}
+
+function tooDeeplyNested(what: string): ProxyError {
+  return new ProxyError(400, 'too_deeply_nested', `${what} nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels, lmlb's limit`)
 }

@@ -1,4 +1,5 @@
 /** An OpenAI chat.completion → the Anthropic message the client asked for. */
+import { tooDeep, TooDeepError } from '../../util/json-depth'
 import type { AnthropicBlock, AnthropicMessage, AnthropicUsage, OpenAICompletion, OpenAIUsage } from '../types'
 
 export interface ResponseOptions {
@@ -42,12 +43,15 @@ export function toAnthropicResponse(res: OpenAICompletion, opts: ResponseOptions
 
 export function parseArguments(raw: string | undefined): unknown {
   if (raw === undefined || raw.trim() === '') return {}
+  let parsed: unknown
   try {
-    const parsed = JSON.parse(raw)
-    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? parsed : { value: parsed }
+    parsed = JSON.parse(raw)
   } catch {
     return { [UNPARSED_ARGUMENTS]: raw }
   }
+  // JSON in a string, missed by the body's depth check: bounded the same way before anything serialises it.
+  if (tooDeep(parsed)) throw new TooDeepError('tool call arguments')
+  return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? parsed : { value: parsed }
 }
 
 export function stopReasonOf(
