@@ -17,6 +17,7 @@ import { createReverseStreamState, DONE, finishReverse, onEvent } from '../trans
 import { textChunk } from '../translation/openai-to-anthropic/text-delta'
 import type { AnthropicEvent, AnthropicRequest, OpenAIRequest } from '../translation/types'
 import { byteStream, sourceOf } from '../upstream/byte-stream'
+import { tooDeep, TooDeepError } from '../util/json-depth'
 import type { ApiCall } from '../upstream/paths'
 
 export interface Translation {
@@ -37,7 +38,7 @@ export function anthropicClientOnOpenAI(req: AnthropicRequest, upstreamModel: st
     async toClient(response) {
       if (!response.ok) return errorFor(response, 'anthropic')
       if (!isSse(response)) {
-        return Response.json(toAnthropicResponse(await response.json(), { model: req.model, stopSequences: req.stop_sequences }), { headers: keptHeaders(response) })
+        return Response.json(toAnthropicResponse(await answerOf(response), { model: req.model, stopSequences: req.stop_sequences }), { headers: keptHeaders(response) })
       }
       const state = createStreamState({ model: req.model, stopSequences: req.stop_sequences, inputTokensEstimate })
       const encode = (events: AnthropicEvent[]) => {
@@ -61,7 +62,7 @@ export function openaiClientOnAnthropic(req: OpenAIRequest, upstreamModel: strin
     body: JSON.stringify(toAnthropicRequest(req, { model: upstreamModel })),
     async toClient(response) {
       if (!response.ok) return errorFor(response, 'openai')
-      if (!isSse(response)) return Response.json(toOpenAIResponse(await response.json(), { model: req.model }), { headers: keptHeaders(response) })
+      if (!isSse(response)) return Response.json(toOpenAIResponse(await answerOf(response), { model: req.model }), { headers: keptHeaders(response) })
       const state = createReverseStreamState({ model: req.model, includeUsage: req.stream_options?.include_usage === true })
       const encode = (chunks: object[], done = false) => {
         let out = ''
@@ -81,6 +82,13 @@ export function openaiClientOnAnthropic(req: OpenAIRequest, upstreamModel: strin
       })
     },
   }
+}
+
+/** The upstream's JSON answer, bounded in depth like a request before it is rebuilt and serialised (deeper: a 502). */
+async function answerOf(response: Response): Promise<any> {
+  const answer = await response.json()
+  if (tooDeep(answer)) throw new TooDeepError('the upstream answer')
+  return answer
 }
 
 async function errorFor(response: Response, to: 'anthropic' | 'openai'): Promise<Response> {

@@ -95,6 +95,20 @@ describe('a 100,000-deep tool schema', () => {
     expect((await res.json()).error.code).toBe('too_deeply_nested')
   })
 
+  test('an upstream answer nesting as deep, translated: 502 upstream_unreadable, fast', async () => {
+    const input = '{"a":'.repeat(N) + '1' + '}'.repeat(N)
+    ant.handle(() => new Response(`{"id":"msg_d","type":"message","role":"assistant","model":"m","content":[{"type":"tool_use","id":"tu","name":"t","input":${input}}],"stop_reason":"tool_use","stop_sequence":null,"usage":{"input_tokens":1,"output_tokens":1}}`, { headers: { 'content-type': 'application/json' } }))
+    try {
+      const started = performance.now()
+      const res = await post('/v1/chat/completions', '{"model":"anthropic/claude-sonnet-4-5","messages":[{"role":"user","content":"hi"}]}')
+      expect(res.status).toBe(502)
+      expect((await res.json()).error.code).toBe('upstream_unreadable')
+      expect(performance.now() - started).toBeLessThan(500)
+    } finally {
+      ant.reset()
+    }
+  })
+
   test('hundreds of levels (401) still go through, translated', async () => {
     const schema = '{"type":"object","properties":{"a":'.repeat(200) + '{"type":"string"}' + '}}'.repeat(200) // 401 levels in the body
     const body = `{"model":"openai/gpt-4o","max_tokens":50,"messages":[{"role":"user","content":"hi"}],"tools":[{"name":"t","input_schema":${schema}}]}`
