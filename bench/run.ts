@@ -115,7 +115,11 @@ end
 }
 
 async function script(name: string, args: string[]): Promise<Record<string, number>> {
-  const proc = Bun.spawn(onCore(LOAD_CORE, [BUN, join(ROOT, 'bench', name), ...args]), { stdout: 'pipe', stderr: 'inherit' })
+  return scriptWith(name, args)
+}
+
+async function scriptWith(name: string, args: string[], env: Record<string, string> = {}): Promise<Record<string, number>> {
+  const proc = Bun.spawn(onCore(LOAD_CORE, [BUN, join(ROOT, 'bench', name), ...args]), { stdout: 'pipe', stderr: 'inherit', env: { ...process.env, ...env } })
   children.push(proc)
   const out = await new Response(proc.stdout).text()
   await proc.exited
@@ -123,6 +127,26 @@ async function script(name: string, args: string[]): Promise<Record<string, numb
 }
 
 const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024
+/** The kernel's count of connections dropped from full listen queues (each costs its client a 1 s SYN retry); undefined off Linux. */
+const listenOverflows = (): number | undefined => {
+  try {
+    const [names, values] = readFileSync('/proc/net/netstat', 'utf8').split('\n').filter((l) => l.startsWith('TcpExt:')).map((l) => l.split(' '))
+    const i = names.indexOf('ListenOverflows')
+    return i > 0 ? Number(values[i]) : undefined
+  } catch {
+    return undefined
+  }
+}
+/** The process ids of `pid` and all its descendants (lmlb's workers, or a child it restarted as). */
+const processTree = (pid: number): number[] => {
+  let children: number[] = []
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ').filter(Boolean).map(Number)
+  } catch {}
+  return [pid, ...children.flatMap(processTree)]
+}
+/** RSS of the process that serves: `pid`, or the sum over its tree when it has children (workers). */
+const treeRssMb = (pid: number) => processTree(pid).reduce((n, p) => n + rssMb(p), 0)
 
 const chat = (stream: boolean, model = 'gpt-4o-mini') => ({ model, stream, messages: [{ role: 'user', content: 'Say hello in five words.' }] })
 const messages = (stream: boolean, model: string) => ({ model, stream, max_tokens: 64, messages: [{ role: 'user', content: 'Say hello in five words.' }] })
@@ -134,8 +158,15 @@ function lmlbEnv(upstream: number): Record<string, string> {
     ANTHROPIC_API_KEYS: 'sk-ant-bench-key-000001',
     SERVICE_ENDPOINTS: JSON.stringify({ openai: [base], anthropic: [base] }),
     LOG_LEVEL: 'warn',
+    // As `npm start` sets it (else lmlb starts itself again with it, and the pid here would be the first process's).
+    BUN_CONFIG_MAX_HTTP_REQUESTS: '65535',
   }
 }
+
+/** `bun run bench -- --only many-streams,slow-reader,streaming`: just those scenarios (default: all of them). */
+const onlyArg = process.argv.indexOf('--only')
+const ONLY = onlyArg > 0 ? new Set(process.argv[onlyArg + 1]?.split(',')) : undefined
+const wanted = (name: string) => ONLY === undefined || ONLY.has(name)
 
 const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : '—')
 const rows: string[][] = []
@@ -143,6 +174,7 @@ const results: Record<string, unknown> = { seconds: SECONDS, connections: CONNEC
 const row = (...cells: string[]) => rows.push(cells)
 
 async function main() {
+  if (ONLY !== undefined && !ONLY.has('all')) return scenarios()
   console.log(`bench: ${SECONDS} s per cell, ${CONNECTIONS} connections, ${pinned ? 'proxy on core 1, load and upstream on core 0' : 'no pinning (taskset missing or 1 core)'}`)
   const upstream = await startServer('upstream', [BUN, join(ROOT, 'bench/upstream.ts'), '0'], LOAD_CORE)
   const slow = await startServer('slow upstream', [BUN, join(ROOT, 'bench/upstream.ts'), '0', '20'], LOAD_CORE)
@@ -273,7 +305,188 @@ async function main() {
       `CPU per request, all lmlb processes: ${fmt(workers[1].cpuUs!, 1)} / ${fmt(workers[2].cpuUs!, 1)} µs (wrk and the upstream share the same ${availableParallelism()} cores)`,
   )
   console.log(coldStart === undefined ? 'cold start: build dist/lmlb first (bun run build)' : `binary cold start to first 200 from /health: ${fmt(coldStart, 1)} ms (median of 10)`)
-  writeFileSync(join(ROOT, 'bench/last-run.json'), `${JSON.stringify(results, null, 2)}\n`)
+  await scenarios(true)
+}
+
+/** The scenarios beyond the main table, alone (--only) or after it. */
+async function scenarios(afterMain = false) {
+  if (!afterMain && wanted('streaming')) await streamingCells()
+  if (wanted('slow-reader')) await slowReader()
+  if (wanted('many-streams')) await manyStreams()
+  const file = join(ROOT, afterMain ? 'bench/last-run.json' : 'bench/last-scenarios.json')
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`)
+}
+
+const lmlbCommand = [BUN, '--no-env-file', '--smol', join(ROOT, 'src/main.ts'), '--port', '0']
+const at = (port: number, path: string) => `http://127.0.0.1:${port}${path}`
+
+/** Streaming throughput alone: lmlb against the bare passthrough (the cells of the main table, for before/after runs). */
+async function streamingCells() {
+  const upstream = await startServer('upstream', [BUN, join(ROOT, 'bench/upstream.ts'), '0'], LOAD_CORE)
+  const bare = await startServer('bare passthrough', [BUN, join(ROOT, 'bench/bare-passthrough.ts'), '0', `http://127.0.0.1:${upstream.port}/v1`], PROXY_CORE)
+  const lmlb = await startServer('lmlb', lmlbCommand, PROXY_CORE, lmlbEnv(upstream.port), mkdtempSync(join(tmpdir(), 'lmlb-bench-cwd-')))
+  const cells: [string, string, object, string, object][] = [
+    ['streaming, 50 chunks', '/v1/chat/completions', chat(true), '/v1/chat/completions', chat(true)],
+    ['Anthropic → OpenAI, stream', '/v1/messages', messages(true, 'gpt-4o-mini'), '/v1/chat/completions', chat(true)],
+  ]
+  for (const [name, path, body, barePath, bareBody] of cells) {
+    await wrk(at(lmlb.port, path), body, 1) // warm-up
+    const yard = await wrk(at(bare.port, barePath), bareBody, SECONDS, CONNECTIONS, LOAD_CORE, bare.proc.pid)
+    const ours = await wrk(at(lmlb.port, path), body, SECONDS, CONNECTIONS, LOAD_CORE, lmlb.proc.pid)
+    results[name] = { bare: yard, lmlb: ours }
+    console.log(`${name}: lmlb ${fmt(ours.rps)} req/s (${fmt(ours.cpuUs!, 1)} µs CPU/req), bare ${fmt(yard.rps)} req/s (${fmt(yard.cpuUs!, 1)} µs); ÷ bare ${fmt(ours.rps / yard.rps, 2)}`)
+  }
+  for (const p of [upstream, bare, lmlb]) p.proc.kill('SIGKILL')
+}
+
+/**
+ * Many long streams on one process: MANY_STREAMS (5,000) concurrent 20 s
+ * streams (a chunk every 400 ms), first straight to the upstream, then
+ * through lmlb: failures, lmlb's peak RSS, p99 time to first event added.
+ */
+/** What bench/many-streams.ts prints. */
+interface StreamsResult {
+  streams: number
+  ok: number
+  failures: Record<string, number>
+  peakOpen: number
+  p50: number
+  p99: number
+}
+
+async function manyStreams() {
+  const n = Number(process.env.MANY_STREAMS ?? 5000)
+  // Bun raises the soft open-files limit to the hard one by itself; the hard one must allow the sockets.
+  const upstream = await startServer('upstream (20 s streams)', [BUN, join(ROOT, 'bench/upstream.ts'), '0', '400'], LOAD_CORE)
+  const lmlb = await startServer('lmlb', lmlbCommand, PROXY_CORE, { ...lmlbEnv(upstream.port), LOG_LEVEL: 'info' }, mkdtempSync(join(tmpdir(), 'lmlb-bench-cwd-')))
+  const client = async (port: number) => {
+    const before = listenOverflows()
+    const r = (await scriptWith('many-streams.ts', [at(port, '/v1/chat/completions'), String(n), JSON.stringify(chat(true))], { BUN_CONFIG_MAX_HTTP_REQUESTS: '65535' })) as unknown as StreamsResult
+    const after = listenOverflows()
+    return { ...r, listenOverflows: before === undefined || after === undefined ? NaN : after - before }
+  }
+  const direct = await client(upstream.port)
+  // lmlb has served nothing yet: its idle RSS. Then sampled every 100 ms while the streams run
+  // (the tree: were lmlb to run as a child of the pid we started, that child is the one that grows).
+  const pids = processTree(lmlb.proc.pid)
+  const idleRss = treeRssMb(lmlb.proc.pid)
+  let peakRss = idleRss
+  let samples = 0
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, treeRssMb(lmlb.proc.pid))
+    samples++
+  }, 100)
+  const ours = await client(lmlb.port)
+  clearInterval(sampler)
+  // 20 s streams sampled every 100 ms: a handful of samples means the sampler starved, and the peak is not one.
+  if (samples < 50) console.error(`bench: the RSS sampler ran only ${samples} times during the streams: the peak below is a low bound`)
+  const stats = (await (await fetch(at(lmlb.port, '/stats'))).json()) as { load_balancer_stats: Record<string, { endpoint_stats: { errors: object; overflow: number; health: { state: string } }[] }> }
+  const endpoint = stats.load_balancer_stats.openai.endpoint_stats[0]
+  results.manyStreams = { streams: n, direct, lmlb: ours, lmlbRssIdleMb: idleRss, lmlbRssPeakMb: peakRss, rssSamples: samples, lmlbPids: pids, endpoint }
+  const failed = (r: StreamsResult) => Object.values(r.failures).reduce((a, b) => a + b, 0)
+  console.log(
+    `${n.toLocaleString()} concurrent 20 s streams: through lmlb ${failed(ours)} failed ${JSON.stringify(ours.failures)} (direct ${failed(direct)}), ` +
+      `${ours.peakOpen} open at once; lmlb RSS ${fmt(idleRss, 1)} MB idle → ${fmt(peakRss, 1)} MB at peak (${samples} samples); ` +
+      `first event p99 ${fmt(ours.p99, 1)} ms vs direct ${fmt(direct.p99, 1)} ms (added ${fmt(ours.p99 - direct.p99, 1)} ms; p50 ${fmt(direct.p50, 1)} → ${fmt(ours.p50, 1)} ms; ` +
+      `listen-queue overflows, each a 1 s SYN retry: ${fmt(ours.listenOverflows)} through lmlb, ${fmt(direct.listenOverflows)} direct); ` +
+      `endpoint ${endpoint.health.state}, errors ${JSON.stringify(endpoint.errors)}, overflow ${endpoint.overflow}`,
+  )
+  for (const p of [upstream, lmlb]) p.proc.kill('SIGKILL')
+}
+
+/**
+ * Slow readers: a fast upstream (64 MiB streams on a bare socket, as fast as
+ * it can) and clients that read the head, then stop reading. Upstream bytes
+ * sent while the clients are paused, and lmlb's RSS, for 1 and 4 readers.
+ */
+async function slowReader() {
+  const { createServer, connect } = await import('node:net')
+  const TOTAL = 64 * 1024 * 1024
+  let written = 0
+  const event = Buffer.from(`data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini', choices: [{ index: 0, delta: { content: 'x'.repeat(16 * 1024) }, finish_reason: null }] })}\n\n`)
+  const server = createServer((socket) => {
+    let head = ''
+    socket.on('error', () => {})
+    socket.on('data', (d) => {
+      if (head.includes('\r\n\r\n')) return
+      head += d.toString('latin1')
+      if (!head.includes('\r\n\r\n')) return
+      socket.write('HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n')
+      let sent = 0
+      const pump = () => {
+        while (sent < TOTAL && !socket.destroyed) {
+          sent += event.length
+          written += event.length
+          if (!socket.write(event)) return void socket.once('drain', pump)
+        }
+        if (!socket.destroyed) socket.end('data: [DONE]\n\n')
+      }
+      pump()
+    })
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  const upPort = (server.address() as { port: number }).port
+  const base = `http://127.0.0.1:${upPort}/v1`
+  const lmlb = await startServer('lmlb', lmlbCommand, PROXY_CORE, { ...lmlbEnv(upPort), SERVICE_ENDPOINTS: JSON.stringify({ openai: [base], anthropic: [base] }) }, mkdtempSync(join(tmpdir(), 'lmlb-bench-cwd-')))
+  const MiB = 1024 * 1024
+  const out: Record<string, unknown> = {}
+  for (const [label, path, body] of [
+    ['passthrough', '/v1/chat/completions', chat(true)],
+    ['translated (Anthropic client)', '/v1/messages', messages(true, 'gpt-4o-mini')],
+  ] as const) {
+    for (const readers of [1, 4]) {
+      const rssBefore = treeRssMb(lmlb.proc.pid)
+      const json = JSON.stringify(body)
+      const sockets: ReturnType<typeof connect>[] = []
+      const started = written
+      const heads = Promise.all(
+        Array.from({ length: readers }, () =>
+          new Promise<void>((resolve, reject) => {
+            const socket = connect(lmlb.port, '127.0.0.1')
+            sockets.push(socket)
+            let read = 0
+            socket.on('error', reject)
+            const onData = (d: Buffer) => {
+              read += d.length
+              if (read > 64 * 1024) (socket.pause(), socket.off('data', onData), resolve())
+            }
+            socket.on('data', onData)
+            socket.write(`POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(json)}\r\n\r\n${json}`)
+          }),
+        ),
+      )
+      // Bounded: the first 64 KiB within 10 s, or the scenario fails.
+      let timer: ReturnType<typeof setTimeout> | undefined
+      const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`slow reader, ${label}: no 64 KiB head within 10 s`)), 10_000)))
+      try {
+        await Promise.race([heads, late])
+      } catch (error) {
+        for (const s of sockets) s.destroy()
+        throw error
+      } finally {
+        clearTimeout(timer)
+      }
+      // Until the upstream's writes stop progressing (bounded: 30 s).
+      let last = -1
+      let still = 0
+      for (let i = 0; i < 300 && still < 5; i++) {
+        await Bun.sleep(100)
+        still = written === last ? still + 1 : 0
+        last = written
+      }
+      const sentMiB = (written - started) / MiB
+      const rssPaused = treeRssMb(lmlb.proc.pid)
+      for (const s of sockets) s.destroy()
+      out[`${label}, ${readers}`] = { upstreamMiBWhilePaused: sentMiB, rssBeforeMb: rssBefore, rssPausedMb: rssPaused }
+      console.log(
+        `slow reader, ${label}, ${readers} paused: upstream sent ${fmt(sentMiB, 1)} MiB of ${readers * 64} MiB (socket buffers included), lmlb RSS ${fmt(rssBefore, 1)} → ${fmt(rssPaused, 1)} MB (+${fmt(rssPaused - rssBefore, 1)})`,
+      )
+      await Bun.sleep(300) // let lmlb see the clients go
+    }
+  }
+  results.slowReader = out
+  lmlb.proc.kill('SIGKILL')
+  server.close()
 }
 
 function printTable() {
