@@ -8,6 +8,8 @@ import { isAuthorized, isOpenPath } from './server/auth'
 import { apiOfPath, errorBody, errorResponse, ProxyError } from './server/errors'
 import { listModels } from './server/models'
 import { ENDPOINTS, proxy } from './server/proxy'
+import { lingerAfter } from './server/linger'
+import { BodyRefused } from './server/read-body'
 import { pathOf } from './server/request-path'
 import type { Runtime } from './server/state'
 import { health, rootStatus } from './server/status'
@@ -36,6 +38,8 @@ export function createApp(runtime: Runtime) {
       .onError(({ error, code, request }) => {
         const path = pathOf(request.url) ?? '/'
         const api = apiOfPath(path)
+        // Refused while its body still arrives: answered now, the connection kept until the body stops (linger.ts).
+        if (error instanceof BodyRefused) return lingerAfter(errorResponse(api, error), error.rest, runtime.current.config.limits.bodyTimeoutMs)
         if (error instanceof ProxyError) return errorResponse(api, error)
         if (code === 'NOT_FOUND') {
           return Response.json(errorBody(api, 404, 'not_found', `${request.method} ${path} is not an lmlb endpoint`), { status: 404 })

@@ -96,7 +96,7 @@ function main() {
 
   const handler = createHandler(runtime)
   try {
-    server = listen(handler, config.host, config.port, { shared: cli.workers > 1 || workerIndex > 0, maxBodyBytes: config.limits.maxBodyBytes })
+    server = listen(handler, config.host, config.port, { shared: cli.workers > 1 || workerIndex > 0 })
   } catch (error) {
     fail([`cannot listen on ${config.host}:${config.port}: ${(error as Error).message}`])
   }

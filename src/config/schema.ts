@@ -41,6 +41,7 @@ export const LIMIT_VARIABLES = {
   LMLB_IDLE_TIMEOUT_MS: { field: 'idleTimeoutMs', default: 300_000, about: 'longest silence between two chunks of a stream' },
   LMLB_TOTAL_TIMEOUT_MS: { field: 'totalTimeoutMs', default: 1_200_000, about: 'a whole non-streaming call' },
   LMLB_MAX_BODY_BYTES: { field: 'maxBodyBytes', default: 32 * 1024 * 1024, about: 'largest request body; larger gets 413' },
+  LMLB_BODY_TIMEOUT_MS: { field: 'bodyTimeoutMs', default: 60_000, about: 'how long a request body may take (a body up to 1 MiB, whole; larger or chunked, each gap between bytes); past it, 408' },
   LMLB_MAX_UPSTREAM_CALLS: { field: 'maxUpstreamCalls', default: 65_535, about: 'upstream calls in flight per process (also capped by what the process allows); past it, an immediate 503 overloaded' },
   LMLB_SHUTDOWN_GRACE_MS: { field: 'shutdownGraceMs', default: 30_000, about: 'on SIGTERM/SIGINT, how long in-flight requests may take to finish' },
 } as const

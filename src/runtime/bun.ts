@@ -35,15 +35,15 @@ export function listen(
   fetchHandler: (request: Request) => Response | Promise<Response>,
   hostname: string,
   port: number,
-  options: { shared?: boolean; maxBodyBytes?: number } = {},
+  options: { shared?: boolean } = {},
 ): Listening {
   const server = Bun.serve({
     hostname,
     port,
     // Shared only between lmlb's own workers; otherwise a second instance on a busy port must fail.
     reusePort: options.shared ?? false,
-    // Past lmlb's own limit, Bun refuses the body before lmlb sees it.
-    maxRequestBodySize: (options.maxBodyBytes ?? 32 * 1024 * 1024) + 1024 * 1024,
+    // lmlb sets the limit itself (read-body.ts), in the client's error shape; Bun's own refusal is a bare 413 and a reset.
+    maxRequestBodySize: Number.MAX_SAFE_INTEGER,
     // Idle client connections close after a while; proxied calls opt out below.
     idleTimeout: 120,
     // Never Bun's development error page (stack, working directory, source) to a client, however lmlb is started.

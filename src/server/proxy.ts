@@ -54,7 +54,7 @@ export async function proxy(endpoint: Endpoint, request: Request, runtime: Runti
   // The state a request starts with is the one it finishes with, reloads or not.
   const state = runtime.current
   const { config } = state
-  const text = await readBody(request, config.limits.maxBodyBytes)
+  const text = await readBody(request, { maxBytes: config.limits.maxBodyBytes, timeoutMs: config.limits.bodyTimeoutMs })
   const body = parseBody(text, endpoint.check)
 
   const route = resolveModel(body.model, {

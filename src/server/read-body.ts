@@ -1,22 +1,100 @@
-/** The request body as text, refused early when it is not JSON or larger than allowed. */
+/**
+ * The request body as text, read under lmlb's own rules: JSON only, at
+ * most LMLB_MAX_BODY_BYTES (decided from Content-Length before a byte is
+ * read), arriving in time (LMLB_BODY_TIMEOUT_MS), and
+ * valid UTF-8 (what the client sent is what goes upstream, never a
+ * replacement character in its place).
+ */
+import { isUtf8 } from 'node:buffer'
+import { concatBytes } from '../util/concat-bytes'
+import { watchGaps } from '../util/watch-gaps'
 import { ProxyError } from './errors'
 
-export async function readBody(request: Request, maxBytes: number): Promise<string> {
+export interface BodyLimits {
+  maxBytes: number
+  timeoutMs: number
+}
+
+/** A body refused before its end: the rest is still on its way, and the answer must wait for it (linger.ts). */
+export class BodyRefused extends ProxyError {
+  constructor(
+    status: number,
+    code: string,
+    message: string,
+    readonly rest: ReadableStreamDefaultReader<Uint8Array>,
+  ) {
+    super(status, code, message, { connection: 'close' })
+  }
+}
+
+/**
+ * Up to this size a declared body is read whole, natively (Bun: twice as
+ * fast as a stream reader), under one deadline; larger and chunked bodies
+ * are read chunk by chunk, each gap bounded.
+ */
+const WHOLE_UP_TO = 1024 * 1024
+
+export async function readBody(request: Request, limits: BodyLimits): Promise<string> {
   const type = request.headers.get('content-type')
   // No content type is tolerated; a different one is a mistake worth naming.
   if (type !== null && !isJson(type)) {
     throw new ProxyError(415, 'unsupported_media_type', `content-type must be application/json, got "${type}"`)
   }
-  const tooLarge = () => new ProxyError(413, 'request_too_large', `request body is larger than ${maxBytes} bytes (LMLB_MAX_BODY_BYTES)`)
+  if (request.body === null) return ''
   const declared = request.headers.get('content-length')
-  if (declared !== null) {
-    if (Number(declared) > maxBytes) throw tooLarge()
-    return request.text()
+  const length = declared === null ? undefined : Number(declared)
+  const bytes =
+    length !== undefined && length <= Math.min(WHOLE_UP_TO, limits.maxBytes)
+      ? await readWhole(request, limits.timeoutMs)
+      : await readChunks(request.body.getReader(), limits, length !== undefined && length > limits.maxBytes)
+  if (!isUtf8(bytes)) throw new ProxyError(400, 'invalid_utf8', 'the request body is not valid UTF-8 (JSON text must be)')
+  // Checked first (simdutf, a few µs), then decoded the fast way: Bun's TextDecoder takes ~4× as long on a 49 KB body.
+  return new Response(bytes as Uint8Array<ArrayBuffer>).text()
+}
+
+const bodyTimeout = (what: string, ms: number) =>
+  new ProxyError(408, 'body_timeout', `the request body ${what} ${ms} ms (LMLB_BODY_TIMEOUT_MS)`, { connection: 'close' })
+
+/** A small body, whole within the deadline: any gap longer than that fails it too. */
+async function readWhole(request: Request, timeoutMs: number): Promise<Uint8Array> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const expired = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(bodyTimeout('was not all there after', timeoutMs)), timeoutMs)))
+  const body = request.arrayBuffer()
+  try {
+    return new Uint8Array(await Promise.race([body, expired]))
+  } catch (error) {
+    body.catch(() => {}) // still pending after a timeout: its end, or its abort, is no one's concern now
+    throw error
+  } finally {
+    clearTimeout(timer)
   }
-  // A chunked body declares no length; the server stops it not far past the limit (runtime/bun.ts).
-  const bytes = await request.arrayBuffer()
-  if (bytes.byteLength > maxBytes) throw tooLarge()
-  return new TextDecoder().decode(bytes)
+}
+
+/**
+ * Every chunk to the end, no gap longer than the timeout. A body declared
+ * too large is refused before a byte is read; a chunked one as soon as it
+ * crosses the limit.
+ */
+async function readChunks(reader: ReadableStreamDefaultReader<Uint8Array>, { maxBytes, timeoutMs }: BodyLimits, declaredTooLarge: boolean): Promise<Uint8Array> {
+  const tooLarge = () => new BodyRefused(413, 'request_too_large', `request body is larger than ${maxBytes} bytes (LMLB_MAX_BODY_BYTES)`, reader)
+  if (declaredTooLarge) throw tooLarge()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  const gap = watchGaps(timeoutMs, () => reader.cancel().catch(() => {}))
+  try {
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (gap.expired) throw bodyTimeout('stopped arriving: no byte for', timeoutMs)
+      if (done) break
+      gap.saw()
+      size += value.length
+      if (size > maxBytes) throw tooLarge()
+      chunks.push(value)
+    }
+  } finally {
+    gap.stop()
+  }
+  return chunks.length === 1 ? chunks[0] : concatBytes(chunks)
 }
 
 function isJson(type: string): boolean {

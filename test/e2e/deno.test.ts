@@ -55,3 +55,21 @@ test('under Deno: a short Host routes, a target that is not a path gets a short 
   expect(connect.body.length).toBeLessThan(300)
   expect(connect.body).not.toContain('<html')
 }, 60_000)
+
+test('under Deno: a body over the limit is a 413 the client reads (Node http, whole body sent), invalid UTF-8 a 400', async () => {
+  const { request } = await import('node:http')
+  const body = Buffer.from(JSON.stringify({ model: 'mock/echo', messages: [{ role: 'user', content: 'x'.repeat(40 * 1024 * 1024) }] }))
+  const outcome = await new Promise<string>((done) => {
+    const req = request(`${lmlb.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': body.length } }, (res) => {
+      let text = ''
+      res.on('data', (d) => (text += d))
+      res.on('end', () => done(`${res.statusCode} ${res.headers.connection} ${JSON.parse(text).error.code}`))
+    })
+    req.on('error', (e) => done(`request ${(e as NodeJS.ErrnoException).code}`))
+    req.end(body)
+  })
+  // Deno adds a Connection: close of its own beside lmlb's (Node joins them).
+  expect(outcome).toMatch(/^413 close(, close)? request_too_large$/)
+  const bad = await fetch(`${lmlb.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: new Uint8Array([...Buffer.from('{"model":"mock/echo","messages":[{"role":"user","content":"'), 0xff, ...Buffer.from('"}]}')]) })
+  expect([bad.status, (await bad.json()).error.code]).toEqual([400, 'invalid_utf8'])
+})
