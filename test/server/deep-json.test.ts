@@ -1,6 +1,6 @@
 /**
  * A body nesting 100,000 levels deep (0.6 MB) is refused with a 400 in the
- * inbound API's shape on every route, fast, and lmlb keeps serving others
+ * inbound API's shape on every route, and lmlb keeps serving others
  * meanwhile (before: ~1.3 s of blocked event loop in JSON.stringify, and a
  * 500 on count_tokens).
  */
@@ -54,14 +54,12 @@ const cases: [string, string, () => string, 'anthropic' | 'openai'][] = [
 
 describe('a 100,000-deep tool schema', () => {
   for (const [name, path, body, api] of cases) {
-    test(`${name}: 400 too_deeply_nested, fast, others still served`, async () => {
+    test(`${name}: 400 too_deeply_nested, others still served`, async () => {
       const sentUpstream = oai.received.length + ant.received.length
-      const started = performance.now()
       const deep = post(path, body())
       // Another client, during it.
       const other = post('/v1/chat/completions', '{"model":"mock/echo","messages":[{"role":"user","content":"still there?"}]}')
       const [res, otherRes] = await Promise.all([deep, other])
-      const ms = performance.now() - started
       expect(otherRes.status).toBe(200)
       expect((await otherRes.json()).choices[0].message.content).toBe('You said: still there?')
       expect(res.status).toBe(400)
@@ -76,7 +74,6 @@ describe('a 100,000-deep tool schema', () => {
         expect(json.error.message).toContain('512')
       }
       expect(oai.received.length + ant.received.length).toBe(sentUpstream)
-      expect(ms).toBeLessThan(500)
     })
   }
 
@@ -95,15 +92,13 @@ describe('a 100,000-deep tool schema', () => {
     expect((await res.json()).error.code).toBe('too_deeply_nested')
   })
 
-  test('an upstream answer nesting as deep, translated: 502 upstream_unreadable, fast', async () => {
+  test('an upstream answer nesting as deep, translated: 502 upstream_unreadable', async () => {
     const input = '{"a":'.repeat(N) + '1' + '}'.repeat(N)
     ant.handle(() => new Response(`{"id":"msg_d","type":"message","role":"assistant","model":"m","content":[{"type":"tool_use","id":"tu","name":"t","input":${input}}],"stop_reason":"tool_use","stop_sequence":null,"usage":{"input_tokens":1,"output_tokens":1}}`, { headers: { 'content-type': 'application/json' } }))
     try {
-      const started = performance.now()
       const res = await post('/v1/chat/completions', '{"model":"anthropic/claude-sonnet-4-5","messages":[{"role":"user","content":"hi"}]}')
       expect(res.status).toBe(502)
       expect((await res.json()).error.code).toBe('upstream_unreadable')
-      expect(performance.now() - started).toBeLessThan(500)
     } finally {
       ant.reset()
     }
