@@ -102,10 +102,38 @@ function selfCommand(): string[] {
 }
 
 /**
+ * Replaces this process by `command` with `env` through libc's execve (bun:ffi):
+ * same pid, so a supervisor's signals, pid file and RSS reading stay right.
+ * Returns only if that could not be done (no libc by these names, execve failed).
+ */
+function execve(command: string[], env: Record<string, string>): void {
+  try {
+    const { dlopen, FFIType, ptr, suffix } = require('bun:ffi') as typeof import('bun:ffi')
+    // glibc's soname first; `libc.so` is musl's, `libc.dylib` macOS's.
+    for (const name of process.platform === 'linux' ? ['libc.so.6', `libc.${suffix}`] : [`libc.${suffix}`]) {
+      let libc
+      try {
+        libc = dlopen(name, { execve: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr], returns: FFIType.i32 } })
+      } catch {
+        continue
+      }
+      // NUL-terminated strings and NULL-terminated pointer arrays, all kept referenced through the call.
+      const strings = [...command, ...Object.entries(env).map(([k, v]) => `${k}=${v}`)].map((text) => Buffer.from(`${text}\0`))
+      const pointers = (from: number, to: number) => BigUint64Array.from([...strings.slice(from, to).map((b) => BigInt(ptr(b))), 0n])
+      const argv = pointers(0, command.length)
+      const envp = pointers(command.length, strings.length)
+      libc.symbols.execve(ptr(strings[0]), ptr(argv), ptr(envp))
+      return // still here: execve failed
+    }
+  } catch {}
+}
+
+/**
  * Started without BUN_CONFIG_MAX_HTTP_REQUESTS (the binary, plain `bun
- * src/main.ts`): runs itself once more with it set to the maximum, passes
- * signals on, and exits as the child does; returns true then. The npm
- * scripts set the variable, so they start one process only.
+ * src/main.ts`): starts itself again with it set to the maximum, in place
+ * (execve, same pid) where libc allows; else as a child, passing signals on
+ * and exiting as it does (returns true then). The npm scripts set the
+ * variable, so they start once.
  */
 export function restartWithFetchLimit(): boolean {
   if (process.env[FETCH_LIMIT] !== undefined) {
@@ -116,8 +144,10 @@ export function restartWithFetchLimit(): boolean {
     if (parent > 0) setInterval(() => process.ppid !== parent && process.kill(process.pid, 'SIGTERM'), 1000).unref()
     return false
   }
+  const env = { ...process.env, [FETCH_LIMIT]: String(FETCH_LIMIT_MAX) } as Record<string, string>
+  execve(selfCommand(), env)
   const child = Bun.spawn(selfCommand(), {
-    env: { ...process.env, [FETCH_LIMIT]: String(FETCH_LIMIT_MAX), LMLB_PARENT_PID: String(process.pid) },
+    env: { ...env, LMLB_PARENT_PID: String(process.pid) },
     stdio: ['inherit', 'inherit', 'inherit'],
   })
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => child.kill(signal))
