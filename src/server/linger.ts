@@ -6,7 +6,8 @@
  * kernel reset the connection, and the client sees a broken pipe instead
  * of the answer.
  */
-import { watchGaps } from '../util/watch-gaps'
+import { after, cancel } from '../upstream/deadlines'
+import { watchGaps } from './watch-gaps'
 
 /** The longest the rest of a refused body is read for (nginx's lingering_time). */
 export const LINGER_MS = 30_000
@@ -29,7 +30,7 @@ export function lingerAfter(answer: Response, rest: ReadableStreamDefaultReader<
 async function discard(reader: ReadableStreamDefaultReader<Uint8Array>, gapMs: number): Promise<void> {
   const stop = () => void reader.cancel().catch(() => {})
   const gap = watchGaps(gapMs, stop)
-  const total = setTimeout(stop, LINGER_MS)
+  const total = after(LINGER_MS, stop)
   try {
     for (;;) {
       const { done } = await reader.read()
@@ -40,6 +41,6 @@ async function discard(reader: ReadableStreamDefaultReader<Uint8Array>, gapMs: n
     // The client went away: nothing left to wait for.
   } finally {
     gap.stop()
-    clearTimeout(total)
+    cancel(total)
   }
 }

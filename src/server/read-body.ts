@@ -7,8 +7,9 @@
  */
 import { isUtf8 } from 'node:buffer'
 import { concatBytes } from '../util/concat-bytes'
-import { watchGaps } from '../util/watch-gaps'
+import { after, cancel, type Deadline } from '../upstream/deadlines'
 import { ProxyError } from './errors'
+import { watchGaps } from './watch-gaps'
 
 export interface BodyLimits {
   maxBytes: number
@@ -57,8 +58,8 @@ const bodyTimeout = (what: string, ms: number) =>
 
 /** A small body, whole within the deadline: any gap longer than that fails it too. */
 async function readWhole(request: Request, timeoutMs: number): Promise<Uint8Array> {
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const expired = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(bodyTimeout('was not all there after', timeoutMs)), timeoutMs)))
+  let deadline: Deadline | undefined
+  const expired = new Promise<never>((_, reject) => (deadline = after(timeoutMs, () => reject(bodyTimeout('was not all there after', timeoutMs)))))
   const body = request.arrayBuffer()
   try {
     return new Uint8Array(await Promise.race([body, expired]))
@@ -66,7 +67,7 @@ async function readWhole(request: Request, timeoutMs: number): Promise<Uint8Arra
     body.catch(() => {}) // still pending after a timeout: its end, or its abort, is no one's concern now
     throw error
   } finally {
-    clearTimeout(timer)
+    cancel(deadline)
   }
 }
 
