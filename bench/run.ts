@@ -399,6 +399,18 @@ async function manyStreams() {
  * it can) and clients that read the head, then stop reading. Upstream bytes
  * sent while the clients are paused, and lmlb's RSS, for 1 and 4 readers.
  */
+/** Recv-Q + Send-Q of the established TCP sockets on these ports (`ss`, iproute2); NaN without it. */
+function kernelQueuedBytes(ports: number[]): number {
+  const ss = Bun.spawnSync(['ss', '-tnH', 'state', 'established'], { stdout: 'pipe', stderr: 'ignore' })
+  if (!ss.success) return NaN
+  let bytes = 0
+  for (const line of ss.stdout.toString().split('\n')) {
+    const [recvQ, sendQ, local, peer] = line.trim().split(/\s+/)
+    if (ports.some((p) => local?.endsWith(`:${p}`) || peer?.endsWith(`:${p}`))) bytes += Number(recvQ) + Number(sendQ)
+  }
+  return bytes
+}
+
 async function slowReader() {
   const { createServer, connect } = await import('node:net')
   const TOTAL = 64 * 1024 * 1024
@@ -439,6 +451,7 @@ async function slowReader() {
       const json = JSON.stringify(body)
       const sockets: ReturnType<typeof connect>[] = []
       const started = written
+      let clientRead = 0
       const heads = Promise.all(
         Array.from({ length: readers }, () =>
           new Promise<void>((resolve, reject) => {
@@ -448,6 +461,7 @@ async function slowReader() {
             socket.on('error', reject)
             const onData = (d: Buffer) => {
               read += d.length
+              clientRead += d.length
               if (read > 64 * 1024) (socket.pause(), socket.off('data', onData), resolve())
             }
             socket.on('data', onData)
@@ -475,11 +489,15 @@ async function slowReader() {
         last = written
       }
       const sentMiB = (written - started) / MiB
+      // What the kernel holds on the path (both hops, both ends); the rest of what was sent sits in user space: lmlb's buffers.
+      const queuedMiB = kernelQueuedBytes([lmlb.port, upPort]) / MiB
+      const heldMiB = sentMiB - clientRead / MiB - queuedMiB
       const rssPaused = treeRssMb(lmlb.proc.pid)
       for (const s of sockets) s.destroy()
-      out[`${label}, ${readers}`] = { upstreamMiBWhilePaused: sentMiB, rssBeforeMb: rssBefore, rssPausedMb: rssPaused }
+      out[`${label}, ${readers}`] = { upstreamMiBWhilePaused: sentMiB, kernelQueuedMiB: queuedMiB, heldInUserSpaceMiB: heldMiB, rssBeforeMb: rssBefore, rssPausedMb: rssPaused }
       console.log(
-        `slow reader, ${label}, ${readers} paused: upstream sent ${fmt(sentMiB, 1)} MiB of ${readers * 64} MiB (socket buffers included), lmlb RSS ${fmt(rssBefore, 1)} → ${fmt(rssPaused, 1)} MB (+${fmt(rssPaused - rssBefore, 1)})`,
+        `slow reader, ${label}, ${readers} paused: upstream sent ${fmt(sentMiB, 1)} MiB of ${readers * 64} MiB, ${fmt(queuedMiB, 1)} MiB of it in kernel socket queues, ` +
+          `${fmt(heldMiB, 2)} MiB in user space (lmlb, and the upstream's last unflushed write); lmlb RSS ${fmt(rssBefore, 1)} → ${fmt(rssPaused, 1)} MB (+${fmt(rssPaused - rssBefore, 1)})`,
       )
       await Bun.sleep(300) // let lmlb see the clients go
     }
