@@ -1,9 +1,8 @@
 /**
- * The request body as text, read under lmlb's own rules: JSON only, at
- * most LMLB_MAX_BODY_BYTES (decided from Content-Length before a byte is
- * read), arriving in time (LMLB_BODY_TIMEOUT_MS), and
- * valid UTF-8 (what the client sent is what goes upstream, never a
- * replacement character in its place).
+ * The request body as text, read under lmlb's own rules: JSON only; at
+ * most LMLB_MAX_BODY_BYTES, decided from Content-Length before a byte is
+ * read; arriving in time (LMLB_BODY_TIMEOUT_MS); valid UTF-8, so what the
+ * client sent is what goes upstream, never U+FFFD in place of bad bytes.
  */
 import { isUtf8 } from 'node:buffer'
 import { concatBytes } from '../util/concat-bytes'
