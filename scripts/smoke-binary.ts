@@ -29,7 +29,7 @@ const proc = Bun.spawn([bin], { cwd, env: { PATH: process.env.PATH ?? '' }, stdo
 // Drain stderr as it comes (a full pipe would stall lmlb) and keep it to show on failure.
 let log = ''
 const drained = (async () => {
-  for await (const text of proc.stderr.pipeThrough(new TextDecoderStream())) log += text
+  for await (const text of proc.stderr.pipeThrough(new TextDecoderStream()) as unknown as AsyncIterable<string>) log += text
 })()
 let exitCode: number | undefined
 void proc.exited.then((code) => (exitCode = code))

@@ -63,7 +63,7 @@ Options:
   -w, --workers N   processes serving the port (default 1; "auto" = one per core)
   --check           validate the configuration, print what it resolved (keys masked), exit
   -h, --help        this text
-  -v, --version     print the version
+  -v, --version     print the version (and a binary's git commit)
 
 Environment (real variables win over .env):
   OPENAI_API_KEYS, ANTHROPIC_API_KEYS, GEMINI_API_KEYS

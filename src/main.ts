@@ -9,7 +9,7 @@ import { createLogger } from './observability/log'
 import { directStream, listen, processCallBound, restartWithFetchLimit, type Listening } from './runtime/bun'
 import { joinCluster, startCluster } from './server/cluster'
 import { createRuntime } from './server/reloader'
-import { VERSION } from './server/status'
+import { BUILD_COMMIT, VERSION } from './server/status'
 import { useStreamFactory } from './upstream/byte-stream'
 import { setProcessCallBound } from './upstream/call-slots'
 
@@ -28,7 +28,7 @@ function main() {
     fail([`${(error as Error).message} (see --help)`])
   }
   if (cli.help) return void process.stdout.write(HELP)
-  if (cli.version) return void console.log(VERSION)
+  if (cli.version) return void console.log(BUILD_COMMIT ? `${VERSION} (commit ${BUILD_COMMIT})` : `${VERSION} (from source)`)
 
   // A worker started by the primary (--workers): same arguments, the primary's port.
   const workerIndex = Number(process.env.LMLB_WORKER ?? 0)

@@ -29,9 +29,12 @@ describe('lmlb command line', () => {
       expect(stdout).toContain(word)
   })
 
-  test('--version', async () => {
+  test('--version: the version, and the commit a binary was built from', async () => {
     const { code, stdout } = await runLmlb({ args: ['--version'] })
-    expect([code, stdout.trim()]).toEqual([0, pkg.version])
+    expect(code).toBe(0)
+    if (!process.env.LMLB_BIN) return void expect(stdout.trim()).toBe(`${pkg.version} (from source)`)
+    const head = Bun.spawnSync(['git', 'rev-parse', '--short=12', 'HEAD']).stdout.toString().trim()
+    expect(stdout.trim()).toMatch(new RegExp(`^${pkg.version.replaceAll('.', '\\.')} \\(commit ${head}(\\+dirty)?\\)$`))
   })
 
   test("--check reads the seed's .env as the seed writes it, and masks every key", async () => {

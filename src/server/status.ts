@@ -7,6 +7,10 @@ import type { ProxyState, Runtime } from './state'
 
 export const VERSION = pkg.version
 
+/** Set by scripts/build.ts in a compiled binary; run from source, there is none. */
+declare const LMLB_BUILD_COMMIT: string | undefined
+export const BUILD_COMMIT = typeof LMLB_BUILD_COMMIT === 'string' ? LMLB_BUILD_COMMIT : undefined
+
 function endpointsByService(state: ProxyState): Record<string, string[]> {
   return Object.fromEntries([...state.pools.values()].map((p) => [p.service.name, p.service.endpoints.map((e) => e.url)]))
 }
