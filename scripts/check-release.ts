@@ -1,11 +1,12 @@
 /**
  * CI's check of `npm run release`: SHA256SUMS covers every archive and
  * matches it; each archive holds its folder with the binary, README.md and
- * LICENSE; the archive for this machine unpacks to a binary that names its
- * commit and passes the smoke test.
+ * LICENSE; the archive for this machine, and linux-arm64 under qemu where
+ * it is installed, unpack to a binary that names its commit and passes the
+ * smoke test.
  */
 import { createHash } from 'node:crypto'
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
 import { arch, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import pkg from '../package.json' with { type: 'json' }
@@ -41,13 +42,21 @@ for (const [, platform] of TARGETS) {
 }
 if (sums.size !== TARGETS.length) fail(`SHA256SUMS has ${sums.size} lines for ${TARGETS.length} archives`)
 
-// The archive for this machine (glibc): unpacked, it names its commit and serves.
-const platform = `linux-${arch() === 'arm64' ? 'arm64' : 'x64'}`
-const dir = mkdtempSync(join(tmpdir(), 'lmlb-release-'))
-sh(['tar', '-xzf', join(OUT, `lmlb-${pkg.version}-${platform}.tar.gz`), '-C', dir])
-const bin = join(dir, `lmlb-${pkg.version}-${platform}`, 'lmlb')
-const version = sh([bin, '--version']).trim()
-if (version !== `${pkg.version} (commit ${gitCommit()})`) fail(`${bin} --version says "${version}", wanted commit ${gitCommit()}`)
-console.log(`check-release: ${platform} binary: ${version}`)
-sh([process.execPath, '--no-env-file', resolve(import.meta.dir, 'smoke-binary.ts'), bin], dir)
-console.log(`check-release: ${platform} binary passes the smoke test`)
+/** Unpacks a platform's archive; its binary must name this commit and pass the smoke test (through `via`, an emulator, when given). */
+function smokeArchive(platform: string, via?: string): void {
+  const dir = mkdtempSync(join(tmpdir(), 'lmlb-release-'))
+  sh(['tar', '-xzf', join(OUT, `lmlb-${pkg.version}-${platform}.tar.gz`), '-C', dir])
+  const bin = join(dir, `lmlb-${pkg.version}-${platform}`, 'lmlb')
+  const version = sh([...(via?.split(' ') ?? []), bin, '--version']).trim()
+  if (version !== `${pkg.version} (commit ${gitCommit()})`) fail(`${platform} --version says "${version}", wanted commit ${gitCommit()}`)
+  const smoke = Bun.spawnSync([process.execPath, '--no-env-file', resolve(import.meta.dir, 'smoke-binary.ts'), bin], { cwd: dir, env: { ...process.env, SMOKE_VIA: via ?? '' }, stdout: 'pipe', stderr: 'inherit' })
+  if (!smoke.success) fail(`${platform}: the smoke test failed`)
+  console.log(`check-release: ${platform}: ${version}; ${smoke.stdout.toString().trim()}`)
+}
+
+// This machine's own (glibc), and arm64 under Debian's user-mode emulator.
+smokeArchive(`linux-${arch() === 'arm64' ? 'arm64' : 'x64'}`)
+const qemu = Bun.which('qemu-aarch64-static')
+if (arch() === 'arm64') console.log('check-release: an arm64 machine: linux-arm64 ran natively above')
+else if (qemu && existsSync('/usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1')) smokeArchive('linux-arm64', `${qemu} -L /usr/aarch64-linux-gnu`)
+else console.log('check-release: linux-arm64 not run: qemu-aarch64-static or the arm64 libraries missing (apt-get install qemu-user-static libc6-arm64-cross libstdc++6-arm64-cross)')

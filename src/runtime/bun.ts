@@ -104,9 +104,11 @@ function selfCommand(): string[] {
 /**
  * Replaces this process by `command` with `env` through libc's execve (bun:ffi):
  * same pid, so a supervisor's signals, pid file and RSS reading stay right.
- * Returns only if that could not be done (no libc by these names, execve failed).
+ * Returns only if that could not be done: 'no libc' (none by these names, or no
+ * bun:ffi), or 'refused' (execve ran and failed: the kernel will not run this
+ * file again, as under user-mode emulation without binfmt).
  */
-function execve(command: string[], env: Record<string, string>): void {
+function execve(command: string[], env: Record<string, string>): 'no libc' | 'refused' {
   try {
     const { dlopen, FFIType, ptr, suffix } = require('bun:ffi') as typeof import('bun:ffi')
     // glibc's soname first; `libc.so` is musl's, `libc.dylib` macOS's.
@@ -123,17 +125,19 @@ function execve(command: string[], env: Record<string, string>): void {
       const argv = pointers(0, command.length)
       const envp = pointers(command.length, strings.length)
       libc.symbols.execve(ptr(strings[0]), ptr(argv), ptr(envp))
-      return // still here: execve failed
+      return 'refused' // still here: execve failed
     }
   } catch {}
+  return 'no libc'
 }
 
 /**
  * Started without BUN_CONFIG_MAX_HTTP_REQUESTS (the binary, plain `bun
  * src/main.ts`): starts itself again with it set to the maximum, in place
- * (execve, same pid) where libc allows; else as a child, passing signals on
- * and exiting as it does (returns true then). The npm scripts set the
- * variable, so they start once.
+ * (execve, same pid) where libc allows; without libc, as a child, passing
+ * signals on and exiting as it does (returns true then). Where the kernel
+ * refuses to run it again it goes on with Bun's default limit, and says so.
+ * The npm scripts set the variable, so they start once.
  */
 export function restartWithFetchLimit(): boolean {
   if (process.env[FETCH_LIMIT] !== undefined) {
@@ -145,7 +149,11 @@ export function restartWithFetchLimit(): boolean {
     return false
   }
   const env = { ...process.env, [FETCH_LIMIT]: String(FETCH_LIMIT_MAX) } as Record<string, string>
-  execve(selfCommand(), env)
+  if (execve(selfCommand(), env) === 'refused') {
+    // A child would be refused just the same: serve with Bun's default, and say so.
+    console.error(`lmlb: could not start again with ${FETCH_LIMIT} set (execve failed); set it before starting lmlb for more than ${fetchLimit()} upstream calls at once`)
+    return false
+  }
   const child = Bun.spawn(selfCommand(), {
     env: { ...env, LMLB_PARENT_PID: String(process.pid) },
     stdio: ['inherit', 'inherit', 'inherit'],
