@@ -3,7 +3,8 @@
  * matches it; each archive holds its folder with the binary, README.md and
  * LICENSE; the archive for this machine, and linux-arm64 under qemu where
  * it is installed, unpack to a binary that names its commit and passes the
- * smoke test.
+ * smoke test; install.sh, pointed at this release on 127.0.0.1, installs a
+ * binary that passes it too.
  */
 import { createHash } from 'node:crypto'
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
@@ -60,3 +61,14 @@ const qemu = Bun.which('qemu-aarch64-static')
 if (arch() === 'arm64') console.log('check-release: an arm64 machine: linux-arm64 ran natively above')
 else if (qemu && existsSync('/usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1')) smokeArchive('linux-arm64', `${qemu} -L /usr/aarch64-linux-gnu`)
 else console.log('check-release: linux-arm64 not run: qemu-aarch64-static or the arm64 libraries missing (apt-get install qemu-user-static libc6-arm64-cross libstdc++6-arm64-cross)')
+
+// install.sh against this release served from 127.0.0.1, as from a mirror; the installed binary passes the smoke test.
+const server = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: (req) => new Response(Bun.file(join(OUT, new URL(req.url).pathname.slice(1).replace(/[/\\]/g, '')))) })
+const into = join(mkdtempSync(join(tmpdir(), 'lmlb-install-')), 'bin')
+const installer = Bun.spawn(['sh', resolve(import.meta.dir, '../install.sh')], { env: { ...process.env, LMLB_INSTALL_BASE_URL: server.url.href, LMLB_INSTALL_DIR: into }, stdout: 'pipe', stderr: 'inherit' })
+const said = (await new Response(installer.stdout).text()).trim()
+if ((await installer.exited) !== 0) fail('install.sh failed against the release')
+server.stop(true)
+const installed = Bun.spawnSync([process.execPath, '--no-env-file', resolve(import.meta.dir, 'smoke-binary.ts'), join(into, 'lmlb')], { stdout: 'pipe', stderr: 'inherit' })
+if (!installed.success) fail('the binary install.sh installed failed the smoke test')
+console.log(`check-release: install.sh: ${said.split('\n')[0]}; ${installed.stdout.toString().trim()}`)
