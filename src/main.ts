@@ -2,12 +2,11 @@
 import { createHandler } from './app'
 import { HELP, parseCli, type CliOptions } from './cli'
 import { describeConfig } from './config/describe'
-import { readConfig, watchedFiles, type Sources } from './config/sources'
-import { watchFiles } from './config/watch'
-import { createSettler } from './config/settle'
+import { readConfig, type Sources } from './config/sources'
 import { createLogger } from './observability/log'
 import { directStream, listen, processCallBound, restartWithFetchLimit, type Listening } from './runtime/bun'
 import { joinCluster, startCluster } from './server/cluster'
+import { reloadOnFileChanges } from './server/file-reloads'
 import { createRuntime } from './server/reloader'
 import { BUILD_COMMIT, VERSION } from './server/status'
 import { useStreamFactory } from './upstream/byte-stream'
@@ -85,13 +84,7 @@ function main() {
   // Without a handler SIGHUP would kill the process; reloading is its job (the primary's, with workers).
   process.on('SIGHUP', () => void (workerIndex === 0 && runtime.reload('SIGHUP')))
   if (workerIndex === 0) {
-    // A changed file is applied once it has settled (a half-written .env is not a configuration).
-    const paths = watchedFiles(sources, process.env)
-    const settle = createSettler(
-      { read, running: () => runtime.current.config, apply: () => runtime.reload('file changed'), warn: (m) => logger.warn(m), info: (m) => logger.info(m) },
-      paths,
-    )
-    stopWatching = watchFiles(paths, () => void settle())
+    stopWatching = reloadOnFileChanges(runtime, sources, process.env, read)
   } else joinCluster(runtime, () => void shutdown('primary gone'))
 
   const handler = createHandler(runtime)
