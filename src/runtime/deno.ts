@@ -1,8 +1,7 @@
 /**
  * lmlb on Deno: the same app (`app.fetch`) behind Deno.serve. Everything
  * but this file and runtime/bun.ts is web-standard or node: API, so it runs
- * unchanged. Not here: --workers, watching files, SIGHUP (POST
- * /admin/reload still reloads).
+ * unchanged, file-change and SIGHUP reloads included. Not here: --workers.
  * Run: deno run -A --sloppy-imports src/runtime/deno.ts [--port P] [--host H] [--config F]
  */
 import { createHandler } from '../app'
@@ -10,6 +9,7 @@ import { unhandledError } from '../server/errors'
 import { parseCli } from '../cli'
 import { readConfig } from '../config/sources'
 import { createLogger } from '../observability/log'
+import { reloadOnFileChanges } from '../server/file-reloads'
 import { createRuntime } from '../server/reloader'
 import { VERSION } from '../server/status'
 
@@ -21,13 +21,13 @@ declare const Deno: {
     options: { hostname: string; port: number; onListen(addr: { hostname: string; port: number }): void; onError(error: unknown): Response },
     handler: (request: Request) => Response | Promise<Response>,
   ): { shutdown(): Promise<void> }
-  addSignalListener(signal: 'SIGTERM' | 'SIGINT', handler: () => void): void
+  addSignalListener(signal: 'SIGTERM' | 'SIGINT' | 'SIGHUP', handler: () => void): void
   exit(code: number): never
 }
 
 const cli = parseCli(Deno.args)
-const read = () =>
-  readConfig({ envFile: cli.envFile ?? '.env', envFileRequired: cli.envFile !== undefined, configFile: cli.config, host: cli.host, port: cli.port }, Deno.env.toObject())
+const sources = { envFile: cli.envFile ?? '.env', envFileRequired: cli.envFile !== undefined, configFile: cli.config, host: cli.host, port: cli.port }
+const read = () => readConfig(sources, Deno.env.toObject())
 const result = read()
 if (!result.ok) {
   for (const line of result.errors) console.error(`lmlb: ${line}`)
@@ -45,6 +45,12 @@ const server = Deno.serve(
   },
   createHandler(runtime),
 )
-const stop = () => void server.shutdown().then(() => Deno.exit(0))
+const stopWatching = reloadOnFileChanges(runtime, sources, Deno.env.toObject(), read)
+const stop = () => {
+  stopWatching()
+  void server.shutdown().then(() => Deno.exit(0))
+}
 Deno.addSignalListener('SIGTERM', stop)
 Deno.addSignalListener('SIGINT', stop)
+// Without a listener SIGHUP would end the process; reloading is its job, as under Bun.
+Deno.addSignalListener('SIGHUP', () => void runtime.reload('SIGHUP'))

@@ -73,3 +73,26 @@ test('under Deno: a body over the limit is a 413 the client reads (Node http, wh
   const bad = await fetch(`${lmlb.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: new Uint8Array([...Buffer.from('{"model":"mock/echo","messages":[{"role":"user","content":"'), 0xff, ...Buffer.from('"}]}')]) })
   expect([bad.status, (await bad.json()).error.code]).toEqual([400, 'invalid_utf8'])
 })
+
+test('under Deno: a changed .env reloads once it has settled, and SIGHUP reloads (it used to end the process)', async () => {
+  const { writeFileSync } = await import('node:fs')
+  const { join } = await import('node:path')
+  const deno = await startLmlb({
+    command: [DENO, 'run', '-A', '--sloppy-imports', '--no-config', '--node-modules-dir=manual', ENTRY],
+    env: { DENO_NO_UPDATE_CHECK: '1' },
+    dotenv: 'OPENAI_API_KEYS="sk-deno-reload-0001"\n',
+  })
+  try {
+    const keys = async () => (await (await fetch(`${deno.url}/health`)).json()).load_balancer.openai_keys_configured
+    expect(await keys()).toBe(1)
+    writeFileSync(join(deno.cwd, '.env'), 'OPENAI_API_KEYS="sk-deno-reload-0001,sk-deno-reload-0002"\n')
+    await deno.waitForLog('configuration reloaded (file changed)')
+    expect(await keys()).toBe(2)
+    deno.proc.kill('SIGHUP')
+    await deno.waitForLog('configuration reloaded (SIGHUP)')
+    expect(deno.proc.exitCode).toBeNull()
+    expect(await keys()).toBe(2)
+  } finally {
+    await deno.stop()
+  }
+}, 60_000)
