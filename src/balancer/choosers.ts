@@ -20,7 +20,8 @@ export interface Choice {
 
 export interface Chooser {
   readonly pools: readonly ServicePool[]
-  pick(now: number): Choice | undefined
+  /** `skip`: keys (or keyless endpoints) this request saw rate limited. */
+  pick(now: number, skip?: ReadonlySet<object>): Choice | undefined
 }
 
 /** A service that could take a request (it has keys, or needs none). */
@@ -32,8 +33,8 @@ export function singleChooser(pool: ServicePool, model: string): Chooser {
   const deployment = { pool, model }
   return {
     pools: [pool],
-    pick(now) {
-      const target = pool.pick(now)
+    pick(now, skip) {
+      const target = pool.pick(now, skip)
       return target && { deployment, target }
     },
   }
@@ -59,11 +60,11 @@ export function createAliasSelectors(aliases: Record<string, AliasConfig>, pools
 export function aliasChooser(selector: Selector<AliasMember>): Chooser {
   return {
     pools: [...new Set(selector.items.map((m) => m.pool))],
-    pick(now) {
+    pick(now, skip) {
       // Only deployments that can serve now are in the running, so the strategy's order holds among them.
       const member = selector.next((m) => isServiceable(m.pool) && m.pool.recoversAt(now) === 0)
       if (!member) return undefined
-      const target = member.pool.pick(now)
+      const target = member.pool.pick(now, skip)
       return target && { deployment: member, target }
     },
   }

@@ -64,9 +64,13 @@ export class ServicePool {
     )
   }
 
-  /** The next available key and endpoint, claimed for one request; undefined when none can serve now. */
-  pick(now: number): Target | undefined {
-    const available = (t: Tracked) => t.health.available(now)
+  /**
+   * The next available key and endpoint, claimed for one request; undefined
+   * when none can serve now. `skip`: targets this request has already seen
+   * rate limited (a cooldown of 0, `Retry-After: 0`, would hand them back).
+   */
+  pick(now: number, skip?: ReadonlySet<object>): Target | undefined {
+    const available = (t: Tracked) => t.health.available(now) && !skip?.has(t)
     const key = this.keys.items.length > 0 ? this.keys.next(available) : undefined
     if (this.keys.items.length > 0 && !key) return undefined
     const endpoint = this.endpoints.next(available)

@@ -46,10 +46,12 @@ export async function dispatch(attempt: Attempt, o: DispatchOptions): Promise<Di
   const { chooser, logger } = o
   let transientFailures = 0
   let last: Dispatched | UpstreamFailure | undefined
+  // A key that answered 429 is not tried again in this request, however short its cooldown.
+  const rateLimited = new Set<object>()
   // Each turn either returns or takes a target out of rotation: bounded by the pools' sizes.
   const maxTurns = chooser.pools.reduce((n, p) => n + p.keys.items.length + p.endpoints.items.length, o.maxAttempts)
   for (let turn = 0; turn < maxTurns; turn++) {
-    const choice = chooser.pick(now())
+    const choice = chooser.pick(now(), rateLimited)
     if (!choice) break
     const { key, endpoint } = choice.target
     const service = choice.deployment.pool.service.name
@@ -93,6 +95,7 @@ export async function dispatch(attempt: Attempt, o: DispatchOptions): Promise<Di
       // Limits belong to a key; a keyless service's limit to its endpoint.
       const limited = key ?? endpoint
       limited.health.failed(now(), retryAfterMs(response.headers, now()))
+      rateLimited.add(limited)
       if (key) endpoint.health.released()
       logger.info(`${service}: ${key ? `key ${key.masked}` : endpoint.url} rate limited (429), cooling ${limited.health.toJSON(now()).cooldown_remaining_ms} ms`)
       continue
