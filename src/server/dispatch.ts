@@ -47,7 +47,7 @@ export async function dispatch(attempt: Attempt, o: DispatchOptions): Promise<Di
   let transientFailures = 0
   let last: Dispatched | UpstreamFailure | undefined
   // A key that answered 429 is not tried again in this request, however short its cooldown.
-  const rateLimited = new Set<object>()
+  let rateLimited: Set<object> | undefined // made on the first 429: none on the hot path
   // Each turn either returns or takes a target out of rotation: bounded by the pools' sizes.
   const maxTurns = chooser.pools.reduce((n, p) => n + p.keys.items.length + p.endpoints.items.length, o.maxAttempts)
   for (let turn = 0; turn < maxTurns; turn++) {
@@ -95,6 +95,7 @@ export async function dispatch(attempt: Attempt, o: DispatchOptions): Promise<Di
       // Limits belong to a key; a keyless service's limit to its endpoint.
       const limited = key ?? endpoint
       limited.health.failed(now(), retryAfterMs(response.headers, now()))
+      rateLimited ??= new Set()
       rateLimited.add(limited)
       if (key) endpoint.health.released()
       logger.info(`${service}: ${key ? `key ${key.masked}` : endpoint.url} rate limited (429), cooling ${limited.health.toJSON(now()).cooldown_remaining_ms} ms`)
