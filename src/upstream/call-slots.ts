@@ -26,7 +26,3 @@ export function takeCallSlot(configured: number): boolean {
 export function releaseCallSlot(): void {
   if (inFlight > 0) inFlight--
 }
-
-export function callsInFlight(): number {
-  return inFlight
-}

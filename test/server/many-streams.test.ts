@@ -128,3 +128,29 @@ test('past LMLB_MAX_UPSTREAM_CALLS a call is an immediate 503 overloaded, counte
   endpoint = await statsOf(lmlb)
   expect(endpoint.health.state).toBe('healthy')
 }, 30_000)
+
+test('a call slot comes back however the call ended: a 400 passed on, a stream cut after its first event, a stream read to its end', async () => {
+  const events = openaiStreamEvents('gpt-4o-mini', ['part ', 'rest'])
+  let n = 0
+  const up = startUpstream('ending', () => {
+    n++
+    if (n <= 3) return Response.json({ error: { message: 'bad', type: 'invalid_request_error', param: null, code: null } }, { status: 400 })
+    if (n <= 5) {
+      // The first event goes out (the stream is committed), then the connection breaks.
+      const stream = new ReadableStream({ start: (c) => (c.enqueue(new TextEncoder().encode(events[0])), void setTimeout(() => c.error(new Error('cut')), 20)) })
+      return new Response(stream, { headers: SSE })
+    }
+    return new Response(events.join(''), { headers: SSE })
+  })
+  const lmlb = await startLmlb({ env: { OPENAI_API_KEYS: 'sk-many-streams-2222', SERVICE_ENDPOINTS: JSON.stringify({ openai: [up.base] }), LMLB_MAX_UPSTREAM_CALLS: '1' } })
+  running.push({ lmlb, up })
+  const statuses: number[] = []
+  for (let i = 0; i < 7; i++) {
+    const res = await fetch(`${lmlb.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(streamBody) })
+    await res.text()
+    statuses.push(res.status)
+  }
+  // One slot in all: a call that kept it would make every later one a 503.
+  expect(statuses).toEqual([400, 400, 400, 200, 200, 200, 200])
+  expect((await statsOf(lmlb)).overflow).toBe(0)
+})
