@@ -1,6 +1,7 @@
 /** The only module that touches Bun's own APIs: binding the app to a port, streaming bodies, starting worker processes. */
 import { unhandledError } from '../server/errors'
 import type { StreamFactory } from '../upstream/byte-stream'
+import type { Listening, Platform, WorkerProcess } from './platform'
 
 /**
  * Bun's direct streams: each chunk is written to the socket and flushed as
@@ -10,7 +11,7 @@ import type { StreamFactory } from '../upstream/byte-stream'
  * keeps up, and a promise once a few MiB wait unsent (a slow reader); lmlb
  * awaits it before reading more from the upstream.
  */
-export const directStream: StreamFactory = (source) =>
+const directStream: StreamFactory = (source) =>
   new ReadableStream({
     type: 'direct',
     async pull(controller: { write(b: Uint8Array): number | Promise<number>; flush(): void; close(): void }) {
@@ -24,24 +25,17 @@ export const directStream: StreamFactory = (source) =>
     },
     cancel: (reason: unknown) => source.cancel(reason),
   } as unknown as UnderlyingDefaultSource<Uint8Array>)
-export interface Listening {
-  port: number
-  hostname: string
-  /** Stops accepting; resolves when in-flight requests have finished. */
-  stop(force?: boolean): Promise<void>
-}
-
-export function listen(
+function listen(
   fetchHandler: (request: Request) => Response | Promise<Response>,
   hostname: string,
   port: number,
-  options: { shared?: boolean } = {},
+  options: { shared: boolean },
 ): Listening {
   const server = Bun.serve({
     hostname,
     port,
     // Shared only between lmlb's own workers; otherwise a second instance on a busy port must fail.
-    reusePort: options.shared ?? false,
+    reusePort: options.shared,
     // lmlb sets the limit itself (read-body.ts), in the client's error shape; Bun's own refusal is a bare 413 and a reset.
     maxRequestBodySize: Number.MAX_SAFE_INTEGER,
     // Idle client connections close after a while; proxied calls opt out below.
@@ -62,14 +56,8 @@ export function listen(
   }
 }
 
-export interface WorkerProcess {
-  send(message: unknown): void
-  kill(signal?: NodeJS.Signals): void
-  exited: Promise<number>
-}
-
 /** Starts this same program again as worker `index`, with a message channel to it. */
-export function spawnWorker(index: number, env: Record<string, string>, onMessage: (message: unknown) => void): WorkerProcess {
+function spawnWorker(index: number, env: Record<string, string>, onMessage: (message: unknown) => void): WorkerProcess {
   // The primary's environment carries BUN_CONFIG_MAX_HTTP_REQUESTS on to the workers.
   const child = Bun.spawn(selfCommand(), {
     env: { ...process.env, ...env, LMLB_WORKER: String(index) },
@@ -88,7 +76,7 @@ export function spawnWorker(index: number, env: Record<string, string>, onMessag
 const FETCH_LIMIT = 'BUN_CONFIG_MAX_HTTP_REQUESTS'
 const FETCH_LIMIT_MAX = 65_535
 
-export function fetchLimit(): number {
+function fetchLimit(): number {
   const n = Number(process.env[FETCH_LIMIT])
   return Number.isInteger(n) && n > 0 ? Math.min(n, FETCH_LIMIT_MAX) : 256
 }
@@ -139,7 +127,7 @@ function execve(command: string[], env: Record<string, string>): 'no libc' | 're
  * refuses to run it again it goes on with Bun's default limit, and says so.
  * The npm scripts set the variable, so they start once.
  */
-export function restartWithFetchLimit(): boolean {
+function restartWithFetchLimit(): boolean {
   if (process.env[FETCH_LIMIT] !== undefined) {
     // Started so by a parent that may die without a word (SIGKILL): go too.
     const parent = Number(process.env.LMLB_PARENT_PID)
@@ -164,7 +152,7 @@ export function restartWithFetchLimit(): boolean {
 }
 
 /** The soft limit on open files (Bun itself raises it to the hard limit as it starts), or undefined where unknown. */
-export function openFilesLimit(): number | undefined {
+function openFilesLimit(): number | undefined {
   try {
     const line = require('node:fs').readFileSync('/proc/self/limits', 'utf8').split('\n').find((l: string) => l.startsWith('Max open files'))
     const soft = Number(line?.split(/\s{2,}/)[1])
@@ -175,8 +163,18 @@ export function openFilesLimit(): number | undefined {
 }
 
 /** How many upstream calls this process can hold at once: Bun's fetch limit, and two sockets per proxied call with room for the rest. */
-export function processCallBound(): { bound: number; openFiles: number | undefined; fetchLimit: number } {
+function processCallBound(): { bound: number; openFiles: number | undefined; fetchLimit: number } {
   const openFiles = openFilesLimit()
   const byFiles = openFiles === undefined ? Number.POSITIVE_INFINITY : Math.max(1, Math.floor((openFiles - 128) / 2))
   return { bound: Math.min(fetchLimit(), byFiles), openFiles, fetchLimit: fetchLimit() }
+}
+
+export const bunPlatform: Platform = {
+  label: '',
+  listen,
+  // Bun's fetch limit is read only at process start: without it, start again with it.
+  restartIfNeeded: restartWithFetchLimit,
+  streamFactory: directStream,
+  callBound: processCallBound,
+  spawnWorker,
 }

@@ -8,7 +8,7 @@
 import type { Stats } from '../observability/stats'
 import { mergeStats } from '../observability/stats'
 import type { Logger } from '../observability/log'
-import { spawnWorker, type WorkerProcess } from '../runtime/bun'
+import type { Platform, WorkerProcess } from '../runtime/platform'
 import type { ReloadOutcome, Runtime } from './state'
 
 type Message =
@@ -43,7 +43,7 @@ function replies<T>() {
 }
 
 /** In the primary: starts workers 1..count-1 and makes `runtime` speak for all of them. */
-export function startCluster(runtime: Runtime, count: number, port: number, logger: Logger): { stop(): Promise<void> } {
+export function startCluster(runtime: Runtime, spawnWorker: NonNullable<Platform['spawnWorker']>, count: number, port: number, logger: Logger): { stop(): Promise<void> } {
   const localReload = runtime.reload.bind(runtime)
   const localStats = runtime.collectStats.bind(runtime)
   const snapshots = replies<Stats>()

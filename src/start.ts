@@ -1,0 +1,99 @@
+/** argv and environment → configuration → app → port; signals, reloads, workers. The same on every runtime: what differs comes in as a Platform. */
+import { createHandler } from './app'
+import { HELP, parseCli, type CliOptions } from './cli'
+import { describeConfig } from './config/describe'
+import { readConfig, type Sources } from './config/sources'
+import { createLogger } from './observability/log'
+import type { Listening, Platform } from './runtime/platform'
+import { joinCluster, startCluster } from './server/cluster'
+import { reloadOnFileChanges } from './server/file-reloads'
+import { createRuntime } from './server/reloader'
+import { BUILD_COMMIT, VERSION } from './server/status'
+import { useStreamFactory } from './upstream/byte-stream'
+import { setProcessCallBound } from './upstream/call-slots'
+
+const EXIT_USAGE = 2
+
+function fail(lines: string[]): never {
+  for (const line of lines) console.error(`lmlb: ${line}`)
+  process.exit(EXIT_USAGE)
+}
+
+export function start(platform: Platform) {
+  let cli: CliOptions
+  try {
+    cli = parseCli(process.argv.slice(2))
+  } catch (error) {
+    fail([`${(error as Error).message} (see --help)`])
+  }
+  if (cli.help) return void process.stdout.write(HELP)
+  if (cli.version) return void console.log(BUILD_COMMIT ? `${VERSION} (commit ${BUILD_COMMIT})` : `${VERSION} (from source)`)
+
+  // A worker started by the primary (--workers): same arguments, the primary's port.
+  const workerIndex = Number(process.env.LMLB_WORKER ?? 0)
+  const sources: Sources = {
+    envFile: cli.envFile ?? '.env',
+    envFileRequired: cli.envFile !== undefined,
+    configFile: cli.config,
+    host: cli.host,
+    port: process.env.LMLB_WORKER_PORT ?? cli.port,
+  }
+  const read = () => readConfig(sources, process.env)
+  const result = read()
+  if (!result.ok) fail(result.errors)
+  const { config, warnings } = result
+  if (cli.check) {
+    console.log(describeConfig(config))
+    for (const w of warnings) console.log(`warning: ${w}`)
+    return
+  }
+
+  if (platform.restartIfNeeded()) return
+  if (platform.streamFactory) useStreamFactory(platform.streamFactory)
+  const calls = platform.callBound()
+  setProcessCallBound(calls.bound)
+  const logger = createLogger(config.logLevel, workerIndex > 0 ? `[worker ${workerIndex}] ` : '')
+  if (workerIndex === 0) for (const w of warnings) logger.warn(w)
+  if (workerIndex === 0) {
+    const bound = Math.min(calls.bound, config.limits.maxUpstreamCalls)
+    logger.info(`open files: ${calls.openFiles ?? 'unknown'} → up to ${bound} concurrent streams per process (fetch limit ${calls.fetchLimit}${bound === config.limits.maxUpstreamCalls ? ', LMLB_MAX_UPSTREAM_CALLS' : ''})`)
+  }
+  const runtime = createRuntime(config, logger, read)
+  let server: Listening | undefined
+  let cluster: { stop(): Promise<void> } | undefined
+
+  let stopWatching = () => {}
+  let stopping = false
+  const shutdown = async (why: string) => {
+    if (stopping) return
+    stopping = true
+    stopWatching()
+    const grace = runtime.current.config.limits.shutdownGraceMs
+    logger.always(`${why}: no new connections; finishing in-flight requests (up to ${grace} ms)`)
+    const graceOver = new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), grace).unref())
+    const drained = Promise.all([server?.stop(), cluster?.stop()])
+    if ((await Promise.race([drained, graceOver])) === 'late') {
+      logger.warn(`grace of ${grace} ms over: closing the remaining connections`)
+      await server?.stop(true)
+    }
+    process.exit(0)
+  }
+  process.on('SIGTERM', () => void shutdown('SIGTERM'))
+  process.on('SIGINT', () => void shutdown('SIGINT'))
+  // Without a handler SIGHUP would kill the process; reloading is its job (the primary's, with workers).
+  process.on('SIGHUP', () => void (workerIndex === 0 && runtime.reload('SIGHUP')))
+  if (workerIndex === 0) {
+    stopWatching = reloadOnFileChanges(runtime, sources, process.env, read)
+  } else joinCluster(runtime, () => void shutdown('primary gone'))
+
+  const handler = createHandler(runtime)
+  try {
+    server = platform.listen(handler, config.host, config.port, { shared: cli.workers > 1 || workerIndex > 0 })
+  } catch (error) {
+    fail([`cannot listen on ${config.host}:${config.port}: ${(error as Error).message}`])
+  }
+  if (workerIndex > 0) return logger.info('ready')
+  if (cli.workers > 1) cluster = startCluster(runtime, platform.spawnWorker!, cli.workers, server.port, logger)
+  logger.always(`lmlb ${VERSION}${platform.label} listening on http://${server.hostname}:${server.port}${cli.workers > 1 ? ` (${cli.workers} workers)` : ''}`)
+}
+
