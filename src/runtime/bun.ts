@@ -1,6 +1,7 @@
 /** The only module that touches Bun's own APIs: binding the app to a port, streaming bodies, starting worker processes. */
 import { unhandledError } from '../server/errors'
 import type { StreamFactory } from '../upstream/byte-stream'
+import { callsForOpenFiles, openFilesLimit } from './open-files'
 import type { Listening, Platform, WorkerProcess } from './platform'
 
 /**
@@ -151,22 +152,10 @@ function restartWithFetchLimit(): boolean {
   return true
 }
 
-/** The soft limit on open files (Bun itself raises it to the hard limit as it starts), or undefined where unknown. */
-function openFilesLimit(): number | undefined {
-  try {
-    const line = require('node:fs').readFileSync('/proc/self/limits', 'utf8').split('\n').find((l: string) => l.startsWith('Max open files'))
-    const soft = Number(line?.split(/\s{2,}/)[1])
-    return Number.isFinite(soft) && soft > 0 ? soft : undefined
-  } catch {
-    return undefined
-  }
-}
-
 /** How many upstream calls this process can hold at once: Bun's fetch limit, and two sockets per proxied call with room for the rest. */
 function processCallBound(): { bound: number; openFiles: number | undefined; fetchLimit: number } {
   const openFiles = openFilesLimit()
-  const byFiles = openFiles === undefined ? Number.POSITIVE_INFINITY : Math.max(1, Math.floor((openFiles - 128) / 2))
-  return { bound: Math.min(fetchLimit(), byFiles), openFiles, fetchLimit: fetchLimit() }
+  return { bound: Math.min(fetchLimit(), callsForOpenFiles(openFiles)), openFiles, fetchLimit: fetchLimit() }
 }
 
 export const bunPlatform: Platform = {
