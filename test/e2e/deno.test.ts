@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, expect, test } from 'bun:test'
 import { resolve } from 'node:path'
-import { startLmlb, type RunningLmlb } from '../helpers/lmlb'
+import { runLmlb, startLmlb, type RunningLmlb } from '../helpers/lmlb'
 import { raw } from '../helpers/raw-http'
 import { startUpstream, type FakeUpstream } from '../helpers/upstream'
 
@@ -16,7 +16,7 @@ let lmlb: RunningLmlb
 beforeAll(async () => {
   up = startUpstream('oai')
   lmlb = await startLmlb({
-    command: [DENO, 'run', '-A', '--sloppy-imports', '--no-config', '--node-modules-dir=manual', ENTRY],
+    command: [DENO, 'run', '-A', ENTRY],
     env: { OPENAI_API_KEYS: 'sk-deno-test-key-0001', SERVICE_ENDPOINTS: JSON.stringify({ openai: [up.base] }), DENO_NO_UPDATE_CHECK: '1' },
   })
 }, 60_000)
@@ -78,7 +78,7 @@ test('under Deno: a changed .env reloads once it has settled, and SIGHUP reloads
   const { writeFileSync } = await import('node:fs')
   const { join } = await import('node:path')
   const deno = await startLmlb({
-    command: [DENO, 'run', '-A', '--sloppy-imports', '--no-config', '--node-modules-dir=manual', ENTRY],
+    command: [DENO, 'run', '-A', ENTRY],
     env: { DENO_NO_UPDATE_CHECK: '1' },
     dotenv: 'OPENAI_API_KEYS="sk-deno-reload-0001"\n',
   })
@@ -95,4 +95,17 @@ test('under Deno: a changed .env reloads once it has settled, and SIGHUP reloads
   } finally {
     await deno.stop()
   }
+}, 60_000)
+
+test('under Deno: the same command line as on Bun (--version, --check); --workers is refused by name', async () => {
+  const deno = (args: string[]) => runLmlb({ command: [DENO, 'run', '-A', ENTRY], args, env: { DENO_NO_UPDATE_CHECK: '1', OPENAI_API_KEYS: 'sk-deno-check-key-0001' } })
+  const version = await deno(['--version'])
+  expect([version.code, version.stdout.trim()]).toEqual([0, `${require('../../package.json').version} (from source)`])
+  const check = await deno(['--check'])
+  expect(check.code).toBe(0)
+  expect(check.stdout).toContain('sk-...0001')
+  expect(check.stdout).not.toContain('sk-deno-check-key-0001')
+  const workers = await deno(['--workers', '2'])
+  expect(workers.code).toBe(2)
+  expect(workers.stderr).toContain('lmlb: --workers: not available on this runtime (Deno)')
 }, 60_000)

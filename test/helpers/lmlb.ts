@@ -1,13 +1,17 @@
 /**
  * Starts lmlb as its own process on a free port, as a user would: the real
- * entry point (or the compiled binary when LMLB_BIN is set), a clean
- * environment, its own working directory.
+ * entry point (the compiled binary when LMLB_BIN is set, the Deno entry
+ * under Deno when LMLB_RUNTIME=deno), a clean environment, its own working
+ * directory.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 
 const ENTRY = resolve(import.meta.dir, '../../src/main.ts')
+const DENO = [resolve(import.meta.dir, '../../node_modules/.bin/deno'), 'run', '-A', resolve(import.meta.dir, '../../src/runtime/deno.ts')]
+/** True where the suites run against lmlb under Deno: a test of a Bun-only feature skips by name. */
+export const UNDER_DENO = process.env.LMLB_RUNTIME === 'deno'
 const READY = /listening on (http:\/\/\S+)/
 
 export interface LmlbOptions {
@@ -36,6 +40,7 @@ export interface RunningLmlb {
 
 function command(args: string[], custom?: string[]): string[] {
   if (custom) return [...custom, ...args]
+  if (UNDER_DENO) return [...DENO, ...args]
   const bin = process.env.LMLB_BIN
   return bin ? [resolve(bin), ...args] : [process.execPath, '--no-env-file', ENTRY, ...args]
 }
@@ -50,7 +55,7 @@ function workdir(options: LmlbOptions): string {
 /** A clean environment: nothing of the developer's own keys leaks into a test. */
 function environment(extra: Record<string, string> = {}): Record<string, string> {
   // As the npm scripts start it: Bun's fetch limit raised, one process (an empty value leaves it unset: lmlb then starts itself again with it).
-  const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', BUN_CONFIG_MAX_HTTP_REQUESTS: '65535', ...extra }
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', BUN_CONFIG_MAX_HTTP_REQUESTS: '65535', ...(UNDER_DENO && { DENO_NO_UPDATE_CHECK: '1' }), ...extra }
   if (env.BUN_CONFIG_MAX_HTTP_REQUESTS === '') delete env.BUN_CONFIG_MAX_HTTP_REQUESTS
   return env
 }
@@ -111,7 +116,7 @@ export interface RunResult {
 
 /** Runs lmlb to completion (`--check`, `--help`, a bad configuration). */
 export async function runLmlb(options: LmlbOptions = {}): Promise<RunResult> {
-  const proc = Bun.spawn(command(options.args ?? []), {
+  const proc = Bun.spawn(command(options.args ?? [], options.command), {
     cwd: workdir(options),
     env: environment(options.env),
     stdout: 'pipe',

@@ -2,9 +2,12 @@
 import { afterEach, expect, test } from 'bun:test'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { startLmlb, type RunningLmlb } from '../helpers/lmlb'
+import { startLmlb, UNDER_DENO, type RunningLmlb } from '../helpers/lmlb'
 import { raw } from '../helpers/raw-http'
 import { startUpstream, type FakeUpstream } from '../helpers/upstream'
+
+// Workers are Bun's (runtime/bun.ts spawns them); on Deno, --workers is refused (test/e2e/deno.test.ts).
+const workersTest = test.skipIf(UNDER_DENO)
 
 const running: { stop(): Promise<void> }[] = []
 afterEach(async () => {
@@ -25,7 +28,7 @@ const burst = (lmlb: RunningLmlb, n: number) =>
     ),
   )
 
-test('2 workers: /stats and /metrics add both up; a reload reaches both; SIGTERM stops both', async () => {
+workersTest('2 workers: /stats and /metrics add both up; a reload reaches both; SIGTERM stops both', async () => {
   const up = startUpstream('up')
   const lmlb = await startLmlb({ args: ['--workers', '2'], dotenv: dotenv(up, 'sk-first-key-000001') })
   running.push(up)
@@ -57,7 +60,7 @@ test('2 workers: /stats and /metrics add both up; a reload reaches both; SIGTERM
   expect(refused).toBe('refused')
 })
 
-test('a worker that dies is started again', async () => {
+workersTest('a worker that dies is started again', async () => {
   const lmlb = await startLmlb({ args: ['--workers', '2'] })
   running.push(lmlb)
   await lmlb.waitForLog('[worker 1] ready')
@@ -71,7 +74,7 @@ test('a worker that dies is started again', async () => {
   expect((await fetch(`${lmlb.url}/health`)).status).toBe(200)
 })
 
-test('2 workers: every worker routes a short Host and answers CONNECT with a short 400', async () => {
+workersTest('2 workers: every worker routes a short Host and answers CONNECT with a short 400', async () => {
   const lmlb = await startLmlb({ args: ['--workers', '2'] })
   running.push(lmlb)
   await lmlb.waitForLog('[worker 1] ready')
