@@ -1,5 +1,6 @@
 /**
- * CI's run of the image `npm run container` built, with a real engine
+ * CI's run of the image `npm run container` built (LMLB_IMAGE, default
+ * lmlb; an arm64 image runs under qemu through binfmt_misc), with a real engine
  * (CONTAINER_ENGINE, default podman): `.env` mounted into /app and a
  * variable given with -e; /health, mock/echo, and a passthrough to an
  * upstream on 127.0.0.1 (host network) that must see the key from .env;
@@ -10,6 +11,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
+const image = process.env.LMLB_IMAGE ?? 'lmlb'
 const engine = (process.env.CONTAINER_ENGINE ?? 'podman').split(' ').filter(Boolean)
 // Flags this sandbox needs (../shared/CONTAINERS.md): no systemd for cgroups, no rootless networking.
 const runFlags = (process.env.CONTAINER_RUN_FLAGS ?? '--network host --cgroup-manager cgroupfs').split(' ').filter(Boolean)
@@ -42,18 +44,20 @@ const port = await freePort()
 const dir = mkdtempSync(join(tmpdir(), 'lmlb-container-'))
 writeFileSync(join(dir, '.env'), `OPENAI_API_KEYS="sk-container-key-0001"\nSERVICE_ENDPOINTS={"openai": ["http://127.0.0.1:${upstream.port}/v1"]}\n`)
 const name = `lmlb-check-${process.pid}`
-const started = run(['run', '-d', '--name', name, ...runFlags, '-v', `${join(dir, '.env')}:/app/.env:ro`, '-e', `PORT=${port}`, '-e', 'LOG_LEVEL=debug', 'lmlb'])
+const started = run(['run', '-d', '--name', name, ...runFlags, '-v', `${join(dir, '.env')}:/app/.env:ro`, '-e', `PORT=${port}`, '-e', 'LOG_LEVEL=debug', image])
 if (!started.ok) fail(`run: ${started.err}`)
 const cleanup = () => run(['rm', '-f', name])
 try {
   const base = `http://127.0.0.1:${port}`
-  // Bounded: 20 s for the first 200 from /health.
+  // Bounded: 60 s for the first 200 from /health (seconds under emulation).
+  const startedAt = performance.now()
   let health: Response | undefined
-  for (let i = 0; i < 200 && health?.status !== 200; i++) {
+  for (let i = 0; i < 600 && health?.status !== 200; i++) {
     health = await fetch(`${base}/health`).catch(() => undefined)
     if (health?.status !== 200) await Bun.sleep(100)
   }
   if (health?.status !== 200) fail(`/health did not answer on port ${port} (-e PORT); logs:\n${run(['logs', name]).err}`)
+  const startMs = performance.now() - startedAt
   const keys = ((await health!.json()) as { load_balancer: { openai_keys_configured: number } }).load_balancer.openai_keys_configured
   if (keys !== 1) fail(`the mounted .env was not read (${keys} OpenAI keys)`)
   const post = (model: string) => fetch(`${base}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }) }).then((r) => r.json() as Promise<any>)
@@ -67,8 +71,8 @@ try {
   const stopMs = performance.now() - stopAt
   const code = run(['inspect', name, '--format', '{{.State.ExitCode}}']).out
   if (code !== '0') fail(`SIGTERM: exit ${code}`)
-  const size = run(['image', 'inspect', 'lmlb', '--format', '{{.Size}}']).out
-  console.log(`container: lmlb image ${(Number(size) / 1e6).toFixed(1)} MB; .env mounted and -e read; /health, mock/echo, passthrough to 127.0.0.1 ok; SIGTERM exit 0 in ${stopMs.toFixed(0)} ms`)
+  const [arch, size] = run(['image', 'inspect', image, '--format', '{{.Architecture}} {{.Size}}']).out.split(' ')
+  console.log(`container: ${image} image (${arch}) ${(Number(size) / 1e6).toFixed(1)} MB; first 200 from /health ${startMs.toFixed(0)} ms after run; .env mounted and -e read; /health, mock/echo, passthrough to 127.0.0.1 ok; SIGTERM exit 0 in ${stopMs.toFixed(0)} ms`)
 } finally {
   cleanup()
   upstream.stop(true)

@@ -14,11 +14,13 @@ test('ci.yml: on every push and pull request, .ci/run', () => {
   expect(runs(wf)).toContain('bash .ci/run')
 })
 
-test('release.yml: on v* tags, the release command, its check, the archives attached, the image pushed', () => {
+test('release.yml: on v* tags, the release command, its check, the archives attached, the amd64 and arm64 images pushed', () => {
   const wf = workflow('release.yml')
   expect(wf.on.push.tags).toEqual(['v*'])
   const text = runs(wf)
   for (const step of ['npm run release', 'scripts/check-release.ts', 'gh release create', 'dist/release/*', 'install.sh', 'scripts/container.sh', 'docker push']) expect(text).toContain(step)
+  // Both architectures' images, under one manifest.
+  for (const step of ['LMLB_IMAGE=lmlb-arm64 bash scripts/container.sh', '-linux-arm64.tar.gz', 'docker manifest create', 'docker manifest push']) expect(text).toContain(step)
   expect(wf.permissions).toEqual({ contents: 'write', packages: 'write' })
   // Every script a workflow names exists.
   for (const script of text.match(/scripts\/[\w.-]+/g) ?? []) expect([script, existsSync(join(ROOT, script))]).toEqual([script, true])
