@@ -221,6 +221,28 @@ describe('OpenAI SDK served by an Anthropic model', () => {
     expect(final.choices[0].finish_reason).toBe('tool_calls')
   })
 
+  test('a tool call without arguments: "{}" streamed as not (Anthropic streams it as one empty input_json_delta)', async () => {
+    ant.handle((r) => {
+      if (!r.body.stream) {
+        return Response.json({ id: 'msg_n', type: 'message', role: 'assistant', model: 'claude-x', content: [{ type: 'tool_use', id: 'toolu_n', name: 'now', input: {} }], stop_reason: 'tool_use', stop_sequence: null, usage: { input_tokens: 5, output_tokens: 3 } })
+      }
+      const events = [
+        ev('message_start', { message: { id: 'msg_n', type: 'message', role: 'assistant', model: 'claude-x', content: [], usage: { input_tokens: 5, output_tokens: 1 } } }),
+        ev('content_block_start', { index: 0, content_block: { type: 'tool_use', id: 'toolu_n', name: 'now', input: {} } }),
+        ev('content_block_delta', { index: 0, delta: { type: 'input_json_delta', partial_json: '' } }),
+        ev('content_block_stop', { index: 0 }),
+        ev('message_delta', { delta: { stop_reason: 'tool_use' }, usage: { output_tokens: 3 } }),
+        ev('message_stop', {}),
+      ]
+      return new Response(events.join(''), { headers: { 'content-type': 'text/event-stream' } })
+    })
+    const now = [{ type: 'function' as const, function: { name: 'now', parameters: { type: 'object', properties: {} } } }]
+    const res = await client().chat.completions.create({ model: 'anthropic/claude-x', tools: now, messages: [{ role: 'user', content: 'Time?' }] })
+    expect(res.choices[0].message.tool_calls?.[0]).toMatchObject({ function: { name: 'now', arguments: '{}' } })
+    const final = await client().chat.completions.stream({ model: 'anthropic/claude-x', tools: now, messages: [{ role: 'user', content: 'Time?' }] }).finalChatCompletion()
+    expect(final.choices[0].message.tool_calls?.[0]).toMatchObject({ id: 'toolu_n', function: { name: 'now', arguments: '{}' } })
+  })
+
   test("Anthropic's 529 overloaded reaches an OpenAI client as 503 in its own shape", async () => {
     ant.handle(() => Response.json({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }, { status: 529 }))
     const error = await client()

@@ -105,6 +105,19 @@ describe('Anthropic stream → OpenAI chunks', () => {
     expect(chunks[0].model).toBe('anthropic/claude-x')
   })
 
+  test('a tool call without arguments (one empty input_json_delta) ends with "{}", as OpenAI sends it', () => {
+    const chunks = run([
+      events[0],
+      { type: 'content_block_start', index: 0, content_block: { type: 'tool_use', id: 'toolu_2', name: 'now', input: {} } },
+      { type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: '' } },
+      { type: 'content_block_stop', index: 0 },
+      ...events.slice(5),
+    ]) as { choices: { delta: { tool_calls?: { function: { arguments: string } }[] } }[] }[]
+    const args = chunks.flatMap((c) => c.choices[0]?.delta.tool_calls ?? []).map((t) => t.function.arguments)
+    // Client-side, the pieces join to the arguments; the call with arguments keeps only its own.
+    expect(args).toEqual(['', '{}', '', '{"a":', '1}'])
+  })
+
   test('no usage chunk unless asked; an error event becomes an error object', () => {
     expect(run(events, false).some((c) => 'usage' in c)).toBe(false)
     expect(run([events[0], { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }]).at(-1)).toEqual({

@@ -13,6 +13,8 @@ export interface ReverseStreamState {
   created: number
   /** Anthropic block index → OpenAI tool_calls index. */
   toolIndex: Map<number, number>
+  /** Tool blocks that have had no argument text yet: they end with `{}`, as OpenAI sends a call without arguments. */
+  toolsWithoutArguments: Set<number>
   usage: Partial<{ input_tokens: number; output_tokens: number; cache_read_input_tokens: number; cache_creation_input_tokens: number }>
   finished: boolean
   /** A text chunk up to its content, built once the id is known (text-delta.ts). */
@@ -20,7 +22,7 @@ export interface ReverseStreamState {
 }
 
 export function createReverseStreamState(opts: { model: string; includeUsage: boolean }): ReverseStreamState {
-  return { model: opts.model, includeUsage: opts.includeUsage, id: completionId(undefined), created: Math.floor(Date.now() / 1000), toolIndex: new Map(), usage: {}, finished: false }
+  return { model: opts.model, includeUsage: opts.includeUsage, id: completionId(undefined), created: Math.floor(Date.now() / 1000), toolIndex: new Map(), toolsWithoutArguments: new Set(), usage: {}, finished: false }
 }
 
 export const DONE = '[DONE]'
@@ -47,6 +49,7 @@ export function onEvent(event: AnthropicEvent, state: ReverseStreamState): (Open
       if (block.type !== 'tool_use') return []
       const index = state.toolIndex.size
       state.toolIndex.set(event.index as number, index)
+      state.toolsWithoutArguments.add(event.index as number)
       return [chunk({ tool_calls: [{ index, id: block.id, type: 'function', function: { name: block.name, arguments: '' } }] })]
     }
     case 'content_block_delta': {
@@ -54,9 +57,15 @@ export function onEvent(event: AnthropicEvent, state: ReverseStreamState): (Open
       if (delta.type === 'text_delta') return [chunk({ content: delta.text })]
       if (delta.type === 'thinking_delta') return [chunk({ reasoning_content: delta.thinking })]
       if (delta.type === 'input_json_delta' && delta.partial_json) {
+        state.toolsWithoutArguments.delete(event.index as number)
         return [chunk({ tool_calls: [{ index: state.toolIndex.get(event.index as number) ?? 0, function: { arguments: delta.partial_json } }] })]
       }
       return []
+    }
+    case 'content_block_stop': {
+      // Anthropic streams a call without arguments as one empty input_json_delta; `""` is not JSON to the client.
+      if (!state.toolsWithoutArguments.delete(event.index as number)) return []
+      return [chunk({ tool_calls: [{ index: state.toolIndex.get(event.index as number)!, function: { arguments: '{}' } }] })]
     }
     case 'message_delta': {
       Object.assign(state.usage, event.usage)
@@ -69,7 +78,7 @@ export function onEvent(event: AnthropicEvent, state: ReverseStreamState): (Open
       state.finished = true
       return [{ error: { ...(event.error as object), code: (event.error as { type?: string })?.type ?? null } }]
     default:
-      return [] // ping, content_block_stop, signature deltas
+      return [] // ping, signature deltas
   }
 }
 
