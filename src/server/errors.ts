@@ -1,7 +1,9 @@
 /**
  * The one error type lmlb raises, and the one place it becomes a response
- * in the inbound API's own error shape.
+ * in the inbound API's own error shape (each API's shape in src/apis/).
  */
+import { anthropicErrorBody } from '../apis/anthropic-messages/errors'
+import { openaiErrorBody } from '../apis/openai-chat/errors'
 import { encodeJsonEvent } from '../sse/encode'
 
 export type InboundApi = 'anthropic' | 'openai'
@@ -18,42 +20,9 @@ export class ProxyError extends Error {
   }
 }
 
-const ANTHROPIC_TYPES: Record<number, string> = {
-  400: 'invalid_request_error',
-  401: 'authentication_error',
-  403: 'permission_error',
-  404: 'not_found_error',
-  413: 'request_too_large',
-  429: 'rate_limit_error',
-  500: 'api_error',
-  502: 'api_error',
-  503: 'overloaded_error',
-  504: 'timeout_error',
-  529: 'overloaded_error',
-}
-
-const OPENAI_TYPES: Record<number, string> = {
-  400: 'invalid_request_error',
-  401: 'authentication_error',
-  403: 'permission_error',
-  404: 'invalid_request_error',
-  413: 'invalid_request_error',
-  429: 'rate_limit_error',
-}
-
-export function anthropicErrorType(status: number): string {
-  return ANTHROPIC_TYPES[status] ?? (status >= 500 ? 'api_error' : 'invalid_request_error')
-}
-
-export function openaiErrorType(status: number): string {
-  return OPENAI_TYPES[status] ?? (status >= 500 ? 'server_error' : 'invalid_request_error')
-}
-
 /** The error body as the inbound API writes it. */
 export function errorBody(api: InboundApi, status: number, code: string, message: string): object {
-  return api === 'anthropic'
-    ? { type: 'error', error: { type: anthropicErrorType(status), message } }
-    : { error: { message, type: openaiErrorType(status), param: null, code } }
+  return api === 'anthropic' ? anthropicErrorBody(status, message) : openaiErrorBody(status, code, message)
 }
 
 export function errorResponse(api: InboundApi, error: ProxyError): Response {

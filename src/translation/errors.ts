@@ -3,7 +3,8 @@
  * message kept, the status mapped where the two APIs differ (Anthropic's
  * 529 overloaded is 503 to an OpenAI client, and back).
  */
-import { anthropicErrorType, errorBody, type InboundApi } from '../server/errors'
+import { anthropicErrorType } from '../apis/anthropic-messages/errors'
+import { errorBody, type InboundApi } from '../server/errors'
 
 export function translateError(status: number, body: string, to: InboundApi): { status: number; body: object } {
   const message = messageOf(body) ?? `upstream answered ${status}`

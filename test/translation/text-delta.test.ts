@@ -6,10 +6,10 @@
 import { describe, expect, test } from 'bun:test'
 import fc from 'fast-check'
 import { encodeJsonEvent } from '../../src/sse/encode'
-import { createStreamState, finish, onChunk } from '../../src/translation/anthropic-to-openai/stream'
-import { textDeltaEvent } from '../../src/translation/anthropic-to-openai/text-delta'
-import { createReverseStreamState, onEvent } from '../../src/translation/openai-to-anthropic/stream'
-import { textChunk } from '../../src/translation/openai-to-anthropic/text-delta'
+import { createStreamState, finish, onChunk } from '../../src/translation/messages-over-chat/stream'
+import { textDeltaEvent } from '../../src/translation/messages-over-chat/text-delta'
+import { createReverseStreamState, onEvent } from '../../src/translation/chat-over-messages/stream'
+import { textChunk } from '../../src/translation/chat-over-messages/text-delta'
 
 /** A stream state with its text block open, as after the first text chunk. */
 function openText(stopSequences?: string[]) {

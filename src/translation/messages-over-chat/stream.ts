@@ -10,7 +10,8 @@
  * `index` (some upstreams reuse one index for several calls); arguments that
  * arrive before a call's id and name are kept until its block can start.
  */
-import type { AnthropicEvent, OpenAIChunk, OpenAIUsage } from '../types'
+import type { AnthropicEvent } from '../../apis/anthropic-messages/wire'
+import type { OpenAIChunk, OpenAIUsage } from '../../apis/openai-chat/wire'
 import { messageId, stopReasonOf, toolUseId } from './response'
 
 interface ToolCall {

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'bun:test'
 import { readFileSync } from 'node:fs'
-import { cleanSchemaForGemini, toOpenAIRequest } from '../../src/translation/anthropic-to-openai/request'
-import type { AnthropicRequest } from '../../src/translation/types'
+import { cleanSchemaForGemini, toOpenAIRequest } from '../../src/translation/messages-over-chat/request'
+import type { AnthropicRequest } from '../../src/apis/anthropic-messages/wire'
 
 const base = { model: 'claude-x', max_tokens: 100 }
 const to = (req: Partial<AnthropicRequest>, model = 'gpt-4.1', provider: 'openai' | 'gemini' | 'other' = 'openai') =>

@@ -5,8 +5,9 @@
  * (Anthropic wants them alternating).
  */
 import { own } from '../../util/own'
-import { parseArguments } from '../anthropic-to-openai/response'
-import type { AnthropicBlock, AnthropicMessageParam, AnthropicRequest, AnthropicTool, OpenAIContentPart, OpenAIRequest } from '../types'
+import { parseArguments } from '../../apis/openai-chat/tool-arguments'
+import type { AnthropicBlock, AnthropicMessageParam, AnthropicRequest, AnthropicTool } from '../../apis/anthropic-messages/wire'
+import type { OpenAIContentPart, OpenAIRequest } from '../../apis/openai-chat/wire'
 
 /** Anthropic requires max_tokens; OpenAI clients often leave it out. */
 export const DEFAULT_MAX_TOKENS = 4_096

@@ -3,7 +3,8 @@
  * A pure state machine like its mirror: each event gives its chunks at once;
  * the caller writes them as `data:` lines and ends with `data: [DONE]`.
  */
-import type { AnthropicEvent, OpenAIChunk, OpenAIUsage } from '../types'
+import type { AnthropicEvent } from '../../apis/anthropic-messages/wire'
+import type { OpenAIChunk, OpenAIUsage } from '../../apis/openai-chat/wire'
 import { completionId, finishReasonOf, toOpenAIUsage } from './response'
 
 export interface ReverseStreamState {

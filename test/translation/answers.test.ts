@@ -1,8 +1,10 @@
 import { describe, expect, test } from 'bun:test'
-import { toAnthropicResponse, UNPARSED_ARGUMENTS } from '../../src/translation/anthropic-to-openai/response'
+import { UNPARSED_ARGUMENTS } from '../../src/apis/openai-chat/tool-arguments'
+import { toAnthropicResponse } from '../../src/translation/messages-over-chat/response'
 import { translateError } from '../../src/translation/errors'
-import { toOpenAIResponse } from '../../src/translation/openai-to-anthropic/response'
-import type { AnthropicMessage, OpenAICompletion } from '../../src/translation/types'
+import { toOpenAIResponse } from '../../src/translation/chat-over-messages/response'
+import type { AnthropicMessage } from '../../src/apis/anthropic-messages/wire'
+import type { OpenAICompletion } from '../../src/apis/openai-chat/wire'
 
 const completion = (message: object, finish_reason: string | null, usage?: object): OpenAICompletion =>
   ({ id: 'chatcmpl-xyz', object: 'chat.completion', created: 1, model: 'gpt-4.1', choices: [{ index: 0, message: { role: 'assistant', ...message }, finish_reason }], usage }) as OpenAICompletion
@@ -138,8 +140,8 @@ describe('errors across the formats', () => {
 
 test('the README names every field translation drops on purpose', async () => {
   const { readFileSync } = await import('node:fs')
-  const { DROPPED_ANTHROPIC_FIELDS } = await import('../../src/translation/anthropic-to-openai/request')
-  const { DROPPED_OPENAI_FIELDS } = await import('../../src/translation/openai-to-anthropic/request')
+  const { DROPPED_ANTHROPIC_FIELDS } = await import('../../src/translation/messages-over-chat/request')
+  const { DROPPED_OPENAI_FIELDS } = await import('../../src/translation/chat-over-messages/request')
   const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
   const section = readme.slice(readme.indexOf('## Translation'), readme.indexOf('## When upstreams fail'))
   for (const field of [...Object.keys(DROPPED_ANTHROPIC_FIELDS), ...Object.keys(DROPPED_OPENAI_FIELDS)]) {

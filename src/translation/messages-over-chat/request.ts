@@ -4,18 +4,8 @@
  * only where a shape truly changes (content blocks, tool results, tools).
  */
 import { isReasoningModel, outputLimit, takesReasoningEffort } from '../models'
-import type {
-  AnthropicBlock,
-  AnthropicImageBlock,
-  AnthropicRequest,
-  AnthropicTextBlock,
-  AnthropicToolResultBlock,
-  AnthropicToolUseBlock,
-  OpenAIContentPart,
-  OpenAIMessage,
-  OpenAIRequest,
-  OpenAITool,
-} from '../types'
+import type { AnthropicBlock, AnthropicImageBlock, AnthropicRequest, AnthropicTextBlock, AnthropicToolResultBlock, AnthropicToolUseBlock } from '../../apis/anthropic-messages/wire'
+import type { OpenAIContentPart, OpenAIMessage, OpenAIRequest, OpenAITool } from '../../apis/openai-chat/wire'
 
 export type OpenAIProvider = 'openai' | 'gemini' | 'other'
 

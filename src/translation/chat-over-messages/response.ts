@@ -1,6 +1,7 @@
 /** An Anthropic message → the OpenAI chat.completion the client asked for. */
 import { own } from '../../util/own'
-import type { AnthropicMessage, AnthropicUsage, OpenAICompletion, OpenAIToolCall, OpenAIUsage } from '../types'
+import type { AnthropicMessage, AnthropicUsage } from '../../apis/anthropic-messages/wire'
+import type { OpenAICompletion, OpenAIToolCall, OpenAIUsage } from '../../apis/openai-chat/wire'
 
 const FINISH: Record<string, string> = {
   end_turn: 'stop',

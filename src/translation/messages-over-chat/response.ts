@@ -1,6 +1,7 @@
 /** An OpenAI chat.completion → the Anthropic message the client asked for. */
-import { tooDeep, TooDeepError } from '../../util/json-depth'
-import type { AnthropicBlock, AnthropicMessage, AnthropicUsage, OpenAICompletion, OpenAIUsage } from '../types'
+import { parseArguments } from '../../apis/openai-chat/tool-arguments'
+import type { AnthropicBlock, AnthropicMessage, AnthropicUsage } from '../../apis/anthropic-messages/wire'
+import type { OpenAICompletion, OpenAIUsage } from '../../apis/openai-chat/wire'
 
 export interface ResponseOptions {
   /** The model name the client asked for: the answer names it back. */
@@ -8,13 +9,6 @@ export interface ResponseOptions {
   /** The request's stop sequences, to tell `stop_sequence` from `end_turn`. */
   stopSequences?: string[]
 }
-
-/**
- * Tool arguments that are not valid JSON: the call still reaches the client,
- * its raw text under this key, so the client's tool can report the problem
- * and the model can try again, rather than the whole answer failing.
- */
-export const UNPARSED_ARGUMENTS = '_lmlb_unparsed_arguments'
 
 export function toAnthropicResponse(res: OpenAICompletion, opts: ResponseOptions): AnthropicMessage {
   const choice = res.choices?.[0]
@@ -39,19 +33,6 @@ export function toAnthropicResponse(res: OpenAICompletion, opts: ResponseOptions
     stop_sequence: stopSequence,
     usage: toAnthropicUsage(res.usage),
   }
-}
-
-export function parseArguments(raw: string | undefined): unknown {
-  if (raw === undefined || raw.trim() === '') return {}
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(raw)
-  } catch {
-    return { [UNPARSED_ARGUMENTS]: raw }
-  }
-  // JSON in a string, missed by the body's depth check: bounded the same way before anything serialises it.
-  if (tooDeep(parsed)) throw new TooDeepError('tool call arguments')
-  return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? parsed : { value: parsed }
 }
 
 export function stopReasonOf(
