@@ -43,6 +43,9 @@ for (const [, platform] of TARGETS) {
 }
 if (sums.size !== TARGETS.length) fail(`SHA256SUMS has ${sums.size} lines for ${TARGETS.length} archives`)
 
+/** Debian's arm64 libraries (libc6-arm64-cross), for qemu. */
+const ARM64_LIBS = '/usr/aarch64-linux-gnu'
+
 /** Unpacks a platform's archive; its binary must name this commit and pass the smoke test (through `via`, an emulator, when given). */
 function smokeArchive(platform: string, via?: string): void {
   const dir = mkdtempSync(join(tmpdir(), 'lmlb-release-'))
@@ -50,7 +53,7 @@ function smokeArchive(platform: string, via?: string): void {
   const bin = join(dir, `lmlb-${pkg.version}-${platform}`, 'lmlb')
   const version = sh([...(via?.split(' ') ?? []), bin, '--version']).trim()
   if (version !== `${pkg.version} (commit ${gitCommit()})`) fail(`${platform} --version says "${version}", wanted commit ${gitCommit()}`)
-  const smoke = Bun.spawnSync([process.execPath, '--no-env-file', resolve(import.meta.dir, 'smoke-binary.ts'), bin], { cwd: dir, env: { ...process.env, SMOKE_VIA: via ?? '' }, stdout: 'pipe', stderr: 'inherit' })
+  const smoke = Bun.spawnSync([process.execPath, '--no-env-file', resolve(import.meta.dir, 'smoke-binary.ts'), bin], { cwd: dir, env: { ...process.env, SMOKE_VIA: via ?? '', ...(via && { QEMU_LD_PREFIX: ARM64_LIBS }) }, stdout: 'pipe', stderr: 'inherit' })
   if (!smoke.success) fail(`${platform}: the smoke test failed`)
   console.log(`check-release: ${platform}: ${version}; ${smoke.stdout.toString().trim()}`)
 }
@@ -59,7 +62,7 @@ function smokeArchive(platform: string, via?: string): void {
 smokeArchive(`linux-${arch() === 'arm64' ? 'arm64' : 'x64'}`)
 const qemu = Bun.which('qemu-aarch64-static')
 if (arch() === 'arm64') console.log('check-release: an arm64 machine: linux-arm64 ran natively above')
-else if (qemu && existsSync('/usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1')) smokeArchive('linux-arm64', `${qemu} -L /usr/aarch64-linux-gnu`)
+else if (qemu && existsSync(`${ARM64_LIBS}/lib/ld-linux-aarch64.so.1`)) smokeArchive('linux-arm64', `${qemu} -L ${ARM64_LIBS}`)
 else console.log('check-release: linux-arm64 not run: qemu-aarch64-static or the arm64 libraries missing (apt-get install qemu-user-static libc6-arm64-cross libstdc++6-arm64-cross)')
 
 // install.sh against this release served from 127.0.0.1, as from a mirror; the installed binary passes the smoke test.

@@ -28,7 +28,9 @@ const cwd = mkdtempSync(join(tmpdir(), 'lmlb-smoke-'))
 writeFileSync(join(cwd, '.env'), `PORT=${port}\nOPENAI_API_KEYS="sk-smoke-aaaa1111"\nSERVICE_ENDPOINTS={\n  "openai": ["http://127.0.0.1:9/v1"]\n}\n`)
 
 const started = performance.now()
-const proc = Bun.spawn([...via, bin], { cwd, env: { PATH: process.env.PATH ?? '' }, stdout: 'inherit', stderr: 'pipe' })
+// lmlb may start itself again (Bun's fetch limit); where binfmt_misc hands that start to qemu, QEMU_LD_PREFIX finds its libraries.
+const qemuPrefix = process.env.QEMU_LD_PREFIX ? { QEMU_LD_PREFIX: process.env.QEMU_LD_PREFIX } : {}
+const proc = Bun.spawn([...via, bin], { cwd, env: { PATH: process.env.PATH ?? '', ...qemuPrefix }, stdout: 'inherit', stderr: 'pipe' })
 // Drain stderr as it comes (a full pipe would stall lmlb) and keep it to show on failure.
 let log = ''
 const drained = (async () => {

@@ -76,5 +76,6 @@ export function createApp(runtime: Runtime) {
       .post('/v1/messages', ({ request }) => proxy(ENDPOINTS.messages, request, runtime), { parse: 'none' })
       .post('/v1/messages/count_tokens', ({ request }) => proxy(ENDPOINTS.countTokens, request, runtime), { parse: 'none' })
       .post('/v1/chat/completions', ({ request }) => proxy(ENDPOINTS.chatCompletions, request, runtime), { parse: 'none' })
+      .post('/v1/responses', ({ request }) => proxy(ENDPOINTS.responses, request, runtime), { parse: 'none' })
   )
 }

@@ -3,11 +3,11 @@ export const DEFAULT_HOST = '127.0.0.1'
 export const DEFAULT_PORT = 8082
 export const DEFAULT_LOG_LEVEL = 'info'
 
-/** Built-in services: name → wire format and default base URL. */
+/** Built-in services: name → wire format, the APIs it serves, and default base URL. */
 export const BUILTIN_SERVICES = {
-  openai: { format: 'openai', endpoint: 'https://api.openai.com/v1' },
-  anthropic: { format: 'anthropic', endpoint: 'https://api.anthropic.com/v1' },
-  gemini: { format: 'openai', endpoint: 'https://generativelanguage.googleapis.com/v1beta/openai' },
+  openai: { format: 'openai', apis: ['chat', 'responses'], endpoint: 'https://api.openai.com/v1' },
+  anthropic: { format: 'anthropic', apis: ['messages'], endpoint: 'https://api.anthropic.com/v1' },
+  gemini: { format: 'openai', apis: ['chat'], endpoint: 'https://generativelanguage.googleapis.com/v1beta/openai' },
 } as const
 
 /** claude-code-proxy's model mapping defaults, per preferred provider. */

@@ -4,7 +4,7 @@
  * Unknown fields are errors, so a typo is named rather than ignored.
  */
 import { Type, type Static } from '@sinclair/typebox'
-import { Format, HttpUrl, LIMIT_VARIABLES, LogLevel, ModelDefaults, PreferredProvider, ServiceName, Strategy, withMessage } from './schema'
+import { Format, HttpUrl, LIMIT_VARIABLES, LogLevel, ModelDefaults, OpenAIApiName, PreferredProvider, ServiceName, Strategy, withMessage } from './schema'
 
 const strict = { additionalProperties: false }
 const Weight = Type.Number({ exclusiveMinimum: 0, description: 'share under the weighted strategy (default 1)' })
@@ -34,6 +34,13 @@ const EndpointEntry = Type.Union(
 export const ServiceFile = Type.Object(
   {
     format: Type.Optional(Format),
+    apis: Type.Optional(
+      Type.Array(OpenAIApiName, {
+        minItems: 1,
+        uniqueItems: true,
+        description: 'an OpenAI-format service: the APIs its endpoints serve, [chat] unless said (the built-in openai: [chat, responses])',
+      }),
+    ),
     endpoints: Type.Optional(Type.Array(EndpointEntry, { minItems: 1 })),
     keys: Type.Optional(Type.Array(KeyEntry)),
     strategy: Type.Optional(Strategy),

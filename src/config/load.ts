@@ -148,10 +148,13 @@ function resolveServices(
     const keys = fromFile.keys
       ? resolveKeys(fromFile.keys, env, `${at}.keys`, errors, origin)
       : checkedList(env, envKeys.length > 0 ? `${prefix}_API_KEYS` : `${prefix}_API_KEY`, origin, errors).map((value, i) => ({ value, weight: 1, priority: i }))
+    // Services the seed does not know are OpenAI-compatible (Groq, OpenRouter, vLLM...).
+    const format = fromFile.format ?? builtin?.format ?? 'openai'
+    if (format === 'anthropic' && fromFile.apis) errors.push(`${at}.apis: only an OpenAI-format service takes apis (an Anthropic-format one serves Messages)`)
     services[name] = {
       name,
-      // Services the seed does not know are OpenAI-compatible (Groq, OpenRouter, vLLM...).
-      format: fromFile.format ?? builtin?.format ?? 'openai',
+      format,
+      apis: format === 'anthropic' ? ['messages'] : (fromFile.apis ?? (builtin?.format === 'openai' ? [...builtin.apis] : ['chat'])),
       endpoints: (fromFile.endpoints ?? defaultEndpoints!).map(endpointOf),
       keys,
       keysRequired: builtin !== undefined,

@@ -14,6 +14,8 @@ export const withMessage = <T extends TSchema>(schema: T, errorMessage: string):
 export const HttpUrl = withMessage(Type.String({ pattern: '^https?://[^\\s/?#]+[^\\s]*$' }), 'not an http(s) URL')
 export const ServiceName = Type.String({ pattern: '^[a-z][a-z0-9_-]*$' })
 export const Format = Type.Union([Type.Literal('openai'), Type.Literal('anthropic')])
+/** The OpenAI APIs a configured OpenAI-format service can say it has (Chat Completions is assumed). */
+export const OpenAIApiName = withMessage(Type.Union([Type.Literal('chat'), Type.Literal('responses')]), 'must be chat or responses')
 export const LogLevel = withMessage(
   Type.Union([Type.Literal('debug'), Type.Literal('info'), Type.Literal('warn'), Type.Literal('error')]),
   'must be one of debug, info, warn, error',
@@ -71,6 +73,8 @@ const Placement = { weight: Type.Number({ exclusiveMinimum: 0 }), priority: Type
 export const ServiceConfig = Type.Object({
   name: ServiceName,
   format: Format,
+  /** The wire APIs its endpoints serve: an OpenAI-format service Chat Completions and perhaps Responses; an Anthropic one Messages. */
+  apis: Type.Array(Type.Union([OpenAIApiName, Type.Literal('messages')])),
   endpoints: Type.Array(Type.Object({ url: HttpUrl, ...Placement }), { minItems: 1 }),
   keys: Type.Array(Type.Object({ value: Type.String({ minLength: 1 }), ...Placement })),
   strategy: Strategy,

@@ -4,9 +4,11 @@
  */
 import { anthropicErrorBody } from '../apis/anthropic-messages/errors'
 import { openaiErrorBody } from '../apis/openai-chat/errors'
+import { failedResponseEvent } from '../apis/openai-responses/errors'
 import { encodeJsonEvent } from '../sse/encode'
 
-export type InboundApi = 'anthropic' | 'openai'
+/** The three wire APIs clients speak: Anthropic Messages, OpenAI Chat Completions, OpenAI Responses. */
+export type InboundApi = 'anthropic' | 'openai' | 'responses'
 
 export class ProxyError extends Error {
   constructor(
@@ -44,10 +46,12 @@ export function unhandledError(error: unknown): Response {
 
 /** Which API a path belongs to, so even a 404 answers in the client's dialect. */
 export function apiOfPath(pathname: string): InboundApi {
-  return pathname.startsWith('/v1/messages') ? 'anthropic' : 'openai'
+  if (pathname.startsWith('/v1/messages')) return 'anthropic'
+  return pathname === '/v1/responses' || pathname.startsWith('/v1/responses/') ? 'responses' : 'openai'
 }
 
 /** The same error as the last event of a stream that has already begun. */
 export function errorEvent(api: InboundApi, status: number, code: string, message: string): string {
+  if (api === 'responses') return encodeJsonEvent('response.failed', failedResponseEvent(code, message))
   return encodeJsonEvent(api === 'anthropic' ? 'error' : undefined, errorBody(api, status, code, message))
 }

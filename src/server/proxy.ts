@@ -23,6 +23,7 @@ import { dispatch } from './dispatch'
 import { errorEvent, ProxyError, type InboundApi } from './errors'
 import { checkAnthropic, checkAnthropicCountTokens } from '../apis/anthropic-messages/inbound'
 import { checkOpenAI } from '../apis/openai-chat/inbound'
+import { checkResponses } from '../apis/openai-responses/inbound'
 import { UsageReader } from '../observability/usage'
 import { own } from '../util/own'
 import { MAX_JSON_DEPTH, tooDeep, TooDeepError } from '../util/json-depth'
@@ -41,7 +42,11 @@ export const ENDPOINTS = {
   messages: { api: 'anthropic', call: 'messages', check: checkAnthropic },
   countTokens: { api: 'anthropic', call: 'countTokens', check: checkAnthropicCountTokens },
   chatCompletions: { api: 'openai', call: 'chatCompletions', check: checkOpenAI },
+  responses: { api: 'responses', call: 'responses', check: checkResponses },
 } satisfies Record<string, Endpoint>
+
+/** The wire API each upstream call speaks: what its stream's own error event looks like. */
+const API_OF_CALL: Record<ApiCall, InboundApi> = { messages: 'anthropic', countTokens: 'anthropic', chatCompletions: 'openai', responses: 'responses', models: 'openai' }
 
 type Body = { model: string; messages: { role: string; content?: unknown }[]; stream?: boolean; [k: string]: unknown }
 
@@ -69,6 +74,7 @@ export async function proxy(endpoint: Endpoint, request: Request, runtime: Runti
   if (!route.ok) throw new ProxyError(404, 'model_not_found', route.message)
   if (route.kind === 'single' && route.service === MOCK_SERVICE) {
     if (endpoint.call === 'countTokens') return Response.json({ input_tokens: Math.ceil(text.length / 4) })
+    if (endpoint.api === 'responses') throw new ProxyError(501, 'responses_not_translated', 'the mock service does not speak the Responses API yet')
     return endpoint.api === 'anthropic' ? mockAnthropic(body) : mockOpenAI(body)
   }
   const chooser = route.kind === 'single' ? singleServiceChooser(state, route.service, route.model) : aliasChooser(state.aliases.get(route.alias)!)
@@ -107,7 +113,7 @@ export async function proxy(endpoint: Endpoint, request: Request, runtime: Runti
       clientSignal: request.signal,
       scrubber: state.scrubber,
       // In the upstream's format: a translated stream translates it like any other event.
-      errorEvent: (message) => errorEvent(service.format, 502, 'upstream_stream_error', message),
+      errorEvent: (message) => errorEvent(API_OF_CALL[out.call], 502, 'upstream_stream_error', message),
       observe: (body) => usage.read(body),
       onEnd: (how) => {
         releaseCallSlot()
@@ -160,7 +166,7 @@ function prepare(endpoint: Endpoint, body: Body, text: string, deployment: Deplo
   const defaults = own(config.modelDefaults, body.model) ?? own(config.modelDefaults, `${service.name}/${model}`) ?? own(config.modelDefaults, model)
   const missing = defaults ? Object.entries(defaults).filter(([field]) => body[field] === undefined) : []
   const full = missing.length > 0 ? { ...body, ...Object.fromEntries(missing) } : body
-  if (service.format === endpoint.api) {
+  if (speaks(service, endpoint.api)) {
     // Same format and nothing to change: the body goes on byte for byte.
     if (missing.length === 0) {
       if (model === body.model) return { call: endpoint.call, body: text }
@@ -169,6 +175,8 @@ function prepare(endpoint: Endpoint, body: Body, text: string, deployment: Deplo
     }
     return { call: endpoint.call, body: JSON.stringify({ ...full, model }) }
   }
+  // Until its translation lands: said plainly, never half-translated.
+  if (endpoint.api === 'responses') throw new ProxyError(501, 'responses_not_translated', `service "${service.name}" has no Responses API (apis: [chat, responses] says it has), and lmlb does not translate it yet`)
   try {
     return endpoint.api === 'anthropic'
       ? anthropicClientOnOpenAI(full as unknown as AnthropicRequest, model, providerOf(service), Math.ceil(text.length / 4))
@@ -178,6 +186,11 @@ function prepare(endpoint: Endpoint, body: Body, text: string, deployment: Deplo
     // The inbound schema checks only what routing needs; a shape translation cannot read is the client's to fix.
     throw new ProxyError(400, 'untranslatable_request', `cannot translate this request for "${service.name}" (${service.format} format): ${(error as Error).message}`)
   }
+}
+
+/** Whether the service's upstream serves the client's own API, so the request needs no translation. */
+function speaks(service: ServiceConfig, api: InboundApi): boolean {
+  return api === 'responses' ? service.apis.includes('responses') : service.format === api
 }
 
 function providerOf(service: ServiceConfig): OpenAIProvider {

@@ -3,6 +3,7 @@ export const API_PATHS = {
   messages: '/messages',
   countTokens: '/messages/count_tokens',
   chatCompletions: '/chat/completions',
+  responses: '/responses',
   models: '/models',
 } as const
 

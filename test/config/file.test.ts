@@ -55,6 +55,16 @@ services:
     })
   })
 
+  test('apis: the OpenAI APIs a service serves, [chat] unless said; the built-in openai has the Responses API, gemini not', () => {
+    const config = configOf('services:\n  vllm:\n    endpoints: [http://127.0.0.1:8000/v1]\n    apis: [chat, responses]\n  groq:\n    endpoints: [https://api.groq.com/openai/v1]\n')
+    const apis = Object.fromEntries(Object.entries(config.services).map(([name, s]) => [name, s.apis]))
+    expect(apis).toEqual({ openai: ['chat', 'responses'], anthropic: ['messages'], gemini: ['chat'], vllm: ['chat', 'responses'], groq: ['chat'] })
+    expect(errorsOf('services:\n  claude:\n    format: anthropic\n    endpoints: [https://a.example/v1]\n    apis: [responses]\n')).toEqual([
+      'lmlb.yaml: services.claude.apis: only an OpenAI-format service takes apis (an Anthropic-format one serves Messages)',
+    ])
+    expect(errorsOf('services:\n  vllm:\n    endpoints: [http://127.0.0.1:8000/v1]\n    apis: [completions]\n')[0]).toContain('services.vllm.apis')
+  })
+
   test('JSON works too', () => {
     const config = configOf('{"services": {"vllm": {"endpoints": ["http://127.0.0.1:8000/v1"]}}, "port": 9000}')
     expect(config.services.vllm.keys).toEqual([])

@@ -81,3 +81,42 @@ export function pacedStream(events: string[], release: (i: number) => Promise<vo
     { headers: SSE },
   )
 }
+
+/** A Responses API `response` object holding one message of `text`. */
+export function responsesObject(model: string, text: string, status = 'completed') {
+  return {
+    id: 'resp_test',
+    object: 'response',
+    created_at: 1,
+    status,
+    model,
+    output: [{ id: 'msg_test', type: 'message', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text, annotations: [] }] }],
+    usage: { input_tokens: 11, input_tokens_details: { cached_tokens: 4 }, output_tokens: 6, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 17 },
+  }
+}
+
+export function responsesAnswer(model: string, text: string): Response {
+  return Response.json(responsesObject(model, text))
+}
+
+/** The Responses API's stream for one text message, event by event, as OpenAI sends it. */
+export function responsesStreamEvents(model: string, pieces: string[]): string[] {
+  const done = responsesObject(model, pieces.join(''))
+  const item = done.output[0]
+  const events: object[] = [
+    { type: 'response.created', response: { ...done, status: 'in_progress', output: [], usage: null } },
+    { type: 'response.in_progress', response: { ...done, status: 'in_progress', output: [], usage: null } },
+    { type: 'response.output_item.added', output_index: 0, item: { ...item, status: 'in_progress', content: [] } },
+    { type: 'response.content_part.added', item_id: item.id, output_index: 0, content_index: 0, part: { type: 'output_text', text: '', annotations: [] } },
+    ...pieces.map((delta) => ({ type: 'response.output_text.delta', item_id: item.id, output_index: 0, content_index: 0, delta })),
+    { type: 'response.output_text.done', item_id: item.id, output_index: 0, content_index: 0, text: pieces.join('') },
+    { type: 'response.content_part.done', item_id: item.id, output_index: 0, content_index: 0, part: item.content[0] },
+    { type: 'response.output_item.done', output_index: 0, item },
+    { type: 'response.completed', response: done },
+  ]
+  return events.map((e, i) => sse((e as { type: string }).type, { ...e, sequence_number: i }))
+}
+
+export function responsesStream(model: string, pieces: string[]): Response {
+  return new Response(responsesStreamEvents(model, pieces).join(''), { headers: SSE })
+}

@@ -3,7 +3,7 @@
  * record what they receive and answer as told (by default, a short canned
  * reply in their own format naming which upstream answered).
  */
-import { anthropicMessage, anthropicStream, openaiCompletion, openaiStream } from './canned'
+import { anthropicMessage, anthropicStream, openaiCompletion, openaiStream, responsesAnswer, responsesStream } from './canned'
 
 export interface Received {
   method: string
@@ -32,6 +32,7 @@ export function defaultReply(name: string): UpstreamHandler {
   return ({ path, body }) => {
     const text = `reply from ${name}`
     if (path.endsWith('/chat/completions')) return body.stream ? openaiStream(body.model, [text]) : openaiCompletion(body.model, text)
+    if (path.endsWith('/responses')) return body.stream ? responsesStream(body.model, [text]) : responsesAnswer(body.model, text)
     if (path.endsWith('/messages')) return body.stream ? anthropicStream(body.model, [text]) : anthropicMessage(body.model, text)
     if (path.endsWith('/messages/count_tokens')) return Response.json({ input_tokens: 7 })
     const message = `no route ${path}`
