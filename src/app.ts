@@ -4,6 +4,7 @@
  */
 import { Elysia } from 'elysia'
 import { prometheusText } from './observability/metrics'
+import { accountOf, passAccountBound } from './server/account-bound'
 import { isAuthorized, isOpenPath } from './server/auth'
 import { apiOfPath, errorBody, errorResponse, ProxyError } from './server/errors'
 import { listModels } from './server/models'
@@ -59,6 +60,11 @@ export function createApp(runtime: Runtime) {
         if (isOpenPath(request.method, pathname) || isAuthorized(request.headers, keys)) return
         const message = 'lmlb requires a proxy key: send one of PROXY_API_KEYS as x-api-key or Authorization: Bearer'
         return errorResponse(apiOfPath(pathname), new ProxyError(401, 'invalid_proxy_key', message))
+      })
+      // Files, batches, stored responses...: one account's objects, under many paths and methods (account-bound.ts).
+      .onRequest(({ request }) => {
+        const account = accountOf(pathOf(request.url) ?? '/', request.headers)
+        if (account) return passAccountBound(request, runtime, account)
       })
       // Claude Code probes the base URL with HEAD before its first call.
       .head('/', () => new Response(null, { status: 200 }))
