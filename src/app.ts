@@ -7,8 +7,9 @@ import { prometheusText } from './observability/metrics'
 import { accountOf, passAccountBound } from './server/account-bound'
 import { isAuthorized, isOpenPath } from './server/auth'
 import { apiOfPath, errorBody, errorResponse, ProxyError } from './server/errors'
-import { listModels } from './server/models'
-import { ENDPOINTS, proxy } from './server/proxy'
+import { listModels, retrieveModel } from './server/models'
+import { resolveModel } from './routing/resolve-model'
+import { ENDPOINTS, proxy, routingSettings } from './server/proxy'
 import { lingerAfter } from './server/linger'
 import { BodyRefused } from './server/read-body'
 import { pathOf } from './server/request-path'
@@ -73,6 +74,14 @@ export function createApp(runtime: Runtime) {
       .get('/stats', () => runtime.collectStats())
       .get('/metrics', async () => new Response(prometheusText(await runtime.collectStats()), { headers: { 'content-type': 'text/plain; version=0.0.4' } }))
       .get('/v1/models', () => listModels(runtime.current))
+      .get('/v1/models/*', async ({ params }) => {
+        const id = decodeURIComponent(params['*'])
+        const state = runtime.current
+        const route = resolveModel(id, routingSettings(state))
+        const entry = await retrieveModel(state, id, route.ok && route.kind === 'single' ? `${route.service}/${route.model}` : undefined)
+        if (entry) return entry
+        return Response.json(errorBody('openai', 404, 'model_not_found', `lmlb serves no model "${id}" (GET /v1/models lists them)`), { status: 404 })
+      })
       .post('/admin/reload', async () => {
         const outcome = await runtime.reload('POST /admin/reload')
         return outcome.ok
@@ -83,5 +92,13 @@ export function createApp(runtime: Runtime) {
       .post('/v1/messages/count_tokens', ({ request }) => proxy(ENDPOINTS.countTokens, request, runtime), { parse: 'none' })
       .post('/v1/chat/completions', ({ request }) => proxy(ENDPOINTS.chatCompletions, request, runtime), { parse: 'none' })
       .post('/v1/responses', ({ request }) => proxy(ENDPOINTS.responses, request, runtime), { parse: 'none' })
+      // OpenAI's other stateless endpoints, passed through with the same pools.
+      .post('/v1/embeddings', ({ request }) => proxy(ENDPOINTS.embeddings, request, runtime), { parse: 'none' })
+      .post('/v1/moderations', ({ request }) => proxy(ENDPOINTS.moderations, request, runtime), { parse: 'none' })
+      .post('/v1/completions', ({ request }) => proxy(ENDPOINTS.completions, request, runtime), { parse: 'none' })
+      .post('/v1/images/generations', ({ request }) => proxy(ENDPOINTS.imagesGenerations, request, runtime), { parse: 'none' })
+      .post('/v1/audio/speech', ({ request }) => proxy(ENDPOINTS.audioSpeech, request, runtime), { parse: 'none' })
+      .post('/v1/audio/transcriptions', ({ request }) => proxy(ENDPOINTS.audioTranscriptions, request, runtime), { parse: 'none' })
+      .post('/v1/audio/translations', ({ request }) => proxy(ENDPOINTS.audioTranslations, request, runtime), { parse: 'none' })
   )
 }

@@ -27,7 +27,8 @@ export type Route =
   | { ok: false; message: string }
 
 const FAMILIES: [RegExp, string][] = [
-  [/^(gpt-|o1|o3|o4|chatgpt-)/, 'openai'],
+  // OpenAI's chat models, and its embedding, moderation, audio and image families.
+  [/^(gpt-|o1|o3|o4|chatgpt-|text-embedding-|omni-moderation-|text-moderation-|whisper-|tts-|dall-e-)/, 'openai'],
   [/^gemini-/, 'gemini'],
   [/^claude-/, 'anthropic'],
 ]
@@ -58,7 +59,7 @@ export function resolveModel(model: string, settings: RoutingSettings): Route {
     message:
       `lmlb cannot route model "${model}": use "<service>/<model>" with a configured service (${known})` +
       (aliases.length > 0 ? `, an alias (${aliases.join(', ')})` : '') +
-      ', or a gpt-, o1/o3/o4-, gemini- or claude- model name',
+      ', or a gpt-, o1/o3/o4-, gemini- or claude- model name (or one of OpenAI\'s text-embedding-, omni-moderation-, whisper-, tts-, dall-e- models)',
   }
 }
 

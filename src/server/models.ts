@@ -66,3 +66,13 @@ async function upstreamModels(pool: ServicePool, state: ProxyState, now: number)
     target.endpoint.health.released()
   }
 }
+
+/**
+ * GET /v1/models/{id}: one entry of the list, as OpenAI's retrieve answers;
+ * a bare upstream name (`gpt-4o`) is found under the service it routes to.
+ */
+export async function retrieveModel(state: ProxyState, id: string, routedAs: string | undefined): Promise<ModelEntry | undefined> {
+  const { data } = await listModels(state)
+  const entry = data.find((m) => m.id === id) ?? (routedAs === undefined ? undefined : data.find((m) => m.id === routedAs))
+  return entry && { ...entry, id }
+}

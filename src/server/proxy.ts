@@ -14,9 +14,9 @@ import type { AnthropicRequest } from '../apis/anthropic-messages/wire'
 import type { OpenAIRequest } from '../apis/openai-chat/wire'
 import { mockAnthropic, mockOpenAI } from '../providers/mock/reply'
 import { withModel } from '../routing/rename-in-body'
-import { resolveModel } from '../routing/resolve-model'
+import { resolveModel, type RoutingSettings } from '../routing/resolve-model'
 import { upstreamHeaders } from '../upstream/headers'
-import { upstreamUrl, type ApiCall } from '../upstream/paths'
+import { API_PATHS, upstreamUrl, type ApiCall } from '../upstream/paths'
 import { send } from '../upstream/send'
 import { formatPath } from '../validation/schema-errors'
 import { dispatch } from './dispatch'
@@ -24,10 +24,12 @@ import { errorEvent, ProxyError, type InboundApi } from './errors'
 import { checkAnthropic, checkAnthropicCountTokens } from '../apis/anthropic-messages/inbound'
 import { checkOpenAI } from '../apis/openai-chat/inbound'
 import { checkResponses } from '../apis/openai-responses/inbound'
+import { checkModelOptional, checkModelRequired, DEFAULT_MODELS } from '../apis/openai-extras/inbound'
 import { UsageReader } from '../observability/usage'
 import { own } from '../util/own'
 import { MAX_JSON_DEPTH, tooDeep, TooDeepError } from '../util/json-depth'
-import { readBody } from './read-body'
+import { readBody, readBodyBytes, type BodyLimits } from './read-body'
+import { boundaryOf, findModelField, withModelField } from '../routing/multipart-model'
 import { anthropicClientOnOpenAI, openaiClientOnAnthropic } from './translate'
 import type { ProxyState, Runtime } from './state'
 import { callBound, releaseCallSlot, takeCallSlot } from '../upstream/call-slots'
@@ -36,24 +38,46 @@ interface Endpoint {
   api: InboundApi
   call: ApiCall
   check: TypeCheck<TSchema>
+  /** OpenAI's other endpoints: to OpenAI-format services as they came, never translated, no model defaults. */
+  passOnly?: true
+  /** The body is multipart/form-data (an audio upload), `model` a form field. */
+  multipart?: true
+  /** The model the upstream assumes when the client names none. */
+  defaultModel?: string
 }
+
+const OPENAI_EXTRA = { api: 'openai', passOnly: true } as const
 
 export const ENDPOINTS = {
   messages: { api: 'anthropic', call: 'messages', check: checkAnthropic },
   countTokens: { api: 'anthropic', call: 'countTokens', check: checkAnthropicCountTokens },
   chatCompletions: { api: 'openai', call: 'chatCompletions', check: checkOpenAI },
   responses: { api: 'responses', call: 'responses', check: checkResponses },
+  embeddings: { ...OPENAI_EXTRA, call: 'embeddings', check: checkModelRequired },
+  moderations: { ...OPENAI_EXTRA, call: 'moderations', check: checkModelOptional, defaultModel: DEFAULT_MODELS.moderations },
+  completions: { ...OPENAI_EXTRA, call: 'completions', check: checkModelRequired },
+  imagesGenerations: { ...OPENAI_EXTRA, call: 'imagesGenerations', check: checkModelOptional, defaultModel: DEFAULT_MODELS.imagesGenerations },
+  audioSpeech: { ...OPENAI_EXTRA, call: 'audioSpeech', check: checkModelRequired },
+  audioTranscriptions: { ...OPENAI_EXTRA, call: 'audioTranscriptions', check: checkModelRequired, multipart: true },
+  audioTranslations: { ...OPENAI_EXTRA, call: 'audioTranslations', check: checkModelRequired, multipart: true },
 } satisfies Record<string, Endpoint>
 
 /** The wire API each upstream call speaks: what its stream's own error event looks like. */
-const API_OF_CALL: Record<ApiCall, InboundApi> = { messages: 'anthropic', countTokens: 'anthropic', chatCompletions: 'openai', responses: 'responses', models: 'openai' }
+const API_OF_CALL: Partial<Record<ApiCall, InboundApi>> = { messages: 'anthropic', countTokens: 'anthropic', responses: 'responses' }
 
 type Body = { model: string; messages: { role: string; content?: unknown }[]; stream?: boolean; [k: string]: unknown }
+
+/** A multipart upload as it came, and where its model field lies. */
+interface Upload {
+  bytes: Uint8Array
+  contentType: string
+  field: { start: number; end: number }
+}
 
 /** What goes upstream for one deployment, and how its answer reaches the client (as it came, unless translated). */
 interface Outbound {
   call: ApiCall
-  body: string
+  body: string | Uint8Array
   toClient?: (response: Response) => Promise<Response>
 }
 
@@ -61,20 +85,18 @@ export async function proxy(endpoint: Endpoint, request: Request, runtime: Runti
   // The state a request starts with is the one it finishes with, reloads or not.
   const state = runtime.current
   const { config } = state
-  const text = await readBody(request, { maxBytes: config.limits.maxBodyBytes, timeoutMs: config.limits.bodyTimeoutMs })
-  const body = parseBody(text, endpoint.check)
+  const limits = { maxBytes: config.limits.maxBodyBytes, timeoutMs: config.limits.bodyTimeoutMs }
+  const upload = endpoint.multipart ? await readUpload(request, limits) : undefined
+  const text = upload ? '' : await readBody(request, limits)
+  const body = upload ? { model: upload.model, messages: [] } : parseBody(text, endpoint.check)
+  body.model ??= endpoint.defaultModel!
 
-  const route = resolveModel(body.model, {
-    services: state.serviceNames,
-    aliases: config.aliases,
-    preferredProvider: config.preferredProvider,
-    bigModel: config.bigModel,
-    smallModel: config.smallModel,
-  })
+  const route = resolveModel(body.model, routingSettings(state))
   if (!route.ok) throw new ProxyError(404, 'model_not_found', route.message)
   if (route.kind === 'single' && route.service === MOCK_SERVICE) {
     if (endpoint.call === 'countTokens') return Response.json({ input_tokens: Math.ceil(text.length / 4) })
     if (endpoint.api === 'responses') throw new ProxyError(501, 'responses_not_translated', 'the mock service does not speak the Responses API yet')
+    if (endpoint.passOnly) throw new ProxyError(400, 'unsupported_endpoint', `the mock service answers Messages and Chat Completions, not ${API_PATHS[endpoint.call]}`)
     return endpoint.api === 'anthropic' ? mockAnthropic(body) : mockOpenAI(body)
   }
   const chooser = route.kind === 'single' ? singleServiceChooser(state, route.service, route.model) : aliasChooser(state.aliases.get(route.alias)!)
@@ -91,7 +113,7 @@ export async function proxy(endpoint: Endpoint, request: Request, runtime: Runti
     const { deployment, target } = choice
     const service = deployment.pool.service
     let out = outbound.get(deployment)
-    if (!out) outbound.set(deployment, (out = prepare(endpoint, body, text, deployment, config)))
+    if (!out) outbound.set(deployment, (out = prepare(endpoint, body, text, deployment, config, upload)))
     const counters = target.key ? [target.key.counters, target.endpoint.counters] : [target.endpoint.counters]
     const usage = new UsageReader()
     // Past lmlb's bound: refused now, not queued where the wait would be charged to the endpoint.
@@ -103,6 +125,7 @@ export async function proxy(endpoint: Endpoint, request: Request, runtime: Runti
     const started = performance.now()
     for (const c of counters) c.start()
     const headers = upstreamHeaders(service.format, request.headers, target.key?.value)
+    if (upload) headers['content-type'] = upload.contentType
     Object.assign(headers, service.headers)
     return send({
       url: upstreamUrl(target.endpoint.url, out.call, search),
@@ -113,7 +136,7 @@ export async function proxy(endpoint: Endpoint, request: Request, runtime: Runti
       clientSignal: request.signal,
       scrubber: state.scrubber,
       // In the upstream's format: a translated stream translates it like any other event.
-      errorEvent: (message) => errorEvent(API_OF_CALL[out.call], 502, 'upstream_stream_error', message),
+      errorEvent: (message) => errorEvent(API_OF_CALL[out.call] ?? 'openai', 502, 'upstream_stream_error', message),
       observe: (body) => usage.read(body),
       onEnd: (how) => {
         releaseCallSlot()
@@ -138,6 +161,10 @@ export async function proxy(endpoint: Endpoint, request: Request, runtime: Runti
   }
 }
 
+export function routingSettings({ serviceNames, config }: ProxyState): RoutingSettings {
+  return { services: serviceNames, aliases: config.aliases, preferredProvider: config.preferredProvider, bigModel: config.bigModel, smallModel: config.smallModel }
+}
+
 function firstFormat(state: ProxyState, route: Extract<ReturnType<typeof resolveModel>, { ok: true }>): string | undefined {
   const service = route.kind === 'single' ? route.service : route.targets[0]?.service
   return service === undefined ? undefined : state.pools.get(service)?.service.format
@@ -160,10 +187,14 @@ function singleServiceChooser(state: ProxyState, name: string, model: string): C
  * the client left out, and, across formats, the other API's request with
  * the way back for its answer.
  */
-function prepare(endpoint: Endpoint, body: Body, text: string, deployment: Deployment, config: Config): Outbound {
+function prepare(endpoint: Endpoint, body: Body, text: string, deployment: Deployment, config: Config, upload?: Upload): Outbound {
   const service = deployment.pool.service
   const model = own(service.rename, deployment.model) ?? deployment.model
-  const defaults = own(config.modelDefaults, body.model) ?? own(config.modelDefaults, `${service.name}/${model}`) ?? own(config.modelDefaults, model)
+  if (endpoint.passOnly) {
+    if (service.format !== 'openai') throw new ProxyError(400, 'unsupported_endpoint', `service "${service.name}" (${service.format} format) has no ${API_PATHS[endpoint.call]}`)
+    if (upload) return { call: endpoint.call, body: model === body.model ? upload.bytes : withModelField(upload.bytes, upload.field, model) }
+  }
+  const defaults = endpoint.passOnly ? undefined : (own(config.modelDefaults, body.model) ?? own(config.modelDefaults, `${service.name}/${model}`) ?? own(config.modelDefaults, model))
   const missing = defaults ? Object.entries(defaults).filter(([field]) => body[field] === undefined) : []
   const full = missing.length > 0 ? { ...body, ...Object.fromEntries(missing) } : body
   if (speaks(service, endpoint.api)) {
@@ -213,6 +244,17 @@ function parseBody(text: string, check: TypeCheck<TSchema>): Body {
     throw new ProxyError(400, 'invalid_request', `${formatPath('', first.path)}: ${first.message}`)
   }
   return body as Body
+}
+
+/** An upload, whole within lmlb's limits; its model field found where it lies. */
+async function readUpload(request: Request, limits: BodyLimits): Promise<Upload & { model: string }> {
+  const contentType = request.headers.get('content-type')
+  const boundary = boundaryOf(contentType)
+  if (boundary === undefined) throw new ProxyError(415, 'unsupported_media_type', `content-type must be multipart/form-data with a boundary, got "${contentType ?? 'none'}"`)
+  const bytes = await readBodyBytes(request, limits)
+  const field = findModelField(bytes, boundary)
+  if (field === undefined || field.value === '') throw new ProxyError(400, 'invalid_request', 'model: the form has no model field')
+  return { bytes, contentType: contentType!, field, model: field.value }
 }
 
 function tooDeeplyNested(what: string): ProxyError {

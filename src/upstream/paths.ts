@@ -4,6 +4,13 @@ export const API_PATHS = {
   countTokens: '/messages/count_tokens',
   chatCompletions: '/chat/completions',
   responses: '/responses',
+  embeddings: '/embeddings',
+  moderations: '/moderations',
+  completions: '/completions',
+  imagesGenerations: '/images/generations',
+  audioSpeech: '/audio/speech',
+  audioTranscriptions: '/audio/transcriptions',
+  audioTranslations: '/audio/translations',
   models: '/models',
 } as const
 

@@ -26,7 +26,7 @@ export class UpstreamFailure extends Error {
 export interface SendOptions {
   url: string
   headers: Record<string, string>
-  body: string
+  body: string | Uint8Array
   /** The client asked for a stream. */
   streaming: boolean
   limits: Limits

@@ -12,6 +12,8 @@ export interface Received {
   headers: Record<string, string>
   /** The body as bytes arrived (decoded as text), and parsed when it is JSON. */
   raw: string
+  /** The body's bytes, for one that is not text (a multipart upload). */
+  bytes: Uint8Array
   body: any
 }
 
@@ -51,12 +53,13 @@ export function startUpstream(name = 'upstream', handler?: UpstreamHandler): Fak
     idleTimeout: 0,
     async fetch(request) {
       const url = new URL(request.url)
-      const text = await request.text()
+      const bytes = new Uint8Array(await request.arrayBuffer())
+      const text = new TextDecoder().decode(bytes)
       let body: unknown = text
       try {
         body = JSON.parse(text)
       } catch {}
-      const entry = { method: request.method, path: url.pathname, search: url.search, headers: Object.fromEntries(request.headers), raw: text, body }
+      const entry = { method: request.method, path: url.pathname, search: url.search, headers: Object.fromEntries(request.headers), raw: text, bytes, body }
       received.push(entry)
       return current(entry, request)
     },

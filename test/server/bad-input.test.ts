@@ -51,9 +51,9 @@ describe('bad input, OpenAI API', () => {
   }
 
   test('unknown paths answer 404 in the matching shape', async () => {
-    const res = await fetch(`${lmlb.url}/v1/embeddings`, { method: 'POST', body: '{}' })
+    const res = await fetch(`${lmlb.url}/v1/no/such/route`, { method: 'POST', body: '{}' })
     expect(res.status).toBe(404)
-    expect(await res.json()).toEqual(openaiError('not_found', /POST \/v1\/embeddings is not an lmlb endpoint/))
+    expect(await res.json()).toEqual(openaiError('not_found', /POST \/v1\/no\/such\/route is not an lmlb endpoint/))
   })
 
   test('a content type other than JSON: 415', async () => {

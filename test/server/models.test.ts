@@ -34,3 +34,13 @@ test('aliases, allow-lists, the Claude mapping, the mock and the upstream lists'
   expect(listings).toHaveLength(1)
   expect(listings[0].headers.authorization).toBe('Bearer sk-models-key-00000001')
 })
+
+test('GET /v1/models/{id}: an entry of the list, a bare upstream name under its service, else 404 in the OpenAI shape', async () => {
+  const client = new OpenAI({ baseURL: `${lmlb.url}/v1`, apiKey: 'x', maxRetries: 0 })
+  expect(await client.models.retrieve('openai/gpt-4o')).toMatchObject({ id: 'openai/gpt-4o', object: 'model', owned_by: 'openai' })
+  expect(await client.models.retrieve('gpt-4o-mini')).toMatchObject({ id: 'gpt-4o-mini', owned_by: 'openai' })
+  expect(await client.models.retrieve('fast')).toMatchObject({ id: 'fast', owned_by: 'lmlb-alias' })
+  const missing = await fetch(`${lmlb.url}/v1/models/gpt-nope`)
+  expect(missing.status).toBe(404)
+  expect(await missing.json()).toMatchObject({ error: { code: 'model_not_found', type: 'invalid_request_error' } })
+})
