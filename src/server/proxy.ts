@@ -11,6 +11,7 @@ import type { Config, ServiceConfig } from '../config/schema'
 import { estimateInputTokens, type CountableRequest } from '../providers/tokens/estimate'
 import type { OpenAIProvider } from '../translation/messages-over-chat/request'
 import type { AnthropicRequest } from '../apis/anthropic-messages/wire'
+import type { ResponsesRequest } from '../apis/openai-responses/wire'
 import type { OpenAIRequest } from '../apis/openai-chat/wire'
 import { mockAnthropic, mockOpenAI } from '../providers/mock/reply'
 import { withModel } from '../routing/rename-in-body'
@@ -30,7 +31,7 @@ import { own } from '../util/own'
 import { MAX_JSON_DEPTH, tooDeep, TooDeepError } from '../util/json-depth'
 import { readBody, readBodyBytes, type BodyLimits } from './read-body'
 import { boundaryOf, findModelField, withModelField } from '../routing/multipart-model'
-import { anthropicClientOnOpenAI, openaiClientOnAnthropic } from './translate'
+import { anthropicClientOnOpenAI, openaiClientOnAnthropic, responsesClientOnAnthropic, responsesClientOnChat } from './translate'
 import type { ProxyState, Runtime } from './state'
 import { callBound, releaseCallSlot, takeCallSlot } from '../upstream/call-slots'
 
@@ -95,7 +96,7 @@ export async function proxy(endpoint: Endpoint, request: Request, runtime: Runti
   if (!route.ok) throw new ProxyError(404, 'model_not_found', route.message)
   if (route.kind === 'single' && route.service === MOCK_SERVICE) {
     if (endpoint.call === 'countTokens') return Response.json({ input_tokens: Math.ceil(text.length / 4) })
-    if (endpoint.api === 'responses') throw new ProxyError(501, 'responses_not_translated', 'the mock service does not speak the Responses API yet')
+    if (endpoint.api === 'responses') return mockResponses(body as unknown as ResponsesRequest, route.model)
     if (endpoint.passOnly) throw new ProxyError(400, 'unsupported_endpoint', `the mock service answers Messages and Chat Completions, not ${API_PATHS[endpoint.call]}`)
     return endpoint.api === 'anthropic' ? mockAnthropic(body) : mockOpenAI(body)
   }
@@ -206,17 +207,23 @@ function prepare(endpoint: Endpoint, body: Body, text: string, deployment: Deplo
     }
     return { call: endpoint.call, body: JSON.stringify({ ...full, model }) }
   }
-  // Until its translation lands: said plainly, never half-translated.
-  if (endpoint.api === 'responses') throw new ProxyError(501, 'responses_not_translated', `service "${service.name}" has no Responses API (apis: [chat, responses] says it has), and lmlb does not translate it yet`)
   try {
+    if (endpoint.api === 'responses') {
+      const req = full as unknown as ResponsesRequest
+      return service.format === 'anthropic' ? responsesClientOnAnthropic(req, model) : responsesClientOnChat(req, model)
+    }
     return endpoint.api === 'anthropic'
       ? anthropicClientOnOpenAI(full as unknown as AnthropicRequest, model, providerOf(service), Math.ceil(text.length / 4))
       : openaiClientOnAnthropic(full as unknown as OpenAIRequest, model)
   } catch (error) {
-    if (error instanceof TooDeepError) throw tooDeeplyNested(error.what)
-    // The inbound schema checks only what routing needs; a shape translation cannot read is the client's to fix.
-    throw new ProxyError(400, 'untranslatable_request', `cannot translate this request for "${service.name}" (${service.format} format): ${(error as Error).message}`)
+    throw untranslatable(error, service.name, service.format)
   }
+}
+
+function untranslatable(error: unknown, service: string, format: string): ProxyError {
+  if (error instanceof TooDeepError) return tooDeeplyNested(error.what)
+  // The inbound schema checks only what routing needs; a shape translation cannot read is the client's to fix.
+  return new ProxyError(400, 'untranslatable_request', `cannot translate this request for "${service}" (${format} format): ${(error as Error).message}`)
 }
 
 /** Whether the service's upstream serves the client's own API, so the request needs no translation. */
@@ -255,6 +262,17 @@ async function readUpload(request: Request, limits: BodyLimits): Promise<Upload 
   const field = findModelField(bytes, boundary)
   if (field === undefined || field.value === '') throw new ProxyError(400, 'invalid_request', 'model: the form has no model field')
   return { bytes, contentType: contentType!, field, model: field.value }
+}
+
+/** The mock speaks Chat Completions; a Responses client gets it through the same translation as any Chat-only service. */
+function mockResponses(req: ResponsesRequest, model: string): Promise<Response> {
+  let translation
+  try {
+    translation = responsesClientOnChat(req, model)
+  } catch (error) {
+    throw untranslatable(error, MOCK_SERVICE, 'openai')
+  }
+  return translation.toClient(mockOpenAI(JSON.parse(translation.body as string)))
 }
 
 function tooDeeplyNested(what: string): ProxyError {

@@ -16,6 +16,11 @@ import { toOpenAIResponse } from '../translation/chat-over-messages/response'
 import { createReverseStreamState, DONE, finishReverse, onEvent } from '../translation/chat-over-messages/stream'
 import { textChunk } from '../translation/chat-over-messages/text-delta'
 import type { AnthropicEvent, AnthropicRequest } from '../apis/anthropic-messages/wire'
+import type { OpenAIChunk } from '../apis/openai-chat/wire'
+import type { ResponsesEvent, ResponsesRequest } from '../apis/openai-responses/wire'
+import { toChatRequest } from '../translation/responses-over-chat/request'
+import { toResponse } from '../translation/responses-over-chat/response'
+import { createResponsesStreamState, failStream as failResponses, finish as finishResponses, onChunk as onResponsesChunk } from '../translation/responses-over-chat/stream'
 import type { OpenAIRequest } from '../apis/openai-chat/wire'
 import { byteStream, sourceOf } from '../upstream/byte-stream'
 import { tooDeep, TooDeepError } from '../util/json-depth'
@@ -83,6 +88,66 @@ export function openaiClientOnAnthropic(req: OpenAIRequest, upstreamModel: strin
       })
     },
   }
+}
+
+/**
+ * A Responses client (Codex...) served by a Chat Completions upstream.
+ * Chat is the pivot: `chat` is the request as Chat Completions, and the
+ * answer comes back through the Chat → Responses mappings.
+ */
+export function responsesClientOnChat(req: ResponsesRequest, upstreamModel: string): Translation {
+  const { request: chat, tools } = toChatRequest(req, { model: upstreamModel })
+  return {
+    call: 'chatCompletions',
+    body: JSON.stringify(chat),
+    async toClient(response) {
+      if (!response.ok) return errorFor(response, 'openai')
+      const opts = { model: req.model, tools, request: req }
+      if (!isSse(response)) return Response.json(toResponse(await answerOf(response), opts), { headers: keptHeaders(response) })
+      const state = createResponsesStreamState(opts)
+      return transformSse(response, {
+        onEvent: (data) => (data === DONE ? '' : encodeResponsesEvents(onResponsesChunk(JSON.parse(data), state))),
+        onEnd: () => encodeResponsesEvents(finishResponses(state)),
+        onBroken: (message) => encodeResponsesEvents(failResponses(state, message, 'upstream_stream_error')),
+      })
+    },
+  }
+}
+
+/**
+ * A Responses client (Codex on Claude) served by an Anthropic upstream,
+ * through the Chat pivot both ways: Responses → Chat → Messages for the
+ * request; Anthropic events → Chat chunks → Responses events for the answer.
+ */
+export function responsesClientOnAnthropic(req: ResponsesRequest, upstreamModel: string): Translation {
+  const { request: chat, tools } = toChatRequest(req, { model: upstreamModel })
+  // Thinking in a tool loop needs the earlier turns' signed thinking blocks back, which a translated history lacks (Anthropic refuses it).
+  if (chat.messages.some((m) => m.tool_calls?.length)) delete chat.reasoning_effort
+  return {
+    call: 'messages',
+    body: JSON.stringify(toAnthropicRequest(chat, { model: upstreamModel })),
+    async toClient(response) {
+      if (!response.ok) return errorFor(response, 'openai')
+      const opts = { model: req.model, tools, request: req }
+      if (!isSse(response)) return Response.json(toResponse(toOpenAIResponse(await answerOf(response), { model: req.model }), opts), { headers: keptHeaders(response) })
+      const chunks = createReverseStreamState({ model: req.model, includeUsage: true })
+      const state = createResponsesStreamState(opts)
+      // An Anthropic error event comes out as a chunk holding `error`: the Responses stream fails on it.
+      const relay = (chunk: object) => onResponsesChunk(chunk as OpenAIChunk, state)
+      return transformSse(response, {
+        onEvent: (data) => encodeResponsesEvents(onEvent(JSON.parse(data) as AnthropicEvent, chunks).flatMap(relay)),
+        onEnd: () => encodeResponsesEvents([...finishReverse(chunks).flatMap(relay), ...finishResponses(state)]),
+        onBroken: (message) => encodeResponsesEvents(failResponses(state, message, 'upstream_stream_error')),
+      })
+    },
+  }
+}
+
+/** Responses events as SSE: each named by its type. */
+function encodeResponsesEvents(events: ResponsesEvent[]): string {
+  let out = ''
+  for (const e of events) out += encodeJsonEvent(e.type, e)
+  return out
 }
 
 /** The upstream's JSON answer, bounded in depth like a request before it is rebuilt and serialised (deeper: a 502). */

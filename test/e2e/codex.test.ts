@@ -7,8 +7,7 @@
  *
  * The same two scenarios are written once, for three kinds of upstream:
  * one with the Responses API (lmlb passes the call through), one that has
- * only Chat Completions and an Anthropic one (lmlb has to translate; it
- * answers 501 today, so those two are skipped until it does).
+ * only Chat Completions and an Anthropic one (lmlb translates).
  *
  * Everything stays on 127.0.0.1: Codex's config turns off its update check,
  * analytics, OpenTelemetry export and the plugin/app features (which otherwise
@@ -450,12 +449,10 @@ describe('Codex through lmlb: a Responses API upstream (passed through)', () => 
   scenarios(RESPONSES, true)
 })
 
-// Enabled once lmlb translates the Responses API: lmlb answers these 501 (responses_not_translated) today.
 describe('Codex through lmlb: a Chat-Completions-only upstream (translated)', () => {
-  scenarios(CHAT, false)
+  scenarios(CHAT, true)
 })
 
-// Enabled once lmlb translates the Responses API: lmlb answers these 501 (responses_not_translated) today.
 describe('Codex through lmlb: an Anthropic upstream (translated)', () => {
-  scenarios(ANTHROPIC, false)
+  scenarios(ANTHROPIC, true)
 })
