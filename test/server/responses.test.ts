@@ -57,6 +57,12 @@ describe('passed through to a service with the Responses API', () => {
     expect(sdk.output_text).toMatch(/^reply from oai-[ab]$/)
   })
 
+  test('previous_response_id and item_reference go through untouched: the service keeps its own responses', async () => {
+    const body = '{"model":"gpt-5-test","previous_response_id":"resp_1","input":[{"type":"item_reference","id":"fc_1"}]}'
+    expect((await post(body)).status).toBe(200)
+    expect(received()[0].raw).toBe(body)
+  })
+
   test('a service/ prefix: only the model is rewritten', async () => {
     const res = await post('{"model":"openai/gpt-5-test","input":[{"role":"user","content":"hi"}]}')
     expect(res.status).toBe(200)
