@@ -18,6 +18,7 @@ import { textChunk } from '../translation/chat-over-messages/text-delta'
 import type { AnthropicEvent, AnthropicRequest } from '../apis/anthropic-messages/wire'
 import type { OpenAIChunk } from '../apis/openai-chat/wire'
 import type { ResponsesEvent, ResponsesRequest } from '../apis/openai-responses/wire'
+import { takesReasoningEffort } from '../translation/models'
 import { toChatRequest } from '../translation/responses-over-chat/request'
 import { toResponse } from '../translation/responses-over-chat/response'
 import { createResponsesStreamState, failStream as failResponses, finish as finishResponses, onChunk as onResponsesChunk } from '../translation/responses-over-chat/stream'
@@ -97,6 +98,8 @@ export function openaiClientOnAnthropic(req: OpenAIRequest, upstreamModel: strin
  */
 export function responsesClientOnChat(req: ResponsesRequest, upstreamModel: string): Translation {
   const { request: chat, tools } = toChatRequest(req, { model: upstreamModel })
+  // Codex always sends an effort; Chat servers refuse reasoning_effort for models that do not reason (as messages-over-chat knows them).
+  if (!takesReasoningEffort(upstreamModel)) delete chat.reasoning_effort
   return {
     call: 'chatCompletions',
     body: JSON.stringify(chat),

@@ -93,6 +93,24 @@ for (const kind of KINDS) {
   })
 }
 
+describe('reasoning.effort (Codex sends one every turn)', () => {
+  test('a Chat-only service gets reasoning_effort only for a model that takes it', async () => {
+    await client().responses.create({ model: 'chatonly/gpt-4.1', input: 'hi', reasoning: { effort: 'high' } })
+    await client().responses.create({ model: 'chatonly/gpt-5-mini', input: 'hi', reasoning: { effort: 'high' } })
+    expect(chat.received.map((r) => [r.body.model, r.body.reasoning_effort])).toEqual([
+      ['gpt-4.1', undefined],
+      ['gpt-5-mini', 'high'],
+    ])
+  })
+
+  test('Anthropic gets a thinking budget, but not in a tool loop, whose earlier thinking a translated history cannot give back', async () => {
+    const first = await client().responses.create({ model: 'anthropic/claude-test', input: ask, tools, reasoning: { effort: 'low' } })
+    const call = first.output.find((item) => item.type === 'function_call')!
+    await client().responses.create({ model: 'anthropic/claude-test', input: [...ask, call, { type: 'function_call_output', call_id: (call as { call_id: string }).call_id, output: '18°C' }], tools, reasoning: { effort: 'low' } })
+    expect(ant.received.map((r) => r.body.thinking)).toEqual([{ type: 'enabled', budget_tokens: 2048 }, undefined])
+  })
+})
+
 describe('what a translator that keeps nothing cannot do: a clear 400, nothing sent upstream', () => {
   const refused = async (body: object) => {
     const res = await fetch(`${lmlb.url}/v1/responses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
