@@ -13,6 +13,7 @@
 import type { AnthropicEvent } from '../../apis/anthropic-messages/wire'
 import type { OpenAIChunk, OpenAIUsage } from '../../apis/openai-chat/wire'
 import { messageId, stopReasonOf, toolUseId } from './response'
+import { callOfFragment, type ToolFragment } from '../../apis/openai-chat/tool-fragments'
 
 interface ToolCall {
   id: string
@@ -129,18 +130,8 @@ function messageStart(chunk: OpenAIChunk, state: StreamState): AnthropicEvent {
   }
 }
 
-function toolFragment(fragment: NonNullable<NonNullable<OpenAIChunk['choices']>[number]['delta']['tool_calls']>[number], state: StreamState, events: AnthropicEvent[]): void {
-  const index = fragment.index ?? 0
-  let call = state.byIndex.get(index)
-  // A new id at a known index is a new call (some upstreams number every call 0).
-  if (!call || (fragment.id && call.id && fragment.id !== call.id)) {
-    call = { id: fragment.id ?? '', name: fragment.function?.name ?? '', pending: '' }
-    state.calls.push(call)
-    state.byIndex.set(index, call)
-  } else {
-    if (fragment.id && !call.id) call.id = fragment.id
-    if (fragment.function?.name && !call.name) call.name = fragment.function.name
-  }
+function toolFragment(fragment: ToolFragment, state: StreamState, events: AnthropicEvent[]): void {
+  const call = callOfFragment(fragment, state.byIndex, state.calls, (id, name): ToolCall => ({ id, name, pending: '' }))
   const args = fragment.function?.arguments ?? ''
   if (call.block === undefined && call.name) startTool(call, state, events)
   if (args === '') return

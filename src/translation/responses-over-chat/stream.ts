@@ -16,6 +16,7 @@
  */
 import type { OpenAIChunk, OpenAIUsage } from '../../apis/openai-chat/wire'
 import type { ResponsesEvent, ResponsesOutputItem, ResponsesOutputMessage, ResponsesOutputReasoning, UnnumberedEvent } from '../../apis/openai-responses/wire'
+import { callOfFragment, type ToolFragment } from '../../apis/openai-chat/tool-fragments'
 import type { ToolNames } from './request'
 import { callItem, ending, itemIds, responseObject, type ResponseOptions } from './response'
 
@@ -60,7 +61,6 @@ export function createResponsesStreamState(opts: { model: string; tools: ToolNam
 }
 
 type Delta = NonNullable<OpenAIChunk['choices']>[number]['delta'] & { refusal?: string | null }
-type Fragment = NonNullable<Delta['tool_calls']>[number]
 
 export function onChunk(chunk: OpenAIChunk, state: ResponsesStreamState): ResponsesEvent[] {
   if (state.done) return []
@@ -139,18 +139,8 @@ function reasoningDelta(text: string, state: ResponsesStreamState, events: Respo
   emit(state, events, { type: 'response.reasoning_summary_text.delta', item_id: item.id, output_index: index, summary_index: 0, delta: text })
 }
 
-function toolFragment(fragment: Fragment, state: ResponsesStreamState, events: ResponsesEvent[]): void {
-  const at = fragment.index ?? 0
-  let call = state.byIndex.get(at)
-  // A new id at a known index is a new call.
-  if (!call || (fragment.id && call.id && fragment.id !== call.id)) {
-    call = { id: fragment.id ?? '', name: fragment.function?.name ?? '', args: '' }
-    state.calls.push(call)
-    state.byIndex.set(at, call)
-  } else {
-    if (fragment.id && !call.id) call.id = fragment.id
-    if (fragment.function?.name && !call.name) call.name = fragment.function.name
-  }
+function toolFragment(fragment: ToolFragment, state: ResponsesStreamState, events: ResponsesEvent[]): void {
+  const call = callOfFragment(fragment, state.byIndex, state.calls, (id, name): ToolCall => ({ id, name, args: '' }))
   const args = fragment.function?.arguments ?? ''
   call.args += args
   if (call.index === undefined) {
