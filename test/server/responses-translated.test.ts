@@ -93,6 +93,28 @@ for (const kind of KINDS) {
   })
 }
 
+test('a tool call without arguments from Anthropic (one empty input_json_delta) arrives as "{}"', async () => {
+  ant.handle(() => {
+    const ev = (type: string, data: object) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`
+    const body = [
+      ev('message_start', { message: { id: 'msg_n', type: 'message', role: 'assistant', model: 'claude-test', content: [], usage: { input_tokens: 5, output_tokens: 1 } } }),
+      ev('content_block_start', { index: 0, content_block: { type: 'tool_use', id: 'toolu_n', name: 'now', input: {} } }),
+      ev('content_block_delta', { index: 0, delta: { type: 'input_json_delta', partial_json: '' } }),
+      ev('content_block_stop', { index: 0 }),
+      ev('message_delta', { delta: { stop_reason: 'tool_use' }, usage: { output_tokens: 3 } }),
+      ev('message_stop', {}),
+    ].join('')
+    return new Response(body, { headers: { 'content-type': 'text/event-stream' } })
+  })
+  const now = [{ type: 'function' as const, name: 'now', parameters: { type: 'object', properties: {} }, strict: false }]
+  const stream = client().responses.stream({ model: 'anthropic/claude-test', input: 'Time?', tools: now })
+  const done: string[] = []
+  stream.on('response.function_call_arguments.done', (e) => done.push(e.arguments))
+  const final = await stream.finalResponse()
+  expect(done).toEqual(['{}'])
+  expect(final.output).toMatchObject([{ type: 'function_call', name: 'now', arguments: '{}', call_id: 'toolu_n' }])
+})
+
 describe('reasoning.effort (Codex sends one every turn)', () => {
   test('a Chat-only service gets reasoning_effort only for a model that takes it', async () => {
     await client().responses.create({ model: 'chatonly/gpt-4.1', input: 'hi', reasoning: { effort: 'high' } })
