@@ -4,7 +4,9 @@
  * mappings themselves are pure functions in src/translation/; this module
  * only moves bytes through them.
  */
-import { encodeJsonEvent, encodeSse } from '../sse/encode'
+import { encodeAnthropicEvents } from '../apis/anthropic-messages/events'
+import { DONE, encodeChatChunks } from '../apis/openai-chat/events'
+import { encodeResponsesEvents } from '../apis/openai-responses/events'
 import { SseDecoder } from '../sse/decode'
 import { toOpenAIRequest, type OpenAIProvider } from '../translation/messages-over-chat/request'
 import { toAnthropicResponse } from '../translation/messages-over-chat/response'
@@ -13,11 +15,11 @@ import { textDeltaEvent } from '../translation/messages-over-chat/text-delta'
 import { translateError } from '../translation/errors'
 import { toAnthropicRequest } from '../translation/chat-over-messages/request'
 import { toOpenAIResponse } from '../translation/chat-over-messages/response'
-import { createReverseStreamState, DONE, finishReverse, onEvent } from '../translation/chat-over-messages/stream'
+import { createReverseStreamState, finishReverse, onEvent } from '../translation/chat-over-messages/stream'
 import { textChunk } from '../translation/chat-over-messages/text-delta'
 import type { AnthropicEvent, AnthropicRequest } from '../apis/anthropic-messages/wire'
 import type { OpenAIChunk } from '../apis/openai-chat/wire'
-import type { ResponsesEvent, ResponsesRequest } from '../apis/openai-responses/wire'
+import type { ResponsesRequest } from '../apis/openai-responses/wire'
 import { takesReasoningEffort } from '../translation/models'
 import { toChatRequest } from '../translation/responses-over-chat/request'
 import { toResponse } from '../translation/responses-over-chat/response'
@@ -48,15 +50,10 @@ export function anthropicClientOnOpenAI(req: AnthropicRequest, upstreamModel: st
         return Response.json(toAnthropicResponse(await answerOf(response), { model: req.model, stopSequences: req.stop_sequences }), { headers: keptHeaders(response) })
       }
       const state = createStreamState({ model: req.model, stopSequences: req.stop_sequences, inputTokensEstimate })
-      const encode = (events: AnthropicEvent[]) => {
-        let out = ''
-        for (const e of events) out += encodeJsonEvent(e.type, e)
-        return out
-      }
       return transformSse(response, {
-        onEvent: (data) => (data === DONE ? encode(finish(state)) : (textDeltaEvent(data, state) ?? encode(onChunk(JSON.parse(data), state)))),
-        onEnd: () => encode(finish(state)),
-        onBroken: (message) => encode(failStream(state, message)),
+        onEvent: (data) => (data === DONE ? encodeAnthropicEvents(finish(state)) : (textDeltaEvent(data, state) ?? encodeAnthropicEvents(onChunk(JSON.parse(data), state)))),
+        onEnd: () => encodeAnthropicEvents(finish(state)),
+        onBroken: (message) => encodeAnthropicEvents(failStream(state, message)),
       })
     },
   }
@@ -71,21 +68,16 @@ export function openaiClientOnAnthropic(req: OpenAIRequest, upstreamModel: strin
       if (!response.ok) return errorFor(response, 'openai')
       if (!isSse(response)) return Response.json(toOpenAIResponse(await answerOf(response), { model: req.model }), { headers: keptHeaders(response) })
       const state = createReverseStreamState({ model: req.model, includeUsage: req.stream_options?.include_usage === true })
-      const encode = (chunks: object[], done = false) => {
-        let out = ''
-        for (const c of chunks) out += encodeJsonEvent(undefined, c)
-        return done ? out + encodeSse(undefined, DONE) : out
-      }
       return transformSse(response, {
         onEvent: (data) => {
           const text = textChunk(data, state)
           if (text !== undefined) return text
           const event = JSON.parse(data) as AnthropicEvent
           const chunks = onEvent(event, state)
-          return encode(chunks, event.type === 'message_stop')
+          return encodeChatChunks(chunks, event.type === 'message_stop')
         },
-        onEnd: () => (state.finished ? '' : encode(finishReverse(state), true)),
-        onBroken: (message) => (state.finished ? '' : ((state.finished = true), encode([{ error: { message, type: 'api_error', code: 'upstream_stream_error' } }]))),
+        onEnd: () => (state.finished ? '' : encodeChatChunks(finishReverse(state), true)),
+        onBroken: (message) => (state.finished ? '' : ((state.finished = true), encodeChatChunks([{ error: { message, type: 'api_error', code: 'upstream_stream_error' } }]))),
       })
     },
   }
@@ -144,13 +136,6 @@ export function responsesClientOnAnthropic(req: ResponsesRequest, upstreamModel:
       })
     },
   }
-}
-
-/** Responses events as SSE: each named by its type. */
-function encodeResponsesEvents(events: ResponsesEvent[]): string {
-  let out = ''
-  for (const e of events) out += encodeJsonEvent(e.type, e)
-  return out
 }
 
 /** The upstream's JSON answer, bounded in depth like a request before it is rebuilt and serialised (deeper: a 502). */

@@ -26,8 +26,6 @@ export function createReverseStreamState(opts: { model: string; includeUsage: bo
   return { model: opts.model, includeUsage: opts.includeUsage, id: completionId(undefined), created: Math.floor(Date.now() / 1000), toolIndex: new Map(), toolsWithoutArguments: new Set(), usage: {}, finished: false }
 }
 
-export const DONE = '[DONE]'
-
 export function onEvent(event: AnthropicEvent, state: ReverseStreamState): (OpenAIChunk | { error: object })[] {
   if (state.finished) return []
   const chunk = (delta: object, finish: string | null = null): OpenAIChunk => ({
