@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test'
 import OpenAI from 'openai'
 import { startLmlb, type RunningLmlb } from '../helpers/lmlb'
-import { pacedStream, responsesStreamEvents } from '../helpers/canned'
+import { pacedStream, responsesObject, responsesStreamEvents } from '../helpers/canned'
 import { startUpstream, type FakeUpstream } from '../helpers/upstream'
 
 const KEYS = ['sk-responses-key-aaaa1111', 'sk-responses-key-bbbb2222']
@@ -61,6 +61,25 @@ describe('passed through to a service with the Responses API', () => {
     const body = '{"model":"gpt-5-test","previous_response_id":"resp_1","input":[{"type":"item_reference","id":"fc_1"}]}'
     expect((await post(body)).status).toBe(200)
     expect(received()[0].raw).toBe(body)
+  })
+
+  test('a function tool round trip through the SDK, create and stream, as the upstream wrote it', async () => {
+    // The stand-in plays OpenAI: a function_call until the call's output comes back, then text.
+    const call = { id: 'fc_1', type: 'function_call', status: 'completed', call_id: 'call_1', name: 'get_weather', arguments: '{"city":"Paris"}' }
+    for (const u of ups)
+      u.handle((r) => {
+        const answered = JSON.stringify(r.body.input).includes('function_call_output')
+        const response = answered ? responsesObject(r.body.model, 'It is sunny.') : { ...responsesObject(r.body.model, ''), output: [call] }
+        if (!r.body.stream) return Response.json(response)
+        const events = [{ type: 'response.created', response: { ...response, status: 'in_progress', output: [] } }, { type: 'response.completed', response }]
+        return new Response(events.map((e, i) => `event: ${e.type}\ndata: ${JSON.stringify({ ...e, sequence_number: i })}\n\n`).join(''), { headers: { 'content-type': 'text/event-stream' } })
+      })
+    const tools = [{ type: 'function' as const, name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } }, strict: false }]
+    const first = await client().responses.create({ model: 'gpt-5-test', input: 'Weather?', tools })
+    expect(first.output).toEqual([call] as never)
+    const second = await client().responses.stream({ model: 'gpt-5-test', tools, input: [{ role: 'user', content: 'Weather?' }, call as never, { type: 'function_call_output', call_id: 'call_1', output: '18°C' }] }).finalResponse()
+    expect(second.output_text).toBe('It is sunny.')
+    expect(received().map((r) => r.body.input.at?.(-1)?.type ?? 'text')).toEqual(['text', 'function_call_output'])
   })
 
   test('a service/ prefix: only the model is rewritten', async () => {
