@@ -22,6 +22,8 @@ export interface Chooser {
   readonly pools: readonly ServicePool[]
   /** `skip`: keys (or keyless endpoints) this request saw rate limited. */
   pick(now: number, skip?: ReadonlySet<object>): Choice | undefined
+  /** Whether `model` on `service` is one of its deployments (a session pinned there may stay). */
+  serves(service: string, model: string): boolean
 }
 
 /** A service that could take a request (it has keys, or needs none). */
@@ -29,14 +31,16 @@ export function isServiceable(pool: ServicePool): boolean {
   return pool.keys.items.length > 0 || !pool.service.keysRequired
 }
 
-export function singleChooser(pool: ServicePool, model: string): Chooser {
+/** `tokensNeeded`: the request's estimated input, which a key's reported token quota must cover. */
+export function singleChooser(pool: ServicePool, model: string, tokensNeeded = 0): Chooser {
   const deployment = { pool, model }
   return {
     pools: [pool],
     pick(now, skip) {
-      const target = pool.pick(now, skip)
+      const target = pool.pick(now, skip, tokensNeeded)
       return target && { deployment, target }
     },
+    serves: (service, m) => service === pool.service.name && m === model,
   }
 }
 
@@ -57,15 +61,16 @@ export function createAliasSelectors(aliases: Record<string, AliasConfig>, pools
   return selectors
 }
 
-export function aliasChooser(selector: Selector<AliasMember>): Chooser {
+export function aliasChooser(selector: Selector<AliasMember>, tokensNeeded = 0): Chooser {
   return {
     pools: [...new Set(selector.items.map((m) => m.pool))],
     pick(now, skip) {
       // Only deployments that can serve now are in the running, so the strategy's order holds among them.
-      const member = selector.next((m) => isServiceable(m.pool) && m.pool.recoversAt(now) === 0)
+      const member = selector.next((m) => isServiceable(m.pool) && m.pool.recoversAt(now, tokensNeeded) === 0)
       if (!member) return undefined
-      const target = member.pool.pick(now, skip)
+      const target = member.pool.pick(now, skip, tokensNeeded)
       return target && { deployment: member, target }
     },
+    serves: (service, model) => selector.items.some((m) => m.pool.service.name === service && m.model === model),
   }
 }

@@ -1,12 +1,14 @@
 /**
  * One service's key pool and endpoint pool, each chosen by the service's
  * strategy (the seed's design: a request takes the next key AND the next
- * endpoint, independently), skipping targets that are cooling down.
+ * endpoint, independently), skipping targets that are cooling down and keys
+ * whose provider has reported them spent until the limit resets.
  */
 import type { ServiceConfig } from '../config/schema'
 import { TargetCounters } from '../observability/counters'
 import { maskKey } from '../observability/redact'
 import { Health } from './health'
+import { Quota } from './quota'
 import { createSelector, type Member, type Selector } from './strategies'
 
 interface Tracked extends Member {
@@ -17,6 +19,10 @@ interface Tracked extends Member {
 export interface KeyTarget extends Tracked {
   value: string
   masked: string
+  /** What the provider last reported of this key's rate limits. */
+  quota: Quota
+  /** Its quota's share left, at the time of the pick under way (for `most-remaining`). */
+  share(): number
 }
 
 export interface EndpointTarget extends Tracked {
@@ -29,38 +35,47 @@ export interface Target {
   endpoint: EndpointTarget
 }
 
-/** What a reload hands over from the pool it replaces, so counters and cooldowns survive. */
+/** What a reload hands over from the pool it replaces, so counters, cooldowns and reported quotas survive. */
 export interface Carried {
   counters: TargetCounters
   health: Health
+  quota: Quota
 }
 
 export class ServicePool {
   readonly keys: Selector<KeyTarget>
   readonly endpoints: Selector<EndpointTarget>
+  /** The `now` of the pick under way: what the key members' `share()` reads, so a strategy needs no clock. */
+  private pickedAt = 0
 
   constructor(
     readonly service: ServiceConfig,
     previous?: ServicePool,
   ) {
-    const carry = (found: Tracked | undefined): Carried => {
-      if (!found) return { counters: new TargetCounters(), health: new Health() }
+    const carry = (found: (Tracked & { quota?: Quota }) | undefined): Carried => {
+      if (!found) return { counters: new TargetCounters(), health: new Health(), quota: new Quota() }
       // A key set aside as invalid gets another chance with a new configuration.
       found.health.forgiveInvalid()
-      return { counters: found.counters, health: found.health }
+      return { counters: found.counters, health: found.health, quota: found.quota ?? new Quota() }
     }
-    const tracked = (c: Carried, weight: number, priority: number) => ({ ...c, weight, priority, inFlight: () => c.counters.inFlight })
+    const tracked = (c: Carried, weight: number, priority: number): Tracked => ({
+      counters: c.counters,
+      health: c.health,
+      weight,
+      priority,
+      inFlight: () => c.counters.inFlight,
+    })
     this.keys = createSelector(
       service.strategy,
-      service.keys.map((k) => ({
-        value: k.value,
-        masked: maskKey(k.value),
-        ...tracked(carry(previous?.keys.items.find((p) => p.value === k.value)), k.weight, k.priority),
-      })),
+      service.keys.map((k): KeyTarget => {
+        const c = carry(previous?.keys.items.find((p) => p.value === k.value))
+        return { value: k.value, masked: maskKey(k.value), ...tracked(c, k.weight, k.priority), quota: c.quota, share: () => c.quota.share(this.pickedAt) }
+      }),
     )
+    // Endpoints report no quota: theirs (a fresh one from `carry`) is dropped, and `most-remaining` takes them in turn.
     this.endpoints = createSelector(
       service.strategy,
-      service.endpoints.map((e) => ({ url: e.url, ...tracked(carry(previous?.endpoints.items.find((p) => p.url === e.url)), e.weight, e.priority) })),
+      service.endpoints.map((e): EndpointTarget => ({ url: e.url, ...tracked(carry(previous?.endpoints.items.find((p) => p.url === e.url)), e.weight, e.priority) })),
     )
   }
 
@@ -68,10 +83,14 @@ export class ServicePool {
    * The next available key and endpoint, claimed for one request; undefined
    * when none can serve now. `skip`: targets this request has already seen
    * rate limited (a cooldown of 0, `Retry-After: 0`, would hand them back).
+   * A key whose reported quota is spent (no request left, or fewer tokens
+   * than `tokensNeeded`) is skipped until that limit resets.
    */
-  pick(now: number, skip?: ReadonlySet<object>): Target | undefined {
+  pick(now: number, skip?: ReadonlySet<object>, tokensNeeded = 0): Target | undefined {
     const available = (t: Tracked) => t.health.available(now) && !skip?.has(t)
-    const key = this.keys.items.length > 0 ? this.keys.next(available) : undefined
+    const usableKey = (k: KeyTarget) => available(k) && k.quota.allows(now, tokensNeeded)
+    this.pickedAt = now
+    const key = this.keys.items.length > 0 ? this.keys.next(usableKey) : undefined
     if (this.keys.items.length > 0 && !key) return undefined
     const endpoint = this.endpoints.next(available)
     if (!endpoint) return undefined
@@ -80,11 +99,16 @@ export class ServicePool {
     return { key, endpoint }
   }
 
-  /** When some key and some endpoint will both be available again (0: now; Infinity: never, until reload). */
-  recoversAt(now: number): number {
-    const soonest = (items: readonly Tracked[]) => Math.min(...items.map((t) => t.health.recoversAt(now)))
-    const key = this.keys.items.length > 0 ? soonest(this.keys.items) : 0
-    return Math.max(key, soonest(this.endpoints.items))
+  /**
+   * When some key and some endpoint will both be available again (0: now;
+   * Infinity: never, until reload). A key serves once both its cooldown has
+   * passed and its reported quota (for `tokensNeeded`) has reset.
+   */
+  recoversAt(now: number, tokensNeeded = 0): number {
+    const soonest = (times: number[]) => Math.min(...times)
+    const key =
+      this.keys.items.length > 0 ? soonest(this.keys.items.map((k) => Math.max(k.health.recoversAt(now), k.quota.recoversAt(now, tokensNeeded)))) : 0
+    return Math.max(key, soonest(this.endpoints.items.map((e) => e.health.recoversAt(now))))
   }
 
   /** True when every key has been refused as invalid. */

@@ -5,7 +5,10 @@
  *   weighted round-robin: 3:1 gives a a b a, a a b a, ... exactly);
  * - least-busy: the one with fewest calls in flight, ties in turn;
  * - priority: always the first usable by priority (lowest first), the next
- *   only when it cannot serve: cheapest first.
+ *   only when it cannot serve: cheapest first;
+ * - most-remaining: the one whose provider reports the largest share of its
+ *   rate limits left (`share`), ties in turn; members that report none
+ *   (endpoints) count as 1, so among them it is round-robin.
  * JavaScript runs one handler at a time, so a pick is atomic however many
  * requests are in flight.
  */
@@ -17,6 +20,11 @@ export interface Member {
   priority: number
   /** Calls under way, for least-busy. */
   inFlight(): number
+  /**
+   * The share of its rate limits left (0..1), for most-remaining; absent
+   * counts as 1. It reads the time itself (a key's reads the pick's `now`).
+   */
+  share?(): number
 }
 
 export interface Selector<T> {
@@ -34,6 +42,8 @@ export function createSelector<T extends Member>(strategy: Strategy, items: read
       return new LeastBusy(items)
     case 'priority':
       return new Priority(items)
+    case 'most-remaining':
+      return new MostRemaining(items)
   }
 }
 
@@ -91,5 +101,31 @@ class Priority<T extends Member> implements Selector<T> {
 
   next(usable?: (item: T) => boolean): T | undefined {
     return this.ordered.find((item) => !usable || usable(item))
+  }
+}
+
+class MostRemaining<T extends Member> implements Selector<T> {
+  private cursor = 0
+
+  constructor(readonly items: readonly T[]) {}
+
+  next(usable?: (item: T) => boolean): T | undefined {
+    const n = this.items.length
+    let best: number | undefined
+    let bestShare = -Infinity
+    // Scan from the cursor so ties go in turn rather than always to the first.
+    for (let k = 0; k < n; k++) {
+      const i = (this.cursor + k) % n
+      const item = this.items[i]
+      if (usable && !usable(item)) continue
+      const share = item.share?.() ?? 1
+      if (best === undefined || share > bestShare) {
+        best = i
+        bestShare = share
+      }
+    }
+    if (best === undefined) return undefined
+    this.cursor = (best + 1) % n
+    return this.items[best]
   }
 }

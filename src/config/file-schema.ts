@@ -4,7 +4,7 @@
  * Unknown fields are errors, so a typo is named rather than ignored.
  */
 import { Type, type Static } from '@sinclair/typebox'
-import { Format, HttpUrl, LIMIT_VARIABLES, LogLevel, ModelDefaults, OpenAIApiName, PreferredProvider, ServiceName, Strategy, withMessage } from './schema'
+import { AffinityMode, Format, HttpUrl, LIMIT_VARIABLES, LogLevel, ModelDefaults, OpenAIApiName, PreferredProvider, ServiceName, Strategy, withMessage } from './schema'
 
 const strict = { additionalProperties: false }
 const Weight = Type.Number({ exclusiveMinimum: 0, description: 'share under the weighted strategy (default 1)' })
@@ -47,6 +47,7 @@ export const ServiceFile = Type.Object(
     headers: Type.Optional(Type.Record(Type.String(), Type.String())),
     models: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: 'allow-list: the only models this service serves' })),
     rename: Type.Optional(Type.Record(Type.String(), Type.String({ minLength: 1 }), { description: 'model name → the name sent upstream' })),
+    affinity: Type.Optional({ ...AffinityMode, description: 'session affinity for this service: session, prefix or off (default: the top-level affinity)' }),
   },
   strict,
 )
@@ -90,6 +91,7 @@ export const ConfigFile = Type.Object(
     ),
     aliases: Type.Optional(Type.Record(Type.String({ minLength: 1 }), AliasFile)),
     model_defaults: Type.Optional(Type.Record(Type.String({ minLength: 1 }), ModelDefaults)),
+    affinity: Type.Optional({ ...AffinityMode, description: 'session affinity: session (default), prefix or off (env LMLB_AFFINITY)' }),
   },
   strict,
 )

@@ -20,7 +20,7 @@ import { parseConfigFile } from './file'
 import { snake, type AliasFile, type ConfigFile, type EndpointEntry, type KeyEntry, type ServiceFile } from './file-schema'
 import { locateJsonError } from './json-error'
 import { schemaErrors } from '../validation/schema-errors'
-import { Config, EnvVariables, LIMIT_VARIABLES, ServiceEndpoints, type AliasConfig, type Limits, type ServiceConfig } from './schema'
+import { Config, EnvVariables, LIMIT_VARIABLES, ServiceEndpoints, type AffinityMode, type AliasConfig, type Limits, type ServiceConfig } from './schema'
 
 export type Env = Record<string, string | undefined>
 
@@ -68,7 +68,8 @@ export function loadConfig(input: LoadInput): LoadResult {
   if (errors.length > 0) return { ok: false, errors }
 
   const where = input.file?.path ?? 'config file'
-  const services = resolveServices(env, endpoints, file.services ?? {}, where, errors, origin)
+  const affinity = (vars.LMLB_AFFINITY ?? file.affinity ?? 'session') as AffinityMode
+  const services = resolveServices(env, endpoints, file.services ?? {}, where, errors, origin, affinity)
   const aliases = resolveAliases(file.aliases ?? {}, services, where, errors)
   const proxyApiKeys =
     env.PROXY_API_KEYS !== undefined
@@ -89,6 +90,7 @@ export function loadConfig(input: LoadInput): LoadResult {
     services,
     aliases,
     modelDefaults: file.model_defaults ?? {},
+    affinity,
     limits: resolveLimits(vars, file.limits ?? {}),
   }
   // The resolved shape is checked too: a bug here must not reach a request.
@@ -126,6 +128,7 @@ function resolveServices(
   where: string,
   errors: string[],
   origin: Origin,
+  affinity: AffinityMode,
 ): Record<string, ServiceConfig> {
   const services: Record<string, ServiceConfig> = {}
   const names = new Set([...Object.keys(BUILTIN_SERVICES), ...Object.keys(envEndpoints), ...Object.keys(fileServices)])
@@ -163,6 +166,7 @@ function resolveServices(
       headers: fromFile.headers ?? {},
       ...(fromFile.models ? { models: fromFile.models } : {}),
       rename: fromFile.rename ?? {},
+      affinity: fromFile.affinity ?? affinity,
     }
   }
   return services

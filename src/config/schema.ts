@@ -20,6 +20,8 @@ export const LogLevel = withMessage(
   Type.Union([Type.Literal('debug'), Type.Literal('info'), Type.Literal('warn'), Type.Literal('error')]),
   'must be one of debug, info, warn, error',
 )
+/** How sessions find their key again: by the identity the client sends, also by the prompt's stable prefix, or not at all. */
+export const AffinityMode = withMessage(Type.Union([Type.Literal('session'), Type.Literal('prefix'), Type.Literal('off')]), 'must be one of session, prefix, off')
 export const PreferredProvider = withMessage(
   Type.Union([Type.Literal('openai'), Type.Literal('anthropic'), Type.Literal('google')]),
   'must be one of openai, anthropic, google',
@@ -46,6 +48,8 @@ export const LIMIT_VARIABLES = {
   LMLB_BODY_TIMEOUT_MS: { field: 'bodyTimeoutMs', default: 60_000, about: 'how long a request body may take (a body up to 1 MiB, whole; larger or chunked, each gap between bytes); past it, 408' },
   LMLB_MAX_UPSTREAM_CALLS: { field: 'maxUpstreamCalls', default: 65_535, about: 'upstream calls in flight per process (also capped by what the process allows); past it, an immediate 503 overloaded' },
   LMLB_SHUTDOWN_GRACE_MS: { field: 'shutdownGraceMs', default: 30_000, about: 'on SIGTERM/SIGINT, how long in-flight requests may take to finish' },
+  LMLB_AFFINITY_TTL_S: { field: 'affinityTtlS', default: 300, about: 'how long a session stays pinned to its key after its last request (Anthropic\'s default cache lifetime; a request asking cache_control ttl 1h pins for an hour)' },
+  LMLB_AFFINITY_MAX_SESSIONS: { field: 'affinityMaxSessions', default: 100_000, about: 'the most sessions pinned at once; the least recently used goes first' },
 } as const
 
 export type LimitVariable = keyof typeof LIMIT_VARIABLES
@@ -56,6 +60,7 @@ export const EnvVariables = Type.Object({
   HOST: Type.Optional(withMessage(Type.String({ minLength: 1 }), 'must not be empty')),
   PORT: Type.Optional(withMessage(Type.String({ pattern: '^\\d{1,5}$' }), 'must be a port number 0-65535')),
   LOG_LEVEL: Type.Optional(LogLevel),
+  LMLB_AFFINITY: Type.Optional(AffinityMode),
   PREFERRED_PROVIDER: Type.Optional(PreferredProvider),
   BIG_MODEL: Type.Optional(withMessage(Type.String({ minLength: 1 }), 'must not be empty')),
   SMALL_MODEL: Type.Optional(withMessage(Type.String({ minLength: 1 }), 'must not be empty')),
@@ -63,8 +68,8 @@ export const EnvVariables = Type.Object({
 })
 
 export const Strategy = withMessage(
-  Type.Union([Type.Literal('round-robin'), Type.Literal('weighted'), Type.Literal('least-busy'), Type.Literal('priority')]),
-  'must be one of round-robin, weighted, least-busy, priority',
+  Type.Union([Type.Literal('round-robin'), Type.Literal('weighted'), Type.Literal('least-busy'), Type.Literal('priority'), Type.Literal('most-remaining')]),
+  'must be one of round-robin, weighted, least-busy, priority, most-remaining',
 )
 
 /** How a key or endpoint weighs in the `weighted` and `priority` strategies. */
@@ -82,6 +87,8 @@ export const ServiceConfig = Type.Object({
   headers: Type.Record(Type.String(), Type.String()),
   /** When set, the only models this service serves. */
   models: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+  /** How this service's sessions keep their key (LMLB_AFFINITY unless the file says). */
+  affinity: AffinityMode,
   /** Model names rewritten on the way out (a public name → the upstream's). */
   rename: Type.Record(Type.String(), Type.String({ minLength: 1 })),
   /** Built-in services refuse to send a request with no key; others (vLLM, Ollama) may need none. */
@@ -113,11 +120,14 @@ export const Config = Type.Object({
   services: Type.Record(ServiceName, ServiceConfig),
   aliases: Type.Record(Type.String(), AliasConfig),
   modelDefaults: Type.Record(Type.String(), ModelDefaults),
+  /** Affinity for aliases, and for services that do not set their own. */
+  affinity: AffinityMode,
   limits: Type.Object(Object.fromEntries(Object.values(LIMIT_VARIABLES).map((v) => [v.field, Type.Integer({ minimum: 1 })]))),
 })
 
 export type Format = Static<typeof Format>
 export type LogLevel = Static<typeof LogLevel>
+export type AffinityMode = Static<typeof AffinityMode>
 export type ServiceConfig = Static<typeof ServiceConfig>
 export type Strategy = Static<typeof Strategy>
 export type AliasConfig = Static<typeof AliasConfig>

@@ -8,6 +8,9 @@ export class TargetCounters {
   latencyCount = 0
   tokensIn = 0
   tokensOut = 0
+  /** Of tokensIn: read from the provider's prompt cache, and written to it. */
+  cacheRead = 0
+  cacheWrite = 0
   /** Calls refused before they went out: lmlb's bound on upstream calls was reached (never the target's fault). */
   overflow = 0
 
@@ -28,9 +31,11 @@ export class TargetCounters {
     this.errors[kind] = (this.errors[kind] ?? 0) + 1
   }
 
-  addTokens(input: number, output: number): void {
-    this.tokensIn += input
-    this.tokensOut += output
+  addTokens(t: { input: number; output: number; cacheRead: number; cacheWrite: number }): void {
+    this.tokensIn += t.input
+    this.tokensOut += t.output
+    this.cacheRead += t.cacheRead
+    this.cacheWrite += t.cacheWrite
   }
 
   toJSON(): CounterFigures {
@@ -42,6 +47,8 @@ export class TargetCounters {
       finished: this.latencyCount,
       tokens_in: this.tokensIn,
       tokens_out: this.tokensOut,
+      cache_read_tokens: this.cacheRead,
+      cache_write_tokens: this.cacheWrite,
       overflow: this.overflow,
     })
   }
@@ -57,6 +64,8 @@ export interface CounterFigures {
   finished: number
   tokens_in: number
   tokens_out: number
+  cache_read_tokens: number
+  cache_write_tokens: number
   overflow: number
 }
 
@@ -68,7 +77,7 @@ export function withAverage(f: Omit<CounterFigures, 'avg_latency_ms'>): CounterF
 export function addFigures(all: CounterFigures[]): CounterFigures {
   const errors: Record<string, number> = {}
   for (const f of all) for (const [kind, n] of Object.entries(f.errors)) errors[kind] = (errors[kind] ?? 0) + n
-  const sum = (field: 'requests' | 'in_flight' | 'duration_ms_total' | 'finished' | 'tokens_in' | 'tokens_out' | 'overflow') => all.reduce((n, f) => n + f[field], 0)
+  const sum = (field: 'requests' | 'in_flight' | 'duration_ms_total' | 'finished' | 'tokens_in' | 'tokens_out' | 'cache_read_tokens' | 'cache_write_tokens' | 'overflow') => all.reduce((n, f) => n + (f[field] ?? 0), 0)
   return withAverage({
     requests: sum('requests'),
     in_flight: sum('in_flight'),
@@ -77,6 +86,8 @@ export function addFigures(all: CounterFigures[]): CounterFigures {
     finished: sum('finished'),
     tokens_in: sum('tokens_in'),
     tokens_out: sum('tokens_out'),
+    cache_read_tokens: sum('cache_read_tokens'),
+    cache_write_tokens: sum('cache_write_tokens'),
     overflow: sum('overflow'),
   })
 }

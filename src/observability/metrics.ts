@@ -11,9 +11,21 @@ const escape = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').repl
 export function prometheusText(stats: Stats): string {
   const rows: Row[] = []
   const keyCounts: string[] = []
+  const quotas: string[] = []
+  const pinned: string[] = []
+  const affinity: string[] = []
   for (const [name, s] of Object.entries(stats.load_balancer_stats)) {
     const service = escape(name)
     keyCounts.push(`lmlb_keys_configured{service="${service}"} ${s.keys_count}`)
+    for (const k of s.keys) {
+      const labels = `service="${service}",id="${escape(k.key)}"`
+      if (k.quota.remaining_requests !== null) quotas.push(`lmlb_ratelimit_remaining{${labels},kind="requests"} ${k.quota.remaining_requests}`)
+      if (k.quota.remaining_tokens !== null) quotas.push(`lmlb_ratelimit_remaining{${labels},kind="tokens"} ${k.quota.remaining_tokens}`)
+    }
+    pinned.push(`lmlb_affinity_sessions_pinned{service="${service}"} ${s.affinity.pinned_sessions}`)
+    affinity.push(`lmlb_affinity_requests_total{service="${service}",outcome="hit",reason=""} ${s.affinity.hits}`)
+    affinity.push(`lmlb_affinity_requests_total{service="${service}",outcome="new",reason=""} ${s.affinity.new_pins}`)
+    for (const [why, n] of Object.entries(s.affinity.repins)) affinity.push(`lmlb_affinity_requests_total{service="${service}",outcome="repin",reason="${escape(why)}"} ${n}`)
     for (const k of s.keys) rows.push({ labels: `service="${service}",target="key",id="${escape(k.key)}"`, t: k })
     for (const e of s.endpoint_stats) rows.push({ labels: `service="${service}",target="endpoint",id="${escape(e.url)}"`, t: e })
   }
@@ -37,6 +49,13 @@ export function prometheusText(stats: Stats): string {
       ...each('lmlb_tokens_total', (t) => t.tokens_in, 'direction="in",'),
       ...each('lmlb_tokens_total', (t) => t.tokens_out, 'direction="out",'),
     ]),
+    ...family('lmlb_cache_tokens_total', 'counter', 'Input tokens read from the provider\'s prompt cache, and written to it.', [
+      ...each('lmlb_cache_tokens_total', (t) => t.cache_read_tokens ?? 0, 'kind="read",'),
+      ...each('lmlb_cache_tokens_total', (t) => t.cache_write_tokens ?? 0, 'kind="write",'),
+    ]),
+    ...family('lmlb_ratelimit_remaining', 'gauge', 'What the provider last reported left for a key until its reset.', quotas),
+    ...family('lmlb_affinity_sessions_pinned', 'gauge', 'Sessions pinned to a key and endpoint.', pinned),
+    ...family('lmlb_affinity_requests_total', 'counter', 'Requests with a session: on their pin (hit), newly pinned (new), or moved (repin, with why).', affinity),
     ...family('lmlb_target_available', 'gauge', '1 when the key or endpoint may take a request now.', each('lmlb_target_available', (t) => (t.health.state === 'healthy' ? 1 : 0))),
     '',
   ].join('\n')

@@ -14,13 +14,31 @@ export interface HealthFigures {
 
 export type TargetStats = CounterFigures & { health: HealthFigures }
 
+/** What the provider last reported of a key's rate limits (null: unknown, or its reset has passed). */
+export interface QuotaFigures {
+  remaining_requests: number | null
+  remaining_tokens: number | null
+  requests_reset_at: string | null
+  tokens_reset_at: string | null
+}
+
+/** Session affinity in one service: live pins, and how requests with a session fared. */
+export interface AffinityFigures {
+  mode: string
+  pinned_sessions: number
+  hits: number
+  new_pins: number
+  repins: Record<string, number>
+}
+
 export interface ServiceStats {
   keys_count: number
   endpoints: string[]
   strategy: string
   format: string
-  keys: (TargetStats & { key: string })[]
+  keys: (TargetStats & { key: string; quota: QuotaFigures })[]
   endpoint_stats: (TargetStats & { url: string })[]
+  affinity: AffinityFigures
 }
 
 export interface Stats {
@@ -57,8 +75,16 @@ export function mergeStats(all: Stats[]): Stats {
     load_balancer_stats: Object.fromEntries(
       services.map((name) => {
         const each = all.map((s) => s.load_balancer_stats[name]).filter((s): s is ServiceStats => s !== undefined)
-        return [name, { ...each[0], keys: mergeTargets(each.map((s) => s.keys)), endpoint_stats: mergeTargets(each.map((s) => s.endpoint_stats)) }]
+        return [name, { ...each[0], keys: mergeTargets(each.map((s) => s.keys)), endpoint_stats: mergeTargets(each.map((s) => s.endpoint_stats)), affinity: mergeAffinity(each.map((s) => s.affinity)) }]
       }),
     ),
   }
+}
+
+/** Each worker pins its own sessions: the figures add up. */
+function mergeAffinity(all: AffinityFigures[]): AffinityFigures {
+  const repins: Record<string, number> = {}
+  for (const a of all) for (const [why, n] of Object.entries(a.repins)) repins[why] = (repins[why] ?? 0) + n
+  const sum = (field: 'pinned_sessions' | 'hits' | 'new_pins') => all.reduce((n, a) => n + a[field], 0)
+  return { mode: all[0].mode, pinned_sessions: sum('pinned_sessions'), hits: sum('hits'), new_pins: sum('new_pins'), repins }
 }

@@ -6,7 +6,7 @@
  */
 import { byteText } from '../util/byte-text'
 
-const FIELDS = /"(prompt_tokens|completion_tokens|input_tokens|output_tokens|cache_read_input_tokens|cache_creation_input_tokens)":\s*(\d+)/g
+const FIELDS = /"(prompt_tokens|completion_tokens|input_tokens|output_tokens|cache_read_input_tokens|cache_creation_input_tokens|cached_tokens)":\s*(\d+)/g
 const NEEDLE = new TextEncoder().encode('_tokens"')
 /** `"cache_creation_input_tokens` up to its `_tokens`: how far before a match its start can be. */
 const LONGEST_FIELD = '"cache_creation_input'.length
@@ -27,12 +27,20 @@ export class UsageReader {
     for (let m = FIELDS.exec(text); m !== null; m = FIELDS.exec(text)) this.seen[m[1]] = Math.max(this.seen[m[1]] ?? 0, Number(m[2]))
   }
 
-  /** Input (cached included) and output tokens. */
-  totals(): { input: number; output: number } {
+  /**
+   * Input (cached included) and output tokens, and of the input, what was
+   * read from the provider's prompt cache and written to it. OpenAI counts
+   * its `cached_tokens` (Chat's `prompt_tokens_details`, Responses'
+   * `input_tokens_details`) inside the input; Anthropic counts cache reads
+   * and writes beside `input_tokens`.
+   */
+  totals(): { input: number; output: number; cacheRead: number; cacheWrite: number } {
     const s = this.seen
     return {
       input: (s.prompt_tokens ?? 0) + (s.input_tokens ?? 0) + (s.cache_read_input_tokens ?? 0) + (s.cache_creation_input_tokens ?? 0),
       output: (s.completion_tokens ?? 0) + (s.output_tokens ?? 0),
+      cacheRead: (s.cache_read_input_tokens ?? 0) + (s.cached_tokens ?? 0),
+      cacheWrite: s.cache_creation_input_tokens ?? 0,
     }
   }
 }

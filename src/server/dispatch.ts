@@ -10,6 +10,7 @@
 import type { Choice, Chooser } from '../balancer/choosers'
 import type { Target } from '../balancer/service-pool'
 import type { Logger } from '../observability/log'
+import { readRateLimits } from '../upstream/rate-limits'
 import { retryAfterMs } from '../upstream/retry-after'
 import { UpstreamFailure } from '../upstream/send'
 import { ProxyError } from './errors'
@@ -74,6 +75,8 @@ export async function dispatch(attempt: Attempt, o: DispatchOptions): Promise<Di
       continue
     }
 
+    // Every answer says what the key has left: a spent key is passed over until its reset, before it draws a 429.
+    key?.quota.observe(readRateLimits(response.headers, now()), now())
     const verdict = verdictOf(response.status)
     if (logger.enabled('debug')) logger.debug(`${service}: ${endpoint.url} key=${key?.masked ?? '(none)'} model=${choice.deployment.model} → ${response.status}`)
     if (verdict === 'success' || verdict === 'client_fault') {

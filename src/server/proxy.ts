@@ -21,6 +21,8 @@ import { API_PATHS, upstreamUrl, type ApiCall } from '../upstream/paths'
 import { send } from '../upstream/send'
 import { formatPath } from '../validation/schema-errors'
 import { dispatch } from './dispatch'
+import { findSession, rememberSession, withPin } from './session-pins'
+import type { AffinityMode } from '../config/schema'
 import { errorEvent, ProxyError, type InboundApi } from './errors'
 import { checkAnthropic, checkAnthropicCountTokens } from '../apis/anthropic-messages/inbound'
 import { checkOpenAI } from '../apis/openai-chat/inbound'
@@ -100,7 +102,13 @@ export async function proxy(endpoint: Endpoint, request: Request, runtime: Runti
     if (endpoint.passOnly) throw new ProxyError(400, 'unsupported_endpoint', `the mock service answers Messages and Chat Completions, not ${API_PATHS[endpoint.call]}`)
     return endpoint.api === 'anthropic' ? mockAnthropic(body) : mockOpenAI(body)
   }
-  const chooser = route.kind === 'single' ? singleServiceChooser(state, route.service, route.model) : aliasChooser(state.aliases.get(route.alias)!)
+  // A rough estimate of the input (four bytes a token): a key whose reported token quota is below it is passed over.
+  const tokensNeeded = Math.ceil((upload?.bytes.length ?? text.length) / 4)
+  const routed = route.kind === 'single' ? singleServiceChooser(state, route.service, route.model, tokensNeeded) : aliasChooser(state.aliases.get(route.alias)!, tokensNeeded)
+  // Conversations keep their key (its prompt cache); token counts and OpenAI's other endpoints have none.
+  const now = Date.now()
+  const session = endpoint.passOnly || endpoint.call === 'countTokens' ? undefined : findSession(state, affinityMode(state, route), routeName(route), request.headers, body, text, now)
+  const chooser = withPin(routed, session, tokensNeeded)
   // No upstream count to ask of an OpenAI-format model: a local estimate.
   if (endpoint.call === 'countTokens' && firstFormat(state, route) === 'openai') {
     return Response.json({ input_tokens: await estimateInputTokens(body as unknown as CountableRequest) })
@@ -142,16 +150,17 @@ export async function proxy(endpoint: Endpoint, request: Request, runtime: Runti
       onEnd: (how) => {
         releaseCallSlot()
         const ms = performance.now() - started
-        const { input, output } = usage.totals()
+        const tokens = usage.totals()
         for (const c of counters) {
           c.finish(ms)
-          c.addTokens(input, output)
+          c.addTokens(tokens)
           if (how === 'upstream_error') c.fail('stream')
         }
       },
     })
   }
   const { response, choice } = await dispatch(attempt, { chooser, maxAttempts: config.limits.maxAttempts, logger: runtime.logger, scrub: (t) => state.scrubber.text(t) })
+  if (session && response.status < 400) rememberSession(state, session, choice, Date.now())
   const toClient = outbound.get(choice.deployment)?.toClient
   if (!toClient) return response
   try {
@@ -171,7 +180,18 @@ function firstFormat(state: ProxyState, route: Extract<ReturnType<typeof resolve
   return service === undefined ? undefined : state.pools.get(service)?.service.format
 }
 
-function singleServiceChooser(state: ProxyState, name: string, model: string): Chooser {
+type Routed = Extract<ReturnType<typeof resolveModel>, { ok: true }>
+
+/** A single service's own affinity setting; an alias follows the top-level one. */
+function affinityMode(state: ProxyState, route: Routed): AffinityMode {
+  return route.kind === 'single' ? state.pools.get(route.service)!.service.affinity : state.config.affinity
+}
+
+function routeName(route: Routed): string {
+  return route.kind === 'single' ? `${route.service}/${route.model}` : route.alias
+}
+
+function singleServiceChooser(state: ProxyState, name: string, model: string, tokensNeeded: number): Chooser {
   const pool = state.pools.get(name)!
   if (!isServiceable(pool)) {
     throw new ProxyError(401, 'no_upstream_key', `lmlb has no API key for service "${name}": set ${pool.service.keyVariables}`)
@@ -180,7 +200,7 @@ function singleServiceChooser(state: ProxyState, name: string, model: string): C
   if (allowed && !allowed.includes(model)) {
     throw new ProxyError(404, 'model_not_found', `service "${name}" does not serve model "${model}"; it serves: ${allowed.join(', ')}`)
   }
-  return singleChooser(pool, model)
+  return singleChooser(pool, model, tokensNeeded)
 }
 
 /**

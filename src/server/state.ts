@@ -1,5 +1,7 @@
 /** What a request reads: the configuration and what is built from it, replaced whole on reload. */
 import { createAliasSelectors } from '../balancer/choosers'
+import { AffinityCounters } from '../balancer/affinity'
+import { PinTable } from '../balancer/pins'
 import { createPools, type ServicePool } from '../balancer/service-pool'
 import type { Config } from '../config/schema'
 import type { Logger } from '../observability/log'
@@ -14,13 +16,20 @@ export interface ProxyState {
   /** Masks every configured secret (upstream and proxy keys) in what leaves lmlb. */
   readonly scrubber: Scrubber
   readonly loadedAt: number
+  /** Sessions pinned to their key and endpoint; kept across reloads (a pin to a target gone is moved when next met). */
+  readonly pins: PinTable
+  /** Per service (by name, kept across reloads): what affinity did. */
+  readonly affinity: ReadonlyMap<string, AffinityCounters>
 }
 
 /** A state for `config`; keys and endpoints that `previous` had keep their counters and health. */
 export function createState(config: Config, previous?: ProxyState): ProxyState {
   const secrets = [...Object.values(config.services).flatMap((s) => s.keys.map((k) => k.value)), ...config.proxyApiKeys]
   const pools = createPools(config.services, previous?.pools)
-  return { config, pools, serviceNames: [...pools.keys()], aliases: createAliasSelectors(config.aliases, pools), scrubber: new Scrubber(secrets), loadedAt: Date.now() }
+  const pins = previous?.pins ?? new PinTable(config.limits.affinityMaxSessions)
+  pins.max = config.limits.affinityMaxSessions
+  const affinity = new Map([...pools.keys()].map((name) => [name, previous?.affinity.get(name) ?? new AffinityCounters()]))
+  return { config, pools, serviceNames: [...pools.keys()], aliases: createAliasSelectors(config.aliases, pools), scrubber: new Scrubber(secrets), loadedAt: Date.now(), pins, affinity }
 }
 
 export type ReloadOutcome = { ok: true; loadedAt: number } | { ok: false; errors: string[] }

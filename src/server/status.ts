@@ -2,7 +2,7 @@
 import pkg from '../../package.json' with { type: 'json' }
 import { isServiceable } from '../balancer/choosers'
 import { MOCK_SERVICE } from '../config/defaults'
-import type { Stats } from '../observability/stats'
+import type { AffinityFigures, Stats } from '../observability/stats'
 import type { ProxyState, Runtime } from './state'
 
 export const VERSION = pkg.version
@@ -83,6 +83,7 @@ export function health(runtime: Runtime, detailed = true): Response {
 export function stats(runtime: Runtime): Stats {
   const state = runtime.current
   const now = Date.now()
+  const pinned = state.pins.countByService(now)
   return {
     workers: 1,
     load_balancer_stats: Object.fromEntries(
@@ -93,10 +94,16 @@ export function stats(runtime: Runtime): Stats {
           endpoints: p.service.endpoints.map((e) => e.url),
           strategy: p.service.strategy,
           format: p.service.format,
-          keys: p.keys.items.map((k) => ({ key: k.masked, ...k.counters.toJSON(), health: k.health.toJSON(now) })),
+          keys: p.keys.items.map((k) => ({ key: k.masked, ...k.counters.toJSON(), health: k.health.toJSON(now), quota: k.quota.toJSON(now) })),
           endpoint_stats: p.endpoints.items.map((e) => ({ url: e.url, ...e.counters.toJSON(), health: e.health.toJSON(now) })),
+          affinity: affinityFigures(state, p.service.name, p.service.affinity, pinned.get(p.service.name) ?? 0),
         },
       ]),
     ),
   }
+}
+
+function affinityFigures(state: ProxyState, service: string, mode: string, pinnedSessions: number): AffinityFigures {
+  const a = state.affinity.get(service)!
+  return { mode, pinned_sessions: pinnedSessions, hits: a.hits, new_pins: a.newPins, repins: { ...a.repins } }
 }

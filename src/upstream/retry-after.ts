@@ -4,6 +4,8 @@
  * "6m0s", "20ms") or Anthropic's `anthropic-ratelimit-*-reset` (RFC 3339).
  * Where several limits are named, the exhausted ones decide.
  */
+import { parseReset } from './rate-limits'
+
 const RESET_HEADERS: [reset: string, remaining: string][] = [
   ['x-ratelimit-reset-requests', 'x-ratelimit-remaining-requests'],
   ['x-ratelimit-reset-tokens', 'x-ratelimit-remaining-tokens'],
@@ -29,17 +31,4 @@ export function retryAfterMs(headers: Headers, now: number): number | undefined 
   if (resets.length === 0) return undefined
   const exhausted = resets.filter((r) => r.exhausted)
   return exhausted.length > 0 ? Math.max(...exhausted.map((r) => r.ms)) : Math.min(...resets.map((r) => r.ms))
-}
-
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }
-
-function parseReset(value: string, now: number): number | undefined {
-  const text = value.trim()
-  if (/^(\d+(\.\d+)?(ms|s|m|h))+$/.test(text)) {
-    let ms = 0
-    for (const [, n, unit] of text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) ms += Number(n) * UNIT_MS[unit]
-    return ms
-  }
-  const at = Date.parse(value)
-  return Number.isFinite(at) ? Math.max(0, at - now) : undefined
 }

@@ -39,6 +39,28 @@ describe('strategies', () => {
     expect(s.next()?.name).toBe('a')
   })
 
+  test('most-remaining: the largest share left; ties in turn; unusable ones skipped', () => {
+    const withShare = (name: string, left: number) => ({ ...member(name), left, share() { return this.left } })
+    const a = withShare('a', 0.2)
+    const b = withShare('b', 0.9)
+    const c = withShare('c', 0.9)
+    const s = createSelector('most-remaining', [a, b, c])
+    expect(names([s.next(), s.next(), s.next()])).toEqual(['b', 'c', 'b'])
+    b.left = 0.1
+    c.left = 0.1
+    expect(s.next()?.name).toBe('a')
+    expect(s.next((m) => m.name !== 'a')?.name).toBe('b')
+    expect(s.next(() => false)).toBeUndefined()
+  })
+
+  test('most-remaining: members without a share (endpoints) count as 1, so it is round-robin', () => {
+    const s = createSelector('most-remaining', [member('a'), member('b'), member('c')])
+    expect(names(Array.from({ length: 6 }, () => s.next()))).toEqual(['a', 'b', 'c', 'a', 'b', 'c'])
+    expect(names([s.next((m) => m.name !== 'b'), s.next((m) => m.name !== 'b')])).toEqual(['a', 'c'])
+    const mixed = createSelector('most-remaining', [{ ...member('spent'), share: () => 0.5 }, member('unknown')])
+    expect(names([mixed.next(), mixed.next()])).toEqual(['unknown', 'unknown'])
+  })
+
   test('round-robin stays the default order', () => {
     const s = createSelector('round-robin', [member('a'), member('b')])
     expect(names([s.next(), s.next(), s.next()])).toEqual(['a', 'b', 'a'])

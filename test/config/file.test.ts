@@ -111,7 +111,7 @@ model_defaults:
 
   test('every error names its path and line', () => {
     expect(errorsOf('services:\n  groq:\n    endpoints:\n      - ftp://nope\n')).toEqual(['lmlb.yaml:4:9: services.groq.endpoints[0]: an endpoint is a base URL, or {url, weight?, priority?}'])
-    expect(errorsOf('services:\n  openai:\n    strategy: random\n')).toEqual(['lmlb.yaml:3:15: services.openai.strategy: must be one of round-robin, weighted, least-busy, priority'])
+    expect(errorsOf('services:\n  openai:\n    strategy: random\n')).toEqual(['lmlb.yaml:3:15: services.openai.strategy: must be one of round-robin, weighted, least-busy, priority, most-remaining'])
     expect(errorsOf('port: 1\nprot: 2\n')).toEqual(['lmlb.yaml:2:7: prot: unknown field (a typo?)'])
     expect(errorsOf('services:\n  mystery: {}\n')).toEqual(['lmlb.yaml: services.mystery.endpoints: required for a service lmlb does not know'])
     expect(errorsOf('aliases:\n  x: [nowhere/model]\n')[0]).toBe('lmlb.yaml: aliases.x.targets[0]: no service "nowhere" (configured: openai, anthropic, gemini, mock)')

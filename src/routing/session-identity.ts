@@ -1,0 +1,57 @@
+/**
+ * Which conversation a request belongs to, so its turns can stay on the
+ * key whose prompt cache holds their prefix. First found wins: lmlb's own
+ * header, Claude Code's, Codex's, `prompt_cache_key`, Anthropic's
+ * `metadata.user_id`, OpenAI's `user`. In `prefix` mode a request with none
+ * of them is known by its stable prefix (system, tools, first user message).
+ * Only a short hash is ever kept or shown: never the identity itself.
+ */
+import { createHash } from 'node:crypto'
+
+export type AffinityMode = 'session' | 'prefix' | 'off'
+
+const HEADERS = ['x-lmlb-session', 'x-claude-code-session-id', 'session_id', 'session-id']
+
+type Body = Record<string, unknown>
+
+export function sessionIdentity(headers: Headers, body: Body, mode: AffinityMode): string | undefined {
+  if (mode === 'off') return undefined
+  for (const name of HEADERS) {
+    const value = headers.get(name)
+    if (value) return hashOf(`h:${value}`)
+  }
+  const field = fieldIdentity(body)
+  if (field !== undefined) return hashOf(field)
+  return mode === 'prefix' ? hashOf(`p:${stablePrefix(body)}`) : undefined
+}
+
+function fieldIdentity(body: Body): string | undefined {
+  if (typeof body.prompt_cache_key === 'string' && body.prompt_cache_key !== '') return `k:${body.prompt_cache_key}`
+  const userId = (body.metadata as { user_id?: unknown } | undefined)?.user_id
+  if (typeof userId === 'string' && userId !== '') return `m:${userId}`
+  if (typeof body.user === 'string' && body.user !== '') return `u:${body.user}`
+  return undefined
+}
+
+/**
+ * What stays the same from turn to turn in all three APIs: the system
+ * prompt (Anthropic's `system`, Responses' `instructions`, Chat's system
+ * messages), the tools, and the first user message, with `cache_control`
+ * markers taken out (clients move them along the conversation).
+ */
+function stablePrefix(body: Body): string {
+  const turns = (Array.isArray(body.messages) ? body.messages : Array.isArray(body.input) ? body.input : typeof body.input === 'string' ? [{ role: 'user', content: body.input }] : []) as { role?: string }[]
+  const system = [body.system, body.instructions, ...turns.filter((m) => m?.role === 'system' || m?.role === 'developer')]
+  const firstUser = turns.find((m) => m?.role === 'user')
+  return JSON.stringify([system, body.tools, firstUser], (key, value) => (key === 'cache_control' ? undefined : value))
+}
+
+/** 16 hex digits of SHA-256: enough to tell sessions apart, nothing to read back. */
+export function hashOf(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 16)
+}
+
+/** The longest cache lifetime the request asks for: Anthropic's `ttl: "1h"` pins for an hour. */
+export function asksForLongCache(text: string): boolean {
+  return /"ttl"\s*:\s*"1h"/.test(text)
+}

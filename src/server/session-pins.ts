@@ -1,0 +1,51 @@
+/**
+ * Affinity on a request's path: find the session's pin before the call
+ * (balancer/affinity.ts takes it when it can serve), and after a served
+ * answer pin the session where it landed, counting a hit, a new pin or a
+ * re-pin with its reason.
+ */
+import { pinnedChooser, type RepinReason } from '../balancer/affinity'
+import type { Choice, Chooser } from '../balancer/choosers'
+import type { Pin } from '../balancer/pins'
+import type { AffinityMode } from '../config/schema'
+import { asksForLongCache, sessionIdentity } from '../routing/session-identity'
+import type { ProxyState } from './state'
+
+const LONG_CACHE_S = 3_600
+
+export interface SessionPin {
+  /** The session's hash and the route it took: one conversation may use several models. */
+  id: string
+  pin?: Pin
+  ttlMs: number
+  /** What the first pick found at the pin (set while dispatching). */
+  found?: Choice | RepinReason
+}
+
+/** The session this request belongs to and its pin, or undefined when it has none (or affinity is off). */
+export function findSession(state: ProxyState, mode: AffinityMode, route: string, headers: Headers, body: Record<string, unknown>, text: string, now: number): SessionPin | undefined {
+  const identity = sessionIdentity(headers, body, mode)
+  if (identity === undefined) return undefined
+  const id = `${identity}\u0000${route}`
+  const ttlS = asksForLongCache(text) ? Math.max(LONG_CACHE_S, state.config.limits.affinityTtlS) : state.config.limits.affinityTtlS
+  return { id, pin: state.pins.get(id, now), ttlMs: ttlS * 1000 }
+}
+
+/** `chooser`, trying the session's pin first. */
+export function withPin(chooser: Chooser, session: SessionPin | undefined, tokensNeeded: number): Chooser {
+  if (!session?.pin) return chooser
+  return pinnedChooser(chooser, session.pin, tokensNeeded, (found) => (session.found = found))
+}
+
+/** After an answer the client is served: the session is pinned where it landed. */
+export function rememberSession(state: ProxyState, session: SessionPin, choice: Choice, now: number): void {
+  const { pool, model } = choice.deployment
+  const { key, endpoint } = choice.target
+  const counters = state.affinity.get(pool.service.name)!
+  const found = session.found
+  if (!session.pin) counters.newPins++
+  else if (typeof found === 'object' && found.target.key === key && found.target.endpoint === endpoint) counters.hits++
+  // The pin could not serve (found says why), or it was tried and failed in this request.
+  else counters.repinned(typeof found === 'string' ? found : 'failed')
+  state.pins.set(session.id, { service: pool.service.name, model, key: key?.value, endpoint: endpoint.url, expiresAt: now + session.ttlMs })
+}

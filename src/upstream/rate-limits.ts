@@ -1,0 +1,84 @@
+/**
+ * What an upstream's answer says is left of a key's rate limits (pure):
+ * OpenAI's `x-ratelimit-{limit,remaining,reset}-{requests,tokens}` (resets
+ * as durations: "6m0s", "1s", "20ms", "0.5s") and Anthropic's
+ * `anthropic-ratelimit-{requests,tokens,input-tokens,output-tokens}-{limit,remaining,reset}`
+ * (resets as RFC 3339 timestamps). Every answer carries them, not only a
+ * 429, so a key can be set aside before it is refused.
+ */
+
+/** One limit as last reported: `resetAt` is absolute (ms since the epoch). */
+export interface RateLimit {
+  limit?: number
+  remaining: number
+  resetAt: number
+}
+
+export interface RateLimits {
+  requests?: RateLimit
+  /** What limits sending input: for Anthropic the smaller remaining of `tokens` and `input-tokens`. */
+  tokens?: RateLimit
+  /** Anthropic's output-tokens limit (it, too, refuses a request once spent). */
+  outputTokens?: RateLimit
+}
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }
+
+/**
+ * A reset header's wait in ms from `now`: a duration ("6m0s", "1s", "20ms",
+ * "0.5s") or a date (RFC 3339 / HTTP date; one already past gives 0).
+ * Undefined when unreadable.
+ */
+export function parseReset(value: string, now: number): number | undefined {
+  const text = value.trim()
+  if (/^(\d+(\.\d+)?(ms|s|m|h))+$/.test(text)) {
+    let ms = 0
+    for (const [, n, unit] of text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) ms += Number(n) * UNIT_MS[unit]
+    return ms
+  }
+  const at = Date.parse(value)
+  return Number.isFinite(at) ? Math.max(0, at - now) : undefined
+}
+
+/** A non-negative count, or undefined (missing, empty, garbage). */
+function count(value: string | null): number | undefined {
+  if (value === null || !/^\s*\d+(\.\d+)?\s*$/.test(value)) return undefined
+  const n = Number(value)
+  return Number.isFinite(n) ? n : undefined
+}
+
+/** One limit from its three headers; it needs a remaining and a readable reset (without a reset it would never lift). */
+function readLimit(headers: Headers, names: { limit: string; remaining: string; reset: string }, now: number): RateLimit | undefined {
+  const remaining = count(headers.get(names.remaining))
+  const resetText = headers.get(names.reset)
+  if (remaining === undefined || resetText === null) return undefined
+  const wait = parseReset(resetText, now)
+  if (wait === undefined) return undefined
+  const limit = count(headers.get(names.limit))
+  return limit !== undefined && limit > 0 ? { limit, remaining, resetAt: now + wait } : { remaining, resetAt: now + wait }
+}
+
+const openai = (what: string) => ({ limit: `x-ratelimit-limit-${what}`, remaining: `x-ratelimit-remaining-${what}`, reset: `x-ratelimit-reset-${what}` })
+const anthropic = (what: string) => ({
+  limit: `anthropic-ratelimit-${what}-limit`,
+  remaining: `anthropic-ratelimit-${what}-remaining`,
+  reset: `anthropic-ratelimit-${what}-reset`,
+})
+
+/** The smaller remaining of two reports of one kind of limit. */
+function tighter(a: RateLimit | undefined, b: RateLimit | undefined): RateLimit | undefined {
+  if (!a || !b) return a ?? b
+  return b.remaining < a.remaining ? b : a
+}
+
+/** The limits an answer reports, undefined when it carries none (readable). Never throws. */
+export function readRateLimits(headers: Headers, now: number): RateLimits | undefined {
+  const out: RateLimits = {}
+  const requests = readLimit(headers, openai('requests'), now) ?? readLimit(headers, anthropic('requests'), now)
+  const tokens = readLimit(headers, openai('tokens'), now) ?? tighter(readLimit(headers, anthropic('tokens'), now), readLimit(headers, anthropic('input-tokens'), now))
+  const outputTokens = readLimit(headers, anthropic('output-tokens'), now)
+  if (requests) out.requests = requests
+  if (tokens) out.tokens = tokens
+  if (outputTokens) out.outputTokens = outputTokens
+  return requests || tokens || outputTokens ? out : undefined
+}
