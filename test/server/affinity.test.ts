@@ -331,6 +331,21 @@ describe('the pin moves only when it must', () => {
     expect([...keysOf.values()].every((set) => set.size === 1)).toBe(true)
   })
 
+  test('an alias over two services pins the deployment too: each session stays on one service, key and model', async () => {
+    const [east, west] = [startPromptCache(), startPromptCache()]
+    started.push(east, west)
+    const yaml = `services:\n  east: { format: anthropic, endpoints: ["${east.base}"], keys: [sk-east-key-0001, sk-east-key-0002] }\n  west: { format: anthropic, endpoints: ["${west.base}"], keys: [sk-west-key-0001] }\naliases:\n  claude-team: [east/claude-a, west/claude-b]\n`
+    const lmlb = await startLmlb({ args: ['--config', 'lmlb.yaml'], files: { 'lmlb.yaml': yaml } })
+    started.push(lmlb)
+    const convs = Array.from({ length: 6 }, (_, i) => conversation(`a${i}`))
+    for (let round = 0; round < 4; round++) await Promise.all(convs.map((c) => turn(lmlb, 'anthropic', 'claude-team', 'lmlb-header', c)))
+    const where = new Map<string, Set<string>>()
+    for (const [name, up] of [['east', east], ['west', west]] as const) for (const c of up.calls) where.set(c.conv!, (where.get(c.conv!) ?? new Set()).add(`${name}:${c.key}:${c.model}`))
+    expect([...where.values()].map((set) => set.size)).toEqual(Array(6).fill(1))
+    // The alias's round-robin spread the new sessions over both deployments.
+    expect(new Set([...where.values()].map((set) => [...set][0].split(':')[0]))).toEqual(new Set(['east', 'west']))
+  })
+
   test('requests without a session round-robin as before: 8 over 4 keys, 2 each', async () => {
     const s = await setup('anthropic')
     const convs = Array.from({ length: 8 }, (_, i) => conversation(`n${i}`))
