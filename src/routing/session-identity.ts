@@ -51,7 +51,18 @@ export function hashOf(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 16)
 }
 
-/** The longest cache lifetime the request asks for: Anthropic's `ttl: "1h"` pins for an hour. */
-export function asksForLongCache(text: string): boolean {
-  return /"ttl"\s*:\s*"1h"/.test(text)
+/**
+ * Whether the request asks Anthropic for a one-hour cache (`cache_control`
+ * with `ttl: "1h"`), so its pin should last as long. Markers sit on the
+ * system blocks, the tools and the last turns (clients move them along the
+ * conversation): those are looked at, not the whole body.
+ */
+export function asksForLongCache(body: Body): boolean {
+  const longTtl = (b: unknown) => (b as { cache_control?: { ttl?: unknown } } | null)?.cache_control?.ttl === '1h'
+  if (longTtl(body)) return true
+  const turns = Array.isArray(body.messages) ? (body.messages as { content?: unknown }[]).slice(-3) : []
+  for (const list of [body.system, body.tools, ...turns.map((m) => m?.content)]) {
+    if (Array.isArray(list) && list.some(longTtl)) return true
+  }
+  return false
 }

@@ -107,7 +107,7 @@ export async function proxy(endpoint: Endpoint, request: Request, runtime: Runti
   const routed = route.kind === 'single' ? singleServiceChooser(state, route.service, route.model, tokensNeeded) : aliasChooser(state.aliases.get(route.alias)!, tokensNeeded)
   // Conversations keep their key (its prompt cache); token counts and OpenAI's other endpoints have none.
   const now = Date.now()
-  const session = endpoint.passOnly || endpoint.call === 'countTokens' ? undefined : findSession(state, affinityMode(state, route), routeName(route), request.headers, body, text, now)
+  const session = endpoint.passOnly || endpoint.call === 'countTokens' ? undefined : findSession(state, affinityMode(state, route), routeName(route), request.headers, body, now)
   const chooser = withPin(routed, session, tokensNeeded)
   // No upstream count to ask of an OpenAI-format model: a local estimate.
   if (endpoint.call === 'countTokens' && firstFormat(state, route) === 'openai') {

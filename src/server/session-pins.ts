@@ -23,11 +23,11 @@ export interface SessionPin {
 }
 
 /** The session this request belongs to and its pin, or undefined when it has none (or affinity is off). */
-export function findSession(state: ProxyState, mode: AffinityMode, route: string, headers: Headers, body: Record<string, unknown>, text: string, now: number): SessionPin | undefined {
+export function findSession(state: ProxyState, mode: AffinityMode, route: string, headers: Headers, body: Record<string, unknown>, now: number): SessionPin | undefined {
   const identity = sessionIdentity(headers, body, mode)
   if (identity === undefined) return undefined
   const id = `${identity}\u0000${route}`
-  const ttlS = asksForLongCache(text) ? Math.max(LONG_CACHE_S, state.config.limits.affinityTtlS) : state.config.limits.affinityTtlS
+  const ttlS = asksForLongCache(body) ? Math.max(LONG_CACHE_S, state.config.limits.affinityTtlS) : state.config.limits.affinityTtlS
   return { id, pin: state.pins.get(id, now), ttlMs: ttlS * 1000 }
 }
 

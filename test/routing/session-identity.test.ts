@@ -42,7 +42,10 @@ describe('sessionIdentity: first found wins, only a hash comes out', () => {
   })
 
   test('a request asking for a one-hour cache', () => {
-    expect(asksForLongCache('{"cache_control":{"type":"ephemeral","ttl":"1h"}}')).toBe(true)
-    expect(asksForLongCache('{"cache_control":{"type":"ephemeral","ttl":"5m"}}')).toBe(false)
+    const marked = (ttl: string) => ({ system: [{ type: 'text', text: 'sys', cache_control: { type: 'ephemeral', ttl } }], messages: [{ role: 'user', content: 'hi' }] })
+    expect(asksForLongCache(marked('1h'))).toBe(true)
+    expect(asksForLongCache(marked('5m'))).toBe(false)
+    expect(asksForLongCache({ messages: [{ role: 'user', content: [{ type: 'text', text: 'x', cache_control: { type: 'ephemeral', ttl: '1h' } }] }] })).toBe(true)
+    expect(asksForLongCache({ tools: [{ name: 't', cache_control: { type: 'ephemeral', ttl: '1h' } }] })).toBe(true)
   })
 })
