@@ -39,11 +39,12 @@ export function createSelector<T extends Member>(strategy: Strategy, items: read
     case 'weighted':
       return new SmoothWeighted(items)
     case 'least-busy':
-      return new LeastBusy(items)
+      return new BestInTurn(items, (m) => -m.inFlight())
     case 'priority':
       return new Priority(items)
     case 'most-remaining':
-      return new MostRemaining(items)
+      // Members without a quota (endpoints) count as full: plain round-robin among them.
+      return new BestInTurn(items, (m) => m.share?.() ?? 1)
   }
 }
 
@@ -70,20 +71,28 @@ class SmoothWeighted<T extends Member> implements Selector<T> {
   }
 }
 
-class LeastBusy<T extends Member> implements Selector<T> {
+/** The usable member that scores highest; ties in turn (the scan starts after the last pick), so equals share the load. */
+class BestInTurn<T extends Member> implements Selector<T> {
   private cursor = 0
 
-  constructor(readonly items: readonly T[]) {}
+  constructor(
+    readonly items: readonly T[],
+    private readonly score: (item: T) => number,
+  ) {}
 
   next(usable?: (item: T) => boolean): T | undefined {
     const n = this.items.length
     let best: number | undefined
-    // Scan from the cursor so ties go in turn rather than always to the first.
+    let bestScore = -Infinity
     for (let k = 0; k < n; k++) {
       const i = (this.cursor + k) % n
       const item = this.items[i]
       if (usable && !usable(item)) continue
-      if (best === undefined || item.inFlight() < this.items[best].inFlight()) best = i
+      const score = this.score(item)
+      if (best === undefined || score > bestScore) {
+        best = i
+        bestScore = score
+      }
     }
     if (best === undefined) return undefined
     this.cursor = (best + 1) % n
@@ -101,31 +110,5 @@ class Priority<T extends Member> implements Selector<T> {
 
   next(usable?: (item: T) => boolean): T | undefined {
     return this.ordered.find((item) => !usable || usable(item))
-  }
-}
-
-class MostRemaining<T extends Member> implements Selector<T> {
-  private cursor = 0
-
-  constructor(readonly items: readonly T[]) {}
-
-  next(usable?: (item: T) => boolean): T | undefined {
-    const n = this.items.length
-    let best: number | undefined
-    let bestShare = -Infinity
-    // Scan from the cursor so ties go in turn rather than always to the first.
-    for (let k = 0; k < n; k++) {
-      const i = (this.cursor + k) % n
-      const item = this.items[i]
-      if (usable && !usable(item)) continue
-      const share = item.share?.() ?? 1
-      if (best === undefined || share > bestShare) {
-        best = i
-        bestShare = share
-      }
-    }
-    if (best === undefined) return undefined
-    this.cursor = (best + 1) % n
-    return this.items[best]
   }
 }
