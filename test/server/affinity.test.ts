@@ -187,6 +187,11 @@ describe('10 conversations × 15 turns over 4 keys: the prompt cache is read, no
       expect(on.share - off.share).toBeGreaterThan(0.12)
       expect(off.written).toBeGreaterThan(2.5 * on.written)
       expectPinnedRun(on)
+      // The same figures for Prometheus.
+      const metrics = await (await fetch(`${onSetup.lmlb.url}/metrics`)).text()
+      expect(metrics).toContain(`lmlb_affinity_sessions_pinned{service="${c.service}"} ${CONVERSATIONS}`)
+      expect(metrics).toContain(`lmlb_affinity_requests_total{service="${c.service}",outcome="hit",reason=""} ${CONVERSATIONS * (TURNS - 1)}`)
+      expect(metrics).toMatch(new RegExp(`^lmlb_cache_tokens_total\\{kind="read",service="${c.service}",target="key",id="sk-\\.\\.\\.0001"\\} [1-9]\\d*$`, 'm'))
       expect(off.affinity).toMatchObject({ mode: 'off', pinned_sessions: 0, hits: 0, new_pins: 0 })
       // Off, turns round-robin: conversations wander over the keys.
       expect([...off.keysPerConversation.values()].some((k) => k.size > 1)).toBe(true)

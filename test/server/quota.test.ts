@@ -88,6 +88,8 @@ test('a key that reports no requests left gets nothing until its reset, then tra
   expect(a.refused).toEqual([])
   const stats = (await (await fetch(`${lmlb.url}/stats`)).json()) as any
   expect(stats.load_balancer_stats.openai.keys[0].quota).toMatchObject({ remaining_requests: expect.any(Number), requests_reset_at: expect.any(String) })
+  const metrics = await (await fetch(`${lmlb.url}/metrics`)).text()
+  expect(metrics).toMatch(/^lmlb_ratelimit_remaining\{service="openai",id="sk-\.\.\.1111",kind="requests"\} \d+$/m)
   console.log(`quota: 429s drawn with quota reading: ${a.refused.length}`)
 }, 20_000)
 
