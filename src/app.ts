@@ -14,7 +14,7 @@ import { lingerAfter } from './server/linger'
 import { BodyRefused } from './server/read-body'
 import { pathOf } from './server/request-path'
 import type { Runtime } from './server/state'
-import { health, rootStatus } from './server/status'
+import { health, live, ready, rootStatus } from './server/status'
 
 /**
  * The one entry every runtime serves. A request target that is not a path
@@ -71,6 +71,8 @@ export function createApp(runtime: Runtime) {
       .head('/', () => new Response(null, { status: 200 }))
       .get('/', () => rootStatus(runtime))
       .get('/health', ({ request }) => health(runtime, isAuthorized(request.headers, runtime.current.config.proxyApiKeys)))
+      .get('/health/live', () => live())
+      .get('/health/ready', ({ request }) => ready(runtime, isAuthorized(request.headers, runtime.current.config.proxyApiKeys)))
       .get('/stats', () => runtime.collectStats())
       .get('/metrics', async () => new Response(prometheusText(await runtime.collectStats()), { headers: { 'content-type': 'text/plain; version=0.0.4' } }))
       .get('/v1/models', () => listModels(runtime.current))

@@ -25,7 +25,7 @@ function constantTimeEqual(a: string, b: string): boolean {
   return diff === 0
 }
 
-/** Paths open to anyone: Claude Code's probe, and /health (which then tells only its status). */
+/** Paths open to anyone: Claude Code's probe, and the health checks (which then tell only their status). */
 export function isOpenPath(method: string, pathname: string): boolean {
-  return (method === 'HEAD' && pathname === '/') || (method === 'GET' && pathname === '/health')
+  return (method === 'HEAD' && pathname === '/') || (method === 'GET' && (pathname === '/health' || pathname === '/health/live' || pathname === '/health/ready'))
 }

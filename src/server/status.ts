@@ -79,6 +79,26 @@ export function health(runtime: Runtime, detailed = true): Response {
   )
 }
 
+/** For an orchestrator's liveness probe: the process answers. */
+export function live(): Response {
+  return Response.json({ status: 'alive' })
+}
+
+/**
+ * For a readiness probe: the configuration is loaded and every service set
+ * up to serve (it has keys, or needs none by configuration; a built-in
+ * service without keys does not count) has a key and an endpoint that can
+ * serve now. Which services are not ready is said to a client with the
+ * proxy key only.
+ */
+export function ready(runtime: Runtime, detailed = true): Response {
+  const state = runtime.current
+  const now = Date.now()
+  const waiting = [...state.pools.values()].filter((p) => isServiceable(p) && p.recoversAt(now) !== 0).map((p) => p.service.name)
+  const status = waiting.length === 0 ? 'ready' : 'not_ready'
+  return Response.json(detailed && waiting.length > 0 ? { status, services_not_ready: waiting } : { status }, { status: waiting.length === 0 ? 200 : 503 })
+}
+
 /** This process's figures; with --workers the caller adds up every worker's. */
 export function stats(runtime: Runtime): Stats {
   const state = runtime.current
