@@ -24,7 +24,16 @@ import { health, live, ready, rootStatus } from './server/status'
 export function createHandler(runtime: Runtime): (request: Request) => Response | Promise<Response> {
   const app = createApp(runtime)
   const handle = app.fetch
-  return (request) => (request.method === 'CONNECT' || pathOf(request.url) === undefined ? notAPath(request.method) : handle(request))
+  return (request) => {
+    const path = request.method === 'CONNECT' ? undefined : pathOf(request.url)
+    if (path === undefined) return notAPath(request.method)
+    if (!path.startsWith('/v1/')) return handle(request)
+    // Every API answer counted by inbound API and status class, lmlb's own refusals included.
+    return Promise.resolve(handle(request)).then((response) => {
+      runtime.current.requests.answered(apiOfPath(path), response.status)
+      return response
+    })
+  }
 }
 
 function notAPath(method: string): Response {

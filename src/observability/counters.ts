@@ -1,3 +1,5 @@
+import { addHistograms, Histogram, percentilesMs, type HistogramFigures } from './histogram'
+
 /** What /stats and /metrics report for one key or endpoint. */
 export class TargetCounters {
   requests = 0
@@ -6,6 +8,8 @@ export class TargetCounters {
   errors: Record<string, number> = {}
   latencyMsTotal = 0
   latencyCount = 0
+  /** Each finished call's duration, head to last byte. */
+  readonly latency = new Histogram()
   tokensIn = 0
   tokensOut = 0
   /** Of tokensIn: read from the provider's prompt cache, and written to it. */
@@ -24,6 +28,7 @@ export class TargetCounters {
     this.inFlight--
     this.latencyMsTotal += durationMs
     this.latencyCount++
+    this.latency.observe(durationMs / 1000)
   }
 
   /** Counts a failed attempt by kind: `status_500`, `timeout`, `connect`, `stream`... */
@@ -50,6 +55,7 @@ export class TargetCounters {
       cache_read_tokens: this.cacheRead,
       cache_write_tokens: this.cacheWrite,
       overflow: this.overflow,
+      latency: this.latency.toJSON(),
     })
   }
 }
@@ -67,10 +73,13 @@ export interface CounterFigures {
   cache_read_tokens: number
   cache_write_tokens: number
   overflow: number
+  /** Durations of finished calls, as a histogram (adds up across workers), and the percentiles read from it. */
+  latency: HistogramFigures
+  latency_ms: { p50: number | null; p95: number | null; p99: number | null }
 }
 
-export function withAverage(f: Omit<CounterFigures, 'avg_latency_ms'>): CounterFigures {
-  return { ...f, avg_latency_ms: f.finished === 0 ? 0 : Math.round((f.duration_ms_total / f.finished) * 100) / 100 }
+export function withAverage(f: Omit<CounterFigures, 'avg_latency_ms' | 'latency_ms'>): CounterFigures {
+  return { ...f, avg_latency_ms: f.finished === 0 ? 0 : Math.round((f.duration_ms_total / f.finished) * 100) / 100, latency_ms: percentilesMs(f.latency) }
 }
 
 /** Several workers' figures for the same target, added up. */
@@ -89,5 +98,6 @@ export function addFigures(all: CounterFigures[]): CounterFigures {
     cache_read_tokens: sum('cache_read_tokens'),
     cache_write_tokens: sum('cache_write_tokens'),
     overflow: sum('overflow'),
+    latency: addHistograms(all.map((f) => f.latency)),
   })
 }

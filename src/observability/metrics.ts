@@ -1,4 +1,6 @@
 /** The /stats figures in Prometheus text format (version 0.0.4). */
+import { histogramLines } from './histogram'
+import type { SeriesFigures } from './request-metrics'
 import type { Stats, TargetStats } from './stats'
 
 interface Row {
@@ -43,8 +45,15 @@ export function prometheusText(stats: Stats): string {
     ),
     ...family('lmlb_upstream_overflow_total', 'counter', 'Calls refused with 503 overloaded: lmlb\'s bound on upstream calls in flight (LMLB_MAX_UPSTREAM_CALLS) was reached.', each('lmlb_upstream_overflow_total', (t) => t.overflow ?? 0)),
     ...family('lmlb_upstream_in_flight', 'gauge', 'Upstream calls under way.', each('lmlb_upstream_in_flight', (t) => t.in_flight)),
-    ...family('lmlb_upstream_duration_ms_sum', 'counter', 'Total time of finished upstream calls, head to last byte.', each('lmlb_upstream_duration_ms_sum', (t) => Math.round(t.duration_ms_total))),
-    ...family('lmlb_upstream_duration_ms_count', 'counter', 'Finished upstream calls.', each('lmlb_upstream_duration_ms_count', (t) => t.finished)),
+    ...family('lmlb_upstream_duration_seconds', 'histogram', 'Finished upstream calls per key and endpoint, head to last byte.', rows.flatMap((r) => histogramLines('lmlb_upstream_duration_seconds', r.labels, r.t.latency))),
+    ...family('lmlb_request_duration_seconds', 'histogram', 'Client requests served by an upstream, from arrival to the last byte of the answer.', series('lmlb_request_duration_seconds', stats.requests.duration)),
+    ...family('lmlb_upstream_time_to_first_byte_seconds', 'histogram', 'Upstream attempts, from sending to the answer\'s head (a stream: its first event).', series('lmlb_upstream_time_to_first_byte_seconds', stats.requests.time_to_first_byte)),
+    ...family(
+      'lmlb_requests_total',
+      'counter',
+      'Requests answered, by inbound API and status class (lmlb\'s own refusals included).',
+      Object.entries(stats.requests.by_api).flatMap(([api, classes]) => Object.entries(classes).map(([c, n]) => `lmlb_requests_total{api="${escape(api)}",status_class="${escape(c)}"} ${n}`)),
+    ),
     ...family('lmlb_tokens_total', 'counter', 'Tokens reported by upstreams, by direction.', [
       ...each('lmlb_tokens_total', (t) => t.tokens_in, 'direction="in",'),
       ...each('lmlb_tokens_total', (t) => t.tokens_out, 'direction="out",'),
@@ -59,4 +68,8 @@ export function prometheusText(stats: Stats): string {
     ...family('lmlb_target_available', 'gauge', '1 when the key or endpoint may take a request now.', each('lmlb_target_available', (t) => (t.health.state === 'healthy' ? 1 : 0))),
     '',
   ].join('\n')
+}
+
+function series(name: string, list: readonly SeriesFigures[]): string[] {
+  return list.flatMap((s) => histogramLines(name, `service="${escape(s.service)}",model="${escape(s.model)}",outcome="${s.outcome}"`, s.histogram))
 }

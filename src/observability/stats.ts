@@ -5,6 +5,7 @@
  */
 import type { HealthState } from '../balancer/health'
 import { addFigures, type CounterFigures } from './counters'
+import { mergeRequestFigures, type RequestFigures } from './request-metrics'
 
 export interface HealthFigures {
   state: HealthState
@@ -43,6 +44,8 @@ export interface ServiceStats {
 
 export interface Stats {
   load_balancer_stats: Record<string, ServiceStats>
+  /** Per client request, across services: durations, first bytes, answers by API and status class. */
+  requests: RequestFigures
   /** How many processes these figures add up (1 without --workers). */
   workers: number
 }
@@ -72,6 +75,7 @@ export function mergeStats(all: Stats[]): Stats {
   const services = Object.keys(all[0].load_balancer_stats)
   return {
     workers: all.reduce((n, s) => n + s.workers, 0),
+    requests: mergeRequestFigures(all.map((s) => s.requests)),
     load_balancer_stats: Object.fromEntries(
       services.map((name) => {
         const each = all.map((s) => s.load_balancer_stats[name]).filter((s): s is ServiceStats => s !== undefined)

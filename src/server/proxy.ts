@@ -28,6 +28,7 @@ import { checkAnthropic, checkAnthropicCountTokens } from '../apis/anthropic-mes
 import { checkOpenAI } from '../apis/openai-chat/inbound'
 import { checkResponses } from '../apis/openai-responses/inbound'
 import { checkModelOptional, checkModelRequired, DEFAULT_MODELS } from '../apis/openai-extras/inbound'
+import { outcomeOf, RequestTimer, type Outcome } from '../observability/request-metrics'
 import { UsageReader } from '../observability/usage'
 import { own } from '../util/own'
 import { MAX_JSON_DEPTH, tooDeep, TooDeepError } from '../util/json-depth'
@@ -118,7 +119,10 @@ export async function proxy(endpoint: Endpoint, request: Request, runtime: Runti
   const outbound = new Map<Deployment, Outbound>()
   const q = request.url.indexOf('?')
   const search = q < 0 ? '' : request.url.slice(q)
+  const timer = new RequestTimer(state.requests)
+  let lastTried: Choice | undefined
   const attempt = (choice: Choice) => {
+    lastTried = choice
     const { deployment, target } = choice
     const service = deployment.pool.service
     let out = outbound.get(deployment)
@@ -136,6 +140,7 @@ export async function proxy(endpoint: Endpoint, request: Request, runtime: Runti
     const headers = upstreamHeaders(service.format, request.headers, target.key?.value)
     if (upload) headers['content-type'] = upload.contentType
     Object.assign(headers, service.headers)
+    const firstByte = (outcome: Outcome) => state.requests.firstByte.observe(service.name, deployment.model, outcome, (performance.now() - started) / 1000)
     return send({
       url: upstreamUrl(target.endpoint.url, out.call, search),
       headers,
@@ -156,11 +161,27 @@ export async function proxy(endpoint: Endpoint, request: Request, runtime: Runti
           c.addTokens(tokens)
           if (how === 'upstream_error') c.fail('stream')
         }
+        timer.attemptEnded(choice, how === 'upstream_error' || how === 'failed')
       },
-    })
+    }).then(
+      (response) => (firstByte(outcomeOf(response.status)), response),
+      (error) => {
+        firstByte('error')
+        throw error
+      },
+    )
   }
-  const { response, choice } = await dispatch(attempt, { chooser, maxAttempts: config.limits.maxAttempts, logger: runtime.logger, scrub: (t) => state.scrubber.text(t) })
+  let response: Response
+  let choice: Choice
+  try {
+    ;({ response, choice } = await dispatch(attempt, { chooser, maxAttempts: config.limits.maxAttempts, logger: runtime.logger, scrub: (t) => state.scrubber.text(t) }))
+  } catch (error) {
+    // Every attempt failed (a timeout, no connection...): the request counts against the last deployment tried.
+    if (lastTried && error instanceof ProxyError) timer.answered(lastTried, lastTried.deployment.pool.service.name, lastTried.deployment.model, error.status)
+    throw error
+  }
   if (session && response.status < 400) rememberSession(state, session, choice, Date.now())
+  timer.answered(choice, choice.deployment.pool.service.name, choice.deployment.model, response.status)
   const toClient = outbound.get(choice.deployment)?.toClient
   if (!toClient) return response
   try {

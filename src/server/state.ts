@@ -5,6 +5,7 @@ import { PinTable } from '../balancer/pins'
 import { createPools, type ServicePool } from '../balancer/service-pool'
 import type { Config } from '../config/schema'
 import type { Logger } from '../observability/log'
+import { RequestMetrics } from '../observability/request-metrics'
 import { Scrubber } from '../observability/scrub'
 import type { Stats } from '../observability/stats'
 
@@ -20,6 +21,8 @@ export interface ProxyState {
   readonly pins: PinTable
   /** Per service (by name, kept across reloads): what affinity did. */
   readonly affinity: ReadonlyMap<string, AffinityCounters>
+  /** Per client request: durations, first bytes, answers by API (kept across reloads). */
+  readonly requests: RequestMetrics
 }
 
 /** A state for `config`; keys and endpoints that `previous` had keep their counters and health. */
@@ -29,7 +32,7 @@ export function createState(config: Config, previous?: ProxyState): ProxyState {
   const pins = previous?.pins ?? new PinTable(config.limits.affinityMaxSessions)
   pins.max = config.limits.affinityMaxSessions
   const affinity = new Map([...pools.keys()].map((name) => [name, previous?.affinity.get(name) ?? new AffinityCounters()]))
-  return { config, pools, serviceNames: [...pools.keys()], aliases: createAliasSelectors(config.aliases, pools), scrubber: new Scrubber(secrets), loadedAt: Date.now(), pins, affinity }
+  return { config, pools, serviceNames: [...pools.keys()], aliases: createAliasSelectors(config.aliases, pools), scrubber: new Scrubber(secrets), loadedAt: Date.now(), pins, affinity, requests: previous?.requests ?? new RequestMetrics() }
 }
 
 export type ReloadOutcome = { ok: true; loadedAt: number } | { ok: false; errors: string[] }

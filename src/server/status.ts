@@ -106,6 +106,7 @@ export function stats(runtime: Runtime): Stats {
   const pinned = state.pins.countByService(now)
   return {
     workers: 1,
+    requests: state.requests.toJSON(),
     load_balancer_stats: Object.fromEntries(
       [...state.pools.values()].map((p) => [
         p.service.name,
