@@ -12,6 +12,7 @@ import { resolveModel } from './routing/resolve-model'
 import { ENDPOINTS, proxy, routingSettings } from './server/proxy'
 import { lingerAfter } from './server/linger'
 import { BodyRefused } from './server/read-body'
+import { attachRecord, RequestRecord, requestIdOf } from './observability/request-record'
 import { pathOf } from './server/request-path'
 import type { Runtime } from './server/state'
 import { health, live, ready, rootStatus } from './server/status'
@@ -28,11 +29,32 @@ export function createHandler(runtime: Runtime): (request: Request) => Response 
     const path = request.method === 'CONNECT' ? undefined : pathOf(request.url)
     if (path === undefined) return notAPath(request.method)
     if (!path.startsWith('/v1/')) return handle(request)
-    // Every API answer counted by inbound API and status class, lmlb's own refusals included.
+    // Every API answer counted by inbound API and status class, lmlb's own refusals included, and logged in one line.
+    const state = runtime.current
+    const api = apiOfPath(path)
+    const record = new RequestRecord(requestIdOf(request.headers), api, request.method, path, state.config.logBodies)
+    attachRecord(request, record)
     return Promise.resolve(handle(request)).then((response) => {
-      runtime.current.requests.answered(apiOfPath(path), response.status)
-      return response
+      state.requests.answered(api, response.status)
+      if (!record.pending) record.finish(response.status, runtime.logger, (t) => state.scrubber.text(t))
+      return withRequestId(response, record.id)
     })
+  }
+}
+
+/** The response names the request by lmlb's id; an upstream's own id is kept beside it. */
+function withRequestId(response: Response, id: string): Response {
+  const upstream = response.headers.get('x-request-id')
+  try {
+    if (upstream !== null && upstream !== id) response.headers.set('x-upstream-request-id', upstream)
+    response.headers.set('x-request-id', id)
+    return response
+  } catch {
+    // Headers of a response made elsewhere may be immutable: a copy carries them.
+    const copy = new Response(response.body, response)
+    if (upstream !== null && upstream !== id) copy.headers.set('x-upstream-request-id', upstream)
+    copy.headers.set('x-request-id', id)
+    return copy
   }
 }
 

@@ -53,7 +53,7 @@ export function start(platform: Platform) {
   if (platform.streamFactory) useStreamFactory(platform.streamFactory)
   const calls = platform.callBound()
   setProcessCallBound(calls.bound)
-  const logger = createLogger(config.logLevel, workerIndex > 0 ? `[worker ${workerIndex}] ` : '')
+  const logger = createLogger(config.logLevel, workerIndex > 0 ? `[worker ${workerIndex}] ` : '', undefined, config.logFormat)
   if (workerIndex === 0) for (const w of warnings) logger.warn(w)
   if (workerIndex === 0) {
     const bound = Math.min(calls.bound, config.limits.maxUpstreamCalls)

@@ -4,7 +4,7 @@
  * Unknown fields are errors, so a typo is named rather than ignored.
  */
 import { Type, type Static } from '@sinclair/typebox'
-import { AffinityMode, Format, HttpUrl, LIMIT_VARIABLES, LogLevel, ModelDefaults, OpenAIApiName, PreferredProvider, ServiceName, Strategy, withMessage } from './schema'
+import { AffinityMode, Format, HttpUrl, LIMIT_VARIABLES, LogFormat, LogLevel, ModelDefaults, OpenAIApiName, PreferredProvider, ServiceName, Strategy, withMessage } from './schema'
 
 const strict = { additionalProperties: false }
 const Weight = Type.Number({ exclusiveMinimum: 0, description: 'share under the weighted strategy (default 1)' })
@@ -81,6 +81,8 @@ export const ConfigFile = Type.Object(
     host: Type.Optional(Type.String({ minLength: 1 })),
     port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
     log_level: Type.Optional(LogLevel),
+    log_format: Type.Optional({ ...LogFormat, description: 'text (default) or json: one JSON object a line (env LOG_FORMAT)' }),
+    log_bodies: Type.Optional(Type.Boolean({ description: 'prompt and completion text in the request log lines, keys masked (env LOG_BODIES=1)' })),
     proxy_api_keys: Type.Optional(Type.Array(KeyEntry)),
     preferred_provider: Type.Optional(PreferredProvider),
     big_model: Type.Optional(Type.String({ minLength: 1 })),

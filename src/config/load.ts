@@ -83,6 +83,8 @@ export function loadConfig(input: LoadInput): LoadResult {
     host: vars.HOST ?? file.host ?? DEFAULT_HOST,
     port: vars.PORT !== undefined ? Number(vars.PORT) : (file.port ?? DEFAULT_PORT),
     logLevel: vars.LOG_LEVEL ?? file.log_level ?? DEFAULT_LOG_LEVEL,
+    logFormat: vars.LOG_FORMAT ?? file.log_format ?? 'text',
+    logBodies: vars.LOG_BODIES !== undefined ? vars.LOG_BODIES === '1' : (file.log_bodies ?? false),
     preferredProvider,
     bigModel: vars.BIG_MODEL ?? file.big_model ?? defaults.big,
     smallModel: vars.SMALL_MODEL ?? file.small_model ?? defaults.small,

@@ -20,6 +20,7 @@ export const LogLevel = withMessage(
   Type.Union([Type.Literal('debug'), Type.Literal('info'), Type.Literal('warn'), Type.Literal('error')]),
   'must be one of debug, info, warn, error',
 )
+export const LogFormat = withMessage(Type.Union([Type.Literal('text'), Type.Literal('json')]), 'must be text or json')
 /** How sessions find their key again: by the identity the client sends, also by the prompt's stable prefix, or not at all. */
 export const AffinityMode = withMessage(Type.Union([Type.Literal('session'), Type.Literal('prefix'), Type.Literal('off')]), 'must be one of session, prefix, off')
 export const PreferredProvider = withMessage(
@@ -60,6 +61,8 @@ export const EnvVariables = Type.Object({
   HOST: Type.Optional(withMessage(Type.String({ minLength: 1 }), 'must not be empty')),
   PORT: Type.Optional(withMessage(Type.String({ pattern: '^\\d{1,5}$' }), 'must be a port number 0-65535')),
   LOG_LEVEL: Type.Optional(LogLevel),
+  LOG_FORMAT: Type.Optional(LogFormat),
+  LOG_BODIES: Type.Optional(withMessage(Type.Union([Type.Literal('0'), Type.Literal('1')]), 'must be 0 or 1')),
   LMLB_AFFINITY: Type.Optional(AffinityMode),
   PREFERRED_PROVIDER: Type.Optional(PreferredProvider),
   BIG_MODEL: Type.Optional(withMessage(Type.String({ minLength: 1 }), 'must not be empty')),
@@ -113,6 +116,10 @@ export const Config = Type.Object({
   host: Type.String({ minLength: 1 }),
   port: Type.Integer({ minimum: 0, maximum: 65535 }),
   logLevel: LogLevel,
+  /** `text`: a readable line; `json`: one JSON object a line. */
+  logFormat: LogFormat,
+  /** Prompt and completion text in the request log lines (keys masked). */
+  logBodies: Type.Boolean(),
   preferredProvider: PreferredProvider,
   bigModel: Type.String({ minLength: 1 }),
   smallModel: Type.String({ minLength: 1 }),
@@ -127,6 +134,7 @@ export const Config = Type.Object({
 
 export type Format = Static<typeof Format>
 export type LogLevel = Static<typeof LogLevel>
+export type LogFormat = Static<typeof LogFormat>
 export type AffinityMode = Static<typeof AffinityMode>
 export type ServiceConfig = Static<typeof ServiceConfig>
 export type Strategy = Static<typeof Strategy>

@@ -98,7 +98,17 @@ export class RequestTimer {
   private readonly ended = new Map<object, { at: number; broken: boolean }>()
   private final?: { attempt: object; service: string; model: string; status: number }
 
-  constructor(private readonly metrics: RequestMetrics) {}
+  constructor(
+    private readonly metrics: RequestMetrics,
+    /** Called once, when the answer is over: its status, and whether its stream broke. */
+    private readonly onDone?: (status: number, broken: boolean) => void,
+  ) {}
+
+  /** True once the answer is over (a whole answer ends before it is chosen; a stream after). */
+  get done(): boolean {
+    return this.finished
+  }
+  private finished = false
 
   attemptEnded(attempt: object, broken: boolean): void {
     const at = performance.now()
@@ -114,6 +124,8 @@ export class RequestTimer {
 
   private record(at: number, broken: boolean): void {
     const { service, model, status } = this.final!
+    this.finished = true
     this.metrics.duration.observe(service, model, broken ? 'error' : outcomeOf(status), (at - this.start) / 1000)
+    this.onDone?.(status, broken)
   }
 }

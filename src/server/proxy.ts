@@ -18,7 +18,8 @@ import { withModel } from '../routing/rename-in-body'
 import { resolveModel, type RoutingSettings } from '../routing/resolve-model'
 import { upstreamHeaders } from '../upstream/headers'
 import { API_PATHS, upstreamUrl, type ApiCall } from '../upstream/paths'
-import { send } from '../upstream/send'
+import { send, UpstreamFailure } from '../upstream/send'
+import { recordOf } from '../observability/request-record'
 import { formatPath } from '../validation/schema-errors'
 import { dispatch } from './dispatch'
 import { findSession, rememberSession, withPin } from './session-pins'
@@ -94,6 +95,12 @@ export async function proxy(endpoint: Endpoint, request: Request, runtime: Runti
   const text = upload ? '' : await readBody(request, limits)
   const body = upload ? { model: upload.model, messages: [] } : parseBody(text, endpoint.check)
   body.model ??= endpoint.defaultModel!
+  const record = recordOf(request)
+  if (record) {
+    record.model = body.model
+    record.stream = body.stream === true
+    if (record.bodies) record.prompt = upload ? `[multipart upload, ${upload.bytes.length} bytes]` : text
+  }
 
   const route = resolveModel(body.model, routingSettings(state))
   if (!route.ok) throw new ProxyError(404, 'model_not_found', route.message)
@@ -119,7 +126,7 @@ export async function proxy(endpoint: Endpoint, request: Request, runtime: Runti
   const outbound = new Map<Deployment, Outbound>()
   const q = request.url.indexOf('?')
   const search = q < 0 ? '' : request.url.slice(q)
-  const timer = new RequestTimer(state.requests)
+  const timer = new RequestTimer(state.requests, (status) => record?.finish(status, runtime.logger, (t) => state.scrubber.text(t)))
   let lastTried: Choice | undefined
   const attempt = (choice: Choice) => {
     lastTried = choice
@@ -140,7 +147,14 @@ export async function proxy(endpoint: Endpoint, request: Request, runtime: Runti
     const headers = upstreamHeaders(service.format, request.headers, target.key?.value)
     if (upload) headers['content-type'] = upload.contentType
     Object.assign(headers, service.headers)
-    const firstByte = (outcome: Outcome) => state.requests.firstByte.observe(service.name, deployment.model, outcome, (performance.now() - started) / 1000)
+    const attemptLog = { key: target.key?.masked ?? null, endpoint: target.endpoint.url, outcome: 'pending' }
+    record?.attempts.push(attemptLog)
+    if (record?.bodies) record.completion = ''
+    const firstByte = (outcome: Outcome, said: string) => {
+      state.requests.firstByte.observe(service.name, deployment.model, outcome, (performance.now() - started) / 1000)
+      attemptLog.outcome = said
+      if (record) record.ttfbMs = performance.now() - record.start
+    }
     return send({
       url: upstreamUrl(target.endpoint.url, out.call, search),
       headers,
@@ -151,11 +165,15 @@ export async function proxy(endpoint: Endpoint, request: Request, runtime: Runti
       scrubber: state.scrubber,
       // In the upstream's format: a translated stream translates it like any other event.
       errorEvent: (message) => errorEvent(API_OF_CALL[out.call] ?? 'openai', 502, 'upstream_stream_error', message),
-      observe: (body) => usage.read(body),
+      observe: (body) => {
+        usage.read(body)
+        if (record?.bodies) record.addCompletion(body)
+      },
       onEnd: (how) => {
         releaseCallSlot()
         const ms = performance.now() - started
         const tokens = usage.totals()
+        if (record) record.tokens = tokens
         for (const c of counters) {
           c.finish(ms)
           c.addTokens(tokens)
@@ -164,9 +182,9 @@ export async function proxy(endpoint: Endpoint, request: Request, runtime: Runti
         timer.attemptEnded(choice, how === 'upstream_error' || how === 'failed')
       },
     }).then(
-      (response) => (firstByte(outcomeOf(response.status)), response),
+      (response) => (firstByte(outcomeOf(response.status), String(response.status)), response),
       (error) => {
-        firstByte('error')
+        firstByte('error', error instanceof UpstreamFailure ? error.kind : 'failed')
         throw error
       },
     )
@@ -177,11 +195,17 @@ export async function proxy(endpoint: Endpoint, request: Request, runtime: Runti
     ;({ response, choice } = await dispatch(attempt, { chooser, maxAttempts: config.limits.maxAttempts, logger: runtime.logger, scrub: (t) => state.scrubber.text(t) }))
   } catch (error) {
     // Every attempt failed (a timeout, no connection...): the request counts against the last deployment tried.
-    if (lastTried && error instanceof ProxyError) timer.answered(lastTried, lastTried.deployment.pool.service.name, lastTried.deployment.model, error.status)
+    if (lastTried && error instanceof ProxyError) {
+      if (record) record.served = `${lastTried.deployment.pool.service.name}/${lastTried.deployment.model}`
+      timer.answered(lastTried, lastTried.deployment.pool.service.name, lastTried.deployment.model, error.status)
+    }
     throw error
   }
   if (session && response.status < 400) rememberSession(state, session, choice, Date.now())
+  if (record) record.served = `${choice.deployment.pool.service.name}/${choice.deployment.model}`
   timer.answered(choice, choice.deployment.pool.service.name, choice.deployment.model, response.status)
+  // A stream's line is written at its end (the timer's); app.ts writes any other when the handler returns.
+  if (record) record.pending = !timer.done
   const toClient = outbound.get(choice.deployment)?.toClient
   if (!toClient) return response
   try {

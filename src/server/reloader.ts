@@ -29,6 +29,7 @@ export function createRuntime(config: Config, logger: Logger, read: () => LoadRe
       runtime.current = createState(next.config, runtime.current)
       runtime.lastError = undefined
       logger.level = next.config.logLevel
+      logger.format = next.config.logFormat
       for (const w of next.warnings) logger.warn(w)
       logger.always(`configuration reloaded (${reason})`)
       return { ok: true, loadedAt: runtime.current.loadedAt }

@@ -12,7 +12,7 @@ const ENTRY = resolve(import.meta.dir, '../../src/main.ts')
 const DENO = [resolve(import.meta.dir, '../../node_modules/.bin/deno'), 'run', '-A', resolve(import.meta.dir, '../../src/runtime/deno.ts')]
 /** True where the suites run against lmlb under Deno: a test of a Bun-only feature skips by name. */
 export const UNDER_DENO = process.env.LMLB_RUNTIME === 'deno'
-const READY = /listening on (http:\/\/\S+)/
+const READY = /listening on (http:\/\/[^\s"]+)/
 
 export interface LmlbOptions {
   env?: Record<string, string>

@@ -112,7 +112,9 @@ describe('OpenAI passthrough', () => {
       u.handle(() => Response.json({ error: { message: 'bad thing', type: 'invalid_request_error', code: 'x' } }, { status: 400, headers: { 'x-request-id': 'req_1' } }))
     const res = await chat({ model: 'gpt-4o', messages: hi })
     expect(res.status).toBe(400)
-    expect(res.headers.get('x-request-id')).toBe('req_1')
+    // lmlb names the request by its own id; the upstream's is kept beside it.
+    expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/)
+    expect(res.headers.get('x-upstream-request-id')).toBe('req_1')
     expect(await res.json()).toEqual({ error: { message: 'bad thing', type: 'invalid_request_error', code: 'x' } })
   })
 

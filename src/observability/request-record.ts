@@ -1,0 +1,95 @@
+/**
+ * One client request as the log tells it, in one line when it is over (a
+ * stream: at its last byte): its id, the API and path, the model asked for
+ * and what served it, each attempt's masked key, endpoint and outcome, the
+ * status, time to first byte and in all, tokens, and whether it streamed.
+ * Prompt and completion text only with LOG_BODIES, keys masked.
+ *
+ * The record travels with the Request from the handler (app.ts) to the
+ * proxy (server/proxy.ts) in a WeakMap: Elysia hands routes the Request,
+ * and a record dies with it.
+ */
+import { byteText } from '../util/byte-text'
+import type { Logger } from './log'
+
+const records = new WeakMap<Request, RequestRecord>()
+/** Enough of a completion to read; a long stream is cut here. */
+const MAX_LOGGED_CHARS = 65_536
+
+export interface AttemptLog {
+  key: string | null
+  endpoint: string
+  /** The upstream's status, or how the attempt failed (`timeout`, `connect`). */
+  outcome: string
+}
+
+export class RequestRecord {
+  readonly start = performance.now()
+  model?: string
+  served?: string
+  stream = false
+  readonly attempts: AttemptLog[] = []
+  ttfbMs?: number
+  tokens?: { input: number; output: number; cacheRead: number; cacheWrite: number }
+  prompt?: string
+  completion = ''
+  /** The proxy will finish it when its stream ends. */
+  pending = false
+  private written = false
+
+  constructor(
+    readonly id: string,
+    readonly api: string,
+    readonly method: string,
+    readonly path: string,
+    /** LOG_BODIES: prompt and completion text are kept (masked when written). */
+    readonly bodies: boolean,
+  ) {}
+
+  addCompletion(chunk: string | Uint8Array): void {
+    if (this.completion.length < MAX_LOGGED_CHARS) this.completion += (typeof chunk === 'string' ? chunk : byteText(chunk)).slice(0, MAX_LOGGED_CHARS - this.completion.length)
+  }
+
+  finish(status: number, logger: Logger, mask: (text: string) => string): void {
+    if (this.written) return
+    this.written = true
+    const ms = (n: number | undefined) => (n === undefined ? null : Math.round(n * 10) / 10)
+    const fields = {
+      request_id: this.id,
+      api: this.api,
+      method: this.method,
+      path: this.path,
+      model: this.model ?? null,
+      served: this.served ?? null,
+      status,
+      ttfb_ms: ms(this.ttfbMs),
+      duration_ms: ms(performance.now() - this.start),
+      tokens_in: this.tokens?.input ?? 0,
+      tokens_out: this.tokens?.output ?? 0,
+      tokens_cached: this.tokens?.cacheRead ?? 0,
+      stream: this.stream,
+      attempts: this.attempts,
+      ...(this.bodies && { prompt: mask(this.prompt ?? ''), completion: mask(this.completion) }),
+    }
+    const tried = this.attempts.map((a) => `${a.key ?? '-'}@${a.endpoint} ${a.outcome}`).join(', ')
+    const text =
+      `${this.id} ${this.api} ${this.method} ${this.path} ${this.model ?? '-'} → ${this.served ?? '-'} ${status} ` +
+      `ttfb=${fields.ttfb_ms ?? '-'}ms total=${fields.duration_ms}ms tokens=${fields.tokens_in}/${fields.tokens_out} cached=${fields.tokens_cached}` +
+      `${this.stream ? ' stream' : ''}${tried ? ` [${tried}]` : ''}${this.bodies ? ` prompt=${JSON.stringify(fields.prompt)} completion=${JSON.stringify(fields.completion)}` : ''}`
+    logger.record(text, fields)
+  }
+}
+
+/** A request id: the client's own `x-request-id` when it is a sane one, else a new one. */
+export function requestIdOf(headers: Headers): string {
+  const given = headers.get('x-request-id')
+  return given && /^[\x21-\x7e]{1,128}$/.test(given) ? given : crypto.randomUUID()
+}
+
+export function attachRecord(request: Request, record: RequestRecord): void {
+  records.set(request, record)
+}
+
+export function recordOf(request: Request): RequestRecord | undefined {
+  return records.get(request)
+}
