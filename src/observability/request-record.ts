@@ -53,6 +53,7 @@ export class RequestRecord {
   finish(status: number, logger: Logger, mask: (text: string) => string): void {
     if (this.written) return
     this.written = true
+    if (!logger.enabled('info')) return
     const ms = (n: number | undefined) => (n === undefined ? null : Math.round(n * 10) / 10)
     const fields = {
       request_id: this.id,
