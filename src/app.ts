@@ -16,6 +16,7 @@ import { attachRecord, RequestRecord, requestIdOf } from './observability/reques
 import { pathOf } from './server/request-path'
 import type { Runtime } from './server/state'
 import { health, live, ready, rootStatus } from './server/status'
+import { statusPage, wantsHtml } from './server/status-page'
 
 /**
  * The one entry every runtime serves. A request target that is not a path
@@ -33,6 +34,7 @@ export function createHandler(runtime: Runtime): (request: Request) => Response 
     const state = runtime.current
     const api = apiOfPath(path)
     const record = new RequestRecord(requestIdOf(request.headers), api, request.method, path, state.config.logBodies)
+    record.span = runtime.tracer?.startRequest(request.headers, api, request.method, path)
     attachRecord(request, record)
     return Promise.resolve(handle(request)).then((response) => {
       state.requests.answered(api, response.status)
@@ -89,7 +91,7 @@ export function createApp(runtime: Runtime) {
         const keys = runtime.current.config.proxyApiKeys
         if (keys.length === 0) return
         const pathname = pathOf(request.url) ?? '/'
-        if (isOpenPath(request.method, pathname) || isAuthorized(request.headers, keys)) return
+        if (isOpenPath(request.method, pathname, request.headers) || isAuthorized(request.headers, keys)) return
         const message = 'lmlb requires a proxy key: send one of PROXY_API_KEYS as x-api-key or Authorization: Bearer'
         return errorResponse(apiOfPath(pathname), new ProxyError(401, 'invalid_proxy_key', message))
       })
@@ -100,7 +102,7 @@ export function createApp(runtime: Runtime) {
       })
       // Claude Code probes the base URL with HEAD before its first call.
       .head('/', () => new Response(null, { status: 200 }))
-      .get('/', () => rootStatus(runtime))
+      .get('/', ({ request }) => (wantsHtml(request) ? statusPage() : rootStatus(runtime)))
       .get('/health', ({ request }) => health(runtime, isAuthorized(request.headers, runtime.current.config.proxyApiKeys)))
       .get('/health/live', () => live())
       .get('/health/ready', ({ request }) => ready(runtime, isAuthorized(request.headers, runtime.current.config.proxyApiKeys)))

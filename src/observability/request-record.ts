@@ -11,6 +11,7 @@
  */
 import { byteText } from '../util/byte-text'
 import type { Logger } from './log'
+import type { RequestSpan } from './tracing'
 
 const records = new WeakMap<Request, RequestRecord>()
 /** Enough of a completion to read; a long stream is cut here. */
@@ -35,6 +36,8 @@ export class RequestRecord {
   completion = ''
   /** The proxy will finish it when its stream ends. */
   pending = false
+  /** Its trace span, when tracing is on. */
+  span?: RequestSpan
   private written = false
 
   constructor(
@@ -53,6 +56,7 @@ export class RequestRecord {
   finish(status: number, logger: Logger, mask: (text: string) => string): void {
     if (this.written) return
     this.written = true
+    this.span?.end({ status, model: this.model, served: this.served, tokens: this.tokens })
     if (!logger.enabled('info')) return
     const ms = (n: number | undefined) => (n === undefined ? null : Math.round(n * 10) / 10)
     const fields = {

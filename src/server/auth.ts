@@ -1,3 +1,5 @@
+import { wantsHtml } from './status-page'
+
 /**
  * Client authentication against PROXY_API_KEYS: a key in `x-api-key` or
  * `Authorization: Bearer`, compared in constant time against every
@@ -25,7 +27,12 @@ function constantTimeEqual(a: string, b: string): boolean {
   return diff === 0
 }
 
-/** Paths open to anyone: Claude Code's probe, and the health checks (which then tell only their status). */
-export function isOpenPath(method: string, pathname: string): boolean {
+/**
+ * Paths open to anyone: Claude Code's probe, the health checks (which then
+ * tell only their status), and the status page a browser gets at / (it holds
+ * no data: it asks for a proxy key and sends it on its polls of /stats and /health).
+ */
+export function isOpenPath(method: string, pathname: string, headers?: Headers): boolean {
+  if (method === 'GET' && pathname === '/') return headers !== undefined && wantsHtml({ headers })
   return (method === 'HEAD' && pathname === '/') || (method === 'GET' && (pathname === '/health' || pathname === '/health/live' || pathname === '/health/ready'))
 }

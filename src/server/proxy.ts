@@ -19,6 +19,7 @@ import { resolveModel, type RoutingSettings } from '../routing/resolve-model'
 import { upstreamHeaders } from '../upstream/headers'
 import { API_PATHS, upstreamUrl, type ApiCall } from '../upstream/paths'
 import { send, UpstreamFailure } from '../upstream/send'
+import type { RelayEnd } from '../upstream/relay'
 import { recordOf } from '../observability/request-record'
 import { formatPath } from '../validation/schema-errors'
 import { dispatch } from './dispatch'
@@ -148,12 +149,19 @@ export async function proxy(endpoint: Endpoint, request: Request, runtime: Runti
     if (upload) headers['content-type'] = upload.contentType
     Object.assign(headers, service.headers)
     const attemptLog = { key: target.key?.masked ?? null, endpoint: target.endpoint.url, outcome: 'pending' }
+    const span = record?.span?.attempt({ service: service.name, provider: providerNameOf(service), model: deployment.model, endpoint: target.endpoint.url, key: attemptLog.key })
+    // The span ends once the call is over and its outcome known, in whichever order the two come.
+    let callOver: RelayEnd | 'failed' | undefined
+    const endSpan = () => {
+      if (span && callOver && attemptLog.outcome !== 'pending') span.end(callOver === 'upstream_error' ? 'stream_broken' : attemptLog.outcome, Number(attemptLog.outcome) || undefined)
+    }
     record?.attempts.push(attemptLog)
     if (record?.bodies) record.completion = ''
     const firstByte = (outcome: Outcome, said: string) => {
       state.requests.firstByte.observe(service.name, deployment.model, outcome, (performance.now() - started) / 1000)
       attemptLog.outcome = said
       if (record) record.ttfbMs = performance.now() - record.start
+      endSpan()
     }
     return send({
       url: upstreamUrl(target.endpoint.url, out.call, search),
@@ -180,6 +188,8 @@ export async function proxy(endpoint: Endpoint, request: Request, runtime: Runti
           if (how === 'upstream_error') c.fail('stream')
         }
         timer.attemptEnded(choice, how === 'upstream_error' || how === 'failed')
+        callOver = how
+        endSpan()
       },
     }).then(
       (response) => (firstByte(outcomeOf(response.status), String(response.status)), response),
@@ -294,6 +304,13 @@ function untranslatable(error: unknown, service: string, format: string): ProxyE
 /** Whether the service's upstream serves the client's own API, so the request needs no translation. */
 function speaks(service: ServiceConfig, api: InboundApi): boolean {
   return api === 'responses' ? service.apis.includes('responses') : service.format === api
+}
+
+/** `gen_ai.provider.name` as the OpenTelemetry GenAI conventions spell it; other services by their own name. */
+function providerNameOf(service: ServiceConfig): string {
+  const provider = providerOf(service)
+  if (provider === 'gemini') return 'gcp.gemini'
+  return provider === 'openai' ? 'openai' : service.name === 'anthropic' ? 'anthropic' : service.name
 }
 
 function providerOf(service: ServiceConfig): OpenAIProvider {

@@ -8,6 +8,7 @@ import type { Logger } from '../observability/log'
 import { RequestMetrics } from '../observability/request-metrics'
 import { Scrubber } from '../observability/scrub'
 import type { Stats } from '../observability/stats'
+import type { RequestTracer } from '../observability/tracing'
 
 export interface ProxyState {
   readonly config: Config
@@ -47,4 +48,6 @@ export interface Runtime {
   reload(reason: string): ReloadOutcome | Promise<ReloadOutcome>
   /** The /stats figures: this process's, or every worker's added up. */
   collectStats(): Promise<Stats>
+  /** Set when OTEL_EXPORTER_OTLP_ENDPOINT asks for traces. */
+  tracer?: RequestTracer
 }

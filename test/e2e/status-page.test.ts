@@ -1,0 +1,169 @@
+/**
+ * The status page in a real headless Chromium (Debian's `chromium`, driven
+ * by playwright-core, which downloads no browser): it shows the targets'
+ * state and follows a change without being reloaded, and behind
+ * PROXY_API_KEYS it asks for a key before it shows anything. Every request
+ * the browser makes is checked to go to lmlb itself (127.0.0.1).
+ *
+ * LMLB_STATUS_SCREENSHOT=docs/status-page.png writes the README's screenshot
+ * (left unset, it goes to a temporary file: a test run changes no file of the repository).
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import { startLmlb, type RunningLmlb } from '../helpers/lmlb'
+import { startUpstream, type FakeUpstream } from '../helpers/upstream'
+
+const CHROMIUM = '/usr/bin/chromium'
+const HAVE_CHROMIUM = existsSync(CHROMIUM)
+if (!HAVE_CHROMIUM) console.warn(`test/e2e/status-page.test.ts: skipped: no ${CHROMIUM} (Debian: apt-get install chromium)`)
+
+const WAIT_MS = 15_000
+const KEYS = ['sk-status-page-demo-aaaa1111', 'sk-status-page-demo-bbbb2222']
+const PROXY_KEY = 'lmlb-status-page-proxy-key-2718'
+
+let profile: string
+let context: BrowserContext
+/** Every URL the browser asked for, and every console error (a CSP violation would be one). */
+const requested: string[] = []
+const consoleErrors: string[] = []
+const started: { stop(): Promise<void> }[] = []
+
+beforeAll(async () => {
+  if (!HAVE_CHROMIUM) return
+  profile = mkdtempSync(join(tmpdir(), 'lmlb-chromium-'))
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-proxy-server'],
+    viewport: { width: 1200, height: 800 },
+    timeout: WAIT_MS,
+  })
+  context.setDefaultTimeout(WAIT_MS)
+  // Nothing leaves 127.0.0.1: anything else is refused and would show in `requested`.
+  await context.route('**/*', (route) => {
+    const url = route.request().url()
+    requested.push(url)
+    return new URL(url).hostname === '127.0.0.1' ? route.continue() : route.abort()
+  })
+}, 30_000)
+
+afterAll(async () => {
+  await context?.close()
+  await Promise.all(started.splice(0).map((s) => s.stop()))
+  if (profile) rmSync(profile, { recursive: true, force: true })
+})
+
+async function open(lmlb: RunningLmlb): Promise<Page> {
+  const page = await context.newPage()
+  page.on('console', (m) => void (m.type() === 'error' && consoleErrors.push(m.text())))
+  page.on('pageerror', (e) => void consoleErrors.push(String(e)))
+  await page.goto(`${lmlb.url}/`)
+  return page
+}
+
+const row = (kind: 'key' | 'endpoint', id: string) => `[data-service="openai"] tr[data-kind="${kind}"][data-id="${id}"]`
+const stateOf = (kind: 'key' | 'endpoint', id: string, state: string) => `${row(kind, id)} [data-state="${state}"]`
+
+function chat(lmlb: RunningLmlb, headers: Record<string, string> = {}) {
+  return fetch(`${lmlb.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hello' }] }),
+  })
+}
+
+/** `n` requests, then the page's next poll of /stats (so each burst is its own interval on the chart). */
+async function burst(lmlb: RunningLmlb, page: Page, n: number) {
+  const nextPoll = page.waitForResponse((r) => r.url().endsWith('/stats'))
+  for (let i = 0; i < n; i++) expect((await chat(lmlb)).status).toBe(200)
+  await nextPoll
+}
+
+describe.skipIf(!HAVE_CHROMIUM)('the status page in headless Chromium', () => {
+  test('shows each target healthy, then an endpoint cooling, without a reload', async () => {
+    const ups: FakeUpstream[] = [startUpstream('up0'), startUpstream('up1')]
+    const lmlb = await startLmlb({ env: { OPENAI_API_KEYS: KEYS.join(','), SERVICE_ENDPOINTS: JSON.stringify({ openai: ups.map((u) => u.base) }) } })
+    started.push(...ups, lmlb)
+    const page = await open(lmlb)
+    const masked: string[] = (await (await fetch(`${lmlb.url}/stats`)).json()).load_balancer_stats.openai.keys.map((k: { key: string }) => k.key)
+
+    for (const u of ups) await page.locator(stateOf('endpoint', u.base, 'healthy')).waitFor()
+    for (const k of masked) await page.locator(stateOf('key', k, 'healthy')).waitFor()
+    expect(await page.locator('#status').textContent()).toBe('healthy')
+    expect(await page.locator('#config .loaded').textContent()).toContain('configuration loaded')
+    const html = await page.content()
+    for (const key of KEYS) expect(html).not.toContain(key)
+
+    // Traffic over a few polls: the chart gets bars, the rates a value.
+    for (const n of [4, 8, 6]) await burst(lmlb, page, n)
+    await page.waitForFunction((sel) => /^[1-9]/.test(document.querySelector(sel)?.textContent ?? ''), `${row('endpoint', ups[1].base)} td.rpm`)
+    expect(await page.locator('[data-service="openai"] svg.chart rect.req').count()).toBeGreaterThan(0)
+
+    // up0 starts failing: lmlb retries on up1, up0 cools (30 s, as its Retry-After says).
+    const loadBefore = await page.evaluate(() => performance.getEntriesByType('navigation').length)
+    ups[0].handle(() => Response.json({ error: { message: 'upstream broke', type: 'server_error', code: null } }, { status: 500, headers: { 'retry-after': '30' } }))
+    for (let i = 0; i < 4; i++) expect((await chat(lmlb)).status).toBe(200)
+    await page.locator(stateOf('endpoint', ups[0].base, 'cooling')).waitFor()
+    expect(await page.locator(`${row('endpoint', ups[0].base)} td.state`).textContent()).toMatch(/^cooling · \d+ s left$/)
+    expect(await page.locator(`${row('endpoint', ups[0].base)} td.errors`).textContent()).toContain('status_500 1')
+    await page.locator(stateOf('endpoint', ups[1].base, 'healthy')).waitFor()
+    for (const n of [5, 7]) await burst(lmlb, page, n)
+    await page.waitForFunction((sel) => /^[1-9]/.test(document.querySelector(sel)?.textContent ?? ''), `${row('endpoint', ups[0].base)} td.epm`)
+    expect(await page.locator('[data-service="openai"] svg.chart rect.err').count()).toBeGreaterThan(0)
+    // The same document all along: polled, never reloaded.
+    expect(await page.evaluate(() => performance.getEntriesByType('navigation').length)).toBe(loadBefore)
+
+    const shot = process.env.LMLB_STATUS_SCREENSHOT ? resolve(process.env.LMLB_STATUS_SCREENSHOT) : join(profile, 'status-page.png')
+    await page.screenshot({ path: shot })
+    expect(existsSync(shot)).toBe(true)
+    await page.close()
+
+    expect(consoleErrors).toEqual([])
+    for (const url of requested) expect(new URL(url).origin).toBe(new URL(lmlb.url).origin)
+  }, 60_000)
+
+  test('behind PROXY_API_KEYS: a key form and no data until the right key is entered', async () => {
+    const up = startUpstream('keyed')
+    const lmlb = await startLmlb({ env: { PROXY_API_KEYS: PROXY_KEY, OPENAI_API_KEYS: KEYS[0], SERVICE_ENDPOINTS: JSON.stringify({ openai: [up.base] }) } })
+    started.push(up, lmlb)
+    requested.length = 0
+    const page = await open(lmlb)
+
+    await page.locator('#keyform').waitFor({ state: 'visible' })
+    expect(await page.locator('[data-service]').count()).toBe(0)
+    expect(await page.locator('#dashboard').isHidden()).toBe(true)
+    expect(await page.locator('body').innerText()).not.toMatch(/openai|keyed|127\.0\.0\.1/)
+
+    // A wrong key: an error, still no data, and the key is not kept.
+    await page.locator('#key').fill('not-the-key')
+    await page.locator('#keyform button[type=submit]').click()
+    await page.locator('#keyerror', { hasText: 'refused' }).waitFor()
+    expect(await page.locator('[data-service]').count()).toBe(0)
+    expect(await page.locator('body').innerText()).not.toMatch(/openai|127\.0\.0\.1/)
+    expect(await page.evaluate(() => sessionStorage.getItem('lmlb.proxyKey'))).toBeNull()
+
+    await page.locator('#key').fill(PROXY_KEY)
+    await page.locator('#keyform button[type=submit]').click()
+    await page.locator(stateOf('endpoint', up.base, 'healthy')).waitFor()
+    expect(await page.locator('#keyform').isHidden()).toBe(true)
+    expect(await page.locator('#config .loaded').textContent()).toContain('configuration loaded') // the detailed /health
+    expect(await page.evaluate(() => sessionStorage.getItem('lmlb.proxyKey'))).toBe(PROXY_KEY)
+
+    // It keeps polling with the key: a request through lmlb shows up without a reload.
+    expect((await chat(lmlb, { 'x-api-key': PROXY_KEY })).status).toBe(200)
+    await page.waitForFunction((sel) => document.querySelector(sel)?.textContent === '1', `${row('endpoint', up.base)} td.requests`)
+
+    // "Forget key" hides everything again.
+    await page.locator('#forget').click()
+    await page.locator('#keyform').waitFor({ state: 'visible' })
+    expect(await page.locator('[data-service]').count()).toBe(0)
+    await page.close()
+
+    // The refused polls (401) are the only complaints: no CSP violation, no script error.
+    expect(consoleErrors.filter((e) => !e.includes('status of 401 (Unauthorized)'))).toEqual([])
+    for (const url of requested) expect(new URL(url).origin).toBe(new URL(lmlb.url).origin)
+  }, 60_000)
+})
