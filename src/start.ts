@@ -61,6 +61,16 @@ export function start(platform: Platform) {
     logger.info(`open files: ${calls.openFiles ?? 'unknown'} → up to ${bound} concurrent streams per process${bounds.length ? ` (${bounds.join(', ')})` : ''}`)
   }
   const runtime = createRuntime(config, logger, read)
+  // Loaded only when asked for: with tracing off, none of OpenTelemetry is in memory or on a request's path.
+  if (process.env.OTEL_EXPORTER_OTLP_ENDPOINT || process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) {
+    void import('./observability/otel').then(
+      ({ createTracer, tracesUrl }) => {
+        runtime.tracer = createTracer(process.env, VERSION)
+        logger.info(`tracing: spans go to ${tracesUrl(process.env)} (OTLP/HTTP)`)
+      },
+      (error: Error) => logger.error(`tracing: OpenTelemetry could not start: ${error.message}`),
+    )
+  }
   let server: Listening | undefined
   let cluster: { stop(): Promise<void> } | undefined
 
@@ -78,6 +88,7 @@ export function start(platform: Platform) {
       logger.warn(`grace of ${grace} ms over: closing the remaining connections`)
       await server?.stop(true)
     }
+    await runtime.tracer?.flush().catch(() => {})
     process.exit(0)
   }
   process.on('SIGTERM', () => void shutdown('SIGTERM'))
