@@ -43,6 +43,11 @@ workersTest('2 workers: /stats and /metrics add both up; a reload reaches both; 
   const metrics = await (await fetch(`${lmlb.url}/metrics`)).text()
   expect(metrics).toContain('lmlb_workers 2')
   expect(metrics).toMatch(/lmlb_upstream_requests_total\{service="openai",target="key",id="sk-...0001"\} 200/)
+  // Histograms add up bucket by bucket: every request counted once, whichever worker took it.
+  expect(stats.requests.by_api).toEqual({ openai: { '2xx': 200 } })
+  expect(stats.requests.duration.map((s: any) => [s.outcome, s.histogram.count])).toEqual([['success', 200]])
+  expect(stats.load_balancer_stats.openai.endpoint_stats[0].latency.count).toBe(200)
+  expect(metrics).toMatch(/^lmlb_request_duration_seconds_bucket\{service="openai",model="[^"]+",outcome="success",le="\+Inf"\} 200$/m)
 
   writeFileSync(join(lmlb.cwd, '.env'), dotenv(up, 'sk-second-key-00002'))
   const reload = await fetch(`${lmlb.url}/admin/reload`, { method: 'POST', headers: { connection: 'close' } })
