@@ -26,6 +26,25 @@ const KeyEntry = Type.Union(
   { errorMessage: 'a key is a string, or {value | env, weight?, priority?}' },
 )
 
+/** A client key, bare or with what it may spend (per instance; across instances with Redis). */
+const ProxyKeyEntry = Type.Union(
+  [
+    Type.String({ minLength: 1, description: 'the key itself' }),
+    Type.Object(
+      {
+        value: Type.Optional(Type.String({ minLength: 1, description: 'the key itself' })),
+        env: Type.Optional(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$', description: 'name of an environment variable holding one key or a comma-separated list' })),
+        rpm: Type.Optional(Type.Integer({ minimum: 1, description: 'at most this many requests in any 60-second window' })),
+        tpm: Type.Optional(Type.Integer({ minimum: 1, description: 'at most this many tokens (input + output, as upstreams report them) in any 60-second window' })),
+        max_concurrent: Type.Optional(Type.Integer({ minimum: 1, description: 'at most this many requests at once' })),
+        models: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: 'the only models this key may ask for (as the client names them); others get 403' })),
+      },
+      strict,
+    ),
+  ],
+  { errorMessage: 'a proxy key is a string, or {value | env, rpm?, tpm?, max_concurrent?, models?}' },
+)
+
 const EndpointEntry = Type.Union(
   [HttpUrl, Type.Object({ url: HttpUrl, weight: Type.Optional(Weight), priority: Type.Optional(Priority) }, strict)],
   { errorMessage: 'an endpoint is a base URL, or {url, weight?, priority?}' },
@@ -83,7 +102,7 @@ export const ConfigFile = Type.Object(
     log_level: Type.Optional(LogLevel),
     log_format: Type.Optional({ ...LogFormat, description: 'text (default) or json: one JSON object a line (env LOG_FORMAT)' }),
     log_bodies: Type.Optional(Type.Boolean({ description: 'prompt and completion text in the request log lines, keys masked (env LOG_BODIES=1)' })),
-    proxy_api_keys: Type.Optional(Type.Array(KeyEntry)),
+    proxy_api_keys: Type.Optional(Type.Array(ProxyKeyEntry)),
     preferred_provider: Type.Optional(PreferredProvider),
     big_model: Type.Optional(Type.String({ minLength: 1 })),
     small_model: Type.Optional(Type.String({ minLength: 1 })),
@@ -101,6 +120,7 @@ export const ConfigFile = Type.Object(
 export type ConfigFile = Static<typeof ConfigFile>
 export type ServiceFile = Static<typeof ServiceFile>
 export type KeyEntry = Static<typeof KeyEntry>
+export type ProxyKeyEntry = Static<typeof ProxyKeyEntry>
 export type EndpointEntry = Static<typeof EndpointEntry>
 export type AliasFile = Static<typeof AliasFile>
 

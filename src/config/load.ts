@@ -17,7 +17,7 @@ import { own } from '../util/own'
 import { parseDotenv } from './dotenv'
 import { headerValueProblem } from './header-value'
 import { parseConfigFile } from './file'
-import { snake, type AliasFile, type ConfigFile, type EndpointEntry, type KeyEntry, type ServiceFile } from './file-schema'
+import { snake, type AliasFile, type ConfigFile, type EndpointEntry, type KeyEntry, type ProxyKeyEntry, type ServiceFile } from './file-schema'
 import { locateJsonError } from './json-error'
 import { schemaErrors } from '../validation/schema-errors'
 import { Config, EnvVariables, LIMIT_VARIABLES, ServiceEndpoints, type AffinityMode, type AliasConfig, type Limits, type ServiceConfig } from './schema'
@@ -71,10 +71,13 @@ export function loadConfig(input: LoadInput): LoadResult {
   const affinity = (vars.LMLB_AFFINITY ?? file.affinity ?? 'session') as AffinityMode
   const services = resolveServices(env, endpoints, file.services ?? {}, where, errors, origin, affinity)
   const aliases = resolveAliases(file.aliases ?? {}, services, where, errors)
-  const proxyApiKeys =
-    env.PROXY_API_KEYS !== undefined
-      ? checkedList(env, 'PROXY_API_KEYS', origin, errors)
-      : resolveKeys(file.proxy_api_keys ?? [], env, `${where}: proxy_api_keys`, errors, origin).map((k) => k.value)
+  const fileProxyKeys = env.PROXY_API_KEYS !== undefined ? [] : resolveKeys(file.proxy_api_keys ?? [], env, `${where}: proxy_api_keys`, errors, origin)
+  const proxyApiKeys = env.PROXY_API_KEYS !== undefined ? checkedList(env, 'PROXY_API_KEYS', origin, errors) : fileProxyKeys.map((k) => k.value)
+  const clientLimits = fileProxyKeys.flatMap(({ value, entry }) => {
+    const spec = file.proxy_api_keys![entry]
+    if (typeof spec === 'string' || (spec.rpm ?? spec.tpm ?? spec.max_concurrent ?? spec.models) === undefined) return []
+    return [{ key: value, ...(spec.rpm && { rpm: spec.rpm }), ...(spec.tpm && { tpm: spec.tpm }), ...(spec.max_concurrent && { maxConcurrent: spec.max_concurrent }), ...(spec.models && { models: spec.models }) }]
+  })
   if (errors.length > 0) return { ok: false, errors }
 
   const preferredProvider = vars.PREFERRED_PROVIDER ?? file.preferred_provider ?? 'openai'
@@ -89,6 +92,7 @@ export function loadConfig(input: LoadInput): LoadResult {
     bigModel: vars.BIG_MODEL ?? file.big_model ?? defaults.big,
     smallModel: vars.SMALL_MODEL ?? file.small_model ?? defaults.small,
     proxyApiKeys,
+    clientLimits,
     services,
     aliases,
     modelDefaults: file.model_defaults ?? {},
@@ -151,7 +155,7 @@ function resolveServices(
     // The seed: the plural pool wins; the single key is the fallback.
     const envKeys = splitList(env[`${prefix}_API_KEYS`])
     const keys = fromFile.keys
-      ? resolveKeys(fromFile.keys, env, `${at}.keys`, errors, origin)
+      ? resolveKeys(fromFile.keys, env, `${at}.keys`, errors, origin).map(({ entry: _, ...key }) => key)
       : checkedList(env, envKeys.length > 0 ? `${prefix}_API_KEYS` : `${prefix}_API_KEY`, origin, errors).map((value, i) => ({ value, weight: 1, priority: i }))
     // Services the seed does not know are OpenAI-compatible (Groq, OpenRouter, vLLM...).
     const format = fromFile.format ?? builtin?.format ?? 'openai'
@@ -180,11 +184,11 @@ function endpointOf(entry: EndpointEntry, index: number): ServiceConfig['endpoin
 }
 
 /** Keys given inline or by the name of a variable holding one or a comma-separated list. */
-function resolveKeys(entries: KeyEntry[], env: Env, at: string, errors: string[], origin: Origin): ServiceConfig['keys'] {
-  const keys: ServiceConfig['keys'] = []
+function resolveKeys(entries: (KeyEntry | ProxyKeyEntry)[], env: Env, at: string, errors: string[], origin: Origin): (ServiceConfig['keys'][number] & { entry: number })[] {
+  const keys: (ServiceConfig['keys'][number] & { entry: number })[] = []
   entries.forEach((entry, i) => {
-    const spec = typeof entry === 'string' ? { value: entry } : entry
-    const place = { weight: spec.weight ?? 1, priority: spec.priority ?? i }
+    const spec: { value?: string; env?: string; weight?: number; priority?: number } = typeof entry === 'string' ? { value: entry } : entry
+    const place = { weight: spec.weight ?? 1, priority: spec.priority ?? i, entry: i }
     if ((spec.value === undefined) === (spec.env === undefined)) {
       errors.push(`${at}[${i}]: give exactly one of value or env`)
     } else if (spec.value !== undefined) {

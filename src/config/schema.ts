@@ -100,6 +100,15 @@ export const ServiceConfig = Type.Object({
   keyVariables: Type.String(),
 })
 
+/** A client key's limits (the proxy key it belongs to is `key`). */
+export const ClientLimits = Type.Object({
+  key: Type.String({ minLength: 1 }),
+  rpm: Type.Optional(Type.Integer({ minimum: 1 })),
+  tpm: Type.Optional(Type.Integer({ minimum: 1 })),
+  maxConcurrent: Type.Optional(Type.Integer({ minimum: 1 })),
+  models: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+})
+
 /** One public model name fanned out to deployments (service + model) across services. */
 export const AliasConfig = Type.Object({
   strategy: Strategy,
@@ -124,6 +133,8 @@ export const Config = Type.Object({
   bigModel: Type.String({ minLength: 1 }),
   smallModel: Type.String({ minLength: 1 }),
   proxyApiKeys: Type.Array(Type.String({ minLength: 1 })),
+  /** What the proxy keys that carry limits may spend. */
+  clientLimits: Type.Array(ClientLimits),
   services: Type.Record(ServiceName, ServiceConfig),
   aliases: Type.Record(Type.String(), AliasConfig),
   modelDefaults: Type.Record(Type.String(), ModelDefaults),
@@ -139,5 +150,6 @@ export type AffinityMode = Static<typeof AffinityMode>
 export type ServiceConfig = Static<typeof ServiceConfig>
 export type Strategy = Static<typeof Strategy>
 export type AliasConfig = Static<typeof AliasConfig>
+export type ClientLimits = Static<typeof ClientLimits>
 export type ModelDefaults = Static<typeof ModelDefaults>
 export type Config = Omit<Static<typeof Config>, 'limits'> & { limits: Limits }

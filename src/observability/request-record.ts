@@ -38,6 +38,8 @@ export class RequestRecord {
   pending = false
   /** Its trace span, when tracing is on. */
   span?: RequestSpan
+  /** Called once when the request is over (a limited client key's budget is released). */
+  onFinish?: () => void
   private written = false
 
   constructor(
@@ -56,6 +58,7 @@ export class RequestRecord {
   finish(status: number, logger: Logger, mask: (text: string) => string): void {
     if (this.written) return
     this.written = true
+    this.onFinish?.()
     this.span?.end({ status, model: this.model, served: this.served, tokens: this.tokens })
     if (!logger.enabled('info')) return
     const ms = (n: number | undefined) => (n === undefined ? null : Math.round(n * 10) / 10)

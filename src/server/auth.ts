@@ -13,11 +13,15 @@ export function presentedKey(headers: Headers): string | undefined {
 }
 
 export function isAuthorized(headers: Headers, keys: readonly string[]): boolean {
-  if (keys.length === 0) return true
+  return keys.length === 0 || matchingKey(headers, keys) !== undefined
+}
+
+/** The configured key the client presented, if any (every key compared, so timing says nothing). */
+export function matchingKey(headers: Headers, keys: readonly string[]): string | undefined {
   const presented = presentedKey(headers)
-  if (presented === undefined) return false
-  let match = false
-  for (const key of keys) match = constantTimeEqual(presented, key) || match
+  if (presented === undefined) return undefined
+  let match: string | undefined
+  for (const key of keys) if (constantTimeEqual(presented, key)) match = key
   return match
 }
 

@@ -23,6 +23,7 @@ import type { RelayEnd } from '../upstream/relay'
 import { recordOf } from '../observability/request-record'
 import { formatPath } from '../validation/schema-errors'
 import { dispatch } from './dispatch'
+import { matchingKey } from './auth'
 import { findSession, rememberSession, withPin } from './session-pins'
 import type { AffinityMode } from '../config/schema'
 import { errorEvent, ProxyError, type InboundApi } from './errors'
@@ -97,6 +98,13 @@ export async function proxy(endpoint: Endpoint, request: Request, runtime: Runti
   const body = upload ? { model: upload.model, messages: [] } : parseBody(text, endpoint.check)
   body.model ??= endpoint.defaultModel!
   const record = recordOf(request)
+  // A client key with limits: counted in (or refused) before anything goes upstream, released when the answer is over.
+  const clientKey = state.budgets.size > 0 ? matchingKey(request.headers, config.proxyApiKeys) : undefined
+  const budget = clientKey === undefined ? undefined : state.budgets.get(clientKey)
+  if (budget && record) {
+    budget.admit(body.model, Date.now())
+    record.onFinish = () => budget.release((record.tokens?.input ?? 0) + (record.tokens?.output ?? 0), Date.now())
+  }
   if (record) {
     record.model = body.model
     record.stream = body.stream === true

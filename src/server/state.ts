@@ -7,6 +7,7 @@ import type { Config } from '../config/schema'
 import type { Logger } from '../observability/log'
 import { RequestMetrics } from '../observability/request-metrics'
 import { Scrubber } from '../observability/scrub'
+import { createBudgets, type ClientBudget } from './client-limits'
 import type { Stats } from '../observability/stats'
 import type { RequestTracer } from '../observability/tracing'
 
@@ -24,6 +25,8 @@ export interface ProxyState {
   readonly affinity: ReadonlyMap<string, AffinityCounters>
   /** Per client request: durations, first bytes, answers by API (kept across reloads). */
   readonly requests: RequestMetrics
+  /** What each limited client key has spent (kept across reloads). */
+  readonly budgets: ReadonlyMap<string, ClientBudget>
 }
 
 /** A state for `config`; keys and endpoints that `previous` had keep their counters and health. */
@@ -33,7 +36,7 @@ export function createState(config: Config, previous?: ProxyState): ProxyState {
   const pins = previous?.pins ?? new PinTable(config.limits.affinityMaxSessions)
   pins.max = config.limits.affinityMaxSessions
   const affinity = new Map([...pools.keys()].map((name) => [name, previous?.affinity.get(name) ?? new AffinityCounters()]))
-  return { config, pools, serviceNames: [...pools.keys()], aliases: createAliasSelectors(config.aliases, pools), scrubber: new Scrubber(secrets), loadedAt: Date.now(), pins, affinity, requests: previous?.requests ?? new RequestMetrics() }
+  return { config, pools, serviceNames: [...pools.keys()], aliases: createAliasSelectors(config.aliases, pools), scrubber: new Scrubber(secrets), loadedAt: Date.now(), pins, affinity, requests: previous?.requests ?? new RequestMetrics(), budgets: createBudgets(config.clientLimits, previous?.budgets) }
 }
 
 export type ReloadOutcome = { ok: true; loadedAt: number } | { ok: false; errors: string[] }
