@@ -41,6 +41,16 @@ export class Health {
     this.coolingUntil = Math.max(this.coolingUntil, now + wait)
   }
 
+  /** Another process saw this target fail: it cools here too until `until`, without counting a failure of ours. */
+  adoptCooldown(until: number): void {
+    this.coolingUntil = Math.max(this.coolingUntil, until)
+  }
+
+  /** When a cooldown set here ends (0: none). */
+  cooledUntil(): number {
+    return this.coolingUntil
+  }
+
   /** The request ended without saying anything of this target (client left, another target failed). */
   released(): void {
     this.probing = false

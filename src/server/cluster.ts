@@ -3,12 +3,14 @@
  * connections). The first is the primary: it starts the others, watches the
  * files, and is where /stats, /metrics and reloads meet, so every worker
  * answers for the whole. Each worker balances its own share in exact
- * round-robin; health is judged per worker.
+ * round-robin; a key or endpoint one process cools (a 429, a 5xx, a timeout)
+ * or sets aside (401/403) cools or is set aside in all, through the primary.
  */
 import type { Stats } from '../observability/stats'
 import { mergeStats } from '../observability/stats'
 import type { Logger } from '../observability/log'
 import type { Platform, WorkerProcess } from '../runtime/platform'
+import type { CooledTarget } from './dispatch'
 import type { ReloadOutcome, Runtime } from './state'
 
 type Message =
@@ -18,6 +20,7 @@ type Message =
   | { type: 'collect-reply'; id: number; stats: Stats }
   | { type: 'reload'; id: number; reason: string } // either way: reload (primary: everyone)
   | { type: 'reload-reply'; id: number; outcome: ReloadOutcome }
+  | { type: 'cooled'; target: CooledTarget } // worker → primary → the others; primary → every worker
 
 const REPLY_TIMEOUT_MS = 2_000
 const RESTART_DELAY_MS = 1_000
@@ -63,6 +66,10 @@ export function startCluster(runtime: Runtime, spawnWorker: NonNullable<Platform
   }
   runtime.collectStats = everyone
   runtime.reload = reloadAll
+  const tell = (target: CooledTarget, except?: WorkerProcess) => {
+    for (const w of workers) if (w && w !== except) w.send({ type: 'cooled', target })
+  }
+  runtime.shareCooled = (target) => tell(target)
 
   const start = (index: number) => {
     const worker = spawnWorker(index, { LMLB_WORKER_PORT: String(port) }, async (raw) => {
@@ -71,6 +78,10 @@ export function startCluster(runtime: Runtime, spawnWorker: NonNullable<Platform
       else if (m.type === 'reload-reply') reloads.answer(m.id, m.outcome)
       else if (m.type === 'collect') worker.send({ type: 'collect-reply', id: m.id, stats: await everyone() })
       else if (m.type === 'reload') worker.send({ type: 'reload-reply', id: m.id, outcome: await reloadAll(m.reason) })
+      else if (m.type === 'cooled') {
+        adoptCooled(runtime, m.target, logger)
+        tell(m.target, worker)
+      }
     })
     workers[index - 1] = worker
     void worker.exited.then((code) => {
@@ -105,8 +116,22 @@ export function joinCluster(runtime: Runtime, onPrimaryGone: () => void): void {
     else if (m.type === 'reload') send({ type: 'reload-reply', id: m.id, outcome: await localReload(m.reason) })
     else if (m.type === 'collect-reply') collected.answer(m.id, m.stats)
     else if (m.type === 'reload-reply') reloaded.answer(m.id, m.outcome)
+    else if (m.type === 'cooled') adoptCooled(runtime, m.target, runtime.logger)
   })
+  runtime.shareCooled = (target) => send({ type: 'cooled', target })
   process.on('disconnect', onPrimaryGone)
   runtime.collectStats = async () => (await collected.ask((id) => send({ type: 'collect', id }))) ?? (await localStats())
   runtime.reload = async (reason) => (await reloaded.ask((id) => send({ type: 'reload', id, reason }))) ?? { ok: false, errors: ['the primary process did not answer'] }
+}
+
+/** What another process learned of a target, applied here: the same cooldown, or set aside. */
+function adoptCooled(runtime: Runtime, t: CooledTarget, logger: Logger): void {
+  const pool = runtime.current.pools.get(t.service)
+  const key = t.key === undefined ? undefined : pool?.keys.items.find((k) => k.value === t.key)
+  const target = key ?? pool?.endpoints.items.find((e) => e.url === t.endpoint)
+  if (!target) return // gone after a reload
+  if (t.invalid) target.health.setInvalid()
+  else target.health.adoptCooldown(t.until)
+  const what = key ? `key ${key.masked}` : t.endpoint
+  logger.info(`${t.service}: ${what} ${t.invalid ? 'set aside' : `cooling until ${new Date(t.until).toISOString()}`} (seen by another worker)`)
 }

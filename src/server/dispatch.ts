@@ -17,7 +17,21 @@ import { ProxyError } from './errors'
 
 export type Attempt = (choice: Choice) => Promise<Response>
 
+/** A target this process set aside or cooled, for the other processes to do the same (--workers). */
+export interface CooledTarget {
+  service: string
+  /** The key's value, or for a keyless service the endpoint's URL. */
+  key?: string
+  endpoint?: string
+  /** Until when it cools (epoch ms). */
+  until: number
+  /** Set aside until the next configuration load (401/403). */
+  invalid?: boolean
+}
+
 export interface DispatchOptions {
+  /** Told of every key or endpoint this request cooled or set aside. */
+  onCooled?: (target: CooledTarget) => void
   chooser: Chooser
   maxAttempts: number
   logger: Logger
@@ -67,6 +81,7 @@ export async function dispatch(attempt: Attempt, o: DispatchOptions): Promise<Di
         throw error
       }
       endpoint.health.failed(now())
+      o.onCooled?.({ service, endpoint: endpoint.url, until: endpoint.health.cooledUntil() })
       key?.health.released()
       countFailure(choice.target, error.kind)
       logger.warn(`${service}: ${endpoint.url} failed (${error.kind}): ${o.scrub(error.message)}`)
@@ -90,6 +105,7 @@ export async function dispatch(attempt: Attempt, o: DispatchOptions): Promise<Di
       // A keyless service refused: that is for the client to read, not ours to fix.
       if (!key) return (endpoint.health.released(), last)
       key.health.setInvalid()
+      o.onCooled?.({ service, key: key.value, until: 0, invalid: true })
       endpoint.health.released()
       logger.warn(`${service}: key ${key.masked} refused with ${response.status}; set aside until the next configuration load`)
       continue
@@ -98,6 +114,7 @@ export async function dispatch(attempt: Attempt, o: DispatchOptions): Promise<Di
       // Limits belong to a key; a keyless service's limit to its endpoint.
       const limited = key ?? endpoint
       limited.health.failed(now(), retryAfterMs(response.headers, now()))
+      o.onCooled?.(key ? { service, key: key.value, until: key.health.cooledUntil() } : { service, endpoint: endpoint.url, until: endpoint.health.cooledUntil() })
       rateLimited ??= new Set()
       rateLimited.add(limited)
       if (key) endpoint.health.released()
@@ -105,6 +122,7 @@ export async function dispatch(attempt: Attempt, o: DispatchOptions): Promise<Di
       continue
     }
     endpoint.health.failed(now(), retryAfterMs(response.headers, now()))
+    o.onCooled?.({ service, endpoint: endpoint.url, until: endpoint.health.cooledUntil() })
     key?.health.released()
     logger.warn(`${service}: ${endpoint.url} answered ${response.status}`)
     if (++transientFailures >= o.maxAttempts) break

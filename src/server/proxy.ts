@@ -210,7 +210,7 @@ export async function proxy(endpoint: Endpoint, request: Request, runtime: Runti
   let response: Response
   let choice: Choice
   try {
-    ;({ response, choice } = await dispatch(attempt, { chooser, maxAttempts: config.limits.maxAttempts, logger: runtime.logger, scrub: (t) => state.scrubber.text(t) }))
+    ;({ response, choice } = await dispatch(attempt, { chooser, maxAttempts: config.limits.maxAttempts, logger: runtime.logger, scrub: (t) => state.scrubber.text(t), onCooled: runtime.shareCooled }))
   } catch (error) {
     // Every attempt failed (a timeout, no connection...): the request counts against the last deployment tried.
     if (lastTried && error instanceof ProxyError) {

@@ -8,6 +8,7 @@ import type { Logger } from '../observability/log'
 import { RequestMetrics } from '../observability/request-metrics'
 import { Scrubber } from '../observability/scrub'
 import { createBudgets, type ClientBudget } from './client-limits'
+import type { CooledTarget } from './dispatch'
 import type { Stats } from '../observability/stats'
 import type { RequestTracer } from '../observability/tracing'
 
@@ -53,4 +54,6 @@ export interface Runtime {
   collectStats(): Promise<Stats>
   /** Set when OTEL_EXPORTER_OTLP_ENDPOINT asks for traces. */
   tracer?: RequestTracer
+  /** With --workers: tells the other processes of a key or endpoint this one cooled or set aside. */
+  shareCooled?: (target: CooledTarget) => void
 }

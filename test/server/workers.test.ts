@@ -4,6 +4,7 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { startLmlb, UNDER_DENO, type RunningLmlb } from '../helpers/lmlb'
 import { raw } from '../helpers/raw-http'
+import { openaiCompletion } from '../helpers/canned'
 import { startUpstream, type FakeUpstream } from '../helpers/upstream'
 
 // Workers are Bun's (runtime/bun.ts spawns them); on Deno, --workers is refused (test/e2e/deno.test.ts).
@@ -88,4 +89,23 @@ workersTest('2 workers: every worker routes a short Host and answers CONNECT wit
   for (const a of answers) expect([a.status, JSON.parse(a.body).error.code]).toEqual([400, 'invalid_request_target'])
   const health = await Promise.all(Array.from({ length: 20 }, () => raw(lmlb.url, 'GET /health HTTP/1.1\r\nHost: llm')))
   expect(health.map((h) => h.status)).toEqual(Array(20).fill(200))
+})
+
+workersTest('2 workers: a 429 seen by one cools the key for the other (through the primary)', async () => {
+  // Key A answers 429 (Retry-After: 30) every time; key B serves.
+  const up = startUpstream('up', (r) =>
+    r.headers.authorization === 'Bearer sk-shared-key-aaaa01' ? Response.json({ error: { message: 'slow down' } }, { status: 429, headers: { 'retry-after': '30' } }) : openaiCompletion(r.body.model, 'ok'),
+  )
+  const lmlb = await startLmlb({ args: ['--workers', '2'], dotenv: dotenv(up, 'sk-shared-key-aaaa01,sk-shared-key-bbbb02') })
+  running.push(up, lmlb)
+  await lmlb.waitForLog('[worker 1] ready')
+  // One request meets A's 429 in whichever process takes it; the other process hears of it.
+  expect(await burst(lmlb, 1)).toEqual([200])
+  await lmlb.waitForLog('key sk-...aa01 cooling until')
+  // Then both processes take requests (fresh connections), and neither sends one to A.
+  expect(await burst(lmlb, 40)).toEqual(Array(40).fill(200))
+  const onA = up.received.filter((r) => r.headers.authorization === 'Bearer sk-shared-key-aaaa01')
+  expect(onA).toHaveLength(1)
+  const stats = await (await fetch(`${lmlb.url}/stats`)).json()
+  expect(stats.load_balancer_stats.openai.keys[0].health.state).toBe('cooling')
 })
