@@ -89,3 +89,21 @@ export function createBudgets(limits: readonly ClientLimits[], previous?: Readon
     }),
   )
 }
+
+/**
+ * Where a limited key's requests are counted: in this process, or with
+ * --workers in the primary's (a worker asks it, one round trip, only for
+ * keys that carry limits).
+ */
+export interface Admission {
+  /** Counts the request in, or throws the ProxyError the client gets. */
+  admit(key: string, model: string): void | Promise<void>
+  release(key: string, tokens: number): void
+}
+
+export function localAdmission(budgets: () => ReadonlyMap<string, ClientBudget>): Admission {
+  return {
+    admit: (key, model) => budgets().get(key)?.admit(model, Date.now()),
+    release: (key, tokens) => budgets().get(key)?.release(tokens, Date.now()),
+  }
+}

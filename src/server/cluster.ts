@@ -11,6 +11,7 @@ import { mergeStats } from '../observability/stats'
 import type { Logger } from '../observability/log'
 import type { Platform, WorkerProcess } from '../runtime/platform'
 import type { CooledTarget } from './dispatch'
+import { ProxyError } from './errors'
 import type { ReloadOutcome, Runtime } from './state'
 
 type Message =
@@ -21,6 +22,9 @@ type Message =
   | { type: 'reload'; id: number; reason: string } // either way: reload (primary: everyone)
   | { type: 'reload-reply'; id: number; outcome: ReloadOutcome }
   | { type: 'cooled'; target: CooledTarget } // worker → primary → the others; primary → every worker
+  | { type: 'admit'; id: number; key: string; model: string } // worker → primary: may this limited key's request go?
+  | { type: 'admit-reply'; id: number; refusal?: Refusal }
+  | { type: 'release'; key: string; tokens: number } // worker → primary: it is over
 
 const REPLY_TIMEOUT_MS = 2_000
 const RESTART_DELAY_MS = 1_000
@@ -81,7 +85,8 @@ export function startCluster(runtime: Runtime, spawnWorker: NonNullable<Platform
       else if (m.type === 'cooled') {
         adoptCooled(runtime, m.target, logger)
         tell(m.target, worker)
-      }
+      } else if (m.type === 'admit') worker.send({ type: 'admit-reply', id: m.id, refusal: await refusalOf(() => runtime.admission.admit(m.key, m.model)) })
+      else if (m.type === 'release') runtime.admission.release(m.key, m.tokens)
     })
     workers[index - 1] = worker
     void worker.exited.then((code) => {
@@ -117,8 +122,21 @@ export function joinCluster(runtime: Runtime, onPrimaryGone: () => void): void {
     else if (m.type === 'collect-reply') collected.answer(m.id, m.stats)
     else if (m.type === 'reload-reply') reloaded.answer(m.id, m.outcome)
     else if (m.type === 'cooled') adoptCooled(runtime, m.target, runtime.logger)
+    else if (m.type === 'admit-reply') admitted.answer(m.id, { refusal: m.refusal })
   })
   runtime.shareCooled = (target) => send({ type: 'cooled', target })
+  // Limited keys are counted in the primary, so a limit holds for all the workers together.
+  const admitted = replies<{ refusal?: Refusal }>()
+  const local = runtime.admission
+  runtime.admission = {
+    async admit(key, model) {
+      const answer = await admitted.ask((id) => send({ type: 'admit', id, key, model }))
+      // No answer from the primary (it is restarting): counted here rather than refused.
+      if (answer === undefined) return local.admit(key, model)
+      if (answer.refusal) throw new ProxyError(answer.refusal.status, answer.refusal.code, answer.refusal.message, answer.refusal.headers)
+    },
+    release: (key, tokens) => send({ type: 'release', key, tokens }),
+  }
   process.on('disconnect', onPrimaryGone)
   runtime.collectStats = async () => (await collected.ask((id) => send({ type: 'collect', id }))) ?? (await localStats())
   runtime.reload = async (reason) => (await reloaded.ask((id) => send({ type: 'reload', id, reason }))) ?? { ok: false, errors: ['the primary process did not answer'] }
@@ -134,4 +152,17 @@ function adoptCooled(runtime: Runtime, t: CooledTarget, logger: Logger): void {
   else target.health.adoptCooldown(t.until)
   const what = key ? `key ${key.masked}` : t.endpoint
   logger.info(`${t.service}: ${what} ${t.invalid ? 'set aside' : `cooling until ${new Date(t.until).toISOString()}`} (seen by another worker)`)
+}
+
+type Refusal = { status: number; code: string; message: string; headers: Record<string, string> }
+
+/** A refusal as it crosses the IPC channel (a ProxyError does not). */
+async function refusalOf(admit: () => void | Promise<void>): Promise<Refusal | undefined> {
+  try {
+    await admit()
+    return undefined
+  } catch (error) {
+    if (!(error instanceof ProxyError)) throw error
+    return { status: error.status, code: error.code, message: error.message, headers: error.headers }
+  }
 }

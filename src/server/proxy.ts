@@ -98,17 +98,16 @@ export async function proxy(endpoint: Endpoint, request: Request, runtime: Runti
   const body = upload ? { model: upload.model, messages: [] } : parseBody(text, endpoint.check)
   body.model ??= endpoint.defaultModel!
   const record = recordOf(request)
-  // A client key with limits: counted in (or refused) before anything goes upstream, released when the answer is over.
-  const clientKey = state.budgets.size > 0 ? matchingKey(request.headers, config.proxyApiKeys) : undefined
-  const budget = clientKey === undefined ? undefined : state.budgets.get(clientKey)
-  if (budget && record) {
-    budget.admit(body.model, Date.now())
-    record.onFinish = () => budget.release((record.tokens?.input ?? 0) + (record.tokens?.output ?? 0), Date.now())
-  }
   if (record) {
     record.model = body.model
     record.stream = body.stream === true
     if (record.bodies) record.prompt = upload ? `[multipart upload, ${upload.bytes.length} bytes]` : text
+  }
+  // A client key with limits: counted in (or refused) before anything goes upstream, released when the answer is over.
+  const clientKey = state.budgets.size > 0 ? matchingKey(request.headers, config.proxyApiKeys) : undefined
+  if (clientKey !== undefined && state.budgets.has(clientKey) && record) {
+    await runtime.admission.admit(clientKey, body.model)
+    record.onFinish = () => runtime.admission.release(clientKey, (record.tokens?.input ?? 0) + (record.tokens?.output ?? 0))
   }
 
   const route = resolveModel(body.model, routingSettings(state))

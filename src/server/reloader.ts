@@ -9,6 +9,7 @@ import type { Config } from '../config/schema'
 import type { Logger } from '../observability/log'
 import { createState, type ReloadOutcome, type Runtime } from './state'
 import { stats } from './status'
+import { localAdmission } from './client-limits'
 
 export function createRuntime(config: Config, logger: Logger, read: () => LoadResult): Runtime {
   const runtime: Runtime = {
@@ -35,6 +36,7 @@ export function createRuntime(config: Config, logger: Logger, read: () => LoadRe
       return { ok: true, loadedAt: runtime.current.loadedAt }
     },
     collectStats: async () => stats(runtime),
+    admission: localAdmission(() => runtime.current.budgets),
   }
   return runtime
 }

@@ -7,7 +7,7 @@ import type { Config } from '../config/schema'
 import type { Logger } from '../observability/log'
 import { RequestMetrics } from '../observability/request-metrics'
 import { Scrubber } from '../observability/scrub'
-import { createBudgets, type ClientBudget } from './client-limits'
+import { createBudgets, type Admission, type ClientBudget } from './client-limits'
 import type { CooledTarget } from './dispatch'
 import type { Stats } from '../observability/stats'
 import type { RequestTracer } from '../observability/tracing'
@@ -56,4 +56,6 @@ export interface Runtime {
   tracer?: RequestTracer
   /** With --workers: tells the other processes of a key or endpoint this one cooled or set aside. */
   shareCooled?: (target: CooledTarget) => void
+  /** Where limited client keys are counted (with --workers, the primary). */
+  admission: Admission
 }

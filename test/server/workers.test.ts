@@ -109,3 +109,25 @@ workersTest('2 workers: a 429 seen by one cools the key for the other (through t
   const stats = await (await fetch(`${lmlb.url}/stats`)).json()
   expect(stats.load_balancer_stats.openai.keys[0].health.state).toBe('cooling')
 })
+
+workersTest('2 workers: a client key limit holds for both together (counted in the primary)', async () => {
+  const lmlb = await startLmlb({ args: ['--workers', '2', '--config', 'lmlb.yaml'], files: { 'lmlb.yaml': 'proxy_api_keys:\n  - { value: team-workers-key-01, rpm: 4 }\n' } })
+  running.push(lmlb)
+  await lmlb.waitForLog('[worker 1] ready')
+  // Fresh connections, so both processes take some; one at a time, so the count is exact.
+  const statuses: number[] = []
+  for (let i = 0; i < 30; i++) {
+    const res = await fetch(`${lmlb.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', connection: 'close', authorization: 'Bearer team-workers-key-01' },
+      body: JSON.stringify({ model: 'mock/echo', messages: [{ role: 'user', content: 'x' }] }),
+    })
+    await res.text()
+    statuses.push(res.status)
+  }
+  expect(statuses).toEqual([...Array(4).fill(200), ...Array(26).fill(429)])
+  // Both processes answered some of them (else this would not test the sharing): their request lines say so.
+  const lines = lmlb.log().split('\n').filter((l) => l.includes(' POST /v1/chat/completions mock/echo'))
+  expect(lines).toHaveLength(30)
+  expect(new Set(lines.map((l) => l.includes('[worker 1]')))).toEqual(new Set([true, false]))
+})
