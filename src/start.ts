@@ -8,6 +8,10 @@ import type { Listening, Platform } from './runtime/platform'
 import { joinCluster, startCluster } from './server/cluster'
 import { reloadOnFileChanges } from './server/file-reloads'
 import { createRuntime } from './server/reloader'
+import { connectShared } from './shared/redis'
+import type { Runtime } from './server/state'
+import type { Config } from './config/schema'
+import type { Logger } from './observability/log'
 import { BUILD_COMMIT, VERSION } from './server/status'
 import { useStreamFactory } from './upstream/byte-stream'
 import { setProcessCallBound } from './upstream/call-slots'
@@ -89,6 +93,7 @@ export function start(platform: Platform) {
       await server?.stop(true)
     }
     await runtime.tracer?.flush().catch(() => {})
+    await runtime.shared?.close()
     process.exit(0)
   }
   process.on('SIGTERM', () => void shutdown('SIGTERM'))
@@ -105,8 +110,23 @@ export function start(platform: Platform) {
   } catch (error) {
     fail([`cannot listen on ${config.host}:${config.port}: ${(error as Error).message}`])
   }
-  if (workerIndex > 0) return logger.info('ready')
+  if (workerIndex > 0) {
+    shareThroughRedis(runtime, config, logger)
+    return logger.info('ready')
+  }
   if (cli.workers > 1 && platform.spawnWorker) cluster = startCluster(runtime, platform.spawnWorker, cli.workers, server.port, logger)
+  shareThroughRedis(runtime, config, logger)
   logger.always(`lmlb ${VERSION}${platform.label} listening on http://${server.hostname}:${server.port}${cli.workers > 1 ? ` (${cli.workers} workers)` : ''}`)
 }
 
+/** With LMLB_REDIS_URL: what this process cools, every instance learns (beside the workers of this one). */
+function shareThroughRedis(runtime: Runtime, config: Config, logger: Logger): void {
+  if (!config.redis) return
+  const shared = connectShared(config.redis.url, config.redis.prefix, runtime, logger)
+  const alsoTell = runtime.shareCooled
+  runtime.shareCooled = (target) => {
+    alsoTell?.(target)
+    shared.publish(target)
+  }
+  runtime.shared = shared
+}

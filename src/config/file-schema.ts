@@ -4,7 +4,7 @@
  * Unknown fields are errors, so a typo is named rather than ignored.
  */
 import { Type, type Static } from '@sinclair/typebox'
-import { AffinityMode, Format, HttpUrl, LIMIT_VARIABLES, LogFormat, LogLevel, ModelDefaults, OpenAIApiName, PreferredProvider, ServiceName, Strategy, withMessage } from './schema'
+import { AffinityMode, Format, HttpUrl, LIMIT_VARIABLES, LogFormat, LogLevel, RedisPrefix, RedisUrl, ModelDefaults, OpenAIApiName, PreferredProvider, ServiceName, Strategy, withMessage } from './schema'
 
 const strict = { additionalProperties: false }
 const Weight = Type.Number({ exclusiveMinimum: 0, description: 'share under the weighted strategy (default 1)' })
@@ -113,6 +113,7 @@ export const ConfigFile = Type.Object(
     aliases: Type.Optional(Type.Record(Type.String({ minLength: 1 }), AliasFile)),
     model_defaults: Type.Optional(Type.Record(Type.String({ minLength: 1 }), ModelDefaults)),
     affinity: Type.Optional({ ...AffinityMode, description: 'session affinity: session (default), prefix or off (env LMLB_AFFINITY)' }),
+    redis: Type.Optional(Type.Object({ url: RedisUrl, prefix: Type.Optional(RedisPrefix) }, { ...strict, description: 'shared state with other instances (env LMLB_REDIS_URL, LMLB_REDIS_PREFIX)' })),
   },
   strict,
 )

@@ -97,6 +97,7 @@ export function loadConfig(input: LoadInput): LoadResult {
     aliases,
     modelDefaults: file.model_defaults ?? {},
     affinity,
+    ...redisOf(vars, file),
     limits: resolveLimits(vars, file.limits ?? {}),
   }
   // The resolved shape is checked too: a bug here must not reach a request.
@@ -288,3 +289,7 @@ function deepFreeze<T>(value: T): T {
   return value
 }
 
+function redisOf(vars: Env, file: ConfigFile): { redis?: { url: string; prefix: string } } {
+  const url = vars.LMLB_REDIS_URL ?? file.redis?.url
+  return url === undefined ? {} : { redis: { url, prefix: vars.LMLB_REDIS_PREFIX ?? file.redis?.prefix ?? 'lmlb' } }
+}

@@ -21,6 +21,8 @@ export const LogLevel = withMessage(
   'must be one of debug, info, warn, error',
 )
 export const LogFormat = withMessage(Type.Union([Type.Literal('text'), Type.Literal('json')]), 'must be text or json')
+export const RedisUrl = withMessage(Type.String({ pattern: '^rediss?://[^\\s]+$' }), 'must be a redis:// or rediss:// URL')
+export const RedisPrefix = withMessage(Type.String({ pattern: '^[A-Za-z0-9_:.-]{1,64}$' }), 'must be 1-64 letters, digits, _ : . -')
 /** How sessions find their key again: by the identity the client sends, also by the prompt's stable prefix, or not at all. */
 export const AffinityMode = withMessage(Type.Union([Type.Literal('session'), Type.Literal('prefix'), Type.Literal('off')]), 'must be one of session, prefix, off')
 export const PreferredProvider = withMessage(
@@ -64,6 +66,8 @@ export const EnvVariables = Type.Object({
   LOG_FORMAT: Type.Optional(LogFormat),
   LOG_BODIES: Type.Optional(withMessage(Type.Union([Type.Literal('0'), Type.Literal('1')]), 'must be 0 or 1')),
   LMLB_AFFINITY: Type.Optional(AffinityMode),
+  LMLB_REDIS_URL: Type.Optional(RedisUrl),
+  LMLB_REDIS_PREFIX: Type.Optional(RedisPrefix),
   PREFERRED_PROVIDER: Type.Optional(PreferredProvider),
   BIG_MODEL: Type.Optional(withMessage(Type.String({ minLength: 1 }), 'must not be empty')),
   SMALL_MODEL: Type.Optional(withMessage(Type.String({ minLength: 1 }), 'must not be empty')),
@@ -140,6 +144,8 @@ export const Config = Type.Object({
   modelDefaults: Type.Record(Type.String(), ModelDefaults),
   /** Affinity for aliases, and for services that do not set their own. */
   affinity: AffinityMode,
+  /** Shared state with other instances (LMLB_REDIS_URL). */
+  redis: Type.Optional(Type.Object({ url: RedisUrl, prefix: RedisPrefix })),
   limits: Type.Object(Object.fromEntries(Object.values(LIMIT_VARIABLES).map((v) => [v.field, Type.Integer({ minimum: 1 })]))),
 })
 

@@ -11,6 +11,7 @@ import { mergeStats } from '../observability/stats'
 import type { Logger } from '../observability/log'
 import type { Platform, WorkerProcess } from '../runtime/platform'
 import type { CooledTarget } from './dispatch'
+import { adoptCooled } from './cooled-targets'
 import { ProxyError } from './errors'
 import type { ReloadOutcome, Runtime } from './state'
 
@@ -140,18 +141,6 @@ export function joinCluster(runtime: Runtime, onPrimaryGone: () => void): void {
   process.on('disconnect', onPrimaryGone)
   runtime.collectStats = async () => (await collected.ask((id) => send({ type: 'collect', id }))) ?? (await localStats())
   runtime.reload = async (reason) => (await reloaded.ask((id) => send({ type: 'reload', id, reason }))) ?? { ok: false, errors: ['the primary process did not answer'] }
-}
-
-/** What another process learned of a target, applied here: the same cooldown, or set aside. */
-function adoptCooled(runtime: Runtime, t: CooledTarget, logger: Logger): void {
-  const pool = runtime.current.pools.get(t.service)
-  const key = t.key === undefined ? undefined : pool?.keys.items.find((k) => k.value === t.key)
-  const target = key ?? pool?.endpoints.items.find((e) => e.url === t.endpoint)
-  if (!target) return // gone after a reload
-  if (t.invalid) target.health.setInvalid()
-  else target.health.adoptCooldown(t.until)
-  const what = key ? `key ${key.masked}` : t.endpoint
-  logger.info(`${t.service}: ${what} ${t.invalid ? 'set aside' : `cooling until ${new Date(t.until).toISOString()}`} (seen by another worker)`)
 }
 
 type Refusal = { status: number; code: string; message: string; headers: Record<string, string> }

@@ -22,6 +22,8 @@ export interface CooledTarget {
   service: string
   /** The key's value, or for a keyless service the endpoint's URL. */
   key?: string
+  /** Instead of `key` where it leaves the process for another host (Redis): a hash of the value. */
+  keyHash?: string
   endpoint?: string
   /** Until when it cools (epoch ms). */
   until: number

@@ -9,6 +9,7 @@ import { RequestMetrics } from '../observability/request-metrics'
 import { Scrubber } from '../observability/scrub'
 import { createBudgets, type Admission, type ClientBudget } from './client-limits'
 import type { CooledTarget } from './dispatch'
+import type { SharedState } from '../shared/redis'
 import type { Stats } from '../observability/stats'
 import type { RequestTracer } from '../observability/tracing'
 
@@ -58,4 +59,6 @@ export interface Runtime {
   shareCooled?: (target: CooledTarget) => void
   /** Where limited client keys are counted (with --workers, the primary). */
   admission: Admission
+  /** With LMLB_REDIS_URL: the state shared with other instances. */
+  shared?: SharedState
 }

@@ -70,6 +70,7 @@ export function health(runtime: Runtime, detailed = true): Response {
           ]),
         ),
       },
+      ...(runtime.shared && { shared: { redis: runtime.shared.status() } }),
       config: {
         loaded_at: new Date(state.loadedAt).toISOString(),
         last_error: runtime.lastError ? { at: new Date(runtime.lastError.at).toISOString(), errors: runtime.lastError.errors.map((e) => state.scrubber.text(e)) } : null,

@@ -1,0 +1,97 @@
+/**
+ * Several instances sharing what they learn through a real Redis (Debian's
+ * `redis-server`, started here on a free 127.0.0.1 port; the file skips
+ * without it): a key that answers 429 through one instance is skipped by
+ * the others, an instance started later reads it, and Redis going away
+ * costs the clients nothing.
+ */
+import { afterAll, beforeAll, expect, test } from 'bun:test'
+import { createServer } from 'node:net'
+import { startLmlb, type RunningLmlb } from '../helpers/lmlb'
+import { openaiCompletion } from '../helpers/canned'
+import { startUpstream, type FakeUpstream } from '../helpers/upstream'
+
+const REDIS = Bun.which('redis-server')
+if (!REDIS) console.warn('shared-redis.test.ts: skipped, no redis-server (Debian: apt-get install redis-server)')
+const KEYS = ['sk-shared-redis-aaaa01', 'sk-shared-redis-bbbb02']
+
+let up: FakeUpstream
+let port: number
+let redis: ReturnType<typeof Bun.spawn> | undefined
+const instances: RunningLmlb[] = []
+
+const freePort = () =>
+  new Promise<number>((done) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number }
+      s.close(() => done(port))
+    })
+  })
+
+async function startRedis(): Promise<void> {
+  redis = Bun.spawn([REDIS!, '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdout: 'pipe', stderr: 'pipe' })
+  // Ready when it says so: an event, not a guess.
+  let out = ''
+  for await (const chunk of redis.stdout as unknown as AsyncIterable<Uint8Array>) {
+    out += new TextDecoder().decode(chunk)
+    if (out.includes('Ready to accept connections')) return
+  }
+  throw new Error(`redis-server did not start:\n${out}`)
+}
+
+async function instance(): Promise<RunningLmlb> {
+  const lmlb = await startLmlb({ env: { OPENAI_API_KEYS: KEYS.join(','), SERVICE_ENDPOINTS: JSON.stringify({ openai: [up.base] }), LMLB_REDIS_URL: `redis://127.0.0.1:${port}` } })
+  instances.push(lmlb)
+  await lmlb.waitForLog(`shared state: Redis at 127.0.0.1:${port} connected`)
+  return lmlb
+}
+
+const ask = (lmlb: RunningLmlb) =>
+  fetch(`${lmlb.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }) }).then(async (r) => (await r.text(), r.status))
+const onKeyA = () => up.received.filter((r) => r.headers.authorization === `Bearer ${KEYS[0]}`).length
+
+beforeAll(async () => {
+  if (!REDIS) return
+  port = await freePort()
+  // Key A is rate limited (Retry-After: 30); key B serves.
+  up = startUpstream('up', (r) =>
+    r.headers.authorization === `Bearer ${KEYS[0]}` ? Response.json({ error: { message: 'slow down' } }, { status: 429, headers: { 'retry-after': '30' } }) : openaiCompletion(r.body.model, 'ok'),
+  )
+  await startRedis()
+})
+
+afterAll(async () => {
+  await Promise.all(instances.map((i) => i.stop()))
+  redis?.kill()
+  await up?.stop()
+})
+
+test.skipIf(!REDIS)('a 429 through one instance: the others skip that key at once; one started later reads it; Redis gone costs nothing', async () => {
+  const [a, b, c] = [await instance(), await instance(), await instance()]
+  const sent = performance.now()
+  expect(await ask(a)).toBe(200)
+  expect(onKeyA()).toBe(1)
+  await Promise.all([b, c].map((i) => i.waitForLog('key sk-...aa01 cooling until')))
+  console.log(`shared-redis: a 429 through one instance reached the other two within ${(performance.now() - sent).toFixed(1)} ms (request included)`)
+  for (const i of [b, c]) for (let n = 0; n < 5; n++) expect(await ask(i)).toBe(200)
+  expect(onKeyA()).toBe(1)
+
+  // An instance that starts now reads what still holds.
+  const d = await instance()
+  await d.waitForLog('key sk-...aa01 cooling until')
+  expect(await ask(d)).toBe(200)
+  expect(onKeyA()).toBe(1)
+  const health = await (await fetch(`${d.url}/health`)).json()
+  expect(health.shared).toEqual({ redis: 'connected' })
+
+  // Redis goes away: every client is still served; each instance says so once.
+  redis!.kill()
+  await redis!.exited
+  await Promise.all([a, b, c, d].map((i) => i.waitForLog('unreachable')))
+  for (const i of [a, b, c, d]) for (let n = 0; n < 3; n++) expect(await ask(i)).toBe(200)
+  for (const i of [a, b, c, d]) expect(i.log().split('unreachable').length - 1).toBe(1)
+  expect((await (await fetch(`${a.url}/health`)).json()).shared).toEqual({ redis: 'unreachable' })
+  // It comes back: they reconnect by themselves.
+  await startRedis()
+  await Promise.all([a, b, c, d].map((i) => i.waitForLog(`Redis at 127.0.0.1:${port} connected`, 2)))
+}, 60_000)
