@@ -9,6 +9,7 @@ import { joinCluster, startCluster } from './server/cluster'
 import { reloadOnFileChanges } from './server/file-reloads'
 import { createRuntime } from './server/reloader'
 import { connectShared } from './shared/redis'
+import { redisAdmission } from './shared/redis-limits'
 import type { Runtime } from './server/state'
 import type { Config } from './config/schema'
 import type { Logger } from './observability/log'
@@ -129,4 +130,7 @@ function shareThroughRedis(runtime: Runtime, config: Config, logger: Logger): vo
     shared.publish(target)
   }
   runtime.shared = shared
+  // Client-key limits hold across instances: counted in Redis while it answers, here when it does not.
+  const limitsOf = (key: string) => runtime.current.config.clientLimits.find((l) => l.key === key)
+  runtime.admission = redisAdmission(shared.client, shared.prefix, limitsOf, runtime.admission, () => shared.status() === 'connected')
 }

@@ -23,23 +23,21 @@ export class ClientBudget {
 
   /** Counts the request in, or refuses it (a ProxyError the client gets as it is). */
   admit(model: string, now: number): void {
-    const { rpm, tpm, maxConcurrent, models } = this.limits
-    if (models && !models.includes(model)) {
-      throw new ProxyError(403, 'model_not_allowed', `this key may not use model "${model}"; it may use: ${models.join(', ')}`)
-    }
+    const { rpm, tpm, maxConcurrent } = this.limits
+    checkModel(this.limits, model)
     this.prune(now)
     if (maxConcurrent !== undefined && this.inFlight >= maxConcurrent) {
-      throw this.refusal(now, 'concurrency_limit_exceeded', `this key may have ${maxConcurrent} requests under way at once`, 1)
+      throw this.refusal(now, ...LIMIT_MESSAGES.concurrency(this.limits), 1)
     }
     if (rpm !== undefined && this.starts.length >= rpm) {
-      throw this.refusal(now, 'rate_limit_exceeded', `this key may make ${rpm} requests a minute`, this.starts[0] + WINDOW_MS - now)
+      throw this.refusal(now, ...LIMIT_MESSAGES.requests(this.limits), this.starts[0] + WINDOW_MS - now)
     }
     const used = this.tokensUsed()
     if (tpm !== undefined && used >= tpm) {
       // Over budget until enough of the window's charges have left it.
       let free = used
       const until = this.spent.find((s) => (free -= s.tokens) < tpm)?.at ?? now
-      throw this.refusal(now, 'token_limit_exceeded', `this key may spend ${tpm} tokens a minute`, until + WINDOW_MS - now)
+      throw this.refusal(now, ...LIMIT_MESSAGES.tokens(this.limits), until + WINDOW_MS - now)
     }
     this.starts.push(now)
     this.inFlight++
@@ -61,22 +59,53 @@ export class ClientBudget {
   }
 
   private refusal(now: number, code: string, message: string, waitMs: number): ProxyError {
-    const seconds = Math.max(1, Math.ceil(waitMs / 1000))
-    const headers: Record<string, string> = { 'retry-after': String(seconds) }
-    const { rpm, tpm } = this.limits
-    const oldest = this.starts[0]
-    if (rpm !== undefined) {
-      headers['x-ratelimit-limit-requests'] = String(rpm)
-      headers['x-ratelimit-remaining-requests'] = String(Math.max(0, rpm - this.starts.length))
-      headers['x-ratelimit-reset-requests'] = `${oldest === undefined ? 0 : Math.max(0, Math.ceil((oldest + WINDOW_MS - now) / 1000))}s`
-    }
-    if (tpm !== undefined) {
-      headers['x-ratelimit-limit-tokens'] = String(tpm)
-      headers['x-ratelimit-remaining-tokens'] = String(Math.max(0, tpm - this.tokensUsed()))
-      headers['x-ratelimit-reset-tokens'] = `${this.spent.length === 0 ? 0 : Math.max(0, Math.ceil((this.spent[0].at + WINDOW_MS - now) / 1000))}s`
-    }
-    return new ProxyError(429, code, `${message}; retry in ${seconds} s`, headers)
+    return limitRefusal(this.limits, code, message, waitMs, {
+      requests: this.starts.length,
+      requestsResetMs: this.starts.length === 0 ? 0 : this.starts[0] + WINDOW_MS - now,
+      tokens: this.tokensUsed(),
+      tokensResetMs: this.spent.length === 0 ? 0 : this.spent[0].at + WINDOW_MS - now,
+    })
   }
+}
+
+export const LIMIT_WINDOW_MS = WINDOW_MS
+
+/** A model the key may not ask for: 403. */
+export function checkModel(limits: ClientLimits, model: string): void {
+  if (limits.models && !limits.models.includes(model)) {
+    throw new ProxyError(403, 'model_not_allowed', `this key may not use model "${model}"; it may use: ${limits.models.join(', ')}`)
+  }
+}
+
+/** The 429 a client gets over one of its limits, with its own budget in OpenAI's header names. */
+export function limitRefusal(
+  limits: ClientLimits,
+  code: string,
+  message: string,
+  waitMs: number,
+  window: { requests: number; requestsResetMs: number; tokens: number; tokensResetMs: number },
+): ProxyError {
+  const seconds = Math.max(1, Math.ceil(waitMs / 1000))
+  const headers: Record<string, string> = { 'retry-after': String(seconds) }
+  const inSeconds = (ms: number) => `${Math.max(0, Math.ceil(ms / 1000))}s`
+  if (limits.rpm !== undefined) {
+    headers['x-ratelimit-limit-requests'] = String(limits.rpm)
+    headers['x-ratelimit-remaining-requests'] = String(Math.max(0, limits.rpm - window.requests))
+    headers['x-ratelimit-reset-requests'] = inSeconds(window.requestsResetMs)
+  }
+  if (limits.tpm !== undefined) {
+    headers['x-ratelimit-limit-tokens'] = String(limits.tpm)
+    headers['x-ratelimit-remaining-tokens'] = String(Math.max(0, limits.tpm - window.tokens))
+    headers['x-ratelimit-reset-tokens'] = inSeconds(window.tokensResetMs)
+  }
+  return new ProxyError(429, code, `${message}; retry in ${seconds} s`, headers)
+}
+
+/** The messages each limit refuses with. */
+export const LIMIT_MESSAGES: Record<'concurrency' | 'requests' | 'tokens', (l: ClientLimits) => [code: string, message: string]> = {
+  concurrency: (l) => ['concurrency_limit_exceeded', `this key may have ${l.maxConcurrent} requests under way at once`],
+  requests: (l) => ['rate_limit_exceeded', `this key may make ${l.rpm} requests a minute`],
+  tokens: (l) => ['token_limit_exceeded', `this key may spend ${l.tpm} tokens a minute`],
 }
 
 /** Budgets by client key, for a configuration; those of `previous` keep what they counted. */
@@ -96,14 +125,18 @@ export function createBudgets(limits: readonly ClientLimits[], previous?: Readon
  * keys that carry limits).
  */
 export interface Admission {
-  /** Counts the request in, or throws the ProxyError the client gets. */
-  admit(key: string, model: string): void | Promise<void>
-  release(key: string, tokens: number): void
+  /** Counts the request in (or throws the ProxyError the client gets); what it returns is called once with its tokens when it is over. */
+  admit(key: string, model: string): Release | Promise<Release>
 }
+
+export type Release = (tokens: number) => void
 
 export function localAdmission(budgets: () => ReadonlyMap<string, ClientBudget>): Admission {
   return {
-    admit: (key, model) => budgets().get(key)?.admit(model, Date.now()),
-    release: (key, tokens) => budgets().get(key)?.release(tokens, Date.now()),
+    admit(key, model) {
+      const budget = budgets().get(key)
+      budget?.admit(model, Date.now())
+      return (tokens) => budget?.release(tokens, Date.now())
+    },
   }
 }

@@ -12,6 +12,7 @@ import type { Logger } from '../observability/log'
 import type { Platform, WorkerProcess } from '../runtime/platform'
 import type { CooledTarget } from './dispatch'
 import { adoptCooled } from './cooled-targets'
+import type { Release } from './client-limits'
 import { ProxyError } from './errors'
 import type { ReloadOutcome, Runtime } from './state'
 
@@ -25,7 +26,7 @@ type Message =
   | { type: 'cooled'; target: CooledTarget } // worker → primary → the others; primary → every worker
   | { type: 'admit'; id: number; key: string; model: string } // worker → primary: may this limited key's request go?
   | { type: 'admit-reply'; id: number; refusal?: Refusal }
-  | { type: 'release'; key: string; tokens: number } // worker → primary: it is over
+  | { type: 'release'; admitId: number; tokens: number } // worker → primary: that request is over
 
 const REPLY_TIMEOUT_MS = 2_000
 const RESTART_DELAY_MS = 1_000
@@ -75,6 +76,8 @@ export function startCluster(runtime: Runtime, spawnWorker: NonNullable<Platform
     for (const w of workers) if (w && w !== except) w.send({ type: 'cooled', target })
   }
   runtime.shareCooled = (target) => tell(target)
+  /** What each worker's admitted request releases when it is over, by worker and request. */
+  const releases = new Map<string, Release>()
 
   const start = (index: number) => {
     const worker = spawnWorker(index, { LMLB_WORKER_PORT: String(port) }, async (raw) => {
@@ -86,8 +89,14 @@ export function startCluster(runtime: Runtime, spawnWorker: NonNullable<Platform
       else if (m.type === 'cooled') {
         adoptCooled(runtime, m.target, logger)
         tell(m.target, worker)
-      } else if (m.type === 'admit') worker.send({ type: 'admit-reply', id: m.id, refusal: await refusalOf(() => runtime.admission.admit(m.key, m.model)) })
-      else if (m.type === 'release') runtime.admission.release(m.key, m.tokens)
+      } else if (m.type === 'admit') {
+        const [release, refusal] = await admitted(() => runtime.admission.admit(m.key, m.model))
+        if (release) releases.set(`${index}:${m.id}`, release)
+        worker.send({ type: 'admit-reply', id: m.id, refusal })
+      } else if (m.type === 'release') {
+        releases.get(`${index}:${m.admitId}`)?.(m.tokens)
+        releases.delete(`${index}:${m.admitId}`)
+      }
     })
     workers[index - 1] = worker
     void worker.exited.then((code) => {
@@ -123,20 +132,21 @@ export function joinCluster(runtime: Runtime, onPrimaryGone: () => void): void {
     else if (m.type === 'collect-reply') collected.answer(m.id, m.stats)
     else if (m.type === 'reload-reply') reloaded.answer(m.id, m.outcome)
     else if (m.type === 'cooled') adoptCooled(runtime, m.target, runtime.logger)
-    else if (m.type === 'admit-reply') admitted.answer(m.id, { refusal: m.refusal })
+    else if (m.type === 'admit-reply') answers.answer(m.id, { refusal: m.refusal })
   })
   runtime.shareCooled = (target) => send({ type: 'cooled', target })
   // Limited keys are counted in the primary, so a limit holds for all the workers together.
-  const admitted = replies<{ refusal?: Refusal }>()
+  const answers = replies<{ refusal?: Refusal }>()
   const local = runtime.admission
   runtime.admission = {
     async admit(key, model) {
-      const answer = await admitted.ask((id) => send({ type: 'admit', id, key, model }))
+      let admitId = 0
+      const answer = await answers.ask((id) => send({ type: 'admit', id: (admitId = id), key, model }))
       // No answer from the primary (it is restarting): counted here rather than refused.
       if (answer === undefined) return local.admit(key, model)
       if (answer.refusal) throw new ProxyError(answer.refusal.status, answer.refusal.code, answer.refusal.message, answer.refusal.headers)
+      return (tokens) => send({ type: 'release', admitId, tokens })
     },
-    release: (key, tokens) => send({ type: 'release', key, tokens }),
   }
   process.on('disconnect', onPrimaryGone)
   runtime.collectStats = async () => (await collected.ask((id) => send({ type: 'collect', id }))) ?? (await localStats())
@@ -145,13 +155,12 @@ export function joinCluster(runtime: Runtime, onPrimaryGone: () => void): void {
 
 type Refusal = { status: number; code: string; message: string; headers: Record<string, string> }
 
-/** A refusal as it crosses the IPC channel (a ProxyError does not). */
-async function refusalOf(admit: () => void | Promise<void>): Promise<Refusal | undefined> {
+/** An admission's release, or its refusal as it crosses the IPC channel (a ProxyError does not). */
+async function admitted(admit: () => Release | Promise<Release>): Promise<[Release | undefined, Refusal | undefined]> {
   try {
-    await admit()
-    return undefined
+    return [await admit(), undefined]
   } catch (error) {
     if (!(error instanceof ProxyError)) throw error
-    return { status: error.status, code: error.code, message: error.message, headers: error.headers }
+    return [undefined, { status: error.status, code: error.code, message: error.message, headers: error.headers }]
   }
 }

@@ -106,8 +106,8 @@ export async function proxy(endpoint: Endpoint, request: Request, runtime: Runti
   // A client key with limits: counted in (or refused) before anything goes upstream, released when the answer is over.
   const clientKey = state.budgets.size > 0 ? matchingKey(request.headers, config.proxyApiKeys) : undefined
   if (clientKey !== undefined && state.budgets.has(clientKey) && record) {
-    await runtime.admission.admit(clientKey, body.model)
-    record.onFinish = () => runtime.admission.release(clientKey, (record.tokens?.input ?? 0) + (record.tokens?.output ?? 0))
+    const release = await runtime.admission.admit(clientKey, body.model)
+    record.onFinish = () => release((record.tokens?.input ?? 0) + (record.tokens?.output ?? 0))
   }
 
   const route = resolveModel(body.model, routingSettings(state))

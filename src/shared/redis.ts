@@ -20,6 +20,9 @@ import type { Runtime } from '../server/state'
 const INVALID_TTL_MS = 3_600_000
 
 export interface SharedState {
+  /** The connection, for what else is shared (client-key limits). */
+  readonly client: Redis
+  readonly prefix: string
   publish(target: CooledTarget): void
   status(): 'connected' | 'connecting' | 'unreachable'
   close(): Promise<void>
@@ -76,6 +79,8 @@ export function connectShared(url: string, prefix: string, runtime: Runtime, log
   }
 
   return {
+    client,
+    prefix,
     publish(target) {
       const wire: CooledTarget = { ...target, key: undefined, keyHash: target.key === undefined ? undefined : hashOf(target.key) }
       const text = JSON.stringify({ origin, target: wire })

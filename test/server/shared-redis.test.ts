@@ -39,24 +39,39 @@ async function startRedis(): Promise<void> {
   throw new Error(`redis-server did not start:\n${out}`)
 }
 
+const LIMITS = 'proxy_api_keys:\n  - { value: team-shared-rpm-01, rpm: 5 }\n  - { value: team-shared-one-01, max_concurrent: 1 }\n  - team-shared-free-01\n'
+
 async function instance(): Promise<RunningLmlb> {
-  const lmlb = await startLmlb({ env: { OPENAI_API_KEYS: KEYS.join(','), SERVICE_ENDPOINTS: JSON.stringify({ openai: [up.base] }), LMLB_REDIS_URL: `redis://127.0.0.1:${port}` } })
+  const lmlb = await startLmlb({
+    env: { OPENAI_API_KEYS: KEYS.join(','), SERVICE_ENDPOINTS: JSON.stringify({ openai: [up.base] }), LMLB_REDIS_URL: `redis://127.0.0.1:${port}` },
+    args: ['--config', 'lmlb.yaml'],
+    files: { 'lmlb.yaml': LIMITS },
+  })
   instances.push(lmlb)
   await lmlb.waitForLog(`shared state: Redis at 127.0.0.1:${port} connected`)
   return lmlb
 }
 
-const ask = (lmlb: RunningLmlb) =>
-  fetch(`${lmlb.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }) }).then(async (r) => (await r.text(), r.status))
+const ask = (lmlb: RunningLmlb, key = 'team-shared-rpm-01', content = 'x') =>
+  fetch(`${lmlb.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content }] }) }).then(
+    async (r) => (await r.text(), r.status),
+  )
+/** Keys with limits below; this one has none. */
+const OPEN = 'team-shared-free-01'
+let release: () => void = () => {}
+let holding: () => void = () => {}
 const onKeyA = () => up.received.filter((r) => r.headers.authorization === `Bearer ${KEYS[0]}`).length
 
 beforeAll(async () => {
   if (!REDIS) return
   port = await freePort()
   // Key A is rate limited (Retry-After: 30); key B serves.
-  up = startUpstream('up', (r) =>
-    r.headers.authorization === `Bearer ${KEYS[0]}` ? Response.json({ error: { message: 'slow down' } }, { status: 429, headers: { 'retry-after': '30' } }) : openaiCompletion(r.body.model, 'ok'),
-  )
+  up = startUpstream('up', (r) => {
+    if (r.headers.authorization === `Bearer ${KEYS[0]}`) return Response.json({ error: { message: 'slow down' } }, { status: 429, headers: { 'retry-after': '30' } })
+    if (r.body.messages[0].content !== 'hold') return openaiCompletion(r.body.model, 'ok')
+    holding()
+    return new Promise((resolve) => (release = () => resolve(openaiCompletion(r.body.model, 'held'))))
+  })
   await startRedis()
 })
 
@@ -69,29 +84,46 @@ afterAll(async () => {
 test.skipIf(!REDIS)('a 429 through one instance: the others skip that key at once; one started later reads it; Redis gone costs nothing', async () => {
   const [a, b, c] = [await instance(), await instance(), await instance()]
   const sent = performance.now()
-  expect(await ask(a)).toBe(200)
+  expect(await ask(a, OPEN)).toBe(200)
   expect(onKeyA()).toBe(1)
   await Promise.all([b, c].map((i) => i.waitForLog('key sk-...aa01 cooling until')))
   console.log(`shared-redis: a 429 through one instance reached the other two within ${(performance.now() - sent).toFixed(1)} ms (request included)`)
-  for (const i of [b, c]) for (let n = 0; n < 5; n++) expect(await ask(i)).toBe(200)
+  for (const i of [b, c]) for (let n = 0; n < 5; n++) expect(await ask(i, OPEN)).toBe(200)
   expect(onKeyA()).toBe(1)
 
   // An instance that starts now reads what still holds.
   const d = await instance()
   await d.waitForLog('key sk-...aa01 cooling until')
-  expect(await ask(d)).toBe(200)
+  expect(await ask(d, OPEN)).toBe(200)
   expect(onKeyA()).toBe(1)
-  const health = await (await fetch(`${d.url}/health`)).json()
+  const health = await (await fetch(`${d.url}/health`, { headers: { authorization: `Bearer ${OPEN}` } })).json()
   expect(health.shared).toEqual({ redis: 'connected' })
 
   // Redis goes away: every client is still served; each instance says so once.
   redis!.kill()
   await redis!.exited
   await Promise.all([a, b, c, d].map((i) => i.waitForLog('unreachable')))
-  for (const i of [a, b, c, d]) for (let n = 0; n < 3; n++) expect(await ask(i)).toBe(200)
+  for (const i of [a, b, c, d]) for (let n = 0; n < 3; n++) expect(await ask(i, OPEN)).toBe(200)
   for (const i of [a, b, c, d]) expect(i.log().split('unreachable').length - 1).toBe(1)
-  expect((await (await fetch(`${a.url}/health`)).json()).shared).toEqual({ redis: 'unreachable' })
+  expect((await (await fetch(`${a.url}/health`, { headers: { authorization: `Bearer ${OPEN}` } })).json()).shared).toEqual({ redis: 'unreachable' })
   // It comes back: they reconnect by themselves.
   await startRedis()
   await Promise.all([a, b, c, d].map((i) => i.waitForLog(`Redis at 127.0.0.1:${port} connected`, 2)))
 }, 60_000)
+
+test.skipIf(!REDIS)('client-key limits hold across instances: rpm 5 through three instances is 5, not 15; max_concurrent 1 across them', async () => {
+  const [a, b, c] = instances.slice(0, 3)
+  const statuses: number[] = []
+  for (let n = 0; n < 15; n++) statuses.push(await ask([a, b, c][n % 3]))
+  expect(statuses.filter((s) => s === 200)).toHaveLength(5)
+  expect(statuses.filter((s) => s === 429)).toHaveLength(10)
+
+  const arrived = new Promise<void>((resolve) => (holding = resolve))
+  const held = ask(a, 'team-shared-one-01', 'hold')
+  await arrived
+  expect(await ask(b, 'team-shared-one-01')).toBe(429)
+  release()
+  expect(await held).toBe(200)
+  // Released in Redis when the answer ended: the next one through another instance goes.
+  expect(await ask(c, 'team-shared-one-01')).toBe(200)
+}, 30_000)
