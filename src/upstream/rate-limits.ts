@@ -71,12 +71,24 @@ function tighter(a: RateLimit | undefined, b: RateLimit | undefined): RateLimit 
   return b.remaining < a.remaining ? b : a
 }
 
+const NAMES = {
+  openaiRequests: openai('requests'),
+  openaiTokens: openai('tokens'),
+  anthropicRequests: anthropic('requests'),
+  anthropicTokens: anthropic('tokens'),
+  anthropicInput: anthropic('input-tokens'),
+  anthropicOutput: anthropic('output-tokens'),
+}
+/** Every answer passes here: one look says whether either vendor's headers are there at all. */
+const PRESENT = Object.values(NAMES).map((n) => n.remaining)
+
 /** The limits an answer reports, undefined when it carries none (readable). Never throws. */
 export function readRateLimits(headers: Headers, now: number): RateLimits | undefined {
+  if (!PRESENT.some((name) => headers.has(name))) return undefined
   const out: RateLimits = {}
-  const requests = readLimit(headers, openai('requests'), now) ?? readLimit(headers, anthropic('requests'), now)
-  const tokens = readLimit(headers, openai('tokens'), now) ?? tighter(readLimit(headers, anthropic('tokens'), now), readLimit(headers, anthropic('input-tokens'), now))
-  const outputTokens = readLimit(headers, anthropic('output-tokens'), now)
+  const requests = readLimit(headers, NAMES.openaiRequests, now) ?? readLimit(headers, NAMES.anthropicRequests, now)
+  const tokens = readLimit(headers, NAMES.openaiTokens, now) ?? tighter(readLimit(headers, NAMES.anthropicTokens, now), readLimit(headers, NAMES.anthropicInput, now))
+  const outputTokens = readLimit(headers, NAMES.anthropicOutput, now)
   if (requests) out.requests = requests
   if (tokens) out.tokens = tokens
   if (outputTokens) out.outputTokens = outputTokens
