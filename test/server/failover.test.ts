@@ -70,9 +70,8 @@ describe('retry elsewhere', () => {
 
   test('a refused connection is retried on the next endpoint', async () => {
     const { ups } = await setup(1)
-    const dead = startUpstream('dead')
-    const deadBase = dead.base
-    await dead.stop()
+    // Port 9 (discard): nothing listens on it here. (A port freed by a stopped stand-in could be handed to lmlb itself.)
+    const deadBase = 'http://127.0.0.1:9/v1'
     const lmlb = await startLmlb({ env: { OPENAI_API_KEYS: KEYS[0], SERVICE_ENDPOINTS: JSON.stringify({ openai: [deadBase, ups[0].base] }) } })
     started.push(lmlb)
     const res = await chat(lmlb)
