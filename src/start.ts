@@ -8,8 +8,6 @@ import type { Listening, Platform } from './runtime/platform'
 import { joinCluster, startCluster } from './server/cluster'
 import { reloadOnFileChanges } from './server/file-reloads'
 import { createRuntime } from './server/reloader'
-import { connectShared } from './shared/redis'
-import { redisAdmission } from './shared/redis-limits'
 import type { Runtime } from './server/state'
 import type { Config } from './config/schema'
 import type { Logger } from './observability/log'
@@ -120,17 +118,23 @@ export function start(platform: Platform) {
   logger.always(`lmlb ${VERSION}${platform.label} listening on http://${server.hostname}:${server.port}${cli.workers > 1 ? ` (${cli.workers} workers)` : ''}`)
 }
 
-/** With LMLB_REDIS_URL: what this process cools, every instance learns (beside the workers of this one). */
+/** With LMLB_REDIS_URL: what this process cools, every instance learns (beside the workers of this one). Loaded only then. */
 function shareThroughRedis(runtime: Runtime, config: Config, logger: Logger): void {
-  if (!config.redis) return
-  const shared = connectShared(config.redis.url, config.redis.prefix, runtime, logger)
-  const alsoTell = runtime.shareCooled
-  runtime.shareCooled = (target) => {
-    alsoTell?.(target)
-    shared.publish(target)
-  }
-  runtime.shared = shared
-  // Client-key limits hold across instances: counted in Redis while it answers, here when it does not.
-  const limitsOf = (key: string) => runtime.current.config.clientLimits.find((l) => l.key === key)
-  runtime.admission = redisAdmission(shared.client, shared.prefix, limitsOf, runtime.admission, () => shared.status() === 'connected')
+  const redis = config.redis
+  if (!redis) return
+  void Promise.all([import('./shared/redis'), import('./shared/redis-limits')]).then(
+    ([{ connectShared }, { redisAdmission }]) => {
+      const shared = connectShared(redis.url, redis.prefix, runtime, logger)
+      const alsoTell = runtime.shareCooled
+      runtime.shareCooled = (target) => {
+        alsoTell?.(target)
+        shared.publish(target)
+      }
+      runtime.shared = shared
+      // Client-key limits hold across instances: counted in Redis while it answers, here when it does not.
+      const limitsOf = (key: string) => runtime.current.config.clientLimits.find((l) => l.key === key)
+      runtime.admission = redisAdmission(shared.client, shared.prefix, limitsOf, runtime.admission, () => shared.status() === 'connected')
+    },
+    (error: Error) => logger.error(`shared state: the Redis client could not load: ${error.message}`),
+  )
 }
