@@ -36,6 +36,8 @@ export function connectShared(url: string, prefix: string, runtime: Runtime, log
     // Commands fail at once while disconnected: a request never waits for Redis.
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
+    // A Redis that stops answering must not hold a limited request for long: past this, it is counted here.
+    commandTimeout: 500,
     retryStrategy: (times: number) => Math.min(times * 200, 5_000),
     lazyConnect: false,
   }

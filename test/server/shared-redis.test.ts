@@ -127,3 +127,55 @@ test.skipIf(!REDIS)('client-key limits hold across instances: rpm 5 through thre
   // Released in Redis when the answer ended: the next one through another instance goes.
   expect(await ask(c, 'team-shared-one-01')).toBe(200)
 }, 30_000)
+
+/** A TCP hop to Redis that can stop passing the clients' commands on (Redis still connected, never answering). */
+async function stallingHop(target: number): Promise<{ port: number; stall(): void; close(): void }> {
+  const { connect, createServer: createTcpServer } = await import('node:net')
+  let stalled = false
+  const sockets = new Set<import('node:net').Socket>()
+  const server = createTcpServer((client) => {
+    const upstream = connect(target, '127.0.0.1')
+    for (const s of [client, upstream]) {
+      sockets.add(s)
+      s.on('error', () => {})
+    }
+    client.on('data', (data) => stalled || upstream.write(data))
+    upstream.on('data', (data) => client.write(data))
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return {
+    port: (server.address() as { port: number }).port,
+    stall: () => (stalled = true),
+    close: () => {
+      for (const s of sockets) s.destroy()
+      server.close()
+    },
+  }
+}
+
+test.skipIf(!REDIS)('a Redis that stops answering: requests without limits are served as before; a limited one is counted here after the command timeout', async () => {
+  const hop = await stallingHop(port)
+  try {
+    const lmlb = await startLmlb({
+      env: { OPENAI_API_KEYS: KEYS.join(','), SERVICE_ENDPOINTS: JSON.stringify({ openai: [up.base] }), LMLB_REDIS_URL: `redis://127.0.0.1:${hop.port}` },
+      args: ['--config', 'lmlb.yaml'],
+      files: { 'lmlb.yaml': LIMITS },
+    })
+    instances.push(lmlb)
+    await lmlb.waitForLog('shared state: Redis at')
+    const timed = async (key: string) => {
+      const t = performance.now()
+      const status = await ask(lmlb, key)
+      return { status, ms: performance.now() - t }
+    }
+    const before = await timed(OPEN)
+    hop.stall()
+    // Nothing a request without limits does awaits Redis: served as before.
+    const open = [await timed(OPEN), await timed(OPEN), await timed(OPEN)]
+    const limited = await timed('team-shared-rpm-01')
+    console.log(`shared-redis: Redis not answering: unlimited requests ${open.map((o) => o.ms.toFixed(1)).join(', ')} ms (before: ${before.ms.toFixed(1)} ms); a limited one ${limited.ms.toFixed(1)} ms (ioredis commandTimeout 500 ms, then counted here)`)
+    expect([before.status, ...open.map((o) => o.status), limited.status]).toEqual([200, 200, 200, 200, 200])
+  } finally {
+    hop.close()
+  }
+}, 30_000)
