@@ -237,7 +237,7 @@ export function routingSettings({ serviceNames, config }: ProxyState): RoutingSe
   return { services: serviceNames, aliases: config.aliases, preferredProvider: config.preferredProvider, bigModel: config.bigModel, smallModel: config.smallModel }
 }
 
-function firstFormat(state: ProxyState, route: Extract<ReturnType<typeof resolveModel>, { ok: true }>): string | undefined {
+function firstFormat(state: ProxyState, route: Routed): string | undefined {
   const service = route.kind === 'single' ? route.service : route.targets[0]?.service
   return service === undefined ? undefined : state.pools.get(service)?.service.format
 }
