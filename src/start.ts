@@ -1,9 +1,11 @@
 /** argv and environment → configuration → app → port; signals, reloads, workers. The same on every runtime: what differs comes in as a Platform. */
+import { hostname } from 'node:os'
 import { createHandler } from './app'
 import { HELP, parseCli, type CliOptions } from './cli'
 import { describeConfig } from './config/describe'
 import { readConfig, type Sources } from './config/sources'
 import { createLogger } from './observability/log'
+import { hashOf } from './routing/session-identity'
 import type { Listening, Platform } from './runtime/platform'
 import { joinCluster, startCluster } from './server/cluster'
 import { reloadOnFileChanges } from './server/file-reloads'
@@ -109,27 +111,31 @@ export function start(platform: Platform) {
   } catch (error) {
     fail([`cannot listen on ${config.host}:${config.port}: ${(error as Error).message}`])
   }
+  // Workers are part of their primary's instance (for the count of instances sharing Redis).
+  const instance = hashOf(`${hostname()}:${workerIndex > 0 ? process.ppid : process.pid}`)
   if (workerIndex > 0) {
-    shareThroughRedis(runtime, config, logger)
+    shareThroughRedis(runtime, config, instance, logger)
     return logger.info('ready')
   }
   if (cli.workers > 1 && platform.spawnWorker) cluster = startCluster(runtime, platform.spawnWorker, cli.workers, server.port, logger)
-  shareThroughRedis(runtime, config, logger)
+  shareThroughRedis(runtime, config, instance, logger)
   logger.always(`lmlb ${VERSION}${platform.label} listening on http://${server.hostname}:${server.port}${cli.workers > 1 ? ` (${cli.workers} workers)` : ''}`)
 }
 
-/** With LMLB_REDIS_URL: what this process cools, every instance learns (beside the workers of this one). Loaded only then. */
-function shareThroughRedis(runtime: Runtime, config: Config, logger: Logger): void {
+/** With LMLB_REDIS_URL: what this process learns, every instance learns (beside the workers of this one). Loaded only then. */
+function shareThroughRedis(runtime: Runtime, config: Config, instance: string, logger: Logger): void {
   const redis = config.redis
   if (!redis) return
-  void Promise.all([import('./shared/redis'), import('./shared/redis-limits')]).then(
-    ([{ connectShared }, { redisAdmission }]) => {
-      const shared = connectShared(redis.url, redis.prefix, runtime, logger)
+  void Promise.all([import('./shared/redis'), import('./shared/redis-limits'), import('./shared/shared-events')]).then(
+    ([{ connectShared }, { redisAdmission }, events]) => {
+      const shared = connectShared(redis.url, redis.prefix, instance, runtime, logger)
       const alsoTell = runtime.shareCooled
       runtime.shareCooled = (target) => {
         alsoTell?.(target)
-        shared.publish(target)
+        shared.tell(events.cooledEvent(target))
       }
+      runtime.shareQuota = events.quotaSharing((event) => shared.tell(event))
+      runtime.sharePin = (id, pin) => shared.tell(events.pinEvent(id, pin))
       runtime.shared = shared
       // Client-key limits hold across instances: counted in Redis while it answers, here when it does not.
       const limitsOf = (key: string) => runtime.current.config.clientLimits.find((l) => l.key === key)

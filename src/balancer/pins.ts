@@ -13,6 +13,8 @@ export interface Pin {
   key?: string
   endpoint: string
   expiresAt: number
+  /** When other instances were last told of it (with Redis): a pin in use is told again before their copy expires. */
+  sharedAt?: number
 }
 
 export class PinTable {
@@ -37,6 +39,12 @@ export class PinTable {
       if (this.pins.size <= this.max) break
       this.pins.delete(oldest)
     }
+  }
+
+  /** A pin learned from another instance: taken unless this table holds one for the session that lasts longer. */
+  adopt(id: string, pin: Pin): void {
+    const mine = this.pins.get(id)
+    if (mine === undefined || mine.expiresAt < pin.expiresAt) this.set(id, pin)
   }
 
   get size(): number {

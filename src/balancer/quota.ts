@@ -23,17 +23,25 @@ export interface QuotaJSON {
 
 export class Quota {
   private report: RateLimits = {}
+  /** When the report was made (here or in another instance): a later one replaces it, an earlier one does not. */
+  private reportedAt = 0
   /** The largest remaining seen per kind: the scale of `share` when no limit header is sent. */
   private readonly mostSeen: Record<Kind, number> = { requests: 0, tokens: 0, outputTokens: 0 }
 
   /** Keeps the latest report; an answer that reports nothing (undefined) leaves the previous one. */
-  observe(limits: RateLimits | undefined, _now: number): void {
-    if (!limits) return
+  observe(limits: RateLimits | undefined, now: number): void {
+    if (!limits || now < this.reportedAt) return
     this.report = limits
+    this.reportedAt = now
     for (const kind of KINDS) {
       const remaining = limits[kind]?.remaining
       if (remaining !== undefined && remaining > this.mostSeen[kind]) this.mostSeen[kind] = remaining
     }
+  }
+
+  /** The latest report and when it was made, to share with other instances. */
+  latest(): { limits: RateLimits; at: number } {
+    return { limits: this.report, at: this.reportedAt }
   }
 
   /** May this key send a request needing `tokensNeeded` tokens at `now`? True when nothing is known. */

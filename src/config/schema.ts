@@ -21,7 +21,11 @@ export const LogLevel = withMessage(
   'must be one of debug, info, warn, error',
 )
 export const LogFormat = withMessage(Type.Union([Type.Literal('text'), Type.Literal('json')]), 'must be text or json')
-export const RedisUrl = withMessage(Type.String({ pattern: '^rediss?://[^\\s]+$' }), 'must be a redis:// or rediss:// URL')
+/** A single server, or Sentinel (hosts, then the master's name): see shared/redis-url.ts. */
+export const RedisUrl = withMessage(
+  Type.String({ pattern: '^(rediss?://[^\\s]+|rediss?\\+sentinel://[^\\s/]+/[^\\s/?]+(/\\d+)?(\\?[^\\s]*)?)$' }),
+  'must be a redis:// or rediss:// URL, or redis+sentinel://host:port[,host:port...]/master-name',
+)
 export const RedisPrefix = withMessage(Type.String({ pattern: '^[A-Za-z0-9_:.-]{1,64}$' }), 'must be 1-64 letters, digits, _ : . -')
 /** How sessions find their key again: by the identity the client sends, also by the prompt's stable prefix, or not at all. */
 export const AffinityMode = withMessage(Type.Union([Type.Literal('session'), Type.Literal('prefix'), Type.Literal('off')]), 'must be one of session, prefix, off')

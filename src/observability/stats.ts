@@ -48,6 +48,13 @@ export interface Stats {
   requests: RequestFigures
   /** How many processes these figures add up (1 without --workers). */
   workers: number
+  /** With Redis: whether it answers, and how many instances share the state through it (null while unknown). */
+  shared?: SharedFigures
+}
+
+export interface SharedFigures {
+  redis: 'connected' | 'connecting' | 'unreachable'
+  instances: number | null
 }
 
 const SEVERITY: Record<HealthState, number> = { healthy: 0, probing: 1, cooling: 2, invalid: 3 }
@@ -75,6 +82,8 @@ export function mergeStats(all: Stats[]): Stats {
   const services = Object.keys(all[0].load_balancer_stats)
   return {
     workers: all.reduce((n, s) => n + s.workers, 0),
+    // The primary's view (its figures come first).
+    ...(all[0].shared && { shared: all[0].shared }),
     requests: mergeRequestFigures(all.map((s) => s.requests)),
     load_balancer_stats: Object.fromEntries(
       services.map((name) => {

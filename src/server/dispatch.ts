@@ -8,7 +8,7 @@
  * - anything else (2xx, the client's own 4xx): returned as it came.
  */
 import type { Choice, Chooser } from '../balancer/choosers'
-import type { Target } from '../balancer/service-pool'
+import type { KeyTarget, Target } from '../balancer/service-pool'
 import type { Logger } from '../observability/log'
 import { readRateLimits } from '../upstream/rate-limits'
 import { retryAfterMs } from '../upstream/retry-after'
@@ -34,6 +34,8 @@ export interface CooledTarget {
 export interface DispatchOptions {
   /** Told of every key or endpoint this request cooled or set aside. */
   onCooled?: (target: CooledTarget) => void
+  /** Told when an answer reported what a key has left (its quota holds the report). */
+  onQuota?: (service: string, key: KeyTarget) => void
   chooser: Chooser
   maxAttempts: number
   logger: Logger
@@ -93,7 +95,11 @@ export async function dispatch(attempt: Attempt, o: DispatchOptions): Promise<Di
     }
 
     // Every answer says what the key has left: a spent key is passed over until its reset, before it draws a 429.
-    key?.quota.observe(readRateLimits(response.headers, now()), now())
+    const limits = key ? readRateLimits(response.headers, now()) : undefined
+    if (key && limits) {
+      key.quota.observe(limits, now())
+      o.onQuota?.(service, key)
+    }
     const verdict = verdictOf(response.status)
     if (logger.enabled('debug')) logger.debug(`${service}: ${endpoint.url} key=${key?.masked ?? '(none)'} model=${choice.deployment.model} → ${response.status}`)
     if (verdict === 'success' || verdict === 'client_fault') {

@@ -209,7 +209,7 @@ export async function proxy(endpoint: Endpoint, request: Request, runtime: Runti
   let response: Response
   let choice: Choice
   try {
-    ;({ response, choice } = await dispatch(attempt, { chooser, maxAttempts: config.limits.maxAttempts, logger: runtime.logger, scrub: (t) => state.scrubber.text(t), onCooled: runtime.shareCooled }))
+    ;({ response, choice } = await dispatch(attempt, { chooser, maxAttempts: config.limits.maxAttempts, logger: runtime.logger, scrub: (t) => state.scrubber.text(t), onCooled: runtime.shareCooled, onQuota: runtime.shareQuota }))
   } catch (error) {
     // Every attempt failed (a timeout, no connection...): the request counts against the last deployment tried.
     if (lastTried && error instanceof ProxyError) {
@@ -218,7 +218,7 @@ export async function proxy(endpoint: Endpoint, request: Request, runtime: Runti
     }
     throw error
   }
-  if (session && response.status < 400) rememberSession(state, session, choice, Date.now())
+  if (session && response.status < 400) rememberSession(state, session, choice, Date.now(), runtime.sharePin)
   if (record) record.served = `${choice.deployment.pool.service.name}/${choice.deployment.model}`
   timer.answered(choice, choice.deployment.pool.service.name, choice.deployment.model, response.status)
   // A stream's line is written at its end (the timer's); app.ts writes any other when the handler returns.

@@ -37,8 +37,8 @@ export function withPin(chooser: Chooser, session: SessionPin | undefined, token
   return pinnedChooser(chooser, session.pin, tokensNeeded, (found) => (session.found = found))
 }
 
-/** After an answer the client is served: the session is pinned where it landed. */
-export function rememberSession(state: ProxyState, session: SessionPin, choice: Choice, now: number): void {
+/** After an answer the client is served: the session is pinned where it landed (and other instances told, with `share`). */
+export function rememberSession(state: ProxyState, session: SessionPin, choice: Choice, now: number, share?: (id: string, pin: Pin) => void): void {
   const { pool, model } = choice.deployment
   const { key, endpoint } = choice.target
   const counters = state.affinity.get(pool.service.name)!
@@ -47,5 +47,13 @@ export function rememberSession(state: ProxyState, session: SessionPin, choice: 
   else if (typeof found === 'object' && found.target.key === key && found.target.endpoint === endpoint) counters.hits++
   // The pin could not serve (found says why), or it was tried and failed in this request.
   else counters.repinned(typeof found === 'string' ? found : 'failed')
-  state.pins.set(session.id, { service: pool.service.name, model, key: key?.value, endpoint: endpoint.url, expiresAt: now + session.ttlMs })
+  const old = session.pin
+  const pin: Pin = { service: pool.service.name, model, key: key?.value, endpoint: endpoint.url, expiresAt: now + session.ttlMs, sharedAt: old?.sharedAt }
+  // Told when it is new or moved, and again before the others' copy expires while the session goes on here.
+  const moved = !old || old.service !== pin.service || old.model !== model || old.key !== pin.key || old.endpoint !== pin.endpoint
+  if (share && (moved || old.sharedAt === undefined || now - old.sharedAt > session.ttlMs / 2)) {
+    pin.sharedAt = now
+    share(session.id, pin)
+  }
+  state.pins.set(session.id, pin)
 }

@@ -1,8 +1,8 @@
 /** What a request reads: the configuration and what is built from it, replaced whole on reload. */
 import { createAliasSelectors } from '../balancer/choosers'
 import { AffinityCounters } from '../balancer/affinity'
-import { PinTable } from '../balancer/pins'
-import { createPools, type ServicePool } from '../balancer/service-pool'
+import { PinTable, type Pin } from '../balancer/pins'
+import { createPools, type KeyTarget, type ServicePool } from '../balancer/service-pool'
 import type { Config } from '../config/schema'
 import type { Logger } from '../observability/log'
 import { RequestMetrics } from '../observability/request-metrics'
@@ -57,6 +57,10 @@ export interface Runtime {
   tracer?: RequestTracer
   /** With --workers: tells the other processes of a key or endpoint this one cooled or set aside. */
   shareCooled?: (target: CooledTarget) => void
+  /** With LMLB_REDIS_URL: tells other instances what a provider reported of a key's quota. */
+  shareQuota?: (service: string, key: KeyTarget) => void
+  /** With LMLB_REDIS_URL: tells other instances where a session was pinned. */
+  sharePin?: (id: string, pin: Pin) => void
   /** Where limited client keys are counted (with --workers, the primary). */
   admission: Admission
   /** With LMLB_REDIS_URL: the state shared with other instances. */

@@ -270,6 +270,8 @@ const SCRIPT = `
     pill.hidden = false;
     byId('version').textContent = version ? 'v' + version : '';
     var bits = ['workers ' + (stats.workers || 1)];
+    var shared = stats.shared;
+    if (shared) bits.push(shared.redis === 'connected' && shared.instances ? 'Redis connected, ' + shared.instances + (shared.instances === 1 ? ' instance' : ' instances') + ' sharing state' : 'Redis ' + shared.redis);
     if (detailed && typeof detailed.uptime_seconds === 'number') bits.push('up ' + fmtDuration(detailed.uptime_seconds * 1000));
     bits.push('updated ' + new Date().toLocaleTimeString());
     byId('meta').textContent = bits.join(' \\u00b7 ');
@@ -278,6 +280,7 @@ const SCRIPT = `
     config.textContent = '';
     if (detailed && detailed.config) {
       config.appendChild(el('span', { 'class': 'loaded' }, 'configuration loaded ' + fmtTime(detailed.config.loaded_at)));
+      if (shared && shared.redis === 'unreachable') config.appendChild(el('div', { 'class': 'banner redis-down', text: 'Redis unreachable: this instance serves on its own state and reconnects by itself.' }));
       var last = detailed.config.last_error;
       if (last) {
         config.appendChild(el('div', { 'class': 'banner reload-error' },

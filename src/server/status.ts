@@ -2,7 +2,8 @@
 import pkg from '../../package.json' with { type: 'json' }
 import { isServiceable } from '../balancer/choosers'
 import { MOCK_SERVICE } from '../config/defaults'
-import type { AffinityFigures, Stats } from '../observability/stats'
+import type { AffinityFigures, SharedFigures, Stats } from '../observability/stats'
+import type { SharedState } from '../shared/redis'
 import type { ProxyState, Runtime } from './state'
 
 export const VERSION = pkg.version
@@ -70,7 +71,7 @@ export function health(runtime: Runtime, detailed = true): Response {
           ]),
         ),
       },
-      ...(runtime.shared && { shared: { redis: runtime.shared.status() } }),
+      ...(runtime.shared && { shared: sharedFigures(runtime.shared) }),
       config: {
         loaded_at: new Date(state.loadedAt).toISOString(),
         last_error: runtime.lastError ? { at: new Date(runtime.lastError.at).toISOString(), errors: runtime.lastError.errors.map((e) => state.scrubber.text(e)) } : null,
@@ -107,6 +108,7 @@ export function stats(runtime: Runtime): Stats {
   const pinned = state.pins.countByService(now)
   return {
     workers: 1,
+    ...(runtime.shared && { shared: sharedFigures(runtime.shared) }),
     requests: state.requests.toJSON(),
     load_balancer_stats: Object.fromEntries(
       [...state.pools.values()].map((p) => [
@@ -123,6 +125,10 @@ export function stats(runtime: Runtime): Stats {
       ]),
     ),
   }
+}
+
+function sharedFigures(shared: SharedState): SharedFigures {
+  return { redis: shared.status(), instances: shared.instances() ?? null }
 }
 
 function affinityFigures(state: ProxyState, service: string, mode: string, pinnedSessions: number): AffinityFigures {

@@ -1,37 +1,42 @@
 /**
- * What several lmlb instances share through Redis (or Valkey): a key or
- * endpoint one instance cools (a 429, a 5xx, a timeout) or sets aside
- * (401/403) cools or is set aside in every instance. Each event is
- * published (the others apply it within milliseconds) and kept under a key
- * with its cooldown as TTL, so an instance that starts or reconnects later
- * reads what still holds. Requests never wait for Redis: they read local
- * state; writes are fire-and-forget. Redis unreachable: lmlb serves on its
- * own state, says so once, reconnects with backoff, and reads again.
- * Keys cross as a hash of their value, never the value.
+ * The connection several lmlb instances share through Redis (or Valkey):
+ * what one learns (shared-events.ts) is published, so the others apply it
+ * within milliseconds, and stored with a TTL, so one that starts or
+ * reconnects later reads what still holds. Requests never wait for Redis:
+ * they read local state; writes are fire-and-forget, at most
+ * MAX_PENDING_WRITES under way (past that they are dropped, not queued).
+ * Redis unreachable: lmlb serves on its own state, says so once,
+ * reconnects with backoff, and reads again. Each instance keeps a
+ * heartbeat key, so every one can say how many share the state.
  */
 import Redis from 'ioredis'
 import type { Logger } from '../observability/log'
-import { hashOf } from '../routing/session-identity'
-import { adoptCooled } from '../server/cooled-targets'
-import type { CooledTarget } from '../server/dispatch'
 import type { Runtime } from '../server/state'
+import { redisTarget, redisWhere } from './redis-url'
+import { adoptEvent, parseEvent, storedAs, STORED_KINDS, type SharedEvent } from './shared-events'
 
-/** How long a key set aside (401/403) stays set aside in other instances: until their own next reload, at most an hour. */
-const INVALID_TTL_MS = 3_600_000
+const MAX_PENDING_WRITES = 1_000
+/** An instance says it is there this often; its heartbeat lasts three times as long. */
+const HEARTBEAT_MS = 5_000
 
 export interface SharedState {
   /** The connection, for what else is shared (client-key limits). */
   readonly client: Redis
   readonly prefix: string
-  publish(target: CooledTarget): void
+  tell(event: SharedEvent): void
   status(): 'connected' | 'connecting' | 'unreachable'
+  /** How many instances share the state (their workers count as one), as last counted; undefined while not connected. */
+  instances(): number | undefined
   close(): Promise<void>
 }
 
-export function connectShared(url: string, prefix: string, runtime: Runtime, logger: Logger): SharedState {
-  const where = hostOf(url)
+/** `instance` names this instance (its workers give the same), for the heartbeat. */
+export function connectShared(url: string, prefix: string, instance: string, runtime: Runtime, logger: Logger): SharedState {
+  const where = redisWhere(url)
   const origin = crypto.randomUUID()
-  const channel = `${prefix}:cooled`
+  const channel = `${prefix}:events`
+  const heartbeat = `${prefix}:instance:${instance}`
+  const target = redisTarget(url)
   const options = {
     // Commands fail at once while disconnected: a request never waits for Redis.
     enableOfflineQueue: false,
@@ -39,81 +44,102 @@ export function connectShared(url: string, prefix: string, runtime: Runtime, log
     // A Redis that stops answering must not hold a limited request for long: past this, it is counted here.
     commandTimeout: 500,
     retryStrategy: (times: number) => Math.min(times * 200, 5_000),
-    lazyConnect: false,
+    ...('sentinel' in target && { ...target.sentinel, sentinelRetryStrategy: (times: number) => Math.min(times * 200, 5_000) }),
   }
-  const client = new Redis(url, options)
-  const subscriber = new Redis(url, options)
+  const connect = () => ('url' in target ? new Redis(target.url, options) : new Redis(options))
+  const client = connect()
+  const subscriber = connect()
   let reachable: boolean | undefined
+  let counted: number | undefined
+  let pending = 0
   const said = (ok: boolean) => {
     if (reachable === ok) return
     reachable = ok
     if (ok) logger.always(`shared state: Redis at ${where} connected`)
     else logger.warn(`shared state: Redis at ${where} unreachable; serving on this instance's own state, reconnecting`)
   }
+  /** Fire-and-forget: an unreachable or slow Redis costs the request nothing. */
+  const write = (command: () => Promise<unknown>) => {
+    if (pending >= MAX_PENDING_WRITES) return
+    pending++
+    command()
+      .catch(() => {})
+      .finally(() => pending--)
+  }
+  const send = (message: object) => write(() => client.publish(channel, JSON.stringify({ origin, ...message })))
+
   client.on('error', () => said(false))
+  client.on('close', () => (counted = undefined))
   subscriber.on('error', () => {})
   client.on('ready', () => {
     said(true)
     void resync()
+    void beat().then(() => send({ hello: true }))
   })
   subscriber.on('ready', () => void subscriber.subscribe(channel).catch(() => {}))
   subscriber.on('message', (_, text: string) => {
-    const event = parse(text)
-    if (event && event.origin !== origin) adoptCooled(runtime, event.target, logger, 'another instance')
+    const message = parseEvent(text)
+    // An instance came or went: count again.
+    if (message === 'hello') return void count()
+    if (message && message.origin !== origin) adoptEvent(runtime, message.event, logger, Date.now())
   })
 
-  /** What other instances cooled while this one was away, still in force. */
+  /** Every key matching `pattern`, a batch at a time. */
+  const scan = async (pattern: string, each: (names: string[]) => Promise<void>) => {
+    let cursor = '0'
+    do {
+      const [next, names] = await client.scan(cursor, 'MATCH', pattern, 'COUNT', 200)
+      cursor = next
+      if (names.length > 0) await each(names)
+    } while (cursor !== '0')
+  }
+  /** What other instances learned while this one was away, still in force. */
   const resync = async () => {
     try {
-      let cursor = '0'
-      do {
-        const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}:cool:*`, 'COUNT', 200)
-        cursor = next
-        const values = keys.length > 0 ? await client.mget(...keys) : []
-        for (const value of values) {
-          const event = value === null ? undefined : parse(value)
-          if (event && (event.target.invalid || event.target.until > Date.now())) adoptCooled(runtime, event.target, logger, 'another instance')
-        }
-      } while (cursor !== '0')
+      for (const kind of STORED_KINDS)
+        await scan(`${prefix}:${kind}:*`, async (names) => {
+          for (const value of await client.mget(...names)) {
+            const message = value === null ? undefined : parseEvent(value)
+            if (typeof message === 'object') adoptEvent(runtime, message.event, logger, Date.now())
+          }
+        })
     } catch {
       // Unreachable again: the next ready reads again.
     }
   }
+  const count = async () => {
+    try {
+      let n = 0
+      await scan(`${prefix}:instance:*`, async (names) => void (n += names.length))
+      counted = n
+    } catch {
+      // Counted again at the next beat.
+    }
+  }
+  const beat = async () => {
+    await client.set(heartbeat, String(Date.now()), 'PX', HEARTBEAT_MS * 3).catch(() => {})
+    await count()
+  }
+  const beating = setInterval(() => reachable && void beat(), HEARTBEAT_MS)
+  ;(beating as { unref?: () => void }).unref?.()
 
   return {
     client,
     prefix,
-    publish(target) {
-      const wire: CooledTarget = { ...target, key: undefined, keyHash: target.key === undefined ? undefined : hashOf(target.key) }
-      const text = JSON.stringify({ origin, target: wire })
-      const ttl = target.invalid ? INVALID_TTL_MS : Math.max(1, target.until - Date.now())
-      const name = `${prefix}:cool:${target.service}:${wire.keyHash ?? hashOf(target.endpoint ?? '')}`
-      // Fire-and-forget: an unreachable Redis costs the request nothing.
-      void client.set(name, text, 'PX', ttl).catch(() => {})
-      void client.publish(channel, text).catch(() => {})
+    tell(event) {
+      const { name, ttlMs } = storedAs(prefix, event, Date.now())
+      if (ttlMs <= 0) return
+      const message = { origin, event }
+      write(() => client.set(name, JSON.stringify(message), 'PX', Math.ceil(ttlMs)))
+      send({ event })
     },
     status: () => (reachable === undefined ? 'connecting' : reachable ? 'connected' : 'unreachable'),
+    instances: () => (reachable ? counted : undefined),
     async close() {
+      clearInterval(beating)
+      // Gone at once from the others' count, not when the heartbeat expires.
+      if (reachable) await client.del(heartbeat).then(() => client.publish(channel, JSON.stringify({ origin, hello: true }))).catch(() => {})
       await Promise.all([client.quit().catch(() => {}), subscriber.quit().catch(() => {})])
     },
-  }
-}
-
-function parse(text: string): { origin: string; target: CooledTarget } | undefined {
-  try {
-    const event = JSON.parse(text)
-    return typeof event?.target?.service === 'string' && typeof event.target.until === 'number' ? event : undefined
-  } catch {
-    return undefined
-  }
-}
-
-/** host:port of a Redis URL: its user and password never reach a log. */
-function hostOf(url: string): string {
-  try {
-    const u = new URL(url)
-    return `${u.hostname}:${u.port || '6379'}`
-  } catch {
-    return '(the configured URL)'
   }
 }

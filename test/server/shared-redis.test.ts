@@ -6,38 +6,19 @@
  * costs the clients nothing.
  */
 import { afterAll, beforeAll, expect, test } from 'bun:test'
-import { createServer } from 'node:net'
 import { startLmlb, type RunningLmlb } from '../helpers/lmlb'
 import { openaiCompletion } from '../helpers/canned'
+import { freePort, REDIS_SERVER, startRedisServer, type RedisServer } from '../helpers/redis'
 import { startUpstream, type FakeUpstream } from '../helpers/upstream'
 
-const REDIS = Bun.which('redis-server')
-if (!REDIS) console.warn('shared-redis.test.ts: skipped, no redis-server (Debian: apt-get install redis-server)')
+if (!REDIS_SERVER) console.warn('shared-redis.test.ts: skipped, no redis-server (Debian: apt-get install redis-server)')
+const REDIS = REDIS_SERVER
 const KEYS = ['sk-shared-redis-aaaa01', 'sk-shared-redis-bbbb02']
 
 let up: FakeUpstream
 let port: number
-let redis: ReturnType<typeof Bun.spawn> | undefined
+let redis: RedisServer | undefined
 const instances: RunningLmlb[] = []
-
-const freePort = () =>
-  new Promise<number>((done) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number }
-      s.close(() => done(port))
-    })
-  })
-
-async function startRedis(): Promise<void> {
-  redis = Bun.spawn([REDIS!, '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdout: 'pipe', stderr: 'pipe' })
-  // Ready when it says so: an event, not a guess.
-  let out = ''
-  for await (const chunk of redis.stdout as unknown as AsyncIterable<Uint8Array>) {
-    out += new TextDecoder().decode(chunk)
-    if (out.includes('Ready to accept connections')) return
-  }
-  throw new Error(`redis-server did not start:\n${out}`)
-}
 
 const LIMITS = 'proxy_api_keys:\n  - { value: team-shared-rpm-01, rpm: 5 }\n  - { value: team-shared-one-01, max_concurrent: 1 }\n  - team-shared-free-01\n'
 
@@ -60,6 +41,15 @@ const ask = (lmlb: RunningLmlb, key = 'team-shared-rpm-01', content = 'x') =>
 const OPEN = 'team-shared-free-01'
 let release: () => void = () => {}
 let holding: () => void = () => {}
+const stats = async (lmlb: RunningLmlb) => (await fetch(`${lmlb.url}/stats`, { headers: { authorization: `Bearer ${OPEN}` } })).json()
+/** Until `check` holds: what another instance tells arrives by pub/sub, with no event this process could await. Bounded. */
+async function until(check: () => Promise<boolean>, what = 'the shared state to arrive'): Promise<void> {
+  for (let n = 0; n < 200; n++) {
+    if (await check()) return
+    await Bun.sleep(10)
+  }
+  throw new Error(`waited 2 s for ${what}`)
+}
 const onKeyA = () => up.received.filter((r) => r.headers.authorization === `Bearer ${KEYS[0]}`).length
 
 beforeAll(async () => {
@@ -72,12 +62,12 @@ beforeAll(async () => {
     holding()
     return new Promise((resolve) => (release = () => resolve(openaiCompletion(r.body.model, 'held'))))
   })
-  await startRedis()
+  redis = await startRedisServer(port)
 })
 
 afterAll(async () => {
   await Promise.all(instances.map((i) => i.stop()))
-  redis?.kill()
+  await redis?.stop()
   await up?.stop()
 })
 
@@ -97,18 +87,20 @@ test.skipIf(!REDIS)('a 429 through one instance: the others skip that key at onc
   expect(await ask(d, OPEN)).toBe(200)
   expect(onKeyA()).toBe(1)
   const health = await (await fetch(`${d.url}/health`, { headers: { authorization: `Bearer ${OPEN}` } })).json()
-  expect(health.shared).toEqual({ redis: 'connected' })
+  // Four instances share the state: the newest counted them as it came; the others, told of it, count again.
+  expect(health.shared).toEqual({ redis: 'connected', instances: 4 })
+  await until(async () => (await stats(a)).shared?.instances === 4)
 
   // Redis goes away: every client is still served; each instance says so once.
-  redis!.kill()
-  await redis!.exited
+  await redis!.stop()
   await Promise.all([a, b, c, d].map((i) => i.waitForLog('unreachable')))
   for (const i of [a, b, c, d]) for (let n = 0; n < 3; n++) expect(await ask(i, OPEN)).toBe(200)
   for (const i of [a, b, c, d]) expect(i.log().split('unreachable').length - 1).toBe(1)
-  expect((await (await fetch(`${a.url}/health`, { headers: { authorization: `Bearer ${OPEN}` } })).json()).shared).toEqual({ redis: 'unreachable' })
+  expect((await (await fetch(`${a.url}/health`, { headers: { authorization: `Bearer ${OPEN}` } })).json()).shared).toEqual({ redis: 'unreachable', instances: null })
   // It comes back: they reconnect by themselves.
-  await startRedis()
+  redis = await startRedisServer(port)
   await Promise.all([a, b, c, d].map((i) => i.waitForLog(`Redis at 127.0.0.1:${port} connected`, 2)))
+  await until(async () => (await stats(d)).shared?.instances === 4)
 }, 60_000)
 
 test.skipIf(!REDIS)('client-key limits hold across instances: rpm 5 through three instances is 5, not 15; max_concurrent 1 across them', async () => {

@@ -1,0 +1,111 @@
+/**
+ * What instances tell each other through Redis, and what each does with it
+ * (the transport is redis.ts): a key or endpoint cooled or set aside, what
+ * a provider reported of a key's quota, and where a session was pinned.
+ * Each event is also stored under a name of its own with a TTL as long as
+ * it says anything, so an instance that starts or reconnects later reads
+ * what still holds, and nothing accumulates. Keys cross as a hash of their
+ * value, never the value; sessions as the hash they already are.
+ */
+import type { Pin } from '../balancer/pins'
+import type { Quota } from '../balancer/quota'
+import type { KeyTarget, ServicePool } from '../balancer/service-pool'
+import type { Logger } from '../observability/log'
+import { hashOf } from '../routing/session-identity'
+import { adoptCooled } from '../server/cooled-targets'
+import type { CooledTarget } from '../server/dispatch'
+import type { Runtime } from '../server/state'
+import type { RateLimits } from '../upstream/rate-limits'
+
+/** How long a key set aside (401/403) stays set aside in other instances: until their own next reload, at most an hour. */
+const INVALID_TTL_MS = 3_600_000
+/** A key's quota report is told at most this often (every answer carries one), and at once when it says the key is spent. */
+const QUOTA_EVERY_MS = 1_000
+
+export type SharedEvent =
+  | { kind: 'cooled'; target: CooledTarget }
+  | { kind: 'quota'; service: string; keyHash: string; limits: RateLimits; at: number }
+  | { kind: 'pin'; id: string; service: string; model: string; keyHash?: string; endpoint: string; expiresAt: number }
+
+/** The kinds an instance reads back when it (re)connects. */
+export const STORED_KINDS: readonly SharedEvent['kind'][] = ['cooled', 'quota', 'pin']
+
+export function cooledEvent(target: CooledTarget): SharedEvent {
+  return { kind: 'cooled', target: { ...target, key: undefined, keyHash: target.key === undefined ? undefined : hashOf(target.key) } }
+}
+
+function quotaEvent(service: string, key: KeyTarget): SharedEvent {
+  const { limits, at } = key.quota.latest()
+  return { kind: 'quota', service, keyHash: hashOf(key.value), limits, at }
+}
+
+export function pinEvent(id: string, pin: Pin): SharedEvent {
+  return { kind: 'pin', id, service: pin.service, model: pin.model, keyHash: pin.key === undefined ? undefined : hashOf(pin.key), endpoint: pin.endpoint, expiresAt: pin.expiresAt }
+}
+
+/** Tells a key's quota report at most every QUOTA_EVERY_MS, and at once when it says the key is spent. */
+export function quotaSharing(tell: (event: SharedEvent) => void): (service: string, key: KeyTarget) => void {
+  const lastTold = new WeakMap<Quota, number>()
+  return (service, key) => {
+    const now = Date.now()
+    if (now - (lastTold.get(key.quota) ?? 0) < QUOTA_EVERY_MS && key.quota.allows(now)) return
+    lastTold.set(key.quota, now)
+    tell(quotaEvent(service, key))
+  }
+}
+
+/** Where an event is kept in Redis and for how long (ms; 0: it says nothing any more, not kept). */
+export function storedAs(prefix: string, event: SharedEvent, now: number): { name: string; ttlMs: number } {
+  switch (event.kind) {
+    case 'cooled': {
+      const t = event.target
+      return { name: `${prefix}:cooled:${t.service}:${t.keyHash ?? hashOf(t.endpoint ?? '')}`, ttlMs: t.invalid ? INVALID_TTL_MS : Math.max(0, t.until - now) }
+    }
+    case 'quota': {
+      const resets = Object.values(event.limits).map((l) => l.resetAt)
+      return { name: `${prefix}:quota:${event.service}:${event.keyHash}`, ttlMs: Math.max(0, ...resets.map((r) => r - now)) }
+    }
+    case 'pin':
+      return { name: `${prefix}:pin:${hashOf(event.id)}`, ttlMs: Math.max(0, event.expiresAt - now) }
+  }
+}
+
+/** An event another instance sent, taken into this one's state (what no longer fits this configuration is ignored). */
+export function adoptEvent(runtime: Runtime, event: SharedEvent, logger: Logger, now: number): void {
+  switch (event.kind) {
+    case 'cooled':
+      if (event.target.invalid || event.target.until > now) adoptCooled(runtime, event.target, logger, 'another instance')
+      return
+    case 'quota':
+      keyByHash(runtime.current.pools.get(event.service), event.keyHash)?.quota.observe(event.limits, event.at)
+      return
+    case 'pin': {
+      const state = runtime.current
+      const pool = state.pools.get(event.service)
+      const key = event.keyHash === undefined ? undefined : keyByHash(pool, event.keyHash)
+      if (!pool || (event.keyHash !== undefined && !key) || !pool.endpoints.items.some((e) => e.url === event.endpoint) || event.expiresAt <= now) return
+      state.pins.adopt(event.id, { service: event.service, model: event.model, key: key?.value, endpoint: event.endpoint, expiresAt: event.expiresAt, sharedAt: now })
+    }
+  }
+}
+
+/** A message read from Redis: an event (its shape checked enough that a stranger's value cannot throw later), or an instance's hello. */
+export function parseEvent(text: string): { origin: string; event: SharedEvent } | 'hello' | undefined {
+  try {
+    const m = JSON.parse(text)
+    if (m?.hello === true) return 'hello'
+    const e = m?.event
+    const ok =
+      typeof m.origin === 'string' &&
+      ((e?.kind === 'cooled' && typeof e.target?.service === 'string' && typeof e.target.until === 'number') ||
+        (e?.kind === 'quota' && typeof e.service === 'string' && typeof e.keyHash === 'string' && typeof e.limits === 'object' && e.limits !== null && typeof e.at === 'number') ||
+        (e?.kind === 'pin' && typeof e.id === 'string' && typeof e.service === 'string' && typeof e.endpoint === 'string' && typeof e.expiresAt === 'number'))
+    return ok ? m : undefined
+  } catch {
+    return undefined
+  }
+}
+
+function keyByHash(pool: ServicePool | undefined, keyHash: string): KeyTarget | undefined {
+  return pool?.keys.items.find((k) => hashOf(k.value) === keyHash)
+}

@@ -1,0 +1,77 @@
+/**
+ * Instances sharing state through Redis Sentinel: a master, a replica and
+ * one sentinel (all Debian's `redis-server`, the sentinel run with
+ * `--sentinel`), each on a free 127.0.0.1 port. The instances find the
+ * master through the sentinel, share a 429, and after the master dies and
+ * the sentinel promotes the replica they find the new one and share again.
+ */
+import { afterAll, expect, test } from 'bun:test'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { openaiCompletion } from '../helpers/canned'
+import { startLmlb, type RunningLmlb } from '../helpers/lmlb'
+import { freePort, REDIS_SERVER, startRedisServer, type RedisServer } from '../helpers/redis'
+import { startUpstream } from '../helpers/upstream'
+
+if (!REDIS_SERVER) console.warn('shared-redis-sentinel.test.ts: skipped, no redis-server (Debian: apt-get install redis-server)')
+
+const KEYS = ['sk-sentinel-one-0001', 'sk-sentinel-two-0002', 'sk-sentinel-ok-0003']
+const limited = new Set([KEYS[0]])
+const up = startUpstream('up', (r) =>
+  limited.has(r.headers.authorization?.slice('Bearer '.length)) ? Response.json({ error: { message: 'slow down' } }, { status: 429, headers: { 'retry-after': '30' } }) : openaiCompletion(r.body.model, 'ok'),
+)
+const servers: RedisServer[] = []
+const instances: RunningLmlb[] = []
+
+afterAll(async () => {
+  await Promise.all(instances.map((i) => i.stop()))
+  await Promise.all(servers.map((s) => s.stop().catch(() => {})))
+  await up.stop()
+})
+
+const ask = async (lmlb: RunningLmlb) => {
+  const r = await fetch(`${lmlb.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }) })
+  await r.text()
+  return r.status
+}
+const sentWith = (key: string) => up.received.filter((r) => r.headers.authorization === `Bearer ${key}`).length
+
+test.skipIf(!REDIS_SERVER)('through Sentinel: instances share a 429, and again after the master fails over to the replica', async () => {
+  const [masterPort, replicaPort, sentinelPort] = [await freePort(), await freePort(), await freePort()]
+  // Syncs its replica at once (by default it waits 5 s for more replicas to come).
+  const master = await startRedisServer(masterPort, ['--repl-diskless-sync-delay', '0'])
+  const replica = await startRedisServer(replicaPort, ['--replicaof', '127.0.0.1', String(masterPort)], 'MASTER <-> REPLICA sync: Finished with success')
+  servers.push(master, replica)
+  // A sentinel rewrites its own configuration file: it gets one of its own. Quorum 1, and a master silent for 500 ms is down.
+  const conf = join(mkdtempSync(join(tmpdir(), 'lmlb-sentinel-')), 'sentinel.conf')
+  writeFileSync(conf, `sentinel monitor mymaster 127.0.0.1 ${masterPort} 1\nsentinel down-after-milliseconds mymaster 500\nsentinel failover-timeout mymaster 5000\n`)
+  const sentinel = await startRedisServer(sentinelPort, [conf, '--sentinel'], `+slave slave 127.0.0.1:${replicaPort}`)
+  servers.push(sentinel)
+
+  const url = `redis+sentinel://127.0.0.1:${sentinelPort}/mymaster`
+  const [a, b] = await Promise.all(
+    [0, 1].map(async () => {
+      const lmlb = await startLmlb({ env: { OPENAI_API_KEYS: KEYS.join(','), SERVICE_ENDPOINTS: JSON.stringify({ openai: [up.base] }), LMLB_REDIS_URL: url } })
+      instances.push(lmlb)
+      await lmlb.waitForLog(`shared state: Redis at mymaster via Sentinel 127.0.0.1:${sentinelPort} connected`)
+      return lmlb
+    }),
+  )
+  expect(await ask(a)).toBe(200)
+  await b.waitForLog('key sk-...0001 cooling until')
+  for (let n = 0; n < 3; n++) expect(await ask(b)).toBe(200)
+  expect(sentWith(KEYS[0])).toBe(1)
+
+  // The master dies; the sentinel promotes the replica; both instances find it by asking the sentinel again.
+  await master.stop()
+  await sentinel.waitFor(`+switch-master mymaster 127.0.0.1 ${masterPort} 127.0.0.1 ${replicaPort}`)
+  await Promise.all([a, b].map((i) => i.waitForLog('connected', 2)))
+  limited.add(KEYS[1])
+  const before = sentWith(KEYS[1])
+  for (let n = 0; n < 2 && sentWith(KEYS[1]) === before; n++) expect(await ask(b)).toBe(200)
+  expect(sentWith(KEYS[1])).toBe(before + 1)
+  await a.waitForLog('key sk-...0002 cooling until')
+  for (let n = 0; n < 3; n++) expect(await ask(a)).toBe(200)
+  expect([sentWith(KEYS[0]), sentWith(KEYS[1])]).toEqual([1, before + 1])
+}, 60_000)
