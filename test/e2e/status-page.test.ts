@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
 import { startLmlb, type RunningLmlb } from '../helpers/lmlb'
+import { freePort, REDIS_SERVER, startRedisServer } from '../helpers/redis'
 import { startUpstream, type FakeUpstream } from '../helpers/upstream'
 
 const CHROMIUM = '/usr/bin/chromium'
@@ -165,5 +166,23 @@ describe.skipIf(!HAVE_CHROMIUM)('the status page in headless Chromium', () => {
     // The refused polls (401) are the only complaints: no CSP violation, no script error.
     expect(consoleErrors.filter((e) => !e.includes('status of 401 (Unauthorized)'))).toEqual([])
     for (const url of requested) expect(new URL(url).origin).toBe(new URL(lmlb.url).origin)
+  }, 60_000)
+
+  test.skipIf(!REDIS_SERVER)('with Redis: how many instances share the state, and Redis going away, without a reload', async () => {
+    const redis = await startRedisServer(await freePort())
+    const env = { LMLB_REDIS_URL: `redis://127.0.0.1:${redis.port}` }
+    const [lmlb, other] = [await startLmlb({ env }), await startLmlb({ env })]
+    started.push(lmlb, other, redis)
+    consoleErrors.length = 0
+    const page = await open(lmlb)
+    const meta = (text: string) => page.waitForFunction((t) => document.querySelector('#meta')?.textContent?.includes(t), text)
+    await meta('Redis connected, 2 instances sharing state')
+    await other.stop()
+    await meta('Redis connected, 1 instance sharing state')
+    await redis.stop()
+    await meta('Redis unreachable')
+    await page.locator('#config .redis-down').waitFor()
+    await page.close()
+    expect(consoleErrors).toEqual([])
   }, 60_000)
 })
