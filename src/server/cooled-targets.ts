@@ -11,6 +11,8 @@ export function adoptCooled(runtime: Runtime, t: CooledTarget, logger: Logger, f
   const key = t.key !== undefined ? pool?.keys.items.find((k) => k.value === t.key) : t.keyHash !== undefined ? pool?.keys.items.find((k) => hashOf(k.value) === t.keyHash) : undefined
   const target = key ?? pool?.endpoints.items.find((e) => e.url === t.endpoint)
   if (!target) return // gone after a reload
+  // Known already (told again after a reconnect): nothing to change or say.
+  if (t.invalid ? target.health.recoversAt(0) === Infinity : target.health.cooledUntil() >= t.until) return
   if (t.invalid) target.health.setInvalid()
   else target.health.adoptCooldown(t.until)
   const what = key ? `key ${key.masked}` : t.endpoint

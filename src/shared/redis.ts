@@ -13,7 +13,7 @@ import Redis from 'ioredis'
 import type { Logger } from '../observability/log'
 import type { Runtime } from '../server/state'
 import { redisTarget, redisWhere } from './redis-url'
-import { adoptEvent, parseEvent, storedAs, STORED_KINDS, type SharedEvent } from './shared-events'
+import { adoptEvent, eventsInForce, parseEvent, storedAs, STORED_KINDS, type SharedEvent } from './shared-events'
 
 const MAX_PENDING_WRITES = 1_000
 /** An instance says it is there this often; its heartbeat lasts three times as long. */
@@ -71,12 +71,24 @@ export function connectShared(url: string, prefix: string, instance: string, run
   client.on('error', () => said(false))
   client.on('close', () => (counted = undefined))
   subscriber.on('error', () => {})
+  // Read what the others stored once both connections are up: subscribed first, so nothing told in between is missed.
+  let subscribed = false
+  const resyncWhenReady = () => void (subscribed && client.status === 'ready' && resync())
   client.on('ready', () => {
     said(true)
-    void resync()
+    warnIfCluster()
+    resyncWhenReady()
+    // What this one learned while Redis was away, for the others.
+    for (const event of eventsInForce(runtime, Date.now())) shared.tell(event)
     void beat().then(() => send({ hello: true }))
   })
-  subscriber.on('ready', () => void subscriber.subscribe(channel).catch(() => {}))
+  subscriber.on('close', () => (subscribed = false))
+  subscriber.on('ready', () =>
+    subscriber.subscribe(channel).then(
+      () => ((subscribed = true), resyncWhenReady()),
+      () => {},
+    ),
+  )
   subscriber.on('message', (_, text: string) => {
     const message = parseEvent(text)
     // An instance came or went: count again.
@@ -93,7 +105,7 @@ export function connectShared(url: string, prefix: string, instance: string, run
       if (names.length > 0) await each(names)
     } while (cursor !== '0')
   }
-  /** What other instances learned while this one was away, still in force. */
+  /** What other instances learned while this one was away (or before it started), still in force. */
   const resync = async () => {
     try {
       for (const kind of STORED_KINDS)
@@ -107,6 +119,17 @@ export function connectShared(url: string, prefix: string, instance: string, run
       // Unreachable again: the next ready reads again.
     }
   }
+  /** A Cluster node refuses the keys of other nodes' slots: most of lmlb's. Said once. */
+  let clusterSaid = false
+  const warnIfCluster = () =>
+    void client.info('cluster').then(
+      (info) => {
+        if (clusterSaid || !/cluster_enabled:1/.test(info)) return
+        clusterSaid = true
+        logger.warn(`shared state: Redis at ${where} is a Redis Cluster node, which lmlb does not support: most of what it shares would be refused; give it a single server or Sentinel`)
+      },
+      () => {},
+    )
   const count = async () => {
     try {
       let n = 0
@@ -123,7 +146,7 @@ export function connectShared(url: string, prefix: string, instance: string, run
   const beating = setInterval(() => reachable && void beat(), HEARTBEAT_MS)
   ;(beating as { unref?: () => void }).unref?.()
 
-  return {
+  const shared: SharedState = {
     client,
     prefix,
     tell(event) {
@@ -142,4 +165,5 @@ export function connectShared(url: string, prefix: string, instance: string, run
       await Promise.all([client.quit().catch(() => {}), subscriber.quit().catch(() => {})])
     },
   }
+  return shared
 }

@@ -43,6 +43,27 @@ export function pinEvent(id: string, pin: Pin): SharedEvent {
   return { kind: 'pin', id, service: pin.service, model: pin.model, keyHash: pin.key === undefined ? undefined : hashOf(pin.key), endpoint: pin.endpoint, expiresAt: pin.expiresAt }
 }
 
+/**
+ * What this instance knows that still holds: cooldowns, keys set aside and
+ * quota reports. Told again when Redis comes back, so what it learned while
+ * Redis was away reaches the others too. (Pins are not: a session's next
+ * turn here tells its pin again.)
+ */
+export function eventsInForce(runtime: Runtime, now: number): SharedEvent[] {
+  const out: SharedEvent[] = []
+  for (const pool of runtime.current.pools.values()) {
+    const service = pool.service.name
+    for (const key of pool.keys.items) {
+      const state = key.health.state(now)
+      if (state === 'invalid') out.push(cooledEvent({ service, key: key.value, until: 0, invalid: true }))
+      else if (state === 'cooling') out.push(cooledEvent({ service, key: key.value, until: key.health.cooledUntil() }))
+      if (key.quota.latest().at > 0) out.push(quotaEvent(service, key))
+    }
+    for (const endpoint of pool.endpoints.items) if (endpoint.health.state(now) === 'cooling') out.push(cooledEvent({ service, endpoint: endpoint.url, until: endpoint.health.cooledUntil() }))
+  }
+  return out
+}
+
 /** Tells a key's quota report at most every QUOTA_EVERY_MS, and at once when it says the key is spent. */
 export function quotaSharing(tell: (event: SharedEvent) => void): (service: string, key: KeyTarget) => void {
   const lastTold = new WeakMap<Quota, number>()

@@ -201,3 +201,28 @@ test.skipIf(!REDIS_SERVER)('a Redis answering every command 200 ms late adds not
     hop.close()
   }
 }, 30_000)
+
+test.skipIf(!REDIS_SERVER)('what an instance learned while Redis was away reaches the others once it is back', async () => {
+  const own = await startRedisServer(await freePort())
+  try {
+    const keys = [SPENT.replace('spent', 'away'), 'sk-learn-back-0042']
+    const limitedKey = keys[0]
+    serving.handle((r) => (r.headers.authorization === `Bearer ${limitedKey}` ? Response.json({ error: { message: 'slow down' } }, { status: 429, headers: { 'retry-after': '30' } }) : openaiCompletion(r.body.model, 'ok')))
+    const url = `redis://127.0.0.1:${own.port}`
+    const [a, b] = await Promise.all([0, 1].map(() => instance('tback', keys, [serving], { url })))
+    await own.stop()
+    await Promise.all([a, b].map((i) => i.waitForLog('unreachable')))
+    expect(await ask(a)).toBe(200)
+    expect(sentWith(limitedKey)).toBe(1)
+    const back = await startRedisServer(own.port)
+    try {
+      await b.waitForLog('key sk-...0002 cooling until')
+      for (let n = 0; n < 3; n++) expect(await ask(b)).toBe(200)
+      expect(sentWith(limitedKey)).toBe(1)
+    } finally {
+      await back.stop()
+    }
+  } finally {
+    serving.reset()
+  }
+}, 30_000)

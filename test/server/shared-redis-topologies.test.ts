@@ -1,9 +1,10 @@
 /**
- * Instances sharing state through Redis Sentinel: a master, a replica and
+ * The Redis topologies lmlb meets. Sentinel: a master, a replica and
  * one sentinel (all Debian's `redis-server`, the sentinel run with
  * `--sentinel`), each on a free 127.0.0.1 port. The instances find the
  * master through the sentinel, share a 429, and after the master dies and
  * the sentinel promotes the replica they find the new one and share again.
+ * Cluster, which lmlb does not support: it says so at connect.
  */
 import { afterAll, expect, test } from 'bun:test'
 import { mkdtempSync, writeFileSync } from 'node:fs'
@@ -14,7 +15,7 @@ import { startLmlb, type RunningLmlb } from '../helpers/lmlb'
 import { freePort, REDIS_SERVER, startRedisServer, type RedisServer } from '../helpers/redis'
 import { startUpstream } from '../helpers/upstream'
 
-if (!REDIS_SERVER) console.warn('shared-redis-sentinel.test.ts: skipped, no redis-server (Debian: apt-get install redis-server)')
+if (!REDIS_SERVER) console.warn('shared-redis-topologies.test.ts: skipped, no redis-server (Debian: apt-get install redis-server)')
 
 const KEYS = ['sk-sentinel-one-0001', 'sk-sentinel-two-0002', 'sk-sentinel-ok-0003']
 const limited = new Set([KEYS[0]])
@@ -75,3 +76,12 @@ test.skipIf(!REDIS_SERVER)('through Sentinel: instances share a 429, and again a
   for (let n = 0; n < 3; n++) expect(await ask(a)).toBe(200)
   expect([sentWith(KEYS[0]), sentWith(KEYS[1])]).toEqual([1, before + 1])
 }, 60_000)
+
+test.skipIf(!REDIS_SERVER)('a Redis Cluster node: lmlb says once that it does not support Cluster, and serves', async () => {
+  const node = await startRedisServer(await freePort(), ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf'])
+  servers.push(node)
+  const lmlb = await startLmlb({ env: { OPENAI_API_KEYS: KEYS[2], SERVICE_ENDPOINTS: JSON.stringify({ openai: [up.base] }), LMLB_REDIS_URL: `redis://127.0.0.1:${node.port}` } })
+  instances.push(lmlb)
+  await lmlb.waitForLog('is a Redis Cluster node, which lmlb does not support')
+  expect(await ask(lmlb)).toBe(200)
+}, 30_000)
