@@ -226,3 +226,43 @@ test.skipIf(!REDIS_SERVER)('what an instance learned while Redis was away reache
     serving.reset()
   }
 }, 30_000)
+
+test.skipIf(!REDIS_SERVER)("a 429's cooldown ends at the same moment everywhere: the others take the key again once it is over", async () => {
+  const keys = ['sk-learn-brief-0051', 'sk-learn-brief-0052']
+  let limiting = true
+  serving.handle((r) => (limiting && r.headers.authorization === `Bearer ${keys[0]}` ? Response.json({ error: { message: 'slow down' } }, { status: 429, headers: { 'retry-after': '1' } }) : openaiCompletion(r.body.model, 'ok')))
+  try {
+    const [a, b] = await Promise.all([0, 1].map(() => instance('tbrief', keys, [serving])))
+    expect(await ask(a)).toBe(200)
+    await b.waitForLog('key sk-...0051 cooling until')
+    const left = async (i: RunningLmlb) => (await stats(i)).load_balancer_stats.openai.keys[0].health.cooldown_remaining_ms
+    // The same deadline, not a cooldown restarted on arrival.
+    expect(Math.abs((await left(a)) - (await left(b)))).toBeLessThan(100)
+    limiting = false
+    expect(await ask(b)).toBe(200)
+    expect(sentWith(keys[0])).toBe(1)
+    // Over: B sends to the key again.
+    await until(async () => (await left(b)) === 0, "the key's cooldown to end in B")
+    for (let n = 0; n < 2; n++) expect(await ask(b)).toBe(200)
+    expect(sentWith(keys[0])).toBe(2)
+  } finally {
+    serving.reset()
+  }
+}, 30_000)
+
+test.skipIf(!REDIS_SERVER)('Redis unreachable at start: lmlb starts and serves, says so once, and connects when Redis comes', async () => {
+  const port = await freePort()
+  const lmlb = await startLmlb({ env: { OPENAI_API_KEYS: 'sk-learn-start-0061', SERVICE_ENDPOINTS: JSON.stringify({ openai: [serving.base] }), LMLB_REDIS_URL: `redis://127.0.0.1:${port}` } })
+  instances.push(lmlb)
+  await lmlb.waitForLog(`Redis at 127.0.0.1:${port} unreachable`)
+  for (let n = 0; n < 3; n++) expect(await ask(lmlb)).toBe(200)
+  expect((await (await fetch(`${lmlb.url}/health`)).json()).shared).toEqual({ redis: 'unreachable', instances: null })
+  const late = await startRedisServer(port)
+  try {
+    await lmlb.waitForLog(`Redis at 127.0.0.1:${port} connected`)
+    expect(lmlb.log().split('unreachable').length - 1).toBe(1)
+    await until(async () => (await stats(lmlb)).shared?.instances === 1, 'the instance to count itself')
+  } finally {
+    await late.stop()
+  }
+}, 30_000)
