@@ -16,6 +16,7 @@
  * stopped at the end, on error and on Ctrl-C too.
  */
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
 import { availableParallelism, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 
@@ -43,11 +44,12 @@ function onCore(core: string | undefined, cmd: string[]): string[] {
   return pinned && core ? ['taskset', '-c', core, ...cmd] : cmd
 }
 
-/** Starts a server and resolves with the port it printed ("listening on ...PORT"). */
-async function startServer(name: string, cmd: string[], core?: string, env: Record<string, string> = {}, cwd = ROOT) {
+/** Spawns a child that is stopped with the others, keeping what it prints to wait on. */
+function spawnWatched(name: string, cmd: string[], core?: string, env: Record<string, string> = {}, cwd = ROOT) {
   const proc = Bun.spawn(onCore(core, cmd), { cwd, env: { PATH: process.env.PATH ?? '', ...env }, stdout: 'pipe', stderr: 'pipe' })
   children.push(proc)
   let seen = ''
+  const waiters: { text: string; resolve: () => void }[] = []
   const decoder = new TextDecoder()
   const read = async (stream: ReadableStream<Uint8Array>) => {
     const reader = stream.getReader()
@@ -55,17 +57,59 @@ async function startServer(name: string, cmd: string[], core?: string, env: Reco
       const { value, done } = await reader.read()
       if (done) return
       seen += decoder.decode(value, { stream: true })
+      for (const w of waiters.filter((w) => seen.includes(w.text))) (waiters.splice(waiters.indexOf(w), 1), w.resolve())
     }
   }
   void read(proc.stdout)
   void read(proc.stderr)
+  /** Resolves when the child has printed `text` (an event, not a sleep); rejects if it exits first, or after `ms`. */
+  const waitFor = (text: string, ms = 10_000): Promise<void> => {
+    if (seen.includes(text)) return Promise.resolve()
+    let timer: ReturnType<typeof setTimeout> | undefined
+    return Promise.race([
+      new Promise<void>((resolve) => waiters.push({ text, resolve })),
+      proc.exited.then(() => Promise.reject(new Error(`${name} exited before printing "${text}":\n${seen}`))),
+      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${name} did not print "${text}" within ${ms} ms:\n${seen}`)), ms))),
+    ]).finally(() => clearTimeout(timer))
+  }
+  return { proc, waitFor, output: () => seen }
+}
+
+/** Starts a server and resolves with the port it printed ("listening on ...PORT"). */
+async function startServer(name: string, cmd: string[], core?: string, env: Record<string, string> = {}, cwd = ROOT) {
+  const { proc, waitFor, output } = spawnWatched(name, cmd, core, env, cwd)
   for (let i = 0; i < 500; i++) {
-    const m = /listening on (?:http:\/\/[^:]+:)?(\d+)/.exec(seen)
-    if (m) return { proc, port: Number(m[1]) }
+    const m = /listening on (?:http:\/\/[^:]+:)?(\d+)/.exec(output())
+    if (m) return { proc, port: Number(m[1]), waitFor }
     if (proc.exitCode !== null) break
     await Bun.sleep(10)
   }
-  throw new Error(`${name} did not start:\n${seen}`)
+  throw new Error(`${name} did not start:\n${output()}`)
+}
+
+const freePort = () =>
+  new Promise<number>((done) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number }
+      s.close(() => done(port))
+    })
+  })
+
+/**
+ * A throwaway redis-server on a free 127.0.0.1 port, nothing written to disk;
+ * undefined (and one line saying so) when it is not installed. On core 0 with
+ * the load: in production Redis runs elsewhere, so core 1 measures lmlb alone.
+ */
+async function startRedis(): Promise<number | undefined> {
+  const redisServer = Bun.which('redis-server')
+  if (!redisServer) {
+    console.log('bench: Redis cell skipped, no redis-server (apt-get install redis-server)')
+    return undefined
+  }
+  const port = await freePort()
+  const redis = spawnWatched('redis-server', [redisServer, '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], LOAD_CORE)
+  await redis.waitFor('Ready to accept connections')
+  return port
 }
 
 interface Load {
@@ -181,6 +225,13 @@ async function main() {
   const bare = await startServer('bare passthrough', [BUN, join(ROOT, 'bench/bare-passthrough.ts'), '0', `http://127.0.0.1:${upstream.port}/v1`], PROXY_CORE)
   const cwd = mkdtempSync(join(tmpdir(), 'lmlb-bench-cwd-'))
   const lmlb = await startServer('lmlb', [BUN, '--no-env-file', '--smol', join(ROOT, 'src/main.ts'), '--port', '0'], PROXY_CORE, lmlbEnv(upstream.port), cwd)
+  // The same lmlb sharing state through a local Redis: loaded only once it says it is connected.
+  const redisPort = await startRedis()
+  let lmlbRedis: Awaited<ReturnType<typeof startServer>> | undefined
+  if (redisPort !== undefined) {
+    lmlbRedis = await startServer('lmlb with Redis', [BUN, '--no-env-file', '--smol', join(ROOT, 'src/main.ts'), '--port', '0'], PROXY_CORE, { ...lmlbEnv(upstream.port), LMLB_REDIS_URL: `redis://127.0.0.1:${redisPort}` }, cwd)
+    await lmlbRedis.waitFor(`shared state: Redis at 127.0.0.1:${redisPort} connected`)
+  }
   const at = (port: number, path: string) => `http://127.0.0.1:${port}${path}`
 
   // Throughput and latency under load, side by side.
@@ -189,8 +240,12 @@ async function main() {
     ['streaming, 50 chunks', '/v1/chat/completions', chat(true)],
   ]
   row('scenario', 'target', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'CPU µs/req', '÷ direct', '÷ bare')
+  let redisCell: { without: Load[]; with: Load[] } | undefined
   for (const [name, path, body] of cells) {
     await wrk(at(lmlb.port, path), body, 1) // warm-up
+    // Redis only on the plain passthrough, warmed here so its load follows lmlb's without a gap.
+    const withRedis = name === 'non-streaming' ? lmlbRedis : undefined
+    if (withRedis) await wrk(at(withRedis.port, path), body, 1)
     const direct = await wrk(at(upstream.port, path), body)
     const yard = await wrk(at(bare.port, path), body, SECONDS, CONNECTIONS, LOAD_CORE, bare.proc.pid)
     const ours = await wrk(at(lmlb.port, path), body, SECONDS, CONNECTIONS, LOAD_CORE, lmlb.proc.pid)
@@ -198,6 +253,15 @@ async function main() {
     row(name, 'direct', fmt(direct.rps), fmt(direct.p50, 2), fmt(direct.p99, 2), String(direct.errors), '', '', '')
     row('', 'bare passthrough', fmt(yard.rps), fmt(yard.p50, 2), fmt(yard.p99, 2), String(yard.errors), fmt(yard.cpuUs!, 1), fmt(yard.rps / direct.rps, 2), '')
     row('', 'lmlb', fmt(ours.rps), fmt(ours.p50, 2), fmt(ours.p99, 2), String(ours.errors), fmt(ours.cpuUs!, 1), fmt(ours.rps / direct.rps, 2), fmt(ours.rps / yard.rps, 2))
+    if (withRedis) {
+      // Without, with, with, without: rates on this VM drift within a minute (adjacent runs 20% apart), and this order cancels a steady drift.
+      const shared = await wrk(at(withRedis.port, path), body, SECONDS, CONNECTIONS, LOAD_CORE, withRedis.proc.pid)
+      const shared2 = await wrk(at(withRedis.port, path), body, SECONDS, CONNECTIONS, LOAD_CORE, withRedis.proc.pid)
+      const ours2 = await wrk(at(lmlb.port, path), body, SECONDS, CONNECTIONS, LOAD_CORE, lmlb.proc.pid)
+      redisCell = { without: [ours, ours2], with: [shared, shared2] }
+      results['passthrough with Redis'] = { lmlb: [ours, ours2], lmlbRedis: [shared, shared2] }
+      row('', 'lmlb with Redis', fmt(shared.rps), fmt(shared.p50, 2), fmt(shared.p99, 2), String(shared.errors), fmt(shared.cpuUs!, 1), fmt(shared.rps / direct.rps, 2), fmt(shared.rps / yard.rps, 2))
+    }
   }
 
   // A request as Claude Code sends it (49 KB: system prompt, tools, history), routed by a service prefix.
@@ -257,6 +321,7 @@ async function main() {
   // All cores: 1 worker against 2, nothing pinned.
   lmlb.proc.kill('SIGKILL')
   slowLmlb.proc.kill('SIGKILL')
+  lmlbRedis?.proc.kill('SIGKILL')
   bare.proc.kill('SIGKILL')
   const workers: Record<string, Load> = {}
   for (const n of [1, 2]) {
@@ -294,6 +359,16 @@ async function main() {
 
   printTable()
   console.log('')
+  if (redisCell) {
+    const { without, with: shared } = redisCell
+    const total = (loads: Load[], of: (l: Load) => number) => loads.reduce((n, l) => n + of(l), 0)
+    const list = (loads: Load[], of: (l: Load) => number, digits = 0) => loads.map((l) => fmt(of(l), digits)).join(' and ')
+    console.log(
+      `passthrough with Redis (LMLB_REDIS_URL, a local redis-server), non-streaming, rounds without, with, with, without: ` +
+        `with ${list(shared, (l) => l.rps)} req/s, without ${list(without, (l) => l.rps)}: ×${fmt(total(shared, (l) => l.rps) / total(without, (l) => l.rps), 2)} (target ≥ 0.95); ` +
+        `CPU per request ${list(without, (l) => l.cpuUs!, 1)} → ${list(shared, (l) => l.cpuUs!, 1)} µs (×${fmt(total(shared, (l) => l.cpuUs!) / total(without, (l) => l.cpuUs!), 2)})`,
+    )
+  }
   console.log(
     `added p50 at a fixed 1,000 req/s: lmlb ${fmt(lmlbFixed.p50 - directFixed.p50, 3)} ms, bare passthrough ${fmt(bareFixed.p50 - directFixed.p50, 3)} ms ` +
       `(p50 direct ${fmt(directFixed.p50, 3)}, bare ${fmt(bareFixed.p50, 3)}, lmlb ${fmt(lmlbFixed.p50, 3)} ms; p99 ${fmt(directFixed.p99, 2)} / ${fmt(bareFixed.p99, 2)} / ${fmt(lmlbFixed.p99, 2)} ms)`,
