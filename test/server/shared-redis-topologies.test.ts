@@ -65,9 +65,12 @@ test.skipIf(!REDIS_SERVER)('through Sentinel: instances share a 429, and again a
   expect(sentWith(KEYS[0])).toBe(1)
 
   // The master dies; the sentinel promotes the replica; both instances find it by asking the sentinel again.
+  const down = performance.now()
   await master.stop()
   await sentinel.waitFor(`+switch-master mymaster 127.0.0.1 ${masterPort} 127.0.0.1 ${replicaPort}`)
+  const promoted = performance.now()
   await Promise.all([a, b].map((i) => i.waitForLog('connected', 2)))
+  console.log(`shared-redis: master stopped → replica promoted by the sentinel ${(promoted - down).toFixed(0)} ms (down-after 500 ms) → both instances on it ${(performance.now() - down).toFixed(0)} ms`)
   limited.add(KEYS[1])
   const before = sentWith(KEYS[1])
   for (let n = 0; n < 2 && sentWith(KEYS[1]) === before; n++) expect(await ask(b)).toBe(200)
