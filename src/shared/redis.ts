@@ -52,11 +52,12 @@ export function connectShared(url: string, prefix: string, instance: string, run
   let reachable: boolean | undefined
   let counted: number | undefined
   let pending = 0
-  const said = (ok: boolean) => {
+  const said = (ok: boolean, why?: Error) => {
     if (reachable === ok) return
     reachable = ok
     if (ok) logger.always(`shared state: Redis at ${where} connected`)
-    else logger.warn(`shared state: Redis at ${where} unreachable; serving on this instance's own state, reconnecting`)
+    // ioredis's messages name the host or Redis's refusal (WRONGPASS...), never the password.
+    else logger.warn(`shared state: Redis at ${where} unreachable (${why?.message ?? 'connection lost'}); serving on this instance's own state, reconnecting`)
   }
   /** Fire-and-forget: an unreachable or slow Redis costs the request nothing. */
   const write = (command: () => Promise<unknown>) => {
@@ -68,7 +69,7 @@ export function connectShared(url: string, prefix: string, instance: string, run
   }
   const send = (message: object) => write(() => client.publish(channel, JSON.stringify({ origin, ...message })))
 
-  client.on('error', () => said(false))
+  client.on('error', (error: Error) => said(false, error))
   client.on('close', () => (counted = undefined))
   subscriber.on('error', () => {})
   // Read what the others stored once both connections are up: subscribed first, so nothing told in between is missed.

@@ -88,3 +88,42 @@ test.skipIf(!REDIS_SERVER)('a Redis Cluster node: lmlb says once that it does no
   await lmlb.waitForLog('is a Redis Cluster node, which lmlb does not support')
   expect(await ask(lmlb)).toBe(200)
 }, 30_000)
+
+const OPENSSL = Bun.which('openssl')
+if (!OPENSSL) console.warn('shared-redis-topologies.test.ts: the TLS test skipped, no openssl (Debian: apt-get install openssl)')
+
+/** A CA and a certificate for 127.0.0.1 signed by it, made here (nothing is fetched). */
+function certificates(): { dir: string; ca: string; cert: string; key: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'lmlb-redis-tls-'))
+  const at = (name: string) => join(dir, name)
+  writeFileSync(at('ext'), 'subjectAltName=IP:127.0.0.1\n')
+  for (const args of [
+    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', at('ca.key'), '-out', at('ca.pem'), '-days', '1', '-subj', '/CN=lmlb test CA'],
+    ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', at('redis.key'), '-out', at('redis.csr'), '-subj', '/CN=127.0.0.1'],
+    ['x509', '-req', '-in', at('redis.csr'), '-CA', at('ca.pem'), '-CAkey', at('ca.key'), '-CAcreateserial', '-out', at('redis.pem'), '-days', '1', '-extfile', at('ext')],
+  ]) {
+    const made = Bun.spawnSync([OPENSSL!, ...args], { stdout: 'ignore', stderr: 'pipe' })
+    if (made.exitCode !== 0) throw new Error(`openssl ${args[0]}: ${made.stderr.toString()}`)
+  }
+  return { dir, ca: at('ca.pem'), cert: at('redis.pem'), key: at('redis.key') }
+}
+
+test.skipIf(!REDIS_SERVER || !OPENSSL)('rediss:// with a user and password: connects over TLS (the CA given by NODE_EXTRA_CA_CERTS); a wrong password is named; the password is never logged', async () => {
+  const { ca, cert, key } = certificates()
+  const port = await freePort()
+  // TLS only (no plain port), and an ACL user instead of the default one.
+  const tls = await startRedisServer(0, ['--tls-port', String(port), '--tls-cert-file', cert, '--tls-key-file', key, '--tls-ca-cert-file', ca, '--tls-auth-clients', 'no', '--user', 'default', 'off', '--user', 'lmlb', 'on', '>tls-redis-pass-8817', '~*', '&*', '+@all'])
+  servers.push(tls)
+  const start = async (password: string) => {
+    const lmlb = await startLmlb({ env: { OPENAI_API_KEYS: KEYS[2], SERVICE_ENDPOINTS: JSON.stringify({ openai: [up.base] }), LMLB_REDIS_URL: `rediss://lmlb:${password}@127.0.0.1:${port}`, NODE_EXTRA_CA_CERTS: ca } })
+    instances.push(lmlb)
+    return lmlb
+  }
+  const good = await start('tls-redis-pass-8817')
+  await good.waitForLog(`shared state: Redis at 127.0.0.1:${port} connected`)
+  const wrong = await start('not-the-tls-pass-0042')
+  await wrong.waitForLog('unreachable (WRONGPASS')
+  expect(await ask(wrong)).toBe(200)
+  expect(good.log()).not.toContain('tls-redis-pass-8817')
+  expect(wrong.log()).not.toContain('not-the-tls-pass-0042')
+}, 30_000)
