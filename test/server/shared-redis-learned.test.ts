@@ -142,7 +142,7 @@ test.skipIf(!REDIS_SERVER)('a session pinned through one instance stays on its k
   for (const i of [a, b, c, d]) expect(i.log()).not.toContain(SESSION)
 }, 30_000)
 
-test.skipIf(!REDIS_SERVER || UNDER_DENO)('--workers 2 sharing Redis with another instance: two instances share the state, not three', async () => {
+test.skipIf(!REDIS_SERVER || UNDER_DENO)('--workers 2 sharing Redis with another instance: two instances share the state, not three; a pin is counted once', async () => {
   const keys = ['sk-learn-workers-0021']
   const workers = await instance('tcount', keys, [serving], { args: ['--workers', '2'] })
   await workers.waitForLog('shared state: Redis at', 2)
@@ -150,6 +150,11 @@ test.skipIf(!REDIS_SERVER || UNDER_DENO)('--workers 2 sharing Redis with another
   const counted = async (i: RunningLmlb, n: number) => (await stats(i)).shared?.instances === n
   await until(async () => (await counted(workers, 2)) && (await counted(other, 2)), 'both to count two instances')
   expect((await stats(workers)).workers).toBe(2)
+  // A session pinned through one worker: every process holds the pin, and /stats counts it once.
+  expect(await ask(workers, { 'x-lmlb-session': `${SESSION}-workers` })).toBe(200)
+  const pinned = async (i: RunningLmlb) => (await stats(i)).load_balancer_stats.openai.affinity.pinned_sessions
+  await until(async () => (await pinned(other)) === 1, 'the pin to reach the other instance')
+  expect(await pinned(workers)).toBe(1)
 }, 30_000)
 
 /** A TCP hop to Redis that hands on each of Redis's answers `ms` late. */
