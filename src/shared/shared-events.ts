@@ -30,17 +30,25 @@ export type SharedEvent =
 /** The kinds an instance reads back when it (re)connects. */
 export const STORED_KINDS: readonly SharedEvent['kind'][] = ['cooled', 'quota', 'pin']
 
+/** Keys' hashes, made once per key: each event from elsewhere is matched against every key of its service. */
+const keyHashes = new Map<string, string>()
+function hashOfKey(value: string): string {
+  let hash = keyHashes.get(value)
+  if (hash === undefined) keyHashes.set(value, (hash = hashOf(value)))
+  return hash
+}
+
 export function cooledEvent(target: CooledTarget): SharedEvent {
-  return { kind: 'cooled', target: { ...target, key: undefined, keyHash: target.key === undefined ? undefined : hashOf(target.key) } }
+  return { kind: 'cooled', target: { ...target, key: undefined, keyHash: target.key === undefined ? undefined : hashOfKey(target.key) } }
 }
 
 function quotaEvent(service: string, key: KeyTarget): SharedEvent {
   const { limits, at } = key.quota.latest()
-  return { kind: 'quota', service, keyHash: hashOf(key.value), limits, at }
+  return { kind: 'quota', service, keyHash: hashOfKey(key.value), limits, at }
 }
 
 export function pinEvent(id: string, pin: Pin): SharedEvent {
-  return { kind: 'pin', id, service: pin.service, model: pin.model, keyHash: pin.key === undefined ? undefined : hashOf(pin.key), endpoint: pin.endpoint, expiresAt: pin.expiresAt }
+  return { kind: 'pin', id, service: pin.service, model: pin.model, keyHash: pin.key === undefined ? undefined : hashOfKey(pin.key), endpoint: pin.endpoint, expiresAt: pin.expiresAt }
 }
 
 /**
@@ -128,5 +136,5 @@ export function parseEvent(text: string): { origin: string; event: SharedEvent }
 }
 
 function keyByHash(pool: ServicePool | undefined, keyHash: string): KeyTarget | undefined {
-  return pool?.keys.items.find((k) => hashOf(k.value) === keyHash)
+  return pool?.keys.items.find((k) => hashOfKey(k.value) === keyHash)
 }
