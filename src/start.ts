@@ -1,11 +1,9 @@
 /** argv and environment → configuration → app → port; signals, reloads, workers. The same on every runtime: what differs comes in as a Platform. */
-import { hostname } from 'node:os'
 import { createHandler } from './app'
 import { HELP, parseCli, type CliOptions } from './cli'
 import { describeConfig } from './config/describe'
 import { readConfig, type Sources } from './config/sources'
 import { createLogger } from './observability/log'
-import { hashOf } from './routing/session-identity'
 import type { Listening, Platform } from './runtime/platform'
 import { joinCluster, startCluster } from './server/cluster'
 import { reloadOnFileChanges } from './server/file-reloads'
@@ -111,8 +109,8 @@ export function start(platform: Platform) {
   } catch (error) {
     fail([`cannot listen on ${config.host}:${config.port}: ${(error as Error).message}`])
   }
-  // Workers are part of their primary's instance (for the count of instances sharing Redis).
-  const instance = hashOf(`${hostname()}:${workerIndex > 0 ? process.ppid : process.pid}`)
+  // Workers are part of their primary's instance (for the count of instances sharing Redis): they inherit its id.
+  const instance = (process.env.LMLB_INSTANCE_ID ??= crypto.randomUUID())
   if (workerIndex > 0) {
     shareThroughRedis(runtime, config, instance, logger)
     return logger.info('ready')
@@ -134,7 +132,7 @@ function shareThroughRedis(runtime: Runtime, config: Config, instance: string, l
         alsoTell?.(target)
         shared.tell(events.cooledEvent(target))
       }
-      runtime.shareQuota = events.quotaSharing((event) => shared.tell(event))
+      runtime.shareQuota = events.quotaSharing((event) => void shared.tell(event))
       runtime.sharePin = (id, pin) => shared.tell(events.pinEvent(id, pin))
       runtime.shared = shared
       // Client-key limits hold across instances: counted in Redis while it answers, here when it does not.

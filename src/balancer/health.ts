@@ -16,6 +16,9 @@ export class Health {
   private failures = 0
   private probing = false
   private invalid = false
+  /** When it was set aside, and when a new configuration last forgave it (another process's older verdict no longer holds). */
+  private invalidAt = 0
+  private forgivenAt = 0
 
   /** May a new request use this target at `now`? */
   available(now: number): boolean {
@@ -57,13 +60,22 @@ export class Health {
   }
 
   /** A new configuration gives a key refused as invalid another chance. */
-  forgiveInvalid(): void {
+  forgiveInvalid(now = Date.now()): void {
     this.invalid = false
+    this.forgivenAt = now
   }
 
-  setInvalid(): void {
+  /** Set aside at `at` (here, or by another process at that time: unless this configuration came later). */
+  setInvalid(at: number): void {
+    if (at < this.forgivenAt) return
     this.invalid = true
+    this.invalidAt = Math.max(this.invalidAt, at)
     this.probing = false
+  }
+
+  /** When it was set aside (while it is). */
+  setAsideAt(): number {
+    return this.invalidAt
   }
 
   /** When the target may serve again (0 when it may now; Infinity when never, until reload). */

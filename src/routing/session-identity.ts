@@ -51,6 +51,14 @@ export function hashOf(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 16)
 }
 
+/** An API key's hash, made once per key: what crosses to other instances is matched against every key of a service. */
+const keyHashes = new Map<string, string>()
+export function hashOfKey(value: string): string {
+  let hash = keyHashes.get(value)
+  if (hash === undefined) keyHashes.set(value, (hash = hashOf(value)))
+  return hash
+}
+
 /**
  * Whether the request asks Anthropic for a one-hour cache (`cache_control`
  * with `ttl: "1h"`), so its pin should last as long. Markers sit on the

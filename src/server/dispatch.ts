@@ -25,7 +25,7 @@ export interface CooledTarget {
   /** Instead of `key` where it leaves the process for another host (Redis): a hash of the value. */
   keyHash?: string
   endpoint?: string
-  /** Until when it cools (epoch ms). */
+  /** Until when it cools (epoch ms); for a key set aside, when it was. */
   until: number
   /** Set aside until the next configuration load (401/403). */
   invalid?: boolean
@@ -112,8 +112,8 @@ export async function dispatch(attempt: Attempt, o: DispatchOptions): Promise<Di
     if (verdict === 'key_invalid') {
       // A keyless service refused: that is for the client to read, not ours to fix.
       if (!key) return (endpoint.health.released(), last)
-      key.health.setInvalid()
-      o.onCooled?.({ service, key: key.value, until: 0, invalid: true })
+      key.health.setInvalid(now())
+      o.onCooled?.({ service, key: key.value, until: now(), invalid: true })
       endpoint.health.released()
       logger.warn(`${service}: key ${key.masked} refused with ${response.status}; set aside until the next configuration load`)
       continue

@@ -38,7 +38,7 @@ export function withPin(chooser: Chooser, session: SessionPin | undefined, token
 }
 
 /** After an answer the client is served: the session is pinned where it landed (and other instances told, with `share`). */
-export function rememberSession(state: ProxyState, session: SessionPin, choice: Choice, now: number, share?: (id: string, pin: Pin) => void): void {
+export function rememberSession(state: ProxyState, session: SessionPin, choice: Choice, now: number, share?: (id: string, pin: Pin) => boolean): void {
   const { pool, model } = choice.deployment
   const { key, endpoint } = choice.target
   const counters = state.affinity.get(pool.service.name)!
@@ -48,12 +48,9 @@ export function rememberSession(state: ProxyState, session: SessionPin, choice: 
   // The pin could not serve (found says why), or it was tried and failed in this request.
   else counters.repinned(typeof found === 'string' ? found : 'failed')
   const old = session.pin
-  const pin: Pin = { service: pool.service.name, model, key: key?.value, endpoint: endpoint.url, expiresAt: now + session.ttlMs, sharedAt: old?.sharedAt }
-  // Told when it is new or moved, and again before the others' copy expires while the session goes on here.
-  const moved = !old || old.service !== pin.service || old.model !== model || old.key !== pin.key || old.endpoint !== pin.endpoint
-  if (share && (moved || old.sharedAt === undefined || now - old.sharedAt > session.ttlMs / 2)) {
-    pin.sharedAt = now
-    share(session.id, pin)
-  }
+  const moved = !old || old.service !== pool.service.name || old.model !== model || old.key !== key?.value || old.endpoint !== endpoint.url
+  const pin: Pin = { service: pool.service.name, model, key: key?.value, endpoint: endpoint.url, expiresAt: now + session.ttlMs, sharedAt: moved ? undefined : old.sharedAt }
+  // Told when it is new or moved, and again before the others' copy expires while the session goes on here (or at the next turn, if Redis was away).
+  if (share && (moved || old.sharedAt === undefined || now - old.sharedAt > session.ttlMs / 2) && share(session.id, pin)) pin.sharedAt = now
   state.pins.set(session.id, pin)
 }

@@ -59,8 +59,8 @@ export interface Runtime {
   shareCooled?: (target: CooledTarget) => void
   /** With LMLB_REDIS_URL: tells other instances what a provider reported of a key's quota. */
   shareQuota?: (service: string, key: KeyTarget) => void
-  /** With LMLB_REDIS_URL: tells other instances where a session was pinned. */
-  sharePin?: (id: string, pin: Pin) => void
+  /** With LMLB_REDIS_URL: tells other instances where a session was pinned (false: Redis is away, not told). */
+  sharePin?: (id: string, pin: Pin) => boolean
   /** Where limited client keys are counted (with --workers, the primary). */
   admission: Admission
   /** With LMLB_REDIS_URL: the state shared with other instances. */

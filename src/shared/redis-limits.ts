@@ -2,7 +2,7 @@
  * Limits per client key across every instance sharing a Redis: one script
  * per request, atomic in Redis (no read-then-write race between
  * instances), over a sliding 60-second window of requests and of tokens,
- * and a counter of requests under way. Only a limited key's request waits
+ * and the requests under way. Only a limited key's request waits
  * for it (one round trip). Redis unreachable: the instance counts on its
  * own, as without Redis. Keys are named by a hash of the client key.
  */
@@ -11,10 +11,14 @@ import type { ClientLimits } from '../config/schema'
 import { hashOf } from '../routing/session-identity'
 import { checkModel, LIMIT_MESSAGES, LIMIT_WINDOW_MS, limitRefusal, type Admission } from '../server/client-limits'
 
-/** KEYS: requests zset, tokens zset, in-flight counter. ARGV: now, window, rpm, tpm, max concurrent (-1: none), member. */
+/**
+ * KEYS: requests zset, tokens zset, in-flight zset (each request by id and
+ * start). ARGV: now, window, rpm, tpm, max concurrent (-1: none), the
+ * request's id, how long a request may stay counted in flight.
+ */
 const ADMIT = `
 local now = tonumber(ARGV[1]); local window = tonumber(ARGV[2])
-local rpm = tonumber(ARGV[3]); local tpm = tonumber(ARGV[4]); local maxc = tonumber(ARGV[5])
+local rpm = tonumber(ARGV[3]); local tpm = tonumber(ARGV[4]); local maxc = tonumber(ARGV[5]); local stale = tonumber(ARGV[7])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - window)
 local requests = redis.call('ZCARD', KEYS[1])
@@ -26,29 +30,39 @@ local function reset(key)
   return 0
 end
 local state = {requests, reset(KEYS[1]), tokens, reset(KEYS[2])}
-if maxc >= 0 and tonumber(redis.call('GET', KEYS[3]) or '0') >= maxc then return {'concurrency', 1000, unpack(state)} end
+if maxc >= 0 then
+  -- A request whose release was lost (Redis away as it ended) stops counting after a while.
+  redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now - stale)
+  if redis.call('ZCARD', KEYS[3]) >= maxc then return {'concurrency', 1000, unpack(state)} end
+end
 if rpm >= 0 and requests >= rpm then return {'requests', state[2], unpack(state)} end
 if tpm >= 0 and tokens >= tpm then return {'tokens', state[4], unpack(state)} end
 redis.call('ZADD', KEYS[1], now, ARGV[6])
 redis.call('PEXPIRE', KEYS[1], window)
-if maxc >= 0 then redis.call('INCR', KEYS[3]); redis.call('PEXPIRE', KEYS[3], 600000) end
+if maxc >= 0 then redis.call('ZADD', KEYS[3], now, ARGV[6]); redis.call('PEXPIRE', KEYS[3], stale) end
 return {'ok', 0, unpack(state)}
 `
+
+/** The longest a request counts as under way for `max_concurrent` when its end was never heard of. */
+const IN_FLIGHT_STALE_MS = 600_000
 
 export function redisAdmission(client: Redis, prefix: string, limitsOf: (key: string) => ClientLimits | undefined, local: Admission, usable: () => boolean): Admission {
   const names = (key: string) => {
     const id = hashOf(key)
-    return [`${prefix}:limit:${id}:requests`, `${prefix}:limit:${id}:tokens`, `${prefix}:limit:${id}:inflight`]
+    return [`${prefix}:limit:${id}:requests`, `${prefix}:limit:${id}:tokens`, `${prefix}:limit:${id}:running`]
   }
   return {
     async admit(key, model) {
       const limits = limitsOf(key)
       if (!limits) return () => {}
       checkModel(limits, model)
+      // An allow-list alone counts nothing: nothing to ask Redis.
+      if (limits.rpm === undefined && limits.tpm === undefined && limits.maxConcurrent === undefined) return () => {}
       if (!usable()) return local.admit(key, model)
       let answer: [string, number, number, number, number, number]
+      const id = crypto.randomUUID()
       try {
-        answer = (await client.eval(ADMIT, 3, ...names(key), Date.now(), LIMIT_WINDOW_MS, limits.rpm ?? -1, limits.tpm ?? -1, limits.maxConcurrent ?? -1, crypto.randomUUID())) as typeof answer
+        answer = (await client.eval(ADMIT, 3, ...names(key), Date.now(), LIMIT_WINDOW_MS, limits.rpm ?? -1, limits.tpm ?? -1, limits.maxConcurrent ?? -1, id, IN_FLIGHT_STALE_MS)) as typeof answer
       } catch {
         return local.admit(key, model)
       }
@@ -61,7 +75,7 @@ export function redisAdmission(client: Redis, prefix: string, limitsOf: (key: st
       return (spent) => {
         const [, tokenSet, inflight] = names(key)
         const tx = client.multi()
-        if (limits.maxConcurrent !== undefined) tx.decr(inflight)
+        if (limits.maxConcurrent !== undefined) tx.zrem(inflight, id)
         if (spent > 0) tx.zadd(tokenSet, Date.now(), `${crypto.randomUUID()}:${spent}`).pexpire(tokenSet, LIMIT_WINDOW_MS)
         // Fire-and-forget: the answer has gone; an unreachable Redis loses this charge, never the request.
         void tx.exec().catch(() => {})

@@ -11,7 +11,8 @@ import type { RedisOptions } from 'ioredis'
 export type RedisTarget = { url: string } | { sentinel: RedisOptions }
 
 export function redisTarget(url: string): RedisTarget {
-  const sentinel = /^(rediss?)\+sentinel:\/\/(?:([^@/]*)@)?([^/?]+)\/([^/?]+)(?:\/(\d+))?(?:\?(.*))?$/.exec(url)
+  // The credentials end at the last @ before the hosts (a password may hold one).
+  const sentinel = /^(rediss?)\+sentinel:\/\/(?:([^/]*)@)?([^@/?]+)\/([^/?]+)(?:\/(\d+))?(?:\?(.*))?$/.exec(url)
   if (!sentinel) return { url }
   const [, scheme, auth, hosts, name, db, query] = sentinel
   const [username, password] = auth === undefined ? [] : splitAuth(auth)
@@ -23,7 +24,7 @@ export function redisTarget(url: string): RedisTarget {
         const at = h.lastIndexOf(':')
         return at < 0 ? { host: h, port: 26379 } : { host: h.slice(0, at), port: Number(h.slice(at + 1)) }
       }),
-      name: decodeURIComponent(name),
+      name: decoded(name),
       ...(username && { username }),
       ...(password && { password }),
       ...(sentinelPassword && { sentinelPassword }),
@@ -48,5 +49,14 @@ export function redisWhere(url: string): string {
 function splitAuth(auth: string): [string | undefined, string | undefined] {
   const colon = auth.indexOf(':')
   const [user, pass] = colon < 0 ? [auth, undefined] : [auth.slice(0, colon), auth.slice(colon + 1)]
-  return [user ? decodeURIComponent(user) : undefined, pass ? decodeURIComponent(pass) : undefined]
+  return [user ? decoded(user) : undefined, pass ? decoded(pass) : undefined]
+}
+
+/** Percent-decoded where it can be: a lone % (`50%off`) is taken as written. */
+function decoded(text: string): string {
+  try {
+    return decodeURIComponent(text)
+  } catch {
+    return text
+  }
 }

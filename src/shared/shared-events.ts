@@ -11,13 +11,13 @@ import type { Pin } from '../balancer/pins'
 import type { Quota } from '../balancer/quota'
 import type { KeyTarget, ServicePool } from '../balancer/service-pool'
 import type { Logger } from '../observability/log'
-import { hashOf } from '../routing/session-identity'
+import { hashOf, hashOfKey } from '../routing/session-identity'
 import { adoptCooled } from '../server/cooled-targets'
 import type { CooledTarget } from '../server/dispatch'
 import type { Runtime } from '../server/state'
-import type { RateLimits } from '../upstream/rate-limits'
+import { MAX_WAIT_MS, type RateLimits } from '../upstream/rate-limits'
 
-/** How long a key set aside (401/403) stays set aside in other instances: until their own next reload, at most an hour. */
+/** How long a key set aside (401/403) stays set aside in other instances: an hour from when it was, or until their own next reload. */
 const INVALID_TTL_MS = 3_600_000
 /** A key's quota report is told at most this often (every answer carries one), and at once when it says the key is spent. */
 const QUOTA_EVERY_MS = 1_000
@@ -29,14 +29,6 @@ export type SharedEvent =
 
 /** The kinds an instance reads back when it (re)connects. */
 export const STORED_KINDS: readonly SharedEvent['kind'][] = ['cooled', 'quota', 'pin']
-
-/** Keys' hashes, made once per key: each event from elsewhere is matched against every key of its service. */
-const keyHashes = new Map<string, string>()
-function hashOfKey(value: string): string {
-  let hash = keyHashes.get(value)
-  if (hash === undefined) keyHashes.set(value, (hash = hashOf(value)))
-  return hash
-}
 
 export function cooledEvent(target: CooledTarget): SharedEvent {
   return { kind: 'cooled', target: { ...target, key: undefined, keyHash: target.key === undefined ? undefined : hashOfKey(target.key) } }
@@ -63,7 +55,7 @@ export function eventsInForce(runtime: Runtime, now: number): SharedEvent[] {
     const service = pool.service.name
     for (const key of pool.keys.items) {
       const state = key.health.state(now)
-      if (state === 'invalid') out.push(cooledEvent({ service, key: key.value, until: 0, invalid: true }))
+      if (state === 'invalid') out.push(cooledEvent({ service, key: key.value, until: key.health.setAsideAt(), invalid: true }))
       else if (state === 'cooling') out.push(cooledEvent({ service, key: key.value, until: key.health.cooledUntil() }))
       if (key.quota.latest().at > 0) out.push(quotaEvent(service, key))
     }
@@ -88,7 +80,8 @@ export function storedAs(prefix: string, event: SharedEvent, now: number): { nam
   switch (event.kind) {
     case 'cooled': {
       const t = event.target
-      return { name: `${prefix}:cooled:${t.service}:${t.keyHash ?? hashOf(t.endpoint ?? '')}`, ttlMs: t.invalid ? INVALID_TTL_MS : Math.max(0, t.until - now) }
+      // A key set aside says so for an hour from when it was (`until`); a cooldown until it ends.
+      return { name: `${prefix}:cooled:${t.service}:${t.keyHash ?? hashOf(t.endpoint ?? '')}`, ttlMs: Math.max(0, t.invalid ? t.until + INVALID_TTL_MS - now : t.until - now) }
     }
     case 'quota': {
       const resets = Object.values(event.limits).map((l) => l.resetAt)
@@ -99,40 +92,59 @@ export function storedAs(prefix: string, event: SharedEvent, now: number): { nam
   }
 }
 
-/** An event another instance sent, taken into this one's state (what no longer fits this configuration is ignored). */
-export function adoptEvent(runtime: Runtime, event: SharedEvent, logger: Logger, now: number): void {
+/**
+ * An event another instance sent, taken into this one's state (what no
+ * longer fits this configuration is ignored). `live`: it has just been
+ * told (pub/sub), so it is the latest word; else it was read back from
+ * storage, and a pin held here wins over it. Another host's clock may run
+ * ahead: no report is dated later than now, no cooldown lasts past the
+ * longest wait an upstream may impose.
+ */
+export function adoptEvent(runtime: Runtime, event: SharedEvent, logger: Logger, now: number, live: boolean): void {
   switch (event.kind) {
-    case 'cooled':
-      if (event.target.invalid || event.target.until > now) adoptCooled(runtime, event.target, logger, 'another instance')
+    case 'cooled': {
+      const t = event.target
+      if (t.invalid || t.until > now) adoptCooled(runtime, { ...t, until: Math.min(t.until, now + MAX_WAIT_MS) }, logger, 'another instance')
       return
+    }
     case 'quota':
-      keyByHash(runtime.current.pools.get(event.service), event.keyHash)?.quota.observe(event.limits, event.at)
+      keyByHash(runtime.current.pools.get(event.service), event.keyHash)?.quota.observe(event.limits, Math.min(event.at, now))
       return
     case 'pin': {
       const state = runtime.current
       const pool = state.pools.get(event.service)
       const key = event.keyHash === undefined ? undefined : keyByHash(pool, event.keyHash)
       if (!pool || (event.keyHash !== undefined && !key) || !pool.endpoints.items.some((e) => e.url === event.endpoint) || event.expiresAt <= now) return
-      state.pins.adopt(event.id, { service: event.service, model: event.model, key: key?.value, endpoint: event.endpoint, expiresAt: event.expiresAt, sharedAt: now })
+      const pin = { service: event.service, model: event.model, key: key?.value, endpoint: event.endpoint, expiresAt: event.expiresAt, sharedAt: now }
+      if (live) state.pins.set(event.id, pin)
+      else state.pins.adopt(event.id, pin)
     }
   }
 }
 
-/** A message read from Redis: an event (its shape checked enough that a stranger's value cannot throw later), or an instance's hello. */
+/** A message read from Redis: an event (its shape checked, so a stranger's value cannot throw later), or an instance's hello. */
 export function parseEvent(text: string): { origin: string; event: SharedEvent } | 'hello' | undefined {
+  let m
   try {
-    const m = JSON.parse(text)
-    if (m?.hello === true) return 'hello'
-    const e = m?.event
-    const ok =
-      typeof m.origin === 'string' &&
-      ((e?.kind === 'cooled' && typeof e.target?.service === 'string' && typeof e.target.until === 'number') ||
-        (e?.kind === 'quota' && typeof e.service === 'string' && typeof e.keyHash === 'string' && typeof e.limits === 'object' && e.limits !== null && typeof e.at === 'number') ||
-        (e?.kind === 'pin' && typeof e.id === 'string' && typeof e.service === 'string' && typeof e.endpoint === 'string' && typeof e.expiresAt === 'number'))
-    return ok ? m : undefined
+    m = JSON.parse(text)
   } catch {
     return undefined
   }
+  if (m?.hello === true) return 'hello'
+  const e = m?.event
+  const ok =
+    typeof m?.origin === 'string' &&
+    ((e?.kind === 'cooled' && typeof e.target?.service === 'string' && finite(e.target.until)) ||
+      (e?.kind === 'quota' && typeof e.service === 'string' && typeof e.keyHash === 'string' && finite(e.at) && isLimits(e.limits)) ||
+      (e?.kind === 'pin' && typeof e.id === 'string' && typeof e.service === 'string' && typeof e.model === 'string' && typeof e.endpoint === 'string' && finite(e.expiresAt)))
+  return ok ? m : undefined
+}
+
+const finite = (n: unknown): n is number => typeof n === 'number' && Number.isFinite(n)
+
+function isLimits(limits: unknown): limits is RateLimits {
+  if (typeof limits !== 'object' || limits === null) return false
+  return Object.values(limits).every((l) => typeof l === 'object' && l !== null && finite(l.remaining) && finite(l.resetAt) && (l.limit === undefined || finite(l.limit)))
 }
 
 function keyByHash(pool: ServicePool | undefined, keyHash: string): KeyTarget | undefined {

@@ -34,10 +34,17 @@ export function parseReset(value: string, now: number): number | undefined {
   if (/^(\d+(\.\d+)?(ms|s|m|h))+$/.test(text)) {
     let ms = 0
     for (const [, n, unit] of text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) ms += Number(n) * UNIT_MS[unit]
-    return ms
+    return boundedWait(ms)
   }
   const at = Date.parse(value)
-  return Number.isFinite(at) ? Math.max(0, at - now) : undefined
+  return Number.isFinite(at) ? boundedWait(at - now) : undefined
+}
+
+/** The longest wait an upstream may impose: a day (daily limits reset within one). More would be a broken header, and past year 275760 no date can be written. */
+export const MAX_WAIT_MS = 86_400_000
+
+export function boundedWait(ms: number): number {
+  return Math.min(MAX_WAIT_MS, Math.max(0, ms))
 }
 
 /** A non-negative count, or undefined (missing, empty, garbage). */

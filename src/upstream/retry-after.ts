@@ -4,7 +4,7 @@
  * "6m0s", "20ms") or Anthropic's `anthropic-ratelimit-*-reset` (RFC 3339).
  * Where several limits are named, the exhausted ones decide.
  */
-import { parseReset } from './rate-limits'
+import { boundedWait, parseReset } from './rate-limits'
 
 const RESET_HEADERS: [reset: string, remaining: string][] = [
   ['x-ratelimit-reset-requests', 'x-ratelimit-remaining-requests'],
@@ -19,7 +19,7 @@ export function retryAfterMs(headers: Headers, now: number): number | undefined 
   const retryAfter = headers.get('retry-after')
   if (retryAfter !== null) {
     const ms = /^\s*\d+(\.\d+)?\s*$/.test(retryAfter) ? Number(retryAfter) * 1000 : Date.parse(retryAfter) - now
-    if (Number.isFinite(ms)) return Math.max(0, ms)
+    if (!Number.isNaN(ms)) return boundedWait(ms)
   }
   const resets: { ms: number; exhausted: boolean }[] = []
   for (const [reset, remaining] of RESET_HEADERS) {

@@ -52,7 +52,7 @@ describe('Health', () => {
 
   test('an invalid key stays out', () => {
     const h = new Health()
-    h.setInvalid()
+    h.setInvalid(0)
     expect(h.available(1e12)).toBe(false)
     expect(h.recoversAt(0)).toBe(Infinity)
     expect(h.state(0)).toBe('invalid')

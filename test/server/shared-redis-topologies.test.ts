@@ -69,7 +69,7 @@ test.skipIf(!REDIS_SERVER)('through Sentinel: instances share a 429, and again a
   await master.stop()
   await sentinel.waitFor(`+switch-master mymaster 127.0.0.1 ${masterPort} 127.0.0.1 ${replicaPort}`)
   const promoted = performance.now()
-  await Promise.all([a, b].map((i) => i.waitForLog('connected', 2)))
+  await Promise.all([a, b].map((i) => i.waitForLog(`Redis at mymaster via Sentinel 127.0.0.1:${sentinelPort} connected`, 2)))
   console.log(`shared-redis: master stopped → replica promoted by the sentinel ${(promoted - down).toFixed(0)} ms (down-after 500 ms) → both instances on it ${(performance.now() - down).toFixed(0)} ms`)
   limited.add(KEYS[1])
   const before = sentWith(KEYS[1])

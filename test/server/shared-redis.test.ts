@@ -167,6 +167,12 @@ test.skipIf(!REDIS)('a Redis that stops answering: requests without limits are s
     const limited = await timed('team-shared-rpm-01')
     console.log(`shared-redis: Redis not answering: unlimited requests ${open.map((o) => o.ms.toFixed(1)).join(', ')} ms (before: ${before.ms.toFixed(1)} ms); a limited one ${limited.ms.toFixed(1)} ms (ioredis commandTimeout 500 ms, then counted here)`)
     expect([before.status, ...open.map((o) => o.status), limited.status]).toEqual([200, 200, 200, 200, 200])
+    // Its next heartbeat times out too: Redis is called unreachable (connected or not), and limited requests are counted here without asking it.
+    await lmlb.waitForLog('unreachable (Command timed out)')
+    expect((await (await fetch(`${lmlb.url}/health`, { headers: { authorization: `Bearer ${OPEN}` } })).json()).shared).toEqual({ redis: 'unreachable', instances: null })
+    const after = await timed('team-shared-rpm-01')
+    console.log(`shared-redis: once the heartbeat found it silent, a limited request ${after.ms.toFixed(1)} ms`)
+    expect(after.status).toBe(200)
   } finally {
     hop.close()
   }

@@ -25,6 +25,12 @@ describe('redisTarget', () => {
     expect(redisTarget('rediss+sentinel://:pw@s1/primary')).toEqual({ sentinel: { sentinels: [{ host: 's1', port: 26379 }], name: 'primary', password: 'pw', tls: {}, sentinelTLS: {}, enableTLSForSentinelMode: true } })
   })
 
+  test('a password with an @ or a lone % in it: taken as written, never part of the hosts', () => {
+    expect(redisTarget('redis+sentinel://u:p@ss@s1:26379/m')).toMatchObject({ sentinel: { sentinels: [{ host: 's1', port: 26379 }], username: 'u', password: 'p@ss' } })
+    expect(redisTarget('redis+sentinel://:50%off@s1/m')).toMatchObject({ sentinel: { password: '50%off', name: 'm' } })
+    expect(redisWhere('redis+sentinel://u:p@ss@s1:26379/m')).toBe('m via Sentinel s1:26379')
+  })
+
   test('what a log may say: where, never who or the password', () => {
     expect(redisWhere('redis://:secret@cache:6380/0')).toBe('cache:6380')
     expect(redisWhere('redis://cache')).toBe('cache:6379')

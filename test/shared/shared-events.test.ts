@@ -9,11 +9,11 @@ const KEY = 'sk-events-secret-value-0001'
 describe('what crosses Redis', () => {
   test('each kind is stored under a name of its own for as long as it says anything, with no key or session in it', () => {
     const cooled = cooledEvent({ service: 'openai', key: KEY, until: NOW + 5_000 })
-    const invalid = cooledEvent({ service: 'openai', key: KEY, until: 0, invalid: true })
+    const invalid = cooledEvent({ service: 'openai', key: KEY, until: NOW - 1_000, invalid: true }) // set aside a second ago
     const endpoint = cooledEvent({ service: 'openai', endpoint: 'http://127.0.0.1:9/v1', until: NOW + 2_000 })
     const pin = pinEvent('0123456789abcdef\u0000openai/gpt-4o', { service: 'openai', model: 'gpt-4o', key: KEY, endpoint: 'http://127.0.0.1:9/v1', expiresAt: NOW + 300_000 })
     const quota = { kind: 'quota' as const, service: 'openai', keyHash: 'abc', limits: { requests: { remaining: 0, resetAt: NOW + 30_000 }, tokens: { remaining: 10, resetAt: NOW + 60_000 } }, at: NOW }
-    expect([cooled, invalid, endpoint, quota, pin].map((e) => storedAs('p', e, NOW).ttlMs)).toEqual([5_000, 3_600_000, 2_000, 60_000, 300_000])
+    expect([cooled, invalid, endpoint, quota, pin].map((e) => storedAs('p', e, NOW).ttlMs)).toEqual([5_000, 3_599_000, 2_000, 60_000, 300_000])
     expect(storedAs('p', cooled, NOW).name).toBe(storedAs('p', invalid, NOW).name)
     expect(storedAs('p', cooled, NOW).name).toMatch(/^p:cooled:openai:[0-9a-f]{16}$/)
     expect(storedAs('p', pin, NOW).name).toMatch(/^p:pin:[0-9a-f]{16}$/)
@@ -23,6 +23,14 @@ describe('what crosses Redis', () => {
   })
 
   test('what another process sends is checked before it is used; anything else is ignored', () => {
+    const bad = (event: object) => JSON.stringify({ origin: 'o', event })
+    for (const junk of [
+      bad({ kind: 'cooled', target: { service: 's', until: null } }),
+      bad({ kind: 'quota', service: 's', keyHash: 'h', at: 1, limits: { requests: { remaining: 0, resetAt: null } } }),
+      bad({ kind: 'quota', service: 's', keyHash: 'h', at: 1, limits: { requests: null } }),
+      bad({ kind: 'pin', id: 'x', service: 's', model: 'm', endpoint: 'e', expiresAt: '1' }),
+    ])
+      expect(parseEvent(junk)).toBeUndefined()
     const good = JSON.stringify({ origin: 'o', event: cooledEvent({ service: 'openai', key: KEY, until: NOW }) })
     expect(parseEvent(good)).toMatchObject({ origin: 'o', event: { kind: 'cooled' } })
     expect(parseEvent('{"origin":"o","hello":true}')).toBe('hello')
