@@ -63,3 +63,15 @@ export async function startRedisServer(port: number, more: string[] = [], ready 
     },
   }
 }
+
+/**
+ * Until `check` holds: what another instance tells arrives by pub/sub, with
+ * no event the test process could await. Polled every 10 ms, bounded.
+ */
+export async function until(check: () => Promise<boolean>, what: string, ms = 3_000): Promise<void> {
+  for (let n = 0; n < ms / 10; n++) {
+    if (await check()) return
+    await Bun.sleep(10)
+  }
+  throw new Error(`waited ${ms} ms for ${what}`)
+}

@@ -11,7 +11,7 @@ import Redis from 'ioredis'
 import { connect, createServer, type Socket } from 'node:net'
 import { openaiCompletion } from '../helpers/canned'
 import { startLmlb, UNDER_DENO, type RunningLmlb } from '../helpers/lmlb'
-import { freePort, REDIS_SERVER, startRedisServer, type RedisServer } from '../helpers/redis'
+import { freePort, REDIS_SERVER, startRedisServer, until, type RedisServer } from '../helpers/redis'
 import { startUpstream, type FakeUpstream } from '../helpers/upstream'
 
 if (!REDIS_SERVER) console.warn('shared-redis-learned.test.ts: skipped, no redis-server (Debian: apt-get install redis-server)')
@@ -74,15 +74,6 @@ const ask = async (lmlb: RunningLmlb, headers: Record<string, string> = {}, key 
 const stats = async (lmlb: RunningLmlb) => (await fetch(`${lmlb.url}/stats`, { headers: { authorization: `Bearer ${OPEN}` } })).json()
 const sentWith = (key: string) => serving.received.filter((r) => r.headers.authorization === `Bearer ${key}`).length
 const keyOf = (i: number) => serving.received[i].headers.authorization.slice('Bearer '.length)
-
-/** Until `check` holds: what another instance tells arrives by pub/sub, with no event this process could await. Bounded. */
-async function until(check: () => Promise<boolean>, what: string, ms = 3_000): Promise<void> {
-  for (let n = 0; n < ms / 10; n++) {
-    if (await check()) return
-    await Bun.sleep(10)
-  }
-  throw new Error(`waited ${ms} ms for ${what}`)
-}
 
 test.skipIf(!REDIS_SERVER)('a key refused with 401 and an endpoint answering 503 through one instance: the others never send to them', async () => {
   const good = 'sk-learn-good-0003'

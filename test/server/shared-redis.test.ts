@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, expect, test } from 'bun:test'
 import { startLmlb, type RunningLmlb } from '../helpers/lmlb'
 import { openaiCompletion } from '../helpers/canned'
-import { freePort, REDIS_SERVER, startRedisServer, type RedisServer } from '../helpers/redis'
+import { freePort, REDIS_SERVER, startRedisServer, until, type RedisServer } from '../helpers/redis'
 import { startUpstream, type FakeUpstream } from '../helpers/upstream'
 
 if (!REDIS_SERVER) console.warn('shared-redis.test.ts: skipped, no redis-server (Debian: apt-get install redis-server)')
@@ -42,14 +42,6 @@ const OPEN = 'team-shared-free-01'
 let release: () => void = () => {}
 let holding: () => void = () => {}
 const stats = async (lmlb: RunningLmlb) => (await fetch(`${lmlb.url}/stats`, { headers: { authorization: `Bearer ${OPEN}` } })).json()
-/** Until `check` holds: what another instance tells arrives by pub/sub, with no event this process could await. Bounded. */
-async function until(check: () => Promise<boolean>, what = 'the shared state to arrive'): Promise<void> {
-  for (let n = 0; n < 200; n++) {
-    if (await check()) return
-    await Bun.sleep(10)
-  }
-  throw new Error(`waited 2 s for ${what}`)
-}
 const onKeyA = () => up.received.filter((r) => r.headers.authorization === `Bearer ${KEYS[0]}`).length
 
 beforeAll(async () => {
@@ -89,7 +81,7 @@ test.skipIf(!REDIS)('a 429 through one instance: the others skip that key at onc
   const health = await (await fetch(`${d.url}/health`, { headers: { authorization: `Bearer ${OPEN}` } })).json()
   // Four instances share the state: the newest counted them as it came; the others, told of it, count again.
   expect(health.shared).toEqual({ redis: 'connected', instances: 4 })
-  await until(async () => (await stats(a)).shared?.instances === 4)
+  await until(async () => (await stats(a)).shared?.instances === 4, 'A to count four instances')
 
   // Redis goes away: every client is still served; each instance says so once.
   await redis!.stop()
@@ -100,7 +92,7 @@ test.skipIf(!REDIS)('a 429 through one instance: the others skip that key at onc
   // It comes back: they reconnect by themselves.
   redis = await startRedisServer(port)
   await Promise.all([a, b, c, d].map((i) => i.waitForLog(`Redis at 127.0.0.1:${port} connected`, 2)))
-  await until(async () => (await stats(d)).shared?.instances === 4)
+  await until(async () => (await stats(d)).shared?.instances === 4, 'D to count four instances again')
 }, 60_000)
 
 test.skipIf(!REDIS)('client-key limits hold across instances: rpm 5 through three instances is 5, not 15; max_concurrent 1 across them', async () => {
