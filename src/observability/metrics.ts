@@ -35,6 +35,12 @@ export function prometheusText(stats: Stats): string {
   const each = (name: string, value: (t: TargetStats) => number, extra = '') => rows.map((r) => `${name}{${extra}${r.labels}} ${value(r.t)}`)
   return [
     ...family('lmlb_workers', 'gauge', 'Processes these figures add up.', [`lmlb_workers ${stats.workers}`]),
+    ...(stats.shared
+      ? [
+          ...family('lmlb_redis_connected', 'gauge', 'Whether Redis, where instances share state, answers (1) or not (0).', [`lmlb_redis_connected ${stats.shared.redis === 'connected' ? 1 : 0}`]),
+          ...(stats.shared.instances === null ? [] : family('lmlb_shared_instances', 'gauge', 'Instances sharing state through Redis, as this one last counted.', [`lmlb_shared_instances ${stats.shared.instances}`])),
+        ]
+      : []),
     ...family('lmlb_keys_configured', 'gauge', 'API keys configured per service.', keyCounts),
     ...family('lmlb_upstream_requests_total', 'counter', 'Upstream attempts per key and per endpoint.', each('lmlb_upstream_requests_total', (t) => t.requests)),
     ...family(

@@ -82,12 +82,21 @@ test.skipIf(!REDIS)('a 429 through one instance: the others skip that key at onc
   // Four instances share the state: the newest counted them as it came; the others, told of it, count again.
   expect(health.shared).toEqual({ redis: 'connected', instances: 4 })
   await until(async () => (await stats(a)).shared?.instances === 4, 'A to count four instances')
+  const metrics = (i: RunningLmlb) => fetch(`${i.url}/metrics`, { headers: { authorization: `Bearer ${OPEN}` } }).then((r) => r.text())
+  expect(await metrics(a)).toContain('lmlb_redis_connected 1\n# HELP lmlb_shared_instances Instances sharing state through Redis, as this one last counted.\n# TYPE lmlb_shared_instances gauge\nlmlb_shared_instances 4\n')
+  const promtool = Bun.which('promtool')
+  if (promtool) {
+    const check = Bun.spawnSync([promtool, 'check', 'metrics'], { stdin: new TextEncoder().encode(await metrics(a)) })
+    expect({ code: check.exitCode, out: check.stdout.toString(), err: check.stderr.toString() }).toEqual({ code: 0, out: '', err: '' })
+  }
 
   // Redis goes away: every client is still served; each instance says so once.
   await redis!.stop()
   await Promise.all([a, b, c, d].map((i) => i.waitForLog('unreachable')))
   for (const i of [a, b, c, d]) for (let n = 0; n < 3; n++) expect(await ask(i, OPEN)).toBe(200)
   for (const i of [a, b, c, d]) expect(i.log().split('unreachable').length - 1).toBe(1)
+  expect(await metrics(a)).toContain('lmlb_redis_connected 0\n')
+  expect(await metrics(a)).not.toContain('lmlb_shared_instances')
   expect((await (await fetch(`${a.url}/health`, { headers: { authorization: `Bearer ${OPEN}` } })).json()).shared).toEqual({ redis: 'unreachable', instances: null })
   // It comes back: they reconnect by themselves.
   redis = await startRedisServer(port)
