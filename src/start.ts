@@ -127,13 +127,7 @@ function shareThroughRedis(runtime: Runtime, config: Config, instance: string, l
   void Promise.all([import('./shared/redis'), import('./shared/redis-limits'), import('./shared/shared-events')]).then(
     ([{ connectShared }, { redisAdmission }, events]) => {
       const shared = connectShared(redis.url, redis.prefix, instance, runtime, logger)
-      const alsoTell = runtime.shareCooled
-      runtime.shareCooled = (target) => {
-        alsoTell?.(target)
-        shared.tell(events.cooledEvent(target))
-      }
-      runtime.shareQuota = events.quotaSharing((event) => void shared.tell(event))
-      runtime.sharePin = (id, pin) => shared.tell(events.pinEvent(id, pin))
+      events.shareThrough(runtime, shared.tell)
       runtime.shared = shared
       // Client-key limits hold across instances: counted in Redis while it answers, here when it does not.
       const limitsOf = (key: string) => runtime.current.config.clientLimits.find((l) => l.key === key)

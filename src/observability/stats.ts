@@ -88,17 +88,16 @@ export function mergeStats(all: Stats[]): Stats {
     load_balancer_stats: Object.fromEntries(
       services.map((name) => {
         const each = all.map((s) => s.load_balancer_stats[name]).filter((s): s is ServiceStats => s !== undefined)
-        return [name, { ...each[0], keys: mergeTargets(each.map((s) => s.keys)), endpoint_stats: mergeTargets(each.map((s) => s.endpoint_stats)), affinity: mergeAffinity(each.map((s) => s.affinity), all[0].shared !== undefined) }]
+        return [name, { ...each[0], keys: mergeTargets(each.map((s) => s.keys)), endpoint_stats: mergeTargets(each.map((s) => s.endpoint_stats)), affinity: mergeAffinity(each.map((s) => s.affinity)) }]
       }),
     ),
   }
 }
 
-/** Each worker pins its own sessions: the figures add up. With Redis every worker holds them all: the pins are counted once. */
-function mergeAffinity(all: AffinityFigures[], sharedPins: boolean): AffinityFigures {
+/** The hits and pins made add up; the pins themselves every worker holds (they are shared through the primary): counted once. */
+function mergeAffinity(all: AffinityFigures[]): AffinityFigures {
   const repins: Record<string, number> = {}
   for (const a of all) for (const [why, n] of Object.entries(a.repins)) repins[why] = (repins[why] ?? 0) + n
-  const sum = (field: 'pinned_sessions' | 'hits' | 'new_pins') => all.reduce((n, a) => n + a[field], 0)
-  const pinned = sharedPins ? Math.max(...all.map((a) => a.pinned_sessions)) : sum('pinned_sessions')
-  return { mode: all[0].mode, pinned_sessions: pinned, hits: sum('hits'), new_pins: sum('new_pins'), repins }
+  const sum = (field: 'hits' | 'new_pins') => all.reduce((n, a) => n + a[field], 0)
+  return { mode: all[0].mode, pinned_sessions: Math.max(...all.map((a) => a.pinned_sessions)), hits: sum('hits'), new_pins: sum('new_pins'), repins }
 }

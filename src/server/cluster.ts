@@ -3,15 +3,15 @@
  * connections). The first is the primary: it starts the others, watches the
  * files, and is where /stats, /metrics and reloads meet, so every worker
  * answers for the whole. Each worker balances its own share in exact
- * round-robin; a key or endpoint one process cools (a 429, a 5xx, a timeout)
- * or sets aside (401/403) cools or is set aside in all, through the primary.
+ * round-robin; what one process learns reaches all, through the primary: a
+ * key or endpoint it cools (a 429, a 5xx, a timeout) or sets aside
+ * (401/403), a provider's quota report, a session's pin.
  */
 import type { Stats } from '../observability/stats'
 import { mergeStats } from '../observability/stats'
 import type { Logger } from '../observability/log'
 import type { Platform, WorkerProcess } from '../runtime/platform'
-import type { CooledTarget } from './dispatch'
-import { adoptCooled } from './cooled-targets'
+import { adoptEvent, shareThrough, type SharedEvent } from '../shared/shared-events'
 import type { Release } from './client-limits'
 import { ProxyError } from './errors'
 import type { ReloadOutcome, Runtime } from './state'
@@ -23,7 +23,7 @@ type Message =
   | { type: 'collect-reply'; id: number; stats: Stats }
   | { type: 'reload'; id: number; reason: string } // either way: reload (primary: everyone)
   | { type: 'reload-reply'; id: number; outcome: ReloadOutcome }
-  | { type: 'cooled'; target: CooledTarget } // worker → primary → the others; primary → every worker
+  | { type: 'event'; event: SharedEvent } // what one learned: worker → primary → the others; primary → every worker
   | { type: 'admit'; id: number; key: string; model: string } // worker → primary: may this limited key's request go?
   | { type: 'admit-reply'; id: number; refusal?: Refusal }
   | { type: 'release'; admitId: number; tokens: number } // worker → primary: that request is over
@@ -72,10 +72,11 @@ export function startCluster(runtime: Runtime, spawnWorker: NonNullable<Platform
   }
   runtime.collectStats = everyone
   runtime.reload = reloadAll
-  const tell = (target: CooledTarget, except?: WorkerProcess) => {
-    for (const w of workers) if (w && w !== except) w.send({ type: 'cooled', target })
+  const tell = (event: SharedEvent, except?: WorkerProcess) => {
+    for (const w of workers) if (w && w !== except) w.send({ type: 'event', event })
+    return true
   }
-  runtime.shareCooled = (target) => tell(target)
+  shareThrough(runtime, (event) => tell(event))
   /** What each worker's admitted request releases when it is over, by worker and request. */
   const releases = new Map<string, Release>()
 
@@ -86,9 +87,9 @@ export function startCluster(runtime: Runtime, spawnWorker: NonNullable<Platform
       else if (m.type === 'reload-reply') reloads.answer(m.id, m.outcome)
       else if (m.type === 'collect') worker.send({ type: 'collect-reply', id: m.id, stats: await everyone() })
       else if (m.type === 'reload') worker.send({ type: 'reload-reply', id: m.id, outcome: await reloadAll(m.reason) })
-      else if (m.type === 'cooled') {
-        adoptCooled(runtime, m.target, logger)
-        tell(m.target, worker)
+      else if (m.type === 'event') {
+        adoptEvent(runtime, m.event, logger, Date.now(), true, 'another worker')
+        tell(m.event, worker)
       } else if (m.type === 'admit') {
         const [release, refusal] = await admitted(() => runtime.admission.admit(m.key, m.model))
         if (release) releases.set(`${index}:${m.id}`, release)
@@ -131,10 +132,10 @@ export function joinCluster(runtime: Runtime, onPrimaryGone: () => void): void {
     else if (m.type === 'reload') send({ type: 'reload-reply', id: m.id, outcome: await localReload(m.reason) })
     else if (m.type === 'collect-reply') collected.answer(m.id, m.stats)
     else if (m.type === 'reload-reply') reloaded.answer(m.id, m.outcome)
-    else if (m.type === 'cooled') adoptCooled(runtime, m.target, runtime.logger)
+    else if (m.type === 'event') adoptEvent(runtime, m.event, runtime.logger, Date.now(), true, 'another worker')
     else if (m.type === 'admit-reply') answers.answer(m.id, { refusal: m.refusal })
   })
-  runtime.shareCooled = (target) => send({ type: 'cooled', target })
+  shareThrough(runtime, (event) => (send({ type: 'event', event }), true))
   // Limited keys are counted in the primary, so a limit holds for all the workers together.
   const answers = replies<{ refusal?: Refusal }>()
   const local = runtime.admission

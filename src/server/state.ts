@@ -10,6 +10,7 @@ import { Scrubber } from '../observability/scrub'
 import { createBudgets, type Admission, type ClientBudget } from './client-limits'
 import type { CooledTarget } from './dispatch'
 import type { SharedState } from '../shared/redis'
+import type { Teller } from '../shared/shared-events'
 import type { Stats } from '../observability/stats'
 import type { RequestTracer } from '../observability/tracing'
 
@@ -55,11 +56,13 @@ export interface Runtime {
   collectStats(): Promise<Stats>
   /** Set when OTEL_EXPORTER_OTLP_ENDPOINT asks for traces. */
   tracer?: RequestTracer
-  /** With --workers: tells the other processes of a key or endpoint this one cooled or set aside. */
+  /** With --workers or Redis (shared/shared-events.ts shareThrough): tells the other processes what this one learned. */
+  tell?: Teller
+  /** Tells them of a key or endpoint this one cooled or set aside. */
   shareCooled?: (target: CooledTarget) => void
-  /** With LMLB_REDIS_URL: tells other instances what a provider reported of a key's quota. */
+  /** Tells them what a provider reported of a key's quota. */
   shareQuota?: (service: string, key: KeyTarget) => void
-  /** With LMLB_REDIS_URL: tells other instances where a session was pinned (false: Redis is away, not told). */
+  /** Tells them where a session was pinned (false: Redis is away, not told). */
   sharePin?: (id: string, pin: Pin) => boolean
   /** Where limited client keys are counted (with --workers, the primary). */
   admission: Admission

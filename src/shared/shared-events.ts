@@ -64,8 +64,26 @@ export function eventsInForce(runtime: Runtime, now: number): SharedEvent[] {
   return out
 }
 
+/** Tells the other processes of an event; false when it could not (Redis away), so it is told again later. */
+export type Teller = (event: SharedEvent) => boolean
+
+/**
+ * Makes what this process learns reach others through `tell` too: the
+ * workers of this instance (through the primary), other instances (Redis),
+ * or both, each added in turn.
+ */
+export function shareThrough(runtime: Runtime, tell: Teller): void {
+  const before = runtime.tell
+  // Told everywhere, or told again: a pin Redis did not take is told again at the next turn.
+  const all: Teller = before ? (event) => [before(event), tell(event)].every(Boolean) : tell
+  runtime.tell = all
+  runtime.shareCooled = (target) => void all(cooledEvent(target))
+  runtime.shareQuota = quotaSharing(all)
+  runtime.sharePin = (id, pin) => all(pinEvent(id, pin))
+}
+
 /** Tells a key's quota report at most every QUOTA_EVERY_MS, and at once when it says the key is spent. */
-export function quotaSharing(tell: (event: SharedEvent) => void): (service: string, key: KeyTarget) => void {
+function quotaSharing(tell: Teller): (service: string, key: KeyTarget) => void {
   const lastTold = new WeakMap<Quota, number>()
   return (service, key) => {
     const now = Date.now()
@@ -100,16 +118,21 @@ export function storedAs(prefix: string, event: SharedEvent, now: number): { nam
  * ahead: no report is dated later than now, no cooldown lasts past the
  * longest wait an upstream may impose.
  */
-export function adoptEvent(runtime: Runtime, event: SharedEvent, logger: Logger, now: number, live: boolean): void {
+export function adoptEvent(runtime: Runtime, event: SharedEvent, logger: Logger, now: number, live: boolean, from = 'another instance'): void {
   switch (event.kind) {
     case 'cooled': {
       const t = event.target
-      if (t.invalid || t.until > now) adoptCooled(runtime, { ...t, until: Math.min(t.until, now + MAX_WAIT_MS) }, logger, 'another instance')
+      if (t.invalid || t.until > now) adoptCooled(runtime, { ...t, until: Math.min(t.until, now + MAX_WAIT_MS) }, logger, from)
       return
     }
-    case 'quota':
-      keyByHash(runtime.current.pools.get(event.service), event.keyHash)?.quota.observe(event.limits, Math.min(event.at, now))
+    case 'quota': {
+      const key = keyByHash(runtime.current.pools.get(event.service), event.keyHash)
+      if (!key) return
+      const allowed = key.quota.allows(now)
+      key.quota.observe(event.limits, Math.min(event.at, now))
+      if (allowed && !key.quota.allows(now)) logger.info(`${event.service}: key ${key.masked} reported spent until ${new Date(key.quota.recoversAt(now)).toISOString()} (seen by ${from})`)
       return
+    }
     case 'pin': {
       const state = runtime.current
       const pool = state.pools.get(event.service)
@@ -118,6 +141,7 @@ export function adoptEvent(runtime: Runtime, event: SharedEvent, logger: Logger,
       const pin = { service: event.service, model: event.model, key: key?.value, endpoint: event.endpoint, expiresAt: event.expiresAt, sharedAt: now }
       if (live) state.pins.set(event.id, pin)
       else state.pins.adopt(event.id, pin)
+      if (logger.enabled('debug')) logger.debug(`${event.service}: session ${event.id.slice(0, 8)}… pinned to ${key ? `key ${key.masked}` : event.endpoint} (by ${from})`)
     }
   }
 }

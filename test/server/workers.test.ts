@@ -131,3 +131,48 @@ workersTest('2 workers: a client key limit holds for both together (counted in t
   expect(lines).toHaveLength(30)
   expect(new Set(lines.map((l) => l.includes('[worker 1]')))).toEqual(new Set([true, false]))
 })
+
+/** One request on a fresh connection (so the kernel may give it to either process); the key it reached. */
+async function keyUsed(lmlb: RunningLmlb, up: FakeUpstream, headers: Record<string, string> = {}): Promise<string> {
+  const res = await fetch(`${lmlb.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', connection: 'close', ...headers },
+    body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }),
+  })
+  expect(res.status).toBe(200)
+  await res.text()
+  return up.received.at(-1)!.headers.authorization
+}
+
+workersTest("2 workers: a provider's report that a key is spent, through one, keeps the other off it too", async () => {
+  const spent = 'Bearer sk-workers-spent-0001'
+  const up = startUpstream('up', (r) => {
+    const answer = openaiCompletion(r.body.model, 'ok')
+    if (r.headers.authorization === spent) for (const [name, value] of Object.entries({ 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': '30s' })) answer.headers.set(name, value)
+    return answer
+  })
+  const lmlb = await startLmlb({ args: ['--workers', '2'], dotenv: dotenv(up, 'sk-workers-spent-0001,sk-workers-fine-0002') })
+  running.push(up, lmlb)
+  await lmlb.waitForLog('[worker 1] ready')
+  for (let n = 0; n < 4 && !up.received.some((r) => r.headers.authorization === spent); n++) await keyUsed(lmlb, up)
+  await lmlb.waitForLog('key sk-...0001 reported spent until')
+  for (let n = 0; n < 30; n++) expect(await keyUsed(lmlb, up)).not.toBe(spent)
+  expect(up.received.filter((r) => r.headers.authorization === spent)).toHaveLength(1)
+})
+
+workersTest('2 workers: a session pinned by one stays on its key through both', async () => {
+  const keys = Array.from({ length: 6 }, (_, i) => `sk-workers-pin-000${i}`)
+  const up = startUpstream('up')
+  const lmlb = await startLmlb({ args: ['--workers', '2'], dotenv: dotenv(up, keys.join(',')) + 'LOG_LEVEL=debug\n' })
+  running.push(up, lmlb)
+  await lmlb.waitForLog('[worker 1] ready')
+  const session = { 'x-lmlb-session': 'workers-session-5512' }
+  const pinned = await keyUsed(lmlb, up, session)
+  await lmlb.waitForLog(`pinned to key sk-...${pinned.slice(-4)} (by another worker)`)
+  const used = []
+  for (let n = 0; n < 30; n++) used.push(await keyUsed(lmlb, up, session))
+  expect(used).toEqual(Array(30).fill(pinned))
+  // Both processes served the session (else this would not test the sharing).
+  const lines = lmlb.log().split('\n').filter((l) => l.includes(' POST /v1/chat/completions gpt-4o'))
+  expect(new Set(lines.map((l) => l.includes('[worker 1]')))).toEqual(new Set([true, false]))
+})
