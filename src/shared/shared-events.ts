@@ -12,7 +12,6 @@ import type { Quota } from '../balancer/quota'
 import type { KeyTarget, ServicePool } from '../balancer/service-pool'
 import type { Logger } from '../observability/log'
 import { hashOf, hashOfKey } from '../routing/session-identity'
-import { adoptCooled } from '../server/cooled-targets'
 import type { CooledTarget } from '../server/dispatch'
 import type { Runtime } from '../server/state'
 import { MAX_WAIT_MS, type RateLimits } from '../upstream/rate-limits'
@@ -144,6 +143,22 @@ export function adoptEvent(runtime: Runtime, event: SharedEvent, logger: Logger,
       if (logger.enabled('debug')) logger.debug(`${event.service}: session ${event.id.slice(0, 8)}… pinned to ${key ? `key ${key.masked}` : event.endpoint} (by ${from})`)
     }
   }
+}
+
+/** A key or endpoint another process cooled or set aside: the same cooldown here, or set aside. */
+function adoptCooled(runtime: Runtime, t: CooledTarget, logger: Logger, from: string): void {
+  const pool = runtime.current.pools.get(t.service)
+  const key = t.keyHash === undefined ? undefined : keyByHash(pool, t.keyHash)
+  const target = key ?? pool?.endpoints.items.find((e) => e.url === t.endpoint)
+  if (!target) return // gone after a reload
+  // Known already (told again after a reconnect): nothing to change or say.
+  if (t.invalid ? target.health.recoversAt(0) === Infinity : target.health.cooledUntil() >= t.until) return
+  if (t.invalid) target.health.setInvalid(t.until)
+  else target.health.adoptCooldown(t.until)
+  // Set aside before this configuration forgave it: that verdict no longer holds here.
+  if (t.invalid && target.health.recoversAt(0) !== Infinity) return
+  const what = key ? `key ${key.masked}` : t.endpoint
+  logger.info(`${t.service}: ${what} ${t.invalid ? 'set aside' : `cooling until ${new Date(t.until).toISOString()}`} (seen by ${from})`)
 }
 
 /** A message read from Redis: an event (its shape checked, so a stranger's value cannot throw later), or an instance's hello. */
