@@ -1,11 +1,13 @@
 /**
- * What instances tell each other through Redis, and what each does with it
- * (the transport is redis.ts): a key or endpoint cooled or set aside, what
- * a provider reported of a key's quota, and where a session was pinned.
- * Each event is also stored under a name of its own with a TTL as long as
- * it says anything, so an instance that starts or reconnects later reads
- * what still holds, and nothing accumulates. Keys cross as a hash of their
- * value, never the value; sessions as the hash they already are.
+ * What lmlb processes tell each other, and what each does with it: a key or
+ * endpoint cooled or set aside, what a provider reported of a key's quota,
+ * and where a session was pinned. The workers of one instance tell each
+ * other through the primary (server/cluster.ts); instances through Redis
+ * (redis.ts), where each event is also stored under a name of its own with
+ * a TTL as long as it says anything, so an instance that starts or
+ * reconnects later reads what still holds, and nothing accumulates. Keys
+ * cross as a hash of their value, never the value; sessions as the hash
+ * they already are.
  */
 import type { Pin } from '../balancer/pins'
 import type { Quota } from '../balancer/quota'
