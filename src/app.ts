@@ -15,6 +15,7 @@ import { BodyRefused } from './server/read-body'
 import { attachRecord, RequestRecord, requestIdOf } from './observability/request-record'
 import { pathOf } from './server/request-path'
 import type { Runtime } from './server/state'
+import { cameBack } from './upstream/via'
 import { health, live, ready, rootStatus } from './server/status'
 import { statusPage, wantsHtml } from './server/status-page'
 
@@ -86,6 +87,12 @@ export function createApp(runtime: Runtime) {
         }
         runtime.logger.error(runtime.current.scrubber.text(`unexpected error on ${request.method} ${path}: ${(error as Error)?.stack ?? error}`))
         return Response.json(errorBody(api, 500, 'internal_error', 'lmlb internal error (logged)'), { status: 500 })
+      })
+      // Come back through an endpoint that points at lmlb itself (upstream/via.ts): refused before anything else, or it would go round for ever.
+      .onRequest(({ request }) => {
+        if (!cameBack(request.headers)) return
+        const message = 'this request has already been through this lmlb: an endpoint in its configuration points back at lmlb itself (or at another instance that points back here)'
+        return errorResponse(apiOfPath(pathOf(request.url) ?? '/'), new ProxyError(508, 'loop_detected', message))
       })
       .onRequest(({ request }) => {
         const keys = runtime.current.config.proxyApiKeys

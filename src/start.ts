@@ -14,6 +14,7 @@ import type { Logger } from './observability/log'
 import { BUILD_COMMIT, VERSION } from './server/status'
 import { useStreamFactory } from './upstream/byte-stream'
 import { setProcessCallBound } from './upstream/call-slots'
+import { nameInstance } from './upstream/via'
 
 const EXIT_USAGE = 2
 
@@ -35,6 +36,9 @@ export function start(platform: Platform) {
 
   // A worker started by the primary (--workers): same arguments, the primary's port.
   const workerIndex = Number(process.env.LMLB_WORKER ?? 0)
+  // Workers are part of their primary's instance (its Via hop, its count in Redis): they inherit its id.
+  const instance = (process.env.LMLB_INSTANCE_ID ??= crypto.randomUUID())
+  nameInstance(instance)
   const sources: Sources = {
     envFile: cli.envFile ?? '.env',
     envFileRequired: cli.envFile !== undefined,
@@ -109,8 +113,6 @@ export function start(platform: Platform) {
   } catch (error) {
     fail([`cannot listen on ${config.host}:${config.port}: ${(error as Error).message}`])
   }
-  // Workers are part of their primary's instance (for the count of instances sharing Redis): they inherit its id.
-  const instance = (process.env.LMLB_INSTANCE_ID ??= crypto.randomUUID())
   if (workerIndex > 0) {
     shareThroughRedis(runtime, config, instance, logger)
     return logger.info('ready')

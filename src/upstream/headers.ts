@@ -3,11 +3,13 @@
  * that say something about the call itself (API version and betas, what it
  * accepts, who it is, attribution for OpenRouter), never its credentials
  * nor headers tied to its own account (`openai-organization` with lmlb's
- * key would be refused); then the chosen key in the service's own scheme.
+ * key would be refused); then the chosen key in the service's own scheme,
+ * and lmlb's hop in `Via` (upstream/via.ts).
  * Inbound: the upstream's headers minus those that describe bytes fetch has
  * already decoded.
  */
 import type { Format } from '../config/schema'
+import { viaHeader } from './via'
 
 const FORWARDED: Record<Format, readonly string[]> = {
   anthropic: ['accept', 'user-agent', 'anthropic-version', 'anthropic-beta', 'x-request-id', 'idempotency-key'],
@@ -23,7 +25,7 @@ const NOT_RETURNED = ['connection', 'keep-alive', 'transfer-encoding', 'content-
 export const DEFAULT_ANTHROPIC_VERSION = '2023-06-01'
 
 export function upstreamHeaders(format: Format, client: Headers, key: string | undefined): Record<string, string> {
-  const out: Record<string, string> = { 'content-type': 'application/json' }
+  const out: Record<string, string> = { 'content-type': 'application/json', via: viaHeader(client.get('via')) }
   for (const name of FORWARDED[format]) {
     const value = client.get(name)
     if (value !== null) out[name] = value
