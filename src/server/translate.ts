@@ -23,6 +23,7 @@ import type { ResponsesRequest } from '../apis/openai-responses/wire'
 import { takesReasoningEffort } from '../translation/models'
 import { toChatRequest } from '../translation/responses-over-chat/request'
 import { toResponse } from '../translation/responses-over-chat/response'
+import { responsesTextDelta } from '../translation/responses-over-chat/text-delta'
 import { createResponsesStreamState, failStream as failResponses, finish as finishResponses, onChunk as onResponsesChunk } from '../translation/responses-over-chat/stream'
 import type { OpenAIRequest } from '../apis/openai-chat/wire'
 import { byteStream, sourceOf } from '../upstream/byte-stream'
@@ -101,7 +102,7 @@ export function responsesClientOnChat(req: ResponsesRequest, upstreamModel: stri
       if (!isSse(response)) return Response.json(toResponse(await answerOf(response), opts), { headers: keptHeaders(response) })
       const state = createResponsesStreamState(opts)
       return transformSse(response, {
-        onEvent: (data) => (data === DONE ? '' : encodeResponsesEvents(onResponsesChunk(JSON.parse(data), state))),
+        onEvent: (data) => (data === DONE ? '' : (responsesTextDelta(data, state) ?? encodeResponsesEvents(onResponsesChunk(JSON.parse(data), state)))),
         onEnd: () => encodeResponsesEvents(finishResponses(state)),
         onBroken: (message) => encodeResponsesEvents(failResponses(state, message, 'upstream_stream_error')),
       })

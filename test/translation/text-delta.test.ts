@@ -10,6 +10,9 @@ import { createStreamState, finish, onChunk } from '../../src/translation/messag
 import { textDeltaEvent } from '../../src/translation/messages-over-chat/text-delta'
 import { createReverseStreamState, onEvent } from '../../src/translation/chat-over-messages/stream'
 import { textChunk } from '../../src/translation/chat-over-messages/text-delta'
+import { encodeResponsesEvents } from '../../src/apis/openai-responses/events'
+import { createResponsesStreamState, finish as finishResponses, onChunk as onResponsesChunk } from '../../src/translation/responses-over-chat/stream'
+import { responsesTextDelta } from '../../src/translation/responses-over-chat/text-delta'
 
 /** A stream state with its text block open, as after the first text chunk. */
 function openText(stopSequences?: string[]) {
@@ -128,5 +131,45 @@ describe('textChunk', () => {
     const after = JSON.parse(textChunk(delta, state)!.slice('data: '.length))
     expect(after.id).not.toBe(before.id)
     expect(after.id).toBe(state.id)
+  })
+})
+
+describe('responsesTextDelta', () => {
+  /** A Responses stream state with its message item open, as after the first text chunk. */
+  function openMessage() {
+    const state = createResponsesStreamState({ model: 'gpt-x', tools: new Map() as never })
+    onResponsesChunk({ id: 'chatcmpl-1', created: 1, choices: [{ index: 0, delta: { role: 'assistant', content: 'Hi' }, finish_reason: null }] }, state)
+    return state
+  }
+
+  test('for any text, the same events, numbered alike, and the same final state as onChunk', () => {
+    fc.assert(
+      fc.property(fc.array(fc.string({ unit: 'binary' }), { minLength: 1, maxLength: 4 }), fc.boolean(), (texts, spaced) => {
+        const fast = openMessage()
+        const slow = openMessage()
+        for (const text of texts) {
+          const chunk = { id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { content: text }, logprobs: null, finish_reason: null }] }
+          const data = spaced ? JSON.stringify(chunk, null, 1) : JSON.stringify(chunk)
+          const shortcut = responsesTextDelta(data, fast)
+          expect(shortcut).toBeDefined()
+          const full = encodeResponsesEvents(onResponsesChunk(JSON.parse(data), slow))
+          expect(parseEvents(shortcut!)).toEqual(parseEvents(full))
+        }
+        // `ids` holds a closure of each stream's own: compared by what it made.
+        expect({ ...fast, ids: fast.ids.response }).toEqual({ ...slow, ids: slow.ids.response })
+        expect(parseEvents(encodeResponsesEvents(finishResponses(fast)))).toEqual(parseEvents(encodeResponsesEvents(finishResponses(slow))))
+      }),
+      { numRuns: 300 },
+    )
+  })
+
+  test('steps aside for anything more than text, before the message is open, and after the end', () => {
+    const text = (content: string) => JSON.stringify({ id: 'c', choices: [{ index: 0, delta: { content }, finish_reason: null }] })
+    expect(responsesTextDelta(text('x'), createResponsesStreamState({ model: 'gpt-x', tools: new Map() as never }))).toBeUndefined()
+    expect(responsesTextDelta(JSON.stringify({ id: 'c', choices: [{ index: 0, delta: { content: 'x' }, finish_reason: 'stop' }] }), openMessage())).toBeUndefined()
+    expect(responsesTextDelta(JSON.stringify({ id: 'c', choices: [{ index: 0, delta: { reasoning_content: 'hmm', content: 'x' }, finish_reason: null }] }), openMessage())).toBeUndefined()
+    const ended = openMessage()
+    finishResponses(ended)
+    expect(responsesTextDelta(text('x'), ended)).toBeUndefined()
   })
 })
