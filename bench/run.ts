@@ -194,13 +194,17 @@ const treeRssMb = (pid: number) => processTree(pid).reduce((n, p) => n + rssMb(p
 
 const chat = (stream: boolean, model = 'gpt-4o-mini') => ({ model, stream, messages: [{ role: 'user', content: 'Say hello in five words.' }] })
 const messages = (stream: boolean, model: string) => ({ model, stream, max_tokens: 64, messages: [{ role: 'user', content: 'Say hello in five words.' }] })
+/** As Codex sends a turn, small. */
+const responses = (stream: boolean, model: string) => ({ model, stream, store: false, max_output_tokens: 64, input: [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Say hello in five words.' }] }] })
 
 function lmlbEnv(upstream: number): Record<string, string> {
   const base = `http://127.0.0.1:${upstream}/v1`
   return {
     OPENAI_API_KEYS: 'sk-bench-key-000001,sk-bench-key-000002,sk-bench-key-000003',
     ANTHROPIC_API_KEYS: 'sk-ant-bench-key-000001',
-    SERVICE_ENDPOINTS: JSON.stringify({ openai: [base], anthropic: [base] }),
+    // Gemini's OpenAI endpoint has no Responses API: a Responses request there is translated.
+    GEMINI_API_KEYS: 'bench-gemini-key-000001',
+    SERVICE_ENDPOINTS: JSON.stringify({ openai: [base], anthropic: [base], gemini: [base] }),
     LOG_LEVEL: 'warn',
     // As `npm start` sets it (else lmlb starts itself again with it, and the pid here would be the first process's).
     BUN_CONFIG_MAX_HTTP_REQUESTS: '65535',
@@ -281,6 +285,10 @@ async function main() {
     ['Anthropic → OpenAI, stream', '/v1/messages', messages(true, 'gpt-4o-mini'), '/v1/chat/completions'],
     ['OpenAI → Anthropic', '/v1/chat/completions', chat(false, 'anthropic/claude-x'), '/v1/messages'],
     ['OpenAI → Anthropic, stream', '/v1/chat/completions', chat(true, 'anthropic/claude-x'), '/v1/messages'],
+    ['Responses → Chat', '/v1/responses', responses(false, 'gemini/gpt-4o-mini'), '/v1/chat/completions'],
+    ['Responses → Chat, stream', '/v1/responses', responses(true, 'gemini/gpt-4o-mini'), '/v1/chat/completions'],
+    ['Responses → Anthropic', '/v1/responses', responses(false, 'anthropic/claude-x'), '/v1/messages'],
+    ['Responses → Anthropic, stream', '/v1/responses', responses(true, 'anthropic/claude-x'), '/v1/messages'],
   ]
   for (const [name, path, body, barePath] of translations) {
     const ours = await wrk(at(lmlb.port, path), body, SECONDS, CONNECTIONS, LOAD_CORE, lmlb.proc.pid)
