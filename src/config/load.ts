@@ -245,8 +245,15 @@ function warningsFor(config: Config): string[] {
   if (config.proxyApiKeys.length === 0 && !loopback) {
     warnings.push(`Listening on ${config.host} with no PROXY_API_KEYS: anyone who can reach this port spends your keys.`)
   }
+  // Every key is masked wherever it appears in an answer or a log line: a short one would mask ordinary words ("test").
+  const short = config.proxyApiKeys.filter((k) => k.length < SHORT_KEY)
+  if (short.length > 0) {
+    warnings.push(`PROXY_API_KEYS: ${short.length === 1 ? 'a key' : `${short.length} keys`} shorter than ${SHORT_KEY} characters; lmlb masks every key wherever it appears in an answer or a log, so text holding ${short.length === 1 ? 'it' : 'one'} is changed: use longer keys`)
+  }
   return warnings
 }
+
+const SHORT_KEY = 12
 
 /** Where a variable's value was set, as a message prefix: `.env:3: `, or nothing for a real variable. */
 type Origin = (name: string) => string

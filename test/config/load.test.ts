@@ -28,6 +28,12 @@ describe('loadConfig', () => {
     expect(Object.isFrozen(config.services.openai.keys)).toBe(true)
   })
 
+  test('a proxy key shorter than 12 characters is warned of: masking it would change ordinary text', () => {
+    const { warnings } = configOf({ env: { PROXY_API_KEYS: 'test,a-long-enough-proxy-key' } })
+    expect(warnings).toContain('PROXY_API_KEYS: a key shorter than 12 characters; lmlb masks every key wherever it appears in an answer or a log, so text holding it is changed: use longer keys')
+    expect(configOf({ env: { PROXY_API_KEYS: 'a-long-enough-proxy-key' } }).warnings.join()).not.toContain('shorter')
+  })
+
   test('pools win over single keys; single keys are the fallback', () => {
     const { config } = configOf({ env: { OPENAI_API_KEYS: ' a , b ,,c', OPENAI_API_KEY: 'single', ANTHROPIC_API_KEY: 'ant-single' } })
     expect(keysOf(config.services.openai)).toEqual(['a', 'b', 'c'])
