@@ -72,7 +72,7 @@ export function start(platform: Platform) {
   if (process.env.OTEL_EXPORTER_OTLP_ENDPOINT || process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) {
     void import('./observability/otel').then(
       ({ createTracer, tracesUrl }) => {
-        runtime.tracer = createTracer(process.env, VERSION)
+        runtime.tracer = createTracer(process.env, VERSION, logger)
         logger.info(`tracing: spans go to ${tracesUrl(process.env)} (OTLP/HTTP)`)
       },
       (error: Error) => logger.error(`tracing: OpenTelemetry could not start: ${error.message}`),

@@ -19,7 +19,7 @@
  * (CLIENT) the provider, model and endpoint it called.
  */
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Span, type TextMapGetter, type Tracer } from '@opentelemetry/api'
-import { W3CTraceContextPropagator } from '@opentelemetry/core'
+import { ExportResultCode, W3CTraceContextPropagator, type ExportResult } from '@opentelemetry/core'
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http'
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources'
 import {
@@ -29,8 +29,11 @@ import {
   ParentBasedSampler,
   TraceIdRatioBasedSampler,
   TracerProvider,
+  type ReadableSpan,
   type Sampler,
+  type SpanExporter,
 } from '@opentelemetry/sdk-trace'
+import type { Logger } from './log'
 import type { AttemptSpan, AttemptSpanStart, RequestSpan, RequestSpanEnd, RequestTracer } from './tracing'
 
 type Env = Record<string, string | undefined>
@@ -99,8 +102,44 @@ function serverOf(endpoint: string): Attributes {
   }
 }
 
-export function createTracer(env: Env, version: string): RequestTracer {
-  const exporter = new OTLPTraceExporter({ url: tracesUrl(env) })
+/**
+ * The exporter, saying when the collector starts refusing spans (unreachable,
+ * or an error status once the exporter's own retries are spent) and when it
+ * takes them again: once each way, never a line per batch.
+ */
+class ReportingExporter implements SpanExporter {
+  private failing = false
+
+  constructor(
+    private readonly inner: SpanExporter,
+    private readonly say: (ok: boolean, error?: Error) => void,
+  ) {}
+
+  export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
+    this.inner.export(spans, (result) => {
+      const ok = result.code === ExportResultCode.SUCCESS
+      if (ok === this.failing) {
+        this.failing = !ok
+        this.say(ok, result.error)
+      }
+      done(result)
+    })
+  }
+
+  shutdown(): Promise<void> {
+    return this.inner.shutdown()
+  }
+
+  forceFlush(): Promise<void> {
+    return this.inner.forceFlush?.() ?? Promise.resolve()
+  }
+}
+
+export function createTracer(env: Env, version: string, logger: Logger): RequestTracer {
+  const url = tracesUrl(env)
+  const exporter = new ReportingExporter(new OTLPTraceExporter({ url }), (ok, error) =>
+    ok ? logger.always(`tracing: the collector at ${url} takes spans again`) : logger.warn(`tracing: the collector at ${url} refused spans (${error?.message ?? 'no reason given'}); they are dropped until it takes them again`),
+  )
   const provider = new TracerProvider({
     resource: defaultResource().merge(
       resourceFromAttributes({

@@ -30,6 +30,8 @@ interface ExportedSpan {
 
 interface Collector {
   url: string
+  /** While set, every post is answered 400 (the exporter does not retry that). */
+  refusing: boolean
   posts: { path: string; contentType: string; auth: string | null }[]
   spans: ExportedSpan[]
   /** Resolves with the spans once `ready(spans)` holds; fails after `ms`. */
@@ -58,6 +60,7 @@ function startCollector(): Collector {
       const path = new URL(request.url).pathname
       posts.push({ path, contentType: request.headers.get('content-type') ?? '', auth: request.headers.get('authorization') })
       const body: any = await request.json()
+      if (collector.refusing) return Response.json({ error: 'not now' }, { status: 400 })
       for (const rs of body.resourceSpans ?? []) {
         const resource = attributesOf(rs.resource?.attributes)
         for (const ss of rs.scopeSpans ?? [])
@@ -67,8 +70,9 @@ function startCollector(): Collector {
       return Response.json({})
     },
   })
-  return {
+  const collector: Collector = {
     url: `http://127.0.0.1:${server.port}`,
+    refusing: false,
     posts,
     spans,
     async waitFor(ready, ms = 5000) {
@@ -81,6 +85,7 @@ function startCollector(): Collector {
     },
     stop: () => server.stop(true),
   }
+  return collector
 }
 
 const running: { stop(): Promise<void> }[] = []
@@ -241,3 +246,17 @@ test('with OTEL_EXPORTER_OTLP_ENDPOINT unset nothing is traced or sent', async (
   expect(collector.posts).toHaveLength(0)
   expect(lmlb.log()).not.toContain('tracing:')
 })
+
+test('a collector that refuses spans is said once, and again once when it takes them back', async () => {
+  const collector = startCollector()
+  collector.refusing = true
+  running.push(collector)
+  const { lmlb } = await setup({ OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_BSP_SCHEDULE_DELAY: '20' })
+  await lmlb.waitForLog('tracing: spans go to')
+  for (let n = 0; n < 3; n++) expect((await post(lmlb, '/v1/chat/completions', { model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] })).status).toBe(200)
+  await lmlb.waitForLog(`tracing: the collector at ${collector.url}/v1/traces refused spans`)
+  collector.refusing = false
+  expect((await post(lmlb, '/v1/chat/completions', { model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] })).status).toBe(200)
+  await lmlb.waitForLog('takes spans again')
+  expect(lmlb.log().split('refused spans').length - 1).toBe(1)
+}, 20_000)
