@@ -41,10 +41,14 @@ export class PinTable {
     }
   }
 
-  /** A pin learned from another instance: taken unless this table holds one for the session that lasts longer. */
+  /**
+   * A pin read back from another instance: taken unless this table holds one
+   * for the session that lasts longer, or is full (what it reads at a
+   * reconnect must not push out the sessions this instance serves).
+   */
   adopt(id: string, pin: Pin): void {
     const mine = this.pins.get(id)
-    if (mine === undefined || mine.expiresAt < pin.expiresAt) this.set(id, pin)
+    if (mine === undefined ? this.pins.size < this.max : mine.expiresAt < pin.expiresAt) this.set(id, pin)
   }
 
   get size(): number {

@@ -38,7 +38,7 @@ describe('what crosses Redis', () => {
       expect(parseEvent(junk)).toBeUndefined()
   })
 
-  test('a pin from another instance is taken unless the one here lasts longer', () => {
+  test('a pin read back from another instance is taken unless the one here lasts longer, or the table is full', () => {
     const pins = new PinTable(10)
     const pin = (key: string, expiresAt: number): Pin => ({ service: 'openai', model: 'gpt-4o', key, endpoint: 'e', expiresAt })
     pins.adopt('s', pin('a', NOW + 10))
@@ -46,6 +46,12 @@ describe('what crosses Redis', () => {
     expect(pins.get('s', NOW)?.key).toBe('a')
     pins.adopt('s', pin('c', NOW + 20))
     expect(pins.get('s', NOW)?.key).toBe('c')
+    // Full: what is read back does not push out the sessions served here.
+    const full = new PinTable(2)
+    full.set('mine-1', pin('a', NOW + 10))
+    full.set('mine-2', pin('a', NOW + 10))
+    full.adopt('theirs', pin('b', NOW + 10))
+    expect([full.get('mine-1', NOW)?.key, full.get('mine-2', NOW)?.key, full.get('theirs', NOW)]).toEqual(['a', 'a', undefined])
   })
 
   test('a quota report replaces the one held only when it is newer (reports from other instances arrive late)', () => {
