@@ -7,6 +7,7 @@ import { createLogger } from './observability/log'
 import type { Listening, Platform } from './runtime/platform'
 import { joinCluster, startCluster } from './server/cluster'
 import { reloadOnFileChanges } from './server/file-reloads'
+import { shareThrough } from './shared/shared-events'
 import { createRuntime } from './server/reloader'
 import type { Runtime } from './server/state'
 import type { Config } from './config/schema'
@@ -126,10 +127,10 @@ export function start(platform: Platform) {
 function shareThroughRedis(runtime: Runtime, config: Config, instance: string, logger: Logger): void {
   const redis = config.redis
   if (!redis) return
-  void Promise.all([import('./shared/redis'), import('./shared/redis-limits'), import('./shared/shared-events')]).then(
-    ([{ connectShared }, { redisAdmission }, events]) => {
+  void Promise.all([import('./shared/redis'), import('./shared/redis-limits')]).then(
+    ([{ connectShared }, { redisAdmission }]) => {
       const shared = connectShared(redis.url, redis.prefix, instance, runtime, logger)
-      events.shareThrough(runtime, shared.tell)
+      shareThrough(runtime, shared.tell)
       runtime.shared = shared
       // Client-key limits hold across instances: counted in Redis while it answers, here when it does not.
       const limitsOf = (key: string) => runtime.current.config.clientLimits.find((l) => l.key === key)
