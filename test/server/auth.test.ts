@@ -79,4 +79,14 @@ describe('client auth', () => {
       await open.stop()
     }
   })
+
+  test('a proxy key under 12 characters: a warning at start-up (masking it would change ordinary text), and the key is not in it', async () => {
+    const short = await startLmlb({ env: { PROXY_API_KEYS: 'tiny-key' } })
+    try {
+      expect(short.log()).toContain('PROXY_API_KEYS: a key shorter than 12 characters')
+      expect(short.log()).not.toContain('tiny-key')
+    } finally {
+      await short.stop()
+    }
+  })
 })
