@@ -22,7 +22,12 @@ async function one(): Promise<void> {
   try {
     // Bounded: a stream not done in STREAM_TIMEOUT_MS counts as a failure (the streams here last about 20 s).
     const signal = AbortSignal.timeout(STREAM_TIMEOUT_MS)
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer client' }, body, signal })
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer client' },
+      body,
+      signal,
+    })
     if (res.status !== 200) return void (fail(`status_${res.status}`), await res.text())
     const reader = res.body!.getReader()
     const decoder = new TextDecoder()
@@ -54,6 +59,15 @@ for (let i = 0; i < n; i += BATCH) {
 await Promise.all(all)
 firsts.sort((a, b) => a - b)
 const at = (q: number) => firsts[Math.min(firsts.length - 1, Math.floor(firsts.length * q))] ?? NaN
-console.log(JSON.stringify({ streams: n, ok: n - Object.values(failures).reduce((a, b) => a + b, 0), failures, peakOpen: peak, p50: at(0.5), p99: at(0.99) }))
+console.log(
+  JSON.stringify({
+    streams: n,
+    ok: n - Object.values(failures).reduce((a, b) => a + b, 0),
+    failures,
+    peakOpen: peak,
+    p50: at(0.5),
+    p99: at(0.99),
+  }),
+)
 
 export {}

@@ -57,7 +57,7 @@ function spawnWatched(name: string, cmd: string[], core?: string, env: Record<st
       const { value, done } = await reader.read()
       if (done) return
       seen += decoder.decode(value, { stream: true })
-      for (const w of waiters.filter((w) => seen.includes(w.text))) (waiters.splice(waiters.indexOf(w), 1), w.resolve())
+      for (const w of waiters.filter((w) => seen.includes(w.text))) waiters.splice(waiters.indexOf(w), 1), w.resolve()
     }
   }
   void read(proc.stdout)
@@ -69,7 +69,9 @@ function spawnWatched(name: string, cmd: string[], core?: string, env: Record<st
     return Promise.race([
       new Promise<void>((resolve) => waiters.push({ text, resolve })),
       proc.exited.then(() => Promise.reject(new Error(`${name} exited before printing "${text}":\n${seen}`))),
-      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${name} did not print "${text}" within ${ms} ms:\n${seen}`)), ms))),
+      new Promise<never>(
+        (_, reject) => (timer = setTimeout(() => reject(new Error(`${name} did not print "${text}" within ${ms} ms:\n${seen}`)), ms)),
+      ),
     ]).finally(() => clearTimeout(timer))
   }
   return { proc, waitFor, output: () => seen }
@@ -107,7 +109,11 @@ async function startRedis(): Promise<number | undefined> {
     return undefined
   }
   const port = await freePort()
-  const redis = spawnWatched('redis-server', [redisServer, '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], LOAD_CORE)
+  const redis = spawnWatched(
+    'redis-server',
+    [redisServer, '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    LOAD_CORE,
+  )
   await redis.waitFor('Ready to accept connections')
   return port
 }
@@ -132,7 +138,14 @@ const cpuTicks = (pid: number): number => {
 const WRK_SCRIPT = join(mkdtempSync(join(tmpdir(), 'lmlb-bench-')), 'post.lua')
 
 /** wrk against one URL with one POST body, for SECONDS. */
-async function wrk(url: string, body: object, seconds = SECONDS, connections = CONNECTIONS, core: string | undefined = LOAD_CORE, pid?: number): Promise<Load> {
+async function wrk(
+  url: string,
+  body: object,
+  seconds = SECONDS,
+  connections = CONNECTIONS,
+  core: string | undefined = LOAD_CORE,
+  pid?: number,
+): Promise<Load> {
   writeFileSync(
     WRK_SCRIPT,
     `wrk.method = "POST"
@@ -146,7 +159,10 @@ done = function(summary, latency, requests)
 end
 `,
   )
-  const proc = Bun.spawn(onCore(core, ['wrk', '-t', '1', '-c', String(connections), '-d', `${seconds}s`, '-s', WRK_SCRIPT, url]), { stdout: 'pipe', stderr: 'pipe' })
+  const proc = Bun.spawn(onCore(core, ['wrk', '-t', '1', '-c', String(connections), '-d', `${seconds}s`, '-s', WRK_SCRIPT, url]), {
+    stdout: 'pipe',
+    stderr: 'pipe',
+  })
   children.push(proc)
   const ticks = pid === undefined ? 0 : cpuTicks(pid)
   const out = await new Response(proc.stdout).text()
@@ -163,7 +179,11 @@ async function script(name: string, args: string[]): Promise<Record<string, numb
 }
 
 async function scriptWith(name: string, args: string[], env: Record<string, string> = {}): Promise<Record<string, number>> {
-  const proc = Bun.spawn(onCore(LOAD_CORE, [BUN, join(ROOT, 'bench', name), ...args]), { stdout: 'pipe', stderr: 'inherit', env: { ...process.env, ...env } })
+  const proc = Bun.spawn(onCore(LOAD_CORE, [BUN, join(ROOT, 'bench', name), ...args]), {
+    stdout: 'pipe',
+    stderr: 'inherit',
+    env: { ...process.env, ...env },
+  })
   children.push(proc)
   const out = await new Response(proc.stdout).text()
   await proc.exited
@@ -174,7 +194,10 @@ const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/
 /** The kernel's count of connections dropped from full listen queues (each costs its client a 1 s SYN retry); undefined off Linux. */
 const listenOverflows = (): number | undefined => {
   try {
-    const [names, values] = readFileSync('/proc/net/netstat', 'utf8').split('\n').filter((l) => l.startsWith('TcpExt:')).map((l) => l.split(' '))
+    const [names, values] = readFileSync('/proc/net/netstat', 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('TcpExt:'))
+      .map((l) => l.split(' '))
     const i = names.indexOf('ListenOverflows')
     return i > 0 ? Number(values[i]) : undefined
   } catch {
@@ -192,10 +215,25 @@ const processTree = (pid: number): number[] => {
 /** RSS of the process that serves: `pid`, or the sum over its tree when it has children (workers). */
 const treeRssMb = (pid: number) => processTree(pid).reduce((n, p) => n + rssMb(p), 0)
 
-const chat = (stream: boolean, model = 'gpt-4o-mini') => ({ model, stream, messages: [{ role: 'user', content: 'Say hello in five words.' }] })
-const messages = (stream: boolean, model: string) => ({ model, stream, max_tokens: 64, messages: [{ role: 'user', content: 'Say hello in five words.' }] })
+const chat = (stream: boolean, model = 'gpt-4o-mini') => ({
+  model,
+  stream,
+  messages: [{ role: 'user', content: 'Say hello in five words.' }],
+})
+const messages = (stream: boolean, model: string) => ({
+  model,
+  stream,
+  max_tokens: 64,
+  messages: [{ role: 'user', content: 'Say hello in five words.' }],
+})
 /** As Codex sends a turn, small. */
-const responses = (stream: boolean, model: string) => ({ model, stream, store: false, max_output_tokens: 64, input: [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Say hello in five words.' }] }] })
+const responses = (stream: boolean, model: string) => ({
+  model,
+  stream,
+  store: false,
+  max_output_tokens: 64,
+  input: [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Say hello in five words.' }] }],
+})
 
 function lmlbEnv(upstream: number): Record<string, string> {
   const base = `http://127.0.0.1:${upstream}/v1`
@@ -223,17 +261,35 @@ const row = (...cells: string[]) => rows.push(cells)
 
 async function main() {
   if (ONLY !== undefined && !ONLY.has('all')) return scenarios()
-  console.log(`bench: ${SECONDS} s per cell, ${CONNECTIONS} connections, ${pinned ? 'proxy on core 1, load and upstream on core 0' : 'no pinning (taskset missing or 1 core)'}`)
+  console.log(
+    `bench: ${SECONDS} s per cell, ${CONNECTIONS} connections, ${pinned ? 'proxy on core 1, load and upstream on core 0' : 'no pinning (taskset missing or 1 core)'}`,
+  )
   const upstream = await startServer('upstream', [BUN, join(ROOT, 'bench/upstream.ts'), '0'], LOAD_CORE)
   const slow = await startServer('slow upstream', [BUN, join(ROOT, 'bench/upstream.ts'), '0', '20'], LOAD_CORE)
-  const bare = await startServer('bare passthrough', [BUN, join(ROOT, 'bench/bare-passthrough.ts'), '0', `http://127.0.0.1:${upstream.port}/v1`], PROXY_CORE)
+  const bare = await startServer(
+    'bare passthrough',
+    [BUN, join(ROOT, 'bench/bare-passthrough.ts'), '0', `http://127.0.0.1:${upstream.port}/v1`],
+    PROXY_CORE,
+  )
   const cwd = mkdtempSync(join(tmpdir(), 'lmlb-bench-cwd-'))
-  const lmlb = await startServer('lmlb', [BUN, '--no-env-file', '--smol', join(ROOT, 'src/main.ts'), '--port', '0'], PROXY_CORE, lmlbEnv(upstream.port), cwd)
+  const lmlb = await startServer(
+    'lmlb',
+    [BUN, '--no-env-file', '--smol', join(ROOT, 'src/main.ts'), '--port', '0'],
+    PROXY_CORE,
+    lmlbEnv(upstream.port),
+    cwd,
+  )
   // The same lmlb sharing state through a local Redis: loaded only once it says it is connected.
   const redisPort = await startRedis()
   let lmlbRedis: Awaited<ReturnType<typeof startServer>> | undefined
   if (redisPort !== undefined) {
-    lmlbRedis = await startServer('lmlb with Redis', [BUN, '--no-env-file', '--smol', join(ROOT, 'src/main.ts'), '--port', '0'], PROXY_CORE, { ...lmlbEnv(upstream.port), LMLB_REDIS_URL: `redis://127.0.0.1:${redisPort}` }, cwd)
+    lmlbRedis = await startServer(
+      'lmlb with Redis',
+      [BUN, '--no-env-file', '--smol', join(ROOT, 'src/main.ts'), '--port', '0'],
+      PROXY_CORE,
+      { ...lmlbEnv(upstream.port), LMLB_REDIS_URL: `redis://127.0.0.1:${redisPort}` },
+      cwd,
+    )
     await lmlbRedis.waitFor(`shared state: Redis at 127.0.0.1:${redisPort} connected`)
   }
   const at = (port: number, path: string) => `http://127.0.0.1:${port}${path}`
@@ -255,8 +311,28 @@ async function main() {
     const ours = await wrk(at(lmlb.port, path), body, SECONDS, CONNECTIONS, LOAD_CORE, lmlb.proc.pid)
     results[name] = { direct, bare: yard, lmlb: ours }
     row(name, 'direct', fmt(direct.rps), fmt(direct.p50, 2), fmt(direct.p99, 2), String(direct.errors), '', '', '')
-    row('', 'bare passthrough', fmt(yard.rps), fmt(yard.p50, 2), fmt(yard.p99, 2), String(yard.errors), fmt(yard.cpuUs!, 1), fmt(yard.rps / direct.rps, 2), '')
-    row('', 'lmlb', fmt(ours.rps), fmt(ours.p50, 2), fmt(ours.p99, 2), String(ours.errors), fmt(ours.cpuUs!, 1), fmt(ours.rps / direct.rps, 2), fmt(ours.rps / yard.rps, 2))
+    row(
+      '',
+      'bare passthrough',
+      fmt(yard.rps),
+      fmt(yard.p50, 2),
+      fmt(yard.p99, 2),
+      String(yard.errors),
+      fmt(yard.cpuUs!, 1),
+      fmt(yard.rps / direct.rps, 2),
+      '',
+    )
+    row(
+      '',
+      'lmlb',
+      fmt(ours.rps),
+      fmt(ours.p50, 2),
+      fmt(ours.p99, 2),
+      String(ours.errors),
+      fmt(ours.cpuUs!, 1),
+      fmt(ours.rps / direct.rps, 2),
+      fmt(ours.rps / yard.rps, 2),
+    )
     if (withRedis) {
       // Without, with, with, without: rates on this VM drift within a minute (adjacent runs 20% apart), and this order cancels a steady drift.
       const shared = await wrk(at(withRedis.port, path), body, SECONDS, CONNECTIONS, LOAD_CORE, withRedis.proc.pid)
@@ -264,19 +340,43 @@ async function main() {
       const ours2 = await wrk(at(lmlb.port, path), body, SECONDS, CONNECTIONS, LOAD_CORE, lmlb.proc.pid)
       redisCell = { without: [ours, ours2], with: [shared, shared2] }
       results['passthrough with Redis'] = { lmlb: [ours, ours2], lmlbRedis: [shared, shared2] }
-      row('', 'lmlb with Redis', fmt(shared.rps), fmt(shared.p50, 2), fmt(shared.p99, 2), String(shared.errors), fmt(shared.cpuUs!, 1), fmt(shared.rps / direct.rps, 2), fmt(shared.rps / yard.rps, 2))
+      row(
+        '',
+        'lmlb with Redis',
+        fmt(shared.rps),
+        fmt(shared.p50, 2),
+        fmt(shared.p99, 2),
+        String(shared.errors),
+        fmt(shared.cpuUs!, 1),
+        fmt(shared.rps / direct.rps, 2),
+        fmt(shared.rps / yard.rps, 2),
+      )
     }
   }
 
   // A request as Claude Code sends it (49 KB: system prompt, tools, history), routed by a service prefix.
-  const claudeCode = { ...JSON.parse(readFileSync(join(ROOT, 'test/fixtures/claude-code/request.json'), 'utf8')), model: 'anthropic/claude-x', stream: false }
+  const claudeCode = {
+    ...JSON.parse(readFileSync(join(ROOT, 'test/fixtures/claude-code/request.json'), 'utf8')),
+    model: 'anthropic/claude-x',
+    stream: false,
+  }
   {
     const name = 'Claude Code request, 49 KB'
     const yard = await wrk(at(bare.port, '/v1/messages'), claudeCode, SECONDS, CONNECTIONS, LOAD_CORE, bare.proc.pid)
     const ours = await wrk(at(lmlb.port, '/v1/messages'), claudeCode, SECONDS, CONNECTIONS, LOAD_CORE, lmlb.proc.pid)
     results[name] = { bare: yard, lmlb: ours }
     row(name, 'bare passthrough', fmt(yard.rps), fmt(yard.p50, 2), fmt(yard.p99, 2), String(yard.errors), fmt(yard.cpuUs!, 1), '', '')
-    row('', 'lmlb', fmt(ours.rps), fmt(ours.p50, 2), fmt(ours.p99, 2), String(ours.errors), fmt(ours.cpuUs!, 1), '', fmt(ours.rps / yard.rps, 2))
+    row(
+      '',
+      'lmlb',
+      fmt(ours.rps),
+      fmt(ours.p50, 2),
+      fmt(ours.p99, 2),
+      String(ours.errors),
+      fmt(ours.cpuUs!, 1),
+      '',
+      fmt(ours.rps / yard.rps, 2),
+    )
   }
 
   // Translation (a client of one API served by the other), against the bare passthrough's same-format rate.
@@ -296,10 +396,21 @@ async function main() {
       row(name, 'lmlb', 'n/a', '', '', 'not served', '', '', '')
       continue
     }
-    const upstreamBody = barePath === '/v1/messages' ? messages((body as { stream: boolean }).stream, 'claude-x') : chat((body as { stream: boolean }).stream)
+    const upstreamBody =
+      barePath === '/v1/messages' ? messages((body as { stream: boolean }).stream, 'claude-x') : chat((body as { stream: boolean }).stream)
     const yard = await wrk(at(bare.port, barePath), upstreamBody, SECONDS, CONNECTIONS, LOAD_CORE, bare.proc.pid)
     results[name] = { bare: yard, lmlb: ours }
-    row(name, 'lmlb', fmt(ours.rps), fmt(ours.p50, 2), fmt(ours.p99, 2), String(ours.errors), `${fmt(ours.cpuUs!, 1)} (bare ${fmt(yard.cpuUs!, 1)})`, '', fmt(ours.rps / yard.rps, 2))
+    row(
+      name,
+      'lmlb',
+      fmt(ours.rps),
+      fmt(ours.p50, 2),
+      fmt(ours.p99, 2),
+      String(ours.errors),
+      `${fmt(ours.cpuUs!, 1)} (bare ${fmt(yard.cpuUs!, 1)})`,
+      '',
+      fmt(ours.rps / yard.rps, 2),
+    )
   }
 
   // Added latency at a fixed, moderate rate, and time to first event from a slow upstream.
@@ -309,7 +420,13 @@ async function main() {
   const bareFixed = await fixedRate(bare.port)
   const lmlbFixed = await fixedRate(lmlb.port)
   results.fixedRate = { direct: directFixed, bare: bareFixed, lmlb: lmlbFixed }
-  const slowLmlb = await startServer('lmlb (slow upstream)', [BUN, '--no-env-file', '--smol', join(ROOT, 'src/main.ts'), '--port', '0'], PROXY_CORE, lmlbEnv(slow.port), cwd)
+  const slowLmlb = await startServer(
+    'lmlb (slow upstream)',
+    [BUN, '--no-env-file', '--smol', join(ROOT, 'src/main.ts'), '--port', '0'],
+    PROXY_CORE,
+    lmlbEnv(slow.port),
+    cwd,
+  )
   const streamBody = JSON.stringify(chat(true))
   const directFirst = await script('first-event.ts', [at(slow.port, '/v1/chat/completions'), '200', streamBody])
   const lmlbFirst = await script('first-event.ts', [at(slowLmlb.port, '/v1/chat/completions'), '200', streamBody])
@@ -333,7 +450,13 @@ async function main() {
   bare.proc.kill('SIGKILL')
   const workers: Record<string, Load> = {}
   for (const n of [1, 2]) {
-    const w = await startServer(`lmlb --workers ${n}`, [BUN, '--no-env-file', '--smol', join(ROOT, 'src/main.ts'), '--port', '0', '--workers', String(n)], undefined, lmlbEnv(upstream.port), cwd)
+    const w = await startServer(
+      `lmlb --workers ${n}`,
+      [BUN, '--no-env-file', '--smol', join(ROOT, 'src/main.ts'), '--port', '0', '--workers', String(n)],
+      undefined,
+      lmlbEnv(upstream.port),
+      cwd,
+    )
     await Bun.sleep(300) // the other workers bind after the first prints its line
     await wrk(at(w.port, '/v1/chat/completions'), chat(false), 1, CONNECTIONS, undefined)
     workers[n] = await wrk(at(w.port, '/v1/chat/completions'), chat(false), SECONDS, CONNECTIONS, undefined, w.proc.pid)
@@ -350,10 +473,18 @@ async function main() {
     for (let i = 0; i < 10; i++) {
       const port = 21000 + i
       const started = performance.now()
-      const proc = Bun.spawn([binary, '--port', String(port)], { cwd, env: { PATH: process.env.PATH ?? '' }, stdout: 'ignore', stderr: 'ignore' })
+      const proc = Bun.spawn([binary, '--port', String(port)], {
+        cwd,
+        env: { PATH: process.env.PATH ?? '' },
+        stdout: 'ignore',
+        stderr: 'ignore',
+      })
       children.push(proc)
       for (let t = 0; t < 1000; t++) {
-        const ok = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok, () => false)
+        const ok = await fetch(`http://127.0.0.1:${port}/health`).then(
+          (r) => r.ok,
+          () => false,
+        )
         if (ok) break
         await Bun.sleep(1)
       }
@@ -381,13 +512,21 @@ async function main() {
     `added p50 at a fixed 1,000 req/s: lmlb ${fmt(lmlbFixed.p50 - directFixed.p50, 3)} ms, bare passthrough ${fmt(bareFixed.p50 - directFixed.p50, 3)} ms ` +
       `(p50 direct ${fmt(directFixed.p50, 3)}, bare ${fmt(bareFixed.p50, 3)}, lmlb ${fmt(lmlbFixed.p50, 3)} ms; p99 ${fmt(directFixed.p99, 2)} / ${fmt(bareFixed.p99, 2)} / ${fmt(lmlbFixed.p99, 2)} ms)`,
   )
-  console.log(`added time to first event, upstream sending a chunk every 20 ms: ${fmt(lmlbFirst.median - directFirst.median, 3)} ms (median ${fmt(directFirst.median, 3)} → ${fmt(lmlbFirst.median, 3)} ms)`)
-  console.log(`lmlb RSS: ${fmt(rss1, 1)} MB after ~${Math.round(rate * span).toLocaleString()} requests, ${fmt(rss2, 1)} MB after as many again (${fmt(((rss2 - rss1) / rss1) * 100, 1)}%); the bare passthrough, after the cells above: ${fmt(bareRss, 1)} MB`)
+  console.log(
+    `added time to first event, upstream sending a chunk every 20 ms: ${fmt(lmlbFirst.median - directFirst.median, 3)} ms (median ${fmt(directFirst.median, 3)} → ${fmt(lmlbFirst.median, 3)} ms)`,
+  )
+  console.log(
+    `lmlb RSS: ${fmt(rss1, 1)} MB after ~${Math.round(rate * span).toLocaleString()} requests, ${fmt(rss2, 1)} MB after as many again (${fmt(((rss2 - rss1) / rss1) * 100, 1)}%); the bare passthrough, after the cells above: ${fmt(bareRss, 1)} MB`,
+  )
   console.log(
     `all cores, non-streaming: 1 worker ${fmt(workers[1].rps)} req/s, 2 workers ${fmt(workers[2].rps)} req/s (×${fmt(workers[2].rps / workers[1].rps, 2)}); ` +
       `CPU per request, all lmlb processes: ${fmt(workers[1].cpuUs!, 1)} / ${fmt(workers[2].cpuUs!, 1)} µs (wrk and the upstream share the same ${availableParallelism()} cores)`,
   )
-  console.log(coldStart === undefined ? 'cold start: build dist/lmlb first (bun run build)' : `binary cold start to first 200 from /health: ${fmt(coldStart, 1)} ms (median of 10)`)
+  console.log(
+    coldStart === undefined
+      ? 'cold start: build dist/lmlb first (bun run build)'
+      : `binary cold start to first 200 from /health: ${fmt(coldStart, 1)} ms (median of 10)`,
+  )
   await scenarios(true)
 }
 
@@ -406,7 +545,11 @@ const at = (port: number, path: string) => `http://127.0.0.1:${port}${path}`
 /** Streaming throughput alone: lmlb against the bare passthrough (the cells of the main table, for before/after runs). */
 async function streamingCells() {
   const upstream = await startServer('upstream', [BUN, join(ROOT, 'bench/upstream.ts'), '0'], LOAD_CORE)
-  const bare = await startServer('bare passthrough', [BUN, join(ROOT, 'bench/bare-passthrough.ts'), '0', `http://127.0.0.1:${upstream.port}/v1`], PROXY_CORE)
+  const bare = await startServer(
+    'bare passthrough',
+    [BUN, join(ROOT, 'bench/bare-passthrough.ts'), '0', `http://127.0.0.1:${upstream.port}/v1`],
+    PROXY_CORE,
+  )
   const lmlb = await startServer('lmlb', lmlbCommand, PROXY_CORE, lmlbEnv(upstream.port), mkdtempSync(join(tmpdir(), 'lmlb-bench-cwd-')))
   const cells: [string, string, object, string, object][] = [
     ['streaming, 50 chunks', '/v1/chat/completions', chat(true), '/v1/chat/completions', chat(true)],
@@ -417,7 +560,9 @@ async function streamingCells() {
     const yard = await wrk(at(bare.port, barePath), bareBody, SECONDS, CONNECTIONS, LOAD_CORE, bare.proc.pid)
     const ours = await wrk(at(lmlb.port, path), body, SECONDS, CONNECTIONS, LOAD_CORE, lmlb.proc.pid)
     results[name] = { bare: yard, lmlb: ours }
-    console.log(`${name}: lmlb ${fmt(ours.rps)} req/s (${fmt(ours.cpuUs!, 1)} µs CPU/req), bare ${fmt(yard.rps)} req/s (${fmt(yard.cpuUs!, 1)} µs); ÷ bare ${fmt(ours.rps / yard.rps, 2)}`)
+    console.log(
+      `${name}: lmlb ${fmt(ours.rps)} req/s (${fmt(ours.cpuUs!, 1)} µs CPU/req), bare ${fmt(yard.rps)} req/s (${fmt(yard.cpuUs!, 1)} µs); ÷ bare ${fmt(ours.rps / yard.rps, 2)}`,
+    )
   }
   for (const p of [upstream, bare, lmlb]) p.proc.kill('SIGKILL')
 }
@@ -441,10 +586,18 @@ async function manyStreams() {
   const n = Number(process.env.MANY_STREAMS ?? 5000)
   // Bun raises the soft open-files limit to the hard one by itself; the hard one must allow the sockets.
   const upstream = await startServer('upstream (20 s streams)', [BUN, join(ROOT, 'bench/upstream.ts'), '0', '400'], LOAD_CORE)
-  const lmlb = await startServer('lmlb', lmlbCommand, PROXY_CORE, { ...lmlbEnv(upstream.port), LOG_LEVEL: 'info' }, mkdtempSync(join(tmpdir(), 'lmlb-bench-cwd-')))
+  const lmlb = await startServer(
+    'lmlb',
+    lmlbCommand,
+    PROXY_CORE,
+    { ...lmlbEnv(upstream.port), LOG_LEVEL: 'info' },
+    mkdtempSync(join(tmpdir(), 'lmlb-bench-cwd-')),
+  )
   const client = async (port: number) => {
     const before = listenOverflows()
-    const r = (await scriptWith('many-streams.ts', [at(port, '/v1/chat/completions'), String(n), JSON.stringify(chat(true))], { BUN_CONFIG_MAX_HTTP_REQUESTS: '65535' })) as unknown as StreamsResult
+    const r = (await scriptWith('many-streams.ts', [at(port, '/v1/chat/completions'), String(n), JSON.stringify(chat(true))], {
+      BUN_CONFIG_MAX_HTTP_REQUESTS: '65535',
+    })) as unknown as StreamsResult
     const after = listenOverflows()
     return { ...r, listenOverflows: before === undefined || after === undefined ? NaN : after - before }
   }
@@ -463,9 +616,20 @@ async function manyStreams() {
   clearInterval(sampler)
   // 20 s streams sampled every 100 ms: a handful of samples means the sampler starved, and the peak is not one.
   if (samples < 50) console.error(`bench: the RSS sampler ran only ${samples} times during the streams: the peak below is a low bound`)
-  const stats = (await (await fetch(at(lmlb.port, '/stats'))).json()) as { load_balancer_stats: Record<string, { endpoint_stats: { errors: object; overflow: number; health: { state: string } }[] }> }
+  const stats = (await (await fetch(at(lmlb.port, '/stats'))).json()) as {
+    load_balancer_stats: Record<string, { endpoint_stats: { errors: object; overflow: number; health: { state: string } }[] }>
+  }
   const endpoint = stats.load_balancer_stats.openai.endpoint_stats[0]
-  results.manyStreams = { streams: n, direct, lmlb: ours, lmlbRssIdleMb: idleRss, lmlbRssPeakMb: peakRss, rssSamples: samples, lmlbPids: pids, endpoint }
+  results.manyStreams = {
+    streams: n,
+    direct,
+    lmlb: ours,
+    lmlbRssIdleMb: idleRss,
+    lmlbRssPeakMb: peakRss,
+    rssSamples: samples,
+    lmlbPids: pids,
+    endpoint,
+  }
   const failed = (r: StreamsResult) => Object.values(r.failures).reduce((a, b) => a + b, 0)
   console.log(
     `${n.toLocaleString()} concurrent 20 s streams: through lmlb ${failed(ours)} failed ${JSON.stringify(ours.failures)} (direct ${failed(direct)}), ` +
@@ -498,7 +662,9 @@ async function slowReader() {
   const { createServer, connect } = await import('node:net')
   const TOTAL = 64 * 1024 * 1024
   let written = 0
-  const event = Buffer.from(`data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini', choices: [{ index: 0, delta: { content: 'x'.repeat(16 * 1024) }, finish_reason: null }] })}\n\n`)
+  const event = Buffer.from(
+    `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini', choices: [{ index: 0, delta: { content: 'x'.repeat(16 * 1024) }, finish_reason: null }] })}\n\n`,
+  )
   const server = createServer((socket) => {
     let head = ''
     socket.on('error', () => {})
@@ -522,7 +688,13 @@ async function slowReader() {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
   const upPort = (server.address() as { port: number }).port
   const base = `http://127.0.0.1:${upPort}/v1`
-  const lmlb = await startServer('lmlb', lmlbCommand, PROXY_CORE, { ...lmlbEnv(upPort), SERVICE_ENDPOINTS: JSON.stringify({ openai: [base], anthropic: [base] }) }, mkdtempSync(join(tmpdir(), 'lmlb-bench-cwd-')))
+  const lmlb = await startServer(
+    'lmlb',
+    lmlbCommand,
+    PROXY_CORE,
+    { ...lmlbEnv(upPort), SERVICE_ENDPOINTS: JSON.stringify({ openai: [base], anthropic: [base] }) },
+    mkdtempSync(join(tmpdir(), 'lmlb-bench-cwd-')),
+  )
   const MiB = 1024 * 1024
   const out: Record<string, unknown> = {}
   for (const [label, path, body] of [
@@ -536,25 +708,31 @@ async function slowReader() {
       const started = written
       let clientRead = 0
       const heads = Promise.all(
-        Array.from({ length: readers }, () =>
-          new Promise<void>((resolve, reject) => {
-            const socket = connect(lmlb.port, '127.0.0.1')
-            sockets.push(socket)
-            let read = 0
-            socket.on('error', reject)
-            const onData = (d: Buffer) => {
-              read += d.length
-              clientRead += d.length
-              if (read > 64 * 1024) (socket.pause(), socket.off('data', onData), resolve())
-            }
-            socket.on('data', onData)
-            socket.write(`POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(json)}\r\n\r\n${json}`)
-          }),
+        Array.from(
+          { length: readers },
+          () =>
+            new Promise<void>((resolve, reject) => {
+              const socket = connect(lmlb.port, '127.0.0.1')
+              sockets.push(socket)
+              let read = 0
+              socket.on('error', reject)
+              const onData = (d: Buffer) => {
+                read += d.length
+                clientRead += d.length
+                if (read > 64 * 1024) socket.pause(), socket.off('data', onData), resolve()
+              }
+              socket.on('data', onData)
+              socket.write(
+                `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(json)}\r\n\r\n${json}`,
+              )
+            }),
         ),
       )
       // Bounded: the first 64 KiB within 10 s, or the scenario fails.
       let timer: ReturnType<typeof setTimeout> | undefined
-      const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`slow reader, ${label}: no 64 KiB head within 10 s`)), 10_000)))
+      const late = new Promise<never>(
+        (_, reject) => (timer = setTimeout(() => reject(new Error(`slow reader, ${label}: no 64 KiB head within 10 s`)), 10_000)),
+      )
       try {
         await Promise.race([heads, late])
       } catch (error) {
@@ -577,7 +755,13 @@ async function slowReader() {
       const heldMiB = sentMiB - clientRead / MiB - queuedMiB
       const rssPaused = treeRssMb(lmlb.proc.pid)
       for (const s of sockets) s.destroy()
-      out[`${label}, ${readers}`] = { upstreamMiBWhilePaused: sentMiB, kernelQueuedMiB: queuedMiB, heldInUserSpaceMiB: heldMiB, rssBeforeMb: rssBefore, rssPausedMb: rssPaused }
+      out[`${label}, ${readers}`] = {
+        upstreamMiBWhilePaused: sentMiB,
+        kernelQueuedMiB: queuedMiB,
+        heldInUserSpaceMiB: heldMiB,
+        rssBeforeMb: rssBefore,
+        rssPausedMb: rssPaused,
+      }
       console.log(
         `slow reader, ${label}, ${readers} paused: upstream sent ${fmt(sentMiB, 1)} MiB of ${readers * 64} MiB, ${fmt(queuedMiB, 1)} MiB of it in kernel socket queues, ` +
           `${fmt(heldMiB, 2)} MiB in user space (lmlb, and the upstream's last unflushed write); lmlb RSS ${fmt(rssBefore, 1)} → ${fmt(rssPaused, 1)} MB (+${fmt(rssPaused - rssBefore, 1)})`,

@@ -14,18 +14,26 @@ const ROOT = resolve(import.meta.dir, '..')
 export function gitCommit(): string {
   const head = Bun.spawnSync(['git', 'rev-parse', '--short=12', 'HEAD'], { cwd: ROOT, stderr: 'ignore' })
   if (!head.success) return 'unknown'
-  const dirty = Bun.spawnSync(['git', 'status', '--porcelain', '--untracked-files=no'], { cwd: ROOT, stderr: 'ignore' }).stdout.toString().trim() !== ''
+  const dirty =
+    Bun.spawnSync(['git', 'status', '--porcelain', '--untracked-files=no'], { cwd: ROOT, stderr: 'ignore' }).stdout.toString().trim() !== ''
   return `${head.stdout.toString().trim()}${dirty ? '+dirty' : ''}`
 }
 
 export function build(outfile: string, target?: string, commit = gitCommit()): void {
   const args = [
-    'build', '--compile', '--minify', '--bytecode', '--production',
+    'build',
+    '--compile',
+    '--minify',
+    '--bytecode',
+    '--production',
     // lmlb reads .env itself (config/dotenv.ts); Bun's own loader would cut a multi-line value.
-    '--no-compile-autoload-dotenv', '--compile-exec-argv=--smol',
+    '--no-compile-autoload-dotenv',
+    '--compile-exec-argv=--smol',
     `--define=LMLB_BUILD_COMMIT=${JSON.stringify(commit)}`,
     ...(target ? [`--target=${target}`] : []),
-    'src/main.ts', '--outfile', outfile,
+    'src/main.ts',
+    '--outfile',
+    outfile,
   ]
   const run = Bun.spawnSync([process.execPath, ...args], { cwd: ROOT, stdout: 'inherit', stderr: 'inherit' })
   if (!run.success) throw new Error(`bun build${target ? ` --target=${target}` : ''} failed (exit ${run.exitCode})`)

@@ -37,14 +37,37 @@ const upstream = Bun.serve({
   port: 0,
   fetch(req) {
     seenAuthorization = req.headers.get('authorization')
-    return Response.json({ id: 'c1', object: 'chat.completion', created: 1, model: 'gpt-4o', choices: [{ index: 0, message: { role: 'assistant', content: 'from the upstream' }, finish_reason: 'stop' }], usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } })
+    return Response.json({
+      id: 'c1',
+      object: 'chat.completion',
+      created: 1,
+      model: 'gpt-4o',
+      choices: [{ index: 0, message: { role: 'assistant', content: 'from the upstream' }, finish_reason: 'stop' }],
+      usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+    })
   },
 })
 const port = await freePort()
 const dir = mkdtempSync(join(tmpdir(), 'lmlb-container-'))
-writeFileSync(join(dir, '.env'), `OPENAI_API_KEYS="sk-container-key-0001"\nSERVICE_ENDPOINTS={"openai": ["http://127.0.0.1:${upstream.port}/v1"]}\n`)
+writeFileSync(
+  join(dir, '.env'),
+  `OPENAI_API_KEYS="sk-container-key-0001"\nSERVICE_ENDPOINTS={"openai": ["http://127.0.0.1:${upstream.port}/v1"]}\n`,
+)
 const name = `lmlb-check-${process.pid}`
-const started = run(['run', '-d', '--name', name, ...runFlags, '-v', `${join(dir, '.env')}:/app/.env:ro`, '-e', `PORT=${port}`, '-e', 'LOG_LEVEL=debug', image])
+const started = run([
+  'run',
+  '-d',
+  '--name',
+  name,
+  ...runFlags,
+  '-v',
+  `${join(dir, '.env')}:/app/.env:ro`,
+  '-e',
+  `PORT=${port}`,
+  '-e',
+  'LOG_LEVEL=debug',
+  image,
+])
 if (!started.ok) fail(`run: ${started.err}`)
 const cleanup = () => run(['rm', '-f', name])
 try {
@@ -60,11 +83,17 @@ try {
   const startMs = performance.now() - startedAt
   const keys = ((await health!.json()) as { load_balancer: { openai_keys_configured: number } }).load_balancer.openai_keys_configured
   if (keys !== 1) fail(`the mounted .env was not read (${keys} OpenAI keys)`)
-  const post = (model: string) => fetch(`${base}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }) }).then((r) => r.json() as Promise<any>)
+  const post = (model: string) =>
+    fetch(`${base}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }),
+    }).then((r) => r.json() as Promise<any>)
   const echo = await post('mock/echo')
   if (echo.choices?.[0]?.message?.content !== 'You said: hi') fail(`mock/echo answered ${JSON.stringify(echo)}`)
   const passed = await post('gpt-4o')
-  if (passed.choices?.[0]?.message?.content !== 'from the upstream' || seenAuthorization !== 'Bearer sk-container-key-0001') fail(`passthrough answered ${JSON.stringify(passed)}, the upstream saw ${seenAuthorization}`)
+  if (passed.choices?.[0]?.message?.content !== 'from the upstream' || seenAuthorization !== 'Bearer sk-container-key-0001')
+    fail(`passthrough answered ${JSON.stringify(passed)}, the upstream saw ${seenAuthorization}`)
   if (!run(['logs', name]).err.includes('DEBUG')) fail('-e LOG_LEVEL=debug was not applied')
   const stopAt = performance.now()
   run(['stop', '-t', '30', name])
@@ -72,7 +101,9 @@ try {
   const code = run(['inspect', name, '--format', '{{.State.ExitCode}}']).out
   if (code !== '0') fail(`SIGTERM: exit ${code}`)
   const [arch, size] = run(['image', 'inspect', image, '--format', '{{.Architecture}} {{.Size}}']).out.split(' ')
-  console.log(`container: ${image} image (${arch}) ${(Number(size) / 1e6).toFixed(1)} MB; first 200 from /health ${startMs.toFixed(0)} ms after run; .env mounted and -e read; /health, mock/echo, passthrough to 127.0.0.1 ok; SIGTERM exit 0 in ${stopMs.toFixed(0)} ms`)
+  console.log(
+    `container: ${image} image (${arch}) ${(Number(size) / 1e6).toFixed(1)} MB; first 200 from /health ${startMs.toFixed(0)} ms after run; .env mounted and -e read; /health, mock/echo, passthrough to 127.0.0.1 ok; SIGTERM exit 0 in ${stopMs.toFixed(0)} ms`,
+  )
 } finally {
   cleanup()
   upstream.stop(true)

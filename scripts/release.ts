@@ -44,10 +44,18 @@ if (import.meta.main) {
     // One folder per archive, named as the archive is; a zip for Windows, tar.gz elsewhere.
     const archive = `${name}${windows ? '.zip' : '.tar.gz'}`
     if (windows) {
-      const files = ['lmlb.exe', 'README.md', 'LICENSE'].map((f) => ({ name: `${name}/${f}`, data: readFileSync(join(stage, f)), mode: statSync(join(stage, f)).mode & 0o777 }))
+      const files = ['lmlb.exe', 'README.md', 'LICENSE'].map((f) => ({
+        name: `${name}/${f}`,
+        data: readFileSync(join(stage, f)),
+        mode: statSync(join(stage, f)).mode & 0o777,
+      }))
       writeFileSync(join(OUT, archive), zip(files))
     } else run(['tar', '-czf', join(OUT, archive), '-C', join(OUT, 'stage'), name], ROOT)
-    sums.push(`${createHash('sha256').update(readFileSync(join(OUT, archive))).digest('hex')}  ${archive}`)
+    sums.push(
+      `${createHash('sha256')
+        .update(readFileSync(join(OUT, archive)))
+        .digest('hex')}  ${archive}`,
+    )
     console.log(`release: ${archive}`)
   }
   rmSync(join(OUT, 'stage'), { recursive: true })

@@ -25,7 +25,10 @@ const via = process.env.SMOKE_VIA?.split(' ').filter(Boolean) ?? []
 const startWithinMs = via.length > 0 ? 120_000 : 10_000
 const port = await freePort()
 const cwd = mkdtempSync(join(tmpdir(), 'lmlb-smoke-'))
-writeFileSync(join(cwd, '.env'), `PORT=${port}\nOPENAI_API_KEYS="sk-smoke-aaaa1111"\nSERVICE_ENDPOINTS={\n  "openai": ["http://127.0.0.1:9/v1"]\n}\n`)
+writeFileSync(
+  join(cwd, '.env'),
+  `PORT=${port}\nOPENAI_API_KEYS="sk-smoke-aaaa1111"\nSERVICE_ENDPOINTS={\n  "openai": ["http://127.0.0.1:9/v1"]\n}\n`,
+)
 
 const started = performance.now()
 // lmlb may start itself again (Bun's fetch limit); where binfmt_misc hands that start to qemu, QEMU_LD_PREFIX finds its libraries.
@@ -55,18 +58,28 @@ while (coldStartMs < 0 && exitCode === undefined && performance.now() < deadline
   if (res?.status === 200) coldStartMs = performance.now() - started
   else await Bun.sleep(2)
 }
-await check(coldStartMs >= 0, exitCode === undefined ? `/health did not answer 200 on port ${port} within ${startWithinMs / 1000} s` : 'lmlb exited before /health answered')
+await check(
+  coldStartMs >= 0,
+  exitCode === undefined
+    ? `/health did not answer 200 on port ${port} within ${startWithinMs / 1000} s`
+    : 'lmlb exited before /health answered',
+)
 
 const res = await fetch(`http://127.0.0.1:${port}/v1/chat/completions`, {
   method: 'POST',
   body: JSON.stringify({ model: 'mock/echo', messages: [{ role: 'user', content: 'smoke' }] }),
 })
 const body = (await res.json()) as { choices: { message: { content: string } }[] }
-await check(res.status === 200 && body.choices[0].message.content === 'You said: smoke', `mock/echo answered ${res.status} ${JSON.stringify(body)}`)
+await check(
+  res.status === 200 && body.choices[0].message.content === 'You said: smoke',
+  `mock/echo answered ${res.status} ${JSON.stringify(body)}`,
+)
 const health = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as { load_balancer: { openai_keys_configured: number } }
 await check(health.load_balancer.openai_keys_configured === 1, '.env was not read')
 
 proc.kill('SIGTERM')
 await check((await proc.exited) === 0, 'SIGTERM did not exit 0')
 const mb = (statSync(bin).size / 1e6).toFixed(1)
-console.log(`smoke: binary ${bin} (${mb} MB)${via.length ? ` via ${via[0]}` : ''}: cold start to first 200 from /health ${coldStartMs.toFixed(1)} ms; mock/echo ok; SIGTERM exit 0`)
+console.log(
+  `smoke: binary ${bin} (${mb} MB)${via.length ? ` via ${via[0]}` : ''}: cold start to first 200 from /health ${coldStartMs.toFixed(1)} ms; mock/echo ok; SIGTERM exit 0`,
+)

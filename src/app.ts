@@ -75,7 +75,8 @@ export function createApp(runtime: Runtime) {
         const path = pathOf(request.url) ?? '/'
         const api = apiOfPath(path)
         // Refused while its body still arrives: answered now, the connection kept until the body stops (linger.ts).
-        if (error instanceof BodyRefused) return lingerAfter(errorResponse(api, error), error.rest, runtime.current.config.limits.bodyTimeoutMs)
+        if (error instanceof BodyRefused)
+          return lingerAfter(errorResponse(api, error), error.rest, runtime.current.config.limits.bodyTimeoutMs)
         if (error instanceof ProxyError) return errorResponse(api, error)
         if (code === 'NOT_FOUND') {
           return Response.json(errorBody(api, 404, 'not_found', `${request.method} ${path} is not an lmlb endpoint`), { status: 404 })
@@ -85,13 +86,16 @@ export function createApp(runtime: Runtime) {
           runtime.logger.info(`${request.method} ${path}: the client left before the answer`)
           return new Response(null, { status: 499 })
         }
-        runtime.logger.error(runtime.current.scrubber.text(`unexpected error on ${request.method} ${path}: ${(error as Error)?.stack ?? error}`))
+        runtime.logger.error(
+          runtime.current.scrubber.text(`unexpected error on ${request.method} ${path}: ${(error as Error)?.stack ?? error}`),
+        )
         return Response.json(errorBody(api, 500, 'internal_error', 'lmlb internal error (logged)'), { status: 500 })
       })
       // Come back through an endpoint that points at lmlb itself (upstream/via.ts): refused before anything else, or it would go round for ever.
       .onRequest(({ request }) => {
         if (!cameBack(request.headers)) return
-        const message = 'this request has already been through this lmlb: an endpoint in its configuration points back at lmlb itself (or at another instance that points back here)'
+        const message =
+          'this request has already been through this lmlb: an endpoint in its configuration points back at lmlb itself (or at another instance that points back here)'
         return errorResponse(apiOfPath(pathOf(request.url) ?? '/'), new ProxyError(508, 'loop_detected', message))
       })
       .onRequest(({ request }) => {
@@ -114,7 +118,11 @@ export function createApp(runtime: Runtime) {
       .get('/health/live', () => live())
       .get('/health/ready', ({ request }) => ready(runtime, isAuthorized(request.headers, runtime.current.config.proxyApiKeys)))
       .get('/stats', () => runtime.collectStats())
-      .get('/metrics', async () => new Response(prometheusText(await runtime.collectStats()), { headers: { 'content-type': 'text/plain; version=0.0.4' } }))
+      .get(
+        '/metrics',
+        async () =>
+          new Response(prometheusText(await runtime.collectStats()), { headers: { 'content-type': 'text/plain; version=0.0.4' } }),
+      )
       .get('/v1/models', () => listModels(runtime.current))
       .get('/v1/models/*', async ({ params }) => {
         const id = decodeURIComponent(params['*'])
@@ -122,7 +130,9 @@ export function createApp(runtime: Runtime) {
         const route = resolveModel(id, routingSettings(state))
         const entry = await retrieveModel(state, id, route.ok && route.kind === 'single' ? `${route.service}/${route.model}` : undefined)
         if (entry) return entry
-        return Response.json(errorBody('openai', 404, 'model_not_found', `lmlb serves no model "${id}" (GET /v1/models lists them)`), { status: 404 })
+        return Response.json(errorBody('openai', 404, 'model_not_found', `lmlb serves no model "${id}" (GET /v1/models lists them)`), {
+          status: 404,
+        })
       })
       .post('/admin/reload', async () => {
         const outcome = await runtime.reload('POST /admin/reload')

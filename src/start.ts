@@ -32,7 +32,8 @@ export function start(platform: Platform) {
     fail([`${(error as Error).message} (see --help)`])
   }
   if (cli.help) return void process.stdout.write(HELP)
-  if (cli.workers > 1 && !platform.spawnWorker) fail([`--workers: not available on this runtime${platform.label}; run one process per port, or lmlb on Bun (the binary)`])
+  if (cli.workers > 1 && !platform.spawnWorker)
+    fail([`--workers: not available on this runtime${platform.label}; run one process per port, or lmlb on Bun (the binary)`])
   if (cli.version) return void console.log(BUILD_COMMIT ? `${VERSION} (commit ${BUILD_COMMIT})` : `${VERSION} (from source)`)
 
   // A worker started by the primary (--workers): same arguments, the primary's port.
@@ -65,8 +66,13 @@ export function start(platform: Platform) {
   if (workerIndex === 0) for (const w of warnings) logger.warn(w)
   if (workerIndex === 0) {
     const bound = Math.min(calls.bound, config.limits.maxUpstreamCalls)
-    const bounds = [calls.fetchLimit !== undefined && `fetch limit ${calls.fetchLimit}`, bound === config.limits.maxUpstreamCalls && 'LMLB_MAX_UPSTREAM_CALLS'].filter(Boolean)
-    logger.info(`open files: ${calls.openFiles ?? 'unknown'} → up to ${bound} concurrent streams per process${bounds.length ? ` (${bounds.join(', ')})` : ''}`)
+    const bounds = [
+      calls.fetchLimit !== undefined && `fetch limit ${calls.fetchLimit}`,
+      bound === config.limits.maxUpstreamCalls && 'LMLB_MAX_UPSTREAM_CALLS',
+    ].filter(Boolean)
+    logger.info(
+      `open files: ${calls.openFiles ?? 'unknown'} → up to ${bound} concurrent streams per process${bounds.length ? ` (${bounds.join(', ')})` : ''}`,
+    )
   }
   const runtime = createRuntime(config, logger, read)
   // Loaded only when asked for: with tracing off, none of OpenTelemetry is in memory or on a request's path.
@@ -120,7 +126,9 @@ export function start(platform: Platform) {
   }
   if (cli.workers > 1 && platform.spawnWorker) cluster = startCluster(runtime, platform.spawnWorker, cli.workers, server.port, logger)
   shareThroughRedis(runtime, config, instance, logger)
-  logger.always(`lmlb ${VERSION}${platform.label} listening on http://${server.hostname}:${server.port}${cli.workers > 1 ? ` (${cli.workers} workers)` : ''}`)
+  logger.always(
+    `lmlb ${VERSION}${platform.label} listening on http://${server.hostname}:${server.port}${cli.workers > 1 ? ` (${cli.workers} workers)` : ''}`,
+  )
 }
 
 /** With LMLB_REDIS_URL: what this process learns, every instance learns (beside the workers of this one). Loaded only then. */

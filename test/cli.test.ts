@@ -25,7 +25,23 @@ describe('lmlb command line', () => {
   test('--help names every option and variable', async () => {
     const { code, stdout } = await runLmlb({ args: ['--help'] })
     expect(code).toBe(0)
-    for (const word of ['--host', '--port', '--env-file', '--check', '--version', 'OPENAI_API_KEYS', 'ANTHROPIC_API_KEYS', 'GEMINI_API_KEYS', 'OPENAI_API_KEY', 'SERVICE_ENDPOINTS', 'PREFERRED_PROVIDER', 'BIG_MODEL', 'SMALL_MODEL', 'PROXY_API_KEYS', 'LOG_LEVEL'])
+    for (const word of [
+      '--host',
+      '--port',
+      '--env-file',
+      '--check',
+      '--version',
+      'OPENAI_API_KEYS',
+      'ANTHROPIC_API_KEYS',
+      'GEMINI_API_KEYS',
+      'OPENAI_API_KEY',
+      'SERVICE_ENDPOINTS',
+      'PREFERRED_PROVIDER',
+      'BIG_MODEL',
+      'SMALL_MODEL',
+      'PROXY_API_KEYS',
+      'LOG_LEVEL',
+    ])
       expect(stdout).toContain(word)
   })
 
@@ -49,7 +65,10 @@ describe('lmlb command line', () => {
   })
 
   test('--env-file reads another file; a missing one is an error', async () => {
-    const ok = await runLmlb({ args: ['--check', '--env-file', 'other.env'], cwd: await dirWith('other.env', 'GEMINI_API_KEY=gem-key-123456789') })
+    const ok = await runLmlb({
+      args: ['--check', '--env-file', 'other.env'],
+      cwd: await dirWith('other.env', 'GEMINI_API_KEY=gem-key-123456789'),
+    })
     expect(ok.code).toBe(0)
     expect(ok.stdout).toContain('gemini (openai): 1 key(s): gem...6789')
     const missing = await runLmlb({ args: ['--env-file', 'nope.env'] })
@@ -58,8 +77,16 @@ describe('lmlb command line', () => {
   })
 
   const mistakes: [string, Record<string, string>, string][] = [
-    ['invalid JSON', { SERVICE_ENDPOINTS: '{\n "openai": [\n   "https://a/v1" "https://b/v1"\n ]\n}' }, "lmlb: SERVICE_ENDPOINTS: invalid JSON at line 3, column 19: expected ',' or ']', got \"\\\"\"\n"],
-    ['a bad URL', { SERVICE_ENDPOINTS: '{"openai": ["https://a/v1", "api.openai.com"]}' }, 'lmlb: SERVICE_ENDPOINTS.openai[1]: not an http(s) URL\n'],
+    [
+      'invalid JSON',
+      { SERVICE_ENDPOINTS: '{\n "openai": [\n   "https://a/v1" "https://b/v1"\n ]\n}' },
+      "lmlb: SERVICE_ENDPOINTS: invalid JSON at line 3, column 19: expected ',' or ']', got \"\\\"\"\n",
+    ],
+    [
+      'a bad URL',
+      { SERVICE_ENDPOINTS: '{"openai": ["https://a/v1", "api.openai.com"]}' },
+      'lmlb: SERVICE_ENDPOINTS.openai[1]: not an http(s) URL\n',
+    ],
     ['a bad port', { PORT: 'x' }, 'lmlb: PORT: must be a port number 0-65535\n'],
     ['a bad log level', { LOG_LEVEL: 'verbose' }, 'lmlb: LOG_LEVEL: must be one of debug, info, warn, error\n'],
     ['a bad provider', { PREFERRED_PROVIDER: 'azure' }, 'lmlb: PREFERRED_PROVIDER: must be one of openai, anthropic, google\n'],
@@ -157,7 +184,9 @@ describe('graceful shutdown', () => {
     const { pacedStream } = await import('./helpers/canned')
     const up = startUpstream('up')
     up.handle(() => pacedStream(['data: {}\n\n', 'data: {}\n\n'], (i) => (i === 0 ? Promise.resolve() : new Promise(() => {}))))
-    const lmlb = await startLmlb({ env: { OPENAI_API_KEY: 'k-123456789012', LMLB_SHUTDOWN_GRACE_MS: '300', SERVICE_ENDPOINTS: JSON.stringify({ openai: [up.base] }) } })
+    const lmlb = await startLmlb({
+      env: { OPENAI_API_KEY: 'k-123456789012', LMLB_SHUTDOWN_GRACE_MS: '300', SERVICE_ENDPOINTS: JSON.stringify({ openai: [up.base] }) },
+    })
     try {
       const res = await fetch(`${lmlb.url}/v1/chat/completions`, {
         method: 'POST',

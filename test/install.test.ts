@@ -34,7 +34,11 @@ function writeRelease(dir: string) {
     writeFileSync(join(stage, name, 'lmlb'), `#!/bin/sh\necho "lmlb from ${platform}"\n`)
     chmodSync(join(stage, name, 'lmlb'), 0o755)
     sh(['tar', '-czf', join(dir, `${name}.tar.gz`), '-C', stage, name], root)
-    sums.push(`${createHash('sha256').update(readFileSync(join(dir, `${name}.tar.gz`))).digest('hex')}  ${name}.tar.gz`)
+    sums.push(
+      `${createHash('sha256')
+        .update(readFileSync(join(dir, `${name}.tar.gz`)))
+        .digest('hex')}  ${name}.tar.gz`,
+    )
   }
   writeFileSync(join(dir, 'SHA256SUMS'), `${sums.join('\n')}\n`)
 }
@@ -48,7 +52,12 @@ async function install(os: string, machine: string, options: { musl?: boolean; b
   const into = join(mkdtempSync(join(root, 'home-')), 'bin')
   // Not spawnSync: the file server is in this process, and must answer meanwhile.
   const r = Bun.spawn(['sh', INSTALL], {
-    env: { PATH: `${fakes}:${process.env.PATH}`, HOME: root, LMLB_INSTALL_BASE_URL: options.base ?? `${server.url}release`, LMLB_INSTALL_DIR: into },
+    env: {
+      PATH: `${fakes}:${process.env.PATH}`,
+      HOME: root,
+      LMLB_INSTALL_BASE_URL: options.base ?? `${server.url}release`,
+      LMLB_INSTALL_DIR: into,
+    },
     stdout: 'pipe',
     stderr: 'pipe',
   })

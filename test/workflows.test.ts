@@ -6,7 +6,10 @@ import { parse } from 'yaml'
 
 const ROOT = resolve(import.meta.dir, '..')
 const workflow = (name: string) => parse(readFileSync(join(ROOT, '.github/workflows', name), 'utf8'), { strict: true, uniqueKeys: true })
-const runs = (wf: any): string => Object.values(wf.jobs).flatMap((job: any) => job.steps.map((s: any) => s.run ?? '')).join('\n')
+const runs = (wf: any): string =>
+  Object.values(wf.jobs)
+    .flatMap((job: any) => job.steps.map((s: any) => s.run ?? ''))
+    .join('\n')
 
 test('ci.yml: on every push and pull request, .ci/run', () => {
   const wf = workflow('ci.yml')
@@ -18,9 +21,24 @@ test('release.yml: on v* tags, the release command, its check, the archives atta
   const wf = workflow('release.yml')
   expect(wf.on.push.tags).toEqual(['v*'])
   const text = runs(wf)
-  for (const step of ['npm run release', 'scripts/check-release.ts', 'gh release create', 'dist/release/*', 'install.sh', 'scripts/container.sh', 'docker push']) expect(text).toContain(step)
+  for (const step of [
+    'npm run release',
+    'scripts/check-release.ts',
+    'gh release create',
+    'dist/release/*',
+    'install.sh',
+    'scripts/container.sh',
+    'docker push',
+  ])
+    expect(text).toContain(step)
   // Both architectures' images, under one manifest.
-  for (const step of ['LMLB_IMAGE=lmlb-arm64 bash scripts/container.sh', '-linux-arm64.tar.gz', 'docker manifest create', 'docker manifest push']) expect(text).toContain(step)
+  for (const step of [
+    'LMLB_IMAGE=lmlb-arm64 bash scripts/container.sh',
+    '-linux-arm64.tar.gz',
+    'docker manifest create',
+    'docker manifest push',
+  ])
+    expect(text).toContain(step)
   expect(wf.permissions).toEqual({ contents: 'write', packages: 'write' })
   // Every script a workflow names exists.
   for (const script of text.match(/scripts\/[\w.-]+/g) ?? []) expect([script, existsSync(join(ROOT, script))]).toEqual([script, true])

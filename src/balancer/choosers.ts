@@ -47,7 +47,10 @@ export function singleChooser(pool: ServicePool, model: string, tokensNeeded = 0
 interface AliasMember extends Deployment, Member {}
 
 /** The deployments of every alias, each alias with its own selector (its cursor lives as long as the configuration). */
-export function createAliasSelectors(aliases: Record<string, AliasConfig>, pools: ReadonlyMap<string, ServicePool>): Map<string, Selector<AliasMember>> {
+export function createAliasSelectors(
+  aliases: Record<string, AliasConfig>,
+  pools: ReadonlyMap<string, ServicePool>,
+): Map<string, Selector<AliasMember>> {
   const selectors = new Map<string, Selector<AliasMember>>()
   for (const [name, alias] of Object.entries(aliases)) {
     const members = alias.targets.flatMap((t) => {

@@ -69,13 +69,24 @@ export class ServicePool {
       service.strategy,
       service.keys.map((k): KeyTarget => {
         const c = carry(previous?.keys.items.find((p) => p.value === k.value))
-        return { value: k.value, masked: maskKey(k.value), ...tracked(c, k.weight, k.priority), quota: c.quota, share: () => c.quota.share(this.pickedAt) }
+        return {
+          value: k.value,
+          masked: maskKey(k.value),
+          ...tracked(c, k.weight, k.priority),
+          quota: c.quota,
+          share: () => c.quota.share(this.pickedAt),
+        }
       }),
     )
     // Endpoints report no quota: theirs (a fresh one from `carry`) is dropped, and `most-remaining` takes them in turn.
     this.endpoints = createSelector(
       service.strategy,
-      service.endpoints.map((e): EndpointTarget => ({ url: e.url, ...tracked(carry(previous?.endpoints.items.find((p) => p.url === e.url)), e.weight, e.priority) })),
+      service.endpoints.map(
+        (e): EndpointTarget => ({
+          url: e.url,
+          ...tracked(carry(previous?.endpoints.items.find((p) => p.url === e.url)), e.weight, e.priority),
+        }),
+      ),
     )
   }
 
@@ -107,7 +118,9 @@ export class ServicePool {
   recoversAt(now: number, tokensNeeded = 0): number {
     const soonest = (times: number[]) => Math.min(...times)
     const key =
-      this.keys.items.length > 0 ? soonest(this.keys.items.map((k) => Math.max(k.health.recoversAt(now), k.quota.recoversAt(now, tokensNeeded)))) : 0
+      this.keys.items.length > 0
+        ? soonest(this.keys.items.map((k) => Math.max(k.health.recoversAt(now), k.quota.recoversAt(now, tokensNeeded))))
+        : 0
     return Math.max(key, soonest(this.endpoints.items.map((e) => e.health.recoversAt(now))))
   }
 
@@ -118,6 +131,9 @@ export class ServicePool {
 }
 
 /** Pools for a configuration; those of `previous` hand over their targets' counters and health. */
-export function createPools(services: Record<string, ServiceConfig>, previous?: ReadonlyMap<string, ServicePool>): Map<string, ServicePool> {
+export function createPools(
+  services: Record<string, ServiceConfig>,
+  previous?: ReadonlyMap<string, ServicePool>,
+): Map<string, ServicePool> {
   return new Map(Object.values(services).map((s) => [s.name, new ServicePool(s, previous?.get(s.name))]))
 }

@@ -12,7 +12,9 @@ export function describeConfig(config: Config): string {
   ]
   for (const s of Object.values(config.services)) {
     const keys = s.keys.length === 0 ? 'no keys' : `${s.keys.length} key(s): ${s.keys.map((k) => maskKey(k.value)).join(', ')}`
-    const extras = [s.strategy !== 'round-robin' ? `strategy ${s.strategy}` : '', s.models ? `models ${s.models.join(', ')}` : ''].filter(Boolean)
+    const extras = [s.strategy !== 'round-robin' ? `strategy ${s.strategy}` : '', s.models ? `models ${s.models.join(', ')}` : ''].filter(
+      Boolean,
+    )
     lines.push(`  ${s.name} (${s.format}): ${keys}${extras.length ? `; ${extras.join('; ')}` : ''}`)
     for (const e of s.endpoints) lines.push(`    ${e.url}${s.strategy === 'weighted' ? ` (weight ${e.weight})` : ''}`)
   }

@@ -59,7 +59,10 @@ export function parseDotenv(text: string): DotenvResult {
       // was silently dropped before. The text itself is not quoted back: it may hold a key.
       const after = body.slice(close + 1).trim()
       if (after !== '' && !after.startsWith('#')) {
-        problems.push({ line: i + 1, message: `${name}: text after the closing ${quote} (quote the whole value, or put " #" before a comment)` })
+        problems.push({
+          line: i + 1,
+          message: `${name}: text after the closing ${quote} (quote the whole value, or put " #" before a comment)`,
+        })
         continue
       }
       values[name] = quote === '"' ? unescapeDouble(raw) : raw

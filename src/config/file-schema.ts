@@ -4,7 +4,22 @@
  * Unknown fields are errors, so a typo is named rather than ignored.
  */
 import { Type, type Static } from '@sinclair/typebox'
-import { AffinityMode, Format, HttpUrl, LIMIT_VARIABLES, LogFormat, LogLevel, RedisPrefix, RedisUrl, ModelDefaults, OpenAIApiName, PreferredProvider, ServiceName, Strategy, withMessage } from './schema'
+import {
+  AffinityMode,
+  Format,
+  HttpUrl,
+  LIMIT_VARIABLES,
+  LogFormat,
+  LogLevel,
+  RedisPrefix,
+  RedisUrl,
+  ModelDefaults,
+  OpenAIApiName,
+  PreferredProvider,
+  ServiceName,
+  Strategy,
+  withMessage,
+} from './schema'
 
 const strict = { additionalProperties: false }
 const Weight = Type.Number({ exclusiveMinimum: 0, description: 'share under the weighted strategy (default 1)' })
@@ -16,7 +31,12 @@ const KeyEntry = Type.Union(
     Type.Object(
       {
         value: Type.Optional(Type.String({ minLength: 1, description: 'the key itself' })),
-        env: Type.Optional(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$', description: 'name of an environment variable holding one key or a comma-separated list' })),
+        env: Type.Optional(
+          Type.String({
+            pattern: '^[A-Za-z_][A-Za-z0-9_]*$',
+            description: 'name of an environment variable holding one key or a comma-separated list',
+          }),
+        ),
         weight: Type.Optional(Weight),
         priority: Type.Optional(Priority),
       },
@@ -33,11 +53,25 @@ const ProxyKeyEntry = Type.Union(
     Type.Object(
       {
         value: Type.Optional(Type.String({ minLength: 1, description: 'the key itself' })),
-        env: Type.Optional(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$', description: 'name of an environment variable holding one key or a comma-separated list' })),
+        env: Type.Optional(
+          Type.String({
+            pattern: '^[A-Za-z_][A-Za-z0-9_]*$',
+            description: 'name of an environment variable holding one key or a comma-separated list',
+          }),
+        ),
         rpm: Type.Optional(Type.Integer({ minimum: 1, description: 'at most this many requests in any 60-second window' })),
-        tpm: Type.Optional(Type.Integer({ minimum: 1, description: 'at most this many tokens (input + output, as upstreams report them) in any 60-second window' })),
+        tpm: Type.Optional(
+          Type.Integer({
+            minimum: 1,
+            description: 'at most this many tokens (input + output, as upstreams report them) in any 60-second window',
+          }),
+        ),
         max_concurrent: Type.Optional(Type.Integer({ minimum: 1, description: 'at most this many requests at once' })),
-        models: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: 'the only models this key may ask for (as the client names them); others get 403' })),
+        models: Type.Optional(
+          Type.Array(Type.String({ minLength: 1 }), {
+            description: 'the only models this key may ask for (as the client names them); others get 403',
+          }),
+        ),
       },
       strict,
     ),
@@ -65,8 +99,13 @@ export const ServiceFile = Type.Object(
     strategy: Type.Optional(Strategy),
     headers: Type.Optional(Type.Record(Type.String(), Type.String())),
     models: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: 'allow-list: the only models this service serves' })),
-    rename: Type.Optional(Type.Record(Type.String(), Type.String({ minLength: 1 }), { description: 'model name → the name sent upstream' })),
-    affinity: Type.Optional({ ...AffinityMode, description: 'session affinity for this service: session, prefix or off (default: the top-level affinity)' }),
+    rename: Type.Optional(
+      Type.Record(Type.String(), Type.String({ minLength: 1 }), { description: 'model name → the name sent upstream' }),
+    ),
+    affinity: Type.Optional({
+      ...AffinityMode,
+      description: 'session affinity for this service: session, prefix or off (default: the top-level affinity)',
+    }),
   },
   strict,
 )
@@ -75,7 +114,11 @@ const AliasTarget = Type.Union(
   [
     withMessage(Type.String({ pattern: '^[a-z][a-z0-9_-]*/.+' }), 'an alias target is "service/model"'),
     Type.Object(
-      { model: withMessage(Type.String({ pattern: '^[a-z][a-z0-9_-]*/.+' }), 'an alias target is "service/model"'), weight: Type.Optional(Weight), priority: Type.Optional(Priority) },
+      {
+        model: withMessage(Type.String({ pattern: '^[a-z][a-z0-9_-]*/.+' }), 'an alias target is "service/model"'),
+        weight: Type.Optional(Weight),
+        priority: Type.Optional(Priority),
+      },
       strict,
     ),
   ],
@@ -101,19 +144,28 @@ export const ConfigFile = Type.Object(
     port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
     log_level: Type.Optional(LogLevel),
     log_format: Type.Optional({ ...LogFormat, description: 'text (default) or json: one JSON object a line (env LOG_FORMAT)' }),
-    log_bodies: Type.Optional(Type.Boolean({ description: 'prompt and completion text in the request log lines, keys masked (env LOG_BODIES=1)' })),
+    log_bodies: Type.Optional(
+      Type.Boolean({ description: 'prompt and completion text in the request log lines, keys masked (env LOG_BODIES=1)' }),
+    ),
     proxy_api_keys: Type.Optional(Type.Array(ProxyKeyEntry)),
     preferred_provider: Type.Optional(PreferredProvider),
     big_model: Type.Optional(Type.String({ minLength: 1 })),
     small_model: Type.Optional(Type.String({ minLength: 1 })),
     limits: Type.Optional(Type.Object(limitFields, strict)),
     services: Type.Optional(
-      Type.Record(ServiceName, ServiceFile, { additionalProperties: withMessage(Type.Never(), 'service names are lowercase letters, digits, "-" and "_"') }),
+      Type.Record(ServiceName, ServiceFile, {
+        additionalProperties: withMessage(Type.Never(), 'service names are lowercase letters, digits, "-" and "_"'),
+      }),
     ),
     aliases: Type.Optional(Type.Record(Type.String({ minLength: 1 }), AliasFile)),
     model_defaults: Type.Optional(Type.Record(Type.String({ minLength: 1 }), ModelDefaults)),
     affinity: Type.Optional({ ...AffinityMode, description: 'session affinity: session (default), prefix or off (env LMLB_AFFINITY)' }),
-    redis: Type.Optional(Type.Object({ url: RedisUrl, prefix: Type.Optional(RedisPrefix) }, { ...strict, description: 'shared state with other instances (env LMLB_REDIS_URL, LMLB_REDIS_PREFIX)' })),
+    redis: Type.Optional(
+      Type.Object(
+        { url: RedisUrl, prefix: Type.Optional(RedisPrefix) },
+        { ...strict, description: 'shared state with other instances (env LMLB_REDIS_URL, LMLB_REDIS_PREFIX)' },
+      ),
+    ),
   },
   strict,
 )

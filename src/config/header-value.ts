@@ -11,7 +11,15 @@ export function headerValueProblem(value: string): string | undefined {
     const c = value.codePointAt(i)!
     if (c === 0x09 || (c >= 0x20 && c !== 0x7f && c <= 0xff)) continue
     const what =
-      c === 0x0a ? 'a newline' : c === 0x0d ? 'a carriage return' : c === 0 ? 'a NUL' : c < 0x20 || c === 0x7f ? `a control character, U+${hex(c)}` : `U+${hex(c)}, not Latin-1`
+      c === 0x0a
+        ? 'a newline'
+        : c === 0x0d
+          ? 'a carriage return'
+          : c === 0
+            ? 'a NUL'
+            : c < 0x20 || c === 0x7f
+              ? `a control character, U+${hex(c)}`
+              : `U+${hex(c)}, not Latin-1`
     // Where, not what the key is: a message must not carry the key.
     return `contains a character that cannot go in an HTTP header (${what}, at character ${i + 1} of ${value.length})`
   }

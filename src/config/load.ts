@@ -17,10 +17,27 @@ import { own } from '../util/own'
 import { parseDotenv } from './dotenv'
 import { headerValueProblem } from './header-value'
 import { parseConfigFile } from './file'
-import { snake, type AliasFile, type ConfigFile, type EndpointEntry, type KeyEntry, type ProxyKeyEntry, type ServiceFile } from './file-schema'
+import {
+  snake,
+  type AliasFile,
+  type ConfigFile,
+  type EndpointEntry,
+  type KeyEntry,
+  type ProxyKeyEntry,
+  type ServiceFile,
+} from './file-schema'
 import { locateJsonError } from './json-error'
 import { schemaErrors } from '../validation/schema-errors'
-import { Config, EnvVariables, LIMIT_VARIABLES, ServiceEndpoints, type AffinityMode, type AliasConfig, type Limits, type ServiceConfig } from './schema'
+import {
+  Config,
+  EnvVariables,
+  LIMIT_VARIABLES,
+  ServiceEndpoints,
+  type AffinityMode,
+  type AliasConfig,
+  type Limits,
+  type ServiceConfig,
+} from './schema'
 
 export type Env = Record<string, string | undefined>
 
@@ -51,7 +68,8 @@ export function loadConfig(input: LoadInput): LoadResult {
   const real = definedOnly(input.env)
   const env: Env = { ...fromDotenv, ...real }
   /** `.env:3: ` when the variable's value came from `.env`, for messages about it. */
-  const origin: Origin = (name) => (input.dotenv && real[name] === undefined && own(dotenvLines, name) !== undefined ? `${input.dotenv.path}:${dotenvLines[name]}: ` : '')
+  const origin: Origin = (name) =>
+    input.dotenv && real[name] === undefined && own(dotenvLines, name) !== undefined ? `${input.dotenv.path}:${dotenvLines[name]}: ` : ''
   if (input.host !== undefined) env.HOST = input.host
   if (input.port !== undefined) env.PORT = input.port
 
@@ -71,12 +89,22 @@ export function loadConfig(input: LoadInput): LoadResult {
   const affinity = (vars.LMLB_AFFINITY ?? file.affinity ?? 'session') as AffinityMode
   const services = resolveServices(env, endpoints, file.services ?? {}, where, errors, origin, affinity)
   const aliases = resolveAliases(file.aliases ?? {}, services, where, errors)
-  const fileProxyKeys = env.PROXY_API_KEYS !== undefined ? [] : resolveKeys(file.proxy_api_keys ?? [], env, `${where}: proxy_api_keys`, errors, origin)
-  const proxyApiKeys = env.PROXY_API_KEYS !== undefined ? checkedList(env, 'PROXY_API_KEYS', origin, errors) : fileProxyKeys.map((k) => k.value)
+  const fileProxyKeys =
+    env.PROXY_API_KEYS !== undefined ? [] : resolveKeys(file.proxy_api_keys ?? [], env, `${where}: proxy_api_keys`, errors, origin)
+  const proxyApiKeys =
+    env.PROXY_API_KEYS !== undefined ? checkedList(env, 'PROXY_API_KEYS', origin, errors) : fileProxyKeys.map((k) => k.value)
   const clientLimits = fileProxyKeys.flatMap(({ value, entry }) => {
     const spec = file.proxy_api_keys![entry]
     if (typeof spec === 'string' || (spec.rpm ?? spec.tpm ?? spec.max_concurrent ?? spec.models) === undefined) return []
-    return [{ key: value, ...(spec.rpm && { rpm: spec.rpm }), ...(spec.tpm && { tpm: spec.tpm }), ...(spec.max_concurrent && { maxConcurrent: spec.max_concurrent }), ...(spec.models && { models: spec.models }) }]
+    return [
+      {
+        key: value,
+        ...(spec.rpm && { rpm: spec.rpm }),
+        ...(spec.tpm && { tpm: spec.tpm }),
+        ...(spec.max_concurrent && { maxConcurrent: spec.max_concurrent }),
+        ...(spec.models && { models: spec.models }),
+      },
+    ]
   })
   if (errors.length > 0) return { ok: false, errors }
 
@@ -157,10 +185,15 @@ function resolveServices(
     const envKeys = splitList(env[`${prefix}_API_KEYS`])
     const keys = fromFile.keys
       ? resolveKeys(fromFile.keys, env, `${at}.keys`, errors, origin).map(({ entry: _, ...key }) => key)
-      : checkedList(env, envKeys.length > 0 ? `${prefix}_API_KEYS` : `${prefix}_API_KEY`, origin, errors).map((value, i) => ({ value, weight: 1, priority: i }))
+      : checkedList(env, envKeys.length > 0 ? `${prefix}_API_KEYS` : `${prefix}_API_KEY`, origin, errors).map((value, i) => ({
+          value,
+          weight: 1,
+          priority: i,
+        }))
     // Services the seed does not know are OpenAI-compatible (Groq, OpenRouter, vLLM...).
     const format = fromFile.format ?? builtin?.format ?? 'openai'
-    if (format === 'anthropic' && fromFile.apis) errors.push(`${at}.apis: only an OpenAI-format service takes apis (an Anthropic-format one serves Messages)`)
+    if (format === 'anthropic' && fromFile.apis)
+      errors.push(`${at}.apis: only an OpenAI-format service takes apis (an Anthropic-format one serves Messages)`)
     services[name] = {
       name,
       format,
@@ -185,7 +218,13 @@ function endpointOf(entry: EndpointEntry, index: number): ServiceConfig['endpoin
 }
 
 /** Keys given inline or by the name of a variable holding one or a comma-separated list. */
-function resolveKeys(entries: (KeyEntry | ProxyKeyEntry)[], env: Env, at: string, errors: string[], origin: Origin): (ServiceConfig['keys'][number] & { entry: number })[] {
+function resolveKeys(
+  entries: (KeyEntry | ProxyKeyEntry)[],
+  env: Env,
+  at: string,
+  errors: string[],
+  origin: Origin,
+): (ServiceConfig['keys'][number] & { entry: number })[] {
   const keys: (ServiceConfig['keys'][number] & { entry: number })[] = []
   entries.forEach((entry, i) => {
     const spec: { value?: string; env?: string; weight?: number; priority?: number } = typeof entry === 'string' ? { value: entry } : entry
@@ -205,7 +244,12 @@ function resolveKeys(entries: (KeyEntry | ProxyKeyEntry)[], env: Env, at: string
   return keys
 }
 
-function resolveAliases(aliases: Record<string, AliasFile>, services: Record<string, ServiceConfig>, where: string, errors: string[]): Record<string, AliasConfig> {
+function resolveAliases(
+  aliases: Record<string, AliasFile>,
+  services: Record<string, ServiceConfig>,
+  where: string,
+  errors: string[],
+): Record<string, AliasConfig> {
   const out: Record<string, AliasConfig> = {}
   for (const [name, alias] of Object.entries(aliases)) {
     const spec = Array.isArray(alias) ? { targets: alias } : alias
@@ -215,7 +259,9 @@ function resolveAliases(aliases: Record<string, AliasFile>, services: Record<str
       const slash = t.model.indexOf('/')
       const service = t.model.slice(0, slash)
       if (!services[service] && service !== MOCK_SERVICE) {
-        errors.push(`${where}: aliases.${name}.targets[${i}]: no service "${service}" (configured: ${[...Object.keys(services), MOCK_SERVICE].join(', ')})`)
+        errors.push(
+          `${where}: aliases.${name}.targets[${i}]: no service "${service}" (configured: ${[...Object.keys(services), MOCK_SERVICE].join(', ')})`,
+        )
       }
       targets.push({ service, model: t.model.slice(slash + 1), weight: t.weight ?? 1, priority: t.priority ?? i })
     })
@@ -248,7 +294,9 @@ function warningsFor(config: Config): string[] {
   // Every key is masked wherever it appears in an answer or a log line: a short one would mask ordinary words ("test").
   const short = config.proxyApiKeys.filter((k) => k.length < SHORT_KEY)
   if (short.length > 0) {
-    warnings.push(`PROXY_API_KEYS: ${short.length === 1 ? 'a key' : `${short.length} keys`} shorter than ${SHORT_KEY} characters; lmlb masks every key wherever it appears in an answer or a log, so text holding ${short.length === 1 ? 'it' : 'one'} is changed: use longer keys`)
+    warnings.push(
+      `PROXY_API_KEYS: ${short.length === 1 ? 'a key' : `${short.length} keys`} shorter than ${SHORT_KEY} characters; lmlb masks every key wherever it appears in an answer or a log, so text holding ${short.length === 1 ? 'it' : 'one'} is changed: use longer keys`,
+    )
   }
   return warnings
 }

@@ -28,7 +28,10 @@ export const RedisUrl = withMessage(
 )
 export const RedisPrefix = withMessage(Type.String({ pattern: '^[A-Za-z0-9_:.-]{1,64}$' }), 'must be 1-64 letters, digits, _ : . -')
 /** How sessions find their key again: by the identity the client sends, also by the prompt's stable prefix, or not at all. */
-export const AffinityMode = withMessage(Type.Union([Type.Literal('session'), Type.Literal('prefix'), Type.Literal('off')]), 'must be one of session, prefix, off')
+export const AffinityMode = withMessage(
+  Type.Union([Type.Literal('session'), Type.Literal('prefix'), Type.Literal('off')]),
+  'must be one of session, prefix, off',
+)
 export const PreferredProvider = withMessage(
   Type.Union([Type.Literal('openai'), Type.Literal('anthropic'), Type.Literal('google')]),
   'must be one of openai, anthropic, google',
@@ -46,17 +49,50 @@ const PositiveInteger = withMessage(Type.String({ pattern: '^[1-9]\\d{0,9}$' }),
 
 /** lmlb's own knobs: variable name → where it goes in `limits`, default, and what it is. */
 export const LIMIT_VARIABLES = {
-  LMLB_MAX_ATTEMPTS: { field: 'maxAttempts', default: 3, about: 'attempts for transient upstream failures (5xx, timeouts, connection errors) before giving up' },
-  LMLB_CONNECT_TIMEOUT_MS: { field: 'connectTimeoutMs', default: 10_000, about: 'streaming calls: until the upstream answers with its response head' },
-  LMLB_FIRST_BYTE_TIMEOUT_MS: { field: 'firstByteTimeoutMs', default: 600_000, about: 'until the first byte of the answer (a stream\'s first event; a whole non-streaming answer\'s head)' },
+  LMLB_MAX_ATTEMPTS: {
+    field: 'maxAttempts',
+    default: 3,
+    about: 'attempts for transient upstream failures (5xx, timeouts, connection errors) before giving up',
+  },
+  LMLB_CONNECT_TIMEOUT_MS: {
+    field: 'connectTimeoutMs',
+    default: 10_000,
+    about: 'streaming calls: until the upstream answers with its response head',
+  },
+  LMLB_FIRST_BYTE_TIMEOUT_MS: {
+    field: 'firstByteTimeoutMs',
+    default: 600_000,
+    about: "until the first byte of the answer (a stream's first event; a whole non-streaming answer's head)",
+  },
   LMLB_IDLE_TIMEOUT_MS: { field: 'idleTimeoutMs', default: 300_000, about: 'longest silence between two chunks of a stream' },
   LMLB_TOTAL_TIMEOUT_MS: { field: 'totalTimeoutMs', default: 1_200_000, about: 'a whole non-streaming call' },
   LMLB_MAX_BODY_BYTES: { field: 'maxBodyBytes', default: 32 * 1024 * 1024, about: 'largest request body; larger gets 413' },
-  LMLB_BODY_TIMEOUT_MS: { field: 'bodyTimeoutMs', default: 60_000, about: 'how long a request body may take (a body up to 1 MiB, whole; larger or chunked, each gap between bytes); past it, 408' },
-  LMLB_MAX_UPSTREAM_CALLS: { field: 'maxUpstreamCalls', default: 65_535, about: 'upstream calls in flight per process (also capped by what the process allows); past it, an immediate 503 overloaded' },
-  LMLB_SHUTDOWN_GRACE_MS: { field: 'shutdownGraceMs', default: 30_000, about: 'on SIGTERM/SIGINT, how long in-flight requests may take to finish' },
-  LMLB_AFFINITY_TTL_S: { field: 'affinityTtlS', default: 300, about: 'how long a session stays pinned to its key after its last request (Anthropic\'s default cache lifetime; a request asking cache_control ttl 1h pins for an hour)' },
-  LMLB_AFFINITY_MAX_SESSIONS: { field: 'affinityMaxSessions', default: 100_000, about: 'the most sessions pinned at once; the least recently used goes first' },
+  LMLB_BODY_TIMEOUT_MS: {
+    field: 'bodyTimeoutMs',
+    default: 60_000,
+    about: 'how long a request body may take (a body up to 1 MiB, whole; larger or chunked, each gap between bytes); past it, 408',
+  },
+  LMLB_MAX_UPSTREAM_CALLS: {
+    field: 'maxUpstreamCalls',
+    default: 65_535,
+    about: 'upstream calls in flight per process (also capped by what the process allows); past it, an immediate 503 overloaded',
+  },
+  LMLB_SHUTDOWN_GRACE_MS: {
+    field: 'shutdownGraceMs',
+    default: 30_000,
+    about: 'on SIGTERM/SIGINT, how long in-flight requests may take to finish',
+  },
+  LMLB_AFFINITY_TTL_S: {
+    field: 'affinityTtlS',
+    default: 300,
+    about:
+      "how long a session stays pinned to its key after its last request (Anthropic's default cache lifetime; a request asking cache_control ttl 1h pins for an hour)",
+  },
+  LMLB_AFFINITY_MAX_SESSIONS: {
+    field: 'affinityMaxSessions',
+    default: 100_000,
+    about: 'the most sessions pinned at once; the least recently used goes first',
+  },
 } as const
 
 export type LimitVariable = keyof typeof LIMIT_VARIABLES
@@ -79,7 +115,13 @@ export const EnvVariables = Type.Object({
 })
 
 export const Strategy = withMessage(
-  Type.Union([Type.Literal('round-robin'), Type.Literal('weighted'), Type.Literal('least-busy'), Type.Literal('priority'), Type.Literal('most-remaining')]),
+  Type.Union([
+    Type.Literal('round-robin'),
+    Type.Literal('weighted'),
+    Type.Literal('least-busy'),
+    Type.Literal('priority'),
+    Type.Literal('most-remaining'),
+  ]),
   'must be one of round-robin, weighted, least-busy, priority, most-remaining',
 )
 
@@ -125,7 +167,11 @@ export const AliasConfig = Type.Object({
 
 /** Parameters applied to a model's requests when the client sets none. */
 export const ModelDefaults = Type.Object(
-  { temperature: Type.Optional(Type.Number()), top_p: Type.Optional(Type.Number()), max_tokens: Type.Optional(Type.Integer({ minimum: 1 })) },
+  {
+    temperature: Type.Optional(Type.Number()),
+    top_p: Type.Optional(Type.Number()),
+    max_tokens: Type.Optional(Type.Integer({ minimum: 1 })),
+  },
   { additionalProperties: false },
 )
 

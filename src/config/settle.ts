@@ -76,7 +76,10 @@ export async function settleAndApply(deps: SettleDeps, reason = 'file changed'):
  * One settle at a time for a set of files: a change noticed while one runs
  * starts another once it is done (the running one may have read too early).
  */
-export function createSettler(deps: Omit<SettleDeps, 'snapshot' | 'sleep'> & Partial<Pick<SettleDeps, 'snapshot' | 'sleep'>>, paths: string[]): () => Promise<void> {
+export function createSettler(
+  deps: Omit<SettleDeps, 'snapshot' | 'sleep'> & Partial<Pick<SettleDeps, 'snapshot' | 'sleep'>>,
+  paths: string[],
+): () => Promise<void> {
   const full: SettleDeps = {
     snapshot: () => snapshotFiles(paths),
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),

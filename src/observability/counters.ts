@@ -79,14 +79,29 @@ export interface CounterFigures {
 }
 
 export function withAverage(f: Omit<CounterFigures, 'avg_latency_ms' | 'latency_ms'>): CounterFigures {
-  return { ...f, avg_latency_ms: f.finished === 0 ? 0 : Math.round((f.duration_ms_total / f.finished) * 100) / 100, latency_ms: percentilesMs(f.latency) }
+  return {
+    ...f,
+    avg_latency_ms: f.finished === 0 ? 0 : Math.round((f.duration_ms_total / f.finished) * 100) / 100,
+    latency_ms: percentilesMs(f.latency),
+  }
 }
 
 /** Several workers' figures for the same target, added up. */
 export function addFigures(all: CounterFigures[]): CounterFigures {
   const errors: Record<string, number> = {}
   for (const f of all) for (const [kind, n] of Object.entries(f.errors)) errors[kind] = (errors[kind] ?? 0) + n
-  const sum = (field: 'requests' | 'in_flight' | 'duration_ms_total' | 'finished' | 'tokens_in' | 'tokens_out' | 'cache_read_tokens' | 'cache_write_tokens' | 'overflow') => all.reduce((n, f) => n + (f[field] ?? 0), 0)
+  const sum = (
+    field:
+      | 'requests'
+      | 'in_flight'
+      | 'duration_ms_total'
+      | 'finished'
+      | 'tokens_in'
+      | 'tokens_out'
+      | 'cache_read_tokens'
+      | 'cache_write_tokens'
+      | 'overflow',
+  ) => all.reduce((n, f) => n + (f[field] ?? 0), 0)
   return withAverage({
     requests: sum('requests'),
     in_flight: sum('in_flight'),

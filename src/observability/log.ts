@@ -21,7 +21,12 @@ export interface Logger {
   enabled(level: LogLevel): boolean
 }
 
-export function createLogger(level: LogLevel, tag = '', write: (line: string) => void = (line) => console.error(line), format: LogFormat = 'text'): Logger {
+export function createLogger(
+  level: LogLevel,
+  tag = '',
+  write: (line: string) => void = (line) => console.error(line),
+  format: LogFormat = 'text',
+): Logger {
   const worker = tag.trim() === '' ? {} : { worker: tag.trim() }
   const line = (at: LogLevel, message: string, fields?: Record<string, unknown>) =>
     logger.format === 'json'

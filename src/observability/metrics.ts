@@ -21,61 +21,120 @@ export function prometheusText(stats: Stats): string {
     keyCounts.push(`lmlb_keys_configured{service="${service}"} ${s.keys_count}`)
     for (const k of s.keys) {
       const labels = `service="${service}",id="${escape(k.key)}"`
-      if (k.quota.remaining_requests !== null) quotas.push(`lmlb_ratelimit_remaining{${labels},kind="requests"} ${k.quota.remaining_requests}`)
+      if (k.quota.remaining_requests !== null)
+        quotas.push(`lmlb_ratelimit_remaining{${labels},kind="requests"} ${k.quota.remaining_requests}`)
       if (k.quota.remaining_tokens !== null) quotas.push(`lmlb_ratelimit_remaining{${labels},kind="tokens"} ${k.quota.remaining_tokens}`)
     }
     pinned.push(`lmlb_affinity_sessions_pinned{service="${service}"} ${s.affinity.pinned_sessions}`)
     affinity.push(`lmlb_affinity_requests_total{service="${service}",outcome="hit",reason=""} ${s.affinity.hits}`)
     affinity.push(`lmlb_affinity_requests_total{service="${service}",outcome="new",reason=""} ${s.affinity.new_pins}`)
-    for (const [why, n] of Object.entries(s.affinity.repins)) affinity.push(`lmlb_affinity_requests_total{service="${service}",outcome="repin",reason="${escape(why)}"} ${n}`)
+    for (const [why, n] of Object.entries(s.affinity.repins))
+      affinity.push(`lmlb_affinity_requests_total{service="${service}",outcome="repin",reason="${escape(why)}"} ${n}`)
     for (const k of s.keys) rows.push({ labels: `service="${service}",target="key",id="${escape(k.key)}"`, t: k })
     for (const e of s.endpoint_stats) rows.push({ labels: `service="${service}",target="endpoint",id="${escape(e.url)}"`, t: e })
   }
-  const family = (name: string, type: string, help: string, lines: string[]) => [`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, ...lines]
-  const each = (name: string, value: (t: TargetStats) => number, extra = '') => rows.map((r) => `${name}{${extra}${r.labels}} ${value(r.t)}`)
+  const family = (name: string, type: string, help: string, lines: string[]) => [
+    `# HELP ${name} ${help}`,
+    `# TYPE ${name} ${type}`,
+    ...lines,
+  ]
+  const each = (name: string, value: (t: TargetStats) => number, extra = '') =>
+    rows.map((r) => `${name}{${extra}${r.labels}} ${value(r.t)}`)
   return [
     ...family('lmlb_workers', 'gauge', 'Processes these figures add up.', [`lmlb_workers ${stats.workers}`]),
     ...(stats.shared
       ? [
-          ...family('lmlb_redis_connected', 'gauge', 'Whether Redis, where instances share state, answers (1) or not (0).', [`lmlb_redis_connected ${stats.shared.redis === 'connected' ? 1 : 0}`]),
-          ...(stats.shared.instances === null ? [] : family('lmlb_shared_instances', 'gauge', 'Instances sharing state through Redis, as this one last counted.', [`lmlb_shared_instances ${stats.shared.instances}`])),
+          ...family('lmlb_redis_connected', 'gauge', 'Whether Redis, where instances share state, answers (1) or not (0).', [
+            `lmlb_redis_connected ${stats.shared.redis === 'connected' ? 1 : 0}`,
+          ]),
+          ...(stats.shared.instances === null
+            ? []
+            : family('lmlb_shared_instances', 'gauge', 'Instances sharing state through Redis, as this one last counted.', [
+                `lmlb_shared_instances ${stats.shared.instances}`,
+              ])),
         ]
       : []),
     ...family('lmlb_keys_configured', 'gauge', 'API keys configured per service.', keyCounts),
-    ...family('lmlb_upstream_requests_total', 'counter', 'Upstream attempts per key and per endpoint.', each('lmlb_upstream_requests_total', (t) => t.requests)),
+    ...family(
+      'lmlb_upstream_requests_total',
+      'counter',
+      'Upstream attempts per key and per endpoint.',
+      each('lmlb_upstream_requests_total', (t) => t.requests),
+    ),
     ...family(
       'lmlb_upstream_errors_total',
       'counter',
       'Failed upstream attempts by kind.',
-      rows.flatMap((r) => Object.entries(r.t.errors).map(([kind, n]) => `lmlb_upstream_errors_total{${r.labels},kind="${escape(kind)}"} ${n}`)),
+      rows.flatMap((r) =>
+        Object.entries(r.t.errors).map(([kind, n]) => `lmlb_upstream_errors_total{${r.labels},kind="${escape(kind)}"} ${n}`),
+      ),
     ),
-    ...family('lmlb_upstream_overflow_total', 'counter', 'Calls refused with 503 overloaded: lmlb\'s bound on upstream calls in flight (LMLB_MAX_UPSTREAM_CALLS) was reached.', each('lmlb_upstream_overflow_total', (t) => t.overflow ?? 0)),
-    ...family('lmlb_upstream_in_flight', 'gauge', 'Upstream calls under way.', each('lmlb_upstream_in_flight', (t) => t.in_flight)),
-    ...family('lmlb_upstream_duration_seconds', 'histogram', 'Finished upstream calls per key and endpoint, head to last byte.', rows.flatMap((r) => histogramLines('lmlb_upstream_duration_seconds', r.labels, r.t.latency))),
-    ...family('lmlb_request_duration_seconds', 'histogram', 'Client requests served by an upstream, from arrival to the last byte of the answer.', series('lmlb_request_duration_seconds', stats.requests.duration)),
-    ...family('lmlb_upstream_time_to_first_byte_seconds', 'histogram', 'Upstream attempts, from sending to the answer\'s head (a stream: its first event).', series('lmlb_upstream_time_to_first_byte_seconds', stats.requests.time_to_first_byte)),
+    ...family(
+      'lmlb_upstream_overflow_total',
+      'counter',
+      "Calls refused with 503 overloaded: lmlb's bound on upstream calls in flight (LMLB_MAX_UPSTREAM_CALLS) was reached.",
+      each('lmlb_upstream_overflow_total', (t) => t.overflow ?? 0),
+    ),
+    ...family(
+      'lmlb_upstream_in_flight',
+      'gauge',
+      'Upstream calls under way.',
+      each('lmlb_upstream_in_flight', (t) => t.in_flight),
+    ),
+    ...family(
+      'lmlb_upstream_duration_seconds',
+      'histogram',
+      'Finished upstream calls per key and endpoint, head to last byte.',
+      rows.flatMap((r) => histogramLines('lmlb_upstream_duration_seconds', r.labels, r.t.latency)),
+    ),
+    ...family(
+      'lmlb_request_duration_seconds',
+      'histogram',
+      'Client requests served by an upstream, from arrival to the last byte of the answer.',
+      series('lmlb_request_duration_seconds', stats.requests.duration),
+    ),
+    ...family(
+      'lmlb_upstream_time_to_first_byte_seconds',
+      'histogram',
+      "Upstream attempts, from sending to the answer's head (a stream: its first event).",
+      series('lmlb_upstream_time_to_first_byte_seconds', stats.requests.time_to_first_byte),
+    ),
     ...family(
       'lmlb_requests_total',
       'counter',
-      'Requests answered, by inbound API and status class (lmlb\'s own refusals included).',
-      Object.entries(stats.requests.by_api).flatMap(([api, classes]) => Object.entries(classes).map(([c, n]) => `lmlb_requests_total{api="${escape(api)}",status_class="${escape(c)}"} ${n}`)),
+      "Requests answered, by inbound API and status class (lmlb's own refusals included).",
+      Object.entries(stats.requests.by_api).flatMap(([api, classes]) =>
+        Object.entries(classes).map(([c, n]) => `lmlb_requests_total{api="${escape(api)}",status_class="${escape(c)}"} ${n}`),
+      ),
     ),
     ...family('lmlb_tokens_total', 'counter', 'Tokens reported by upstreams, by direction.', [
       ...each('lmlb_tokens_total', (t) => t.tokens_in, 'direction="in",'),
       ...each('lmlb_tokens_total', (t) => t.tokens_out, 'direction="out",'),
     ]),
-    ...family('lmlb_cache_tokens_total', 'counter', 'Input tokens read from the provider\'s prompt cache, and written to it.', [
+    ...family('lmlb_cache_tokens_total', 'counter', "Input tokens read from the provider's prompt cache, and written to it.", [
       ...each('lmlb_cache_tokens_total', (t) => t.cache_read_tokens ?? 0, 'kind="read",'),
       ...each('lmlb_cache_tokens_total', (t) => t.cache_write_tokens ?? 0, 'kind="write",'),
     ]),
     ...family('lmlb_ratelimit_remaining', 'gauge', 'What the provider last reported left for a key until its reset.', quotas),
     ...family('lmlb_affinity_sessions_pinned', 'gauge', 'Sessions pinned to a key and endpoint.', pinned),
-    ...family('lmlb_affinity_requests_total', 'counter', 'Requests with a session: on their pin (hit), newly pinned (new), or moved (repin, with why).', affinity),
-    ...family('lmlb_target_available', 'gauge', '1 when the key or endpoint may take a request now.', each('lmlb_target_available', (t) => (t.health.state === 'healthy' ? 1 : 0))),
+    ...family(
+      'lmlb_affinity_requests_total',
+      'counter',
+      'Requests with a session: on their pin (hit), newly pinned (new), or moved (repin, with why).',
+      affinity,
+    ),
+    ...family(
+      'lmlb_target_available',
+      'gauge',
+      '1 when the key or endpoint may take a request now.',
+      each('lmlb_target_available', (t) => (t.health.state === 'healthy' ? 1 : 0)),
+    ),
     '',
   ].join('\n')
 }
 
 function series(name: string, list: readonly SeriesFigures[]): string[] {
-  return list.flatMap((s) => histogramLines(name, `service="${escape(s.service)}",model="${escape(s.model)}",outcome="${s.outcome}"`, s.histogram))
+  return list.flatMap((s) =>
+    histogramLines(name, `service="${escape(s.service)}",model="${escape(s.model)}",outcome="${s.outcome}"`, s.histogram),
+  )
 }

@@ -18,7 +18,16 @@
  * carries what the client asked for and what answered, each attempt
  * (CLIENT) the provider, model and endpoint it called.
  */
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Span, type TextMapGetter, type Tracer } from '@opentelemetry/api'
+import {
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Span,
+  type TextMapGetter,
+  type Tracer,
+} from '@opentelemetry/api'
 import { ExportResultCode, W3CTraceContextPropagator, type ExportResult } from '@opentelemetry/core'
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http'
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources'
@@ -138,7 +147,11 @@ class ReportingExporter implements SpanExporter {
 export function createTracer(env: Env, version: string, logger: Logger): RequestTracer {
   const url = tracesUrl(env)
   const exporter = new ReportingExporter(new OTLPTraceExporter({ url }), (ok, error) =>
-    ok ? logger.always(`tracing: the collector at ${url} takes spans again`) : logger.warn(`tracing: the collector at ${url} refused spans (${error?.message ?? 'no reason given'}); they are dropped until it takes them again`),
+    ok
+      ? logger.always(`tracing: the collector at ${url} takes spans again`)
+      : logger.warn(
+          `tracing: the collector at ${url} refused spans (${error?.message ?? 'no reason given'}); they are dropped until it takes them again`,
+        ),
   )
   const provider = new TracerProvider({
     resource: defaultResource().merge(
@@ -169,7 +182,12 @@ export function createTracer(env: Env, version: string, logger: Logger): Request
         `lmlb ${method} ${path}`,
         {
           kind: SpanKind.SERVER,
-          attributes: { 'http.request.method': method, 'url.path': path, 'lmlb.api': api, ...(operation && { 'gen_ai.operation.name': operation }) },
+          attributes: {
+            'http.request.method': method,
+            'url.path': path,
+            'lmlb.api': api,
+            ...(operation && { 'gen_ai.operation.name': operation }),
+          },
         },
         parent,
       )
@@ -205,7 +223,10 @@ function attemptSpan(tracer: Tracer, parent: Span, operation: string | undefined
       if (status !== undefined) span.setAttribute('http.response.status_code', status)
       if (!/^2\d\d$/.test(outcome)) {
         span.setAttribute('error.type', outcome)
-        span.setStatus({ code: SpanStatusCode.ERROR, message: status !== undefined ? `upstream answered ${status}` : `upstream: ${outcome}` })
+        span.setStatus({
+          code: SpanStatusCode.ERROR,
+          message: status !== undefined ? `upstream answered ${status}` : `upstream: ${outcome}`,
+        })
       }
       span.end()
     },

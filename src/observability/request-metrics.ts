@@ -48,7 +48,9 @@ class Series {
   }
 
   toJSON(): SeriesFigures[] {
-    return [...this.series.values()].map(({ service, model, outcome, histogram }) => withPercentiles({ service, model, outcome, histogram: histogram.toJSON() }))
+    return [...this.series.values()].map(({ service, model, outcome, histogram }) =>
+      withPercentiles({ service, model, outcome, histogram: histogram.toJSON() }),
+    )
   }
 }
 
@@ -76,14 +78,23 @@ export class RequestMetrics {
 /** Several workers' request figures, added up series by series. */
 export function mergeRequestFigures(all: readonly RequestFigures[]): RequestFigures {
   const byApi: Record<string, Record<string, number>> = {}
-  for (const f of all) for (const [api, classes] of Object.entries(f.by_api)) for (const [c, n] of Object.entries(classes)) (byApi[api] ??= {})[c] = (byApi[api][c] ?? 0) + n
+  for (const f of all)
+    for (const [api, classes] of Object.entries(f.by_api))
+      for (const [c, n] of Object.entries(classes)) (byApi[api] ??= {})[c] = (byApi[api][c] ?? 0) + n
   const merge = (lists: SeriesFigures[][]) => {
     const groups = new Map<string, SeriesFigures[]>()
     for (const s of lists.flat()) {
       const id = `${s.service}\u0000${s.model}\u0000${s.outcome}`
       groups.set(id, [...(groups.get(id) ?? []), s])
     }
-    return [...groups.values()].map((g) => withPercentiles({ service: g[0].service, model: g[0].model, outcome: g[0].outcome, histogram: addHistograms(g.map((s) => s.histogram)) }))
+    return [...groups.values()].map((g) =>
+      withPercentiles({
+        service: g[0].service,
+        model: g[0].model,
+        outcome: g[0].outcome,
+        histogram: addHistograms(g.map((s) => s.histogram)),
+      }),
+    )
   }
   return { by_api: byApi, duration: merge(all.map((f) => f.duration)), time_to_first_byte: merge(all.map((f) => f.time_to_first_byte)) }
 }

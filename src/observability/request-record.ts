@@ -52,7 +52,8 @@ export class RequestRecord {
   ) {}
 
   addCompletion(chunk: string | Uint8Array): void {
-    if (this.completion.length < MAX_LOGGED_CHARS) this.completion += (typeof chunk === 'string' ? chunk : byteText(chunk)).slice(0, MAX_LOGGED_CHARS - this.completion.length)
+    if (this.completion.length < MAX_LOGGED_CHARS)
+      this.completion += (typeof chunk === 'string' ? chunk : byteText(chunk)).slice(0, MAX_LOGGED_CHARS - this.completion.length)
   }
 
   finish(status: number, logger: Logger, mask: (text: string) => string): void {

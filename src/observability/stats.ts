@@ -88,7 +88,15 @@ export function mergeStats(all: Stats[]): Stats {
     load_balancer_stats: Object.fromEntries(
       services.map((name) => {
         const each = all.map((s) => s.load_balancer_stats[name]).filter((s): s is ServiceStats => s !== undefined)
-        return [name, { ...each[0], keys: mergeTargets(each.map((s) => s.keys)), endpoint_stats: mergeTargets(each.map((s) => s.endpoint_stats)), affinity: mergeAffinity(each.map((s) => s.affinity)) }]
+        return [
+          name,
+          {
+            ...each[0],
+            keys: mergeTargets(each.map((s) => s.keys)),
+            endpoint_stats: mergeTargets(each.map((s) => s.endpoint_stats)),
+            affinity: mergeAffinity(each.map((s) => s.affinity)),
+          },
+        ]
       }),
     ),
   }
@@ -99,5 +107,11 @@ function mergeAffinity(all: AffinityFigures[]): AffinityFigures {
   const repins: Record<string, number> = {}
   for (const a of all) for (const [why, n] of Object.entries(a.repins)) repins[why] = (repins[why] ?? 0) + n
   const sum = (field: 'hits' | 'new_pins') => all.reduce((n, a) => n + a[field], 0)
-  return { mode: all[0].mode, pinned_sessions: Math.max(...all.map((a) => a.pinned_sessions)), hits: sum('hits'), new_pins: sum('new_pins'), repins }
+  return {
+    mode: all[0].mode,
+    pinned_sessions: Math.max(...all.map((a) => a.pinned_sessions)),
+    hits: sum('hits'),
+    new_pins: sum('new_pins'),
+    repins,
+  }
 }

@@ -6,7 +6,8 @@
  */
 import { byteText } from '../util/byte-text'
 
-const FIELDS = /"(prompt_tokens|completion_tokens|input_tokens|output_tokens|cache_read_input_tokens|cache_creation_input_tokens|cached_tokens)":\s*(\d+)/g
+const FIELDS =
+  /"(prompt_tokens|completion_tokens|input_tokens|output_tokens|cache_read_input_tokens|cache_creation_input_tokens|cached_tokens)":\s*(\d+)/g
 const NEEDLE = new TextEncoder().encode('_tokens"')
 /** `"cache_creation_input_tokens` up to its `_tokens`: how far before a match its start can be. */
 const LONGEST_FIELD = '"cache_creation_input'.length

@@ -24,7 +24,8 @@ export function findModelField(body: Uint8Array, boundary: string): { value: str
     const start = headersEnd + 4
     const end = bytes.indexOf(delimiter, start)
     if (end === -1) return undefined
-    if (/^content-disposition:\s*form-data;[^\r\n]*\bname="model"/im.test(headers)) return { value: bytes.toString('utf8', start, end), start, end }
+    if (/^content-disposition:\s*form-data;[^\r\n]*\bname="model"/im.test(headers))
+      return { value: bytes.toString('utf8', start, end), start, end }
   }
   return undefined
 }

@@ -40,7 +40,15 @@ function fieldIdentity(body: Body): string | undefined {
  * markers taken out (clients move them along the conversation).
  */
 function stablePrefix(body: Body): string {
-  const turns = (Array.isArray(body.messages) ? body.messages : Array.isArray(body.input) ? body.input : typeof body.input === 'string' ? [{ role: 'user', content: body.input }] : []) as { role?: string }[]
+  const turns = (
+    Array.isArray(body.messages)
+      ? body.messages
+      : Array.isArray(body.input)
+        ? body.input
+        : typeof body.input === 'string'
+          ? [{ role: 'user', content: body.input }]
+          : []
+  ) as { role?: string }[]
   const system = [body.system, body.instructions, ...turns.filter((m) => m?.role === 'system' || m?.role === 'developer')]
   const firstUser = turns.find((m) => m?.role === 'user')
   return JSON.stringify([system, body.tools, firstUser], (key, value) => (key === 'cache_control' ? undefined : value))

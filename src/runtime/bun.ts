@@ -87,7 +87,9 @@ function selfCommand(): string[] {
   // Compiled, argv[1] is the binary's own entry inside it; under bun, the script to run.
   const compiled = process.argv[1]?.startsWith('/$bunfs/')
   // Under bun, the runtime's own flags (--no-env-file, --smol) go along.
-  return compiled ? [process.execPath, ...process.argv.slice(2)] : [process.execPath, ...process.execArgv, process.argv[1], ...process.argv.slice(2)]
+  return compiled
+    ? [process.execPath, ...process.argv.slice(2)]
+    : [process.execPath, ...process.execArgv, process.argv[1], ...process.argv.slice(2)]
 }
 
 /**
@@ -140,7 +142,9 @@ function restartWithFetchLimit(): boolean {
   const env = { ...process.env, [FETCH_LIMIT]: String(FETCH_LIMIT_MAX) } as Record<string, string>
   if (execve(selfCommand(), env) === 'refused') {
     // A child would be refused just the same: serve with Bun's default, and say so.
-    console.error(`lmlb: could not start again with ${FETCH_LIMIT} set (execve failed); set it before starting lmlb for more than ${fetchLimit()} upstream calls at once`)
+    console.error(
+      `lmlb: could not start again with ${FETCH_LIMIT} set (execve failed); set it before starting lmlb for more than ${fetchLimit()} upstream calls at once`,
+    )
     return false
   }
   const child = Bun.spawn(selfCommand(), {

@@ -4,7 +4,9 @@ import { readFileSync } from 'node:fs'
 /** The soft limit on open files (Bun and Deno raise it to the hard limit as they start), or undefined where unknown. */
 export function openFilesLimit(): number | undefined {
   try {
-    const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l: string) => l.startsWith('Max open files'))
+    const line = readFileSync('/proc/self/limits', 'utf8')
+      .split('\n')
+      .find((l: string) => l.startsWith('Max open files'))
     const soft = Number(line?.split(/\s{2,}/)[1])
     return Number.isFinite(soft) && soft > 0 ? soft : undefined
   } catch {

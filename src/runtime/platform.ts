@@ -21,7 +21,12 @@ export interface WorkerProcess {
 export interface Platform {
   /** Said after the version in the "listening" line, e.g. " (Deno)". */
   label: string
-  listen(handler: (request: Request) => Response | Promise<Response>, hostname: string, port: number, options: { shared: boolean }): Listening
+  listen(
+    handler: (request: Request) => Response | Promise<Response>,
+    hostname: string,
+    port: number,
+    options: { shared: boolean },
+  ): Listening
   /** Where the process must start again before serving (Bun's fetch limit): true once it has handed over. */
   restartIfNeeded(): boolean
   /** A faster way to stream bodies than the web-standard pull stream, where the runtime has one. */

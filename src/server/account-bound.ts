@@ -38,8 +38,15 @@ async function forward(request: Request, runtime: Runtime, service: 'openai' | '
   const { pathname, search } = new URL(request.url)
   const keys = pool.keys.items
   if (keys.length !== 1) {
-    const why = keys.length === 0 ? `lmlb has no ${service} key (${pool.service.keyVariables})` : `lmlb spreads ${service} requests over ${keys.length} keys`
-    throw new ProxyError(501, 'account_bound_endpoint', `${request.method} ${pathname}: its objects belong to one ${service} account, and ${why}; call ${service} directly, or give lmlb exactly one ${service} key`)
+    const why =
+      keys.length === 0
+        ? `lmlb has no ${service} key (${pool.service.keyVariables})`
+        : `lmlb spreads ${service} requests over ${keys.length} keys`
+    throw new ProxyError(
+      501,
+      'account_bound_endpoint',
+      `${request.method} ${pathname}: its objects belong to one ${service} account, and ${why}; call ${service} directly, or give lmlb exactly one ${service} key`,
+    )
   }
   const endpoint = pool.endpoints.items[0]
   const headers = upstreamHeaders(pool.service.format, request.headers, keys[0].value)
@@ -50,10 +57,19 @@ async function forward(request: Request, runtime: Runtime, service: 'openai' | '
   Object.assign(headers, pool.service.headers)
   let upstream: Response
   try {
-    upstream = await fetch(endpoint.url + pathname.slice('/v1'.length) + search, { method: request.method, headers, body: request.body, signal: request.signal, duplex: 'half' } as RequestInit)
+    upstream = await fetch(endpoint.url + pathname.slice('/v1'.length) + search, {
+      method: request.method,
+      headers,
+      body: request.body,
+      signal: request.signal,
+      duplex: 'half',
+    } as RequestInit)
   } catch (error) {
     throw new ProxyError(502, 'upstream_connect', state.scrubber.text(`could not reach ${endpoint.url}: ${(error as Error).message}`))
   }
   const bytes = await upstream.bytes()
-  return new Response(upstream.status === 204 ? null : (state.scrubber.bytes(bytes) as Uint8Array<ArrayBuffer>), { status: upstream.status, headers: clientHeaders(upstream.headers, (v) => state.scrubber.text(v)) })
+  return new Response(upstream.status === 204 ? null : (state.scrubber.bytes(bytes) as Uint8Array<ArrayBuffer>), {
+    status: upstream.status,
+    headers: clientHeaders(upstream.headers, (v) => state.scrubber.text(v)),
+  })
 }

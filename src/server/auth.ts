@@ -38,5 +38,8 @@ function constantTimeEqual(a: string, b: string): boolean {
  */
 export function isOpenPath(method: string, pathname: string, headers?: Headers): boolean {
   if (method === 'GET' && pathname === '/') return headers !== undefined && wantsHtml({ headers })
-  return (method === 'HEAD' && pathname === '/') || (method === 'GET' && (pathname === '/health' || pathname === '/health/live' || pathname === '/health/ready'))
+  return (
+    (method === 'HEAD' && pathname === '/') ||
+    (method === 'GET' && (pathname === '/health' || pathname === '/health/live' || pathname === '/health/ready'))
+  )
 }

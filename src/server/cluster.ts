@@ -52,7 +52,13 @@ function replies<T>() {
 }
 
 /** In the primary: starts workers 1..count-1 and makes `runtime` speak for all of them. */
-export function startCluster(runtime: Runtime, spawnWorker: NonNullable<Platform['spawnWorker']>, count: number, port: number, logger: Logger): { stop(): Promise<void> } {
+export function startCluster(
+  runtime: Runtime,
+  spawnWorker: NonNullable<Platform['spawnWorker']>,
+  count: number,
+  port: number,
+  logger: Logger,
+): { stop(): Promise<void> } {
   const localReload = runtime.reload.bind(runtime)
   const localStats = runtime.collectStats.bind(runtime)
   const snapshots = replies<Stats>()
@@ -151,7 +157,8 @@ export function joinCluster(runtime: Runtime, onPrimaryGone: () => void): void {
   }
   process.on('disconnect', onPrimaryGone)
   runtime.collectStats = async () => (await collected.ask((id) => send({ type: 'collect', id }))) ?? (await localStats())
-  runtime.reload = async (reason) => (await reloaded.ask((id) => send({ type: 'reload', id, reason }))) ?? { ok: false, errors: ['the primary process did not answer'] }
+  runtime.reload = async (reason) =>
+    (await reloaded.ask((id) => send({ type: 'reload', id, reason }))) ?? { ok: false, errors: ['the primary process did not answer'] }
 }
 
 type Refusal = { status: number; code: string; message: string; headers: Record<string, string> }

@@ -101,7 +101,8 @@ export async function dispatch(attempt: Attempt, o: DispatchOptions): Promise<Di
       o.onQuota?.(service, key)
     }
     const verdict = verdictOf(response.status)
-    if (logger.enabled('debug')) logger.debug(`${service}: ${endpoint.url} key=${key?.masked ?? '(none)'} model=${choice.deployment.model} → ${response.status}`)
+    if (logger.enabled('debug'))
+      logger.debug(`${service}: ${endpoint.url} key=${key?.masked ?? '(none)'} model=${choice.deployment.model} → ${response.status}`)
     if (verdict === 'success' || verdict === 'client_fault') {
       key?.health.succeeded()
       endpoint.health.succeeded()
@@ -122,11 +123,17 @@ export async function dispatch(attempt: Attempt, o: DispatchOptions): Promise<Di
       // Limits belong to a key; a keyless service's limit to its endpoint.
       const limited = key ?? endpoint
       limited.health.failed(now(), retryAfterMs(response.headers, now()))
-      o.onCooled?.(key ? { service, key: key.value, until: key.health.cooledUntil() } : { service, endpoint: endpoint.url, until: endpoint.health.cooledUntil() })
+      o.onCooled?.(
+        key
+          ? { service, key: key.value, until: key.health.cooledUntil() }
+          : { service, endpoint: endpoint.url, until: endpoint.health.cooledUntil() },
+      )
       rateLimited ??= new Set()
       rateLimited.add(limited)
       if (key) endpoint.health.released()
-      logger.info(`${service}: ${key ? `key ${key.masked}` : endpoint.url} rate limited (429), cooling ${limited.health.toJSON(now()).cooldown_remaining_ms} ms`)
+      logger.info(
+        `${service}: ${key ? `key ${key.masked}` : endpoint.url} rate limited (429), cooling ${limited.health.toJSON(now()).cooldown_remaining_ms} ms`,
+      )
       continue
     }
     endpoint.health.failed(now(), retryAfterMs(response.headers, now()))
@@ -153,11 +160,20 @@ function unavailable(chooser: Chooser, now: number): ProxyError {
   const names = chooser.pools.map((p) => `"${p.service.name}"`).join(', ')
   if (chooser.pools.every((p) => p.allKeysInvalid())) {
     const fix = chooser.pools.map((p) => p.service.keyVariables).join('; ')
-    return new ProxyError(401, 'upstream_keys_invalid', `every API key of ${names} was refused by the upstream (401/403); fix ${fix} and reload`)
+    return new ProxyError(
+      401,
+      'upstream_keys_invalid',
+      `every API key of ${names} was refused by the upstream (401/403); fix ${fix} and reload`,
+    )
   }
   const at = Math.min(...chooser.pools.map((p) => p.recoversAt(now)))
   const seconds = Number.isFinite(at) ? Math.max(1, Math.ceil((at - now) / 1000)) : 60
-  return new ProxyError(503, 'all_targets_cooling', `every key or endpoint of ${names} is cooling down after failures; retry in ${seconds} s`, {
-    'retry-after': String(seconds),
-  })
+  return new ProxyError(
+    503,
+    'all_targets_cooling',
+    `every key or endpoint of ${names} is cooling down after failures; retry in ${seconds} s`,
+    {
+      'retry-after': String(seconds),
+    },
+  )
 }

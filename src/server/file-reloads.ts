@@ -10,11 +10,22 @@ import { watchFiles } from '../config/watch'
 import type { Runtime } from './state'
 
 /** Starts watching; returns the function that stops it. */
-export function reloadOnFileChanges(runtime: Runtime, sources: Sources, env: Record<string, string | undefined>, read: () => LoadResult): () => void {
+export function reloadOnFileChanges(
+  runtime: Runtime,
+  sources: Sources,
+  env: Record<string, string | undefined>,
+  read: () => LoadResult,
+): () => void {
   const paths = watchedFiles(sources, env)
   const { logger } = runtime
   const settle = createSettler(
-    { read, running: () => runtime.current.config, apply: () => runtime.reload('file changed'), warn: (m) => logger.warn(m), info: (m) => logger.info(m) },
+    {
+      read,
+      running: () => runtime.current.config,
+      apply: () => runtime.reload('file changed'),
+      warn: (m) => logger.warn(m),
+      info: (m) => logger.info(m),
+    },
     paths,
   )
   return watchFiles(paths, () => void settle())

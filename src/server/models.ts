@@ -30,7 +30,11 @@ export async function listModels(state: ProxyState, now = Date.now()): Promise<{
   add(`${MOCK_SERVICE}/echo`, 'lmlb')
   for (const alias of Object.keys(state.config.aliases)) add(alias, 'lmlb-alias')
   const { bigModel, smallModel } = state.config
-  for (const [name, target] of [['claude-sonnet-4-5', bigModel], ['claude-opus-4-1', bigModel], ['claude-haiku-4-5', smallModel]]) {
+  for (const [name, target] of [
+    ['claude-sonnet-4-5', bigModel],
+    ['claude-opus-4-1', bigModel],
+    ['claude-haiku-4-5', smallModel],
+  ]) {
     if (state.config.preferredProvider !== 'anthropic') add(name, `lmlb → ${target}`)
   }
   const ready = [...state.pools.values()].filter(isServiceable)

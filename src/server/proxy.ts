@@ -63,7 +63,12 @@ export const ENDPOINTS = {
   embeddings: { ...OPENAI_EXTRA, call: 'embeddings', check: checkModelRequired },
   moderations: { ...OPENAI_EXTRA, call: 'moderations', check: checkModelOptional, defaultModel: DEFAULT_MODELS.moderations },
   completions: { ...OPENAI_EXTRA, call: 'completions', check: checkModelRequired },
-  imagesGenerations: { ...OPENAI_EXTRA, call: 'imagesGenerations', check: checkModelOptional, defaultModel: DEFAULT_MODELS.imagesGenerations },
+  imagesGenerations: {
+    ...OPENAI_EXTRA,
+    call: 'imagesGenerations',
+    check: checkModelOptional,
+    defaultModel: DEFAULT_MODELS.imagesGenerations,
+  },
   audioSpeech: { ...OPENAI_EXTRA, call: 'audioSpeech', check: checkModelRequired },
   audioTranscriptions: { ...OPENAI_EXTRA, call: 'audioTranscriptions', check: checkModelRequired, multipart: true },
   audioTranslations: { ...OPENAI_EXTRA, call: 'audioTranslations', check: checkModelRequired, multipart: true },
@@ -115,15 +120,26 @@ export async function proxy(endpoint: Endpoint, request: Request, runtime: Runti
   if (route.kind === 'single' && route.service === MOCK_SERVICE) {
     if (endpoint.call === 'countTokens') return Response.json({ input_tokens: Math.ceil(text.length / 4) })
     if (endpoint.api === 'responses') return mockResponses(body as unknown as ResponsesRequest, route.model)
-    if (endpoint.passOnly) throw new ProxyError(400, 'unsupported_endpoint', `the mock service answers Messages and Chat Completions, not ${API_PATHS[endpoint.call]}`)
+    if (endpoint.passOnly)
+      throw new ProxyError(
+        400,
+        'unsupported_endpoint',
+        `the mock service answers Messages and Chat Completions, not ${API_PATHS[endpoint.call]}`,
+      )
     return endpoint.api === 'anthropic' ? mockAnthropic(body) : mockOpenAI(body)
   }
   // A rough estimate of the input (four bytes a token): a key whose reported token quota is below it is passed over.
   const tokensNeeded = Math.ceil((upload?.bytes.length ?? text.length) / 4)
-  const routed = route.kind === 'single' ? singleServiceChooser(state, route.service, route.model, tokensNeeded) : aliasChooser(state.aliases.get(route.alias)!, tokensNeeded)
+  const routed =
+    route.kind === 'single'
+      ? singleServiceChooser(state, route.service, route.model, tokensNeeded)
+      : aliasChooser(state.aliases.get(route.alias)!, tokensNeeded)
   // Conversations keep their key (its prompt cache); token counts and OpenAI's other endpoints have none.
   const now = Date.now()
-  const session = endpoint.passOnly || endpoint.call === 'countTokens' ? undefined : findSession(state, affinityMode(state, route), routeName(route), request.headers, body, now)
+  const session =
+    endpoint.passOnly || endpoint.call === 'countTokens'
+      ? undefined
+      : findSession(state, affinityMode(state, route), routeName(route), request.headers, body, now)
   const chooser = withPin(routed, session, tokensNeeded)
   // No upstream count to ask of an OpenAI-format model: a local estimate.
   if (endpoint.call === 'countTokens' && firstFormat(state, route) === 'openai') {
@@ -148,7 +164,12 @@ export async function proxy(endpoint: Endpoint, request: Request, runtime: Runti
     if (!takeCallSlot(config.limits.maxUpstreamCalls)) {
       for (const c of counters) c.overflow++
       const bound = callBound(config.limits.maxUpstreamCalls)
-      throw new ProxyError(503, 'overloaded', `lmlb is at its bound of ${bound} upstream calls in flight (LMLB_MAX_UPSTREAM_CALLS); retry shortly`, { 'retry-after': '1' })
+      throw new ProxyError(
+        503,
+        'overloaded',
+        `lmlb is at its bound of ${bound} upstream calls in flight (LMLB_MAX_UPSTREAM_CALLS); retry shortly`,
+        { 'retry-after': '1' },
+      )
     }
     const started = performance.now()
     for (const c of counters) c.start()
@@ -156,11 +177,18 @@ export async function proxy(endpoint: Endpoint, request: Request, runtime: Runti
     if (upload) headers['content-type'] = upload.contentType
     Object.assign(headers, service.headers)
     const attemptLog = { key: target.key?.masked ?? null, endpoint: target.endpoint.url, outcome: 'pending' }
-    const span = record?.span?.attempt({ service: service.name, provider: providerNameOf(service), model: deployment.model, endpoint: target.endpoint.url, key: attemptLog.key })
+    const span = record?.span?.attempt({
+      service: service.name,
+      provider: providerNameOf(service),
+      model: deployment.model,
+      endpoint: target.endpoint.url,
+      key: attemptLog.key,
+    })
     // The span ends once the call is over and its outcome known, in whichever order the two come.
     let callOver: RelayEnd | 'failed' | undefined
     const endSpan = () => {
-      if (span && callOver && attemptLog.outcome !== 'pending') span.end(callOver === 'upstream_error' ? 'stream_broken' : attemptLog.outcome, Number(attemptLog.outcome) || undefined)
+      if (span && callOver && attemptLog.outcome !== 'pending')
+        span.end(callOver === 'upstream_error' ? 'stream_broken' : attemptLog.outcome, Number(attemptLog.outcome) || undefined)
     }
     record?.attempts.push(attemptLog)
     if (record?.bodies) record.completion = ''
@@ -209,7 +237,14 @@ export async function proxy(endpoint: Endpoint, request: Request, runtime: Runti
   let response: Response
   let choice: Choice
   try {
-    ;({ response, choice } = await dispatch(attempt, { chooser, maxAttempts: config.limits.maxAttempts, logger: runtime.logger, scrub: (t) => state.scrubber.text(t), onCooled: runtime.shareCooled, onQuota: runtime.shareQuota }))
+    ;({ response, choice } = await dispatch(attempt, {
+      chooser,
+      maxAttempts: config.limits.maxAttempts,
+      logger: runtime.logger,
+      scrub: (t) => state.scrubber.text(t),
+      onCooled: runtime.shareCooled,
+      onQuota: runtime.shareQuota,
+    }))
   } catch (error) {
     // Every attempt failed (a timeout, no connection...): the request counts against the last deployment tried.
     if (lastTried && error instanceof ProxyError) {
@@ -229,12 +264,22 @@ export async function proxy(endpoint: Endpoint, request: Request, runtime: Runti
     return await toClient(response)
   } catch (error) {
     const name = choice.deployment.pool.service.name
-    throw new ProxyError(502, 'upstream_unreadable', `the answer from "${name}" could not be translated: ${state.scrubber.text((error as Error).message)}`)
+    throw new ProxyError(
+      502,
+      'upstream_unreadable',
+      `the answer from "${name}" could not be translated: ${state.scrubber.text((error as Error).message)}`,
+    )
   }
 }
 
 export function routingSettings({ serviceNames, config }: ProxyState): RoutingSettings {
-  return { services: serviceNames, aliases: config.aliases, preferredProvider: config.preferredProvider, bigModel: config.bigModel, smallModel: config.smallModel }
+  return {
+    services: serviceNames,
+    aliases: config.aliases,
+    preferredProvider: config.preferredProvider,
+    bigModel: config.bigModel,
+    smallModel: config.smallModel,
+  }
 }
 
 function firstFormat(state: ProxyState, route: Routed): string | undefined {
@@ -274,10 +319,18 @@ function prepare(endpoint: Endpoint, body: Body, text: string, deployment: Deplo
   const service = deployment.pool.service
   const model = own(service.rename, deployment.model) ?? deployment.model
   if (endpoint.passOnly) {
-    if (service.format !== 'openai') throw new ProxyError(400, 'unsupported_endpoint', `service "${service.name}" (${service.format} format) has no ${API_PATHS[endpoint.call]}`)
-    if (upload) return { call: endpoint.call, body: model === body.model ? upload.bytes : withModelField(upload.bytes, upload.field, model) }
+    if (service.format !== 'openai')
+      throw new ProxyError(
+        400,
+        'unsupported_endpoint',
+        `service "${service.name}" (${service.format} format) has no ${API_PATHS[endpoint.call]}`,
+      )
+    if (upload)
+      return { call: endpoint.call, body: model === body.model ? upload.bytes : withModelField(upload.bytes, upload.field, model) }
   }
-  const defaults = endpoint.passOnly ? undefined : (own(config.modelDefaults, body.model) ?? own(config.modelDefaults, `${service.name}/${model}`) ?? own(config.modelDefaults, model))
+  const defaults = endpoint.passOnly
+    ? undefined
+    : (own(config.modelDefaults, body.model) ?? own(config.modelDefaults, `${service.name}/${model}`) ?? own(config.modelDefaults, model))
   const missing = defaults ? Object.entries(defaults).filter(([field]) => body[field] === undefined) : []
   const full = missing.length > 0 ? { ...body, ...Object.fromEntries(missing) } : body
   if (speaks(service, endpoint.api)) {
@@ -305,7 +358,11 @@ function prepare(endpoint: Endpoint, body: Body, text: string, deployment: Deplo
 function untranslatable(error: unknown, service: string, format: string): ProxyError {
   if (error instanceof TooDeepError) return tooDeeplyNested(error.what)
   // The inbound schema checks only what routing needs; a shape translation cannot read is the client's to fix.
-  return new ProxyError(400, 'untranslatable_request', `cannot translate this request for "${service}" (${format} format): ${(error as Error).message}`)
+  return new ProxyError(
+    400,
+    'untranslatable_request',
+    `cannot translate this request for "${service}" (${format} format): ${(error as Error).message}`,
+  )
 }
 
 /** Whether the service's upstream serves the client's own API, so the request needs no translation. */
@@ -346,7 +403,12 @@ function parseBody(text: string, check: TypeCheck<TSchema>): Body {
 async function readUpload(request: Request, limits: BodyLimits): Promise<Upload & { model: string }> {
   const contentType = request.headers.get('content-type')
   const boundary = boundaryOf(contentType)
-  if (boundary === undefined) throw new ProxyError(415, 'unsupported_media_type', `content-type must be multipart/form-data with a boundary, got "${contentType ?? 'none'}"`)
+  if (boundary === undefined)
+    throw new ProxyError(
+      415,
+      'unsupported_media_type',
+      `content-type must be multipart/form-data with a boundary, got "${contentType ?? 'none'}"`,
+    )
   const bytes = await readBodyBytes(request, limits)
   const field = findModelField(bytes, boundary)
   if (field === undefined || field.value === '') throw new ProxyError(400, 'invalid_request', 'model: the form has no model field')

@@ -62,7 +62,9 @@ const bodyTimeout = (what: string, ms: number) =>
 /** A small body, whole within the deadline: any gap longer than that fails it too. */
 async function readWhole(request: Request, timeoutMs: number): Promise<Uint8Array> {
   let deadline: Deadline | undefined
-  const expired = new Promise<never>((_, reject) => (deadline = after(timeoutMs, () => reject(bodyTimeout('was not all there after', timeoutMs)))))
+  const expired = new Promise<never>(
+    (_, reject) => (deadline = after(timeoutMs, () => reject(bodyTimeout('was not all there after', timeoutMs)))),
+  )
   const body = request.arrayBuffer()
   try {
     return new Uint8Array(await Promise.race([body, expired]))
@@ -79,8 +81,13 @@ async function readWhole(request: Request, timeoutMs: number): Promise<Uint8Arra
  * too large is refused before a byte is read; a chunked one as soon as it
  * crosses the limit.
  */
-async function readChunks(reader: ReadableStreamDefaultReader<Uint8Array>, { maxBytes, timeoutMs }: BodyLimits, declaredTooLarge: boolean): Promise<Uint8Array> {
-  const tooLarge = () => new BodyRefused(413, 'request_too_large', `request body is larger than ${maxBytes} bytes (LMLB_MAX_BODY_BYTES)`, reader)
+async function readChunks(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  { maxBytes, timeoutMs }: BodyLimits,
+  declaredTooLarge: boolean,
+): Promise<Uint8Array> {
+  const tooLarge = () =>
+    new BodyRefused(413, 'request_too_large', `request body is larger than ${maxBytes} bytes (LMLB_MAX_BODY_BYTES)`, reader)
   if (declaredTooLarge) throw tooLarge()
   const chunks: Uint8Array[] = []
   let size = 0

@@ -23,7 +23,14 @@ export interface SessionPin {
 }
 
 /** The session this request belongs to and its pin, or undefined when it has none (or affinity is off). */
-export function findSession(state: ProxyState, mode: AffinityMode, route: string, headers: Headers, body: Record<string, unknown>, now: number): SessionPin | undefined {
+export function findSession(
+  state: ProxyState,
+  mode: AffinityMode,
+  route: string,
+  headers: Headers,
+  body: Record<string, unknown>,
+  now: number,
+): SessionPin | undefined {
   const identity = sessionIdentity(headers, body, mode)
   if (identity === undefined) return undefined
   const id = `${identity}\u0000${route}`
@@ -38,7 +45,13 @@ export function withPin(chooser: Chooser, session: SessionPin | undefined, token
 }
 
 /** After an answer the client is served: the session is pinned where it landed (and other instances told, with `share`). */
-export function rememberSession(state: ProxyState, session: SessionPin, choice: Choice, now: number, share?: (id: string, pin: Pin) => boolean): void {
+export function rememberSession(
+  state: ProxyState,
+  session: SessionPin,
+  choice: Choice,
+  now: number,
+  share?: (id: string, pin: Pin) => boolean,
+): void {
   const { pool, model } = choice.deployment
   const { key, endpoint } = choice.target
   const counters = state.affinity.get(pool.service.name)!
@@ -49,7 +62,14 @@ export function rememberSession(state: ProxyState, session: SessionPin, choice: 
   else counters.repinned(typeof found === 'string' ? found : 'failed')
   const old = session.pin
   const moved = !old || old.service !== pool.service.name || old.model !== model || old.key !== key?.value || old.endpoint !== endpoint.url
-  const pin: Pin = { service: pool.service.name, model, key: key?.value, endpoint: endpoint.url, expiresAt: now + session.ttlMs, sharedAt: moved ? undefined : old.sharedAt }
+  const pin: Pin = {
+    service: pool.service.name,
+    model,
+    key: key?.value,
+    endpoint: endpoint.url,
+    expiresAt: now + session.ttlMs,
+    sharedAt: moved ? undefined : old.sharedAt,
+  }
   // Told when it is new or moved, and again before the others' copy expires while the session goes on here (or at the next turn, if Redis was away).
   if (share && (moved || old.sharedAt === undefined || now - old.sharedAt > session.ttlMs / 2) && share(session.id, pin)) pin.sharedAt = now
   state.pins.set(session.id, pin)

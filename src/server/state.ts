@@ -39,7 +39,18 @@ export function createState(config: Config, previous?: ProxyState): ProxyState {
   const pins = previous?.pins ?? new PinTable(config.limits.affinityMaxSessions)
   pins.max = config.limits.affinityMaxSessions
   const affinity = new Map([...pools.keys()].map((name) => [name, previous?.affinity.get(name) ?? new AffinityCounters()]))
-  return { config, pools, serviceNames: [...pools.keys()], aliases: createAliasSelectors(config.aliases, pools), scrubber: new Scrubber(secrets), loadedAt: Date.now(), pins, affinity, requests: previous?.requests ?? new RequestMetrics(), budgets: createBudgets(config.clientLimits, previous?.budgets) }
+  return {
+    config,
+    pools,
+    serviceNames: [...pools.keys()],
+    aliases: createAliasSelectors(config.aliases, pools),
+    scrubber: new Scrubber(secrets),
+    loadedAt: Date.now(),
+    pins,
+    affinity,
+    requests: previous?.requests ?? new RequestMetrics(),
+    budgets: createBudgets(config.clientLimits, previous?.budgets),
+  }
 }
 
 export type ReloadOutcome = { ok: true; loadedAt: number } | { ok: false; errors: string[] }

@@ -16,7 +16,6 @@ function endpointsByService(state: ProxyState): Record<string, string[]> {
   return Object.fromEntries([...state.pools.values()].map((p) => [p.service.name, p.service.endpoints.map((e) => e.url)]))
 }
 
-
 export function rootStatus(runtime: Runtime) {
   const state = runtime.current
   return {
@@ -27,7 +26,12 @@ export function rootStatus(runtime: Runtime) {
       ...Object.fromEntries(
         [...state.pools.values()].map((p) => [
           p.service.name,
-          { format: p.service.format, keys_configured: p.service.keys.length, endpoints: p.service.endpoints.length, ready: isServiceable(p) },
+          {
+            format: p.service.format,
+            keys_configured: p.service.keys.length,
+            endpoints: p.service.endpoints.length,
+            ready: isServiceable(p),
+          },
         ]),
       ),
       [MOCK_SERVICE]: { format: 'openai+anthropic', keys_configured: 0, endpoints: 0, ready: true },
@@ -74,7 +78,9 @@ export function health(runtime: Runtime, detailed = true): Response {
       ...(runtime.shared && { shared: sharedFigures(runtime.shared) }),
       config: {
         loaded_at: new Date(state.loadedAt).toISOString(),
-        last_error: runtime.lastError ? { at: new Date(runtime.lastError.at).toISOString(), errors: runtime.lastError.errors.map((e) => state.scrubber.text(e)) } : null,
+        last_error: runtime.lastError
+          ? { at: new Date(runtime.lastError.at).toISOString(), errors: runtime.lastError.errors.map((e) => state.scrubber.text(e)) }
+          : null,
       },
     },
     { status: code },
@@ -98,7 +104,9 @@ export function ready(runtime: Runtime, detailed = true): Response {
   const now = Date.now()
   const waiting = [...state.pools.values()].filter((p) => isServiceable(p) && p.recoversAt(now) !== 0).map((p) => p.service.name)
   const status = waiting.length === 0 ? 'ready' : 'not_ready'
-  return Response.json(detailed && waiting.length > 0 ? { status, services_not_ready: waiting } : { status }, { status: waiting.length === 0 ? 200 : 503 })
+  return Response.json(detailed && waiting.length > 0 ? { status, services_not_ready: waiting } : { status }, {
+    status: waiting.length === 0 ? 200 : 503,
+  })
 }
 
 /** This process's figures; with --workers the caller adds up every worker's. */
@@ -118,7 +126,12 @@ export function stats(runtime: Runtime): Stats {
           endpoints: p.service.endpoints.map((e) => e.url),
           strategy: p.service.strategy,
           format: p.service.format,
-          keys: p.keys.items.map((k) => ({ key: k.masked, ...k.counters.toJSON(), health: k.health.toJSON(now), quota: k.quota.toJSON(now) })),
+          keys: p.keys.items.map((k) => ({
+            key: k.masked,
+            ...k.counters.toJSON(),
+            health: k.health.toJSON(now),
+            quota: k.quota.toJSON(now),
+          })),
           endpoint_stats: p.endpoints.items.map((e) => ({ url: e.url, ...e.counters.toJSON(), health: e.health.toJSON(now) })),
           affinity: affinityFigures(state, p.service.name, p.service.affinity, pinned.get(p.service.name) ?? 0),
         },

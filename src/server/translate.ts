@@ -24,7 +24,12 @@ import { takesReasoningEffort } from '../translation/models'
 import { toChatRequest } from '../translation/responses-over-chat/request'
 import { toResponse } from '../translation/responses-over-chat/response'
 import { responsesTextDelta } from '../translation/responses-over-chat/text-delta'
-import { createResponsesStreamState, failStream as failResponses, finish as finishResponses, onChunk as onResponsesChunk } from '../translation/responses-over-chat/stream'
+import {
+  createResponsesStreamState,
+  failStream as failResponses,
+  finish as finishResponses,
+  onChunk as onResponsesChunk,
+} from '../translation/responses-over-chat/stream'
 import type { OpenAIRequest } from '../apis/openai-chat/wire'
 import { byteStream, sourceOf } from '../upstream/byte-stream'
 import { tooDeep, TooDeepError } from '../util/json-depth'
@@ -41,18 +46,28 @@ const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache
 const encoder = new TextEncoder()
 
 /** An Anthropic client (Claude Code...) served by an OpenAI-format model. */
-export function anthropicClientOnOpenAI(req: AnthropicRequest, upstreamModel: string, provider: OpenAIProvider, inputTokensEstimate: number): Translation {
+export function anthropicClientOnOpenAI(
+  req: AnthropicRequest,
+  upstreamModel: string,
+  provider: OpenAIProvider,
+  inputTokensEstimate: number,
+): Translation {
   return {
     call: 'chatCompletions',
     body: JSON.stringify(toOpenAIRequest(req, { model: upstreamModel, provider })),
     async toClient(response) {
       if (!response.ok) return errorFor(response, 'anthropic')
       if (!isSse(response)) {
-        return Response.json(toAnthropicResponse(await answerOf(response), { model: req.model, stopSequences: req.stop_sequences }), { headers: keptHeaders(response) })
+        return Response.json(toAnthropicResponse(await answerOf(response), { model: req.model, stopSequences: req.stop_sequences }), {
+          headers: keptHeaders(response),
+        })
       }
       const state = createStreamState({ model: req.model, stopSequences: req.stop_sequences, inputTokensEstimate })
       return transformSse(response, {
-        onEvent: (data) => (data === DONE ? encodeAnthropicEvents(finish(state)) : (textDeltaEvent(data, state) ?? encodeAnthropicEvents(onChunk(JSON.parse(data), state)))),
+        onEvent: (data) =>
+          data === DONE
+            ? encodeAnthropicEvents(finish(state))
+            : (textDeltaEvent(data, state) ?? encodeAnthropicEvents(onChunk(JSON.parse(data), state))),
         onEnd: () => encodeAnthropicEvents(finish(state)),
         onBroken: (message) => encodeAnthropicEvents(failStream(state, message)),
       })
@@ -67,7 +82,8 @@ export function openaiClientOnAnthropic(req: OpenAIRequest, upstreamModel: strin
     body: JSON.stringify(toAnthropicRequest(req, { model: upstreamModel })),
     async toClient(response) {
       if (!response.ok) return errorFor(response, 'openai')
-      if (!isSse(response)) return Response.json(toOpenAIResponse(await answerOf(response), { model: req.model }), { headers: keptHeaders(response) })
+      if (!isSse(response))
+        return Response.json(toOpenAIResponse(await answerOf(response), { model: req.model }), { headers: keptHeaders(response) })
       const state = createReverseStreamState({ model: req.model, includeUsage: req.stream_options?.include_usage === true })
       return transformSse(response, {
         onEvent: (data) => {
@@ -78,7 +94,10 @@ export function openaiClientOnAnthropic(req: OpenAIRequest, upstreamModel: strin
           return encodeChatChunks(chunks, event.type === 'message_stop')
         },
         onEnd: () => (state.finished ? '' : encodeChatChunks(finishReverse(state), true)),
-        onBroken: (message) => (state.finished ? '' : ((state.finished = true), encodeChatChunks([{ error: { message, type: 'api_error', code: 'upstream_stream_error' } }]))),
+        onBroken: (message) =>
+          state.finished
+            ? ''
+            : ((state.finished = true), encodeChatChunks([{ error: { message, type: 'api_error', code: 'upstream_stream_error' } }])),
       })
     },
   }
@@ -102,7 +121,8 @@ export function responsesClientOnChat(req: ResponsesRequest, upstreamModel: stri
       if (!isSse(response)) return Response.json(toResponse(await answerOf(response), opts), { headers: keptHeaders(response) })
       const state = createResponsesStreamState(opts)
       return transformSse(response, {
-        onEvent: (data) => (data === DONE ? '' : (responsesTextDelta(data, state) ?? encodeResponsesEvents(onResponsesChunk(JSON.parse(data), state)))),
+        onEvent: (data) =>
+          data === DONE ? '' : (responsesTextDelta(data, state) ?? encodeResponsesEvents(onResponsesChunk(JSON.parse(data), state))),
         onEnd: () => encodeResponsesEvents(finishResponses(state)),
         onBroken: (message) => encodeResponsesEvents(failResponses(state, message, 'upstream_stream_error')),
       })
@@ -125,7 +145,10 @@ export function responsesClientOnAnthropic(req: ResponsesRequest, upstreamModel:
     async toClient(response) {
       if (!response.ok) return errorFor(response, 'openai')
       const opts = { model: req.model, tools, request: req }
-      if (!isSse(response)) return Response.json(toResponse(toOpenAIResponse(await answerOf(response), { model: req.model }), opts), { headers: keptHeaders(response) })
+      if (!isSse(response))
+        return Response.json(toResponse(toOpenAIResponse(await answerOf(response), { model: req.model }), opts), {
+          headers: keptHeaders(response),
+        })
       const chunks = createReverseStreamState({ model: req.model, includeUsage: true })
       const state = createResponsesStreamState(opts)
       // An Anthropic error event comes out as a chunk holding `error`: the Responses stream fails on it.
@@ -193,7 +216,9 @@ function transformSse(response: Response, t: SseTransform): Response {
             ended = true
           }
         } catch (error) {
-          out += t.onBroken(error instanceof SyntaxError ? `unreadable upstream event: ${error.message}` : String((error as Error)?.message ?? error))
+          out += t.onBroken(
+            error instanceof SyntaxError ? `unreadable upstream event: ${error.message}` : String((error as Error)?.message ?? error),
+          )
           ended = true
           void Promise.resolve(source.cancel()).catch(() => {})
         }

@@ -46,7 +46,13 @@ return {'ok', 0, unpack(state)}
 /** The longest a request counts as under way for `max_concurrent` when its end was never heard of. */
 const IN_FLIGHT_STALE_MS = 600_000
 
-export function redisAdmission(client: Redis, prefix: string, limitsOf: (key: string) => ClientLimits | undefined, local: Admission, usable: () => boolean): Admission {
+export function redisAdmission(
+  client: Redis,
+  prefix: string,
+  limitsOf: (key: string) => ClientLimits | undefined,
+  local: Admission,
+  usable: () => boolean,
+): Admission {
   const names = (key: string) => {
     const id = hashOf(key)
     return [`${prefix}:limit:${id}:requests`, `${prefix}:limit:${id}:tokens`, `${prefix}:limit:${id}:running`]
@@ -62,14 +68,30 @@ export function redisAdmission(client: Redis, prefix: string, limitsOf: (key: st
       let answer: [string, number, number, number, number, number]
       const id = crypto.randomUUID()
       try {
-        answer = (await client.eval(ADMIT, 3, ...names(key), Date.now(), LIMIT_WINDOW_MS, limits.rpm ?? -1, limits.tpm ?? -1, limits.maxConcurrent ?? -1, id, IN_FLIGHT_STALE_MS)) as typeof answer
+        answer = (await client.eval(
+          ADMIT,
+          3,
+          ...names(key),
+          Date.now(),
+          LIMIT_WINDOW_MS,
+          limits.rpm ?? -1,
+          limits.tpm ?? -1,
+          limits.maxConcurrent ?? -1,
+          id,
+          IN_FLIGHT_STALE_MS,
+        )) as typeof answer
       } catch {
         return local.admit(key, model)
       }
       const [verdict, waitMs, requests, requestsResetMs, tokens, tokensResetMs] = answer
       if (verdict !== 'ok') {
         const [code, message] = LIMIT_MESSAGES[verdict as 'concurrency' | 'requests' | 'tokens'](limits)
-        throw limitRefusal(limits, code, message, Number(waitMs), { requests: Number(requests), requestsResetMs: Number(requestsResetMs), tokens: Number(tokens), tokensResetMs: Number(tokensResetMs) })
+        throw limitRefusal(limits, code, message, Number(waitMs), {
+          requests: Number(requests),
+          requestsResetMs: Number(requestsResetMs),
+          tokens: Number(tokens),
+          tokensResetMs: Number(tokensResetMs),
+        })
       }
       // Released where it was counted: in Redis.
       return (spent) => {

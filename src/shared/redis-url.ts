@@ -37,7 +37,8 @@ export function redisTarget(url: string): RedisTarget {
 /** Where Redis is, for a log line: never its user or password. */
 export function redisWhere(url: string): string {
   const target = redisTarget(url)
-  if ('sentinel' in target) return `${target.sentinel.name} via Sentinel ${target.sentinel.sentinels!.map((s) => `${s.host}:${s.port}`).join(',')}`
+  if ('sentinel' in target)
+    return `${target.sentinel.name} via Sentinel ${target.sentinel.sentinels!.map((s) => `${s.host}:${s.port}`).join(',')}`
   try {
     const u = new URL(url)
     return `${u.hostname}:${u.port || '6379'}`

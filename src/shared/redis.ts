@@ -66,7 +66,9 @@ export function connectShared(url: string, prefix: string, instance: string, run
     if (!ok) {
       counted = undefined
       // ioredis's messages name the host or Redis's refusal (WRONGPASS...), never the password.
-      return logger.warn(`shared state: Redis at ${where} unreachable (${why?.message ?? 'connection lost'}); serving on this instance's own state, reconnecting`)
+      return logger.warn(
+        `shared state: Redis at ${where} unreachable (${why?.message ?? 'connection lost'}); serving on this instance's own state, reconnecting`,
+      )
     }
     logger.always(`shared state: Redis at ${where} connected`)
     warnIfCluster()
@@ -98,7 +100,11 @@ export function connectShared(url: string, prefix: string, instance: string, run
   subscriber.on('ready', () =>
     subscriber.subscribe(channel).then(
       () => ((subscribed = true), resyncWhenSubscribed()),
-      (error: Error) => warnOnce('subscribe', `shared state: Redis at ${where} refused to subscribe to ${channel} (${error.message}): this instance will not hear the others`),
+      (error: Error) =>
+        warnOnce(
+          'subscribe',
+          `shared state: Redis at ${where} refused to subscribe to ${channel} (${error.message}): this instance will not hear the others`,
+        ),
     ),
   )
   subscriber.on('message', (_, text: string) => {
@@ -138,13 +144,22 @@ export function connectShared(url: string, prefix: string, instance: string, run
   /** A Cluster node refuses the keys of other nodes' slots: most of lmlb's. */
   const warnIfCluster = () =>
     void client.info('cluster').then(
-      (info) => /cluster_enabled:1/.test(info) && warnOnce('cluster', `shared state: Redis at ${where} is a Redis Cluster node, which lmlb does not support: most of what it shares would be refused; give it a single server or Sentinel`),
+      (info) =>
+        /cluster_enabled:1/.test(info) &&
+        warnOnce(
+          'cluster',
+          `shared state: Redis at ${where} is a Redis Cluster node, which lmlb does not support: most of what it shares would be refused; give it a single server or Sentinel`,
+        ),
       () => {},
     )
   /** Live instances: those that beat within three beats (older ones go). */
   const count = async () => {
     try {
-      const [, [, n]] = (await client.multi().zremrangebyscore(beats, '-inf', Date.now() - 3 * HEARTBEAT_MS).zcard(beats).exec()) as [unknown, [unknown, number]]
+      const [, [, n]] = (await client
+        .multi()
+        .zremrangebyscore(beats, '-inf', Date.now() - 3 * HEARTBEAT_MS)
+        .zcard(beats)
+        .exec()) as [unknown, [unknown, number]]
       counted = n
     } catch {
       // Counted again at the next beat.
@@ -153,7 +168,11 @@ export function connectShared(url: string, prefix: string, instance: string, run
   /** Says this instance is here; a Redis connected but not answering is found here, and one that answers again too. */
   const beat = async () => {
     try {
-      await client.multi().zadd(beats, Date.now(), instance).pexpire(beats, 3 * HEARTBEAT_MS).exec()
+      await client
+        .multi()
+        .zadd(beats, Date.now(), instance)
+        .pexpire(beats, 3 * HEARTBEAT_MS)
+        .exec()
       if (client.status === 'ready') said(true)
       await count()
     } catch (error) {
@@ -181,7 +200,11 @@ export function connectShared(url: string, prefix: string, instance: string, run
       closing = true
       clearInterval(beating)
       // Gone at once from the others' count, not three beats later.
-      if (reachable) await client.zrem(beats, instance).then(() => send({ hello: true })).catch(() => {})
+      if (reachable)
+        await client
+          .zrem(beats, instance)
+          .then(() => send({ hello: true }))
+          .catch(() => {})
       await Promise.all([client.quit().catch(() => {}), subscriber.quit().catch(() => {})])
     },
   }

@@ -41,7 +41,15 @@ function quotaEvent(service: string, key: KeyTarget): SharedEvent {
 }
 
 export function pinEvent(id: string, pin: Pin): SharedEvent {
-  return { kind: 'pin', id, service: pin.service, model: pin.model, keyHash: pin.key === undefined ? undefined : hashOfKey(pin.key), endpoint: pin.endpoint, expiresAt: pin.expiresAt }
+  return {
+    kind: 'pin',
+    id,
+    service: pin.service,
+    model: pin.model,
+    keyHash: pin.key === undefined ? undefined : hashOfKey(pin.key),
+    endpoint: pin.endpoint,
+    expiresAt: pin.expiresAt,
+  }
 }
 
 /**
@@ -60,7 +68,9 @@ export function eventsInForce(runtime: Runtime, now: number): SharedEvent[] {
       else if (state === 'cooling') out.push(cooledEvent({ service, key: key.value, until: key.health.cooledUntil() }))
       if (key.quota.latest().at > 0) out.push(quotaEvent(service, key))
     }
-    for (const endpoint of pool.endpoints.items) if (endpoint.health.state(now) === 'cooling') out.push(cooledEvent({ service, endpoint: endpoint.url, until: endpoint.health.cooledUntil() }))
+    for (const endpoint of pool.endpoints.items)
+      if (endpoint.health.state(now) === 'cooling')
+        out.push(cooledEvent({ service, endpoint: endpoint.url, until: endpoint.health.cooledUntil() }))
   }
   return out
 }
@@ -100,7 +110,10 @@ export function storedAs(prefix: string, event: SharedEvent, now: number): { nam
     case 'cooled': {
       const t = event.target
       // A key set aside says so for an hour from when it was (`until`); a cooldown until it ends.
-      return { name: `${prefix}:cooled:${t.service}:${t.keyHash ?? hashOf(t.endpoint ?? '')}`, ttlMs: Math.max(0, t.invalid ? t.until + INVALID_TTL_MS - now : t.until - now) }
+      return {
+        name: `${prefix}:cooled:${t.service}:${t.keyHash ?? hashOf(t.endpoint ?? '')}`,
+        ttlMs: Math.max(0, t.invalid ? t.until + INVALID_TTL_MS - now : t.until - now),
+      }
     }
     case 'quota': {
       const resets = Object.values(event.limits).map((l) => l.resetAt)
@@ -119,7 +132,14 @@ export function storedAs(prefix: string, event: SharedEvent, now: number): { nam
  * ahead: no report is dated later than now, no cooldown lasts past the
  * longest wait an upstream may impose.
  */
-export function adoptEvent(runtime: Runtime, event: SharedEvent, logger: Logger, now: number, live: boolean, from = 'another instance'): void {
+export function adoptEvent(
+  runtime: Runtime,
+  event: SharedEvent,
+  logger: Logger,
+  now: number,
+  live: boolean,
+  from = 'another instance',
+): void {
   switch (event.kind) {
     case 'cooled': {
       const t = event.target
@@ -131,18 +151,37 @@ export function adoptEvent(runtime: Runtime, event: SharedEvent, logger: Logger,
       if (!key) return
       const allowed = key.quota.allows(now)
       key.quota.observe(event.limits, Math.min(event.at, now))
-      if (allowed && !key.quota.allows(now)) logger.info(`${event.service}: key ${key.masked} reported spent until ${new Date(key.quota.recoversAt(now)).toISOString()} (seen by ${from})`)
+      if (allowed && !key.quota.allows(now))
+        logger.info(
+          `${event.service}: key ${key.masked} reported spent until ${new Date(key.quota.recoversAt(now)).toISOString()} (seen by ${from})`,
+        )
       return
     }
     case 'pin': {
       const state = runtime.current
       const pool = state.pools.get(event.service)
       const key = event.keyHash === undefined ? undefined : keyByHash(pool, event.keyHash)
-      if (!pool || (event.keyHash !== undefined && !key) || !pool.endpoints.items.some((e) => e.url === event.endpoint) || event.expiresAt <= now) return
-      const pin = { service: event.service, model: event.model, key: key?.value, endpoint: event.endpoint, expiresAt: event.expiresAt, sharedAt: now }
+      if (
+        !pool ||
+        (event.keyHash !== undefined && !key) ||
+        !pool.endpoints.items.some((e) => e.url === event.endpoint) ||
+        event.expiresAt <= now
+      )
+        return
+      const pin = {
+        service: event.service,
+        model: event.model,
+        key: key?.value,
+        endpoint: event.endpoint,
+        expiresAt: event.expiresAt,
+        sharedAt: now,
+      }
       if (live) state.pins.set(event.id, pin)
       else state.pins.adopt(event.id, pin)
-      if (logger.enabled('debug')) logger.debug(`${event.service}: session ${event.id.slice(0, 8)}… pinned to ${key ? `key ${key.masked}` : event.endpoint} (by ${from})`)
+      if (logger.enabled('debug'))
+        logger.debug(
+          `${event.service}: session ${event.id.slice(0, 8)}… pinned to ${key ? `key ${key.masked}` : event.endpoint} (by ${from})`,
+        )
     }
   }
 }
@@ -177,7 +216,12 @@ export function parseEvent(text: string): { origin: string; event: SharedEvent }
     typeof m?.origin === 'string' &&
     ((e?.kind === 'cooled' && typeof e.target?.service === 'string' && finite(e.target.until)) ||
       (e?.kind === 'quota' && typeof e.service === 'string' && typeof e.keyHash === 'string' && finite(e.at) && isLimits(e.limits)) ||
-      (e?.kind === 'pin' && typeof e.id === 'string' && typeof e.service === 'string' && typeof e.model === 'string' && typeof e.endpoint === 'string' && finite(e.expiresAt)))
+      (e?.kind === 'pin' &&
+        typeof e.id === 'string' &&
+        typeof e.service === 'string' &&
+        typeof e.model === 'string' &&
+        typeof e.endpoint === 'string' &&
+        finite(e.expiresAt)))
   return ok ? m : undefined
 }
 
@@ -185,7 +229,9 @@ const finite = (n: unknown): n is number => typeof n === 'number' && Number.isFi
 
 function isLimits(limits: unknown): limits is RateLimits {
   if (typeof limits !== 'object' || limits === null) return false
-  return Object.values(limits).every((l) => typeof l === 'object' && l !== null && finite(l.remaining) && finite(l.resetAt) && (l.limit === undefined || finite(l.limit)))
+  return Object.values(limits).every(
+    (l) => typeof l === 'object' && l !== null && finite(l.remaining) && finite(l.resetAt) && (l.limit === undefined || finite(l.limit)),
+  )
 }
 
 function keyByHash(pool: ServicePool | undefined, keyHash: string): KeyTarget | undefined {

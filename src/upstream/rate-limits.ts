@@ -65,7 +65,11 @@ function readLimit(headers: Headers, names: { limit: string; remaining: string; 
   return limit !== undefined && limit > 0 ? { limit, remaining, resetAt: now + wait } : { remaining, resetAt: now + wait }
 }
 
-const openai = (what: string) => ({ limit: `x-ratelimit-limit-${what}`, remaining: `x-ratelimit-remaining-${what}`, reset: `x-ratelimit-reset-${what}` })
+const openai = (what: string) => ({
+  limit: `x-ratelimit-limit-${what}`,
+  remaining: `x-ratelimit-remaining-${what}`,
+  reset: `x-ratelimit-reset-${what}`,
+})
 const anthropic = (what: string) => ({
   limit: `anthropic-ratelimit-${what}-limit`,
   remaining: `anthropic-ratelimit-${what}-remaining`,
@@ -94,7 +98,9 @@ export function readRateLimits(headers: Headers, now: number): RateLimits | unde
   if (!PRESENT.some((name) => headers.has(name))) return undefined
   const out: RateLimits = {}
   const requests = readLimit(headers, NAMES.openaiRequests, now) ?? readLimit(headers, NAMES.anthropicRequests, now)
-  const tokens = readLimit(headers, NAMES.openaiTokens, now) ?? tighter(readLimit(headers, NAMES.anthropicTokens, now), readLimit(headers, NAMES.anthropicInput, now))
+  const tokens =
+    readLimit(headers, NAMES.openaiTokens, now) ??
+    tighter(readLimit(headers, NAMES.anthropicTokens, now), readLimit(headers, NAMES.anthropicInput, now))
   const outputTokens = readLimit(headers, NAMES.anthropicOutput, now)
   if (requests) out.requests = requests
   if (tokens) out.tokens = tokens

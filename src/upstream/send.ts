@@ -88,7 +88,11 @@ export async function send(o: SendOptions): Promise<Response> {
       const text = byteText(bytes)
       o.observe?.(text)
       end('done')
-      return new Response(response.status === 204 ? null : (o.scrubber.bytes(bytes, text) as Uint8Array<ArrayBuffer>), { status: response.status, statusText: response.statusText, headers })
+      return new Response(response.status === 204 ? null : (o.scrubber.bytes(bytes, text) as Uint8Array<ArrayBuffer>), {
+        status: response.status,
+        statusText: response.statusText,
+        headers,
+      })
     } catch (error) {
       end('failed')
       throw failureOf(error, signal, `the answer from ${o.url} broke off`)

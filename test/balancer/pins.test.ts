@@ -26,15 +26,19 @@ describe('PinTable', () => {
 
   test('property: under any traffic the table never holds more than its bound', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 20 }), fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 60 }), fc.integer({ min: 0, max: 200 })), { maxLength: 400 }), (max, ops) => {
-        const t = new PinTable(max)
-        for (const [isSet, id, now] of ops) {
-          if (isSet) t.set(String(id), pin(now + 50))
-          else t.get(String(id), now)
-          if (t.size > max) return false
-        }
-        return true
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 20 }),
+        fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 60 }), fc.integer({ min: 0, max: 200 })), { maxLength: 400 }),
+        (max, ops) => {
+          const t = new PinTable(max)
+          for (const [isSet, id, now] of ops) {
+            if (isSet) t.set(String(id), pin(now + 50))
+            else t.get(String(id), now)
+            if (t.size > max) return false
+          }
+          return true
+        },
+      ),
     )
   })
 })

@@ -28,7 +28,10 @@ describe('Quota', () => {
 
   test('tokens: refused when fewer are left than the request needs; none left refuses any', () => {
     const q = new Quota()
-    q.observe({ requests: { limit: 10, remaining: 9, resetAt: t0 + 1000 }, tokens: { limit: 1000, remaining: 300, resetAt: t0 + 6000 } }, t0)
+    q.observe(
+      { requests: { limit: 10, remaining: 9, resetAt: t0 + 1000 }, tokens: { limit: 1000, remaining: 300, resetAt: t0 + 6000 } },
+      t0,
+    )
     expect(q.allows(t0, 0)).toBe(true)
     expect(q.allows(t0, 300)).toBe(true)
     expect(q.allows(t0, 301)).toBe(false)
@@ -66,12 +69,18 @@ describe('Quota', () => {
 
   test('share: the smaller of requests and tokens, relative to the limit', () => {
     const q = new Quota()
-    q.observe({ requests: { limit: 100, remaining: 80, resetAt: t0 + 1000 }, tokens: { limit: 1000, remaining: 250, resetAt: t0 + 2000 } }, t0)
+    q.observe(
+      { requests: { limit: 100, remaining: 80, resetAt: t0 + 1000 }, tokens: { limit: 1000, remaining: 250, resetAt: t0 + 2000 } },
+      t0,
+    )
     expect(q.share(t0)).toBe(0.25)
     // Past the requests' reset, only tokens still count.
     expect(q.share(t0 + 1000)).toBe(0.25)
     // Past the tokens' reset, only requests.
-    q.observe({ requests: { limit: 100, remaining: 80, resetAt: t0 + 10_000 }, tokens: { limit: 1000, remaining: 250, resetAt: t0 + 2000 } }, t0)
+    q.observe(
+      { requests: { limit: 100, remaining: 80, resetAt: t0 + 10_000 }, tokens: { limit: 1000, remaining: 250, resetAt: t0 + 2000 } },
+      t0,
+    )
     expect(q.share(t0 + 2000)).toBe(0.8)
     expect(q.share(t0 + 10_000)).toBe(1)
   })
@@ -88,7 +97,12 @@ describe('Quota', () => {
     const q = new Quota()
     q.observe(
       readRateLimits(
-        new Headers({ 'x-ratelimit-remaining-requests': '7', 'x-ratelimit-reset-requests': '1s', 'x-ratelimit-remaining-tokens': '900', 'x-ratelimit-reset-tokens': '5s' }),
+        new Headers({
+          'x-ratelimit-remaining-requests': '7',
+          'x-ratelimit-reset-requests': '1s',
+          'x-ratelimit-remaining-tokens': '900',
+          'x-ratelimit-reset-tokens': '5s',
+        }),
         t0,
       ),
       t0,
@@ -99,6 +113,11 @@ describe('Quota', () => {
       requests_reset_at: new Date(t0 + 1000).toISOString(),
       tokens_reset_at: new Date(t0 + 5000).toISOString(),
     })
-    expect(q.toJSON(t0 + 1000)).toEqual({ remaining_requests: null, remaining_tokens: 900, requests_reset_at: null, tokens_reset_at: new Date(t0 + 5000).toISOString() })
+    expect(q.toJSON(t0 + 1000)).toEqual({
+      remaining_requests: null,
+      remaining_tokens: 900,
+      requests_reset_at: null,
+      tokens_reset_at: new Date(t0 + 5000).toISOString(),
+    })
   })
 })

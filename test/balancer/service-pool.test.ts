@@ -19,7 +19,8 @@ const service = (strategy: Strategy, keys = ['sk-aaaaaaaaaaaa', 'sk-bbbbbbbbbbbb
     keyVariables: 'OPENAI_API_KEYS',
   }) as unknown as ServiceConfig
 
-const spent = (resetIn: string) => readRateLimits(new Headers({ 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': resetIn }), t0)
+const spent = (resetIn: string) =>
+  readRateLimits(new Headers({ 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': resetIn }), t0)
 
 describe('ServicePool and reported quotas', () => {
   test('a key reported spent is skipped until its reset, then picked again', () => {
@@ -79,10 +80,19 @@ describe('ServicePool and reported quotas', () => {
   })
 
   test('most-remaining: the key with the largest share left, at the pick’s own time', () => {
-    const pool = new ServicePool(service('most-remaining', ['sk-aaaaaaaaaaaa', 'sk-bbbbbbbbbbbb'], ['https://one.example.com', 'https://two.example.com']))
+    const pool = new ServicePool(
+      service('most-remaining', ['sk-aaaaaaaaaaaa', 'sk-bbbbbbbbbbbb'], ['https://one.example.com', 'https://two.example.com']),
+    )
     const [a, b] = pool.keys.items
     const left = (n: number, reset: string) =>
-      readRateLimits(new Headers({ 'x-ratelimit-limit-requests': '100', 'x-ratelimit-remaining-requests': String(n), 'x-ratelimit-reset-requests': reset }), t0)
+      readRateLimits(
+        new Headers({
+          'x-ratelimit-limit-requests': '100',
+          'x-ratelimit-remaining-requests': String(n),
+          'x-ratelimit-reset-requests': reset,
+        }),
+        t0,
+      )
     a.quota.observe(left(90, '10s'), t0)
     b.quota.observe(left(20, '1s'), t0)
     const picks = [pool.pick(t0), pool.pick(t0), pool.pick(t0)]

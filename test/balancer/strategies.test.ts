@@ -1,7 +1,15 @@
 import { describe, expect, test } from 'bun:test'
 import { createSelector } from '../../src/balancer/strategies'
 
-const member = (name: string, weight = 1, priority = 0, busy = 0) => ({ name, weight, priority, busy, inFlight() { return this.busy } })
+const member = (name: string, weight = 1, priority = 0, busy = 0) => ({
+  name,
+  weight,
+  priority,
+  busy,
+  inFlight() {
+    return this.busy
+  },
+})
 const names = (picks: ({ name: string } | undefined)[]) => picks.map((p) => p?.name)
 
 describe('strategies', () => {
@@ -40,7 +48,13 @@ describe('strategies', () => {
   })
 
   test('most-remaining: the largest share left; ties in turn; unusable ones skipped', () => {
-    const withShare = (name: string, left: number) => ({ ...member(name), left, share() { return this.left } })
+    const withShare = (name: string, left: number) => ({
+      ...member(name),
+      left,
+      share() {
+        return this.left
+      },
+    })
     const a = withShare('a', 0.2)
     const b = withShare('b', 0.9)
     const c = withShare('c', 0.9)

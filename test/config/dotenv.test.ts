@@ -53,7 +53,7 @@ LOG_LEVEL=debug
     const { values, problems, lines } = parseDotenv('A="a"junk\nB=\'b\' more\nC="c" # note\nD=\'d\'#x\nE="multi\nline"tail\nF=1')
     expect(problems).toEqual([
       { line: 1, message: 'A: text after the closing " (quote the whole value, or put " #" before a comment)' },
-      { line: 2, message: "B: text after the closing ' (quote the whole value, or put \" #\" before a comment)" },
+      { line: 2, message: 'B: text after the closing \' (quote the whole value, or put " #" before a comment)' },
       { line: 6, message: 'E: text after the closing " (quote the whole value, or put " #" before a comment)' },
     ])
     expect(values).toEqual({ C: 'c', D: 'd', F: '1' })

@@ -56,13 +56,23 @@ services:
   })
 
   test('apis: the OpenAI APIs a service serves, [chat] unless said; the built-in openai has the Responses API, gemini not', () => {
-    const config = configOf('services:\n  vllm:\n    endpoints: [http://127.0.0.1:8000/v1]\n    apis: [chat, responses]\n  groq:\n    endpoints: [https://api.groq.com/openai/v1]\n')
+    const config = configOf(
+      'services:\n  vllm:\n    endpoints: [http://127.0.0.1:8000/v1]\n    apis: [chat, responses]\n  groq:\n    endpoints: [https://api.groq.com/openai/v1]\n',
+    )
     const apis = Object.fromEntries(Object.entries(config.services).map(([name, s]) => [name, s.apis]))
-    expect(apis).toEqual({ openai: ['chat', 'responses'], anthropic: ['messages'], gemini: ['chat'], vllm: ['chat', 'responses'], groq: ['chat'] })
-    expect(errorsOf('services:\n  claude:\n    format: anthropic\n    endpoints: [https://a.example/v1]\n    apis: [responses]\n')).toEqual([
-      'lmlb.yaml: services.claude.apis: only an OpenAI-format service takes apis (an Anthropic-format one serves Messages)',
-    ])
-    expect(errorsOf('services:\n  vllm:\n    endpoints: [http://127.0.0.1:8000/v1]\n    apis: [completions]\n')[0]).toContain('services.vllm.apis')
+    expect(apis).toEqual({
+      openai: ['chat', 'responses'],
+      anthropic: ['messages'],
+      gemini: ['chat'],
+      vllm: ['chat', 'responses'],
+      groq: ['chat'],
+    })
+    expect(errorsOf('services:\n  claude:\n    format: anthropic\n    endpoints: [https://a.example/v1]\n    apis: [responses]\n')).toEqual(
+      ['lmlb.yaml: services.claude.apis: only an OpenAI-format service takes apis (an Anthropic-format one serves Messages)'],
+    )
+    expect(errorsOf('services:\n  vllm:\n    endpoints: [http://127.0.0.1:8000/v1]\n    apis: [completions]\n')[0]).toContain(
+      'services.vllm.apis',
+    )
   })
 
   test('JSON works too', () => {
@@ -72,7 +82,10 @@ services:
   })
 
   test('merge: environment settings win over the file; the file over defaults', () => {
-    const config = configOf('port: 9000\nlog_level: debug\nbig_model: gpt-4o\nlimits: { max_attempts: 5, idle_timeout_ms: 1000 }', { LOG_LEVEL: 'warn', LMLB_MAX_ATTEMPTS: '2' })
+    const config = configOf('port: 9000\nlog_level: debug\nbig_model: gpt-4o\nlimits: { max_attempts: 5, idle_timeout_ms: 1000 }', {
+      LOG_LEVEL: 'warn',
+      LMLB_MAX_ATTEMPTS: '2',
+    })
     expect([config.port, config.logLevel, config.bigModel]).toEqual([9000, 'warn', 'gpt-4o'])
     expect([config.limits.maxAttempts, config.limits.idleTimeoutMs, config.limits.totalTimeoutMs]).toEqual([2, 1000, 1_200_000])
   })
@@ -82,7 +95,11 @@ services:
       OPENAI_API_KEYS: 'k1,k2',
       SERVICE_ENDPOINTS: '{"openai": ["https://a/v1"], "extra": ["https://b/v1"]}',
     })
-    expect(config.services.openai).toMatchObject({ strategy: 'least-busy', keys: [{ value: 'k1' }, { value: 'k2' }], endpoints: [{ url: 'https://a/v1' }] })
+    expect(config.services.openai).toMatchObject({
+      strategy: 'least-busy',
+      keys: [{ value: 'k1' }, { value: 'k2' }],
+      endpoints: [{ url: 'https://a/v1' }],
+    })
     expect(config.services.extra.endpoints).toEqual([{ url: 'https://b/v1', weight: 1, priority: 0 }])
   })
 
@@ -110,11 +127,19 @@ model_defaults:
   })
 
   test('every error names its path and line', () => {
-    expect(errorsOf('services:\n  groq:\n    endpoints:\n      - ftp://nope\n')).toEqual(['lmlb.yaml:4:9: services.groq.endpoints[0]: an endpoint is a base URL, or {url, weight?, priority?}'])
-    expect(errorsOf('services:\n  openai:\n    strategy: random\n')).toEqual(['lmlb.yaml:3:15: services.openai.strategy: must be one of round-robin, weighted, least-busy, priority, most-remaining'])
+    expect(errorsOf('services:\n  groq:\n    endpoints:\n      - ftp://nope\n')).toEqual([
+      'lmlb.yaml:4:9: services.groq.endpoints[0]: an endpoint is a base URL, or {url, weight?, priority?}',
+    ])
+    expect(errorsOf('services:\n  openai:\n    strategy: random\n')).toEqual([
+      'lmlb.yaml:3:15: services.openai.strategy: must be one of round-robin, weighted, least-busy, priority, most-remaining',
+    ])
     expect(errorsOf('port: 1\nprot: 2\n')).toEqual(['lmlb.yaml:2:7: prot: unknown field (a typo?)'])
-    expect(errorsOf('services:\n  mystery: {}\n')).toEqual(['lmlb.yaml: services.mystery.endpoints: required for a service lmlb does not know'])
-    expect(errorsOf('aliases:\n  x: [nowhere/model]\n')[0]).toBe('lmlb.yaml: aliases.x.targets[0]: no service "nowhere" (configured: openai, anthropic, gemini, mock)')
+    expect(errorsOf('services:\n  mystery: {}\n')).toEqual([
+      'lmlb.yaml: services.mystery.endpoints: required for a service lmlb does not know',
+    ])
+    expect(errorsOf('aliases:\n  x: [nowhere/model]\n')[0]).toBe(
+      'lmlb.yaml: aliases.x.targets[0]: no service "nowhere" (configured: openai, anthropic, gemini, mock)',
+    )
     expect(errorsOf('services:\n  groq:\n    endpoints: [https://g/v1]\n    keys: [{ env: NOT_SET }]\n')).toEqual([
       'lmlb.yaml: services.groq.keys[0]: environment variable NOT_SET is not set',
     ])

@@ -23,14 +23,20 @@ describe('loadConfig', () => {
     expect(config.port).toBe(8082)
     expect(config.logLevel).toBe('info')
     expect(Object.keys(config.services)).toEqual(['openai', 'anthropic', 'gemini'])
-    expect(config.services.gemini).toMatchObject({ format: 'openai', endpoints: [{ url: 'https://generativelanguage.googleapis.com/v1beta/openai' }], keys: [] })
+    expect(config.services.gemini).toMatchObject({
+      format: 'openai',
+      endpoints: [{ url: 'https://generativelanguage.googleapis.com/v1beta/openai' }],
+      keys: [],
+    })
     expect(warnings.join()).toContain('No API keys configured')
     expect(Object.isFrozen(config.services.openai.keys)).toBe(true)
   })
 
   test('a proxy key shorter than 12 characters is warned of: masking it would change ordinary text', () => {
     const { warnings } = configOf({ env: { PROXY_API_KEYS: 'test,a-long-enough-proxy-key' } })
-    expect(warnings).toContain('PROXY_API_KEYS: a key shorter than 12 characters; lmlb masks every key wherever it appears in an answer or a log, so text holding it is changed: use longer keys')
+    expect(warnings).toContain(
+      'PROXY_API_KEYS: a key shorter than 12 characters; lmlb masks every key wherever it appears in an answer or a log, so text holding it is changed: use longer keys',
+    )
     expect(configOf({ env: { PROXY_API_KEYS: 'a-long-enough-proxy-key' } }).warnings.join()).not.toContain('shorter')
   })
 
@@ -80,7 +86,9 @@ describe('loadConfig', () => {
     expect(errorsOf({ env: { SERVICE_ENDPOINTS: '["https://a/v1"]' } })).toEqual([
       'SERVICE_ENDPOINTS: must be a JSON object {"service": ["https://base/v1", ...]}',
     ])
-    expect(errorsOf({ env: { SERVICE_ENDPOINTS: '{"openai": []}' } })).toEqual(['SERVICE_ENDPOINTS.openai: must be a non-empty array of base URLs'])
+    expect(errorsOf({ env: { SERVICE_ENDPOINTS: '{"openai": []}' } })).toEqual([
+      'SERVICE_ENDPOINTS.openai: must be a non-empty array of base URLs',
+    ])
     expect(errorsOf({ env: { SERVICE_ENDPOINTS: '{"Open AI": ["https://a"]}' } })).toEqual([
       'SERVICE_ENDPOINTS.Open AI: service names are lowercase letters, digits, "-" and "_"',
     ])

@@ -5,7 +5,11 @@ import type { Config } from '../../src/config/schema'
 import { createSettler, servicesLosingAllKeys, settleAndApply, type SettleDeps } from '../../src/config/settle'
 
 const config = (services: Record<string, number>) =>
-  ({ services: Object.fromEntries(Object.entries(services).map(([name, n]) => [name, { name, keys: Array.from({ length: n }, (_, i) => ({ value: `k${i}` })) }])) }) as unknown as Config
+  ({
+    services: Object.fromEntries(
+      Object.entries(services).map(([name, n]) => [name, { name, keys: Array.from({ length: n }, (_, i) => ({ value: `k${i}` })) }]),
+    ),
+  }) as unknown as Config
 
 /** File contents: "keys" (openai has 2 keys), "broken..." (does not parse), anything else (no keys); writes land at given times. */
 function fakeFiles(start: string, writes: [at: number, text: string][], now = 0) {
@@ -17,7 +21,10 @@ function fakeFiles(start: string, writes: [at: number, text: string][], now = 0)
   }
   const deps: SettleDeps = {
     snapshot: () => (settle(), text),
-    read: (): LoadResult => (text.startsWith('broken') ? { ok: false, errors: ['bad'] } : { ok: true, config: config({ openai: text === 'keys' ? 2 : 0 }), warnings: [] }),
+    read: (): LoadResult =>
+      text.startsWith('broken')
+        ? { ok: false, errors: ['bad'] }
+        : { ok: true, config: config({ openai: text === 'keys' ? 2 : 0 }), warnings: [] },
     running: () => config({ openai: 2, anthropic: 0 }),
     apply: () => applied.push({ at: now, text }),
     sleep: async (ms) => {

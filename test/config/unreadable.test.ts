@@ -19,7 +19,10 @@ const NEWLINE_KEY = 'OPENAI_API_KEYS="sk-good-key-000001,sk-bad-key\\n-000002"\n
 
 describe('--check refuses what it cannot use', () => {
   test('text after a closing quote: file, line, variable; the text is not shown', async () => {
-    const { code, stdout, stderr } = await runLmlb({ args: ['--check'], dotenv: 'LOG_LEVEL=info\nOPENAI_API_KEY="sk-abc-0000000001"junk-tail\n' })
+    const { code, stdout, stderr } = await runLmlb({
+      args: ['--check'],
+      dotenv: 'LOG_LEVEL=info\nOPENAI_API_KEY="sk-abc-0000000001"junk-tail\n',
+    })
     expect(code).toBe(2)
     expect(stdout).toBe('')
     expect(stderr).toContain('lmlb: .env:2: OPENAI_API_KEY: text after the closing "')
@@ -46,10 +49,13 @@ describe('--check refuses what it cannot use', () => {
     expect(fromEnv.code).toBe(2)
     expect(fromEnv.stderr).toContain('lmlb: ANTHROPIC_API_KEY[0]: contains a character that cannot go in an HTTP header (a carriage return')
 
-    const yaml = 'services:\n  local:\n    endpoints: ["http://127.0.0.1:9/v1"]\n    keys: ["key\\u2019one-00001"]\nproxy_api_keys: ["p\\u0000x"]\n'
+    const yaml =
+      'services:\n  local:\n    endpoints: ["http://127.0.0.1:9/v1"]\n    keys: ["key\\u2019one-00001"]\nproxy_api_keys: ["p\\u0000x"]\n'
     const fromFile = await runLmlb({ args: ['--check', '--config', 'lmlb.yaml'], files: { 'lmlb.yaml': yaml } })
     expect(fromFile.code).toBe(2)
-    expect(fromFile.stderr).toContain('lmlb: lmlb.yaml: services.local.keys[0]: contains a character that cannot go in an HTTP header (U+2019, not Latin-1')
+    expect(fromFile.stderr).toContain(
+      'lmlb: lmlb.yaml: services.local.keys[0]: contains a character that cannot go in an HTTP header (U+2019, not Latin-1',
+    )
     expect(fromFile.stderr).toContain('lmlb: lmlb.yaml: proxy_api_keys[0]: contains a character that cannot go in an HTTP header (a NUL')
 
     const proxy = await runLmlb({ args: ['--check'], dotenv: 'PROXY_API_KEYS="client-1,client\\n2"\n' })
@@ -75,7 +81,9 @@ describe('start-up and reload', () => {
     const reload = await fetch(`${lmlb.url}/admin/reload`, { method: 'POST' })
     expect(reload.status).toBe(422)
     const body = await reload.json()
-    expect(body.errors).toEqual([expect.stringContaining('.env:1: OPENAI_API_KEYS[1]: contains a character that cannot go in an HTTP header (a newline')])
+    expect(body.errors).toEqual([
+      expect.stringContaining('.env:1: OPENAI_API_KEYS[1]: contains a character that cannot go in an HTTP header (a newline'),
+    ])
     expect(JSON.stringify(body)).not.toContain('sk-bad-key')
     const res = await fetch(`${lmlb.url}/v1/chat/completions`, {
       method: 'POST',

@@ -63,7 +63,11 @@ function decide(turn: Turn): Action {
 const SSE = { 'content-type': 'text/event-stream' }
 const halves = (s: string) => [s.slice(0, Math.floor(s.length / 2)), s.slice(Math.floor(s.length / 2))]
 const textOf = (content: unknown): string =>
-  typeof content === 'string' ? content : Array.isArray(content) ? content.map((p) => (typeof p === 'string' ? p : textOf(p?.text ?? p?.content ?? ''))).join('') : ''
+  typeof content === 'string'
+    ? content
+    : Array.isArray(content)
+      ? content.map((p) => (typeof p === 'string' ? p : textOf(p?.text ?? p?.content ?? ''))).join('')
+      : ''
 
 type Kind = 'responses' | 'chat' | 'anthropic'
 
@@ -90,16 +94,56 @@ interface UpstreamKind {
 
 // -- The Responses API: items; every stream event with a sequence_number.
 
-type ResponsesItem = { type?: string; id?: string; role?: string; content?: unknown; call_id?: string; output?: unknown; name?: string; arguments?: string }
+type ResponsesItem = {
+  type?: string
+  id?: string
+  role?: string
+  content?: unknown
+  call_id?: string
+  output?: unknown
+  name?: string
+  arguments?: string
+}
 
 function responsesReply(model: string, action: Action, stream: boolean): Response {
   const n = ++answers
   const output: Record<string, any>[] = []
   const preamble = 'call' in action ? action.preamble : action.text
-  if (preamble !== undefined) output.push({ id: `msg_sdk_${n}`, type: 'message', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: preamble, annotations: [] }] })
-  if ('call' in action) output.push({ id: `fc_sdk_${n}`, type: 'function_call', status: 'completed', call_id: RESPONSES.callId, name: action.call.name, arguments: JSON.stringify(action.call.args) })
-  const usage = { input_tokens: RESPONSES.usage.input, input_tokens_details: { cached_tokens: 0 }, output_tokens: RESPONSES.usage.output, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: RESPONSES.usage.input + RESPONSES.usage.output }
-  const base = { id: `resp_sdk_${n}`, object: 'response', created_at: 1, model, parallel_tool_calls: true, tool_choice: 'auto', tools: [], error: null, incomplete_details: null }
+  if (preamble !== undefined)
+    output.push({
+      id: `msg_sdk_${n}`,
+      type: 'message',
+      status: 'completed',
+      role: 'assistant',
+      content: [{ type: 'output_text', text: preamble, annotations: [] }],
+    })
+  if ('call' in action)
+    output.push({
+      id: `fc_sdk_${n}`,
+      type: 'function_call',
+      status: 'completed',
+      call_id: RESPONSES.callId,
+      name: action.call.name,
+      arguments: JSON.stringify(action.call.args),
+    })
+  const usage = {
+    input_tokens: RESPONSES.usage.input,
+    input_tokens_details: { cached_tokens: 0 },
+    output_tokens: RESPONSES.usage.output,
+    output_tokens_details: { reasoning_tokens: 0 },
+    total_tokens: RESPONSES.usage.input + RESPONSES.usage.output,
+  }
+  const base = {
+    id: `resp_sdk_${n}`,
+    object: 'response',
+    created_at: 1,
+    model,
+    parallel_tool_calls: true,
+    tool_choice: 'auto',
+    tools: [],
+    error: null,
+    incomplete_details: null,
+  }
   const done = { ...base, status: 'completed', output, usage }
   if (!stream) return Response.json(done)
   const events: object[] = [
@@ -127,7 +171,10 @@ function responsesReply(model: string, action: Action, stream: boolean): Respons
     events.push({ type: 'response.output_item.done', output_index, item })
   })
   events.push({ type: 'response.completed', response: done })
-  return new Response(events.map((e, i) => `event: ${(e as { type: string }).type}\ndata: ${JSON.stringify({ ...e, sequence_number: i })}\n\n`).join(''), { headers: SSE })
+  return new Response(
+    events.map((e, i) => `event: ${(e as { type: string }).type}\ndata: ${JSON.stringify({ ...e, sequence_number: i })}\n\n`).join(''),
+    { headers: SSE },
+  )
 }
 
 const RESPONSES: UpstreamKind = {
@@ -142,7 +189,10 @@ const RESPONSES: UpstreamKind = {
   turn: (r) => {
     const input = (typeof r.body.input === 'string' ? [{ role: 'user', content: r.body.input }] : r.body.input) as ResponsesItem[]
     return {
-      asked: input.filter((i) => i.role === 'user').map((i) => textOf(i.content)).join('\n'),
+      asked: input
+        .filter((i) => i.role === 'user')
+        .map((i) => textOf(i.content))
+        .join('\n'),
       tools: ((r.body.tools ?? []) as { name?: string }[]).flatMap((t) => t.name ?? []),
       toolOutput: RESPONSES.toolResult(r)?.output,
     }
@@ -156,7 +206,12 @@ const RESPONSES: UpstreamKind = {
 
 // -- Chat Completions: the result comes back as a role 'tool' message.
 
-type ChatMessage = { role: string; content: unknown; tool_call_id?: string; tool_calls?: { id: string; function: { name: string; arguments: string } }[] }
+type ChatMessage = {
+  role: string
+  content: unknown
+  tool_call_id?: string
+  tool_calls?: { id: string; function: { name: string; arguments: string } }[]
+}
 
 const CHAT: UpstreamKind = {
   kind: 'chat',
@@ -171,7 +226,10 @@ const CHAT: UpstreamKind = {
   turn: (r) => {
     const messages = r.body.messages as ChatMessage[]
     return {
-      asked: messages.filter((m) => m.role === 'user').map((m) => textOf(m.content)).join('\n'),
+      asked: messages
+        .filter((m) => m.role === 'user')
+        .map((m) => textOf(m.content))
+        .join('\n'),
       tools: ((r.body.tools ?? []) as { function?: { name: string } }[]).flatMap((t) => t.function?.name ?? []),
       toolOutput: CHAT.toolResult(r)?.output,
     }
@@ -181,17 +239,36 @@ const CHAT: UpstreamKind = {
     return tool && { id: String(tool.tool_call_id), output: textOf(tool.content) }
   },
   reply(model, action, stream) {
-    const usage = { prompt_tokens: CHAT.usage.input, completion_tokens: CHAT.usage.output, total_tokens: CHAT.usage.input + CHAT.usage.output }
+    const usage = {
+      prompt_tokens: CHAT.usage.input,
+      completion_tokens: CHAT.usage.output,
+      total_tokens: CHAT.usage.input + CHAT.usage.output,
+    }
     const head = { id: 'chatcmpl-sdk', created: 1, model }
     const text = 'call' in action ? (action.preamble ?? null) : action.text
     const args = 'call' in action ? JSON.stringify(action.call.args) : ''
     const finish_reason = 'call' in action ? 'tool_calls' : 'stop'
     if (!stream) {
-      const tool_calls = 'call' in action ? [{ id: CHAT.callId, type: 'function', function: { name: action.call.name, arguments: args } }] : undefined
-      return Response.json({ ...head, object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: text, ...(tool_calls && { tool_calls }) }, logprobs: null, finish_reason }], usage })
+      const tool_calls =
+        'call' in action ? [{ id: CHAT.callId, type: 'function', function: { name: action.call.name, arguments: args } }] : undefined
+      return Response.json({
+        ...head,
+        object: 'chat.completion',
+        choices: [
+          { index: 0, message: { role: 'assistant', content: text, ...(tool_calls && { tool_calls }) }, logprobs: null, finish_reason },
+        ],
+        usage,
+      })
     }
-    const chunk = (delta: object, finish: string | null = null) => ({ ...head, object: 'chat.completion.chunk', choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] })
-    const chunks: object[] = [chunk({ role: 'assistant', content: '' }), ...(text === null ? [] : halves(text).map((content) => chunk({ content })))]
+    const chunk = (delta: object, finish: string | null = null) => ({
+      ...head,
+      object: 'chat.completion.chunk',
+      choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+    })
+    const chunks: object[] = [
+      chunk({ role: 'assistant', content: '' }),
+      ...(text === null ? [] : halves(text).map((content) => chunk({ content }))),
+    ]
     if ('call' in action) {
       const [a, b] = halves(args)
       chunks.push(
@@ -224,7 +301,14 @@ const ANTHROPIC: UpstreamKind = {
   turn: (r) => ({
     asked: (r.body.messages as AnthropicMessage[])
       .filter((m) => m.role === 'user')
-      .map((m) => (typeof m.content === 'string' ? m.content : m.content.filter((b) => b.type === 'text').map((b) => b.text ?? '').join('')))
+      .map((m) =>
+        typeof m.content === 'string'
+          ? m.content
+          : m.content
+              .filter((b) => b.type === 'text')
+              .map((b) => b.text ?? '')
+              .join(''),
+      )
       .join('\n'),
     tools: ((r.body.tools ?? []) as { name?: string }[]).flatMap((t) => t.name ?? []),
     toolOutput: ANTHROPIC.toolResult(r)?.output,
@@ -238,24 +322,50 @@ const ANTHROPIC: UpstreamKind = {
   },
   reply(model, action, stream) {
     const text = 'call' in action ? action.preamble : action.text
-    const blocks: AnthropicBlock[] = [...(text === undefined ? [] : [{ type: 'text', text }]), ...('call' in action ? [{ type: 'tool_use', id: ANTHROPIC.callId, name: action.call.name, input: action.call.args }] : [])]
+    const blocks: AnthropicBlock[] = [
+      ...(text === undefined ? [] : [{ type: 'text', text }]),
+      ...('call' in action ? [{ type: 'tool_use', id: ANTHROPIC.callId, name: action.call.name, input: action.call.args }] : []),
+    ]
     const stop_reason = 'call' in action ? 'tool_use' : 'end_turn'
     const message = { id: 'msg_sdk_anthropic', type: 'message', role: 'assistant', model, stop_sequence: null }
-    if (!stream) return Response.json({ ...message, content: blocks, stop_reason, usage: { input_tokens: ANTHROPIC.usage.input, output_tokens: ANTHROPIC.usage.output } })
-    const events: object[] = [{ type: 'message_start', message: { ...message, content: [], stop_reason: null, usage: { input_tokens: ANTHROPIC.usage.input, output_tokens: 1 } } }]
+    if (!stream)
+      return Response.json({
+        ...message,
+        content: blocks,
+        stop_reason,
+        usage: { input_tokens: ANTHROPIC.usage.input, output_tokens: ANTHROPIC.usage.output },
+      })
+    const events: object[] = [
+      {
+        type: 'message_start',
+        message: { ...message, content: [], stop_reason: null, usage: { input_tokens: ANTHROPIC.usage.input, output_tokens: 1 } },
+      },
+    ]
     blocks.forEach((block, index) => {
       if (block.type === 'text') {
-        events.push({ type: 'content_block_start', index, content_block: { type: 'text', text: '' } }, ...halves(block.text!).map((t) => ({ type: 'content_block_delta', index, delta: { type: 'text_delta', text: t } })))
+        events.push(
+          { type: 'content_block_start', index, content_block: { type: 'text', text: '' } },
+          ...halves(block.text!).map((t) => ({ type: 'content_block_delta', index, delta: { type: 'text_delta', text: t } })),
+        )
       } else {
         events.push(
           { type: 'content_block_start', index, content_block: { ...block, input: {} } },
-          ...halves(JSON.stringify(block.input)).map((partial_json) => ({ type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json } })),
+          ...halves(JSON.stringify(block.input)).map((partial_json) => ({
+            type: 'content_block_delta',
+            index,
+            delta: { type: 'input_json_delta', partial_json },
+          })),
         )
       }
       events.push({ type: 'content_block_stop', index })
     })
-    events.push({ type: 'message_delta', delta: { stop_reason, stop_sequence: null }, usage: { output_tokens: ANTHROPIC.usage.output } }, { type: 'message_stop' })
-    return new Response(events.map((e) => `event: ${(e as { type: string }).type}\ndata: ${JSON.stringify(e)}\n\n`).join(''), { headers: SSE })
+    events.push(
+      { type: 'message_delta', delta: { stop_reason, stop_sequence: null }, usage: { output_tokens: ANTHROPIC.usage.output } },
+      { type: 'message_stop' },
+    )
+    return new Response(events.map((e) => `event: ${(e as { type: string }).type}\ndata: ${JSON.stringify(e)}\n\n`).join(''), {
+      headers: SSE,
+    })
   },
 }
 
@@ -265,7 +375,8 @@ let answers = 0
 function handler(kind: UpstreamKind) {
   return (r: Received): Response => {
     if (r.path === '/v1/messages/count_tokens') return Response.json({ input_tokens: kind.usage.input })
-    if (r.path !== kind.path) return Response.json({ error: { message: `no route ${r.path}`, type: 'invalid_request_error' } }, { status: 404 })
+    if (r.path !== kind.path)
+      return Response.json({ error: { message: `no route ${r.path}`, type: 'invalid_request_error' } }, { status: 404 })
     return kind.reply(r.body.model, decide(kind.turn(r)), r.body.stream === true)
   }
 }
@@ -273,7 +384,12 @@ function handler(kind: UpstreamKind) {
 // ---------------------------------------------------------------------------
 // The scenarios, for any upstream kind.
 
-const weatherInput = jsonSchema<{ city: string }>({ type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false })
+const weatherInput = jsonSchema<{ city: string }>({
+  type: 'object',
+  properties: { city: { type: 'string' } },
+  required: ['city'],
+  additionalProperties: false,
+})
 
 function scenarios(kind: UpstreamKind) {
   const translated = kind.kind !== 'responses'
@@ -290,7 +406,8 @@ function scenarios(kind: UpstreamKind) {
     const recording = (async (url: string | URL | Request, init?: RequestInit) => {
       if (typeof init?.body === 'string') sent.push(JSON.parse(init.body))
       const res = await fetch(url, init)
-      if (res.headers.get('content-type')?.startsWith('application/json')) answered.push({ status: res.status, body: await res.clone().json() })
+      if (res.headers.get('content-type')?.startsWith('application/json'))
+        answered.push({ status: res.status, body: await res.clone().json() })
       return res
     }) as typeof fetch
     openai = createOpenAI({ baseURL: `${lmlb.url}/v1`, apiKey: CLIENT_KEY, fetch: recording })
@@ -327,184 +444,239 @@ function scenarios(kind: UpstreamKind) {
       ...(store === false && { providerOptions: { openai: { store: false } } }),
     })
 
-  test('generateText: the stand-in\'s text and the tokens it reported', async () => {
-    const result = await generateText({ model: openai(kind.model), prompt: PLAIN_PROMPT, maxRetries: 0, abortSignal: AbortSignal.timeout(CALL_MS) })
-    expect(result.text).toBe(HELLO)
-    expect(result.finishReason).toBe('stop')
-    expect(result.usage).toMatchObject({ inputTokens: kind.usage.input, outputTokens: kind.usage.output })
+  test(
+    "generateText: the stand-in's text and the tokens it reported",
+    async () => {
+      const result = await generateText({
+        model: openai(kind.model),
+        prompt: PLAIN_PROMPT,
+        maxRetries: 0,
+        abortSignal: AbortSignal.timeout(CALL_MS),
+      })
+      expect(result.text).toBe(HELLO)
+      expect(result.finishReason).toBe('stop')
+      expect(result.usage).toMatchObject({ inputTokens: kind.usage.input, outputTokens: kind.usage.output })
 
-    const [call, ...more] = calls()
-    expect(more).toEqual([])
-    expect(call.body.model).toBe(kind.upstreamModel)
-    expect(call.body.stream ?? false).toBe(false)
-    expect(JSON.stringify(call.body)).toContain(PLAIN_PROMPT)
-    kind.expectAuth(call)
-  }, TEST_MS)
+      const [call, ...more] = calls()
+      expect(more).toEqual([])
+      expect(call.body.model).toBe(kind.upstreamModel)
+      expect(call.body.stream ?? false).toBe(false)
+      expect(JSON.stringify(call.body)).toContain(PLAIN_PROMPT)
+      kind.expectAuth(call)
+    },
+    TEST_MS,
+  )
 
-  test('streamText: the deltas joined are the stand-in\'s text; finishReason stop; the usage', async () => {
-    const result = streamText({ model: openai(kind.model), prompt: PLAIN_PROMPT, maxRetries: 0, abortSignal: AbortSignal.timeout(CALL_MS) })
-    const deltas: string[] = []
-    for await (const delta of result.textStream) deltas.push(delta)
-    expect(deltas.join('')).toBe(HELLO)
-    expect(deltas.length).toBeGreaterThan(1)
-    expect(await result.finishReason).toBe('stop')
-    expect(await result.usage).toMatchObject({ inputTokens: kind.usage.input, outputTokens: kind.usage.output })
-    const [call, ...more] = calls()
-    expect(more).toEqual([])
-    expect(call.body.stream).toBe(true)
-  }, TEST_MS)
+  test(
+    "streamText: the deltas joined are the stand-in's text; finishReason stop; the usage",
+    async () => {
+      const result = streamText({
+        model: openai(kind.model),
+        prompt: PLAIN_PROMPT,
+        maxRetries: 0,
+        abortSignal: AbortSignal.timeout(CALL_MS),
+      })
+      const deltas: string[] = []
+      for await (const delta of result.textStream) deltas.push(delta)
+      expect(deltas.join('')).toBe(HELLO)
+      expect(deltas.length).toBeGreaterThan(1)
+      expect(await result.finishReason).toBe('stop')
+      expect(await result.usage).toMatchObject({ inputTokens: kind.usage.input, outputTokens: kind.usage.output })
+      const [call, ...more] = calls()
+      expect(more).toEqual([])
+      expect(call.body.stream).toBe(true)
+    },
+    TEST_MS,
+  )
 
   // On the passthrough kind store: false too: a real OpenAI stores responses and resolves
   // item_references; this stand-in is a dumb Responses server that keeps nothing.
-  test('a tool round trip with store: false: the SDK runs the tool, the stand-in reads its result, the final text comes back', async () => {
-    const ran: unknown[] = []
-    const result = await roundTrip(CHATTY_TOOL_PROMPT, ran, false)
-    const output = JSON.stringify({ forecast: FORECAST })
-    expect(ran).toEqual([{ city: 'Paris' }])
-    expect(result.steps).toHaveLength(2)
-    expect(result.steps[0].toolCalls).toMatchObject([{ toolCallId: kind.callId, toolName: 'weather', input: { city: 'Paris' } }])
-    expect(result.steps[0].text).toBe(PREAMBLE)
-    expect(result.text).toBe(answerFor(output))
-    expect(result.finishReason).toBe('stop')
-
-    // Step 2 as the SDK sent it: every earlier item itself, no reference.
-    expect(sent).toHaveLength(2)
-    expect(sent[1].store).toBe(false)
-    expect(sent[1].input).toEqual([
-      { role: 'user', content: [{ type: 'input_text', text: CHATTY_TOOL_PROMPT }] },
-      { role: 'assistant', content: PREAMBLE },
-      { type: 'function_call', call_id: kind.callId, name: 'weather', arguments: '{"city":"Paris"}' },
-      { type: 'function_call_output', call_id: kind.callId, output },
-    ])
-
-    // Step 2 as the stand-in received it, in its own format.
-    const [first, second, ...more] = calls()
-    expect(more).toEqual([])
-    expect(kind.toolResult(first)).toBeUndefined()
-    expect(kind.toolResult(second)).toEqual({ id: kind.callId, output })
-    if (kind.kind === 'responses') {
-      expect(second.body.store).toBe(false)
-      expect(second.body.input).toEqual(sent[1].input)
-    }
-    if (kind.kind === 'chat') {
-      expect(second.body.messages).toEqual([
-        { role: 'user', content: [{ type: 'text', text: CHATTY_TOOL_PROMPT }] },
-        { role: 'assistant', content: PREAMBLE, tool_calls: [{ id: kind.callId, type: 'function', function: { name: 'weather', arguments: '{"city":"Paris"}' } }] },
-        { role: 'tool', tool_call_id: kind.callId, content: output },
-      ])
-    }
-    if (kind.kind === 'anthropic') {
-      expect(second.body.messages).toMatchObject([
-        { role: 'user' },
-        { role: 'assistant', content: [{ type: 'text', text: PREAMBLE }, { type: 'tool_use', id: kind.callId, name: 'weather', input: { city: 'Paris' } }] },
-        { role: 'user', content: [{ type: 'tool_result', tool_use_id: kind.callId }] },
-      ])
-    }
-  }, TEST_MS)
-
-  test('a tool round trip streamed (streamText, store: false): the text of the final step, finishReason stop', async () => {
-    const ran: unknown[] = []
-    const result = streamText({
-      model: openai(kind.model),
-      prompt: TOOL_PROMPT,
-      tools: { weather: weatherTool(ran) },
-      stopWhen: stepCountIs(2),
-      maxRetries: 0,
-      abortSignal: AbortSignal.timeout(CALL_MS),
-      providerOptions: { openai: { store: false } },
-    })
-    let text = ''
-    for await (const delta of result.textStream) text += delta
-    const output = JSON.stringify({ forecast: FORECAST })
-    expect(text).toBe(answerFor(output))
-    expect(await result.finishReason).toBe('stop')
-    expect(ran).toEqual([{ city: 'Paris' }])
-    const [first, second, ...more] = calls()
-    expect(more).toEqual([])
-    expect([first.body.stream, second.body.stream]).toEqual([true, true])
-    expect(kind.toolResult(second)).toEqual({ id: kind.callId, output })
-  }, TEST_MS)
-
-  test('store left on (the default), a bare tool call: the SDK sends the function_call back whole, no item_reference; the round trip works', async () => {
-    const ran: unknown[] = []
-    const result = await roundTrip(TOOL_PROMPT, ran)
-    const output = JSON.stringify({ forecast: FORECAST })
-    expect(result.text).toBe(answerFor(output))
-    expect(ran).toEqual([{ city: 'Paris' }])
-    expect(sent[1].store).toBeUndefined()
-    expect(sent[1].input).toEqual([
-      { role: 'user', content: [{ type: 'input_text', text: TOOL_PROMPT }] },
-      { type: 'function_call', call_id: kind.callId, name: 'weather', arguments: '{"city":"Paris"}' },
-      { type: 'function_call_output', call_id: kind.callId, output },
-    ])
-    expect(kind.toolResult(calls()[1])).toEqual({ id: kind.callId, output })
-  }, TEST_MS)
-
-  if (translated) {
-    test('store left on, text before the tool call: the SDK sends that text back as an item_reference; lmlb answers 400 advising store: false', async () => {
+  test(
+    'a tool round trip with store: false: the SDK runs the tool, the stand-in reads its result, the final text comes back',
+    async () => {
       const ran: unknown[] = []
-      const error = await roundTrip(CHATTY_TOOL_PROMPT, ran).then(
-        () => undefined,
-        (e: unknown) => e,
-      )
+      const result = await roundTrip(CHATTY_TOOL_PROMPT, ran, false)
+      const output = JSON.stringify({ forecast: FORECAST })
       expect(ran).toEqual([{ city: 'Paris' }])
-      // Step 2: the assistant's text went back as a reference to the message item lmlb had named in step 1.
+      expect(result.steps).toHaveLength(2)
+      expect(result.steps[0].toolCalls).toMatchObject([{ toolCallId: kind.callId, toolName: 'weather', input: { city: 'Paris' } }])
+      expect(result.steps[0].text).toBe(PREAMBLE)
+      expect(result.text).toBe(answerFor(output))
+      expect(result.finishReason).toBe('stop')
+
+      // Step 2 as the SDK sent it: every earlier item itself, no reference.
       expect(sent).toHaveLength(2)
-      const reference = (sent[1].input as ResponsesItem[]).find((i) => i.type === 'item_reference')
-      const said = (answered[0].body.output as ResponsesItem[]).find((i) => i.type === 'message')
-      expect(said).toMatchObject({ id: expect.any(String), content: [{ type: 'output_text', text: PREAMBLE }] })
-      expect(reference).toEqual({ type: 'item_reference', id: said!.id! })
+      expect(sent[1].store).toBe(false)
       expect(sent[1].input).toEqual([
         { role: 'user', content: [{ type: 'input_text', text: CHATTY_TOOL_PROMPT }] },
-        reference,
+        { role: 'assistant', content: PREAMBLE },
         { type: 'function_call', call_id: kind.callId, name: 'weather', arguments: '{"city":"Paris"}' },
-        { type: 'function_call_output', call_id: kind.callId, output: JSON.stringify({ forecast: FORECAST }) },
+        { type: 'function_call_output', call_id: kind.callId, output },
       ])
-      // ...which lmlb refused before calling the upstream: it saw step 1 only.
-      expect(calls()).toHaveLength(1)
-      expect(APICallError.isInstance(error)).toBe(true)
-      const apiError = error as APICallError
-      expect(apiError.statusCode).toBe(400)
-      expect(apiError.message).toContain(`item_reference "${reference!.id}"`)
-      expect(apiError.message).toContain('providerOptions.openai.store = false')
-      expect(apiError.isRetryable).toBe(false)
-      expect(answered[1]).toMatchObject({ status: 400, body: { error: { type: 'invalid_request_error', code: 'untranslatable_request' } } })
-    }, TEST_MS)
 
-    test('the same, streamed: streamText ends after step 1\'s text, the 400 goes to onError', async () => {
+      // Step 2 as the stand-in received it, in its own format.
+      const [first, second, ...more] = calls()
+      expect(more).toEqual([])
+      expect(kind.toolResult(first)).toBeUndefined()
+      expect(kind.toolResult(second)).toEqual({ id: kind.callId, output })
+      if (kind.kind === 'responses') {
+        expect(second.body.store).toBe(false)
+        expect(second.body.input).toEqual(sent[1].input)
+      }
+      if (kind.kind === 'chat') {
+        expect(second.body.messages).toEqual([
+          { role: 'user', content: [{ type: 'text', text: CHATTY_TOOL_PROMPT }] },
+          {
+            role: 'assistant',
+            content: PREAMBLE,
+            tool_calls: [{ id: kind.callId, type: 'function', function: { name: 'weather', arguments: '{"city":"Paris"}' } }],
+          },
+          { role: 'tool', tool_call_id: kind.callId, content: output },
+        ])
+      }
+      if (kind.kind === 'anthropic') {
+        expect(second.body.messages).toMatchObject([
+          { role: 'user' },
+          {
+            role: 'assistant',
+            content: [
+              { type: 'text', text: PREAMBLE },
+              { type: 'tool_use', id: kind.callId, name: 'weather', input: { city: 'Paris' } },
+            ],
+          },
+          { role: 'user', content: [{ type: 'tool_result', tool_use_id: kind.callId }] },
+        ])
+      }
+    },
+    TEST_MS,
+  )
+
+  test(
+    'a tool round trip streamed (streamText, store: false): the text of the final step, finishReason stop',
+    async () => {
       const ran: unknown[] = []
-      const errors: unknown[] = []
       const result = streamText({
         model: openai(kind.model),
-        prompt: CHATTY_TOOL_PROMPT,
+        prompt: TOOL_PROMPT,
         tools: { weather: weatherTool(ran) },
         stopWhen: stepCountIs(2),
         maxRetries: 0,
         abortSignal: AbortSignal.timeout(CALL_MS),
-        onError: ({ error }) => {
-          errors.push(error)
-        },
+        providerOptions: { openai: { store: false } },
       })
       let text = ''
       for await (const delta of result.textStream) text += delta
-      expect(text).toBe(PREAMBLE)
+      const output = JSON.stringify({ forecast: FORECAST })
+      expect(text).toBe(answerFor(output))
+      expect(await result.finishReason).toBe('stop')
       expect(ran).toEqual([{ city: 'Paris' }])
-      expect(sent[1].input).toContainEqual({ type: 'item_reference', id: expect.any(String) })
-      expect(calls()).toHaveLength(1)
-      expect(errors).toHaveLength(1)
-      expect(APICallError.isInstance(errors[0])).toBe(true)
-      expect(errors[0]).toMatchObject({ statusCode: 400, message: expect.stringContaining('providerOptions.openai.store = false') })
-    }, TEST_MS)
-  } else {
-    test('store left on, text before the tool call: the item_reference the SDK sends goes to the Responses upstream as it is', async () => {
+      const [first, second, ...more] = calls()
+      expect(more).toEqual([])
+      expect([first.body.stream, second.body.stream]).toEqual([true, true])
+      expect(kind.toolResult(second)).toEqual({ id: kind.callId, output })
+    },
+    TEST_MS,
+  )
+
+  test(
+    'store left on (the default), a bare tool call: the SDK sends the function_call back whole, no item_reference; the round trip works',
+    async () => {
       const ran: unknown[] = []
-      const result = await roundTrip(CHATTY_TOOL_PROMPT, ran)
-      // A real OpenAI resolves the reference from its store; the stand-in just answers the tool output.
-      expect(result.text).toBe(answerFor(JSON.stringify({ forecast: FORECAST })))
-      const said = (answered[0].body.output as ResponsesItem[]).find((i) => i.type === 'message')
-      expect(sent[1].input).toContainEqual({ type: 'item_reference', id: said!.id! })
-      expect(calls()[1].body.input).toEqual(sent[1].input)
-    }, TEST_MS)
+      const result = await roundTrip(TOOL_PROMPT, ran)
+      const output = JSON.stringify({ forecast: FORECAST })
+      expect(result.text).toBe(answerFor(output))
+      expect(ran).toEqual([{ city: 'Paris' }])
+      expect(sent[1].store).toBeUndefined()
+      expect(sent[1].input).toEqual([
+        { role: 'user', content: [{ type: 'input_text', text: TOOL_PROMPT }] },
+        { type: 'function_call', call_id: kind.callId, name: 'weather', arguments: '{"city":"Paris"}' },
+        { type: 'function_call_output', call_id: kind.callId, output },
+      ])
+      expect(kind.toolResult(calls()[1])).toEqual({ id: kind.callId, output })
+    },
+    TEST_MS,
+  )
+
+  if (translated) {
+    test(
+      'store left on, text before the tool call: the SDK sends that text back as an item_reference; lmlb answers 400 advising store: false',
+      async () => {
+        const ran: unknown[] = []
+        const error = await roundTrip(CHATTY_TOOL_PROMPT, ran).then(
+          () => undefined,
+          (e: unknown) => e,
+        )
+        expect(ran).toEqual([{ city: 'Paris' }])
+        // Step 2: the assistant's text went back as a reference to the message item lmlb had named in step 1.
+        expect(sent).toHaveLength(2)
+        const reference = (sent[1].input as ResponsesItem[]).find((i) => i.type === 'item_reference')
+        const said = (answered[0].body.output as ResponsesItem[]).find((i) => i.type === 'message')
+        expect(said).toMatchObject({ id: expect.any(String), content: [{ type: 'output_text', text: PREAMBLE }] })
+        expect(reference).toEqual({ type: 'item_reference', id: said!.id! })
+        expect(sent[1].input).toEqual([
+          { role: 'user', content: [{ type: 'input_text', text: CHATTY_TOOL_PROMPT }] },
+          reference,
+          { type: 'function_call', call_id: kind.callId, name: 'weather', arguments: '{"city":"Paris"}' },
+          { type: 'function_call_output', call_id: kind.callId, output: JSON.stringify({ forecast: FORECAST }) },
+        ])
+        // ...which lmlb refused before calling the upstream: it saw step 1 only.
+        expect(calls()).toHaveLength(1)
+        expect(APICallError.isInstance(error)).toBe(true)
+        const apiError = error as APICallError
+        expect(apiError.statusCode).toBe(400)
+        expect(apiError.message).toContain(`item_reference "${reference!.id}"`)
+        expect(apiError.message).toContain('providerOptions.openai.store = false')
+        expect(apiError.isRetryable).toBe(false)
+        expect(answered[1]).toMatchObject({
+          status: 400,
+          body: { error: { type: 'invalid_request_error', code: 'untranslatable_request' } },
+        })
+      },
+      TEST_MS,
+    )
+
+    test(
+      "the same, streamed: streamText ends after step 1's text, the 400 goes to onError",
+      async () => {
+        const ran: unknown[] = []
+        const errors: unknown[] = []
+        const result = streamText({
+          model: openai(kind.model),
+          prompt: CHATTY_TOOL_PROMPT,
+          tools: { weather: weatherTool(ran) },
+          stopWhen: stepCountIs(2),
+          maxRetries: 0,
+          abortSignal: AbortSignal.timeout(CALL_MS),
+          onError: ({ error }) => {
+            errors.push(error)
+          },
+        })
+        let text = ''
+        for await (const delta of result.textStream) text += delta
+        expect(text).toBe(PREAMBLE)
+        expect(ran).toEqual([{ city: 'Paris' }])
+        expect(sent[1].input).toContainEqual({ type: 'item_reference', id: expect.any(String) })
+        expect(calls()).toHaveLength(1)
+        expect(errors).toHaveLength(1)
+        expect(APICallError.isInstance(errors[0])).toBe(true)
+        expect(errors[0]).toMatchObject({ statusCode: 400, message: expect.stringContaining('providerOptions.openai.store = false') })
+      },
+      TEST_MS,
+    )
+  } else {
+    test(
+      'store left on, text before the tool call: the item_reference the SDK sends goes to the Responses upstream as it is',
+      async () => {
+        const ran: unknown[] = []
+        const result = await roundTrip(CHATTY_TOOL_PROMPT, ran)
+        // A real OpenAI resolves the reference from its store; the stand-in just answers the tool output.
+        expect(result.text).toBe(answerFor(JSON.stringify({ forecast: FORECAST })))
+        const said = (answered[0].body.output as ResponsesItem[]).find((i) => i.type === 'message')
+        expect(sent[1].input).toContainEqual({ type: 'item_reference', id: said!.id! })
+        expect(calls()[1].body.input).toEqual(sent[1].input)
+      },
+      TEST_MS,
+    )
   }
 }
 

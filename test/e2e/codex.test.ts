@@ -25,13 +25,20 @@ const CODEX = resolve(import.meta.dir, '../../node_modules/.bin/codex')
 /** `node_modules/.bin/codex` is a Node launcher; the native binary comes from an optional dependency (`@openai/codex-<platform>-<arch>`) that may not have installed. */
 function codexRuns(): boolean {
   try {
-    return existsSync(CODEX) && Bun.spawnSync([CODEX, '--version'], { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe', env: { PATH: process.env.PATH ?? '' } }).exitCode === 0
+    return (
+      existsSync(CODEX) &&
+      Bun.spawnSync([CODEX, '--version'], { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe', env: { PATH: process.env.PATH ?? '' } })
+        .exitCode === 0
+    )
   } catch {
     return false
   }
 }
 const HAVE_CODEX = codexRuns()
-if (!HAVE_CODEX) console.warn(`codex.test.ts: skipped, the Codex CLI does not run (${CODEX}, native binary from @openai/codex-${process.platform}-${process.arch}): run \`npm install\` (it ships as an optional dependency of @openai/codex)`)
+if (!HAVE_CODEX)
+  console.warn(
+    `codex.test.ts: skipped, the Codex CLI does not run (${CODEX}, native binary from @openai/codex-${process.platform}-${process.arch}): run \`npm install\` (it ships as an optional dependency of @openai/codex)`,
+  )
 
 const TIME_LIMIT_MS = 90_000
 /** What Codex is asked to run, and what it prints. */
@@ -64,7 +71,14 @@ function decide(turn: Turn): Action {
 
 const SSE = { 'content-type': 'text/event-stream' }
 const textOf = (content: unknown): string =>
-  typeof content === 'string' ? content : Array.isArray(content) ? content.map((p) => (typeof p === 'string' ? p : (p?.text ?? p?.content ?? ''))).map(textOf).join('') : ''
+  typeof content === 'string'
+    ? content
+    : Array.isArray(content)
+      ? content
+          .map((p) => (typeof p === 'string' ? p : (p?.text ?? p?.content ?? '')))
+          .map(textOf)
+          .join('')
+      : ''
 
 // ---------------------------------------------------------------------------
 // One scripted stand-in per upstream kind: how it reads a turn, how it
@@ -96,12 +110,30 @@ const CLIENT_KEY = 'sk-codex-client-key-not-forwarded'
 // -- The Responses API: what OpenAI streams, every event with a sequence_number.
 
 function responsesSse(events: object[]): Response {
-  return new Response(events.map((e, i) => `event: ${(e as { type: string }).type}\ndata: ${JSON.stringify({ ...e, sequence_number: i })}\n\n`).join(''), { headers: SSE })
+  return new Response(
+    events.map((e, i) => `event: ${(e as { type: string }).type}\ndata: ${JSON.stringify({ ...e, sequence_number: i })}\n\n`).join(''),
+    { headers: SSE },
+  )
 }
 
 function responsesReply(model: string, action: Action, stream: boolean, n: number): Response {
-  const base = { id: `resp_lmlb_${n}`, object: 'response', created_at: 1, model, parallel_tool_calls: true, tool_choice: 'auto', tools: [], error: null }
-  const usage = { input_tokens: 900, input_tokens_details: { cached_tokens: 0 }, output_tokens: 12, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 912 }
+  const base = {
+    id: `resp_lmlb_${n}`,
+    object: 'response',
+    created_at: 1,
+    model,
+    parallel_tool_calls: true,
+    tool_choice: 'auto',
+    tools: [],
+    error: null,
+  }
+  const usage = {
+    input_tokens: 900,
+    input_tokens_details: { cached_tokens: 0 },
+    output_tokens: 12,
+    output_tokens_details: { reasoning_tokens: 0 },
+    total_tokens: 912,
+  }
   const open = [
     { type: 'response.created', response: { ...base, status: 'in_progress', output: [], usage: null } },
     { type: 'response.in_progress', response: { ...base, status: 'in_progress', output: [], usage: null } },
@@ -109,7 +141,14 @@ function responsesReply(model: string, action: Action, stream: boolean, n: numbe
   if ('call' in action) {
     // Codex skips a function_call without call_id, name and the complete arguments in output_item.done.
     const args = JSON.stringify(action.call.args)
-    const item = { id: 'fc_lmlb_1', type: 'function_call', status: 'completed', call_id: RESPONSES.callId, name: action.call.name, arguments: args }
+    const item = {
+      id: 'fc_lmlb_1',
+      type: 'function_call',
+      status: 'completed',
+      call_id: RESPONSES.callId,
+      name: action.call.name,
+      arguments: args,
+    }
     const done = { ...base, status: 'completed', output: [item], usage }
     if (!stream) return Response.json(done)
     const half = Math.floor(args.length / 2)
@@ -123,14 +162,26 @@ function responsesReply(model: string, action: Action, stream: boolean, n: numbe
       { type: 'response.completed', response: done },
     ])
   }
-  const item = { id: `msg_lmlb_${n}`, type: 'message', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: action.text, annotations: [] }] }
+  const item = {
+    id: `msg_lmlb_${n}`,
+    type: 'message',
+    status: 'completed',
+    role: 'assistant',
+    content: [{ type: 'output_text', text: action.text, annotations: [] }],
+  }
   const done = { ...base, status: 'completed', output: [item], usage }
   if (!stream) return Response.json(done)
   const pieces = [action.text.slice(0, 5), action.text.slice(5)]
   return responsesSse([
     ...open,
     { type: 'response.output_item.added', output_index: 0, item: { ...item, status: 'in_progress', content: [] } },
-    { type: 'response.content_part.added', item_id: item.id, output_index: 0, content_index: 0, part: { type: 'output_text', text: '', annotations: [] } },
+    {
+      type: 'response.content_part.added',
+      item_id: item.id,
+      output_index: 0,
+      content_index: 0,
+      part: { type: 'output_text', text: '', annotations: [] },
+    },
     ...pieces.map((delta) => ({ type: 'response.output_text.delta', item_id: item.id, output_index: 0, content_index: 0, delta })),
     { type: 'response.output_text.done', item_id: item.id, output_index: 0, content_index: 0, text: action.text },
     { type: 'response.content_part.done', item_id: item.id, output_index: 0, content_index: 0, part: item.content[0] },
@@ -156,10 +207,14 @@ const RESPONSES: UpstreamKind = {
     return out && { id: String(out.call_id), output: textOf(out.output) }
   },
   handler(r) {
-    if (r.path !== '/v1/responses') return Response.json({ error: { message: `no route ${r.path}`, type: 'invalid_request_error' } }, { status: 404 })
+    if (r.path !== '/v1/responses')
+      return Response.json({ error: { message: `no route ${r.path}`, type: 'invalid_request_error' } }, { status: 404 })
     const input = (typeof r.body.input === 'string' ? [{ role: 'user', content: r.body.input }] : r.body.input) as ResponsesItem[]
     const turn: Turn = {
-      asked: input.filter((i) => i.role === 'user').map((i) => textOf(i.content)).join('\n'),
+      asked: input
+        .filter((i) => i.role === 'user')
+        .map((i) => textOf(i.content))
+        .join('\n'),
       tools: ((r.body.tools ?? []) as { name?: string }[]).flatMap((t) => t.name ?? []),
       toolOutput: RESPONSES.toolResult(r)?.output,
     }
@@ -172,13 +227,27 @@ const RESPONSES: UpstreamKind = {
 function chatReply(model: string, action: Action, stream: boolean): Response {
   const usage = { prompt_tokens: 900, completion_tokens: 12, total_tokens: 912 }
   const head = { id: 'chatcmpl-codex', object: 'chat.completion.chunk', created: 1, model }
-  const chunk = (delta: object, finish_reason: string | null = null) => ({ ...head, choices: [{ index: 0, delta, logprobs: null, finish_reason }] })
+  const chunk = (delta: object, finish_reason: string | null = null) => ({
+    ...head,
+    choices: [{ index: 0, delta, logprobs: null, finish_reason }],
+  })
   if (!stream) {
     const message =
       'call' in action
-        ? { role: 'assistant', content: null, tool_calls: [{ id: CHAT.callId, type: 'function', function: { name: action.call.name, arguments: JSON.stringify(action.call.args) } }] }
+        ? {
+            role: 'assistant',
+            content: null,
+            tool_calls: [
+              { id: CHAT.callId, type: 'function', function: { name: action.call.name, arguments: JSON.stringify(action.call.args) } },
+            ],
+          }
         : { role: 'assistant', content: action.text }
-    return Response.json({ ...head, object: 'chat.completion', choices: [{ index: 0, message, logprobs: null, finish_reason: 'call' in action ? 'tool_calls' : 'stop' }], usage })
+    return Response.json({
+      ...head,
+      object: 'chat.completion',
+      choices: [{ index: 0, message, logprobs: null, finish_reason: 'call' in action ? 'tool_calls' : 'stop' }],
+      usage,
+    })
   }
   let chunks: object[]
   if ('call' in action) {
@@ -186,12 +255,19 @@ function chatReply(model: string, action: Action, stream: boolean): Response {
     const half = Math.floor(args.length / 2)
     chunks = [
       chunk({ role: 'assistant', content: null }),
-      chunk({ tool_calls: [{ index: 0, id: CHAT.callId, type: 'function', function: { name: action.call.name, arguments: args.slice(0, half) } }] }),
+      chunk({
+        tool_calls: [{ index: 0, id: CHAT.callId, type: 'function', function: { name: action.call.name, arguments: args.slice(0, half) } }],
+      }),
       chunk({ tool_calls: [{ index: 0, function: { arguments: args.slice(half) } }] }),
       chunk({}, 'tool_calls'),
     ]
   } else {
-    chunks = [chunk({ role: 'assistant', content: '' }), chunk({ content: action.text.slice(0, 5) }), chunk({ content: action.text.slice(5) }), chunk({}, 'stop')]
+    chunks = [
+      chunk({ role: 'assistant', content: '' }),
+      chunk({ content: action.text.slice(0, 5) }),
+      chunk({ content: action.text.slice(5) }),
+      chunk({}, 'stop'),
+    ]
   }
   chunks.push({ ...head, choices: [], usage })
   return new Response(chunks.map((c) => `data: ${JSON.stringify(c)}\n\n`).join('') + 'data: [DONE]\n\n', { headers: SSE })
@@ -213,10 +289,14 @@ const CHAT: UpstreamKind = {
     return tool && { id: String(tool.tool_call_id), output: textOf(tool.content) }
   },
   handler(r) {
-    if (r.path !== '/v1/chat/completions') return Response.json({ error: { message: `no route ${r.path}`, type: 'invalid_request_error' } }, { status: 404 })
+    if (r.path !== '/v1/chat/completions')
+      return Response.json({ error: { message: `no route ${r.path}`, type: 'invalid_request_error' } }, { status: 404 })
     const messages = r.body.messages as ChatMessage[]
     const turn: Turn = {
-      asked: messages.filter((m) => m.role === 'user').map((m) => textOf(m.content)).join('\n'),
+      asked: messages
+        .filter((m) => m.role === 'user')
+        .map((m) => textOf(m.content))
+        .join('\n'),
       tools: ((r.body.tools ?? []) as { function?: { name: string } }[]).flatMap((t) => t.function?.name ?? []),
       toolOutput: CHAT.toolResult(r)?.output,
     }
@@ -228,16 +308,25 @@ const CHAT: UpstreamKind = {
 
 function anthropicReply(model: string, action: Action, stream: boolean): Response {
   const usage = { input_tokens: 900, output_tokens: 12 }
-  const block = 'call' in action ? { type: 'tool_use', id: ANTHROPIC.callId, name: action.call.name, input: action.call.args } : { type: 'text', text: action.text }
+  const block =
+    'call' in action
+      ? { type: 'tool_use', id: ANTHROPIC.callId, name: action.call.name, input: action.call.args }
+      : { type: 'text', text: action.text }
   const stop_reason = 'call' in action ? 'tool_use' : 'end_turn'
   const message = { id: 'msg_lmlb_codex', type: 'message', role: 'assistant', model, stop_sequence: null }
   if (!stream) return Response.json({ ...message, content: [block], stop_reason, usage })
-  const events: object[] = [{ type: 'message_start', message: { ...message, content: [], stop_reason: null, usage: { input_tokens: 900, output_tokens: 1 } } }]
+  const events: object[] = [
+    { type: 'message_start', message: { ...message, content: [], stop_reason: null, usage: { input_tokens: 900, output_tokens: 1 } } },
+  ]
   if ('call' in action) {
     const args = JSON.stringify(action.call.args)
     const half = Math.floor(args.length / 2)
     events.push(
-      { type: 'content_block_start', index: 0, content_block: { type: 'tool_use', id: ANTHROPIC.callId, name: action.call.name, input: {} } },
+      {
+        type: 'content_block_start',
+        index: 0,
+        content_block: { type: 'tool_use', id: ANTHROPIC.callId, name: action.call.name, input: {} },
+      },
       { type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: args.slice(0, half) } },
       { type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: args.slice(half) } },
     )
@@ -248,8 +337,14 @@ function anthropicReply(model: string, action: Action, stream: boolean): Respons
       { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: action.text.slice(5) } },
     )
   }
-  events.push({ type: 'content_block_stop', index: 0 }, { type: 'message_delta', delta: { stop_reason, stop_sequence: null }, usage: { output_tokens: 12 } }, { type: 'message_stop' })
-  return new Response(events.map((e) => `event: ${(e as { type: string }).type}\ndata: ${JSON.stringify(e)}\n\n`).join(''), { headers: SSE })
+  events.push(
+    { type: 'content_block_stop', index: 0 },
+    { type: 'message_delta', delta: { stop_reason, stop_sequence: null }, usage: { output_tokens: 12 } },
+    { type: 'message_stop' },
+  )
+  return new Response(events.map((e) => `event: ${(e as { type: string }).type}\ndata: ${JSON.stringify(e)}\n\n`).join(''), {
+    headers: SSE,
+  })
 }
 
 type AnthropicMessage = { role: string; content: string | { type: string; text?: string; tool_use_id?: string; content?: unknown }[] }
@@ -275,12 +370,20 @@ const ANTHROPIC: UpstreamKind = {
   },
   handler(r) {
     if (r.path === '/v1/messages/count_tokens') return Response.json({ input_tokens: 900 })
-    if (r.path !== '/v1/messages') return Response.json({ type: 'error', error: { type: 'not_found_error', message: `no route ${r.path}` } }, { status: 404 })
+    if (r.path !== '/v1/messages')
+      return Response.json({ type: 'error', error: { type: 'not_found_error', message: `no route ${r.path}` } }, { status: 404 })
     const messages = r.body.messages as AnthropicMessage[]
     const turn: Turn = {
       asked: messages
         .filter((m) => m.role === 'user')
-        .map((m) => (typeof m.content === 'string' ? m.content : m.content.filter((b) => b.type === 'text').map((b) => b.text ?? '').join('')))
+        .map((m) =>
+          typeof m.content === 'string'
+            ? m.content
+            : m.content
+                .filter((b) => b.type === 'text')
+                .map((b) => b.text ?? '')
+                .join(''),
+        )
         .join('\n'),
       tools: ((r.body.tools ?? []) as { name?: string }[]).flatMap((t) => t.name ?? []),
       toolOutput: ANTHROPIC.toolResult(r)?.output,
@@ -298,7 +401,16 @@ const countOf = (_r: Received) => ++counter
 
 interface CodexEvent {
   type: string
-  item?: { id: string; type: string; text?: string; command?: string; aggregated_output?: string; exit_code?: number | null; status?: string; message?: string }
+  item?: {
+    id: string
+    type: string
+    text?: string
+    command?: string
+    aggregated_output?: string
+    exit_code?: number | null
+    status?: string
+    message?: string
+  }
   [k: string]: unknown
 }
 
@@ -354,13 +466,28 @@ async function codex(lmlbUrl: string, model: string, prompt: string): Promise<Co
   mkdirSync(codexHome)
   writeFileSync(join(codexHome, 'config.toml'), configToml(lmlbUrl, model))
   // --strict-config: a key this Codex does not know fails the run instead of being ignored.
-  const proc = Bun.spawn([CODEX, 'exec', prompt, '--skip-git-repo-check', '--sandbox', 'read-only', '--ephemeral', '--json', '--strict-config', '--color', 'never'], {
-    cwd,
-    stdin: 'ignore',
-    stdout: 'pipe',
-    stderr: 'pipe',
-    env: { PATH: process.env.PATH ?? '', HOME: home, CODEX_HOME: codexHome, LMLB_TEST_KEY: CLIENT_KEY },
-  })
+  const proc = Bun.spawn(
+    [
+      CODEX,
+      'exec',
+      prompt,
+      '--skip-git-repo-check',
+      '--sandbox',
+      'read-only',
+      '--ephemeral',
+      '--json',
+      '--strict-config',
+      '--color',
+      'never',
+    ],
+    {
+      cwd,
+      stdin: 'ignore',
+      stdout: 'pipe',
+      stderr: 'pipe',
+      env: { PATH: process.env.PATH ?? '', HOME: home, CODEX_HOME: codexHome, LMLB_TEST_KEY: CLIENT_KEY },
+    },
+  )
   const guard = setTimeout(() => proc.kill('SIGKILL'), TIME_LIMIT_MS - 10_000)
   try {
     const [stdout, stderr] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()])
@@ -407,42 +534,55 @@ function scenarios(kind: UpstreamKind, enabled: boolean) {
 
   const calls = () => up.received.filter((r) => r.path === kind.path)
 
-  register('a plain turn: the stand-in streams text, Codex prints it as the agent message', async () => {
-    up.received.length = 0
-    const run = await codex(lmlb.url, kind.codexModel, PLAIN_PROMPT)
-    if (run.code !== 0) throw new Error(explain(run))
-    expect(run.messages).toContain(PONG)
-    expect(run.events.at(-1)?.type).toBe('turn.completed')
+  register(
+    'a plain turn: the stand-in streams text, Codex prints it as the agent message',
+    async () => {
+      up.received.length = 0
+      const run = await codex(lmlb.url, kind.codexModel, PLAIN_PROMPT)
+      if (run.code !== 0) throw new Error(explain(run))
+      expect(run.messages).toContain(PONG)
+      expect(run.events.at(-1)?.type).toBe('turn.completed')
 
-    const [call, ...more] = calls()
-    expect(more).toEqual([])
-    expect(call.method).toBe('POST')
-    expect(call.body.model).toBe(kind.upstreamModel)
-    expect(call.body.stream).toBe(true)
-    kind.expectAuth(call)
-    expect(JSON.stringify(call.body)).toContain(PLAIN_PROMPT)
-  }, TIME_LIMIT_MS)
+      const [call, ...more] = calls()
+      expect(more).toEqual([])
+      expect(call.method).toBe('POST')
+      expect(call.body.model).toBe(kind.upstreamModel)
+      expect(call.body.stream).toBe(true)
+      kind.expectAuth(call)
+      expect(JSON.stringify(call.body)).toContain(PLAIN_PROMPT)
+    },
+    TIME_LIMIT_MS,
+  )
 
-  register(`a tool turn: the model calls ${SHELL_TOOL}, Codex runs it in its sandbox, the model reads the output`, async () => {
-    up.received.length = 0
-    const run = await codex(lmlb.url, kind.codexModel, TOOL_PROMPT)
-    if (run.code !== 0) throw new Error(explain(run))
+  register(
+    `a tool turn: the model calls ${SHELL_TOOL}, Codex runs it in its sandbox, the model reads the output`,
+    async () => {
+      up.received.length = 0
+      const run = await codex(lmlb.url, kind.codexModel, TOOL_PROMPT)
+      if (run.code !== 0) throw new Error(explain(run))
 
-    const [first, second, ...more] = calls()
-    expect(more).toEqual([])
-    expect(second).toBeDefined()
-    // The first turn offered the shell tool under the name the stand-in calls.
-    expect(JSON.stringify(first.body.tools)).toContain(`"${SHELL_TOOL}"`)
-    expect(kind.toolResult(first)).toBeUndefined()
-    // The second carried what the command printed, under the stand-in's call id.
-    expect(kind.toolResult(second)).toMatchObject({ id: kind.callId, output: expect.stringContaining(MARKER) })
-    for (const r of [first, second]) kind.expectAuth(r)
+      const [first, second, ...more] = calls()
+      expect(more).toEqual([])
+      expect(second).toBeDefined()
+      // The first turn offered the shell tool under the name the stand-in calls.
+      expect(JSON.stringify(first.body.tools)).toContain(`"${SHELL_TOOL}"`)
+      expect(kind.toolResult(first)).toBeUndefined()
+      // The second carried what the command printed, under the stand-in's call id.
+      expect(kind.toolResult(second)).toMatchObject({ id: kind.callId, output: expect.stringContaining(MARKER) })
+      for (const r of [first, second]) kind.expectAuth(r)
 
-    // Codex ran it (in the read-only sandbox: `echo` needs no writes) and printed the final answer.
-    expect(run.commands).toHaveLength(1)
-    expect(run.commands[0]).toMatchObject({ status: 'completed', exit_code: 0, command: expect.stringContaining(`echo ${MARKER}`), aggregated_output: expect.stringContaining(MARKER) })
-    expect(run.messages.at(-1)).toBe(`The command printed: ${MARKER}`)
-  }, TIME_LIMIT_MS)
+      // Codex ran it (in the read-only sandbox: `echo` needs no writes) and printed the final answer.
+      expect(run.commands).toHaveLength(1)
+      expect(run.commands[0]).toMatchObject({
+        status: 'completed',
+        exit_code: 0,
+        command: expect.stringContaining(`echo ${MARKER}`),
+        aggregated_output: expect.stringContaining(MARKER),
+      })
+      expect(run.messages.at(-1)).toBe(`The command printed: ${MARKER}`)
+    },
+    TIME_LIMIT_MS,
+  )
 }
 
 describe('Codex through lmlb: a Responses API upstream (passed through)', () => {

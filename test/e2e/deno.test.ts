@@ -33,12 +33,16 @@ test('under Deno: the mock, a passthrough stream, a translated stream, /stats', 
   const mock = await (await post('/v1/chat/completions', { model: 'mock/echo', messages: [{ role: 'user', content: 'hi' }] })).json()
   expect(mock.choices[0].message.content).toBe('You said: hi')
 
-  const passthrough = await (await post('/v1/chat/completions', { model: 'gpt-4o', stream: true, messages: [{ role: 'user', content: 'hi' }] })).text()
+  const passthrough = await (
+    await post('/v1/chat/completions', { model: 'gpt-4o', stream: true, messages: [{ role: 'user', content: 'hi' }] })
+  ).text()
   expect(passthrough).toContain('reply from oai')
   expect(passthrough.trim().endsWith('data: [DONE]')).toBe(true)
   expect(up.received[0].headers.authorization).toBe('Bearer sk-deno-test-key-0001')
 
-  const translated = await (await post('/v1/messages', { model: 'gpt-4o', max_tokens: 10, stream: true, messages: [{ role: 'user', content: 'hi' }] })).text()
+  const translated = await (
+    await post('/v1/messages', { model: 'gpt-4o', max_tokens: 10, stream: true, messages: [{ role: 'user', content: 'hi' }] })
+  ).text()
   expect(translated).toContain('"text_delta","text":"reply from oai"')
   expect(translated.trim().endsWith('data: {"type":"message_stop"}')).toBe(true)
 
@@ -60,17 +64,25 @@ test('under Deno: a body over the limit is a 413 the client reads (Node http, wh
   const { request } = await import('node:http')
   const body = Buffer.from(JSON.stringify({ model: 'mock/echo', messages: [{ role: 'user', content: 'x'.repeat(40 * 1024 * 1024) }] }))
   const outcome = await new Promise<string>((done) => {
-    const req = request(`${lmlb.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': body.length } }, (res) => {
-      let text = ''
-      res.on('data', (d) => (text += d))
-      res.on('end', () => done(`${res.statusCode} ${res.headers.connection} ${JSON.parse(text).error.code}`))
-    })
+    const req = request(
+      `${lmlb.url}/v1/chat/completions`,
+      { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': body.length } },
+      (res) => {
+        let text = ''
+        res.on('data', (d) => (text += d))
+        res.on('end', () => done(`${res.statusCode} ${res.headers.connection} ${JSON.parse(text).error.code}`))
+      },
+    )
     req.on('error', (e) => done(`request ${(e as NodeJS.ErrnoException).code}`))
     req.end(body)
   })
   // Deno adds a Connection: close of its own beside lmlb's (Node joins them).
   expect(outcome).toMatch(/^413 close(, close)? request_too_large$/)
-  const bad = await fetch(`${lmlb.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: new Uint8Array([...Buffer.from('{"model":"mock/echo","messages":[{"role":"user","content":"'), 0xff, ...Buffer.from('"}]}')]) })
+  const bad = await fetch(`${lmlb.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: new Uint8Array([...Buffer.from('{"model":"mock/echo","messages":[{"role":"user","content":"'), 0xff, ...Buffer.from('"}]}')]),
+  })
   expect([bad.status, (await bad.json()).error.code]).toEqual([400, 'invalid_utf8'])
 })
 
@@ -98,7 +110,8 @@ test('under Deno: a changed .env reloads once it has settled, and SIGHUP reloads
 }, 60_000)
 
 test('under Deno: the same command line as on Bun (--version, --check); --workers is refused by name', async () => {
-  const deno = (args: string[]) => runLmlb({ command: [DENO, 'run', '-A', ENTRY], args, env: { DENO_NO_UPDATE_CHECK: '1', OPENAI_API_KEYS: 'sk-deno-check-key-0001' } })
+  const deno = (args: string[]) =>
+    runLmlb({ command: [DENO, 'run', '-A', ENTRY], args, env: { DENO_NO_UPDATE_CHECK: '1', OPENAI_API_KEYS: 'sk-deno-check-key-0001' } })
   const version = await deno(['--version'])
   expect([version.code, version.stdout.trim()]).toEqual([0, `${require('../../package.json').version} (from source)`])
   const check = await deno(['--check'])

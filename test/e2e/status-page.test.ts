@@ -38,7 +38,17 @@ beforeAll(async () => {
   context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-proxy-server'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-proxy-server',
+    ],
     viewport: { width: 1200, height: 800 },
     timeout: WAIT_MS,
   })
@@ -86,10 +96,14 @@ async function burst(lmlb: RunningLmlb, page: Page, n: number) {
 describe.skipIf(!HAVE_CHROMIUM)('the status page in headless Chromium', () => {
   test('shows each target healthy, then an endpoint cooling, without a reload', async () => {
     const ups: FakeUpstream[] = [startUpstream('up0'), startUpstream('up1')]
-    const lmlb = await startLmlb({ env: { OPENAI_API_KEYS: KEYS.join(','), SERVICE_ENDPOINTS: JSON.stringify({ openai: ups.map((u) => u.base) }) } })
+    const lmlb = await startLmlb({
+      env: { OPENAI_API_KEYS: KEYS.join(','), SERVICE_ENDPOINTS: JSON.stringify({ openai: ups.map((u) => u.base) }) },
+    })
     started.push(...ups, lmlb)
     const page = await open(lmlb)
-    const masked: string[] = (await (await fetch(`${lmlb.url}/stats`)).json()).load_balancer_stats.openai.keys.map((k: { key: string }) => k.key)
+    const masked: string[] = (await (await fetch(`${lmlb.url}/stats`)).json()).load_balancer_stats.openai.keys.map(
+      (k: { key: string }) => k.key,
+    )
 
     for (const u of ups) await page.locator(stateOf('endpoint', u.base, 'healthy')).waitFor()
     for (const k of masked) await page.locator(stateOf('key', k, 'healthy')).waitFor()
@@ -100,19 +114,30 @@ describe.skipIf(!HAVE_CHROMIUM)('the status page in headless Chromium', () => {
 
     // Traffic over a few polls: the chart gets bars, the rates a value.
     for (const n of [4, 8, 6]) await burst(lmlb, page, n)
-    await page.waitForFunction((sel) => /^[1-9]/.test(document.querySelector(sel)?.textContent ?? ''), `${row('endpoint', ups[1].base)} td.rpm`)
+    await page.waitForFunction(
+      (sel) => /^[1-9]/.test(document.querySelector(sel)?.textContent ?? ''),
+      `${row('endpoint', ups[1].base)} td.rpm`,
+    )
     expect(await page.locator('[data-service="openai"] svg.chart rect.req').count()).toBeGreaterThan(0)
 
     // up0 starts failing: lmlb retries on up1, up0 cools (30 s, as its Retry-After says).
     const loadBefore = await page.evaluate(() => performance.getEntriesByType('navigation').length)
-    ups[0].handle(() => Response.json({ error: { message: 'upstream broke', type: 'server_error', code: null } }, { status: 500, headers: { 'retry-after': '30' } }))
+    ups[0].handle(() =>
+      Response.json(
+        { error: { message: 'upstream broke', type: 'server_error', code: null } },
+        { status: 500, headers: { 'retry-after': '30' } },
+      ),
+    )
     for (let i = 0; i < 4; i++) expect((await chat(lmlb)).status).toBe(200)
     await page.locator(stateOf('endpoint', ups[0].base, 'cooling')).waitFor()
     expect(await page.locator(`${row('endpoint', ups[0].base)} td.state`).textContent()).toMatch(/^cooling · \d+ s left$/)
     expect(await page.locator(`${row('endpoint', ups[0].base)} td.errors`).textContent()).toContain('status_500 1')
     await page.locator(stateOf('endpoint', ups[1].base, 'healthy')).waitFor()
     for (const n of [5, 7]) await burst(lmlb, page, n)
-    await page.waitForFunction((sel) => /^[1-9]/.test(document.querySelector(sel)?.textContent ?? ''), `${row('endpoint', ups[0].base)} td.epm`)
+    await page.waitForFunction(
+      (sel) => /^[1-9]/.test(document.querySelector(sel)?.textContent ?? ''),
+      `${row('endpoint', ups[0].base)} td.epm`,
+    )
     expect(await page.locator('[data-service="openai"] svg.chart rect.err').count()).toBeGreaterThan(0)
     // The same document all along: polled, never reloaded.
     expect(await page.evaluate(() => performance.getEntriesByType('navigation').length)).toBe(loadBefore)
@@ -128,7 +153,9 @@ describe.skipIf(!HAVE_CHROMIUM)('the status page in headless Chromium', () => {
 
   test('behind PROXY_API_KEYS: a key form and no data until the right key is entered', async () => {
     const up = startUpstream('keyed')
-    const lmlb = await startLmlb({ env: { PROXY_API_KEYS: PROXY_KEY, OPENAI_API_KEYS: KEYS[0], SERVICE_ENDPOINTS: JSON.stringify({ openai: [up.base] }) } })
+    const lmlb = await startLmlb({
+      env: { PROXY_API_KEYS: PROXY_KEY, OPENAI_API_KEYS: KEYS[0], SERVICE_ENDPOINTS: JSON.stringify({ openai: [up.base] }) },
+    })
     started.push(up, lmlb)
     requested.length = 0
     const page = await open(lmlb)
@@ -168,21 +195,25 @@ describe.skipIf(!HAVE_CHROMIUM)('the status page in headless Chromium', () => {
     for (const url of requested) expect(new URL(url).origin).toBe(new URL(lmlb.url).origin)
   }, 60_000)
 
-  test.skipIf(!REDIS_SERVER)('with Redis: how many instances share the state, and Redis going away, without a reload', async () => {
-    const redis = await startRedisServer(await freePort())
-    const env = { LMLB_REDIS_URL: `redis://127.0.0.1:${redis.port}` }
-    const [lmlb, other] = [await startLmlb({ env }), await startLmlb({ env })]
-    started.push(lmlb, other, redis)
-    consoleErrors.length = 0
-    const page = await open(lmlb)
-    const meta = (text: string) => page.waitForFunction((t) => document.querySelector('#meta')?.textContent?.includes(t), text)
-    await meta('Redis connected, 2 instances sharing state')
-    await other.stop()
-    await meta('Redis connected, 1 instance sharing state')
-    await redis.stop()
-    await meta('Redis unreachable')
-    await page.locator('#config .redis-down').waitFor()
-    await page.close()
-    expect(consoleErrors).toEqual([])
-  }, 60_000)
+  test.skipIf(!REDIS_SERVER)(
+    'with Redis: how many instances share the state, and Redis going away, without a reload',
+    async () => {
+      const redis = await startRedisServer(await freePort())
+      const env = { LMLB_REDIS_URL: `redis://127.0.0.1:${redis.port}` }
+      const [lmlb, other] = [await startLmlb({ env }), await startLmlb({ env })]
+      started.push(lmlb, other, redis)
+      consoleErrors.length = 0
+      const page = await open(lmlb)
+      const meta = (text: string) => page.waitForFunction((t) => document.querySelector('#meta')?.textContent?.includes(t), text)
+      await meta('Redis connected, 2 instances sharing state')
+      await other.stop()
+      await meta('Redis connected, 1 instance sharing state')
+      await redis.stop()
+      await meta('Redis unreachable')
+      await page.locator('#config .redis-down').waitFor()
+      await page.close()
+      expect(consoleErrors).toEqual([])
+    },
+    60_000,
+  )
 })

@@ -52,7 +52,16 @@ export function anthropicStreamEvents(model: string, pieces: string[]): string[]
   return [
     sse('message_start', {
       type: 'message_start',
-      message: { id: 'msg_test', type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 5, output_tokens: 1 } },
+      message: {
+        id: 'msg_test',
+        type: 'message',
+        role: 'assistant',
+        model,
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
+        usage: { input_tokens: 5, output_tokens: 1 },
+      },
     }),
     sse('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }),
     ...pieces.map((p) => sse('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: p } })),
@@ -90,8 +99,22 @@ export function responsesObject(model: string, text: string, status = 'completed
     created_at: 1,
     status,
     model,
-    output: [{ id: 'msg_test', type: 'message', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text, annotations: [] }] }],
-    usage: { input_tokens: 11, input_tokens_details: { cached_tokens: 4 }, output_tokens: 6, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 17 },
+    output: [
+      {
+        id: 'msg_test',
+        type: 'message',
+        status: 'completed',
+        role: 'assistant',
+        content: [{ type: 'output_text', text, annotations: [] }],
+      },
+    ],
+    usage: {
+      input_tokens: 11,
+      input_tokens_details: { cached_tokens: 4 },
+      output_tokens: 6,
+      output_tokens_details: { reasoning_tokens: 0 },
+      total_tokens: 17,
+    },
   }
 }
 
@@ -107,7 +130,13 @@ export function responsesStreamEvents(model: string, pieces: string[]): string[]
     { type: 'response.created', response: { ...done, status: 'in_progress', output: [], usage: null } },
     { type: 'response.in_progress', response: { ...done, status: 'in_progress', output: [], usage: null } },
     { type: 'response.output_item.added', output_index: 0, item: { ...item, status: 'in_progress', content: [] } },
-    { type: 'response.content_part.added', item_id: item.id, output_index: 0, content_index: 0, part: { type: 'output_text', text: '', annotations: [] } },
+    {
+      type: 'response.content_part.added',
+      item_id: item.id,
+      output_index: 0,
+      content_index: 0,
+      part: { type: 'output_text', text: '', annotations: [] },
+    },
     ...pieces.map((delta) => ({ type: 'response.output_text.delta', item_id: item.id, output_index: 0, content_index: 0, delta })),
     { type: 'response.output_text.done', item_id: item.id, output_index: 0, content_index: 0, text: pieces.join('') },
     { type: 'response.content_part.done', item_id: item.id, output_index: 0, content_index: 0, part: item.content[0] },

@@ -55,7 +55,13 @@ function workdir(options: LmlbOptions): string {
 /** A clean environment: nothing of the developer's own keys leaks into a test. */
 function environment(extra: Record<string, string> = {}): Record<string, string> {
   // As the npm scripts start it: Bun's fetch limit raised, one process (an empty value leaves it unset: lmlb then starts itself again with it).
-  const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', BUN_CONFIG_MAX_HTTP_REQUESTS: '65535', ...(UNDER_DENO && { DENO_NO_UPDATE_CHECK: '1' }), ...extra }
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '/tmp',
+    BUN_CONFIG_MAX_HTTP_REQUESTS: '65535',
+    ...(UNDER_DENO && { DENO_NO_UPDATE_CHECK: '1' }),
+    ...extra,
+  }
   if (env.BUN_CONFIG_MAX_HTTP_REQUESTS === '') delete env.BUN_CONFIG_MAX_HTTP_REQUESTS
   return env
 }

@@ -98,7 +98,8 @@ export function startPromptCache(options: PromptCacheOptions = {}): PromptCacheU
       calls.at(-1)!.status = res.status
       return res
     }
-    if (!r.path.endsWith('/messages') && !r.path.endsWith('/chat/completions')) return Response.json({ error: { message: `no route ${r.path}` } }, { status: 404 })
+    if (!r.path.endsWith('/messages') && !r.path.endsWith('/chat/completions'))
+      return Response.json({ error: { message: `no route ${r.path}` } }, { status: 404 })
 
     // Cumulative prefixes: prefix i is segments 0..i-1.
     const t = now()
@@ -134,7 +135,9 @@ export function startPromptCache(options: PromptCacheOptions = {}): PromptCacheU
       return stream ? anthropicStream(model, text, usage) : Response.json(anthropicMessage(model, text, usage))
     }
     const usage = { prompt_tokens: total, completion_tokens: 3, total_tokens: total + 3, prompt_tokens_details: { cached_tokens: read } }
-    return stream ? openaiStream(model, text, body.stream_options?.include_usage === true ? usage : undefined) : Response.json(openaiCompletion(model, text, usage))
+    return stream
+      ? openaiStream(model, text, body.stream_options?.include_usage === true ? usage : undefined)
+      : Response.json(openaiCompletion(model, text, usage))
   }
 
   const upstream = startUpstream('prompt-cache', handler)
@@ -156,10 +159,20 @@ export function startPromptCache(options: PromptCacheOptions = {}): PromptCacheU
 }
 
 const SSE = { 'content-type': 'text/event-stream' }
-const event = (name: string | undefined, data: unknown) => `${name ? `event: ${name}\n` : ''}data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`
+const event = (name: string | undefined, data: unknown) =>
+  `${name ? `event: ${name}\n` : ''}data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`
 
 function anthropicMessage(model: string, text: string, usage: object) {
-  return { id: 'msg_cache', type: 'message', role: 'assistant', model, content: [{ type: 'text', text }], stop_reason: 'end_turn', stop_sequence: null, usage }
+  return {
+    id: 'msg_cache',
+    type: 'message',
+    role: 'assistant',
+    model,
+    content: [{ type: 'text', text }],
+    stop_reason: 'end_turn',
+    stop_sequence: null,
+    usage,
+  }
 }
 
 function anthropicStream(model: string, text: string, usage: { output_tokens: number }): Response {
@@ -170,7 +183,11 @@ function anthropicStream(model: string, text: string, usage: { output_tokens: nu
       event('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }),
       event('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } }),
       event('content_block_stop', { type: 'content_block_stop', index: 0 }),
-      event('message_delta', { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: usage.output_tokens } }),
+      event('message_delta', {
+        type: 'message_delta',
+        delta: { stop_reason: 'end_turn', stop_sequence: null },
+        usage: { output_tokens: usage.output_tokens },
+      }),
       event('message_stop', { type: 'message_stop' }),
     ].join(''),
     { headers: SSE },
@@ -189,13 +206,21 @@ function openaiCompletion(model: string, text: string, usage: object) {
 }
 
 function openaiStream(model: string, text: string, usage: object | undefined): Response {
-  const chunk = (delta: object, finish: string | null) => ({ id: 'chatcmpl-cache', object: 'chat.completion.chunk', created: 1, model, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] })
+  const chunk = (delta: object, finish: string | null) => ({
+    id: 'chatcmpl-cache',
+    object: 'chat.completion.chunk',
+    created: 1,
+    model,
+    choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+  })
   return new Response(
     [
       event(undefined, chunk({ role: 'assistant', content: '' }, null)),
       event(undefined, chunk({ content: text }, null)),
       event(undefined, chunk({}, 'stop')),
-      ...(usage ? [event(undefined, { id: 'chatcmpl-cache', object: 'chat.completion.chunk', created: 1, model, choices: [], usage })] : []),
+      ...(usage
+        ? [event(undefined, { id: 'chatcmpl-cache', object: 'chat.completion.chunk', created: 1, model, choices: [], usage })]
+        : []),
       event(undefined, '[DONE]'),
     ].join(''),
     { headers: SSE },

@@ -30,7 +30,10 @@ export interface RedisServer {
 export async function startRedisServer(port: number, more: string[] = [], ready = 'Ready to accept connections'): Promise<RedisServer> {
   // A directory of its own: a replica's sync writes a dump there, which a later server would read as its own.
   const dir = mkdtempSync(join(tmpdir(), 'lmlb-redis-'))
-  const proc = Bun.spawn([REDIS_SERVER!, ...more, '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdout: 'pipe', stderr: 'pipe' })
+  const proc = Bun.spawn(
+    [REDIS_SERVER!, ...more, '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+    { stdout: 'pipe', stderr: 'pipe' },
+  )
   // Its output is read to the end (a full pipe would stall it); waiters are told as the text they wait for arrives.
   let out = ''
   const waiting = new Set<{ text: string; resolve: () => void }>()
@@ -41,7 +44,7 @@ export async function startRedisServer(port: number, more: string[] = [], ready 
       const { value, done } = await reader.read()
       if (done) return
       out += decoder.decode(value, { stream: true })
-      for (const w of waiting) if (out.includes(w.text)) (waiting.delete(w), w.resolve())
+      for (const w of waiting) if (out.includes(w.text)) waiting.delete(w), w.resolve()
     }
   })()
   const waitFor = (text: string) =>

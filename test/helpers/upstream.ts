@@ -59,7 +59,15 @@ export function startUpstream(name = 'upstream', handler?: UpstreamHandler): Fak
       try {
         body = JSON.parse(text)
       } catch {}
-      const entry = { method: request.method, path: url.pathname, search: url.search, headers: Object.fromEntries(request.headers), raw: text, bytes, body }
+      const entry = {
+        method: request.method,
+        path: url.pathname,
+        search: url.search,
+        headers: Object.fromEntries(request.headers),
+        raw: text,
+        bytes,
+        body,
+      }
       received.push(entry)
       return current(entry, request)
     },

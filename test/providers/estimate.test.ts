@@ -5,11 +5,20 @@ describe('estimateInputTokens', () => {
   test('counts system, messages, tool calls and results, and tool definitions', async () => {
     const base = await estimateInputTokens({ messages: [{ role: 'user', content: 'Hello, world!' }] })
     expect(base).toBe(4 + 4) // "Hello, world!" is 4 tokens in o200k, plus framing
-    const withSystem = await estimateInputTokens({ system: [{ type: 'text', text: 'You are terse.' }], messages: [{ role: 'user', content: 'Hello, world!' }] })
+    const withSystem = await estimateInputTokens({
+      system: [{ type: 'text', text: 'You are terse.' }],
+      messages: [{ role: 'user', content: 'Hello, world!' }],
+    })
     expect(withSystem).toBeGreaterThan(base)
     const withTools = await estimateInputTokens({
       messages: [{ role: 'user', content: 'Hello, world!' }],
-      tools: [{ name: 'get_weather', description: 'Weather for a city', input_schema: { type: 'object', properties: { city: { type: 'string' } } } }],
+      tools: [
+        {
+          name: 'get_weather',
+          description: 'Weather for a city',
+          input_schema: { type: 'object', properties: { city: { type: 'string' } } },
+        },
+      ],
     })
     expect(withTools).toBeGreaterThan(base + 10)
     const toolTurn = await estimateInputTokens({
@@ -22,12 +31,17 @@ describe('estimateInputTokens', () => {
   })
 
   test('images at a flat rate', async () => {
-    const n = await estimateInputTokens({ messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'AAAA' } }] }] })
+    const n = await estimateInputTokens({
+      messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'AAAA' } }] }],
+    })
     expect(n).toBe(IMAGE_TOKENS + 4)
   })
 
   test('malformed blocks are skipped, not fatal', async () => {
-    const n = await estimateInputTokens({ messages: [{ role: 'user', content: [null, 3, 'x', { type: 'text', text: 'hi' }] as never }], tools: [null] as never })
+    const n = await estimateInputTokens({
+      messages: [{ role: 'user', content: [null, 3, 'x', { type: 'text', text: 'hi' }] as never }],
+      tools: [null] as never,
+    })
     expect(n).toBeGreaterThan(0)
   })
 

@@ -29,7 +29,12 @@ describe('mock service', () => {
 
   test('OpenAI SDK: stream, with a usage chunk when asked', async () => {
     const client = new OpenAI({ baseURL: `${lmlb.url}/v1`, apiKey: 'unused', maxRetries: 0 })
-    const stream = await client.chat.completions.create({ model: 'mock/anything', messages: [{ role: 'user', content: 'a b c' }], stream: true, stream_options: { include_usage: true } })
+    const stream = await client.chat.completions.create({
+      model: 'mock/anything',
+      messages: [{ role: 'user', content: 'a b c' }],
+      stream: true,
+      stream_options: { include_usage: true },
+    })
     let text = ''
     let usage
     for await (const chunk of stream) {
@@ -42,10 +47,16 @@ describe('mock service', () => {
 
   test('Anthropic SDK: create and stream', async () => {
     const client = new Anthropic({ baseURL: lmlb.url, apiKey: 'unused', maxRetries: 0 })
-    const message = await client.messages.create({ model: 'mock/echo', max_tokens: 20, messages: [{ role: 'user', content: [{ type: 'text', text: 'hello' }] }] })
+    const message = await client.messages.create({
+      model: 'mock/echo',
+      max_tokens: 20,
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'hello' }] }],
+    })
     expect(message.content).toMatchObject([{ type: 'text', text: 'You said: hello' }])
     expect(message.model).toBe('mock/echo')
-    const final = await client.messages.stream({ model: 'mock/echo', max_tokens: 20, messages: [{ role: 'user', content: 'hello there' }] }).finalMessage()
+    const final = await client.messages
+      .stream({ model: 'mock/echo', max_tokens: 20, messages: [{ role: 'user', content: 'hello there' }] })
+      .finalMessage()
     expect(final.content).toMatchObject([{ type: 'text', text: 'You said: hello there' }])
     expect(final.stop_reason).toBe('end_turn')
     expect(final.usage.output_tokens).toBeGreaterThan(0)

@@ -14,7 +14,9 @@ describe('withModel', () => {
     // Only a nested pair has the value as written: the top level escapes its slash.
     expect(withModel('{"model":"a\\/b","tools":[{"input":{"model":"a/b"}}]}', 'a/b', 'b')).toBeUndefined()
     // Inside a string the quotes are escaped: not a key.
-    expect(withModel('{"model":"a/b","content":"say \\"model\\": \\"a/b\\""}', 'a/b', 'b')).toBe('{"model":"b","content":"say \\"model\\": \\"a/b\\""}')
+    expect(withModel('{"model":"a/b","content":"say \\"model\\": \\"a/b\\""}', 'a/b', 'b')).toBe(
+      '{"model":"b","content":"say \\"model\\": \\"a/b\\""}',
+    )
     // The same pair twice: left to JSON.
     expect(withModel('{"model":"a/b","metadata":{"model":"a/b"}}', 'a/b', 'b')).toBeUndefined()
     expect(withModel('{"messages":[],"model":"a/b"}', 'a/b', 'b')).toBe('{"messages":[],"model":"b"}')
@@ -26,16 +28,23 @@ describe('withModel', () => {
     const json = fc.jsonValue({ maxDepth: 3 })
     let rewritten = 0
     fc.assert(
-      fc.property(fc.dictionary(fc.string(), json), fc.string({ unit: 'binary' }), fc.string({ unit: 'binary' }), fc.nat(), fc.boolean(), (rest, from, to, at, spaced) => {
-        const entries = Object.entries(rest).filter(([k]) => k !== 'model' && k !== '__proto__')
-        entries.splice(at % (entries.length + 1), 0, ['model', from])
-        const body = Object.fromEntries(entries)
-        const text = spaced ? JSON.stringify(body, null, 2) : JSON.stringify(body)
-        const out = withModel(text, from, to)
-        if (out === undefined) return // the caller serialises instead
-        rewritten++
-        expect(JSON.parse(out)).toEqual(JSON.parse(JSON.stringify({ ...body, model: to }))) // as JSON sees it (-0 is 0)
-      }),
+      fc.property(
+        fc.dictionary(fc.string(), json),
+        fc.string({ unit: 'binary' }),
+        fc.string({ unit: 'binary' }),
+        fc.nat(),
+        fc.boolean(),
+        (rest, from, to, at, spaced) => {
+          const entries = Object.entries(rest).filter(([k]) => k !== 'model' && k !== '__proto__')
+          entries.splice(at % (entries.length + 1), 0, ['model', from])
+          const body = Object.fromEntries(entries)
+          const text = spaced ? JSON.stringify(body, null, 2) : JSON.stringify(body)
+          const out = withModel(text, from, to)
+          if (out === undefined) return // the caller serialises instead
+          rewritten++
+          expect(JSON.parse(out)).toEqual(JSON.parse(JSON.stringify({ ...body, model: to }))) // as JSON sees it (-0 is 0)
+        },
+      ),
       { numRuns: 500 },
     )
     // Giving up is allowed, not the rule: most bodies are rewritten in place.

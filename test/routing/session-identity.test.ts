@@ -27,25 +27,48 @@ describe('sessionIdentity: first found wins, only a hash comes out', () => {
   })
 
   test('prefix mode: the same system, tools and first user message, wherever cache_control markers moved, is one session', () => {
-    const turn1 = { system: [{ type: 'text', text: 'You are Claude Code.', cache_control: { type: 'ephemeral' } }], tools: [{ name: 'Bash' }], messages: [{ role: 'user', content: 'fix the bug' }] }
+    const turn1 = {
+      system: [{ type: 'text', text: 'You are Claude Code.', cache_control: { type: 'ephemeral' } }],
+      tools: [{ name: 'Bash' }],
+      messages: [{ role: 'user', content: 'fix the bug' }],
+    }
     const turn2 = {
       system: [{ type: 'text', text: 'You are Claude Code.' }],
       tools: [{ name: 'Bash', cache_control: { type: 'ephemeral' } }],
-      messages: [{ role: 'user', content: 'fix the bug' }, { role: 'assistant', content: 'done' }, { role: 'user', content: 'thanks' }],
+      messages: [
+        { role: 'user', content: 'fix the bug' },
+        { role: 'assistant', content: 'done' },
+        { role: 'user', content: 'thanks' },
+      ],
     }
     const other = { ...turn1, messages: [{ role: 'user', content: 'another task' }] }
     const id = (b: object) => sessionIdentity(h(), b as Record<string, unknown>, 'prefix')
     expect(id(turn1)).toBe(id(turn2)!)
     expect(id(other)).not.toBe(id(turn1)!)
     // Responses: instructions and input.
-    expect(id({ instructions: 'be brief', input: 'hi' })).toBe(id({ instructions: 'be brief', input: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'yo' }] })!)
+    expect(id({ instructions: 'be brief', input: 'hi' })).toBe(
+      id({
+        instructions: 'be brief',
+        input: [
+          { role: 'user', content: 'hi' },
+          { role: 'assistant', content: 'yo' },
+        ],
+      })!,
+    )
   })
 
   test('a request asking for a one-hour cache', () => {
-    const marked = (ttl: string) => ({ system: [{ type: 'text', text: 'sys', cache_control: { type: 'ephemeral', ttl } }], messages: [{ role: 'user', content: 'hi' }] })
+    const marked = (ttl: string) => ({
+      system: [{ type: 'text', text: 'sys', cache_control: { type: 'ephemeral', ttl } }],
+      messages: [{ role: 'user', content: 'hi' }],
+    })
     expect(asksForLongCache(marked('1h'))).toBe(true)
     expect(asksForLongCache(marked('5m'))).toBe(false)
-    expect(asksForLongCache({ messages: [{ role: 'user', content: [{ type: 'text', text: 'x', cache_control: { type: 'ephemeral', ttl: '1h' } }] }] })).toBe(true)
+    expect(
+      asksForLongCache({
+        messages: [{ role: 'user', content: [{ type: 'text', text: 'x', cache_control: { type: 'ephemeral', ttl: '1h' } }] }],
+      }),
+    ).toBe(true)
     expect(asksForLongCache({ tools: [{ name: 't', cache_control: { type: 'ephemeral', ttl: '1h' } }] })).toBe(true)
   })
 })

@@ -11,7 +11,14 @@ if (!unzip) console.log('zip.test: unzip missing (apt-get install unzip): skippe
 test.skipIf(!unzip)('files come back whole, names and modes kept, the archive passes unzip -t', () => {
   const dir = mkdtempSync(join(tmpdir(), 'lmlb-zip-'))
   const big = Buffer.from(Array.from({ length: 300_000 }, (_, i) => (i * 7919) % 251))
-  writeFileSync(join(dir, 'a.zip'), zip([{ name: 'lmlb-x/lmlb.exe', data: big, mode: 0o755 }, { name: 'lmlb-x/README — ü.md', data: Buffer.from('# hi\n') }, { name: 'lmlb-x/empty', data: new Uint8Array(0) }]))
+  writeFileSync(
+    join(dir, 'a.zip'),
+    zip([
+      { name: 'lmlb-x/lmlb.exe', data: big, mode: 0o755 },
+      { name: 'lmlb-x/README — ü.md', data: Buffer.from('# hi\n') },
+      { name: 'lmlb-x/empty', data: new Uint8Array(0) },
+    ]),
+  )
   const check = Bun.spawnSync([unzip!, '-t', 'a.zip'], { cwd: dir })
   expect([check.exitCode, check.stdout.toString()]).toEqual([0, expect.stringContaining('No errors detected')])
   expect(Bun.spawnSync([unzip!, '-q', 'a.zip'], { cwd: dir }).exitCode).toBe(0)

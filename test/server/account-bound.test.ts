@@ -12,14 +12,28 @@ let ant: FakeUpstream
 let many: RunningLmlb
 let one: RunningLmlb
 
-const echo = (r: { method: string; path: string; search: string }) => Response.json({ id: 'file-1', object: 'file', seen: `${r.method} ${r.path}${r.search}` })
+const echo = (r: { method: string; path: string; search: string }) =>
+  Response.json({ id: 'file-1', object: 'file', seen: `${r.method} ${r.path}${r.search}` })
 
 beforeAll(async () => {
   oai = startUpstream('oai', echo)
   ant = startUpstream('ant', echo)
   const endpoints = JSON.stringify({ openai: [oai.base], anthropic: [ant.base] })
-  many = await startLmlb({ env: { OPENAI_API_KEYS: 'sk-bound-key-aaaa1111,sk-bound-key-bbbb2222', ANTHROPIC_API_KEYS: 'sk-ant-bound-aaaa1111,sk-ant-bound-bbbb2222', SERVICE_ENDPOINTS: endpoints } })
-  one = await startLmlb({ env: { OPENAI_API_KEYS: 'sk-bound-only-key-0001', ANTHROPIC_API_KEYS: 'sk-ant-bound-only-0001', SERVICE_ENDPOINTS: endpoints, PROXY_API_KEYS: 'team-key-0001' } })
+  many = await startLmlb({
+    env: {
+      OPENAI_API_KEYS: 'sk-bound-key-aaaa1111,sk-bound-key-bbbb2222',
+      ANTHROPIC_API_KEYS: 'sk-ant-bound-aaaa1111,sk-ant-bound-bbbb2222',
+      SERVICE_ENDPOINTS: endpoints,
+    },
+  })
+  one = await startLmlb({
+    env: {
+      OPENAI_API_KEYS: 'sk-bound-only-key-0001',
+      ANTHROPIC_API_KEYS: 'sk-ant-bound-only-0001',
+      SERVICE_ENDPOINTS: endpoints,
+      PROXY_API_KEYS: 'team-key-0001',
+    },
+  })
 })
 
 afterAll(async () => {
@@ -51,7 +65,10 @@ describe('a service with several keys: 501 in the API’s own shape, nothing sen
   ])('Anthropic: %s %s', async (method, path, headers) => {
     const res = await fetch(`${many.url}${path}`, { method, headers, body: method === 'POST' ? '{}' : undefined })
     expect(res.status).toBe(501)
-    expect(await res.json()).toMatchObject({ type: 'error', error: { type: 'api_error', message: expect.stringContaining('one anthropic account') } })
+    expect(await res.json()).toMatchObject({
+      type: 'error',
+      error: { type: 'api_error', message: expect.stringContaining('one anthropic account') },
+    })
     expect(ant.received).toEqual([])
   })
 
@@ -80,7 +97,9 @@ describe('a service with exactly one key: passed through, method, path, query an
     const upload = await fetch(`${one.url}/v1/files`, { method: 'POST', headers: auth, body: form })
     expect(upload.status).toBe(200)
     const [listed, deleted, uploaded] = oai.received
-    expect([listed.headers.authorization, deleted.headers.authorization, uploaded.headers.authorization]).toEqual(Array(3).fill('Bearer sk-bound-only-key-0001'))
+    expect([listed.headers.authorization, deleted.headers.authorization, uploaded.headers.authorization]).toEqual(
+      Array(3).fill('Bearer sk-bound-only-key-0001'),
+    )
     expect(uploaded.headers['content-type']).toStartWith('multipart/form-data; boundary=')
     expect(uploaded.raw).toContain('name="file"; filename="batch.jsonl"')
     expect(uploaded.raw).toContain('{"custom_id":"a"}')
@@ -88,7 +107,9 @@ describe('a service with exactly one key: passed through, method, path, query an
 
   test("Anthropic's batches and files, with x-api-key", async () => {
     ant.reset()
-    const res = await fetch(`${one.url}/v1/messages/batches/msgbatch_1`, { headers: { 'x-api-key': 'team-key-0001', 'anthropic-version': '2023-06-01' } })
+    const res = await fetch(`${one.url}/v1/messages/batches/msgbatch_1`, {
+      headers: { 'x-api-key': 'team-key-0001', 'anthropic-version': '2023-06-01' },
+    })
     expect(await res.json()).toMatchObject({ seen: 'GET /v1/messages/batches/msgbatch_1' })
     expect(ant.received[0].headers['x-api-key']).toBe('sk-ant-bound-only-0001')
     expect(ant.received[0].headers['anthropic-version']).toBe('2023-06-01')

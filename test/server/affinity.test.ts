@@ -84,7 +84,13 @@ async function turn(lmlb: RunningLmlb, format: ClientFormat, model: string, iden
   const body =
     format === 'anthropic'
       ? { model, max_tokens: 64, system: conv.system, messages, stream: conv.stream, ...id.fields }
-      : { model, messages: [{ role: 'system', content: conv.system }, ...messages], stream: conv.stream, ...(conv.stream && { stream_options: { include_usage: true } }), ...id.fields }
+      : {
+          model,
+          messages: [{ role: 'system', content: conv.system }, ...messages],
+          stream: conv.stream,
+          ...(conv.stream && { stream_options: { include_usage: true } }),
+          ...id.fields,
+        }
   const res = await fetch(`${lmlb.url}${format === 'anthropic' ? '/v1/messages' : '/v1/chat/completions'}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(format === 'anthropic' && { 'anthropic-version': '2023-06-01' }), ...id.headers },
@@ -105,7 +111,9 @@ interface Setup {
 async function setup(service: 'anthropic' | 'openai', env: Record<string, string> = {}, keys = KEYS): Promise<Setup> {
   const cache = startPromptCache()
   const variable = service === 'anthropic' ? 'ANTHROPIC_API_KEYS' : 'OPENAI_API_KEYS'
-  const lmlb = await startLmlb({ env: { [variable]: keys.join(','), SERVICE_ENDPOINTS: JSON.stringify({ [service]: [cache.base] }), ...env } })
+  const lmlb = await startLmlb({
+    env: { [variable]: keys.join(','), SERVICE_ENDPOINTS: JSON.stringify({ [service]: [cache.base] }), ...env },
+  })
   started.push(cache, lmlb)
   return { lmlb, cache, service }
 }
@@ -158,20 +166,47 @@ function expectPinnedRun(on: RunResult) {
   // 10 sessions over 4 keys: 2 or 3 on each.
   expect(on.sessionsPerKey.size).toBe(KEYS.length)
   for (const sessions of on.sessionsPerKey.values()) expect([2, 3]).toContain(sessions.size)
-  expect(on.affinity).toMatchObject({ mode: 'session', pinned_sessions: CONVERSATIONS, new_pins: CONVERSATIONS, hits: CONVERSATIONS * (TURNS - 1), repins: {} })
+  expect(on.affinity).toMatchObject({
+    mode: 'session',
+    pinned_sessions: CONVERSATIONS,
+    new_pins: CONVERSATIONS,
+    hits: CONVERSATIONS * (TURNS - 1),
+    repins: {},
+  })
 }
 
 describe('10 conversations × 15 turns over 4 keys: the prompt cache is read, not written again', () => {
   const cases: { label: string; service: 'anthropic' | 'openai'; format: ClientFormat; model: string; identity: Identity }[] = [
-    { label: 'Anthropic client, Anthropic service, Claude Code header', service: 'anthropic', format: 'anthropic', model: 'claude-test-1', identity: 'claude-code-header' },
+    {
+      label: 'Anthropic client, Anthropic service, Claude Code header',
+      service: 'anthropic',
+      format: 'anthropic',
+      model: 'claude-test-1',
+      identity: 'claude-code-header',
+    },
     { label: 'OpenAI client, OpenAI service, user field', service: 'openai', format: 'openai', model: 'gpt-test', identity: 'user' },
-    { label: 'OpenAI client, OpenAI service, prompt_cache_key', service: 'openai', format: 'openai', model: 'gpt-test', identity: 'prompt_cache_key' },
-    { label: 'Anthropic client (Claude Code header) on an OpenAI-format upstream, translated', service: 'openai', format: 'anthropic', model: 'openai/gpt-test', identity: 'claude-code-header' },
+    {
+      label: 'OpenAI client, OpenAI service, prompt_cache_key',
+      service: 'openai',
+      format: 'openai',
+      model: 'gpt-test',
+      identity: 'prompt_cache_key',
+    },
+    {
+      label: 'Anthropic client (Claude Code header) on an OpenAI-format upstream, translated',
+      service: 'openai',
+      format: 'anthropic',
+      model: 'openai/gpt-test',
+      identity: 'claude-code-header',
+    },
   ]
   for (const c of cases) {
     test(c.label, async () => {
       const [onSetup, offSetup] = await Promise.all([setup(c.service), setup(c.service, { LMLB_AFFINITY: 'off' })])
-      const [on, off] = await Promise.all([tenByFifteen(onSetup, c.format, c.model, c.identity), tenByFifteen(offSetup, c.format, c.model, c.identity)])
+      const [on, off] = await Promise.all([
+        tenByFifteen(onSetup, c.format, c.model, c.identity),
+        tenByFifteen(offSetup, c.format, c.model, c.identity),
+      ])
       console.log(
         `[affinity] ${c.label}: cache-read share on=${round(on.share)} (lmlb /stats ${round(on.statsShare)}), off=${round(off.share)} (lmlb /stats ${round(off.statsShare)}); ` +
           `cache writes on=${on.written} off=${off.written} of ${on.total}/${off.total} input tokens; ` +
@@ -191,8 +226,12 @@ describe('10 conversations × 15 turns over 4 keys: the prompt cache is read, no
       // The same figures for Prometheus.
       const metrics = await (await fetch(`${onSetup.lmlb.url}/metrics`)).text()
       expect(metrics).toContain(`lmlb_affinity_sessions_pinned{service="${c.service}"} ${CONVERSATIONS}`)
-      expect(metrics).toContain(`lmlb_affinity_requests_total{service="${c.service}",outcome="hit",reason=""} ${CONVERSATIONS * (TURNS - 1)}`)
-      expect(metrics).toMatch(new RegExp(`^lmlb_cache_tokens_total\\{kind="read",service="${c.service}",target="key",id="sk-\\.\\.\\.0001"\\} [1-9]\\d*$`, 'm'))
+      expect(metrics).toContain(
+        `lmlb_affinity_requests_total{service="${c.service}",outcome="hit",reason=""} ${CONVERSATIONS * (TURNS - 1)}`,
+      )
+      expect(metrics).toMatch(
+        new RegExp(`^lmlb_cache_tokens_total\\{kind="read",service="${c.service}",target="key",id="sk-\\.\\.\\.0001"\\} [1-9]\\d*$`, 'm'),
+      )
       expect(off.affinity).toMatchObject({ mode: 'off', pinned_sessions: 0, hits: 0, new_pins: 0 })
       // Off, turns round-robin: conversations wander over the keys.
       expect([...off.keysPerConversation.values()].some((k) => k.size > 1)).toBe(true)
@@ -227,7 +266,9 @@ describe('the pin moves only when it must', () => {
     test(`the pinned key ${r.label}: the next turn moves once (failed), a session pinned there after moves too (${r.later})`, async () => {
       const s = await setup('anthropic')
       const { a, b, x } = await twoOnOneKey(s, 'anthropic', 'claude-test-1', 'claude-code-header')
-      s.cache.failKey(x, () => Response.json({ type: 'error', error: { type: 'rate_limit_error', message: 'no' } }, { status: r.status, headers: r.headers }))
+      s.cache.failKey(x, () =>
+        Response.json({ type: 'error', error: { type: 'rate_limit_error', message: 'no' } }, { status: r.status, headers: r.headers }),
+      )
       const aBefore = callsOf(s.cache, a).length
       expect(await turn(s.lmlb, 'anthropic', 'claude-test-1', 'claude-code-header', a)).toBe(200)
       const aMoved = callsOf(s.cache, a).slice(aBefore)
@@ -238,12 +279,18 @@ describe('the pin moves only when it must', () => {
       ])
       const y = aMoved[1].key
       for (let i = 0; i < 3; i++) await turn(s.lmlb, 'anthropic', 'claude-test-1', 'claude-code-header', a)
-      expect(callsOf(s.cache, a).slice(aBefore + 2).map((c) => c.key)).toEqual([y, y, y])
+      expect(
+        callsOf(s.cache, a)
+          .slice(aBefore + 2)
+          .map((c) => c.key),
+      ).toEqual([y, y, y])
 
       // b's pin is x too, cooling or set aside now: it is not tried, b moves once.
       const bBefore = callsOf(s.cache, b).length
       for (let i = 0; i < 3; i++) await turn(s.lmlb, 'anthropic', 'claude-test-1', 'claude-code-header', b)
-      const bKeys = callsOf(s.cache, b).slice(bBefore).map((c) => c.key)
+      const bKeys = callsOf(s.cache, b)
+        .slice(bBefore)
+        .map((c) => c.key)
       expect(bKeys[0]).not.toBe(x)
       expect(bKeys).toEqual([bKeys[0], bKeys[0], bKeys[0]])
 
@@ -262,7 +309,11 @@ describe('the pin moves only when it must', () => {
     await turn(s.lmlb, 'anthropic', 'claude-test-1', 'claude-code-header', conv)
     const x = callsOf(s.cache, conv)[0].key
     const reset = new Date(Date.now() + 60_000).toISOString()
-    s.cache.keyHeaders(x, { 'anthropic-ratelimit-requests-limit': '50', 'anthropic-ratelimit-requests-remaining': '0', 'anthropic-ratelimit-requests-reset': reset })
+    s.cache.keyHeaders(x, {
+      'anthropic-ratelimit-requests-limit': '50',
+      'anthropic-ratelimit-requests-remaining': '0',
+      'anthropic-ratelimit-requests-reset': reset,
+    })
     await turn(s.lmlb, 'anthropic', 'claude-test-1', 'claude-code-header', conv) // served by x, which says it is spent
     for (let i = 0; i < 3; i++) await turn(s.lmlb, 'anthropic', 'claude-test-1', 'claude-code-header', conv)
     const keys = callsOf(s.cache, conv).map((c) => c.key)
@@ -301,7 +352,9 @@ describe('the pin moves only when it must', () => {
     await reloaded.text()
     const before = callsOf(cache, conv).length
     for (let i = 0; i < 4; i++) await turn(s.lmlb, 'anthropic', 'claude-test-1', 'lmlb-header', conv)
-    const after = callsOf(cache, conv).slice(before).map((c) => c.key)
+    const after = callsOf(cache, conv)
+      .slice(before)
+      .map((c) => c.key)
     expect(after[0]).not.toBe(x)
     expect(after).toEqual([after[0], after[0], after[0], after[0]])
     const affinity = (await getStats(lmlb)).anthropic.affinity
@@ -320,13 +373,20 @@ describe('the pin moves only when it must', () => {
     )
     for (const c of convs) expect(new Set(callsOf(s.cache, c).map((k) => k.key)).size).toBe(1)
     expect(new Set(s.cache.calls.map((c) => c.key)).size).toBe(KEYS.length)
-    expect((await getStats(s.lmlb)).anthropic.affinity).toMatchObject({ mode: 'prefix', pinned_sessions: 6, new_pins: 6, hits: 6 * 4, repins: {} })
+    expect((await getStats(s.lmlb)).anthropic.affinity).toMatchObject({
+      mode: 'prefix',
+      pinned_sessions: 6,
+      new_pins: 6,
+      hits: 6 * 4,
+      repins: {},
+    })
   })
 
   test('new sessions are spread by the strategy: 40 sessions over 4 keys, 10 ± 1 each, each on one key for its 3 turns', async () => {
     const s = await setup('anthropic')
     const convs = Array.from({ length: 40 }, (_, i) => conversation(`s${i}`))
-    for (let round = 0; round < 3; round++) await Promise.all(convs.map((c) => turn(s.lmlb, 'anthropic', 'claude-test-1', 'lmlb-header', c)))
+    for (let round = 0; round < 3; round++)
+      await Promise.all(convs.map((c) => turn(s.lmlb, 'anthropic', 'claude-test-1', 'lmlb-header', c)))
     const sessions = new Map<string, Set<string>>()
     const keysOf = new Map<string, Set<string>>()
     for (const c of s.cache.calls) {
@@ -346,7 +406,11 @@ describe('the pin moves only when it must', () => {
     const convs = Array.from({ length: 6 }, (_, i) => conversation(`a${i}`))
     for (let round = 0; round < 4; round++) await Promise.all(convs.map((c) => turn(lmlb, 'anthropic', 'claude-team', 'lmlb-header', c)))
     const where = new Map<string, Set<string>>()
-    for (const [name, up] of [['east', east], ['west', west]] as const) for (const c of up.calls) where.set(c.conv!, (where.get(c.conv!) ?? new Set()).add(`${name}:${c.key}:${c.model}`))
+    for (const [name, up] of [
+      ['east', east],
+      ['west', west],
+    ] as const)
+      for (const c of up.calls) where.set(c.conv!, (where.get(c.conv!) ?? new Set()).add(`${name}:${c.key}:${c.model}`))
     expect([...where.values()].map((set) => set.size)).toEqual(Array(6).fill(1))
     // The alias's round-robin spread the new sessions over both deployments.
     expect(new Set([...where.values()].map((set) => [...set][0].split(':')[0]))).toEqual(new Set(['east', 'west']))

@@ -39,9 +39,13 @@ describe('client auth', () => {
 
   test('the official SDKs authenticate with their usual key setting', async () => {
     const openai = new OpenAI({ baseURL: `${lmlb.url}/v1`, apiKey: PROXY_KEYS[0], maxRetries: 0 })
-    expect((await openai.chat.completions.create({ model: 'mock/echo', messages: [{ role: 'user', content: 'a' }] })).choices[0].message.content).toBe('You said: a')
+    expect(
+      (await openai.chat.completions.create({ model: 'mock/echo', messages: [{ role: 'user', content: 'a' }] })).choices[0].message.content,
+    ).toBe('You said: a')
     const anthropic = new Anthropic({ baseURL: lmlb.url, apiKey: PROXY_KEYS[1], maxRetries: 0 })
-    expect((await anthropic.messages.create({ model: 'mock/echo', max_tokens: 5, messages: [{ role: 'user', content: 'b' }] })).content[0]).toMatchObject({ text: 'You said: b' })
+    expect(
+      (await anthropic.messages.create({ model: 'mock/echo', max_tokens: 5, messages: [{ role: 'user', content: 'b' }] })).content[0],
+    ).toMatchObject({ text: 'You said: b' })
     const stranger = new OpenAI({ baseURL: `${lmlb.url}/v1`, apiKey: 'nope', maxRetries: 0 })
     const refused = await stranger.chat.completions.create({ model: 'mock/echo', messages: [{ role: 'user', content: 'a' }] }).then(
       () => 'served',

@@ -73,7 +73,9 @@ beforeAll(async () => {
   up = fastUpstream()
   await new Promise<void>((r) => up.server.listen(0, '127.0.0.1', r))
   upPort = (up.server.address() as { port: number }).port
-  lmlb = await startLmlb({ env: { OPENAI_API_KEYS: 'sk-backpressure-1111', SERVICE_ENDPOINTS: JSON.stringify({ openai: [`http://127.0.0.1:${upPort}/v1`] }) } })
+  lmlb = await startLmlb({
+    env: { OPENAI_API_KEYS: 'sk-backpressure-1111', SERVICE_ENDPOINTS: JSON.stringify({ openai: [`http://127.0.0.1:${upPort}/v1`] }) },
+  })
 })
 
 afterAll(async () => {
@@ -100,7 +102,9 @@ async function pausedReader(lmlbUrl: string, path: string, body: object, state: 
       }
     }
     socket.on('data', onData)
-    socket.write(`POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(json)}\r\n\r\n${json}`)
+    socket.write(
+      `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(json)}\r\n\r\n${json}`,
+    )
   })
   // Poll until the upstream's count stops growing (bounded: 30 s).
   let last = -1
@@ -117,13 +121,23 @@ async function pausedReader(lmlbUrl: string, path: string, body: object, state: 
 }
 
 for (const [name, path, body] of [
-  ['passthrough: OpenAI client, OpenAI upstream', '/v1/chat/completions', { model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'hi' }] }],
-  ['translated: Anthropic client (/v1/messages), OpenAI upstream', '/v1/messages', { model: 'gpt-4o-mini', max_tokens: 10, stream: true, messages: [{ role: 'user', content: 'hi' }] }],
+  [
+    'passthrough: OpenAI client, OpenAI upstream',
+    '/v1/chat/completions',
+    { model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'hi' }] },
+  ],
+  [
+    'translated: Anthropic client (/v1/messages), OpenAI upstream',
+    '/v1/messages',
+    { model: 'gpt-4o-mini', max_tokens: 10, stream: true, messages: [{ role: 'user', content: 'hi' }] },
+  ],
 ] as const) {
   test(`a paused reader stalls the upstream: ${name}`, async () => {
     const r = await pausedReader(lmlb.url, path, body, up.state, [upPort, Number(new URL(lmlb.url).port)])
     expect(r.status).toBe(200)
-    console.log(`${name}: upstream wrote ${(r.written / MiB).toFixed(1)} MiB while paused, client read ${(r.read / MiB).toFixed(2)} MiB, kernel queues ${(r.queued / MiB).toFixed(1)} MiB, held by lmlb ${(r.heldByLmlb / MiB).toFixed(1)} MiB`)
+    console.log(
+      `${name}: upstream wrote ${(r.written / MiB).toFixed(1)} MiB while paused, client read ${(r.read / MiB).toFixed(2)} MiB, kernel queues ${(r.queued / MiB).toFixed(1)} MiB, held by lmlb ${(r.heldByLmlb / MiB).toFixed(1)} MiB`,
+    )
     // The stream is 64 MiB: it stalled long before its end, with little held by lmlb itself.
     expect(r.written).toBeLessThan(TOTAL / 2)
     expect(r.heldByLmlb).toBeLessThan(6 * MiB)

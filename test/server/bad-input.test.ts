@@ -8,10 +8,16 @@ beforeAll(async () => {
 })
 afterAll(() => lmlb.stop())
 
-const post = (path: string, body: string) => fetch(`${lmlb.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+const post = (path: string, body: string) =>
+  fetch(`${lmlb.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
 
-const anthropicError = (type: string, message: string | RegExp) => ({ type: 'error', error: { type, message: expect.stringMatching(message) } })
-const openaiError = (code: string, message: string | RegExp) => ({ error: { message: expect.stringMatching(message), type: expect.any(String), param: null, code } })
+const anthropicError = (type: string, message: string | RegExp) => ({
+  type: 'error',
+  error: { type, message: expect.stringMatching(message) },
+})
+const openaiError = (code: string, message: string | RegExp) => ({
+  error: { message: expect.stringMatching(message), type: expect.any(String), param: null, code },
+})
 
 describe('bad input, Anthropic API', () => {
   const cases: [string, string, number, object][] = [
@@ -20,9 +26,24 @@ describe('bad input, Anthropic API', () => {
     ['missing max_tokens', '{"model":"mock/x","messages":[]}', 400, anthropicError('invalid_request_error', /^max_tokens: /)],
     ['missing model', '{"max_tokens":5,"messages":[]}', 400, anthropicError('invalid_request_error', /^model: /)],
     ['wrong type', '{"model":"mock/x","max_tokens":"5","messages":[]}', 400, anthropicError('invalid_request_error', /^max_tokens: /)],
-    ['messages not an array', '{"model":"mock/x","max_tokens":5,"messages":{}}', 400, anthropicError('invalid_request_error', /^messages: /)],
-    ['unknown model', '{"model":"llama-3","max_tokens":5,"messages":[]}', 404, anthropicError('not_found_error', /"llama-3".*mock, openai, anthropic, gemini/)],
-    ['a service with no key', '{"model":"anthropic/claude-x","max_tokens":5,"messages":[]}', 401, anthropicError('authentication_error', /ANTHROPIC_API_KEYS or ANTHROPIC_API_KEY/)],
+    [
+      'messages not an array',
+      '{"model":"mock/x","max_tokens":5,"messages":{}}',
+      400,
+      anthropicError('invalid_request_error', /^messages: /),
+    ],
+    [
+      'unknown model',
+      '{"model":"llama-3","max_tokens":5,"messages":[]}',
+      404,
+      anthropicError('not_found_error', /"llama-3".*mock, openai, anthropic, gemini/),
+    ],
+    [
+      'a service with no key',
+      '{"model":"anthropic/claude-x","max_tokens":5,"messages":[]}',
+      401,
+      anthropicError('authentication_error', /ANTHROPIC_API_KEYS or ANTHROPIC_API_KEY/),
+    ],
   ]
   for (const [name, body, status, shape] of cases) {
     test(name, async () => {
@@ -40,7 +61,12 @@ describe('bad input, OpenAI API', () => {
     ['no messages', '{"model":"mock/x","messages":[]}', 400, openaiError('invalid_request', /^messages: /)],
     ['a JSON array', '[1,2]', 400, openaiError('invalid_request', /Expected object/)],
     ['unknown model', '{"model":"mystery","messages":[{"role":"user","content":"x"}]}', 404, openaiError('model_not_found', /"mystery"/)],
-    ['a service with no key', '{"model":"gpt-4o","messages":[{"role":"user","content":"x"}]}', 401, openaiError('no_upstream_key', /OPENAI_API_KEYS/)],
+    [
+      'a service with no key',
+      '{"model":"gpt-4o","messages":[{"role":"user","content":"x"}]}',
+      401,
+      openaiError('no_upstream_key', /OPENAI_API_KEYS/),
+    ],
   ]
   for (const [name, body, status, shape] of cases) {
     test(name, async () => {
@@ -57,7 +83,11 @@ describe('bad input, OpenAI API', () => {
   })
 
   test('a content type other than JSON: 415', async () => {
-    const res = await fetch(`${lmlb.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'model=x' })
+    const res = await fetch(`${lmlb.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'model=x',
+    })
     expect(res.status).toBe(415)
     expect(await res.json()).toEqual(openaiError('unsupported_media_type', /content-type must be application\/json/))
   })
@@ -66,7 +96,11 @@ describe('bad input, OpenAI API', () => {
     const small = await startLmlb({ env: { LMLB_MAX_BODY_BYTES: '1000' } })
     try {
       const big = JSON.stringify({ model: 'mock/x', messages: [{ role: 'user', content: 'x'.repeat(2000) }] })
-      const declared = await fetch(`${small.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: big })
+      const declared = await fetch(`${small.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: big,
+      })
       expect(declared.status).toBe(413)
       expect(await declared.json()).toEqual(openaiError('request_too_large', /larger than 1000 bytes \(LMLB_MAX_BODY_BYTES\)/))
       const chunked = await fetch(`${small.url}/v1/messages`, {

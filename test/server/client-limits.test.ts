@@ -28,7 +28,11 @@ beforeAll(async () => {
   - { value: team-mock-key-001, models: [mock/echo] }
   - open-team-key-0001
 `
-  lmlb = await startLmlb({ args: ['--config', 'lmlb.yaml'], files: { 'lmlb.yaml': yaml }, env: { OPENAI_API_KEYS: 'sk-limits-upstream-0001', SERVICE_ENDPOINTS: JSON.stringify({ openai: [up.base] }) } })
+  lmlb = await startLmlb({
+    args: ['--config', 'lmlb.yaml'],
+    files: { 'lmlb.yaml': yaml },
+    env: { OPENAI_API_KEYS: 'sk-limits-upstream-0001', SERVICE_ENDPOINTS: JSON.stringify({ openai: [up.base] }) },
+  })
 })
 
 afterAll(async () => {
@@ -37,18 +41,32 @@ afterAll(async () => {
 })
 
 const chat = (key: string, model = 'mock/echo', content = 'hi') =>
-  fetch(`${lmlb.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ model, messages: [{ role: 'user', content }] }) })
+  fetch(`${lmlb.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model, messages: [{ role: 'user', content }] }),
+  })
 
 test('rpm: 3 at once, the 4th refused with the client budget in OpenAI header names; another key unaffected', async () => {
   const statuses = await Promise.all([1, 2, 3].map(() => chat('team-rpm-key-0001').then((r) => r.status)))
   expect(statuses).toEqual([200, 200, 200])
   const refused = await chat('team-rpm-key-0001')
   expect(refused.status).toBe(429)
-  expect(await refused.json()).toMatchObject({ error: { code: 'rate_limit_exceeded', type: 'rate_limit_error', message: expect.stringContaining('3 requests a minute') } })
+  expect(await refused.json()).toMatchObject({
+    error: { code: 'rate_limit_exceeded', type: 'rate_limit_error', message: expect.stringContaining('3 requests a minute') },
+  })
   expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(59)
-  expect([refused.headers.get('x-ratelimit-limit-requests'), refused.headers.get('x-ratelimit-remaining-requests'), refused.headers.get('x-ratelimit-reset-requests')]).toEqual(['3', '0', expect.stringMatching(/^(59|60)s$/)])
+  expect([
+    refused.headers.get('x-ratelimit-limit-requests'),
+    refused.headers.get('x-ratelimit-remaining-requests'),
+    refused.headers.get('x-ratelimit-reset-requests'),
+  ]).toEqual(['3', '0', expect.stringMatching(/^(59|60)s$/)])
   // The Anthropic API says it in its own shape.
-  const anthropic = await fetch(`${lmlb.url}/v1/messages`, { method: 'POST', headers: { 'x-api-key': 'team-rpm-key-0001' }, body: JSON.stringify({ model: 'mock/echo', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }) })
+  const anthropic = await fetch(`${lmlb.url}/v1/messages`, {
+    method: 'POST',
+    headers: { 'x-api-key': 'team-rpm-key-0001' },
+    body: JSON.stringify({ model: 'mock/echo', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }),
+  })
   expect([anthropic.status, (await anthropic.json()).error.type]).toEqual([429, 'rate_limit_error'])
   expect((await chat('open-team-key-0001')).status).toBe(200)
 })
@@ -77,5 +95,8 @@ test('tpm: tokens charged when each answer ends (5 + 3 a call); past 10, refused
 test('models: another model is 403 in the API’s shape', async () => {
   expect((await chat('team-mock-key-001')).status).toBe(200)
   const refused = await chat('team-mock-key-001', 'gpt-4o')
-  expect([refused.status, (await refused.json()).error]).toEqual([403, expect.objectContaining({ code: 'model_not_allowed', type: 'permission_error' })])
+  expect([refused.status, (await refused.json()).error]).toEqual([
+    403,
+    expect.objectContaining({ code: 'model_not_allowed', type: 'permission_error' }),
+  ])
 })

@@ -14,7 +14,8 @@ const tool = `{"name":"t","description":"d","input_schema":${deepSchema}}`
 const openaiTool = `{"type":"function","function":{"name":"t","parameters":${deepSchema}}}`
 const anthropicBody = (model: string, maxTokens = true) =>
   `{"model":${JSON.stringify(model)},${maxTokens ? '"max_tokens":50,' : ''}"messages":[{"role":"user","content":"hi"}],"tools":[${tool}]}`
-const openaiBody = (model: string) => `{"model":${JSON.stringify(model)},"messages":[{"role":"user","content":"hi"}],"tools":[${openaiTool}]}`
+const openaiBody = (model: string) =>
+  `{"model":${JSON.stringify(model)},"messages":[{"role":"user","content":"hi"}],"tools":[${openaiTool}]}`
 
 let oai: FakeUpstream
 let ant: FakeUpstream
@@ -37,7 +38,8 @@ afterAll(async () => {
   await Promise.all([oai.stop(), ant.stop()])
 })
 
-const post = (path: string, body: string) => fetch(`${lmlb.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+const post = (path: string, body: string) =>
+  fetch(`${lmlb.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
 
 const cases: [string, string, () => string, 'anthropic' | 'openai'][] = [
   ['messages, passthrough', '/v1/messages', () => anthropicBody('anthropic/claude-sonnet-4-5'), 'anthropic'],
@@ -94,7 +96,13 @@ describe('a 100,000-deep tool schema', () => {
 
   test('an upstream answer nesting as deep, translated: 502 upstream_unreadable', async () => {
     const input = '{"a":'.repeat(N) + '1' + '}'.repeat(N)
-    ant.handle(() => new Response(`{"id":"msg_d","type":"message","role":"assistant","model":"m","content":[{"type":"tool_use","id":"tu","name":"t","input":${input}}],"stop_reason":"tool_use","stop_sequence":null,"usage":{"input_tokens":1,"output_tokens":1}}`, { headers: { 'content-type': 'application/json' } }))
+    ant.handle(
+      () =>
+        new Response(
+          `{"id":"msg_d","type":"message","role":"assistant","model":"m","content":[{"type":"tool_use","id":"tu","name":"t","input":${input}}],"stop_reason":"tool_use","stop_sequence":null,"usage":{"input_tokens":1,"output_tokens":1}}`,
+          { headers: { 'content-type': 'application/json' } },
+        ),
+    )
     try {
       const res = await post('/v1/chat/completions', '{"model":"anthropic/claude-sonnet-4-5","messages":[{"role":"user","content":"hi"}]}')
       expect(res.status).toBe(502)

@@ -30,8 +30,10 @@ const chat = (lmlb: RunningLmlb, extra: object = {}) =>
     body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }], ...extra }),
   })
 
-const status = (code: number, headers: Record<string, string> = {}, message = `status ${code}`): UpstreamHandler => () =>
-  Response.json({ error: { message, type: 'x', code: null } }, { status: code, headers })
+const status =
+  (code: number, headers: Record<string, string> = {}, message = `status ${code}`): UpstreamHandler =>
+  () =>
+    Response.json({ error: { message, type: 'x', code: null } }, { status: code, headers })
 
 /** Never answers; `arrived` resolves when a request comes in, `gone` when lmlb drops it. */
 function hang(): { handler: UpstreamHandler; arrived: Promise<void>; gone: Promise<void> } {
@@ -72,7 +74,9 @@ describe('retry elsewhere', () => {
     const { ups } = await setup(1)
     // Port 9 (discard): nothing listens on it here. (A port freed by a stopped stand-in could be handed to lmlb itself.)
     const deadBase = 'http://127.0.0.1:9/v1'
-    const lmlb = await startLmlb({ env: { OPENAI_API_KEYS: KEYS[0], SERVICE_ENDPOINTS: JSON.stringify({ openai: [deadBase, ups[0].base] }) } })
+    const lmlb = await startLmlb({
+      env: { OPENAI_API_KEYS: KEYS[0], SERVICE_ENDPOINTS: JSON.stringify({ openai: [deadBase, ups[0].base] }) },
+    })
     started.push(lmlb)
     const res = await chat(lmlb)
     expect(res.status).toBe(200)
@@ -83,7 +87,9 @@ describe('retry elsewhere', () => {
   test('429 with Retry-After: the key cools for that long, the next key serves, no attempt is spent', async () => {
     const { ups, lmlb } = await setup(1, { LMLB_MAX_ATTEMPTS: '1' })
     const ok = ups[0].received
-    ups[0].handle((r, req) => (r.headers.authorization === `Bearer ${KEYS[0]}` ? status(429, { 'retry-after': '30' })(r, req) : Response.json({ ok: true })))
+    ups[0].handle((r, req) =>
+      r.headers.authorization === `Bearer ${KEYS[0]}` ? status(429, { 'retry-after': '30' })(r, req) : Response.json({ ok: true }),
+    )
     for (let i = 0; i < 3; i++) expect((await chat(lmlb)).status).toBe(200)
     expect(keysSeen(ups)).toEqual([KEYS[0], KEYS[1], KEYS[2], KEYS[1]])
     const stats = await (await fetch(`${lmlb.url}/stats`)).json()
@@ -113,7 +119,10 @@ describe('retry elsewhere', () => {
     expect((await first.json()).error.message).toBe('Incorrect API key provided')
     const next = await chat(lmlb)
     expect(next.status).toBe(401)
-    expect((await next.json()).error).toMatchObject({ code: 'upstream_keys_invalid', message: expect.stringContaining('OPENAI_API_KEYS or OPENAI_API_KEY') })
+    expect((await next.json()).error).toMatchObject({
+      code: 'upstream_keys_invalid',
+      message: expect.stringContaining('OPENAI_API_KEYS or OPENAI_API_KEY'),
+    })
     expect(ups[0].received).toHaveLength(3)
   })
 
@@ -167,7 +176,10 @@ describe('timeouts', () => {
     ups[0].handle(hang().handler)
     const res = await chat(lmlb)
     expect(res.status).toBe(504)
-    expect((await res.json()).error).toMatchObject({ code: 'upstream_timeout', message: expect.stringContaining('within 200 ms (LMLB_FIRST_BYTE_TIMEOUT_MS)') })
+    expect((await res.json()).error).toMatchObject({
+      code: 'upstream_timeout',
+      message: expect.stringContaining('within 200 ms (LMLB_FIRST_BYTE_TIMEOUT_MS)'),
+    })
   })
 
   test('streaming: no response head in time (LMLB_CONNECT_TIMEOUT_MS)', async () => {
@@ -188,7 +200,10 @@ describe('timeouts', () => {
     const text = await res.text()
     expect(text.startsWith(events[0] + events[1])).toBe(true)
     const last = text.trim().split('\n\n').at(-1)!
-    expect(JSON.parse(last.slice('data: '.length)).error).toMatchObject({ code: 'upstream_stream_error', message: expect.stringContaining('LMLB_IDLE_TIMEOUT_MS') })
+    expect(JSON.parse(last.slice('data: '.length)).error).toMatchObject({
+      code: 'upstream_stream_error',
+      message: expect.stringContaining('LMLB_IDLE_TIMEOUT_MS'),
+    })
   })
 
   test('a slow stream that never falls silent for LMLB_IDLE_TIMEOUT_MS runs to its end, however long', async () => {
@@ -204,7 +219,10 @@ describe('timeouts', () => {
 describe('broken streams', () => {
   test('a stream that breaks before its first byte is retried elsewhere', async () => {
     const { ups, lmlb } = await setup(2)
-    ups[0].handle(() => new Response(new ReadableStream({ pull: (c) => c.error(new Error('boom')) }), { headers: { 'content-type': 'text/event-stream' } }))
+    ups[0].handle(
+      () =>
+        new Response(new ReadableStream({ pull: (c) => c.error(new Error('boom')) }), { headers: { 'content-type': 'text/event-stream' } }),
+    )
     const res = await chat(lmlb, { stream: true })
     expect(res.status).toBe(200)
     expect(await res.text()).toContain('[DONE]')
@@ -282,7 +300,9 @@ describe('secrets', () => {
     const { ups, lmlb } = await setup(1, {}, [KEYS[0]])
     ups[0].handle(({ body }) =>
       body.stream
-        ? new Response(`data: {"echo":"${KEYS[0]}"}\n\ndata: [DONE]\n\n`, { headers: { 'content-type': 'text/event-stream', 'x-echo': KEYS[0] } })
+        ? new Response(`data: {"echo":"${KEYS[0]}"}\n\ndata: [DONE]\n\n`, {
+            headers: { 'content-type': 'text/event-stream', 'x-echo': KEYS[0] },
+          })
         : Response.json({ error: { message: `Incorrect API key provided: ${KEYS[0]}` } }, { status: 400, headers: { 'x-echo': KEYS[0] } }),
     )
     const plain = await chat(lmlb)

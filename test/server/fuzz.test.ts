@@ -29,7 +29,20 @@ afterAll(async () => {
 })
 
 const model = fc.oneof(
-  fc.constantFrom('mock/echo', 'gpt-4o', 'claude-3-haiku', 'anthropic/claude-x', 'gemini-2.5-flash', 'groq/llama', 'nope/x', '', 'o3', 'constructor', '__proto__', 'toString'),
+  fc.constantFrom(
+    'mock/echo',
+    'gpt-4o',
+    'claude-3-haiku',
+    'anthropic/claude-x',
+    'gemini-2.5-flash',
+    'groq/llama',
+    'nope/x',
+    '',
+    'o3',
+    'constructor',
+    '__proto__',
+    'toString',
+  ),
   fc.string(),
 )
 const message = fc.record(
@@ -37,7 +50,12 @@ const message = fc.record(
   { requiredKeys: [] },
 )
 const plausible = fc.record(
-  { model, messages: fc.array(message, { maxLength: 4 }), max_tokens: fc.oneof(fc.integer(), fc.string()), stream: fc.oneof(fc.boolean(), fc.jsonValue()) },
+  {
+    model,
+    messages: fc.array(message, { maxLength: 4 }),
+    max_tokens: fc.oneof(fc.integer(), fc.string()),
+    stream: fc.oneof(fc.boolean(), fc.jsonValue()),
+  },
   { requiredKeys: [] },
 )
 const body = fc.oneof(
@@ -46,7 +64,10 @@ const body = fc.oneof(
   fc.string({ maxLength: 200 }),
   fc.constant('x'.repeat(30000)),
 )
-const contentType = fc.option(fc.constantFrom('application/json', 'application/json; charset=utf-8', 'text/plain', 'application/vnd.api+json', ''), { nil: undefined })
+const contentType = fc.option(
+  fc.constantFrom('application/json', 'application/json; charset=utf-8', 'text/plain', 'application/vnd.api+json', ''),
+  { nil: undefined },
+)
 const path = fc.constantFrom('/v1/messages', '/v1/messages/count_tokens', '/v1/chat/completions')
 
 test('any body, any content type, both APIs: a well-formed answer, never a crash or a hang', async () => {
@@ -61,7 +82,8 @@ test('any body, any content type, both APIs: a well-formed answer, never a crash
       expect(res.status).toBeLessThan(600)
       if (res.status >= 400) {
         const error = JSON.parse(text)
-        if (p.startsWith('/v1/messages')) expect(error).toMatchObject({ type: 'error', error: { type: expect.any(String), message: expect.any(String) } })
+        if (p.startsWith('/v1/messages'))
+          expect(error).toMatchObject({ type: 'error', error: { type: expect.any(String), message: expect.any(String) } })
         else expect(error).toMatchObject({ error: { message: expect.any(String), type: expect.any(String) } })
       }
     }),

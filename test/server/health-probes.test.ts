@@ -22,22 +22,43 @@ test('no keys at all: alive and ready (a built-in service without keys is not se
 
 test('a service whose only endpoint is cooling: not ready (503), saying which only to a proxy key; alive throughout', async () => {
   const up = startUpstream('down', () => Response.json({ error: { message: 'down' } }, { status: 500 }))
-  const lmlb = await startLmlb({ env: { OPENAI_API_KEYS: 'sk-probe-key-0001', SERVICE_ENDPOINTS: JSON.stringify({ openai: [up.base] }), PROXY_API_KEYS: 'team-probe-0001', LMLB_MAX_ATTEMPTS: '1' } })
+  const lmlb = await startLmlb({
+    env: {
+      OPENAI_API_KEYS: 'sk-probe-key-0001',
+      SERVICE_ENDPOINTS: JSON.stringify({ openai: [up.base] }),
+      PROXY_API_KEYS: 'team-probe-0001',
+      LMLB_MAX_ATTEMPTS: '1',
+    },
+  })
   running.push(up, lmlb)
   expect(await probe(`${lmlb.url}/health/ready`)).toEqual([200, { status: 'ready' }])
-  const failed = await fetch(`${lmlb.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: 'Bearer team-probe-0001' }, body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }) })
+  const failed = await fetch(`${lmlb.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: 'Bearer team-probe-0001' },
+    body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }),
+  })
   expect(failed.status).toBe(500)
   expect(await probe(`${lmlb.url}/health/ready`)).toEqual([503, { status: 'not_ready' }])
-  expect(await probe(`${lmlb.url}/health/ready`, { 'x-api-key': 'team-probe-0001' })).toEqual([503, { status: 'not_ready', services_not_ready: ['openai'] }])
+  expect(await probe(`${lmlb.url}/health/ready`, { 'x-api-key': 'team-probe-0001' })).toEqual([
+    503,
+    { status: 'not_ready', services_not_ready: ['openai'] },
+  ])
   expect(await probe(`${lmlb.url}/health/live`)).toEqual([200, { status: 'alive' }])
 })
 
 test('a keyless service set up by configuration counts', async () => {
   const up = startUpstream('local')
-  const lmlb = await startLmlb({ args: ['--config', 'lmlb.yaml'], files: { 'lmlb.yaml': `services:\n  local: { endpoints: ["${up.base}"] }\n` }, env: { LMLB_MAX_ATTEMPTS: '1' } })
+  const lmlb = await startLmlb({
+    args: ['--config', 'lmlb.yaml'],
+    files: { 'lmlb.yaml': `services:\n  local: { endpoints: ["${up.base}"] }\n` },
+    env: { LMLB_MAX_ATTEMPTS: '1' },
+  })
   running.push(up, lmlb)
   expect(await probe(`${lmlb.url}/health/ready`)).toEqual([200, { status: 'ready' }])
   up.handle(() => new Response('down', { status: 503 }))
-  await fetch(`${lmlb.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'local/m', messages: [{ role: 'user', content: 'x' }] }) })
+  await fetch(`${lmlb.url}/v1/chat/completions`, {
+    method: 'POST',
+    body: JSON.stringify({ model: 'local/m', messages: [{ role: 'user', content: 'x' }] }),
+  })
   expect(await probe(`${lmlb.url}/health/ready`)).toEqual([503, { status: 'not_ready', services_not_ready: ['local'] }])
 })

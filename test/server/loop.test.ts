@@ -13,7 +13,11 @@ const running: RunningLmlb[] = []
 afterAll(() => Promise.all(running.map((r) => r.stop())))
 
 const chat = (lmlb: RunningLmlb, headers: Record<string, string> = {}) =>
-  fetch(`${lmlb.url}/v1/chat/completions`, { method: 'POST', headers, body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }) })
+  fetch(`${lmlb.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }),
+  })
 
 test('Via: the client hops kept, this one added; only this instance’s own hop is a loop', () => {
   nameInstance('0123456789abcdef-instance')
@@ -29,7 +33,12 @@ test('an endpoint that is lmlb itself: 508 in the client’s API shape at once, 
   const self = `http://127.0.0.1:${port}/v1`
   const lmlb = await startLmlb({
     args: ['--port', String(port)],
-    env: { OPENAI_API_KEYS: 'sk-loop-key-0001', ANTHROPIC_API_KEYS: 'sk-ant-loop-key-0002', SERVICE_ENDPOINTS: JSON.stringify({ openai: [self], anthropic: [self] }), PROXY_API_KEYS: 'loop-proxy-key' },
+    env: {
+      OPENAI_API_KEYS: 'sk-loop-key-0001',
+      ANTHROPIC_API_KEYS: 'sk-ant-loop-key-0002',
+      SERVICE_ENDPOINTS: JSON.stringify({ openai: [self], anthropic: [self] }),
+      PROXY_API_KEYS: 'loop-proxy-key',
+    },
   })
   running.push(lmlb)
   const openai = await chat(lmlb, { authorization: 'Bearer loop-proxy-key' })
@@ -38,7 +47,11 @@ test('an endpoint that is lmlb itself: 508 in the client’s API shape at once, 
   expect(body.error).toMatchObject({ code: 'loop_detected' })
   expect(body.error.message).toContain('points back at lmlb itself')
 
-  const anthropic = await fetch(`${lmlb.url}/v1/messages`, { method: 'POST', headers: { 'x-api-key': 'loop-proxy-key', 'anthropic-version': '2023-06-01' }, body: JSON.stringify({ model: 'anthropic/claude-sonnet-4-5', max_tokens: 16, messages: [{ role: 'user', content: 'x' }] }) })
+  const anthropic = await fetch(`${lmlb.url}/v1/messages`, {
+    method: 'POST',
+    headers: { 'x-api-key': 'loop-proxy-key', 'anthropic-version': '2023-06-01' },
+    body: JSON.stringify({ model: 'anthropic/claude-sonnet-4-5', max_tokens: 16, messages: [{ role: 'user', content: 'x' }] }),
+  })
   expect(anthropic.status).toBe(508)
   expect((await anthropic.json()).type).toBe('error')
 

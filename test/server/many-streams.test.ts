@@ -35,7 +35,12 @@ function holdingUpstream(): { up: FakeUpstream; held: () => number; reached: (n:
       { headers: SSE },
     )
   })
-  return { up, held: () => held, reached: (n) => (held >= n ? Promise.resolve() : new Promise((resolve) => waiters.push({ n, resolve }))), release }
+  return {
+    up,
+    held: () => held,
+    reached: (n) => (held >= n ? Promise.resolve() : new Promise((resolve) => waiters.push({ n, resolve }))),
+    release,
+  }
 }
 
 interface RawStream {
@@ -62,7 +67,9 @@ function rawStream(url: string, body: object): RawStream {
     })
     socket.on('error', reject)
     socket.on('end', () => resolve(text))
-    socket.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: ${Buffer.byteLength(json)}\r\n\r\n${json}`)
+    socket.write(
+      `POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: ${Buffer.byteLength(json)}\r\n\r\n${json}`,
+    )
   })
   return { first, done }
 }
@@ -83,9 +90,10 @@ async function start(env: Record<string, string> = {}) {
   return { ...holding, lmlb }
 }
 
-const statsOf = async (lmlb: RunningLmlb) => ((await (await fetch(`${lmlb.url}/stats`)).json()) as any).load_balancer_stats.openai.endpoint_stats[0]
+const statsOf = async (lmlb: RunningLmlb) =>
+  ((await (await fetch(`${lmlb.url}/stats`)).json()) as any).load_balancer_stats.openai.endpoint_stats[0]
 
-test('400 concurrent held streams all reach the upstream at once (past Bun fetch\'s default 256) and all finish', async () => {
+test("400 concurrent held streams all reach the upstream at once (past Bun fetch's default 256) and all finish", async () => {
   // A stream queued behind Bun's cap would hit this as a 504 instead of reaching the upstream.
   // Started without BUN_CONFIG_MAX_HTTP_REQUESTS, as the binary or plain `bun src/main.ts` is: lmlb raises it itself.
   const { lmlb, reached, release, held } = await start({ LMLB_CONNECT_TIMEOUT_MS: '5000', BUN_CONFIG_MAX_HTTP_REQUESTS: '' })
@@ -109,7 +117,11 @@ test('past LMLB_MAX_UPSTREAM_CALLS a call is an immediate 503 overloaded, counte
   const streams = [rawStream(lmlb.url, streamBody), rawStream(lmlb.url, streamBody)]
   expect(await Promise.all(streams.map((s) => s.first))).toEqual([200, 200])
   await reached(2)
-  const over = await fetch(`${lmlb.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(streamBody) })
+  const over = await fetch(`${lmlb.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(streamBody),
+  })
   expect(over.status).toBe(503)
   const error = ((await over.json()) as any).error
   expect(error.code).toBe('overloaded')
@@ -123,7 +135,11 @@ test('past LMLB_MAX_UPSTREAM_CALLS a call is an immediate 503 overloaded, counte
   release()
   await Promise.all(streams.map((s) => s.done))
   // The slots are back: the next call goes through.
-  const after = await fetch(`${lmlb.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...streamBody, stream: false }) })
+  const after = await fetch(`${lmlb.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ ...streamBody, stream: false }),
+  })
   expect(after.status).toBe(200)
   endpoint = await statsOf(lmlb)
   expect(endpoint.health.state).toBe('healthy')
@@ -137,16 +153,28 @@ test('a call slot comes back however the call ended: a 400 passed on, a stream c
     if (n <= 3) return Response.json({ error: { message: 'bad', type: 'invalid_request_error', param: null, code: null } }, { status: 400 })
     if (n <= 5) {
       // The first event goes out (the stream is committed), then the connection breaks.
-      const stream = new ReadableStream({ start: (c) => (c.enqueue(new TextEncoder().encode(events[0])), void setTimeout(() => c.error(new Error('cut')), 20)) })
+      const stream = new ReadableStream({
+        start: (c) => (c.enqueue(new TextEncoder().encode(events[0])), void setTimeout(() => c.error(new Error('cut')), 20)),
+      })
       return new Response(stream, { headers: SSE })
     }
     return new Response(events.join(''), { headers: SSE })
   })
-  const lmlb = await startLmlb({ env: { OPENAI_API_KEYS: 'sk-many-streams-2222', SERVICE_ENDPOINTS: JSON.stringify({ openai: [up.base] }), LMLB_MAX_UPSTREAM_CALLS: '1' } })
+  const lmlb = await startLmlb({
+    env: {
+      OPENAI_API_KEYS: 'sk-many-streams-2222',
+      SERVICE_ENDPOINTS: JSON.stringify({ openai: [up.base] }),
+      LMLB_MAX_UPSTREAM_CALLS: '1',
+    },
+  })
   running.push({ lmlb, up })
   const statuses: number[] = []
   for (let i = 0; i < 7; i++) {
-    const res = await fetch(`${lmlb.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(streamBody) })
+    const res = await fetch(`${lmlb.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(streamBody),
+    })
     await res.text()
     statuses.push(res.status)
   }

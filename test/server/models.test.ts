@@ -9,7 +9,9 @@ let lmlb: RunningLmlb
 beforeAll(async () => {
   up = startUpstream('models')
   const ok = defaultReply('models')
-  up.handle((r, req) => (r.path.endsWith('/models') ? Response.json({ object: 'list', data: [{ id: 'gpt-4o' }, { id: 'gpt-4o-mini' }] }) : ok(r, req)))
+  up.handle((r, req) =>
+    r.path.endsWith('/models') ? Response.json({ object: 'list', data: [{ id: 'gpt-4o' }, { id: 'gpt-4o-mini' }] }) : ok(r, req),
+  )
   lmlb = await startLmlb({
     args: ['--config', 'lmlb.yaml'],
     env: { OPENAI_API_KEYS: 'sk-models-key-00000001' },
@@ -27,7 +29,16 @@ test('aliases, allow-lists, the Claude mapping, the mock and the upstream lists'
   const client = new OpenAI({ baseURL: `${lmlb.url}/v1`, apiKey: 'x', maxRetries: 0 })
   const ids: string[] = []
   for await (const model of client.models.list()) ids.push(model.id)
-  expect(ids).toEqual(['mock/echo', 'fast', 'claude-sonnet-4-5', 'claude-opus-4-1', 'claude-haiku-4-5', 'local/coder', 'openai/gpt-4o', 'openai/gpt-4o-mini'])
+  expect(ids).toEqual([
+    'mock/echo',
+    'fast',
+    'claude-sonnet-4-5',
+    'claude-opus-4-1',
+    'claude-haiku-4-5',
+    'local/coder',
+    'openai/gpt-4o',
+    'openai/gpt-4o-mini',
+  ])
   // Asked once, with the service's key; cached for the next listing.
   await client.models.list()
   const listings = up.received.filter((r) => r.path === '/v1/models')

@@ -20,7 +20,12 @@ function reply(r: Received): Response {
     case '/v1/moderations':
       return Response.json({ id: 'modr-1', model: r.body.model, results: [{ flagged: false }] })
     case '/v1/completions':
-      return Response.json({ id: 'cmpl-1', object: 'text_completion', model: r.body.model, choices: [{ index: 0, text: 'done', finish_reason: 'stop' }] })
+      return Response.json({
+        id: 'cmpl-1',
+        object: 'text_completion',
+        model: r.body.model,
+        choices: [{ index: 0, text: 'done', finish_reason: 'stop' }],
+      })
     case '/v1/images/generations':
       return Response.json({ created: 1, data: [{ b64_json: 'aGk=' }] })
     case '/v1/audio/speech':
@@ -37,7 +42,13 @@ let lmlb: RunningLmlb
 
 beforeAll(async () => {
   ups = ['oai-a', 'oai-b'].map((n) => startUpstream(n, reply))
-  lmlb = await startLmlb({ env: { OPENAI_API_KEYS: KEYS.join(','), ANTHROPIC_API_KEYS: 'sk-ant-extras-0001', SERVICE_ENDPOINTS: JSON.stringify({ openai: ups.map((u) => u.base) }) } })
+  lmlb = await startLmlb({
+    env: {
+      OPENAI_API_KEYS: KEYS.join(','),
+      ANTHROPIC_API_KEYS: 'sk-ant-extras-0001',
+      SERVICE_ENDPOINTS: JSON.stringify({ openai: ups.map((u) => u.base) }),
+    },
+  })
 })
 
 afterAll(async () => {
@@ -52,7 +63,8 @@ beforeEach(() => {
 const client = () => new OpenAI({ baseURL: `${lmlb.url}/v1`, apiKey: 'client', maxRetries: 0 })
 const received = () => ups.flatMap((u) => u.received)
 const keysSeen = () => received().map((r) => r.headers.authorization)
-const post = (path: string, body: object) => fetch(`${lmlb.url}/v1${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+const post = (path: string, body: object) =>
+  fetch(`${lmlb.url}/v1${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
 
 describe('JSON endpoints', () => {
   test('embeddings.create over two keys and two endpoints: round-robin, counted at the upstreams; tokens in /stats', async () => {
@@ -103,7 +115,10 @@ describe('JSON endpoints', () => {
 describe('multipart uploads (audio)', () => {
   test('transcriptions over two keys: the upload reaches the upstream intact, its boundary kept', async () => {
     for (let i = 0; i < 2; i++) {
-      const res = await client().audio.transcriptions.create({ model: 'whisper-1', file: await toFile(AUDIO, 'a.mp3', { type: 'audio/mpeg' }) })
+      const res = await client().audio.transcriptions.create({
+        model: 'whisper-1',
+        file: await toFile(AUDIO, 'a.mp3', { type: 'audio/mpeg' }),
+      })
       expect(res.text).toBe('transcribed')
     }
     expect(ups.map((u) => u.received.length)).toEqual([1, 1])
@@ -119,7 +134,11 @@ describe('multipart uploads (audio)', () => {
     const res = await fetch(`${lmlb.url}/v1/audio/translations`, { method: 'POST', body: form })
     expect(res.status).toBe(200)
     const [r] = received()
-    const parsed = await new Request('http://x', { method: 'POST', headers: { 'content-type': r.headers['content-type'] }, body: r.bytes as Uint8Array<ArrayBuffer> }).formData()
+    const parsed = await new Request('http://x', {
+      method: 'POST',
+      headers: { 'content-type': r.headers['content-type'] },
+      body: r.bytes as Uint8Array<ArrayBuffer>,
+    }).formData()
     expect(parsed.get('model')).toBe('whisper-1')
     expect(parsed.get('language')).toBe('en')
     expect(new Uint8Array(await (parsed.get('file') as File).arrayBuffer())).toEqual(AUDIO)

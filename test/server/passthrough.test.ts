@@ -71,7 +71,14 @@ describe('OpenAI passthrough', () => {
   test('sends the chosen key, base URL and unprefixed model; the client key never goes upstream', async () => {
     const res = await chat(
       { model: 'openai/gpt-4o', messages: hi, temperature: 0.3, custom_field: [1, 2] },
-      { authorization: 'Bearer client-secret', 'x-api-key': 'client-secret-2', 'x-title': 'my-app', 'x-custom': 'not for upstream', 'openai-organization': 'org-client', connection: 'keep-alive' },
+      {
+        authorization: 'Bearer client-secret',
+        'x-api-key': 'client-secret-2',
+        'x-title': 'my-app',
+        'x-custom': 'not for upstream',
+        'openai-organization': 'org-client',
+        connection: 'keep-alive',
+      },
     )
     expect(res.status).toBe(200)
     const body = await res.json()
@@ -92,15 +99,24 @@ describe('OpenAI passthrough', () => {
 
   test('an unprefixed model goes on byte for byte', async () => {
     const raw = '{"model":"gpt-4o",  "messages":[{"role":"user","content":"spaced  out"}]}'
-    const res = await fetch(`${lmlb.url}/v1/chat/completions`, { method: 'POST', body: raw, headers: { 'content-type': 'application/json' } })
+    const res = await fetch(`${lmlb.url}/v1/chat/completions`, {
+      method: 'POST',
+      body: raw,
+      headers: { 'content-type': 'application/json' },
+    })
     await res.json()
     const up = openaiUps.find((u) => u.received.length > 0)!
     expect(up.received[0].raw).toBe(raw)
   })
 
-  test('a prefixed model is renamed in the client\'s own text; the rest goes on byte for byte', async () => {
-    const raw = '{\n  "messages": [{"role": "user", "content": "caf\u00e9 \\"model\\": \\"openai/gpt-4o\\""}],\n  "model": "openai/gpt-4o",\n  "tools": [{"type": "function", "function": {"name": "f", "parameters": {"type": "object", "properties": {"model": {"type": "string"}}}}}]\n}'
-    const res = await fetch(`${lmlb.url}/v1/chat/completions`, { method: 'POST', body: raw, headers: { 'content-type': 'application/json' } })
+  test("a prefixed model is renamed in the client's own text; the rest goes on byte for byte", async () => {
+    const raw =
+      '{\n  "messages": [{"role": "user", "content": "caf\u00e9 \\"model\\": \\"openai/gpt-4o\\""}],\n  "model": "openai/gpt-4o",\n  "tools": [{"type": "function", "function": {"name": "f", "parameters": {"type": "object", "properties": {"model": {"type": "string"}}}}}]\n}'
+    const res = await fetch(`${lmlb.url}/v1/chat/completions`, {
+      method: 'POST',
+      body: raw,
+      headers: { 'content-type': 'application/json' },
+    })
     expect(res.status).toBe(200)
     const sent = openaiUps.flatMap((u) => u.received)
     expect(sent).toHaveLength(1)
@@ -109,7 +125,12 @@ describe('OpenAI passthrough', () => {
 
   test('upstream errors come back as they came', async () => {
     for (const u of openaiUps)
-      u.handle(() => Response.json({ error: { message: 'bad thing', type: 'invalid_request_error', code: 'x' } }, { status: 400, headers: { 'x-request-id': 'req_1' } }))
+      u.handle(() =>
+        Response.json(
+          { error: { message: 'bad thing', type: 'invalid_request_error', code: 'x' } },
+          { status: 400, headers: { 'x-request-id': 'req_1' } },
+        ),
+      )
     const res = await chat({ model: 'gpt-4o', messages: hi })
     expect(res.status).toBe(400)
     // lmlb names the request by its own id; the upstream's is kept beside it.
@@ -162,9 +183,15 @@ describe('Anthropic passthrough', () => {
 
   test('official Anthropic SDK: create and stream().finalMessage()', async () => {
     const client = new Anthropic({ baseURL: lmlb.url, apiKey: 'client-key', maxRetries: 0 })
-    const message = await client.messages.create({ model: 'claude-test-sonnet', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] })
+    const message = await client.messages.create({
+      model: 'claude-test-sonnet',
+      max_tokens: 10,
+      messages: [{ role: 'user', content: 'hi' }],
+    })
     expect(message.content).toMatchObject([{ type: 'text', text: 'reply from ant' }])
-    const final = await client.messages.stream({ model: 'claude-test-sonnet', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }).finalMessage()
+    const final = await client.messages
+      .stream({ model: 'claude-test-sonnet', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] })
+      .finalMessage()
     expect(final.content[0]).toMatchObject({ type: 'text', text: 'reply from ant' })
     expect(final.stop_reason).toBe('end_turn')
   })

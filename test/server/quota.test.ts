@@ -32,17 +32,32 @@ function limitedUpstream(budget: number, silent = false) {
     const now = Date.now()
     if (key !== KEYS[0]) {
       served.push({ key, at: now })
-      return withLimits(openaiCompletion(r.body.model, 'ok'), silent ? {} : { 'x-ratelimit-remaining-requests': '9999', 'x-ratelimit-reset-requests': '1s' })
+      return withLimits(
+        openaiCompletion(r.body.model, 'ok'),
+        silent ? {} : { 'x-ratelimit-remaining-requests': '9999', 'x-ratelimit-reset-requests': '1s' },
+      )
     }
     if (now - windowStart >= WINDOW_MS) [windowStart, used] = [now, 0]
     const resetIn = `${((windowStart + WINDOW_MS - now) / 1000).toFixed(3)}s`
     if (used >= budget) {
       refused.push(now)
-      return Response.json({ error: { message: 'Rate limit reached', type: 'rate_limit_error' } }, { status: 429, headers: { 'retry-after': '2' } })
+      return Response.json(
+        { error: { message: 'Rate limit reached', type: 'rate_limit_error' } },
+        { status: 429, headers: { 'retry-after': '2' } },
+      )
     }
     used++
     served.push({ key, at: now })
-    return withLimits(openaiCompletion(r.body.model, 'ok'), silent ? {} : { 'x-ratelimit-limit-requests': String(budget), 'x-ratelimit-remaining-requests': String(budget - used), 'x-ratelimit-reset-requests': resetIn })
+    return withLimits(
+      openaiCompletion(r.body.model, 'ok'),
+      silent
+        ? {}
+        : {
+            'x-ratelimit-limit-requests': String(budget),
+            'x-ratelimit-remaining-requests': String(budget - used),
+            'x-ratelimit-reset-requests': resetIn,
+          },
+    )
   })
   running.push(up)
   return { up, refused, served, windowStart: () => windowStart }
@@ -63,7 +78,10 @@ async function lmlbOn(up: FakeUpstream, strategy?: string): Promise<RunningLmlb>
 }
 
 const ask = (lmlb: RunningLmlb) =>
-  fetch(`${lmlb.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }) }).then((r) => r.status)
+  fetch(`${lmlb.url}/v1/chat/completions`, {
+    method: 'POST',
+    body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }),
+  }).then((r) => r.status)
 
 test('a key that reports no requests left gets nothing until its reset, then traffic again; the upstream refuses nothing', async () => {
   const a = limitedUpstream(3)
@@ -87,7 +105,10 @@ test('a key that reports no requests left gets nothing until its reset, then tra
   expect(onA()[3].at).toBeGreaterThanOrEqual(resetAt)
   expect(a.refused).toEqual([])
   const stats = (await (await fetch(`${lmlb.url}/stats`)).json()) as any
-  expect(stats.load_balancer_stats.openai.keys[0].quota).toMatchObject({ remaining_requests: expect.any(Number), requests_reset_at: expect.any(String) })
+  expect(stats.load_balancer_stats.openai.keys[0].quota).toMatchObject({
+    remaining_requests: expect.any(Number),
+    requests_reset_at: expect.any(String),
+  })
   const metrics = await (await fetch(`${lmlb.url}/metrics`)).text()
   expect(metrics).toMatch(/^lmlb_ratelimit_remaining\{service="openai",id="sk-\.\.\.1111",kind="requests"\} \d+$/m)
   console.log(`quota: 429s drawn with quota reading: ${a.refused.length}`)

@@ -14,14 +14,21 @@ let up: FakeUpstream
 beforeAll(() => {
   up = startUpstream('oai', (r, req) =>
     r.headers.authorization === `Bearer ${LIMITED}`
-      ? Response.json({ error: { message: 'slow down', type: 'requests', code: 'rate_limit_exceeded' } }, { status: 429, headers: { 'retry-after': '0' } })
+      ? Response.json(
+          { error: { message: 'slow down', type: 'requests', code: 'rate_limit_exceeded' } },
+          { status: 429, headers: { 'retry-after': '0' } },
+        )
       : defaultReply('oai')(r, req),
   )
 })
 afterAll(() => up.stop())
 
 const ask = (lmlb: RunningLmlb) =>
-  fetch(`${lmlb.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }) })
+  fetch(`${lmlb.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }),
+  })
 
 test('the only key answers 429 with Retry-After: 0: one call upstream, the 429 to the client (was five calls)', async () => {
   const lmlb = await startLmlb({ env: { OPENAI_API_KEYS: LIMITED, SERVICE_ENDPOINTS: JSON.stringify({ openai: [up.base] }) } })
@@ -36,7 +43,9 @@ test('the only key answers 429 with Retry-After: 0: one call upstream, the 429 t
 })
 
 test('a rate-limited key and a free one: every request is answered by the free one, each trying the limited key at most once', async () => {
-  const lmlb = await startLmlb({ env: { OPENAI_API_KEYS: `${LIMITED},sk-free-key-000000002`, SERVICE_ENDPOINTS: JSON.stringify({ openai: [up.base] }) } })
+  const lmlb = await startLmlb({
+    env: { OPENAI_API_KEYS: `${LIMITED},sk-free-key-000000002`, SERVICE_ENDPOINTS: JSON.stringify({ openai: [up.base] }) },
+  })
   try {
     up.reset()
     const answers = await Promise.all(Array.from({ length: 40 }, () => ask(lmlb).then((r) => r.status)))

@@ -113,7 +113,14 @@ function parse(text: string): { status: number; head: string; json: any } {
   return { status: Number(head.split(' ')[1]), head, json: JSON.parse(body) }
 }
 
-const tooLargeOpenAI = { error: { message: `request body is larger than ${LIMIT} bytes (LMLB_MAX_BODY_BYTES)`, type: 'invalid_request_error', param: null, code: 'request_too_large' } }
+const tooLargeOpenAI = {
+  error: {
+    message: `request body is larger than ${LIMIT} bytes (LMLB_MAX_BODY_BYTES)`,
+    type: 'invalid_request_error',
+    param: null,
+    code: 'request_too_large',
+  },
+}
 
 describe('a body over LMLB_MAX_BODY_BYTES', () => {
   test('declared: the whole body is sent, the client reads a 413 in its API shape with Connection: close, never a reset', async () => {
@@ -135,7 +142,9 @@ describe('a body over LMLB_MAX_BODY_BYTES', () => {
 
   test('decided from Content-Length: the answer comes before a byte of the body is sent', async () => {
     const wire = await open()
-    wire.socket.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${LIMIT + 1}\r\n\r\n`)
+    wire.socket.write(
+      `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${LIMIT + 1}\r\n\r\n`,
+    )
     await wire.until(/request_too_large/)
     expect(parse(wire.text()).json).toEqual(tooLargeOpenAI)
     // Nothing more comes: lmlb reads on for a gap of LMLB_BODY_TIMEOUT_MS, then closes.
@@ -144,7 +153,9 @@ describe('a body over LMLB_MAX_BODY_BYTES', () => {
 
   test('Expect: 100-continue: the 413 comes while the client holds the body back', async () => {
     const wire = await open()
-    wire.socket.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 50000000\r\nExpect: 100-continue\r\n\r\n`)
+    wire.socket.write(
+      `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 50000000\r\nExpect: 100-continue\r\n\r\n`,
+    )
     await wire.until(/request_too_large/)
     const answer = parse(wire.text())
     expect([answer.status, answer.json]).toEqual([413, tooLargeOpenAI])
@@ -153,7 +164,9 @@ describe('a body over LMLB_MAX_BODY_BYTES', () => {
 
   test('chunked: stopped as it crosses the limit, the same 413 while the client goes on sending, and no "unexpected error" logged', async () => {
     const wire = await open()
-    wire.socket.write('POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n')
+    wire.socket.write(
+      'POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n',
+    )
     const sent = await pump(wire.socket, 4 * 1024 * 1024, (b) => `${b.length.toString(16)}\r\n${b.toString('latin1')}\r\n`)
     wire.socket.write('0\r\n\r\n')
     expect(sent).toBe(4 * 1024 * 1024)
@@ -167,13 +180,17 @@ describe('a body over LMLB_MAX_BODY_BYTES', () => {
     const body = Buffer.from(chatBody(2 * 1024 * 1024))
     const once = () =>
       new Promise<string>((resolve) => {
-        const req = httpRequest(`${lmlb.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': body.length } }, (res) => {
-          let text = ''
-          res.setEncoding('utf8')
-          res.on('data', (d) => (text += d))
-          res.on('end', () => resolve(`${res.statusCode} ${JSON.parse(text).error.code}`))
-          res.on('error', (e) => resolve(`response ${e.message}`))
-        })
+        const req = httpRequest(
+          `${lmlb.url}/v1/chat/completions`,
+          { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': body.length } },
+          (res) => {
+            let text = ''
+            res.setEncoding('utf8')
+            res.on('data', (d) => (text += d))
+            res.on('end', () => resolve(`${res.statusCode} ${JSON.parse(text).error.code}`))
+            res.on('error', (e) => resolve(`response ${e.message}`))
+          },
+        )
         req.on('error', (e) => resolve(`request ${(e as NodeJS.ErrnoException).code ?? e.message}`))
         req.end(body)
       })
@@ -183,7 +200,9 @@ describe('a body over LMLB_MAX_BODY_BYTES', () => {
 
   test('the OpenAI SDK sees a 413 APIError with the message, not "Connection error"', async () => {
     const client = new OpenAI({ baseURL: `${lmlb.url}/v1`, apiKey: 'client', maxRetries: 0 })
-    const error = await client.chat.completions.create({ model: 'mock/x', messages: [{ role: 'user', content: 'x'.repeat(1024 * 1024) }] }).catch((e) => e)
+    const error = await client.chat.completions
+      .create({ model: 'mock/x', messages: [{ role: 'user', content: 'x'.repeat(1024 * 1024) }] })
+      .catch((e) => e)
     expect(error).toBeInstanceOf(OpenAI.APIError)
     expect([error.status, error.code, error.message]).toEqual([413, 'request_too_large', expect.stringContaining('LMLB_MAX_BODY_BYTES')])
   })
@@ -199,7 +218,9 @@ describe('a body over LMLB_MAX_BODY_BYTES', () => {
 describe('a body that stops arriving (LMLB_BODY_TIMEOUT_MS)', () => {
   const timedOut = (api: 'openai' | 'anthropic', what: string) => {
     const message = `the request body ${what} ${GAP_MS} ms (LMLB_BODY_TIMEOUT_MS)`
-    return api === 'anthropic' ? { type: 'error', error: { type: 'invalid_request_error', message } } : { error: { message, type: 'invalid_request_error', param: null, code: 'body_timeout' } }
+    return api === 'anthropic'
+      ? { type: 'error', error: { type: 'invalid_request_error', message } }
+      : { error: { message, type: 'invalid_request_error', param: null, code: 'body_timeout' } }
   }
 
   test('many trickling clients: each is cut with a 408 in its API shape and Connection: close', async () => {
@@ -229,9 +250,13 @@ describe('a body that stops arriving (LMLB_BODY_TIMEOUT_MS)', () => {
 
   test('chunked: a gap past the timeout, or before the first byte, is a 408', async () => {
     const chunked = await open()
-    chunked.socket.write('POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{"\r\n')
+    chunked.socket.write(
+      'POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{"\r\n',
+    )
     const silent = await open()
-    silent.socket.write('POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n')
+    silent.socket.write(
+      'POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n',
+    )
     for (const wire of [chunked, silent]) {
       await ended(wire)
       expect(parse(wire.text()).json).toEqual(timedOut('openai', 'stopped arriving: no byte for'))
@@ -240,7 +265,9 @@ describe('a body that stops arriving (LMLB_BODY_TIMEOUT_MS)', () => {
 
   test('chunked: a slow body whose gaps stay under the timeout is read to the end and served', async () => {
     const wire = await open()
-    wire.socket.write('POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n')
+    wire.socket.write(
+      'POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n',
+    )
     await trickle(wire, chatBody(20), (piece) => `${Buffer.byteLength(piece).toString(16)}\r\n${piece}\r\n`)
     wire.socket.write('0\r\n\r\n')
     await wire.closed
@@ -252,14 +279,17 @@ describe('a body that stops arriving (LMLB_BODY_TIMEOUT_MS)', () => {
   test('declared and small (up to 1 MiB): the whole body must be there within the timeout', async () => {
     const body = chatBody(20)
     const wire = await open()
-    wire.socket.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`)
+    wire.socket.write(
+      `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`,
+    )
     await Promise.all([trickle(wire, body), wire.until(/body_timeout/)])
     expect(parse(wire.text()).json).toEqual(timedOut('openai', 'was not all there after'))
   })
 })
 
 describe('the body as it came', () => {
-  const post = (bytes: Uint8Array<ArrayBuffer>) => fetch(`${lmlb.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: bytes })
+  const post = (bytes: Uint8Array<ArrayBuffer>) =>
+    fetch(`${lmlb.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: bytes })
 
   test('invalid UTF-8 inside a JSON string: 400 invalid_utf8, nothing sent upstream', async () => {
     upstream.reset()
@@ -267,7 +297,14 @@ describe('the body as it came', () => {
     for (const bad of [[0xff], [0xc3], [0xed, 0xa0, 0x80] /* a lone surrogate */, [0xc0, 0xaf] /* overlong "/" */]) {
       const res = await post(new Uint8Array([...before, ...bad, ...after]))
       expect(res.status).toBe(400)
-      expect(await res.json()).toEqual({ error: { message: 'the request body is not valid UTF-8 (JSON text must be)', type: 'invalid_request_error', param: null, code: 'invalid_utf8' } })
+      expect(await res.json()).toEqual({
+        error: {
+          message: 'the request body is not valid UTF-8 (JSON text must be)',
+          type: 'invalid_request_error',
+          param: null,
+          code: 'invalid_utf8',
+        },
+      })
     }
     expect(upstream.received).toEqual([])
   })

@@ -19,13 +19,19 @@ afterEach(async () => {
 
 async function setup(env: Record<string, string> = {}) {
   const [a, b] = [startUpstream('a'), startUpstream('b')]
-  const lmlb = await startLmlb({ env: { OPENAI_API_KEYS: KEYS.join(','), SERVICE_ENDPOINTS: JSON.stringify({ openai: [a.base, b.base] }), ...env } })
+  const lmlb = await startLmlb({
+    env: { OPENAI_API_KEYS: KEYS.join(','), SERVICE_ENDPOINTS: JSON.stringify({ openai: [a.base, b.base] }), ...env },
+  })
   running.push(a, b, lmlb)
   return { a, b, lmlb }
 }
 
 const chat = (lmlb: RunningLmlb, body: object, headers: Record<string, string> = {}) =>
-  fetch(`${lmlb.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) })
+  fetch(`${lmlb.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  })
 
 /** The JSON request lines in lmlb's log, by request id, once `n` are there. */
 async function requestLines(lmlb: RunningLmlb, n: number): Promise<Map<string, any>> {
@@ -42,7 +48,11 @@ test('LOG_FORMAT=json: every line is JSON; each request has its line, matched by
   const { a, lmlb } = await setup({ LOG_FORMAT: 'json' })
   a.handle(() => Response.json({ error: { message: 'boom' } }, { status: 500 }))
   // 1: the client's own id; endpoint a fails first, b answers.
-  const first = await chat(lmlb, { model: 'gpt-4o', messages: [{ role: 'user', content: SECRET_PROMPT }] }, { 'x-request-id': 'client-req-0001' })
+  const first = await chat(
+    lmlb,
+    { model: 'gpt-4o', messages: [{ role: 'user', content: SECRET_PROMPT }] },
+    { 'x-request-id': 'client-req-0001' },
+  )
   await first.text()
   // 2: a stream, lmlb's own id (a is cooling now: b serves).
   const second = await chat(lmlb, { model: 'openai/gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'hi' }] })
@@ -75,11 +85,21 @@ test('LOG_FORMAT=json: every line is JSON; each request has its line, matched by
   })
   expect(lines.get(ids[0]).ttfb_ms).toBeGreaterThan(0)
   expect(lines.get(ids[0]).duration_ms).toBeGreaterThanOrEqual(lines.get(ids[0]).ttfb_ms)
-  expect(lines.get(ids[1])).toMatchObject({ model: 'openai/gpt-4o-mini', served: 'openai/gpt-4o-mini', status: 200, stream: true, attempts: [{ outcome: '200' }] })
+  expect(lines.get(ids[1])).toMatchObject({
+    model: 'openai/gpt-4o-mini',
+    served: 'openai/gpt-4o-mini',
+    status: 200,
+    stream: true,
+    attempts: [{ outcome: '200' }],
+  })
   expect(lines.get(ids[2])).toMatchObject({ status: 400, served: null, attempts: [] })
   // Every line of the log is JSON (start-up, warnings, requests), and no prompt text or whole key is in it.
   // (Deno itself writes one warning of its own about request.signal; lmlb's lines are all JSON.)
-  const own = lmlb.log().trim().split('\n').filter((line) => !(UNDER_DENO && line.includes('Deno.serve: request.signal')))
+  const own = lmlb
+    .log()
+    .trim()
+    .split('\n')
+    .filter((line) => !(UNDER_DENO && line.includes('Deno.serve: request.signal')))
   for (const line of own) expect([line, isJson(line)]).toEqual([line, true])
   expect(lmlb.log()).not.toContain(SECRET_PROMPT)
   for (const key of KEYS) expect(lmlb.log()).not.toContain(key)
@@ -87,11 +107,20 @@ test('LOG_FORMAT=json: every line is JSON; each request has its line, matched by
 
 test('the default line is readable, and names the same things', async () => {
   const { lmlb } = await setup()
-  const res = await chat(lmlb, { model: 'gpt-4o', messages: [{ role: 'user', content: SECRET_PROMPT }] }, { 'x-request-id': 'client-req-0002' })
+  const res = await chat(
+    lmlb,
+    { model: 'gpt-4o', messages: [{ role: 'user', content: SECRET_PROMPT }] },
+    { 'x-request-id': 'client-req-0002' },
+  )
   await res.text()
   await lmlb.waitForLog('client-req-0002')
-  const line = lmlb.log().split('\n').find((l) => l.includes('client-req-0002'))!
-  expect(line).toMatch(/ INFO  client-req-0002 openai POST \/v1\/chat\/completions gpt-4o → openai\/gpt-4o 200 ttfb=[\d.]+ms total=[\d.]+ms tokens=5\/3 cached=0 \[sk-\.\.\.1111@http:\/\/127\.0\.0\.1:\d+\/v1 200\]$/)
+  const line = lmlb
+    .log()
+    .split('\n')
+    .find((l) => l.includes('client-req-0002'))!
+  expect(line).toMatch(
+    / INFO  client-req-0002 openai POST \/v1\/chat\/completions gpt-4o → openai\/gpt-4o 200 ttfb=[\d.]+ms total=[\d.]+ms tokens=5\/3 cached=0 \[sk-\.\.\.1111@http:\/\/127\.0\.0\.1:\d+\/v1 200\]$/,
+  )
   expect(lmlb.log()).not.toContain(SECRET_PROMPT)
 })
 

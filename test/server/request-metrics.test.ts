@@ -37,15 +37,39 @@ const MIX = [
 
 beforeAll(async () => {
   up = startUpstream('mix', scripted)
-  lmlb = await startLmlb({ env: { OPENAI_API_KEYS: 'sk-metrics-key-0001', SERVICE_ENDPOINTS: JSON.stringify({ openai: [up.base] }), LMLB_MAX_ATTEMPTS: '1', LMLB_TOTAL_TIMEOUT_MS: '300' } })
+  lmlb = await startLmlb({
+    env: {
+      OPENAI_API_KEYS: 'sk-metrics-key-0001',
+      SERVICE_ENDPOINTS: JSON.stringify({ openai: [up.base] }),
+      LMLB_MAX_ATTEMPTS: '1',
+      LMLB_TOTAL_TIMEOUT_MS: '300',
+    },
+  })
   for (const [said, stream, status] of MIX) {
-    const res = await fetch(`${lmlb.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'gpt-4o', stream, messages: [{ role: 'user', content: said }] }) })
+    const res = await fetch(`${lmlb.url}/v1/chat/completions`, {
+      method: 'POST',
+      body: JSON.stringify({ model: 'gpt-4o', stream, messages: [{ role: 'user', content: said }] }),
+    })
     await res.text()
     expect([said, res.status]).toEqual([said, status])
   }
   // lmlb's own refusals count too: an unknown model (404), before any upstream.
-  expect((await fetch(`${lmlb.url}/v1/chat/completions`, { method: 'POST', body: '{"model":"nope","messages":[{"role":"user","content":"x"}]}' })).status).toBe(404)
-  expect((await fetch(`${lmlb.url}/v1/messages`, { method: 'POST', body: '{"model":"mock/echo","max_tokens":5,"messages":[{"role":"user","content":"x"}]}' })).status).toBe(200)
+  expect(
+    (
+      await fetch(`${lmlb.url}/v1/chat/completions`, {
+        method: 'POST',
+        body: '{"model":"nope","messages":[{"role":"user","content":"x"}]}',
+      })
+    ).status,
+  ).toBe(404)
+  expect(
+    (
+      await fetch(`${lmlb.url}/v1/messages`, {
+        method: 'POST',
+        body: '{"model":"mock/echo","max_tokens":5,"messages":[{"role":"user","content":"x"}]}',
+      })
+    ).status,
+  ).toBe(200)
 })
 
 afterAll(async () => {
@@ -84,7 +108,8 @@ test('/metrics: the same counts as Prometheus histograms and counters', async ()
   expect(value('lmlb_request_duration_seconds_bucket{service="openai",model="gpt-4o",outcome="error",le="+Inf"}')).toBe(3)
   expect(value('lmlb_upstream_time_to_first_byte_seconds_count{service="openai",model="gpt-4o",outcome="client_error"}')).toBe(1)
   // The timeout is above 250 ms, so not in the 0.25 s bucket; it is in the 0.5 s one.
-  const errorsBelow = (le: string) => value(`lmlb_request_duration_seconds_bucket{service="openai",model="gpt-4o",outcome="error",le="${le}"}`)
+  const errorsBelow = (le: string) =>
+    value(`lmlb_request_duration_seconds_bucket{service="openai",model="gpt-4o",outcome="error",le="${le}"}`)
   expect(errorsBelow('0.5') - errorsBelow('0.25')).toBe(1)
   expect(text).toContain('# TYPE lmlb_upstream_duration_seconds histogram')
   expect(text).not.toContain('duration_ms')

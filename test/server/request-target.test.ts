@@ -9,7 +9,18 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { startLmlb, type RunningLmlb } from '../helpers/lmlb'
 import { raw } from '../helpers/raw-http'
 
-const HOSTS = ['x', 'll', 'llm', 'llm:80', 'lmlb', 'lmlb.svc:8082', '[::1]', '[::1]:8082', '127.0.0.1', 'a-rather-long-service-name.namespace.svc.cluster.local:8082']
+const HOSTS = [
+  'x',
+  'll',
+  'llm',
+  'llm:80',
+  'lmlb',
+  'lmlb.svc:8082',
+  '[::1]',
+  '[::1]:8082',
+  '127.0.0.1',
+  'a-rather-long-service-name.namespace.svc.cluster.local:8082',
+]
 const CHAT = JSON.stringify({ model: 'mock/echo', messages: [{ role: 'user', content: 'hi' }] })
 const PROXY_KEY = 'proxy-key-for-target-tests'
 
@@ -43,7 +54,10 @@ describe('request targets and Host headers, open proxy', () => {
   test('an unknown path 404s in the API shape whatever the host', async () => {
     const answer = await raw(lmlb.url, 'GET /v1/messages/nope HTTP/1.1\r\nHost: ab')
     expect(answer.status).toBe(404)
-    expect(JSON.parse(answer.body)).toEqual({ type: 'error', error: { type: 'not_found_error', message: 'GET /v1/messages/nope is not an lmlb endpoint' } })
+    expect(JSON.parse(answer.body)).toEqual({
+      type: 'error',
+      error: { type: 'not_found_error', message: 'GET /v1/messages/nope is not an lmlb endpoint' },
+    })
   })
 
   for (const line of ['CONNECT 127.0.0.1:1 HTTP/1.1\r\nHost: 127.0.0.1:1', 'CONNECT llm:443 HTTP/1.1\r\nHost: llm:443']) {

@@ -36,18 +36,33 @@ beforeEach(() => {
 })
 
 const client = () => new OpenAI({ baseURL: `${lmlb.url}/v1`, apiKey: 'client', maxRetries: 0 })
-const tools = [{ type: 'function' as const, name: 'get_weather', description: 'Weather for a city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] }, strict: false }]
+const tools = [
+  {
+    type: 'function' as const,
+    name: 'get_weather',
+    description: 'Weather for a city',
+    parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+    strict: false,
+  },
+]
 const ask: ResponseInputItem[] = [{ role: 'user', content: 'Weather in Paris?' }]
 
 /** Each upstream kind: its model name, its stand-in, and where its request holds the tool result. */
 const KINDS = [
-  { name: 'a Chat-Completions-only service', model: 'chatonly/gpt-test', up: () => chat, path: '/v1/chat/completions', toolResult: (body: any) => body.messages.find((m: any) => m.role === 'tool') },
+  {
+    name: 'a Chat-Completions-only service',
+    model: 'chatonly/gpt-test',
+    up: () => chat,
+    path: '/v1/chat/completions',
+    toolResult: (body: any) => body.messages.find((m: any) => m.role === 'tool'),
+  },
   {
     name: 'Anthropic',
     model: 'anthropic/claude-test',
     up: () => ant,
     path: '/v1/messages',
-    toolResult: (body: any) => body.messages.flatMap((m: any) => (Array.isArray(m.content) ? m.content : [])).find((b: any) => b.type === 'tool_result'),
+    toolResult: (body: any) =>
+      body.messages.flatMap((m: any) => (Array.isArray(m.content) ? m.content : [])).find((b: any) => b.type === 'tool_result'),
   },
 ]
 
@@ -60,7 +75,11 @@ for (const kind of KINDS) {
       const call = first.output.find((item) => item.type === 'function_call')
       expect(call).toMatchObject({ type: 'function_call', name: 'get_weather', arguments: '{"city":"Paris"}', call_id: expect.any(String) })
       if (call?.type !== 'function_call') throw new Error('no call')
-      const second = await client().responses.create({ model: kind.model, tools, input: [...ask, call, { type: 'function_call_output', call_id: call.call_id, output: '18°C, sunny' }] })
+      const second = await client().responses.create({
+        model: kind.model,
+        tools,
+        input: [...ask, call, { type: 'function_call_output', call_id: call.call_id, output: '18°C, sunny' }],
+      })
       expect(second.output_text).toBe('It is sunny.')
       expect(second.usage).toMatchObject({ input_tokens: 20, output_tokens: 5 })
 
@@ -83,7 +102,11 @@ for (const kind of KINDS) {
       if (call?.type !== 'function_call') throw new Error(`no function call in ${JSON.stringify(first.output)}`)
       expect(JSON.parse(call.arguments)).toEqual({ city: 'Paris' })
 
-      const next = client().responses.stream({ model: kind.model, tools, input: [...ask, call, { type: 'function_call_output', call_id: call.call_id, output: '18°C' }] })
+      const next = client().responses.stream({
+        model: kind.model,
+        tools,
+        input: [...ask, call, { type: 'function_call_output', call_id: call.call_id, output: '18°C' }],
+      })
       let text = ''
       next.on('response.output_text.delta', (e) => (text += e.delta))
       const second = await next.finalResponse()
@@ -97,7 +120,16 @@ test('a tool call without arguments from Anthropic (one empty input_json_delta) 
   ant.handle(() => {
     const ev = (type: string, data: object) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`
     const body = [
-      ev('message_start', { message: { id: 'msg_n', type: 'message', role: 'assistant', model: 'claude-test', content: [], usage: { input_tokens: 5, output_tokens: 1 } } }),
+      ev('message_start', {
+        message: {
+          id: 'msg_n',
+          type: 'message',
+          role: 'assistant',
+          model: 'claude-test',
+          content: [],
+          usage: { input_tokens: 5, output_tokens: 1 },
+        },
+      }),
       ev('content_block_start', { index: 0, content_block: { type: 'tool_use', id: 'toolu_n', name: 'now', input: {} } }),
       ev('content_block_delta', { index: 0, delta: { type: 'input_json_delta', partial_json: '' } }),
       ev('content_block_stop', { index: 0 }),
@@ -128,14 +160,23 @@ describe('reasoning.effort (Codex sends one every turn)', () => {
   test('Anthropic gets a thinking budget, but not in a tool loop, whose earlier thinking a translated history cannot give back', async () => {
     const first = await client().responses.create({ model: 'anthropic/claude-test', input: ask, tools, reasoning: { effort: 'low' } })
     const call = first.output.find((item) => item.type === 'function_call')!
-    await client().responses.create({ model: 'anthropic/claude-test', input: [...ask, call, { type: 'function_call_output', call_id: (call as { call_id: string }).call_id, output: '18°C' }], tools, reasoning: { effort: 'low' } })
+    await client().responses.create({
+      model: 'anthropic/claude-test',
+      input: [...ask, call, { type: 'function_call_output', call_id: (call as { call_id: string }).call_id, output: '18°C' }],
+      tools,
+      reasoning: { effort: 'low' },
+    })
     expect(ant.received.map((r) => r.body.thinking)).toEqual([{ type: 'enabled', budget_tokens: 2048 }, undefined])
   })
 })
 
 describe('what a translator that keeps nothing cannot do: a clear 400, nothing sent upstream', () => {
   const refused = async (body: object) => {
-    const res = await fetch(`${lmlb.url}/v1/responses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+    const res = await fetch(`${lmlb.url}/v1/responses`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    })
     const json = await res.json()
     return [res.status, json.error.code, json.error.message]
   }
@@ -148,7 +189,13 @@ describe('what a translator that keeps nothing cannot do: a clear 400, nothing s
   })
 
   test('an item_reference to an item the request does not hold', async () => {
-    const [status, code, message] = await refused({ model: 'chatonly/gpt-test', input: [{ type: 'item_reference', id: 'fc_elsewhere' }, { role: 'user', content: 'go on' }] })
+    const [status, code, message] = await refused({
+      model: 'chatonly/gpt-test',
+      input: [
+        { type: 'item_reference', id: 'fc_elsewhere' },
+        { role: 'user', content: 'go on' },
+      ],
+    })
     expect([status, code]).toEqual([400, 'untranslatable_request'])
     expect(message).toContain('fc_elsewhere')
     expect(chat.received).toEqual([])

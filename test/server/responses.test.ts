@@ -45,7 +45,11 @@ describe('passed through to a service with the Responses API', () => {
     for (let i = 0; i < 4; i++) {
       const res = await post(body)
       expect(res.status).toBe(200)
-      expect(await res.json()).toMatchObject({ object: 'response', status: 'completed', output: [{ type: 'message', content: [{ type: 'output_text', text: expect.stringMatching(/^reply from oai-[ab]$/) }] }] })
+      expect(await res.json()).toMatchObject({
+        object: 'response',
+        status: 'completed',
+        output: [{ type: 'message', content: [{ type: 'output_text', text: expect.stringMatching(/^reply from oai-[ab]$/) }] }],
+      })
     }
     const seen = received()
     expect(seen.map((r) => [r.path, r.raw])).toEqual(Array(4).fill(['/v1/responses', body]))
@@ -65,19 +69,44 @@ describe('passed through to a service with the Responses API', () => {
 
   test('a function tool round trip through the SDK, create and stream, as the upstream wrote it', async () => {
     // The stand-in plays OpenAI: a function_call until the call's output comes back, then text.
-    const call = { id: 'fc_1', type: 'function_call', status: 'completed', call_id: 'call_1', name: 'get_weather', arguments: '{"city":"Paris"}' }
+    const call = {
+      id: 'fc_1',
+      type: 'function_call',
+      status: 'completed',
+      call_id: 'call_1',
+      name: 'get_weather',
+      arguments: '{"city":"Paris"}',
+    }
     for (const u of ups)
       u.handle((r) => {
         const answered = JSON.stringify(r.body.input).includes('function_call_output')
         const response = answered ? responsesObject(r.body.model, 'It is sunny.') : { ...responsesObject(r.body.model, ''), output: [call] }
         if (!r.body.stream) return Response.json(response)
-        const events = [{ type: 'response.created', response: { ...response, status: 'in_progress', output: [] } }, { type: 'response.completed', response }]
-        return new Response(events.map((e, i) => `event: ${e.type}\ndata: ${JSON.stringify({ ...e, sequence_number: i })}\n\n`).join(''), { headers: { 'content-type': 'text/event-stream' } })
+        const events = [
+          { type: 'response.created', response: { ...response, status: 'in_progress', output: [] } },
+          { type: 'response.completed', response },
+        ]
+        return new Response(events.map((e, i) => `event: ${e.type}\ndata: ${JSON.stringify({ ...e, sequence_number: i })}\n\n`).join(''), {
+          headers: { 'content-type': 'text/event-stream' },
+        })
       })
-    const tools = [{ type: 'function' as const, name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } }, strict: false }]
+    const tools = [
+      {
+        type: 'function' as const,
+        name: 'get_weather',
+        parameters: { type: 'object', properties: { city: { type: 'string' } } },
+        strict: false,
+      },
+    ]
     const first = await client().responses.create({ model: 'gpt-5-test', input: 'Weather?', tools })
     expect(first.output).toEqual([call] as never)
-    const second = await client().responses.stream({ model: 'gpt-5-test', tools, input: [{ role: 'user', content: 'Weather?' }, call as never, { type: 'function_call_output', call_id: 'call_1', output: '18°C' }] }).finalResponse()
+    const second = await client()
+      .responses.stream({
+        model: 'gpt-5-test',
+        tools,
+        input: [{ role: 'user', content: 'Weather?' }, call as never, { type: 'function_call_output', call_id: 'call_1', output: '18°C' }],
+      })
+      .finalResponse()
     expect(second.output_text).toBe('It is sunny.')
     expect(received().map((r) => r.body.input.at?.(-1)?.type ?? 'text')).toEqual(['text', 'function_call_output'])
   })

@@ -20,11 +20,16 @@ let port: number
 let redis: RedisServer | undefined
 const instances: RunningLmlb[] = []
 
-const LIMITS = 'proxy_api_keys:\n  - { value: team-shared-rpm-01, rpm: 5 }\n  - { value: team-shared-one-01, max_concurrent: 1 }\n  - team-shared-free-01\n'
+const LIMITS =
+  'proxy_api_keys:\n  - { value: team-shared-rpm-01, rpm: 5 }\n  - { value: team-shared-one-01, max_concurrent: 1 }\n  - team-shared-free-01\n'
 
 async function instance(): Promise<RunningLmlb> {
   const lmlb = await startLmlb({
-    env: { OPENAI_API_KEYS: KEYS.join(','), SERVICE_ENDPOINTS: JSON.stringify({ openai: [up.base] }), LMLB_REDIS_URL: `redis://127.0.0.1:${port}` },
+    env: {
+      OPENAI_API_KEYS: KEYS.join(','),
+      SERVICE_ENDPOINTS: JSON.stringify({ openai: [up.base] }),
+      LMLB_REDIS_URL: `redis://127.0.0.1:${port}`,
+    },
     args: ['--config', 'lmlb.yaml'],
     files: { 'lmlb.yaml': LIMITS },
   })
@@ -34,9 +39,11 @@ async function instance(): Promise<RunningLmlb> {
 }
 
 const ask = (lmlb: RunningLmlb, key = 'team-shared-rpm-01', content = 'x') =>
-  fetch(`${lmlb.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content }] }) }).then(
-    async (r) => (await r.text(), r.status),
-  )
+  fetch(`${lmlb.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}` },
+    body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content }] }),
+  }).then(async (r) => (await r.text(), r.status))
 /** Keys with limits below; this one has none. */
 const OPEN = 'team-shared-free-01'
 let release: () => void = () => {}
@@ -49,7 +56,8 @@ beforeAll(async () => {
   port = await freePort()
   // Key A is rate limited (Retry-After: 30); key B serves.
   up = startUpstream('up', (r) => {
-    if (r.headers.authorization === `Bearer ${KEYS[0]}`) return Response.json({ error: { message: 'slow down' } }, { status: 429, headers: { 'retry-after': '30' } })
+    if (r.headers.authorization === `Bearer ${KEYS[0]}`)
+      return Response.json({ error: { message: 'slow down' } }, { status: 429, headers: { 'retry-after': '30' } })
     if (r.body.messages[0].content !== 'hold') return openaiCompletion(r.body.model, 'ok')
     holding()
     return new Promise((resolve) => (release = () => resolve(openaiCompletion(r.body.model, 'held'))))
@@ -63,63 +71,78 @@ afterAll(async () => {
   await up?.stop()
 })
 
-test.skipIf(!REDIS)('a 429 through one instance: the others skip that key at once; one started later reads it; Redis gone costs nothing', async () => {
-  const [a, b, c] = [await instance(), await instance(), await instance()]
-  const sent = performance.now()
-  expect(await ask(a, OPEN)).toBe(200)
-  expect(onKeyA()).toBe(1)
-  await Promise.all([b, c].map((i) => i.waitForLog('key sk-...aa01 cooling until')))
-  console.log(`shared-redis: a 429 through one instance reached the other two within ${(performance.now() - sent).toFixed(1)} ms (request included)`)
-  for (const i of [b, c]) for (let n = 0; n < 5; n++) expect(await ask(i, OPEN)).toBe(200)
-  expect(onKeyA()).toBe(1)
+test.skipIf(!REDIS)(
+  'a 429 through one instance: the others skip that key at once; one started later reads it; Redis gone costs nothing',
+  async () => {
+    const [a, b, c] = [await instance(), await instance(), await instance()]
+    const sent = performance.now()
+    expect(await ask(a, OPEN)).toBe(200)
+    expect(onKeyA()).toBe(1)
+    await Promise.all([b, c].map((i) => i.waitForLog('key sk-...aa01 cooling until')))
+    console.log(
+      `shared-redis: a 429 through one instance reached the other two within ${(performance.now() - sent).toFixed(1)} ms (request included)`,
+    )
+    for (const i of [b, c]) for (let n = 0; n < 5; n++) expect(await ask(i, OPEN)).toBe(200)
+    expect(onKeyA()).toBe(1)
 
-  // An instance that starts now reads what still holds.
-  const d = await instance()
-  await d.waitForLog('key sk-...aa01 cooling until')
-  expect(await ask(d, OPEN)).toBe(200)
-  expect(onKeyA()).toBe(1)
-  const health = await (await fetch(`${d.url}/health`, { headers: { authorization: `Bearer ${OPEN}` } })).json()
-  // Four instances share the state: the newest counted them as it came; the others, told of it, count again.
-  expect(health.shared).toEqual({ redis: 'connected', instances: 4 })
-  await until(async () => (await stats(a)).shared?.instances === 4, 'A to count four instances')
-  const metrics = (i: RunningLmlb) => fetch(`${i.url}/metrics`, { headers: { authorization: `Bearer ${OPEN}` } }).then((r) => r.text())
-  expect(await metrics(a)).toContain('lmlb_redis_connected 1\n# HELP lmlb_shared_instances Instances sharing state through Redis, as this one last counted.\n# TYPE lmlb_shared_instances gauge\nlmlb_shared_instances 4\n')
-  const promtool = Bun.which('promtool')
-  if (promtool) {
-    const check = Bun.spawnSync([promtool, 'check', 'metrics'], { stdin: new TextEncoder().encode(await metrics(a)) })
-    expect({ code: check.exitCode, out: check.stdout.toString(), err: check.stderr.toString() }).toEqual({ code: 0, out: '', err: '' })
-  }
+    // An instance that starts now reads what still holds.
+    const d = await instance()
+    await d.waitForLog('key sk-...aa01 cooling until')
+    expect(await ask(d, OPEN)).toBe(200)
+    expect(onKeyA()).toBe(1)
+    const health = await (await fetch(`${d.url}/health`, { headers: { authorization: `Bearer ${OPEN}` } })).json()
+    // Four instances share the state: the newest counted them as it came; the others, told of it, count again.
+    expect(health.shared).toEqual({ redis: 'connected', instances: 4 })
+    await until(async () => (await stats(a)).shared?.instances === 4, 'A to count four instances')
+    const metrics = (i: RunningLmlb) => fetch(`${i.url}/metrics`, { headers: { authorization: `Bearer ${OPEN}` } }).then((r) => r.text())
+    expect(await metrics(a)).toContain(
+      'lmlb_redis_connected 1\n# HELP lmlb_shared_instances Instances sharing state through Redis, as this one last counted.\n# TYPE lmlb_shared_instances gauge\nlmlb_shared_instances 4\n',
+    )
+    const promtool = Bun.which('promtool')
+    if (promtool) {
+      const check = Bun.spawnSync([promtool, 'check', 'metrics'], { stdin: new TextEncoder().encode(await metrics(a)) })
+      expect({ code: check.exitCode, out: check.stdout.toString(), err: check.stderr.toString() }).toEqual({ code: 0, out: '', err: '' })
+    }
 
-  // Redis goes away: every client is still served; each instance says so once.
-  await redis!.stop()
-  await Promise.all([a, b, c, d].map((i) => i.waitForLog('unreachable')))
-  for (const i of [a, b, c, d]) for (let n = 0; n < 3; n++) expect(await ask(i, OPEN)).toBe(200)
-  for (const i of [a, b, c, d]) expect(i.log().split('unreachable').length - 1).toBe(1)
-  expect(await metrics(a)).toContain('lmlb_redis_connected 0\n')
-  expect(await metrics(a)).not.toContain('lmlb_shared_instances')
-  expect((await (await fetch(`${a.url}/health`, { headers: { authorization: `Bearer ${OPEN}` } })).json()).shared).toEqual({ redis: 'unreachable', instances: null })
-  // It comes back: they reconnect by themselves.
-  redis = await startRedisServer(port)
-  await Promise.all([a, b, c, d].map((i) => i.waitForLog(`Redis at 127.0.0.1:${port} connected`, 2)))
-  await until(async () => (await stats(d)).shared?.instances === 4, 'D to count four instances again')
-}, 60_000)
+    // Redis goes away: every client is still served; each instance says so once.
+    await redis!.stop()
+    await Promise.all([a, b, c, d].map((i) => i.waitForLog('unreachable')))
+    for (const i of [a, b, c, d]) for (let n = 0; n < 3; n++) expect(await ask(i, OPEN)).toBe(200)
+    for (const i of [a, b, c, d]) expect(i.log().split('unreachable').length - 1).toBe(1)
+    expect(await metrics(a)).toContain('lmlb_redis_connected 0\n')
+    expect(await metrics(a)).not.toContain('lmlb_shared_instances')
+    expect((await (await fetch(`${a.url}/health`, { headers: { authorization: `Bearer ${OPEN}` } })).json()).shared).toEqual({
+      redis: 'unreachable',
+      instances: null,
+    })
+    // It comes back: they reconnect by themselves.
+    redis = await startRedisServer(port)
+    await Promise.all([a, b, c, d].map((i) => i.waitForLog(`Redis at 127.0.0.1:${port} connected`, 2)))
+    await until(async () => (await stats(d)).shared?.instances === 4, 'D to count four instances again')
+  },
+  60_000,
+)
 
-test.skipIf(!REDIS)('client-key limits hold across instances: rpm 5 through three instances is 5, not 15; max_concurrent 1 across them', async () => {
-  const [a, b, c] = instances.slice(0, 3)
-  const statuses: number[] = []
-  for (let n = 0; n < 15; n++) statuses.push(await ask([a, b, c][n % 3]))
-  expect(statuses.filter((s) => s === 200)).toHaveLength(5)
-  expect(statuses.filter((s) => s === 429)).toHaveLength(10)
+test.skipIf(!REDIS)(
+  'client-key limits hold across instances: rpm 5 through three instances is 5, not 15; max_concurrent 1 across them',
+  async () => {
+    const [a, b, c] = instances.slice(0, 3)
+    const statuses: number[] = []
+    for (let n = 0; n < 15; n++) statuses.push(await ask([a, b, c][n % 3]))
+    expect(statuses.filter((s) => s === 200)).toHaveLength(5)
+    expect(statuses.filter((s) => s === 429)).toHaveLength(10)
 
-  const arrived = new Promise<void>((resolve) => (holding = resolve))
-  const held = ask(a, 'team-shared-one-01', 'hold')
-  await arrived
-  expect(await ask(b, 'team-shared-one-01')).toBe(429)
-  release()
-  expect(await held).toBe(200)
-  // Released in Redis when the answer ended: the next one through another instance goes.
-  expect(await ask(c, 'team-shared-one-01')).toBe(200)
-}, 30_000)
+    const arrived = new Promise<void>((resolve) => (holding = resolve))
+    const held = ask(a, 'team-shared-one-01', 'hold')
+    await arrived
+    expect(await ask(b, 'team-shared-one-01')).toBe(429)
+    release()
+    expect(await held).toBe(200)
+    // Released in Redis when the answer ended: the next one through another instance goes.
+    expect(await ask(c, 'team-shared-one-01')).toBe(200)
+  },
+  30_000,
+)
 
 /** A TCP hop to Redis that can stop passing the clients' commands on (Redis still connected, never answering). */
 async function stallingHop(target: number): Promise<{ port: number; stall(): void; close(): void }> {
@@ -146,35 +169,48 @@ async function stallingHop(target: number): Promise<{ port: number; stall(): voi
   }
 }
 
-test.skipIf(!REDIS)('a Redis that stops answering: requests without limits are served as before; a limited one is counted here after the command timeout', async () => {
-  const hop = await stallingHop(port)
-  try {
-    const lmlb = await startLmlb({
-      env: { OPENAI_API_KEYS: KEYS.join(','), SERVICE_ENDPOINTS: JSON.stringify({ openai: [up.base] }), LMLB_REDIS_URL: `redis://127.0.0.1:${hop.port}` },
-      args: ['--config', 'lmlb.yaml'],
-      files: { 'lmlb.yaml': LIMITS },
-    })
-    instances.push(lmlb)
-    await lmlb.waitForLog('shared state: Redis at')
-    const timed = async (key: string) => {
-      const t = performance.now()
-      const status = await ask(lmlb, key)
-      return { status, ms: performance.now() - t }
+test.skipIf(!REDIS)(
+  'a Redis that stops answering: requests without limits are served as before; a limited one is counted here after the command timeout',
+  async () => {
+    const hop = await stallingHop(port)
+    try {
+      const lmlb = await startLmlb({
+        env: {
+          OPENAI_API_KEYS: KEYS.join(','),
+          SERVICE_ENDPOINTS: JSON.stringify({ openai: [up.base] }),
+          LMLB_REDIS_URL: `redis://127.0.0.1:${hop.port}`,
+        },
+        args: ['--config', 'lmlb.yaml'],
+        files: { 'lmlb.yaml': LIMITS },
+      })
+      instances.push(lmlb)
+      await lmlb.waitForLog('shared state: Redis at')
+      const timed = async (key: string) => {
+        const t = performance.now()
+        const status = await ask(lmlb, key)
+        return { status, ms: performance.now() - t }
+      }
+      const before = await timed(OPEN)
+      hop.stall()
+      // Nothing a request without limits does awaits Redis: served as before.
+      const open = [await timed(OPEN), await timed(OPEN), await timed(OPEN)]
+      const limited = await timed('team-shared-rpm-01')
+      console.log(
+        `shared-redis: Redis not answering: unlimited requests ${open.map((o) => o.ms.toFixed(1)).join(', ')} ms (before: ${before.ms.toFixed(1)} ms); a limited one ${limited.ms.toFixed(1)} ms (ioredis commandTimeout 500 ms, then counted here)`,
+      )
+      expect([before.status, ...open.map((o) => o.status), limited.status]).toEqual([200, 200, 200, 200, 200])
+      // Its next heartbeat times out too: Redis is called unreachable (connected or not), and limited requests are counted here without asking it.
+      await lmlb.waitForLog('unreachable (Command timed out)')
+      expect((await (await fetch(`${lmlb.url}/health`, { headers: { authorization: `Bearer ${OPEN}` } })).json()).shared).toEqual({
+        redis: 'unreachable',
+        instances: null,
+      })
+      const after = await timed('team-shared-rpm-01')
+      console.log(`shared-redis: once the heartbeat found it silent, a limited request ${after.ms.toFixed(1)} ms`)
+      expect(after.status).toBe(200)
+    } finally {
+      hop.close()
     }
-    const before = await timed(OPEN)
-    hop.stall()
-    // Nothing a request without limits does awaits Redis: served as before.
-    const open = [await timed(OPEN), await timed(OPEN), await timed(OPEN)]
-    const limited = await timed('team-shared-rpm-01')
-    console.log(`shared-redis: Redis not answering: unlimited requests ${open.map((o) => o.ms.toFixed(1)).join(', ')} ms (before: ${before.ms.toFixed(1)} ms); a limited one ${limited.ms.toFixed(1)} ms (ioredis commandTimeout 500 ms, then counted here)`)
-    expect([before.status, ...open.map((o) => o.status), limited.status]).toEqual([200, 200, 200, 200, 200])
-    // Its next heartbeat times out too: Redis is called unreachable (connected or not), and limited requests are counted here without asking it.
-    await lmlb.waitForLog('unreachable (Command timed out)')
-    expect((await (await fetch(`${lmlb.url}/health`, { headers: { authorization: `Bearer ${OPEN}` } })).json()).shared).toEqual({ redis: 'unreachable', instances: null })
-    const after = await timed('team-shared-rpm-01')
-    console.log(`shared-redis: once the heartbeat found it silent, a limited request ${after.ms.toFixed(1)} ms`)
-    expect(after.status).toBe(200)
-  } finally {
-    hop.close()
-  }
-}, 30_000)
+  },
+  30_000,
+)

@@ -19,7 +19,7 @@ let calls = 0
 
 /** A deterministic generator, so a failing run can be replayed. */
 function random(seed: number) {
-  return () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31)
+  return () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31
 }
 
 /**
@@ -106,7 +106,12 @@ test(`soak: ${REQUESTS} requests, a fifth of upstream calls failing, no client f
   )
   // One comparison, so a failure shows every figure at once.
   // GC timing moves RSS by ±15 MB over a run this short; a leak of 6 KB a request would show here.
-  expect({ failures: failures.slice(0, 5), enoughFaults: faults / calls > 0.1, inFlight, rssSteady: rssAfter - rssMiddle < 32 * 1024 }).toEqual({
+  expect({
+    failures: failures.slice(0, 5),
+    enoughFaults: faults / calls > 0.1,
+    inFlight,
+    rssSteady: rssAfter - rssMiddle < 32 * 1024,
+  }).toEqual({
     failures: [],
     enoughFaults: true,
     inFlight: [0, 0],

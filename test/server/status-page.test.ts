@@ -9,7 +9,10 @@ const PROXY_KEY = 'lmlb-status-page-key-3141'
 let open: RunningLmlb
 let keyed: RunningLmlb
 beforeAll(async () => {
-  ;[open, keyed] = await Promise.all([startLmlb(), startLmlb({ env: { PROXY_API_KEYS: PROXY_KEY, OPENAI_API_KEYS: 'sk-status-page-test-0001' } })])
+  ;[open, keyed] = await Promise.all([
+    startLmlb(),
+    startLmlb({ env: { PROXY_API_KEYS: PROXY_KEY, OPENAI_API_KEYS: 'sk-status-page-test-0001' } }),
+  ])
 })
 afterAll(() => Promise.all([open.stop(), keyed.stop()]))
 
@@ -22,7 +25,8 @@ describe('GET / for a browser', () => {
     expect(res.status).toBe(200)
     expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8')
     const csp = res.headers.get('content-security-policy') ?? ''
-    for (const directive of ["default-src 'none'", "connect-src 'self'", "base-uri 'none'", "form-action 'none'", "frame-ancestors 'none'"]) expect(csp).toContain(directive)
+    for (const directive of ["default-src 'none'", "connect-src 'self'", "base-uri 'none'", "form-action 'none'", "frame-ancestors 'none'"])
+      expect(csp).toContain(directive)
     expect(csp).not.toContain('unsafe-eval')
     const html = await res.text()
     expect(html.startsWith('<!doctype html>')).toBe(true)
@@ -62,11 +66,15 @@ describe('GET / for everyone else: the JSON as before', () => {
       expect(res.headers.get('content-type')).toContain('application/json')
       const body = await res.json()
       expect(Object.keys(body)).toEqual(['name', 'version', 'status', 'services'])
-      expect(body).toMatchObject({ name: 'lmlb', status: 'running', services: { mock: { format: 'openai+anthropic', keys_configured: 0, endpoints: 0, ready: true } } })
+      expect(body).toMatchObject({
+        name: 'lmlb',
+        status: 'running',
+        services: { mock: { format: 'openai+anthropic', keys_configured: 0, endpoints: 0, ready: true } },
+      })
     }
   })
 
-  test('HEAD / (Claude Code\'s probe) is unchanged', async () => {
+  test("HEAD / (Claude Code's probe) is unchanged", async () => {
     const res = await fetch(`${open.url}/`, { method: 'HEAD', headers: { accept: BROWSER_ACCEPT } })
     expect(res.status).toBe(200)
   })
@@ -83,7 +91,10 @@ describe('with PROXY_API_KEYS', () => {
   })
 
   test('/stats and detailed /health reveal nothing without the key, nor with a wrong one, not even to a browser', async () => {
-    for (const headers of [{}, { accept: BROWSER_ACCEPT }, { 'x-api-key': `${PROXY_KEY}x` }, { authorization: 'Bearer nope' }] as Record<string, string>[]) {
+    for (const headers of [{}, { accept: BROWSER_ACCEPT }, { 'x-api-key': `${PROXY_KEY}x` }, { authorization: 'Bearer nope' }] as Record<
+      string,
+      string
+    >[]) {
       const stats = await fetch(`${keyed.url}/stats`, { headers })
       expect(stats.status).toBe(401)
       expect(await stats.text()).not.toContain('load_balancer_stats')

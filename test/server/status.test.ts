@@ -59,7 +59,10 @@ describe('status endpoints', () => {
     const ok = defaultReply('oai')
     up.handle((r, req) => (r.path.startsWith('/v2') ? Response.json({ error: { message: 'down' } }, { status: 500 }) : ok(r, req)))
     for (let i = 0; i < 4; i++) {
-      const res = await fetch(`${lmlb.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }) })
+      const res = await fetch(`${lmlb.url}/v1/chat/completions`, {
+        method: 'POST',
+        body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }),
+      })
       await res.text()
     }
     const { body } = await get('/stats')
@@ -73,7 +76,10 @@ describe('status endpoints', () => {
       ['sk-...0002', 2],
       ['sk-...0003', 1],
     ])
-    expect(openai.endpoint_stats.map((e: { requests: number; in_flight: number }) => [e.requests, e.in_flight])).toEqual([[4, 0], [1, 0]])
+    expect(openai.endpoint_stats.map((e: { requests: number; in_flight: number }) => [e.requests, e.in_flight])).toEqual([
+      [4, 0],
+      [1, 0],
+    ])
     expect(openai.endpoint_stats[1].errors).toEqual({ status_500: 1 })
     expect(openai.endpoint_stats[1].health.state).toBe('cooling')
     expect(body.load_balancer_stats.anthropic.keys_count).toBe(1)
@@ -92,7 +98,11 @@ describe('GET /metrics', () => {
     expect(text).toContain('# TYPE lmlb_upstream_requests_total counter')
     expect(text).toContain('lmlb_keys_configured{service="openai"} 3')
     expect(text).toMatch(/lmlb_upstream_requests_total\{service="openai",target="key",id="sk-\.\.\.0001"\} \d+/)
-    expect(text).toMatch(new RegExp(`lmlb_upstream_errors_total\\{service="openai",target="endpoint",id="${up.base.replace('/v1', '/v2').replace(/[.]/g, '\\.')}",kind="status_500"\\} 1`))
+    expect(text).toMatch(
+      new RegExp(
+        `lmlb_upstream_errors_total\\{service="openai",target="endpoint",id="${up.base.replace('/v1', '/v2').replace(/[.]/g, '\\.')}",kind="status_500"\\} 1`,
+      ),
+    )
     expect(text).toMatch(/lmlb_upstream_in_flight\{service="openai",target="endpoint",id="[^"]+"\} 0/)
     // Every sample line is "name{labels} number".
     for (const line of text.split('\n').filter((l) => l && !l.startsWith('#'))) expect(line).toMatch(/^[a-z_]+(\{[^}]*\})? -?\d+(\.\d+)?$/)

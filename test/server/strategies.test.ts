@@ -25,7 +25,8 @@ const post = (url: string, model: string, extra: object = {}) =>
 describe('strategies through HTTP', () => {
   test('weighted 3:1 over 400 requests, within ±5%', async () => {
     const { ups, lmlb } = await withConfig(
-      (u) => `services:\n  local:\n    strategy: weighted\n    endpoints:\n      - { url: "${u[0].base}", weight: 3 }\n      - { url: "${u[1].base}", weight: 1 }\n`,
+      (u) =>
+        `services:\n  local:\n    strategy: weighted\n    endpoints:\n      - { url: "${u[0].base}", weight: 3 }\n      - { url: "${u[1].base}", weight: 1 }\n`,
       2,
     )
     const results = await Promise.all(Array.from({ length: 400 }, () => post(lmlb.url, 'local/m')))
@@ -37,7 +38,8 @@ describe('strategies through HTTP', () => {
 
   test('priority: the second is never touched while the first is healthy, and serves when it fails', async () => {
     const { ups, lmlb } = await withConfig(
-      (u) => `services:\n  local:\n    strategy: priority\n    endpoints:\n      - { url: "${u[1].base}", priority: 2 }\n      - { url: "${u[0].base}", priority: 1 }\n`,
+      (u) =>
+        `services:\n  local:\n    strategy: priority\n    endpoints:\n      - { url: "${u[1].base}", priority: 2 }\n      - { url: "${u[0].base}", priority: 1 }\n`,
       2,
     )
     for (let i = 0; i < 20; i++) expect((await post(lmlb.url, 'local/m')).status).toBe(200)
@@ -96,7 +98,10 @@ aliases:
   })
 
   test('round-robin alias alternates deployments', async () => {
-    const { ups, lmlb } = await withConfig((u) => `services:\n  a: { endpoints: ["${u[0].base}"] }\n  b: { endpoints: ["${u[1].base}"] }\naliases:\n  both: [a/x, b/y]\n`, 2)
+    const { ups, lmlb } = await withConfig(
+      (u) => `services:\n  a: { endpoints: ["${u[0].base}"] }\n  b: { endpoints: ["${u[1].base}"] }\naliases:\n  both: [a/x, b/y]\n`,
+      2,
+    )
     for (let i = 0; i < 6; i++) await post(lmlb.url, 'both')
     expect(ups.map((u) => u.received.length)).toEqual([3, 3])
   })

@@ -65,7 +65,17 @@ function startCollector(): Collector {
         const resource = attributesOf(rs.resource?.attributes)
         for (const ss of rs.scopeSpans ?? [])
           for (const s of ss.spans ?? [])
-            spans.push({ traceId: s.traceId, spanId: s.spanId, parentSpanId: s.parentSpanId ?? '', traceState: s.traceState ?? '', name: s.name, kind: s.kind, status: s.status?.code ?? 0, attributes: attributesOf(s.attributes), resource })
+            spans.push({
+              traceId: s.traceId,
+              spanId: s.spanId,
+              parentSpanId: s.parentSpanId ?? '',
+              traceState: s.traceState ?? '',
+              name: s.name,
+              kind: s.kind,
+              status: s.status?.code ?? 0,
+              attributes: attributesOf(s.attributes),
+              resource,
+            })
       }
       return Response.json({})
     },
@@ -78,7 +88,8 @@ function startCollector(): Collector {
     async waitFor(ready, ms = 5000) {
       const deadline = Date.now() + ms
       while (!ready(spans)) {
-        if (Date.now() > deadline) throw new Error(`the collector did not get the spans in ${ms} ms; it has: ${JSON.stringify(spans, null, 1)}`)
+        if (Date.now() > deadline)
+          throw new Error(`the collector did not get the spans in ${ms} ms; it has: ${JSON.stringify(spans, null, 1)}`)
         await Bun.sleep(25)
       }
       return spans
@@ -95,7 +106,9 @@ afterEach(async () => {
 
 async function setup(env: Record<string, string>) {
   const [a, b] = [startUpstream('a'), startUpstream('b')]
-  const lmlb = await startLmlb({ env: { OPENAI_API_KEYS: KEYS.join(','), SERVICE_ENDPOINTS: JSON.stringify({ openai: [a.base, b.base] }), ...env } })
+  const lmlb = await startLmlb({
+    env: { OPENAI_API_KEYS: KEYS.join(','), SERVICE_ENDPOINTS: JSON.stringify({ openai: [a.base, b.base] }), ...env },
+  })
   running.push(a, b, lmlb)
   return { a, b, lmlb }
 }
@@ -113,9 +126,18 @@ test('one trace per request: the client trace continued, a child span per attemp
   expect(lmlb.log()).toContain(`tracing: spans go to ${collector.url}`)
   // Endpoint a fails once: the first request is tried on a (500), then on b (200).
   let failures = 1
-  a.handle(() => (failures-- > 0 ? Response.json({ error: { message: 'boom' } }, { status: 500 }) : Response.json({ error: { message: 'unexpected' } }, { status: 418 })))
+  a.handle(() =>
+    failures-- > 0
+      ? Response.json({ error: { message: 'boom' } }, { status: 500 })
+      : Response.json({ error: { message: 'unexpected' } }, { status: 418 }),
+  )
 
-  const first = await post(lmlb, '/v1/chat/completions', { model: 'gpt-4o', messages }, { traceparent: `00-${TRACE_ID}-${PARENT_ID}-01`, tracestate: 'vendor=1' })
+  const first = await post(
+    lmlb,
+    '/v1/chat/completions',
+    { model: 'gpt-4o', messages },
+    { traceparent: `00-${TRACE_ID}-${PARENT_ID}-01`, tracestate: 'vendor=1' },
+  )
   expect(first.status).toBe(200)
   await first.json()
   const second = await post(lmlb, '/v1/chat/completions', { model: 'openai/gpt-4o-mini', stream: true, messages })
@@ -129,7 +151,8 @@ test('one trace per request: the client trace continued, a child span per attemp
   const spans = await collector.waitFor((spans) => servers(spans).length >= 3 && spans.filter((s) => s.kind === CLIENT).length >= 4)
   // JSON over POST <endpoint>/v1/traces.
   expect(collector.posts.length).toBeGreaterThan(0)
-  for (const p of collector.posts) expect({ ...p }).toMatchObject({ path: '/v1/traces', contentType: expect.stringContaining('application/json') })
+  for (const p of collector.posts)
+    expect({ ...p }).toMatchObject({ path: '/v1/traces', contentType: expect.stringContaining('application/json') })
 
   // One trace per request, one server span in each.
   const requestSpans = servers(spans)
@@ -163,7 +186,15 @@ test('one trace per request: the client trace continued, a child span per attemp
     expect(s.parentSpanId).toBe(r1.spanId)
     expect(s.name).toBe('chat gpt-4o')
     // A copy: Bun's toMatchObject writes its asymmetric matchers into the object it checks.
-    expect({ ...s.attributes }).toMatchObject({ 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o', 'server.address': '127.0.0.1', 'server.port': expect.any(Number), 'lmlb.service': 'openai', 'lmlb.key': expect.stringMatching(/^sk-\.\.\.\d{4}$/) })
+    expect({ ...s.attributes }).toMatchObject({
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.provider.name': 'openai',
+      'gen_ai.request.model': 'gpt-4o',
+      'server.address': '127.0.0.1',
+      'server.port': expect.any(Number),
+      'lmlb.service': 'openai',
+      'lmlb.key': expect.stringMatching(/^sk-\.\.\.\d{4}$/),
+    })
   }
   const byOutcome = Object.fromEntries(attempts1.map((s) => [s.attributes['lmlb.outcome'], s]))
   expect(Object.keys(byOutcome).sort()).toEqual(['200', '500'])
@@ -177,7 +208,10 @@ test('one trace per request: the client trace continued, a child span per attemp
   expect(r2).toBeDefined()
   expect(r2.traceId).not.toBe(TRACE_ID)
   expect(r2.parentSpanId).toBe('')
-  expect(r2).toMatchObject({ name: 'chat openai/gpt-4o-mini', attributes: { 'http.response.status_code': 200, 'gen_ai.response.model': 'gpt-4o-mini', 'lmlb.served': 'openai/gpt-4o-mini' } })
+  expect(r2).toMatchObject({
+    name: 'chat openai/gpt-4o-mini',
+    attributes: { 'http.response.status_code': 200, 'gen_ai.response.model': 'gpt-4o-mini', 'lmlb.served': 'openai/gpt-4o-mini' },
+  })
   const attempts2 = spans.filter((s) => s.traceId === r2.traceId && s.kind === CLIENT)
   expect(attempts2.length).toBeGreaterThanOrEqual(1)
   for (const s of attempts2) expect(s.parentSpanId).toBe(r2.spanId)
@@ -187,7 +221,15 @@ test('one trace per request: the client trace continued, a child span per attemp
   const r3 = requestSpans.find((s) => s.attributes['url.path'] === '/v1/messages')!
   expect(r3).toMatchObject({
     name: 'chat gpt-4o',
-    attributes: { 'lmlb.api': 'anthropic', 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-4o', 'gen_ai.response.model': 'gpt-4o', 'gen_ai.usage.input_tokens': 5, 'gen_ai.usage.output_tokens': 3, 'http.response.status_code': 200 },
+    attributes: {
+      'lmlb.api': 'anthropic',
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.request.model': 'gpt-4o',
+      'gen_ai.response.model': 'gpt-4o',
+      'gen_ai.usage.input_tokens': 5,
+      'gen_ai.usage.output_tokens': 3,
+      'http.response.status_code': 200,
+    },
   })
   const attempts3 = spans.filter((s) => s.traceId === r3.traceId && s.kind === CLIENT)
   expect(attempts3.length).toBeGreaterThanOrEqual(1)
@@ -197,18 +239,32 @@ test('one trace per request: the client trace continued, a child span per attemp
 test('a request lmlb answers with an error: the span says so', async () => {
   const collector = startCollector()
   running.push(collector)
-  const { a, b, lmlb } = await setup({ OTEL_EXPORTER_OTLP_ENDPOINT: `${collector.url}/`, OTEL_BSP_SCHEDULE_DELAY: '50', LMLB_MAX_ATTEMPTS: '2' })
+  const { a, b, lmlb } = await setup({
+    OTEL_EXPORTER_OTLP_ENDPOINT: `${collector.url}/`,
+    OTEL_BSP_SCHEDULE_DELAY: '50',
+    LMLB_MAX_ATTEMPTS: '2',
+  })
   await lmlb.waitForLog('tracing: spans go to')
   for (const u of [a, b]) u.handle(() => Response.json({ error: { message: 'down' } }, { status: 503 }))
   const response = await post(lmlb, '/v1/chat/completions', { model: 'gpt-4o', messages })
   expect(response.status).toBeGreaterThanOrEqual(500)
   await response.text()
-  const spans = await collector.waitFor((spans) => spans.some((s) => s.kind === SERVER) && spans.filter((s) => s.kind === CLIENT).length >= 2)
+  const spans = await collector.waitFor(
+    (spans) => spans.some((s) => s.kind === SERVER) && spans.filter((s) => s.kind === CLIENT).length >= 2,
+  )
   const request = spans.find((s) => s.kind === SERVER)!
-  expect(request).toMatchObject({ status: ERROR, attributes: { 'http.response.status_code': response.status, 'gen_ai.request.model': 'gpt-4o' } })
+  expect(request).toMatchObject({
+    status: ERROR,
+    attributes: { 'http.response.status_code': response.status, 'gen_ai.request.model': 'gpt-4o' },
+  })
   const attempts = spans.filter((s) => s.kind === CLIENT)
   expect(attempts).toHaveLength(2)
-  for (const s of attempts) expect(s).toMatchObject({ parentSpanId: request.spanId, status: ERROR, attributes: { 'lmlb.outcome': '503', 'http.response.status_code': 503 } })
+  for (const s of attempts)
+    expect(s).toMatchObject({
+      parentSpanId: request.spanId,
+      status: ERROR,
+      attributes: { 'lmlb.outcome': '503', 'http.response.status_code': 503 },
+    })
   expect(collector.posts.every((p) => p.path === '/v1/traces')).toBe(true)
 })
 
@@ -216,7 +272,12 @@ test('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, _HEADERS and OTEL_SERVICE_NAME; what i
   const collector = startCollector()
   running.push(collector)
   // A long batch delay: the spans leave only when lmlb flushes at shutdown.
-  const { lmlb } = await setup({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${collector.url}/custom/traces`, OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20collector-token', OTEL_SERVICE_NAME: 'gateway', OTEL_BSP_SCHEDULE_DELAY: '60000' })
+  const { lmlb } = await setup({
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${collector.url}/custom/traces`,
+    OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20collector-token',
+    OTEL_SERVICE_NAME: 'gateway',
+    OTEL_BSP_SCHEDULE_DELAY: '60000',
+  })
   await lmlb.waitForLog('tracing: spans go to')
   const response = await post(lmlb, '/v1/embeddings', { model: 'text-embedding-3-small', input: 'hi' })
   await response.text()
@@ -227,7 +288,11 @@ test('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, _HEADERS and OTEL_SERVICE_NAME; what i
   expect(collector.posts.every((p) => p.auth === 'Bearer collector-token')).toBe(true)
   const request = spans.find((s) => s.kind === SERVER)!
   expect(request.resource['service.name']).toBe('gateway')
-  expect(request.attributes).toMatchObject({ 'url.path': '/v1/embeddings', 'gen_ai.operation.name': 'embeddings', 'gen_ai.request.model': 'text-embedding-3-small' })
+  expect(request.attributes).toMatchObject({
+    'url.path': '/v1/embeddings',
+    'gen_ai.operation.name': 'embeddings',
+    'gen_ai.request.model': 'text-embedding-3-small',
+  })
 })
 
 test('with OTEL_EXPORTER_OTLP_ENDPOINT unset nothing is traced or sent', async () => {
@@ -253,7 +318,8 @@ test('a collector that refuses spans is said once, and again once when it takes 
   running.push(collector)
   const { lmlb } = await setup({ OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_BSP_SCHEDULE_DELAY: '20' })
   await lmlb.waitForLog('tracing: spans go to')
-  for (let n = 0; n < 3; n++) expect((await post(lmlb, '/v1/chat/completions', { model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] })).status).toBe(200)
+  for (let n = 0; n < 3; n++)
+    expect((await post(lmlb, '/v1/chat/completions', { model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] })).status).toBe(200)
   await lmlb.waitForLog(`tracing: the collector at ${collector.url}/v1/traces refused spans`)
   collector.refusing = false
   expect((await post(lmlb, '/v1/chat/completions', { model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] })).status).toBe(200)

@@ -94,7 +94,9 @@ workersTest('2 workers: every worker routes a short Host and answers CONNECT wit
 workersTest('2 workers: a 429 seen by one cools the key for the other (through the primary)', async () => {
   // Key A answers 429 (Retry-After: 30) every time; key B serves.
   const up = startUpstream('up', (r) =>
-    r.headers.authorization === 'Bearer sk-shared-key-aaaa01' ? Response.json({ error: { message: 'slow down' } }, { status: 429, headers: { 'retry-after': '30' } }) : openaiCompletion(r.body.model, 'ok'),
+    r.headers.authorization === 'Bearer sk-shared-key-aaaa01'
+      ? Response.json({ error: { message: 'slow down' } }, { status: 429, headers: { 'retry-after': '30' } })
+      : openaiCompletion(r.body.model, 'ok'),
   )
   const lmlb = await startLmlb({ args: ['--workers', '2'], dotenv: dotenv(up, 'sk-shared-key-aaaa01,sk-shared-key-bbbb02') })
   running.push(up, lmlb)
@@ -111,7 +113,10 @@ workersTest('2 workers: a 429 seen by one cools the key for the other (through t
 })
 
 workersTest('2 workers: a client key limit holds for both together (counted in the primary)', async () => {
-  const lmlb = await startLmlb({ args: ['--workers', '2', '--config', 'lmlb.yaml'], files: { 'lmlb.yaml': 'proxy_api_keys:\n  - { value: team-workers-key-01, rpm: 4 }\n' } })
+  const lmlb = await startLmlb({
+    args: ['--workers', '2', '--config', 'lmlb.yaml'],
+    files: { 'lmlb.yaml': 'proxy_api_keys:\n  - { value: team-workers-key-01, rpm: 4 }\n' },
+  })
   running.push(lmlb)
   await lmlb.waitForLog('[worker 1] ready')
   // Fresh connections, so both processes take some; one at a time, so the count is exact.
@@ -127,7 +132,10 @@ workersTest('2 workers: a client key limit holds for both together (counted in t
   }
   expect(statuses).toEqual([...Array(4).fill(200), ...Array(26).fill(429)])
   // Both processes answered some of them (else this would not test the sharing): their request lines say so.
-  const lines = lmlb.log().split('\n').filter((l) => l.includes(' POST /v1/chat/completions mock/echo'))
+  const lines = lmlb
+    .log()
+    .split('\n')
+    .filter((l) => l.includes(' POST /v1/chat/completions mock/echo'))
   expect(lines).toHaveLength(30)
   expect(new Set(lines.map((l) => l.includes('[worker 1]')))).toEqual(new Set([true, false]))
 })
@@ -148,7 +156,9 @@ workersTest("2 workers: a provider's report that a key is spent, through one, ke
   const spent = 'Bearer sk-workers-spent-0001'
   const up = startUpstream('up', (r) => {
     const answer = openaiCompletion(r.body.model, 'ok')
-    if (r.headers.authorization === spent) for (const [name, value] of Object.entries({ 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': '30s' })) answer.headers.set(name, value)
+    if (r.headers.authorization === spent)
+      for (const [name, value] of Object.entries({ 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': '30s' }))
+        answer.headers.set(name, value)
     return answer
   })
   const lmlb = await startLmlb({ args: ['--workers', '2'], dotenv: dotenv(up, 'sk-workers-spent-0001,sk-workers-fine-0002') })
@@ -173,6 +183,9 @@ workersTest('2 workers: a session pinned by one stays on its key through both', 
   for (let n = 0; n < 30; n++) used.push(await keyUsed(lmlb, up, session))
   expect(used).toEqual(Array(30).fill(pinned))
   // Both processes served the session (else this would not test the sharing).
-  const lines = lmlb.log().split('\n').filter((l) => l.includes(' POST /v1/chat/completions gpt-4o'))
+  const lines = lmlb
+    .log()
+    .split('\n')
+    .filter((l) => l.includes(' POST /v1/chat/completions gpt-4o'))
   expect(new Set(lines.map((l) => l.includes('[worker 1]')))).toEqual(new Set([true, false]))
 })

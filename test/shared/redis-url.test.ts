@@ -22,11 +22,22 @@ describe('redisTarget', () => {
         db: 3,
       },
     })
-    expect(redisTarget('rediss+sentinel://:pw@s1/primary')).toEqual({ sentinel: { sentinels: [{ host: 's1', port: 26379 }], name: 'primary', password: 'pw', tls: {}, sentinelTLS: {}, enableTLSForSentinelMode: true } })
+    expect(redisTarget('rediss+sentinel://:pw@s1/primary')).toEqual({
+      sentinel: {
+        sentinels: [{ host: 's1', port: 26379 }],
+        name: 'primary',
+        password: 'pw',
+        tls: {},
+        sentinelTLS: {},
+        enableTLSForSentinelMode: true,
+      },
+    })
   })
 
   test('a password with an @ or a lone % in it: taken as written, never part of the hosts', () => {
-    expect(redisTarget('redis+sentinel://u:p@ss@s1:26379/m')).toMatchObject({ sentinel: { sentinels: [{ host: 's1', port: 26379 }], username: 'u', password: 'p@ss' } })
+    expect(redisTarget('redis+sentinel://u:p@ss@s1:26379/m')).toMatchObject({
+      sentinel: { sentinels: [{ host: 's1', port: 26379 }], username: 'u', password: 'p@ss' },
+    })
     expect(redisTarget('redis+sentinel://:50%off@s1/m')).toMatchObject({ sentinel: { password: '50%off', name: 'm' } })
     expect(redisWhere('redis+sentinel://u:p@ss@s1:26379/m')).toBe('m via Sentinel s1:26379')
   })
@@ -38,13 +49,20 @@ describe('redisTarget', () => {
   })
 
   test('the configuration takes both forms and names the variable when neither fits', () => {
-    for (const url of ['redis://cache:6379', 'rediss://u:p@cache', 'redis+sentinel://s1:26379,s2:26379/mymaster', 'rediss+sentinel://s1/m/2?sentinel_password=x']) {
+    for (const url of [
+      'redis://cache:6379',
+      'rediss://u:p@cache',
+      'redis+sentinel://s1:26379,s2:26379/mymaster',
+      'rediss+sentinel://s1/m/2?sentinel_password=x',
+    ]) {
       const result = loadConfig({ env: { LMLB_REDIS_URL: url } })
       expect(result.ok && result.config.redis).toEqual({ url, prefix: 'lmlb' })
     }
     for (const url of ['http://cache:6379', 'redis+sentinel://s1:26379', 'redis+sentinel://s1:26379/']) {
       const result = loadConfig({ env: { LMLB_REDIS_URL: url } })
-      expect(result.ok ? [] : result.errors).toEqual(['LMLB_REDIS_URL: must be a redis:// or rediss:// URL, or redis+sentinel://host:port[,host:port...]/master-name'])
+      expect(result.ok ? [] : result.errors).toEqual([
+        'LMLB_REDIS_URL: must be a redis:// or rediss:// URL, or redis+sentinel://host:port[,host:port...]/master-name',
+      ])
     }
   })
 })

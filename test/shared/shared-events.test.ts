@@ -11,9 +11,23 @@ describe('what crosses Redis', () => {
     const cooled = cooledEvent({ service: 'openai', key: KEY, until: NOW + 5_000 })
     const invalid = cooledEvent({ service: 'openai', key: KEY, until: NOW - 1_000, invalid: true }) // set aside a second ago
     const endpoint = cooledEvent({ service: 'openai', endpoint: 'http://127.0.0.1:9/v1', until: NOW + 2_000 })
-    const pin = pinEvent('0123456789abcdef\u0000openai/gpt-4o', { service: 'openai', model: 'gpt-4o', key: KEY, endpoint: 'http://127.0.0.1:9/v1', expiresAt: NOW + 300_000 })
-    const quota = { kind: 'quota' as const, service: 'openai', keyHash: 'abc', limits: { requests: { remaining: 0, resetAt: NOW + 30_000 }, tokens: { remaining: 10, resetAt: NOW + 60_000 } }, at: NOW }
-    expect([cooled, invalid, endpoint, quota, pin].map((e) => storedAs('p', e, NOW).ttlMs)).toEqual([5_000, 3_599_000, 2_000, 60_000, 300_000])
+    const pin = pinEvent('0123456789abcdef\u0000openai/gpt-4o', {
+      service: 'openai',
+      model: 'gpt-4o',
+      key: KEY,
+      endpoint: 'http://127.0.0.1:9/v1',
+      expiresAt: NOW + 300_000,
+    })
+    const quota = {
+      kind: 'quota' as const,
+      service: 'openai',
+      keyHash: 'abc',
+      limits: { requests: { remaining: 0, resetAt: NOW + 30_000 }, tokens: { remaining: 10, resetAt: NOW + 60_000 } },
+      at: NOW,
+    }
+    expect([cooled, invalid, endpoint, quota, pin].map((e) => storedAs('p', e, NOW).ttlMs)).toEqual([
+      5_000, 3_599_000, 2_000, 60_000, 300_000,
+    ])
     expect(storedAs('p', cooled, NOW).name).toBe(storedAs('p', invalid, NOW).name)
     expect(storedAs('p', cooled, NOW).name).toMatch(/^p:cooled:openai:[0-9a-f]{16}$/)
     expect(storedAs('p', pin, NOW).name).toMatch(/^p:pin:[0-9a-f]{16}$/)
@@ -34,7 +48,15 @@ describe('what crosses Redis', () => {
     const good = JSON.stringify({ origin: 'o', event: cooledEvent({ service: 'openai', key: KEY, until: NOW }) })
     expect(parseEvent(good)).toMatchObject({ origin: 'o', event: { kind: 'cooled' } })
     expect(parseEvent('{"origin":"o","hello":true}')).toBe('hello')
-    for (const junk of ['', 'null', '[]', '{"origin":1}', '{"origin":"o","event":{"kind":"quota","service":"s","keyHash":"h","limits":null,"at":1}}', '{"origin":"o","event":{"kind":"pin","id":"x"}}', '{"origin":"o","event":{"kind":"other"}}'])
+    for (const junk of [
+      '',
+      'null',
+      '[]',
+      '{"origin":1}',
+      '{"origin":"o","event":{"kind":"quota","service":"s","keyHash":"h","limits":null,"at":1}}',
+      '{"origin":"o","event":{"kind":"pin","id":"x"}}',
+      '{"origin":"o","event":{"kind":"other"}}',
+    ])
       expect(parseEvent(junk)).toBeUndefined()
   })
 

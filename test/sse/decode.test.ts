@@ -37,7 +37,8 @@ describe('SseDecoder', () => {
   })
 
   test('whole one-line events and line-by-line ones agree: names, the last id, multi-line data', () => {
-    const text = 'event: a\ndata: 1\n\nid: 5\ndata: 2\n\ndata: 3\n\ndata: 4\ndata: 5\n\nevent: b\ndata:6\n\nevent: c\r\ndata: 7\n\nevent:d\ndata: 8\n\n'
+    const text =
+      'event: a\ndata: 1\n\nid: 5\ndata: 2\n\ndata: 3\n\ndata: 4\ndata: 5\n\nevent: b\ndata:6\n\nevent: c\r\ndata: 7\n\nevent:d\ndata: 8\n\n'
     expect(decodeIn([text])).toEqual([
       { event: 'a', data: '1' },
       { data: '2', id: '5' },

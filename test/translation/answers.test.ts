@@ -7,11 +7,21 @@ import type { AnthropicMessage } from '../../src/apis/anthropic-messages/wire'
 import type { OpenAICompletion } from '../../src/apis/openai-chat/wire'
 
 const completion = (message: object, finish_reason: string | null, usage?: object): OpenAICompletion =>
-  ({ id: 'chatcmpl-xyz', object: 'chat.completion', created: 1, model: 'gpt-4.1', choices: [{ index: 0, message: { role: 'assistant', ...message }, finish_reason }], usage }) as OpenAICompletion
+  ({
+    id: 'chatcmpl-xyz',
+    object: 'chat.completion',
+    created: 1,
+    model: 'gpt-4.1',
+    choices: [{ index: 0, message: { role: 'assistant', ...message }, finish_reason }],
+    usage,
+  }) as OpenAICompletion
 
 describe('OpenAI response → Anthropic message', () => {
   test('text, usage with cached tokens, the model the client asked for, an msg_ id', () => {
-    const out = toAnthropicResponse(completion({ content: 'Hi!' }, 'stop', { prompt_tokens: 100, completion_tokens: 5, prompt_tokens_details: { cached_tokens: 60 } }), { model: 'claude-sonnet-4-5' })
+    const out = toAnthropicResponse(
+      completion({ content: 'Hi!' }, 'stop', { prompt_tokens: 100, completion_tokens: 5, prompt_tokens_details: { cached_tokens: 60 } }),
+      { model: 'claude-sonnet-4-5' },
+    )
     expect(out).toEqual({
       id: 'msg_xyz',
       type: 'message',
@@ -55,20 +65,37 @@ describe('OpenAI response → Anthropic message', () => {
   })
 
   test('finish reasons', () => {
-    const reason = (f: string | null, stops?: string[], extra: object = {}) => toAnthropicResponse({ ...completion({ content: 'x END' }, f), ...extra }, { model: 'm', stopSequences: stops })
+    const reason = (f: string | null, stops?: string[], extra: object = {}) =>
+      toAnthropicResponse({ ...completion({ content: 'x END' }, f), ...extra }, { model: 'm', stopSequences: stops })
     expect(reason('length').stop_reason).toBe('max_tokens')
     expect(reason('content_filter').stop_reason).toBe('refusal')
     expect(reason(null).stop_reason).toBe('end_turn')
     expect(reason('stop', ['END'])).toMatchObject({ stop_reason: 'stop_sequence', stop_sequence: 'END' })
     const vllm = completion({ content: 'x' }, 'stop')
     ;(vllm.choices[0] as { stop_reason?: string }).stop_reason = '###'
-    expect(toAnthropicResponse(vllm, { model: 'm', stopSequences: ['###'] })).toMatchObject({ stop_reason: 'stop_sequence', stop_sequence: '###' })
+    expect(toAnthropicResponse(vllm, { model: 'm', stopSequences: ['###'] })).toMatchObject({
+      stop_reason: 'stop_sequence',
+      stop_sequence: '###',
+    })
   })
 })
 
 describe('Anthropic message → OpenAI completion', () => {
-  const message = (content: object[], stop_reason: string, usage = { input_tokens: 10, output_tokens: 4, cache_read_input_tokens: 5, cache_creation_input_tokens: 2 }): AnthropicMessage =>
-    ({ id: 'msg_abc', type: 'message', role: 'assistant', model: 'claude-x', content, stop_reason, stop_sequence: null, usage }) as AnthropicMessage
+  const message = (
+    content: object[],
+    stop_reason: string,
+    usage = { input_tokens: 10, output_tokens: 4, cache_read_input_tokens: 5, cache_creation_input_tokens: 2 },
+  ): AnthropicMessage =>
+    ({
+      id: 'msg_abc',
+      type: 'message',
+      role: 'assistant',
+      model: 'claude-x',
+      content,
+      stop_reason,
+      stop_sequence: null,
+      usage,
+    }) as AnthropicMessage
 
   test('text, tool calls, reasoning, finish reason, usage', () => {
     const out = toOpenAIResponse(
@@ -89,7 +116,12 @@ describe('Anthropic message → OpenAI completion', () => {
       choices: [
         {
           index: 0,
-          message: { role: 'assistant', content: 'Sure.', reasoning_content: 'plan', tool_calls: [{ id: 'toolu_1', type: 'function', function: { name: 'f', arguments: '{"x":1}' } }] },
+          message: {
+            role: 'assistant',
+            content: 'Sure.',
+            reasoning_content: 'plan',
+            tool_calls: [{ id: 'toolu_1', type: 'function', function: { name: 'f', arguments: '{"x":1}' } }],
+          },
           finish_reason: 'tool_calls',
         },
       ],
@@ -99,17 +131,28 @@ describe('Anthropic message → OpenAI completion', () => {
 
   test('finish reasons', () => {
     const finish = (r: string) => toOpenAIResponse(message([{ type: 'text', text: '' }], r), { model: 'm' }).choices[0].finish_reason
-    expect(['end_turn', 'stop_sequence', 'max_tokens', 'tool_use', 'refusal'].map(finish)).toEqual(['stop', 'stop', 'length', 'tool_calls', 'content_filter'])
+    expect(['end_turn', 'stop_sequence', 'max_tokens', 'tool_use', 'refusal'].map(finish)).toEqual([
+      'stop',
+      'stop',
+      'length',
+      'tool_calls',
+      'content_filter',
+    ])
   })
 })
 
 describe('errors across the formats', () => {
   test('an OpenAI error → the Anthropic shape, message kept, status mapped', () => {
-    expect(translateError(429, '{"error":{"message":"Rate limit reached","type":"requests","code":"rate_limit_exceeded"}}', 'anthropic')).toEqual({
+    expect(
+      translateError(429, '{"error":{"message":"Rate limit reached","type":"requests","code":"rate_limit_exceeded"}}', 'anthropic'),
+    ).toEqual({
       status: 429,
       body: { type: 'error', error: { type: 'rate_limit_error', message: 'Rate limit reached' } },
     })
-    expect(translateError(503, '{"error":{"message":"busy"}}', 'anthropic')).toEqual({ status: 529, body: { type: 'error', error: { type: 'overloaded_error', message: 'busy' } } })
+    expect(translateError(503, '{"error":{"message":"busy"}}', 'anthropic')).toEqual({
+      status: 529,
+      body: { type: 'error', error: { type: 'overloaded_error', message: 'busy' } },
+    })
     for (const [status, type] of [
       [400, 'invalid_request_error'],
       [401, 'authentication_error'],
@@ -118,7 +161,10 @@ describe('errors across the formats', () => {
       [413, 'request_too_large'],
       [500, 'api_error'],
     ] as const) {
-      expect(translateError(status, '{"error":{"message":"m"}}', 'anthropic').body).toEqual({ type: 'error', error: { type, message: 'm' } })
+      expect(translateError(status, '{"error":{"message":"m"}}', 'anthropic').body).toEqual({
+        type: 'error',
+        error: { type, message: 'm' },
+      })
     }
   })
 
@@ -127,14 +173,19 @@ describe('errors across the formats', () => {
       status: 503,
       body: { error: { message: 'Overloaded', type: 'server_error', param: null, code: 'overloaded_error' } },
     })
-    expect(translateError(400, '{"type":"error","error":{"type":"invalid_request_error","message":"max_tokens: too big"}}', 'openai')).toEqual({
+    expect(
+      translateError(400, '{"type":"error","error":{"type":"invalid_request_error","message":"max_tokens: too big"}}', 'openai'),
+    ).toEqual({
       status: 400,
       body: { error: { message: 'max_tokens: too big', type: 'invalid_request_error', param: null, code: 'invalid_request_error' } },
     })
   })
 
   test('a body that is not JSON keeps its text as the message', () => {
-    expect(translateError(502, 'Bad Gateway', 'anthropic').body).toEqual({ type: 'error', error: { type: 'api_error', message: 'Bad Gateway' } })
+    expect(translateError(502, 'Bad Gateway', 'anthropic').body).toEqual({
+      type: 'error',
+      error: { type: 'api_error', message: 'Bad Gateway' },
+    })
   })
 })
 
@@ -148,7 +199,11 @@ test('the README names every field and tool type translation drops on purpose', 
   const dropped = [DROPPED_ANTHROPIC_FIELDS, DROPPED_OPENAI_FIELDS, DROPPED_RESPONSES_FIELDS, DROPPED_TOOL_TYPES].flatMap(Object.keys)
   for (const field of dropped) {
     // The README names a family once: `web_search` (and dated variants), `computer_use`, `strict`.
-    const word = field.split(' ')[0].replace(/_penalty$/, '').replace(/(_preview)?(_\d{4}_\d{2}_\d{2})?$/, '').replace(/^tools\[\]\./, '')
+    const word = field
+      .split(' ')[0]
+      .replace(/_penalty$/, '')
+      .replace(/(_preview)?(_\d{4}_\d{2}_\d{2})?$/, '')
+      .replace(/^tools\[\]\./, '')
     expect([field, section.includes(word)]).toEqual([field, true])
   }
 })

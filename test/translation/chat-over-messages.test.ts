@@ -4,7 +4,8 @@ import { createReverseStreamState, onEvent } from '../../src/translation/chat-ov
 import type { AnthropicEvent } from '../../src/apis/anthropic-messages/wire'
 import type { OpenAIRequest } from '../../src/apis/openai-chat/wire'
 
-const to = (req: Partial<OpenAIRequest>) => toAnthropicRequest({ model: 'x', messages: [], ...req } as OpenAIRequest, { model: 'claude-sonnet-4-5' })
+const to = (req: Partial<OpenAIRequest>) =>
+  toAnthropicRequest({ model: 'x', messages: [], ...req } as OpenAIRequest, { model: 'claude-sonnet-4-5' })
 
 describe('OpenAI request → Anthropic request', () => {
   test('system and developer messages → system; turns merged to alternate; tool messages → tool_result blocks', () => {
@@ -13,7 +14,11 @@ describe('OpenAI request → Anthropic request', () => {
         { role: 'system', content: 'Be brief.' },
         { role: 'developer', content: [{ type: 'text', text: 'Use tools.' }] },
         { role: 'user', content: 'Weather?' },
-        { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] },
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }],
+        },
         { role: 'tool', tool_call_id: 'call_1', content: 'sunny' },
         { role: 'user', content: 'Thanks' },
       ],
@@ -59,7 +64,13 @@ describe('OpenAI request → Anthropic request', () => {
     expect(to({ tools, tool_choice: 'none' }).tool_choice).toEqual({ type: 'none' })
     expect(to({ tools, tool_choice: { type: 'function', function: { name: 'f' } } }).tool_choice).toEqual({ type: 'tool', name: 'f' })
     expect(to({ tools, parallel_tool_calls: false }).tool_choice).toEqual({ type: 'auto', disable_parallel_tool_use: true })
-    expect(to({ stop: 'END', user: 'u1', temperature: 1.5, top_p: 0.5, max_completion_tokens: 99 })).toMatchObject({ stop_sequences: ['END'], metadata: { user_id: 'u1' }, temperature: 1, top_p: 0.5, max_tokens: 99 })
+    expect(to({ stop: 'END', user: 'u1', temperature: 1.5, top_p: 0.5, max_completion_tokens: 99 })).toMatchObject({
+      stop_sequences: ['END'],
+      metadata: { user_id: 'u1' },
+      temperature: 1,
+      top_p: 0.5,
+      max_tokens: 99,
+    })
   })
 
   test('reasoning_effort → a thinking budget that fits under max_tokens, sampling left out', () => {
@@ -90,7 +101,12 @@ describe('Anthropic stream → OpenAI chunks', () => {
   ]
 
   test('role, content, tool_calls deltas, finish_reason, then a usage chunk when asked', () => {
-    const chunks = run(events) as { id: string; model: string; choices: { delta: object; finish_reason: string | null }[]; usage?: object }[]
+    const chunks = run(events) as {
+      id: string
+      model: string
+      choices: { delta: object; finish_reason: string | null }[]
+      usage?: object
+    }[]
     expect(chunks.map((c): unknown => c.choices[0]?.delta ?? 'usage')).toEqual([
       { role: 'assistant', content: '' },
       { content: 'Hi' },
@@ -101,7 +117,12 @@ describe('Anthropic stream → OpenAI chunks', () => {
       'usage',
     ])
     expect(chunks[5].choices[0].finish_reason).toBe('tool_calls')
-    expect(chunks[6].usage).toEqual({ prompt_tokens: 12, completion_tokens: 9, total_tokens: 21, prompt_tokens_details: { cached_tokens: 0 } })
+    expect(chunks[6].usage).toEqual({
+      prompt_tokens: 12,
+      completion_tokens: 9,
+      total_tokens: 21,
+      prompt_tokens_details: { cached_tokens: 0 },
+    })
     expect(new Set(chunks.map((c) => c.id))).toEqual(new Set(['chatcmpl-1']))
     expect(chunks[0].model).toBe('anthropic/claude-x')
   })

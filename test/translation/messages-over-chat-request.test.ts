@@ -13,7 +13,14 @@ describe('Anthropic request → OpenAI request', () => {
       { role: 'system', content: 'Be brief.' },
       { role: 'user', content: 'hi' },
     ])
-    expect(to({ system: [{ type: 'text', text: 'A' }, { type: 'text', text: 'B', cache_control: { type: 'ephemeral' } }] }).messages).toEqual([{ role: 'system', content: 'A\n\nB' }])
+    expect(
+      to({
+        system: [
+          { type: 'text', text: 'A' },
+          { type: 'text', text: 'B', cache_control: { type: 'ephemeral' } },
+        ],
+      }).messages,
+    ).toEqual([{ role: 'system', content: 'A\n\nB' }])
   })
 
   test('text and images (base64 and URL) become content parts', () => {
@@ -127,8 +134,21 @@ describe('Anthropic request → OpenAI request', () => {
   })
 
   test('sampling, stops, user, streaming', () => {
-    const r = to({ temperature: 0.3, top_p: 0.9, top_k: 5, stop_sequences: ['a', 'b', 'c', 'd', 'e'], metadata: { user_id: 'u'.repeat(100) }, stream: true })
-    expect(r).toMatchObject({ temperature: 0.3, top_p: 0.9, stop: ['a', 'b', 'c', 'd'], stream: true, stream_options: { include_usage: true } })
+    const r = to({
+      temperature: 0.3,
+      top_p: 0.9,
+      top_k: 5,
+      stop_sequences: ['a', 'b', 'c', 'd', 'e'],
+      metadata: { user_id: 'u'.repeat(100) },
+      stream: true,
+    })
+    expect(r).toMatchObject({
+      temperature: 0.3,
+      top_p: 0.9,
+      stop: ['a', 'b', 'c', 'd'],
+      stream: true,
+      stream_options: { include_usage: true },
+    })
     expect(r.user).toHaveLength(64)
     expect(r).not.toHaveProperty('top_k')
   })
@@ -151,7 +171,7 @@ describe('Anthropic request → OpenAI request', () => {
     expect(to({ thinking: { type: 'enabled', budget_tokens: 2000 } }, 'gpt-4.1')).not.toHaveProperty('reasoning_effort')
   })
 
-  test("Gemini gets tool schemas without the keywords it refuses, at every depth; a property named like one stays", () => {
+  test('Gemini gets tool schemas without the keywords it refuses, at every depth; a property named like one stays', () => {
     const schema = {
       $schema: 'http://json-schema.org/draft-07/schema#',
       type: 'object',
@@ -159,7 +179,10 @@ describe('Anthropic request → OpenAI request', () => {
       properties: {
         when: { type: 'string', format: 'date-time' },
         url: { type: 'string', format: 'uri', default: 'x' },
-        default: { type: 'array', items: { type: 'object', additionalProperties: false, properties: { n: { type: 'number', exclusiveMinimum: 0 } } } },
+        default: {
+          type: 'array',
+          items: { type: 'object', additionalProperties: false, properties: { n: { type: 'number', exclusiveMinimum: 0 } } },
+        },
       },
     }
     expect(cleanSchemaForGemini(schema)).toEqual({
@@ -170,7 +193,9 @@ describe('Anthropic request → OpenAI request', () => {
         default: { type: 'array', items: { type: 'object', properties: { n: { type: 'number' } } } },
       },
     })
-    expect(to({ tools: [{ name: 'f', input_schema: schema }] }, 'gemini-2.5-flash', 'gemini').tools![0].function.parameters).toEqual(cleanSchemaForGemini(schema))
+    expect(to({ tools: [{ name: 'f', input_schema: schema }] }, 'gemini-2.5-flash', 'gemini').tools![0].function.parameters).toEqual(
+      cleanSchemaForGemini(schema),
+    )
     expect(to({ tools: [{ name: 'f', input_schema: schema }] }).tools![0].function.parameters).toEqual(schema)
   })
 

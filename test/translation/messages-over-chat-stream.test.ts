@@ -10,13 +10,18 @@ import type { AnthropicEvent } from '../../src/apis/anthropic-messages/wire'
 import type { OpenAIChunk } from '../../src/apis/openai-chat/wire'
 
 type Delta = NonNullable<OpenAIChunk['choices']>[number]['delta']
-const chunk = (delta: Delta, finish_reason: string | null = null): OpenAIChunk => ({ id: 'chatcmpl-abc', object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason }] })
+const chunk = (delta: Delta, finish_reason: string | null = null): OpenAIChunk => ({
+  id: 'chatcmpl-abc',
+  object: 'chat.completion.chunk',
+  choices: [{ index: 0, delta, finish_reason }],
+})
 const usageChunk = (prompt: number, completion: number, cached = 0): OpenAIChunk => ({
   id: 'chatcmpl-abc',
   choices: [],
   usage: { prompt_tokens: prompt, completion_tokens: completion, prompt_tokens_details: { cached_tokens: cached } },
 })
-const sse = (chunks: OpenAIChunk[], done = true) => chunks.map((c) => `data: ${JSON.stringify(c)}\n\n`).join('') + (done ? 'data: [DONE]\n\n' : '')
+const sse = (chunks: OpenAIChunk[], done = true) =>
+  chunks.map((c) => `data: ${JSON.stringify(c)}\n\n`).join('') + (done ? 'data: [DONE]\n\n' : '')
 
 /** Runs SSE bytes, cut at the given positions, through decoder and translator. */
 function translate(text: string, cuts: number[] = [], opts = { model: 'claude-sonnet-4-5', inputTokensEstimate: 42 }): AnthropicEvent[] {
@@ -39,7 +44,7 @@ function translate(text: string, cuts: number[] = [], opts = { model: 'claude-so
 function sameAnyCut(text: string): AnthropicEvent[] {
   const whole = translate(text)
   let seed = 7
-  const rand = () => ((seed = (seed * 16807) % 2147483647) / 2147483647)
+  const rand = () => (seed = (seed * 16807) % 2147483647) / 2147483647
   const length = new TextEncoder().encode(text).length
   for (let run = 0; run < 25; run++) {
     const cuts = Array.from({ length: 1 + Math.floor(rand() * 8) }, () => 1 + Math.floor(rand() * (length - 1)))
@@ -62,9 +67,27 @@ const shape = (events: AnthropicEvent[]) =>
 
 describe('OpenAI stream → Anthropic events', () => {
   test('text: message_start with the input estimate, one block, usage at the end', () => {
-    const events = sameAnyCut(sse([chunk({ role: 'assistant', content: '' }), chunk({ content: 'Hel' }), chunk({ content: 'lo' }), chunk({}, 'stop'), usageChunk(30, 2, 10)]))
-    expect(shape(events)).toEqual(['message_start', 'start 0 text', 'delta 0 text_delta Hel', 'delta 0 text_delta lo', 'stop 0', 'message_delta end_turn', 'message_stop'])
-    expect(events[0]).toMatchObject({ message: { id: 'msg_abc', model: 'claude-sonnet-4-5', role: 'assistant', usage: { input_tokens: 42 } } })
+    const events = sameAnyCut(
+      sse([
+        chunk({ role: 'assistant', content: '' }),
+        chunk({ content: 'Hel' }),
+        chunk({ content: 'lo' }),
+        chunk({}, 'stop'),
+        usageChunk(30, 2, 10),
+      ]),
+    )
+    expect(shape(events)).toEqual([
+      'message_start',
+      'start 0 text',
+      'delta 0 text_delta Hel',
+      'delta 0 text_delta lo',
+      'stop 0',
+      'message_delta end_turn',
+      'message_stop',
+    ])
+    expect(events[0]).toMatchObject({
+      message: { id: 'msg_abc', model: 'claude-sonnet-4-5', role: 'assistant', usage: { input_tokens: 42 } },
+    })
     expect(events.at(-2)).toMatchObject({ usage: { input_tokens: 20, cache_read_input_tokens: 10, output_tokens: 2 } })
   })
 
@@ -115,7 +138,9 @@ describe('OpenAI stream → Anthropic events', () => {
   })
 
   test('a tool call with empty arguments is still a tool_use block (its input stays {})', () => {
-    const events = sameAnyCut(sse([chunk({ tool_calls: [{ index: 0, id: 'call_x', function: { name: 'list_files', arguments: '' } }] }), chunk({}, 'tool_calls')]))
+    const events = sameAnyCut(
+      sse([chunk({ tool_calls: [{ index: 0, id: 'call_x', function: { name: 'list_files', arguments: '' } }] }), chunk({}, 'tool_calls')]),
+    )
     expect(shape(events)).toEqual(['message_start', 'start 0 tool_use', 'stop 0', 'message_delta tool_use', 'message_stop'])
   })
 
@@ -127,7 +152,15 @@ describe('OpenAI stream → Anthropic events', () => {
         chunk({}, 'tool_calls'),
       ]),
     )
-    expect(shape(events)).toEqual(['message_start', 'start 0 tool_use', 'delta 0 input_json_delta {"q":', 'delta 0 input_json_delta "x"}', 'stop 0', 'message_delta tool_use', 'message_stop'])
+    expect(shape(events)).toEqual([
+      'message_start',
+      'start 0 tool_use',
+      'delta 0 input_json_delta {"q":',
+      'delta 0 input_json_delta "x"}',
+      'stop 0',
+      'message_delta tool_use',
+      'message_stop',
+    ])
   })
 
   test('text after a tool call opens a new text block', () => {
@@ -138,19 +171,38 @@ describe('OpenAI stream → Anthropic events', () => {
         chunk({}, 'stop'),
       ]),
     )
-    expect(shape(events)).toEqual(['message_start', 'start 0 tool_use', 'delta 0 input_json_delta {}', 'stop 0', 'start 1 text', 'delta 1 text_delta Done.', 'stop 1', 'message_delta tool_use', 'message_stop'])
+    expect(shape(events)).toEqual([
+      'message_start',
+      'start 0 tool_use',
+      'delta 0 input_json_delta {}',
+      'stop 0',
+      'start 1 text',
+      'delta 1 text_delta Done.',
+      'stop 1',
+      'message_delta tool_use',
+      'message_stop',
+    ])
   })
 
   test('a stream that ends with no finish_reason and no [DONE] still ends properly', () => {
     const events = sameAnyCut(sse([chunk({ content: 'partial' })], false))
-    expect(shape(events)).toEqual(['message_start', 'start 0 text', 'delta 0 text_delta partial', 'stop 0', 'message_delta end_turn', 'message_stop'])
+    expect(shape(events)).toEqual([
+      'message_start',
+      'start 0 text',
+      'delta 0 text_delta partial',
+      'stop 0',
+      'message_delta end_turn',
+      'message_stop',
+    ])
     expect(events.at(-2)).toMatchObject({ usage: { output_tokens: 0 } })
     const withTool = translate(sse([chunk({ tool_calls: [{ index: 0, id: 'c', function: { name: 'f', arguments: '{}' } }] })], false))
     expect(shape(withTool).at(-2)).toBe('message_delta tool_use')
   })
 
   test('reasoning → a thinking block before the text', () => {
-    const events = sameAnyCut(sse([chunk({ reasoning_content: 'Hmm.' }), chunk({ reasoning_content: ' Yes.' }), chunk({ content: 'Answer' }), chunk({}, 'stop')]))
+    const events = sameAnyCut(
+      sse([chunk({ reasoning_content: 'Hmm.' }), chunk({ reasoning_content: ' Yes.' }), chunk({ content: 'Answer' }), chunk({}, 'stop')]),
+    )
     expect(shape(events)).toEqual([
       'message_start',
       'start 0 thinking',
@@ -174,7 +226,13 @@ describe('OpenAI stream → Anthropic events', () => {
   })
 
   test('an upstream error chunk mid-stream becomes an Anthropic error event, and nothing follows', () => {
-    const events = translate(sse([chunk({ content: 'a' }), { error: { message: 'overloaded', type: 'server_error' } } as OpenAIChunk, chunk({ content: 'never' })]))
+    const events = translate(
+      sse([
+        chunk({ content: 'a' }),
+        { error: { message: 'overloaded', type: 'server_error' } } as OpenAIChunk,
+        chunk({ content: 'never' }),
+      ]),
+    )
     expect(shape(events)).toEqual(['message_start', 'start 0 text', 'delta 0 text_delta a', 'error'])
     expect(events.at(-1)).toEqual({ type: 'error', error: { type: 'api_error', message: 'overloaded' } })
   })

@@ -5,7 +5,8 @@ import { toAnthropicRequest } from '../../src/translation/chat-over-messages/req
 import { checkResponses } from '../../src/apis/openai-responses/inbound'
 import type { ResponsesRequest } from '../../src/apis/openai-responses/wire'
 
-const to = (req: Partial<ResponsesRequest>, model = 'gpt-5') => toChatRequest({ model: 'client-model', ...req } as ResponsesRequest, { model })
+const to = (req: Partial<ResponsesRequest>, model = 'gpt-5') =>
+  toChatRequest({ model: 'client-model', ...req } as ResponsesRequest, { model })
 
 /** Codex's first turn, recorded (codex-cli 0.169.0, `codex exec "say hi"`). */
 const codex = JSON.parse(readFileSync('/work/shared/fixtures/codex-request.json', 'utf8')) as { body: ResponsesRequest }
@@ -47,12 +48,20 @@ describe('Codex first turn → Chat request', () => {
       'apply_patch',
     ])
     const exec = (codex.body.tools as any[]).find((t) => t.name === 'exec_command')
-    expect(request.tools![0]).toEqual({ type: 'function', function: { name: 'exec_command', description: exec.description, parameters: exec.parameters } })
+    expect(request.tools![0]).toEqual({
+      type: 'function',
+      function: { name: 'exec_command', description: exec.description, parameters: exec.parameters },
+    })
     expect(tools.get('multi_agent_v1__spawn_agent')).toEqual({ kind: 'function', name: 'spawn_agent', namespace: 'multi_agent_v1' })
     expect(tools.get('apply_patch')).toEqual({ kind: 'custom', name: 'apply_patch' })
     expect(tools.get('exec_command')).toEqual({ kind: 'function', name: 'exec_command' })
     const patch = request.tools!.at(-1)!.function
-    expect(patch.parameters).toEqual({ type: 'object', properties: { input: { type: 'string', description: 'The raw text input of the tool.' } }, required: ['input'], additionalProperties: false })
+    expect(patch.parameters).toEqual({
+      type: 'object',
+      properties: { input: { type: 'string', description: 'The raw text input of the tool.' } },
+      required: ['input'],
+      additionalProperties: false,
+    })
     expect(patch.description).toContain('Use the `apply_patch` tool to edit files.')
     expect(patch.description).toContain('lark grammar:\nstart: begin_patch hunk+ end_patch')
     expect(DROPPED_TOOL_TYPES.web_search).toBeDefined()
@@ -69,8 +78,14 @@ describe('Codex first turn → Chat request', () => {
   })
 
   test('settings: streaming with usage, cache key kept; store, include, client_metadata, reasoning.summary dropped', () => {
-    expect(request).toMatchObject({ model: 'gpt-5', stream: true, stream_options: { include_usage: true }, prompt_cache_key: codex.body.prompt_cache_key })
-    for (const field of ['store', 'include', 'client_metadata', 'reasoning', 'reasoning_effort', 'metadata', 'input', 'instructions']) expect(request).not.toHaveProperty(field)
+    expect(request).toMatchObject({
+      model: 'gpt-5',
+      stream: true,
+      stream_options: { include_usage: true },
+      prompt_cache_key: codex.body.prompt_cache_key,
+    })
+    for (const field of ['store', 'include', 'client_metadata', 'reasoning', 'reasoning_effort', 'metadata', 'input', 'instructions'])
+      expect(request).not.toHaveProperty(field)
   })
 
   test('chained on to Anthropic: system joined, tools and the turn intact', () => {
@@ -130,7 +145,14 @@ describe('Responses request → Chat request', () => {
         { type: 'function_call', id: 'fc_1', call_id: 'call_1', name: 'get_weather', arguments: '{"city":"Paris"}' },
         { type: 'function_call', id: 'fc_2', call_id: 'call_2', name: 'get_weather', arguments: '' },
         { type: 'function_call_output', call_id: 'call_1', output: 'sunny' },
-        { type: 'function_call_output', call_id: 'call_2', output: [{ type: 'input_text', text: 'rain' }, { type: 'input_image', image_url: 'https://x/radar.png' }] },
+        {
+          type: 'function_call_output',
+          call_id: 'call_2',
+          output: [
+            { type: 'input_text', text: 'rain' },
+            { type: 'input_image', image_url: 'https://x/radar.png' },
+          ],
+        },
         { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'Sunny, then rain.' }] },
       ],
     }).request
@@ -197,16 +219,19 @@ describe('Responses request → Chat request', () => {
   })
 
   test('previous_response_id and server-side state are refused', () => {
-    expect(() => to({ previous_response_id: 'resp_1', input: 'more' })).toThrow('previous_response_id is not supported: lmlb keeps no responses; send the whole conversation in input')
+    expect(() => to({ previous_response_id: 'resp_1', input: 'more' })).toThrow(
+      'previous_response_id is not supported: lmlb keeps no responses; send the whole conversation in input',
+    )
     expect(() => to({ conversation: 'conv_1' })).toThrow(RequestRefused)
   })
 
   test('images and files the upstream cannot fetch are refused', () => {
     expect(() => to({ input: [{ role: 'user', content: [{ type: 'input_image', file_id: 'file-1' }] }] })).toThrow(/file_id/)
     expect(() => to({ input: [{ role: 'user', content: [{ type: 'input_audio', input_audio: {} }] }] })).toThrow(RequestRefused)
-    expect(to({ input: [{ role: 'user', content: [{ type: 'input_file', file_data: 'data:application/pdf;base64,JVBE', filename: 'a.pdf' }] }] }).request.messages[0].content).toEqual([
-      { type: 'file', file: { file_data: 'data:application/pdf;base64,JVBE', filename: 'a.pdf' } },
-    ])
+    expect(
+      to({ input: [{ role: 'user', content: [{ type: 'input_file', file_data: 'data:application/pdf;base64,JVBE', filename: 'a.pdf' }] }] })
+        .request.messages[0].content,
+    ).toEqual([{ type: 'file', file: { file_data: 'data:application/pdf;base64,JVBE', filename: 'a.pdf' } }])
   })
 
   test('settings map to Chat names', () => {
@@ -231,19 +256,39 @@ describe('Responses request → Chat request', () => {
       response_format: { type: 'json_schema', json_schema: { name: 'out', schema: { type: 'object' }, strict: true } },
       user: 'u1',
     })
-    expect(to({ input: 'x', max_output_tokens: 500, text: { format: { type: 'json_object' } } }, 'llama-3.3-70b').request).toMatchObject({ max_tokens: 500, response_format: { type: 'json_object' } })
+    expect(to({ input: 'x', max_output_tokens: 500, text: { format: { type: 'json_object' } } }, 'llama-3.3-70b').request).toMatchObject({
+      max_tokens: 500,
+      response_format: { type: 'json_object' },
+    })
     // Both reach Anthropic's max_tokens through chat-over-messages.
     expect(toAnthropicRequest(to({ input: 'x', max_output_tokens: 500 }).request, { model: 'claude' }).max_tokens).toBe(500)
     expect(toAnthropicRequest(to({ input: 'x', max_output_tokens: 500 }, 'llama').request, { model: 'claude' }).max_tokens).toBe(500)
   })
 
   test('tool_choice: forced tools by their Chat names; built-in choices → auto; none without tools left out', () => {
-    const tools = [{ type: 'function', name: 'a' }, { type: 'namespace', name: 'ns', tools: [{ type: 'function', name: 'b' }] }, applyPatch, { type: 'web_search' }] as any
-    expect(to({ tools, tool_choice: { type: 'function', name: 'a' } }).request.tool_choice).toEqual({ type: 'function', function: { name: 'a' } })
-    expect(to({ tools, tool_choice: { type: 'function', name: 'b' } }).request.tool_choice).toEqual({ type: 'function', function: { name: 'ns__b' } })
-    expect(to({ tools, tool_choice: { type: 'custom', name: 'apply_patch' } }).request.tool_choice).toEqual({ type: 'function', function: { name: 'apply_patch' } })
+    const tools = [
+      { type: 'function', name: 'a' },
+      { type: 'namespace', name: 'ns', tools: [{ type: 'function', name: 'b' }] },
+      applyPatch,
+      { type: 'web_search' },
+    ] as any
+    expect(to({ tools, tool_choice: { type: 'function', name: 'a' } }).request.tool_choice).toEqual({
+      type: 'function',
+      function: { name: 'a' },
+    })
+    expect(to({ tools, tool_choice: { type: 'function', name: 'b' } }).request.tool_choice).toEqual({
+      type: 'function',
+      function: { name: 'ns__b' },
+    })
+    expect(to({ tools, tool_choice: { type: 'custom', name: 'apply_patch' } }).request.tool_choice).toEqual({
+      type: 'function',
+      function: { name: 'apply_patch' },
+    })
     expect(to({ tools, tool_choice: { type: 'web_search_preview' } }).request.tool_choice).toBe('auto')
-    expect(to({ tools, tool_choice: 'required', parallel_tool_calls: false }).request).toMatchObject({ tool_choice: 'required', parallel_tool_calls: false })
+    expect(to({ tools, tool_choice: 'required', parallel_tool_calls: false }).request).toMatchObject({
+      tool_choice: 'required',
+      parallel_tool_calls: false,
+    })
     const onlyBuiltIn = to({ tools: [{ type: 'web_search' }], tool_choice: 'none', parallel_tool_calls: true }).request
     expect(onlyBuiltIn).not.toHaveProperty('tools')
     expect(onlyBuiltIn).not.toHaveProperty('tool_choice')
@@ -257,8 +302,20 @@ describe('Responses request → Chat request', () => {
     expect(long).toBe(chatToolName('a_rather_long_tool_name_for_doing_things', 'mcp__some_server_with_a_long_name'))
     expect(long).not.toBe(chatToolName('a_rather_long_tool_name_for_doing_other_things', 'mcp__some_server_with_a_long_name'))
     expect(chatToolName('get.file', 'fs')).toMatch(/^fs__get_file_[0-9a-f]{8}$/)
-    const { request, tools } = to({ tools: [{ type: 'namespace', name: 'mcp__some_server_with_a_long_name', tools: [{ type: 'function', name: 'a_rather_long_tool_name_for_doing_things' }] }] as any })
+    const { request, tools } = to({
+      tools: [
+        {
+          type: 'namespace',
+          name: 'mcp__some_server_with_a_long_name',
+          tools: [{ type: 'function', name: 'a_rather_long_tool_name_for_doing_things' }],
+        },
+      ] as any,
+    })
     expect(request.tools![0].function.name).toBe(long)
-    expect(tools.get(long)).toEqual({ kind: 'function', name: 'a_rather_long_tool_name_for_doing_things', namespace: 'mcp__some_server_with_a_long_name' })
+    expect(tools.get(long)).toEqual({
+      kind: 'function',
+      name: 'a_rather_long_tool_name_for_doing_things',
+      namespace: 'mcp__some_server_with_a_long_name',
+    })
   })
 })

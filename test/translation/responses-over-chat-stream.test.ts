@@ -13,13 +13,24 @@ import type { OpenAIChunk } from '../../src/apis/openai-chat/wire'
 import type { ResponsesEvent, ResponsesOutputItem, ResponsesRequest } from '../../src/apis/openai-responses/wire'
 
 type Delta = NonNullable<OpenAIChunk['choices']>[number]['delta']
-const chunk = (delta: Delta, finish_reason: string | null = null): OpenAIChunk => ({ id: 'chatcmpl-abc', object: 'chat.completion.chunk', created: 1_700_000_000, choices: [{ index: 0, delta, finish_reason }] })
+const chunk = (delta: Delta, finish_reason: string | null = null): OpenAIChunk => ({
+  id: 'chatcmpl-abc',
+  object: 'chat.completion.chunk',
+  created: 1_700_000_000,
+  choices: [{ index: 0, delta, finish_reason }],
+})
 const usageChunk = (prompt: number, completion: number, cached = 0): OpenAIChunk => ({
   id: 'chatcmpl-abc',
   choices: [],
-  usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion, prompt_tokens_details: { cached_tokens: cached } },
+  usage: {
+    prompt_tokens: prompt,
+    completion_tokens: completion,
+    total_tokens: prompt + completion,
+    prompt_tokens_details: { cached_tokens: cached },
+  },
 })
-const sse = (chunks: OpenAIChunk[], done = true) => chunks.map((c) => `data: ${JSON.stringify(c)}\n\n`).join('') + (done ? 'data: [DONE]\n\n' : '')
+const sse = (chunks: OpenAIChunk[], done = true) =>
+  chunks.map((c) => `data: ${JSON.stringify(c)}\n\n`).join('') + (done ? 'data: [DONE]\n\n' : '')
 
 const request: ResponsesRequest = {
   model: 'gpt-5-test',
@@ -52,7 +63,8 @@ function translate(text: string, cuts: number[] = []): ResponsesEvent[] {
 }
 
 const types = (events: ResponsesEvent[]) => events.map((e) => e.type)
-const itemsDone = (events: ResponsesEvent[]) => events.filter((e) => e.type === 'response.output_item.done').map((e) => (e as { item: ResponsesOutputItem }).item)
+const itemsDone = (events: ResponsesEvent[]) =>
+  events.filter((e) => e.type === 'response.output_item.done').map((e) => (e as { item: ResponsesOutputItem }).item)
 const terminal = (events: ResponsesEvent[]) => events.at(-1) as Extract<ResponsesEvent, { response: unknown }>
 
 /** Text, then reasoning, then two calls whose arguments interleave by index (one namespaced), then finish_reason and usage. */
@@ -63,7 +75,9 @@ const recorded = [
   chunk({ reasoning_content: 'Two cities, ' }),
   chunk({ reasoning_content: 'two calls.' }),
   chunk({ tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '' } }] }),
-  chunk({ tool_calls: [{ index: 1, id: 'call_2', type: 'function', function: { name: 'multi_agent_v1__spawn_agent', arguments: '{"task":' } }] }),
+  chunk({
+    tool_calls: [{ index: 1, id: 'call_2', type: 'function', function: { name: 'multi_agent_v1__spawn_agent', arguments: '{"task":' } }],
+  }),
   chunk({ tool_calls: [{ index: 0, function: { arguments: '{"city":' } }] }),
   chunk({ tool_calls: [{ index: 1, function: { arguments: '"weather"}' } }] }),
   chunk({ tool_calls: [{ index: 0, function: { arguments: '"Paris"}' } }] }),
@@ -106,24 +120,59 @@ describe('Chat stream → Responses events', () => {
       'response.completed',
     ])
     expect(events.map((e) => e.sequence_number)).toEqual(events.map((_, i) => i))
-    expect(events[0]).toMatchObject({ response: { id: 'resp_abc', status: 'in_progress', output: [], model: 'gpt-5-test', created_at: 1_700_000_000 } })
-    expect(events[4]).toEqual({ type: 'response.output_text.delta', item_id: 'msg_abc_0', output_index: 0, content_index: 0, delta: 'Let me ', logprobs: [], sequence_number: 4 })
-    expect(events[18]).toMatchObject({ type: 'response.function_call_arguments.delta', item_id: 'fc_abc_3', output_index: 3, delta: '{"task":' })
+    expect(events[0]).toMatchObject({
+      response: { id: 'resp_abc', status: 'in_progress', output: [], model: 'gpt-5-test', created_at: 1_700_000_000 },
+    })
+    expect(events[4]).toEqual({
+      type: 'response.output_text.delta',
+      item_id: 'msg_abc_0',
+      output_index: 0,
+      content_index: 0,
+      delta: 'Let me ',
+      logprobs: [],
+      sequence_number: 4,
+    })
+    expect(events[18]).toMatchObject({
+      type: 'response.function_call_arguments.delta',
+      item_id: 'fc_abc_3',
+      output_index: 3,
+      delta: '{"task":',
+    })
   })
 
   test('every output_item.done item is complete, and the completed response holds them all, with usage', () => {
     const expected: ResponsesOutputItem[] = [
-      { type: 'message', id: 'msg_abc_0', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: 'Let me check — ☀️.', annotations: [], logprobs: [] }] },
+      {
+        type: 'message',
+        id: 'msg_abc_0',
+        role: 'assistant',
+        status: 'completed',
+        content: [{ type: 'output_text', text: 'Let me check — ☀️.', annotations: [], logprobs: [] }],
+      },
       { type: 'reasoning', id: 'rs_abc_1', summary: [{ type: 'summary_text', text: 'Two cities, two calls.' }] },
       { type: 'function_call', id: 'fc_abc_2', status: 'completed', call_id: 'call_1', name: 'get_weather', arguments: '{"city":"Paris"}' },
-      { type: 'function_call', id: 'fc_abc_3', status: 'completed', call_id: 'call_2', name: 'spawn_agent', namespace: 'multi_agent_v1', arguments: '{"task":"weather"}' },
+      {
+        type: 'function_call',
+        id: 'fc_abc_3',
+        status: 'completed',
+        call_id: 'call_2',
+        name: 'spawn_agent',
+        namespace: 'multi_agent_v1',
+        arguments: '{"task":"weather"}',
+      },
     ]
     expect(itemsDone(events)).toEqual(expected)
     expect(terminal(events).response).toMatchObject({
       id: 'resp_abc',
       status: 'completed',
       output: expected,
-      usage: { input_tokens: 30, input_tokens_details: { cached_tokens: 10 }, output_tokens: 20, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 50 },
+      usage: {
+        input_tokens: 30,
+        input_tokens_details: { cached_tokens: 10 },
+        output_tokens: 20,
+        output_tokens_details: { reasoning_tokens: 0 },
+        total_tokens: 50,
+      },
     })
     expect(events[2]).toMatchObject({ item: { type: 'message', status: 'in_progress', content: [] } })
     expect(events[16]).toMatchObject({ item: { type: 'function_call', call_id: 'call_1', name: 'get_weather', arguments: '' } })
@@ -136,7 +185,11 @@ describe('Chat stream → Responses events', () => {
 
   test('the openai SDK reads the stream back into the same response', async () => {
     const body = events.map((e) => encodeJsonEvent(e.type, e)).join('')
-    const client = new OpenAI({ apiKey: 'k', baseURL: 'http://lmlb.test/v1', fetch: async () => new Response(body, { headers: { 'content-type': 'text/event-stream' } }) })
+    const client = new OpenAI({
+      apiKey: 'k',
+      baseURL: 'http://lmlb.test/v1',
+      fetch: async () => new Response(body, { headers: { 'content-type': 'text/event-stream' } }),
+    })
     const stream = client.responses.stream({ model: 'gpt-5-test', input: 'hi' })
     const seen: string[] = []
     for await (const event of stream) seen.push(event.type)
@@ -182,28 +235,55 @@ describe('Chat stream → Responses events', () => {
       'response.completed',
     ])
     expect(out[2]).toMatchObject({ item: { type: 'custom_tool_call', call_id: 'call_1', name: 'apply_patch', input: '' } })
-    expect(itemsDone(out)).toEqual([{ type: 'custom_tool_call', id: 'ctc_abc_0', status: 'completed', call_id: 'call_1', name: 'apply_patch', input: '*** Begin Patch\n' }])
+    expect(itemsDone(out)).toEqual([
+      {
+        type: 'custom_tool_call',
+        id: 'ctc_abc_0',
+        status: 'completed',
+        call_id: 'call_1',
+        name: 'apply_patch',
+        input: '*** Begin Patch\n',
+      },
+    ])
   })
 
   test('length → response.incomplete (max_output_tokens), the cut item incomplete', () => {
     const out = translate(sse([chunk({ content: 'A long' }), chunk({}, 'length'), usageChunk(5, 2)]))
     expect(terminal(out)).toMatchObject({
       type: 'response.incomplete',
-      response: { status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' }, output: [{ type: 'message', status: 'incomplete', content: [{ text: 'A long' }] }] },
+      response: {
+        status: 'incomplete',
+        incomplete_details: { reason: 'max_output_tokens' },
+        output: [{ type: 'message', status: 'incomplete', content: [{ text: 'A long' }] }],
+      },
     })
-    expect(types(out).filter((t) => t.startsWith('response.') && t.split('.').length === 2)).toEqual(['response.created', 'response.in_progress', 'response.incomplete'])
+    expect(types(out).filter((t) => t.startsWith('response.') && t.split('.').length === 2)).toEqual([
+      'response.created',
+      'response.in_progress',
+      'response.incomplete',
+    ])
   })
 
   test('an error chunk → response.failed with code and message, then nothing', () => {
     const state = createResponsesStreamState(opts)
     const out = [
       ...onChunk(chunk({ content: 'Hi' }), state),
-      ...onChunk({ error: { message: 'Rate limit reached. Please try again in 2s.', type: 'rate_limit_error', code: 'rate_limit_exceeded' } }, state),
+      ...onChunk(
+        { error: { message: 'Rate limit reached. Please try again in 2s.', type: 'rate_limit_error', code: 'rate_limit_exceeded' } },
+        state,
+      ),
       ...onChunk(chunk({ content: 'more' }), state),
       ...finish(state),
       ...failStream(state, 'again'),
     ]
-    expect(types(out)).toEqual(['response.created', 'response.in_progress', 'response.output_item.added', 'response.content_part.added', 'response.output_text.delta', 'response.failed'])
+    expect(types(out)).toEqual([
+      'response.created',
+      'response.in_progress',
+      'response.output_item.added',
+      'response.content_part.added',
+      'response.output_text.delta',
+      'response.failed',
+    ])
     expect(terminal(out).response).toMatchObject({
       id: 'resp_abc',
       status: 'failed',

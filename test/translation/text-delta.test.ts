@@ -11,7 +11,11 @@ import { textDeltaEvent } from '../../src/translation/messages-over-chat/text-de
 import { createReverseStreamState, onEvent } from '../../src/translation/chat-over-messages/stream'
 import { textChunk } from '../../src/translation/chat-over-messages/text-delta'
 import { encodeResponsesEvents } from '../../src/apis/openai-responses/events'
-import { createResponsesStreamState, finish as finishResponses, onChunk as onResponsesChunk } from '../../src/translation/responses-over-chat/stream'
+import {
+  createResponsesStreamState,
+  finish as finishResponses,
+  onChunk as onResponsesChunk,
+} from '../../src/translation/responses-over-chat/stream'
 import { responsesTextDelta } from '../../src/translation/responses-over-chat/text-delta'
 
 /** A stream state with its text block open, as after the first text chunk. */
@@ -33,11 +37,22 @@ const parseEvents = (sse: string) =>
 describe('textDeltaEvent', () => {
   test('for any text, the same events and the same final state as onChunk', () => {
     // OpenAI's layout with and without its optional fields (the exact-layout path), any id and model, and spaced (the general path).
-    const optional = fc.record({ service_tier: fc.constant('default'), system_fingerprint: fc.constantFrom('fp_1', null) }, { requiredKeys: [] })
+    const optional = fc.record(
+      { service_tier: fc.constant('default'), system_fingerprint: fc.constantFrom('fp_1', null) },
+      { requiredKeys: [] },
+    )
     const trailing = fc.record({ usage: fc.constant(null), obfuscation: fc.string() }, { requiredKeys: [] })
     fc.assert(
       fc.property(fc.string({ unit: 'binary' }), fc.boolean(), fc.string(), optional, trailing, (text, spaced, model, extra, tail) => {
-        const chunk = { id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model, ...extra, choices: [{ index: 0, delta: { content: text }, logprobs: null, finish_reason: null }], ...tail }
+        const chunk = {
+          id: 'chatcmpl-1',
+          object: 'chat.completion.chunk',
+          created: 1,
+          model,
+          ...extra,
+          choices: [{ index: 0, delta: { content: text }, logprobs: null, finish_reason: null }],
+          ...tail,
+        }
         const data = spaced ? JSON.stringify(chunk, null, 1) : JSON.stringify(chunk)
         const fast = openText(['END'])
         const slow = openText(['END'])
@@ -58,26 +73,55 @@ describe('textDeltaEvent', () => {
     // A minimal layout (the general path) and OpenAI's own (the exact-layout path).
     for (const base of [
       { id: 'c', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: 'x' }, finish_reason: null as string | null }] },
-      { id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', service_tier: 'default', system_fingerprint: 'fp', choices: [{ index: 0, delta: { content: 'x' }, logprobs: null, finish_reason: null }], usage: null, obfuscation: 'ab' },
+      {
+        id: 'c',
+        object: 'chat.completion.chunk',
+        created: 1,
+        model: 'm',
+        service_tier: 'default',
+        system_fingerprint: 'fp',
+        choices: [{ index: 0, delta: { content: 'x' }, logprobs: null, finish_reason: null }],
+        usage: null,
+        obfuscation: 'ab',
+      },
     ])
       stepsAside(base)
-    expect(textDeltaEvent(JSON.stringify({ id: 'c', choices: [{ index: 0, delta: { content: 'x' }, finish_reason: null }] }), createStreamState({ model: 'claude-x' }))).toBeUndefined()
+    expect(
+      textDeltaEvent(
+        JSON.stringify({ id: 'c', choices: [{ index: 0, delta: { content: 'x' }, finish_reason: null }] }),
+        createStreamState({ model: 'claude-x' }),
+      ),
+    ).toBeUndefined()
   })
 
   function stepsAside(base: object) {
     const more: object[] = [
       { ...base, choices: [{ index: 0, delta: { content: 'x' }, finish_reason: 'stop' }] },
       { ...base, usage: { prompt_tokens: 1, completion_tokens: 2 } },
-      { ...base, choices: [{ index: 0, delta: { content: 'x', tool_calls: [{ index: 0, function: { arguments: '{}' } }] }, finish_reason: null }] },
+      {
+        ...base,
+        choices: [{ index: 0, delta: { content: 'x', tool_calls: [{ index: 0, function: { arguments: '{}' } }] }, finish_reason: null }],
+      },
       { ...base, choices: [{ index: 0, delta: { role: 'assistant', content: 'x' }, finish_reason: null }] },
       { ...base, choices: [{ index: 0, delta: { reasoning_content: 'hmm', content: 'x' }, finish_reason: null }] },
-      { ...base, choices: [{ index: 0, delta: {}, finish_reason: null }, { index: 1, delta: { content: 'x' }, finish_reason: null }] },
+      {
+        ...base,
+        choices: [
+          { index: 0, delta: {}, finish_reason: null },
+          { index: 1, delta: { content: 'x' }, finish_reason: null },
+        ],
+      },
       { ...base, choices: [{ index: 0, delta: { content: 'x' }, finish_reason: null, stop_reason: 'END' }] },
       { error: { message: 'boom' } },
     ]
     for (const chunk of more) expect(textDeltaEvent(JSON.stringify(chunk), openText())).toBeUndefined()
     // Field names inside the text are only text.
-    expect(textDeltaEvent(JSON.stringify({ ...base, choices: [{ index: 0, delta: { content: '"usage":{"finish_reason":"stop"}' }, finish_reason: null }] }), openText())).toBeDefined()
+    expect(
+      textDeltaEvent(
+        JSON.stringify({ ...base, choices: [{ index: 0, delta: { content: '"usage":{"finish_reason":"stop"}' }, finish_reason: null }] }),
+        openText(),
+      ),
+    ).toBeDefined()
   }
 })
 
@@ -120,7 +164,9 @@ describe('textChunk', () => {
     for (const event of others) expect(textChunk(JSON.stringify(event), started())).toBeUndefined()
     const done = started()
     onEvent({ type: 'message_stop' }, done)
-    expect(textChunk(JSON.stringify({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'x' } }), done)).toBeUndefined()
+    expect(
+      textChunk(JSON.stringify({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'x' } }), done),
+    ).toBeUndefined()
   })
 
   test('a new message_start (a new id) gets a new chunk head', () => {
@@ -138,7 +184,10 @@ describe('responsesTextDelta', () => {
   /** A Responses stream state with its message item open, as after the first text chunk. */
   function openMessage() {
     const state = createResponsesStreamState({ model: 'gpt-x', tools: new Map() as never })
-    onResponsesChunk({ id: 'chatcmpl-1', created: 1, choices: [{ index: 0, delta: { role: 'assistant', content: 'Hi' }, finish_reason: null }] }, state)
+    onResponsesChunk(
+      { id: 'chatcmpl-1', created: 1, choices: [{ index: 0, delta: { role: 'assistant', content: 'Hi' }, finish_reason: null }] },
+      state,
+    )
     return state
   }
 
@@ -148,7 +197,13 @@ describe('responsesTextDelta', () => {
         const fast = openMessage()
         const slow = openMessage()
         for (const text of texts) {
-          const chunk = { id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { content: text }, logprobs: null, finish_reason: null }] }
+          const chunk = {
+            id: 'chatcmpl-1',
+            object: 'chat.completion.chunk',
+            created: 1,
+            model: 'm',
+            choices: [{ index: 0, delta: { content: text }, logprobs: null, finish_reason: null }],
+          }
           const data = spaced ? JSON.stringify(chunk, null, 1) : JSON.stringify(chunk)
           const shortcut = responsesTextDelta(data, fast)
           expect(shortcut).toBeDefined()
@@ -166,8 +221,18 @@ describe('responsesTextDelta', () => {
   test('steps aside for anything more than text, before the message is open, and after the end', () => {
     const text = (content: string) => JSON.stringify({ id: 'c', choices: [{ index: 0, delta: { content }, finish_reason: null }] })
     expect(responsesTextDelta(text('x'), createResponsesStreamState({ model: 'gpt-x', tools: new Map() as never }))).toBeUndefined()
-    expect(responsesTextDelta(JSON.stringify({ id: 'c', choices: [{ index: 0, delta: { content: 'x' }, finish_reason: 'stop' }] }), openMessage())).toBeUndefined()
-    expect(responsesTextDelta(JSON.stringify({ id: 'c', choices: [{ index: 0, delta: { reasoning_content: 'hmm', content: 'x' }, finish_reason: null }] }), openMessage())).toBeUndefined()
+    expect(
+      responsesTextDelta(
+        JSON.stringify({ id: 'c', choices: [{ index: 0, delta: { content: 'x' }, finish_reason: 'stop' }] }),
+        openMessage(),
+      ),
+    ).toBeUndefined()
+    expect(
+      responsesTextDelta(
+        JSON.stringify({ id: 'c', choices: [{ index: 0, delta: { reasoning_content: 'hmm', content: 'x' }, finish_reason: null }] }),
+        openMessage(),
+      ),
+    ).toBeUndefined()
     const ended = openMessage()
     finishResponses(ended)
     expect(responsesTextDelta(text('x'), ended)).toBeUndefined()

@@ -101,7 +101,15 @@ describe('readRateLimits', () => {
     for (const headers of garbage) expect(readRateLimits(h(headers), now)).toBeUndefined()
     // A garbage limit drops only the limit; the remaining and reset still count.
     expect(
-      readRateLimits(h({ 'x-ratelimit-limit-requests': 'many', 'x-ratelimit-remaining-requests': '3', 'x-ratelimit-reset-requests': '1s', 'x-ratelimit-remaining-tokens': 'x' }), now),
+      readRateLimits(
+        h({
+          'x-ratelimit-limit-requests': 'many',
+          'x-ratelimit-remaining-requests': '3',
+          'x-ratelimit-reset-requests': '1s',
+          'x-ratelimit-remaining-tokens': 'x',
+        }),
+        now,
+      ),
     ).toEqual({ requests: { remaining: 3, resetAt: now + 1000 } })
   })
 })

@@ -22,13 +22,15 @@ const TEXT_ONLY_DELTA = /"delta"\s*:\s*\{\s*"content"\s*:\s*("(?:[^"\\]|\\.)*")\
  * Outside string literals only: inside one, a quote is always escaped, so
  * `"usage":` cannot occur there.
  */
-const MORE_THAN_TEXT = /"(?:usage|tool_calls|function_call|reasoning_content|reasoning|refusal|error|finish_reason|stop_reason)"\s*:\s*(?:[^n\s]|n(?!ull\b))/
+const MORE_THAN_TEXT =
+  /"(?:usage|tool_calls|function_call|reasoning_content|reasoning|refusal|error|finish_reason|stop_reason)"\s*:\s*(?:[^n\s]|n(?!ull\b))/
 
 /** The content literal of a chunk that holds nothing but text in one choice. */
 export function textLiteralOf(data: string): string | undefined {
   const fast = OPENAI_TEXT_CHUNK.exec(data)
   if (fast) return fast[1]
   const m = TEXT_ONLY_DELTA.exec(data)
-  if (m === null || data.indexOf('"delta"') !== m.index || data.indexOf('"delta"', m.index + 1) !== -1 || MORE_THAN_TEXT.test(data)) return undefined
+  if (m === null || data.indexOf('"delta"') !== m.index || data.indexOf('"delta"', m.index + 1) !== -1 || MORE_THAN_TEXT.test(data))
+    return undefined
   return m[1]
 }

@@ -9,7 +9,12 @@ import type { OpenAIChunk } from './wire'
 export type ToolFragment = NonNullable<NonNullable<OpenAIChunk['choices']>[number]['delta']['tool_calls']>[number]
 
 /** The call `fragment` belongs to, made with `create` (and listed in `calls`) when it starts one. */
-export function callOfFragment<C extends { id: string; name: string }>(fragment: ToolFragment, byIndex: Map<number, C>, calls: C[], create: (id: string, name: string) => C): C {
+export function callOfFragment<C extends { id: string; name: string }>(
+  fragment: ToolFragment,
+  byIndex: Map<number, C>,
+  calls: C[],
+  create: (id: string, name: string) => C,
+): C {
   const index = fragment.index ?? 0
   let call = byIndex.get(index)
   if (!call || (fragment.id && call.id && fragment.id !== call.id)) {

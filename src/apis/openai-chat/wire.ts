@@ -2,7 +2,10 @@
  * OpenAI Chat Completions wire shapes, as far as lmlb reads and writes them.
  * Fields lmlb does not touch are left out; requests keep them as `unknown`.
  */
-export type OpenAIContentPart = { type: 'text'; text: string } | { type: 'image_url'; image_url: { url: string; detail?: string } } | { type: string; [k: string]: unknown }
+export type OpenAIContentPart =
+  | { type: 'text'; text: string }
+  | { type: 'image_url'; image_url: { url: string; detail?: string } }
+  | { type: string; [k: string]: unknown }
 
 export interface OpenAIToolCall {
   id: string
@@ -58,7 +61,14 @@ export interface OpenAICompletion {
   model: string
   choices: {
     index: number
-    message: { role: 'assistant'; content: string | null; tool_calls?: OpenAIToolCall[]; reasoning_content?: string; reasoning?: string; refusal?: string | null }
+    message: {
+      role: 'assistant'
+      content: string | null
+      tool_calls?: OpenAIToolCall[]
+      reasoning_content?: string
+      reasoning?: string
+      refusal?: string | null
+    }
     finish_reason: string | null
   }[]
   usage?: OpenAIUsage

@@ -7,7 +7,8 @@ import { Type } from '@sinclair/typebox'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import { Model, Stream } from '../inbound-fields'
 
-const withModel = (required: boolean) => TypeCompiler.Compile(Type.Object({ model: required ? Model : Type.Optional(Model), stream: Stream }))
+const withModel = (required: boolean) =>
+  TypeCompiler.Compile(Type.Object({ model: required ? Model : Type.Optional(Model), stream: Stream }))
 
 /** Embeddings, legacy completions, speech: `model` is required. */
 export const checkModelRequired = withModel(true)

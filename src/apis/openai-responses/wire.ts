@@ -11,7 +11,13 @@ export type ResponsesInputImage = { type: 'input_image'; image_url?: string | nu
 export type ResponsesInputFile = { type: 'input_file'; file_data?: string; file_id?: string | null; file_url?: string; filename?: string }
 export type ResponsesOutputText = { type: 'output_text'; text: string; annotations?: unknown[]; logprobs?: unknown[] }
 export type ResponsesRefusal = { type: 'refusal'; refusal: string }
-export type ResponsesContentPart = ResponsesInputText | ResponsesInputImage | ResponsesInputFile | ResponsesOutputText | ResponsesRefusal | { type: string; [k: string]: unknown }
+export type ResponsesContentPart =
+  | ResponsesInputText
+  | ResponsesInputImage
+  | ResponsesInputFile
+  | ResponsesOutputText
+  | ResponsesRefusal
+  | { type: string; [k: string]: unknown }
 
 /** `type` may be left out of a message item (the SDK's EasyInputMessage). */
 export interface ResponsesMessageItem {
@@ -168,7 +174,11 @@ export interface ResponsesOutputCustomToolCall {
   input: string
 }
 
-export type ResponsesOutputItem = ResponsesOutputMessage | ResponsesOutputReasoning | ResponsesOutputFunctionCall | ResponsesOutputCustomToolCall
+export type ResponsesOutputItem =
+  | ResponsesOutputMessage
+  | ResponsesOutputReasoning
+  | ResponsesOutputFunctionCall
+  | ResponsesOutputCustomToolCall
 
 export interface ResponsesUsage {
   input_tokens: number
@@ -217,12 +227,19 @@ export type TextPart = { type: 'output_text'; text: string; annotations: unknown
 
 export type ResponsesEvent = Seq &
   (
-    | { type: 'response.created' | 'response.in_progress' | 'response.completed' | 'response.incomplete' | 'response.failed'; response: ResponseObject }
+    | {
+        type: 'response.created' | 'response.in_progress' | 'response.completed' | 'response.incomplete' | 'response.failed'
+        response: ResponseObject
+      }
     | { type: 'response.output_item.added' | 'response.output_item.done'; output_index: number; item: ResponsesOutputItem }
     | ({ type: 'response.content_part.added' | 'response.content_part.done'; content_index: number; part: TextPart } & ItemRef)
     | ({ type: 'response.output_text.delta'; content_index: number; delta: string; logprobs: unknown[] } & ItemRef)
     | ({ type: 'response.output_text.done'; content_index: number; text: string; logprobs: unknown[] } & ItemRef)
-    | ({ type: 'response.reasoning_summary_part.added' | 'response.reasoning_summary_part.done'; summary_index: number; part: SummaryPart } & ItemRef)
+    | ({
+        type: 'response.reasoning_summary_part.added' | 'response.reasoning_summary_part.done'
+        summary_index: number
+        part: SummaryPart
+      } & ItemRef)
     | ({ type: 'response.reasoning_summary_text.delta'; summary_index: number; delta: string } & ItemRef)
     | ({ type: 'response.reasoning_summary_text.done'; summary_index: number; text: string } & ItemRef)
     | ({ type: 'response.function_call_arguments.delta'; delta: string } & ItemRef)

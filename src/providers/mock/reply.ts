@@ -57,14 +57,27 @@ export function mockAnthropic(body: { model: string; messages: Message[]; system
   const events = [
     encodeJsonEvent('message_start', {
       type: 'message_start',
-      message: { id, type: 'message', role: 'assistant', model: body.model, content: [], stop_reason: null, stop_sequence: null, usage: { ...usage, output_tokens: 0 } },
+      message: {
+        id,
+        type: 'message',
+        role: 'assistant',
+        model: body.model,
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
+        usage: { ...usage, output_tokens: 0 },
+      },
     }),
     encodeJsonEvent('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }),
     ...pieces(text).map((piece) =>
       encodeJsonEvent('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: piece } }),
     ),
     encodeJsonEvent('content_block_stop', { type: 'content_block_stop', index: 0 }),
-    encodeJsonEvent('message_delta', { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: usage.output_tokens } }),
+    encodeJsonEvent('message_delta', {
+      type: 'message_delta',
+      delta: { stop_reason: 'end_turn', stop_sequence: null },
+      usage: { output_tokens: usage.output_tokens },
+    }),
     encodeJsonEvent('message_stop', { type: 'message_stop' }),
   ]
   return new Response(events.join(''), { headers: SSE_HEADERS })
@@ -90,12 +103,18 @@ export function mockOpenAI(body: {
     })
   }
   const chunk = (delta: object, finish: string | null) =>
-    encodeJsonEvent(undefined, { ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] })
+    encodeJsonEvent(undefined, {
+      ...base,
+      object: 'chat.completion.chunk',
+      choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+    })
   const events = [
     chunk({ role: 'assistant', content: '' }, null),
     ...pieces(text).map((piece) => chunk({ content: piece }, null)),
     chunk({}, 'stop'),
-    ...(body.stream_options?.include_usage ? [encodeJsonEvent(undefined, { ...base, object: 'chat.completion.chunk', choices: [], usage })] : []),
+    ...(body.stream_options?.include_usage
+      ? [encodeJsonEvent(undefined, { ...base, object: 'chat.completion.chunk', choices: [], usage })]
+      : []),
     'data: [DONE]\n\n',
   ]
   return new Response(events.join(''), { headers: SSE_HEADERS })

@@ -48,7 +48,9 @@ export async function estimateInputTokens(request: CountableRequest): Promise<nu
   }
   walk(request.system)
   for (const m of request.messages) walk(m?.content)
-  for (const tool of Array.isArray(request.tools) ? request.tools : []) if (tool && typeof tool === 'object') texts.push(String(tool.name ?? ''), String(tool.description ?? ''), JSON.stringify(tool.input_schema ?? {}))
+  for (const tool of Array.isArray(request.tools) ? request.tools : [])
+    if (tool && typeof tool === 'object')
+      texts.push(String(tool.name ?? ''), String(tool.description ?? ''), JSON.stringify(tool.input_schema ?? {}))
   const textTokens = texts.reduce((n, t) => n + (t === '' ? 0 : count(t)), 0)
   return textTokens + images * IMAGE_TOKENS + request.messages.length * PER_MESSAGE
 }

@@ -40,12 +40,17 @@ export function toAnthropicRequest(req: OpenAIRequest, opts: { model: string }):
     else if (m.role === 'tool') push('user', [{ type: 'tool_result', tool_use_id: m.tool_call_id ?? '', content: textOf(m.content) }])
     else if (m.role === 'assistant') {
       const blocks: AnthropicBlock[] = contentBlocks(m.content)
-      for (const call of m.tool_calls ?? []) blocks.push({ type: 'tool_use', id: call.id, name: call.function.name, input: parseArguments(call.function.arguments) })
+      for (const call of m.tool_calls ?? [])
+        blocks.push({ type: 'tool_use', id: call.id, name: call.function.name, input: parseArguments(call.function.arguments) })
       push('assistant', blocks)
     } else push('user', contentBlocks(m.content))
   }
 
-  const out: AnthropicRequest = { model: opts.model, messages, max_tokens: req.max_completion_tokens ?? req.max_tokens ?? DEFAULT_MAX_TOKENS }
+  const out: AnthropicRequest = {
+    model: opts.model,
+    messages,
+    max_tokens: req.max_completion_tokens ?? req.max_tokens ?? DEFAULT_MAX_TOKENS,
+  }
   if (system.length > 0) out.system = system.join('\n\n')
   if (req.stop !== undefined && req.stop !== null) out.stop_sequences = typeof req.stop === 'string' ? [req.stop] : req.stop
   if (req.user) out.metadata = { user_id: req.user }
@@ -70,7 +75,13 @@ export function toAnthropicRequest(req: OpenAIRequest, opts: { model: string }):
     )
     const choice = req.tool_choice
     const tc: AnthropicRequest['tool_choice'] =
-      choice === 'required' ? { type: 'any' } : choice === 'none' ? { type: 'none' } : typeof choice === 'object' ? { type: 'tool', name: choice.function.name } : { type: 'auto' }
+      choice === 'required'
+        ? { type: 'any' }
+        : choice === 'none'
+          ? { type: 'none' }
+          : typeof choice === 'object'
+            ? { type: 'tool', name: choice.function.name }
+            : { type: 'auto' }
     if (req.parallel_tool_calls === false && tc.type !== 'none') tc.disable_parallel_tool_use = true
     if (choice !== undefined || tc.disable_parallel_tool_use) out.tool_choice = tc
   }
@@ -89,7 +100,9 @@ function contentBlocks(content: string | OpenAIContentPart[] | null | undefined)
 
 function imageBlock(url: string): AnthropicBlock {
   const data = /^data:([^;,]+);base64,(.*)$/s.exec(url)
-  return data ? { type: 'image', source: { type: 'base64', media_type: data[1], data: data[2] } } : { type: 'image', source: { type: 'url', url } }
+  return data
+    ? { type: 'image', source: { type: 'base64', media_type: data[1], data: data[2] } }
+    : { type: 'image', source: { type: 'url', url } }
 }
 
 function textOf(content: string | OpenAIContentPart[] | null | undefined): string {

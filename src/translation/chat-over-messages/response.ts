@@ -21,7 +21,12 @@ export function toOpenAIUsage(usage: Partial<AnthropicUsage> | undefined): OpenA
   const cached = usage?.cache_read_input_tokens ?? 0
   const prompt = (usage?.input_tokens ?? 0) + cached + (usage?.cache_creation_input_tokens ?? 0)
   const completion = usage?.output_tokens ?? 0
-  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion, prompt_tokens_details: { cached_tokens: cached } }
+  return {
+    prompt_tokens: prompt,
+    completion_tokens: completion,
+    total_tokens: prompt + completion,
+    prompt_tokens_details: { cached_tokens: cached },
+  }
 }
 
 export function completionId(messageId: string | undefined): string {
@@ -32,7 +37,9 @@ export function toOpenAIResponse(res: AnthropicMessage, opts: { model: string })
   const text = res.content.flatMap((b) => (b.type === 'text' ? [(b as { text: string }).text] : [])).join('')
   const thinking = res.content.flatMap((b) => (b.type === 'thinking' ? [(b as { thinking: string }).thinking] : [])).join('')
   const calls: OpenAIToolCall[] = res.content.flatMap((b) =>
-    b.type === 'tool_use' ? [{ id: b.id as string, type: 'function' as const, function: { name: b.name as string, arguments: JSON.stringify(b.input ?? {}) } }] : [],
+    b.type === 'tool_use'
+      ? [{ id: b.id as string, type: 'function' as const, function: { name: b.name as string, arguments: JSON.stringify(b.input ?? {}) } }]
+      : [],
   )
   return {
     id: completionId(res.id),

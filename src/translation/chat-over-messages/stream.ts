@@ -23,7 +23,16 @@ export interface ReverseStreamState {
 }
 
 export function createReverseStreamState(opts: { model: string; includeUsage: boolean }): ReverseStreamState {
-  return { model: opts.model, includeUsage: opts.includeUsage, id: completionId(undefined), created: Math.floor(Date.now() / 1000), toolIndex: new Map(), toolsWithoutArguments: new Set(), usage: {}, finished: false }
+  return {
+    model: opts.model,
+    includeUsage: opts.includeUsage,
+    id: completionId(undefined),
+    created: Math.floor(Date.now() / 1000),
+    toolIndex: new Map(),
+    toolsWithoutArguments: new Set(),
+    usage: {},
+    finished: false,
+  }
 }
 
 export function onEvent(event: AnthropicEvent, state: ReverseStreamState): (OpenAIChunk | { error: object })[] {
@@ -57,7 +66,9 @@ export function onEvent(event: AnthropicEvent, state: ReverseStreamState): (Open
       if (delta.type === 'thinking_delta') return [chunk({ reasoning_content: delta.thinking })]
       if (delta.type === 'input_json_delta' && delta.partial_json) {
         state.toolsWithoutArguments.delete(event.index as number)
-        return [chunk({ tool_calls: [{ index: state.toolIndex.get(event.index as number) ?? 0, function: { arguments: delta.partial_json } }] })]
+        return [
+          chunk({ tool_calls: [{ index: state.toolIndex.get(event.index as number) ?? 0, function: { arguments: delta.partial_json } }] }),
+        ]
       }
       return []
     }

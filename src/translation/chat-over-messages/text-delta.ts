@@ -6,7 +6,8 @@
  */
 import type { ReverseStreamState } from './stream'
 
-const TEXT_DELTA = /^\{\s*"type"\s*:\s*"content_block_delta"\s*,\s*"index"\s*:\s*\d+\s*,\s*"delta"\s*:\s*\{\s*"type"\s*:\s*"text_delta"\s*,\s*"text"\s*:\s*("(?:[^"\\]|\\.)*")\s*\}\s*\}$/
+const TEXT_DELTA =
+  /^\{\s*"type"\s*:\s*"content_block_delta"\s*,\s*"index"\s*:\s*\d+\s*,\s*"delta"\s*:\s*\{\s*"type"\s*:\s*"text_delta"\s*,\s*"text"\s*:\s*("(?:[^"\\]|\\.)*")\s*\}\s*\}$/
 
 export function textChunk(data: string, state: ReverseStreamState): string | undefined {
   if (state.finished) return undefined

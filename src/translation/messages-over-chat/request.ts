@@ -4,7 +4,14 @@
  * only where a shape truly changes (content blocks, tool results, tools).
  */
 import { isReasoningModel, outputLimit, takesReasoningEffort } from '../models'
-import type { AnthropicBlock, AnthropicImageBlock, AnthropicRequest, AnthropicTextBlock, AnthropicToolResultBlock, AnthropicToolUseBlock } from '../../apis/anthropic-messages/wire'
+import type {
+  AnthropicBlock,
+  AnthropicImageBlock,
+  AnthropicRequest,
+  AnthropicTextBlock,
+  AnthropicToolResultBlock,
+  AnthropicToolUseBlock,
+} from '../../apis/anthropic-messages/wire'
 import type { OpenAIContentPart, OpenAIMessage, OpenAIRequest, OpenAITool } from '../../apis/openai-chat/wire'
 
 export type OpenAIProvider = 'openai' | 'gemini' | 'other'
@@ -26,7 +33,7 @@ export const DROPPED_ANTHROPIC_FIELDS: Record<string, string> = {
   service_tier: 'tiers differ per provider',
   'document blocks': 'PDF/text documents are not sent (a note stands in their place)',
   'server tools': 'Anthropic-hosted tools (web search, code execution...) have no OpenAI equivalent',
-  'thinking blocks in history': 'earlier turns\' reasoning cannot be replayed to another vendor',
+  'thinking blocks in history': "earlier turns' reasoning cannot be replayed to another vendor",
 }
 
 /** OpenAI's `stop` takes at most four sequences. */
@@ -81,7 +88,10 @@ function isFunctionTool(tool: { type?: string }): boolean {
   return tool.type === undefined || tool.type === 'custom'
 }
 
-function toTool(tool: { name: string; description?: string; input_schema?: Record<string, unknown> }, provider: OpenAIProvider): OpenAITool {
+function toTool(
+  tool: { name: string; description?: string; input_schema?: Record<string, unknown> },
+  provider: OpenAIProvider,
+): OpenAITool {
   const schema = tool.input_schema ?? { type: 'object', properties: {} }
   return {
     type: 'function',
@@ -94,7 +104,17 @@ function toTool(tool: { name: string; description?: string; input_schema?: Recor
 }
 
 /** JSON Schema keywords Gemini's OpenAI endpoint refuses, removed at every depth. */
-const GEMINI_UNSUPPORTED = new Set(['$schema', '$id', 'additionalProperties', 'default', 'examples', 'propertyNames', 'exclusiveMinimum', 'exclusiveMaximum', 'const'])
+const GEMINI_UNSUPPORTED = new Set([
+  '$schema',
+  '$id',
+  'additionalProperties',
+  'default',
+  'examples',
+  'propertyNames',
+  'exclusiveMinimum',
+  'exclusiveMaximum',
+  'const',
+])
 const GEMINI_STRING_FORMATS = new Set(['enum', 'date-time'])
 
 export function cleanSchemaForGemini(schema: unknown): any {
@@ -105,7 +125,10 @@ export function cleanSchemaForGemini(schema: unknown): any {
     if (GEMINI_UNSUPPORTED.has(key)) continue
     if (key === 'format' && (schema as { type?: unknown }).type === 'string' && !GEMINI_STRING_FORMATS.has(String(value))) continue
     // Inside `properties`, keys are property names: a property called "default" stays.
-    out[key] = key === 'properties' && value && typeof value === 'object' ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, cleanSchemaForGemini(v)])) : cleanSchemaForGemini(value)
+    out[key] =
+      key === 'properties' && value && typeof value === 'object'
+        ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, cleanSchemaForGemini(v)]))
+        : cleanSchemaForGemini(value)
   }
   return out
 }
@@ -129,11 +152,18 @@ function toMessages(req: AnthropicRequest): OpenAIMessage[] {
 }
 
 function assistantMessage(blocks: AnthropicBlock[]): OpenAIMessage {
-  const text = blocks.filter((b): b is AnthropicTextBlock => b.type === 'text').map((b) => b.text).join('')
+  const text = blocks
+    .filter((b): b is AnthropicTextBlock => b.type === 'text')
+    .map((b) => b.text)
+    .join('')
   const calls = blocks.filter((b): b is AnthropicToolUseBlock => b.type === 'tool_use')
   const message: OpenAIMessage = { role: 'assistant', content: text === '' && calls.length > 0 ? null : text }
   if (calls.length > 0) {
-    message.tool_calls = calls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: JSON.stringify(c.input ?? {}) } }))
+    message.tool_calls = calls.map((c) => ({
+      id: c.id,
+      type: 'function',
+      function: { name: c.name, arguments: JSON.stringify(c.input ?? {}) },
+    }))
   }
   return message
 }
@@ -154,7 +184,8 @@ function userMessages(blocks: AnthropicBlock[]): OpenAIMessage[] {
       const content = typeof result.content === 'string' ? result.content : textOf(result.content)
       out.push({ role: 'tool', tool_call_id: result.tool_use_id, content: result.is_error ? `Error: ${content}` : content })
       const images = Array.isArray(result.content) ? result.content.filter((b): b is AnthropicImageBlock => b.type === 'image') : []
-      if (images.length > 0) toolImages.push({ type: 'text', text: `Images returned by tool call ${result.tool_use_id}:` }, ...images.map(imagePart))
+      if (images.length > 0)
+        toolImages.push({ type: 'text', text: `Images returned by tool call ${result.tool_use_id}:` }, ...images.map(imagePart))
     } else if (block.type === 'text') {
       parts.push({ type: 'text', text: (block as AnthropicTextBlock).text })
     } else if (block.type === 'image') {

@@ -22,7 +22,13 @@ export function toAnthropicResponse(res: OpenAICompletion, opts: ResponseOptions
     content.push({ type: 'tool_use', id: call.id || toolUseId(), name: call.function.name, input: parseArguments(call.function.arguments) })
   }
   const matched = (choice as { stop_reason?: unknown } | undefined)?.stop_reason
-  const { stopReason, stopSequence } = stopReasonOf(choice?.finish_reason ?? null, text, opts.stopSequences, (message?.tool_calls?.length ?? 0) > 0, matched)
+  const { stopReason, stopSequence } = stopReasonOf(
+    choice?.finish_reason ?? null,
+    text,
+    opts.stopSequences,
+    (message?.tool_calls?.length ?? 0) > 0,
+    matched,
+  )
   return {
     id: messageId(res.id),
     type: 'message',
@@ -54,7 +60,9 @@ export function stopReasonOf(
     case 'stop': {
       // OpenAI says only "stop" and strips the sequence; vLLM names it; one left at the end of the text also tells.
       const hit = stopSequences?.find((s) => s === matched || text.endsWith(s))
-      return hit ? { stopReason: 'stop_sequence', stopSequence: hit } : { stopReason: sawToolCalls ? 'tool_use' : 'end_turn', stopSequence: null }
+      return hit
+        ? { stopReason: 'stop_sequence', stopSequence: hit }
+        : { stopReason: sawToolCalls ? 'tool_use' : 'end_turn', stopSequence: null }
     }
     default:
       return { stopReason: sawToolCalls ? 'tool_use' : 'end_turn', stopSequence: null }

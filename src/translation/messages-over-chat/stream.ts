@@ -90,7 +90,13 @@ export function finish(state: StreamState): AnthropicEvent[] {
   // Calls whose id or name never came still get their block: arguments are not lost.
   for (const call of state.calls) if (call.block === undefined) startTool(call, state, events)
   closeBlock(state, events)
-  const { stopReason, stopSequence } = stopReasonOf(state.finishReason, state.text, state.stopSequences, state.calls.length > 0, state.matchedStop)
+  const { stopReason, stopSequence } = stopReasonOf(
+    state.finishReason,
+    state.text,
+    state.stopSequences,
+    state.calls.length > 0,
+    state.matchedStop,
+  )
   const cached = state.usage?.prompt_tokens_details?.cached_tokens ?? 0
   events.push({
     type: 'message_delta',
@@ -145,7 +151,11 @@ function startTool(call: ToolCall, state: StreamState, events: AnthropicEvent[])
   closeBlock(state, events)
   call.block = state.nextBlock++
   state.open = { kind: 'tool', index: call.block, call }
-  events.push({ type: 'content_block_start', index: call.block, content_block: { type: 'tool_use', id: call.id, name: call.name, input: {} } })
+  events.push({
+    type: 'content_block_start',
+    index: call.block,
+    content_block: { type: 'tool_use', id: call.id, name: call.name, input: {} },
+  })
   if (call.pending !== '') {
     events.push(blockDelta(state, { type: 'input_json_delta', partial_json: call.pending }))
     call.pending = ''

@@ -52,7 +52,7 @@ export const DROPPED_TOOL_TYPES: Record<string, string> = {
   tool_search: 'OpenAI-hosted tool loading',
   local_shell: 'answers as local_shell_call items, which Chat cannot produce',
   shell: 'answers as shell_call items, which Chat cannot produce',
-  apply_patch: 'answers as apply_patch_call items, which Chat cannot produce (Codex\'s freeform apply_patch is a `custom` tool and is kept)',
+  apply_patch: "answers as apply_patch_call items, which Chat cannot produce (Codex's freeform apply_patch is a `custom` tool and is kept)",
   mcp: 'OpenAI-hosted MCP connectors',
 }
 
@@ -64,8 +64,8 @@ export const DROPPED_RESPONSES_FIELDS: Record<string, string> = {
   'reasoning.summary': 'reasoning arrives as the upstream sends it',
   'text.verbosity': 'an OpenAI-only Chat field other upstreams refuse',
   'tools[].strict': 'not sent: Chat-only providers differ on strict schemas',
-  truncation: 'the upstream\'s context limit applies',
-  'reasoning items in input': 'earlier turns\' reasoning belongs to the provider that made it',
+  truncation: "the upstream's context limit applies",
+  'reasoning items in input': "earlier turns' reasoning belongs to the provider that made it",
 }
 
 /** OpenAI's rule for a function name. */
@@ -74,22 +74,28 @@ const CHAT_NAME = /^[a-zA-Z0-9_-]{1,64}$/
 const SEPARATOR = '__'
 
 export function toChatRequest(req: ResponsesRequest, opts: { model: string }): { request: OpenAIRequest; tools: ToolNames } {
-  if (req.previous_response_id) throw new RequestRefused('previous_response_id is not supported: lmlb keeps no responses; send the whole conversation in input')
-  if (req.conversation) throw new RequestRefused('conversation is not supported: lmlb keeps no conversations; send the whole conversation in input')
+  if (req.previous_response_id)
+    throw new RequestRefused('previous_response_id is not supported: lmlb keeps no responses; send the whole conversation in input')
+  if (req.conversation)
+    throw new RequestRefused('conversation is not supported: lmlb keeps no conversations; send the whole conversation in input')
   if (req.prompt) throw new RequestRefused('stored prompts (prompt) are not supported: send instructions and input instead')
   if (req.background) throw new RequestRefused('background responses are not supported: lmlb keeps no responses')
 
   const { tools, names, origins } = toTools(req.tools ?? [])
   const out: OpenAIRequest = { model: opts.model, messages: toMessages(req, origins) }
   // Reasoning models refuse max_tokens; other Chat servers may not know max_completion_tokens. chat-over-messages reads either.
-  if (typeof req.max_output_tokens === 'number') out[isReasoningModel(opts.model) ? 'max_completion_tokens' : 'max_tokens'] = req.max_output_tokens
+  if (typeof req.max_output_tokens === 'number')
+    out[isReasoningModel(opts.model) ? 'max_completion_tokens' : 'max_tokens'] = req.max_output_tokens
   if (typeof req.temperature === 'number') out.temperature = req.temperature
   if (typeof req.top_p === 'number') out.top_p = req.top_p
   if (req.reasoning?.effort) out.reasoning_effort = req.reasoning.effort
   const format = req.text?.format
   if (format?.type === 'json_schema') {
     const { name, schema, description, strict } = format as Extract<typeof format, { type: 'json_schema' }>
-    out.response_format = { type: 'json_schema', json_schema: { name, schema, ...(description !== undefined && { description }), ...(typeof strict === 'boolean' && { strict }) } }
+    out.response_format = {
+      type: 'json_schema',
+      json_schema: { name, schema, ...(description !== undefined && { description }), ...(typeof strict === 'boolean' && { strict }) },
+    }
   } else if (format?.type === 'json_object') out.response_format = { type: 'json_object' }
   if (req.prompt_cache_key) out.prompt_cache_key = req.prompt_cache_key
   if (req.user) out.user = req.user
@@ -135,7 +141,11 @@ function toTools(list: ResponsesTool[]): { tools: OpenAITool[]; names: ToolNames
 function plainFunction(tool: ResponsesFunctionTool, name: string): OpenAITool {
   return {
     type: 'function',
-    function: { name, ...(tool.description && { description: tool.description }), parameters: tool.parameters ?? { type: 'object', properties: {} } },
+    function: {
+      name,
+      ...(tool.description && { description: tool.description }),
+      parameters: tool.parameters ?? { type: 'object', properties: {} },
+    },
   }
 }
 
@@ -155,7 +165,12 @@ function customFunction(tool: ResponsesCustomTool, name: string): OpenAITool {
     function: {
       name,
       description,
-      parameters: { type: 'object', properties: { input: { type: 'string', description: 'The raw text input of the tool.' } }, required: ['input'], additionalProperties: false },
+      parameters: {
+        type: 'object',
+        properties: { input: { type: 'string', description: 'The raw text input of the tool.' } },
+        required: ['input'],
+        additionalProperties: false,
+      },
     },
   }
 }
@@ -239,7 +254,11 @@ function toMessages(req: ResponsesRequest, origins: Map<string, string>): OpenAI
       // One assistant message holds the calls made together, and the text said right before them.
       const last = messages.at(-1)
       const holder = last?.role === 'assistant' ? last : (messages.push({ role: 'assistant', content: null }), messages.at(-1)!)
-      ;(holder.tool_calls ??= []).push({ id: call.call_id, type: 'function', function: { name: callName(call.name, call.namespace), arguments: args } })
+      ;(holder.tool_calls ??= []).push({
+        id: call.call_id,
+        type: 'function',
+        function: { name: callName(call.name, call.namespace), arguments: args },
+      })
       continue
     }
     // Reasoning is not sent back: encrypted_content is only readable by the provider that made it,
@@ -267,8 +286,10 @@ function resolveReference(ref: { id: string }, seen: Map<string, ResponsesInputI
 function message(item: ResponsesMessageItem): OpenAIMessage {
   const role = item.role
   // `developer` becomes `system`: Chat-only providers (Groq, vLLM...) may not know it.
-  if (role === 'system' || role === 'developer') return { role: 'system', content: typeof item.content === 'string' ? item.content : textOf(item.content, '\n\n') }
-  if (role === 'assistant') return { role: 'assistant', content: typeof item.content === 'string' ? item.content : textOf(item.content, '') }
+  if (role === 'system' || role === 'developer')
+    return { role: 'system', content: typeof item.content === 'string' ? item.content : textOf(item.content, '\n\n') }
+  if (role === 'assistant')
+    return { role: 'assistant', content: typeof item.content === 'string' ? item.content : textOf(item.content, '') }
   return { role: 'user', content: typeof item.content === 'string' ? item.content : item.content.map(userPart) }
 }
 
@@ -279,11 +300,15 @@ function userPart(part: ResponsesContentPart): OpenAIContentPart {
     case 'output_text':
       return { type: 'text', text: p.text }
     case 'input_image':
-      if (typeof p.image_url === 'string' && p.image_url !== '') return { type: 'image_url', image_url: { url: p.image_url, ...(p.detail && { detail: p.detail }) } }
-      throw new RequestRefused('input_image by file_id is not supported: lmlb keeps no files; send the image as image_url (a URL or a data: URL)')
+      if (typeof p.image_url === 'string' && p.image_url !== '')
+        return { type: 'image_url', image_url: { url: p.image_url, ...(p.detail && { detail: p.detail }) } }
+      throw new RequestRefused(
+        'input_image by file_id is not supported: lmlb keeps no files; send the image as image_url (a URL or a data: URL)',
+      )
     case 'input_file':
       // Chat's own file part (OpenAI and a few others read it; chat-over-messages skips it).
-      if (typeof p.file_data === 'string') return { type: 'file', file: { file_data: p.file_data, ...(p.filename && { filename: p.filename }) } }
+      if (typeof p.file_data === 'string')
+        return { type: 'file', file: { file_data: p.file_data, ...(p.filename && { filename: p.filename }) } }
       throw new RequestRefused('input_file by file_id or file_url is not supported: send the file as file_data')
     default:
       throw new RequestRefused(`content part of type ${JSON.stringify(part.type)} is not supported over Chat Completions`)
@@ -302,7 +327,8 @@ function outputContent(output: unknown, callId: string): { text: string; images:
   const images: OpenAIContentPart[] = []
   for (const part of output as Record<string, any>[]) {
     if (part?.type === 'input_text' || part?.type === 'output_text') texts.push(part.text)
-    else if (part?.type === 'input_image' && typeof part.image_url === 'string') images.push({ type: 'image_url', image_url: { url: part.image_url } })
+    else if (part?.type === 'input_image' && typeof part.image_url === 'string')
+      images.push({ type: 'image_url', image_url: { url: part.image_url } })
     else texts.push(`[a ${part?.type ?? 'part'} was returned here; lmlb passes only text and images]`)
   }
   if (images.length > 0) images.unshift({ type: 'text', text: `Images returned by tool call ${callId}:` })
@@ -311,7 +337,13 @@ function outputContent(output: unknown, callId: string): { text: string; images:
 
 function textOf(parts: ResponsesContentPart[], separator: string): string {
   return parts
-    .map((p) => (p.type === 'refusal' ? (p as { refusal: string }).refusal : typeof (p as { text?: unknown }).text === 'string' ? (p as { text: string }).text : ''))
+    .map((p) =>
+      p.type === 'refusal'
+        ? (p as { refusal: string }).refusal
+        : typeof (p as { text?: unknown }).text === 'string'
+          ? (p as { text: string }).text
+          : '',
+    )
     .filter((t) => t !== '')
     .join(separator)
 }

@@ -33,12 +33,35 @@ export function toResponse(completion: OpenAICompletion, opts: ResponseOptions):
   if (reasoning) output.push({ type: 'reasoning', id: ids.next('rs', output.length), summary: [{ type: 'summary_text', text: reasoning }] })
   const text = message?.content ?? message?.refusal ?? ''
   if (text !== '') {
-    output.push({ type: 'message', id: ids.next('msg', output.length), role: 'assistant', status: 'completed', content: [{ type: 'output_text', text, annotations: [] }] })
+    output.push({
+      type: 'message',
+      id: ids.next('msg', output.length),
+      role: 'assistant',
+      status: 'completed',
+      content: [{ type: 'output_text', text, annotations: [] }],
+    })
   }
   for (const call of message?.tool_calls ?? []) {
-    output.push(callItem({ name: call.function.name, args: call.function.arguments, callId: call.id, index: output.length, ids, status: 'completed', tools: opts.tools }))
+    output.push(
+      callItem({
+        name: call.function.name,
+        args: call.function.arguments,
+        callId: call.id,
+        index: output.length,
+        ids,
+        status: 'completed',
+        tools: opts.tools,
+      }),
+    )
   }
-  return responseObject({ id: ids.response, createdAt: completion.created, opts, ...ending(choice?.finish_reason ?? null), output, usage: completion.usage })
+  return responseObject({
+    id: ids.response,
+    createdAt: completion.created,
+    opts,
+    ...ending(choice?.finish_reason ?? null),
+    output,
+    usage: completion.usage,
+  })
 }
 
 /** Ids for one answer, from the upstream's: `resp_<base>`, and `<prefix>_<base>_<output index>` per item. */
@@ -61,10 +84,26 @@ export function callItem(c: {
   const callId = c.callId || c.ids.next('call', c.index)
   const namespace = origin?.namespace !== undefined ? { namespace: origin.namespace } : {}
   if (origin?.kind === 'custom') {
-    return { type: 'custom_tool_call', id: c.ids.next('ctc', c.index), status: c.status, call_id: callId, name: origin.name, ...namespace, input: customInput(c.args) }
+    return {
+      type: 'custom_tool_call',
+      id: c.ids.next('ctc', c.index),
+      status: c.status,
+      call_id: callId,
+      name: origin.name,
+      ...namespace,
+      input: customInput(c.args),
+    }
   }
   // Codex skips a call whose arguments are not JSON: none at all is an empty object.
-  return { type: 'function_call', id: c.ids.next('fc', c.index), status: c.status, call_id: callId, name: origin?.name ?? c.name, ...namespace, arguments: c.args.trim() === '' ? '{}' : c.args }
+  return {
+    type: 'function_call',
+    id: c.ids.next('fc', c.index),
+    status: c.status,
+    call_id: callId,
+    name: origin?.name ?? c.name,
+    ...namespace,
+    arguments: c.args.trim() === '' ? '{}' : c.args,
+  }
 }
 
 /** A freeform tool's text, from the `{"input": "..."}` the model was asked for; anything else is passed as it came. */

@@ -15,7 +15,13 @@
  * the usage chunk comes after the one with the finish_reason.
  */
 import type { OpenAIChunk, OpenAIUsage } from '../../apis/openai-chat/wire'
-import type { ResponsesEvent, ResponsesOutputItem, ResponsesOutputMessage, ResponsesOutputReasoning, UnnumberedEvent } from '../../apis/openai-responses/wire'
+import type {
+  ResponsesEvent,
+  ResponsesOutputItem,
+  ResponsesOutputMessage,
+  ResponsesOutputReasoning,
+  UnnumberedEvent,
+} from '../../apis/openai-responses/wire'
 import { callOfFragment, type ToolFragment } from '../../apis/openai-chat/tool-fragments'
 import type { ToolNames } from './request'
 import { callItem, ending, itemIds, responseObject, type ResponseOptions } from './response'
@@ -46,7 +52,11 @@ export interface ResponsesStreamState {
   done: boolean
 }
 
-export function createResponsesStreamState(opts: { model: string; tools: ToolNames; request?: ResponseOptions['request'] }): ResponsesStreamState {
+export function createResponsesStreamState(opts: {
+  model: string
+  tools: ToolNames
+  request?: ResponseOptions['request']
+}): ResponsesStreamState {
   return {
     opts,
     seq: 0,
@@ -64,7 +74,12 @@ type Delta = NonNullable<OpenAIChunk['choices']>[number]['delta'] & { refusal?: 
 
 export function onChunk(chunk: OpenAIChunk, state: ResponsesStreamState): ResponsesEvent[] {
   if (state.done) return []
-  if (chunk.error) return failStream(state, chunk.error.message ?? 'upstream error', typeof chunk.error.code === 'string' ? chunk.error.code : chunk.error.type)
+  if (chunk.error)
+    return failStream(
+      state,
+      chunk.error.message ?? 'upstream error',
+      typeof chunk.error.code === 'string' ? chunk.error.code : chunk.error.type,
+    )
   const events: ResponsesEvent[] = []
   if (!state.started) start(chunk, state, events)
   if (chunk.usage) state.usage = chunk.usage
@@ -93,7 +108,10 @@ export function finish(state: ResponsesStreamState): ResponsesEvent[] {
   for (const call of state.calls) if (call.index === undefined) startCall(call, state, events)
   for (const call of [...state.calls].sort((a, b) => a.index! - b.index!)) closeCall(call, state, events, itemStatus)
   state.done = true
-  emit(state, events, { type: status === 'incomplete' ? 'response.incomplete' : 'response.completed', response: snapshot(state, { status, incomplete_details }) })
+  emit(state, events, {
+    type: status === 'incomplete' ? 'response.incomplete' : 'response.completed',
+    response: snapshot(state, { status, incomplete_details }),
+  })
   return events
 }
 
@@ -118,14 +136,33 @@ function start(chunk: OpenAIChunk, state: ResponsesStreamState, events: Response
 }
 
 function textDelta(text: string, state: ResponsesStreamState, events: ResponsesEvent[]): void {
-  const index = openItem(state, events, 'text', (i) => ({ type: 'message', id: state.ids.next('msg', i), role: 'assistant', status: 'in_progress', content: [] }))
+  const index = openItem(state, events, 'text', (i) => ({
+    type: 'message',
+    id: state.ids.next('msg', i),
+    role: 'assistant',
+    status: 'in_progress',
+    content: [],
+  }))
   const item = state.output[index] as ResponsesOutputMessage
   if (item.content.length === 0) {
     item.content.push({ type: 'output_text', text: '', annotations: [], logprobs: [] })
-    emit(state, events, { type: 'response.content_part.added', item_id: item.id, output_index: index, content_index: 0, part: { type: 'output_text', text: '', annotations: [], logprobs: [] } })
+    emit(state, events, {
+      type: 'response.content_part.added',
+      item_id: item.id,
+      output_index: index,
+      content_index: 0,
+      part: { type: 'output_text', text: '', annotations: [], logprobs: [] },
+    })
   }
   item.content[0].text += text
-  emit(state, events, { type: 'response.output_text.delta', item_id: item.id, output_index: index, content_index: 0, delta: text, logprobs: [] })
+  emit(state, events, {
+    type: 'response.output_text.delta',
+    item_id: item.id,
+    output_index: index,
+    content_index: 0,
+    delta: text,
+    logprobs: [],
+  })
 }
 
 function reasoningDelta(text: string, state: ResponsesStreamState, events: ResponsesEvent[]): void {
@@ -133,10 +170,22 @@ function reasoningDelta(text: string, state: ResponsesStreamState, events: Respo
   const item = state.output[index] as ResponsesOutputReasoning
   if (item.summary.length === 0) {
     item.summary.push({ type: 'summary_text', text: '' })
-    emit(state, events, { type: 'response.reasoning_summary_part.added', item_id: item.id, output_index: index, summary_index: 0, part: { type: 'summary_text', text: '' } })
+    emit(state, events, {
+      type: 'response.reasoning_summary_part.added',
+      item_id: item.id,
+      output_index: index,
+      summary_index: 0,
+      part: { type: 'summary_text', text: '' },
+    })
   }
   item.summary[0].text += text
-  emit(state, events, { type: 'response.reasoning_summary_text.delta', item_id: item.id, output_index: index, summary_index: 0, delta: text })
+  emit(state, events, {
+    type: 'response.reasoning_summary_text.delta',
+    item_id: item.id,
+    output_index: index,
+    summary_index: 0,
+    delta: text,
+  })
 }
 
 function toolFragment(fragment: ToolFragment, state: ResponsesStreamState, events: ResponsesEvent[]): void {
@@ -147,20 +196,34 @@ function toolFragment(fragment: ToolFragment, state: ResponsesStreamState, event
     // Arguments that came before the name are sent when the item starts.
     if (call.name) startCall(call, state, events)
   } else if (args !== '' && state.output[call.index].type === 'function_call') {
-    emit(state, events, { type: 'response.function_call_arguments.delta', item_id: state.output[call.index].id, output_index: call.index, delta: args })
+    emit(state, events, {
+      type: 'response.function_call_arguments.delta',
+      item_id: state.output[call.index].id,
+      output_index: call.index,
+      delta: args,
+    })
   }
 }
 
 function startCall(call: ToolCall, state: ResponsesStreamState, events: ResponsesEvent[]): void {
   closeOpen(state, events, 'completed')
   call.index = state.output.length
-  const item = callItem({ name: call.name, args: '', callId: call.id, index: call.index, ids: state.ids, status: 'in_progress', tools: state.opts.tools })
+  const item = callItem({
+    name: call.name,
+    args: '',
+    callId: call.id,
+    index: call.index,
+    ids: state.ids,
+    status: 'in_progress',
+    tools: state.opts.tools,
+  })
   // The added item has no arguments yet: they follow as deltas.
   if (item.type === 'function_call') item.arguments = ''
   call.id = item.call_id
   state.output.push(item)
   emit(state, events, { type: 'response.output_item.added', output_index: call.index, item: clone(item) })
-  if (call.args !== '' && item.type === 'function_call') emit(state, events, { type: 'response.function_call_arguments.delta', item_id: item.id, output_index: call.index, delta: call.args })
+  if (call.args !== '' && item.type === 'function_call')
+    emit(state, events, { type: 'response.function_call_arguments.delta', item_id: item.id, output_index: call.index, delta: call.args })
 }
 
 function closeCall(call: ToolCall, state: ResponsesStreamState, events: ResponsesEvent[], status: 'completed' | 'incomplete'): void {
@@ -169,14 +232,21 @@ function closeCall(call: ToolCall, state: ResponsesStreamState, events: Response
   state.output[index] = item
   // A freeform tool's input is known only once its JSON is whole: it goes out as one delta.
   if (item.type === 'custom_tool_call') {
-    if (item.input !== '') emit(state, events, { type: 'response.custom_tool_call_input.delta', item_id: item.id, output_index: index, delta: item.input })
+    if (item.input !== '')
+      emit(state, events, { type: 'response.custom_tool_call_input.delta', item_id: item.id, output_index: index, delta: item.input })
     emit(state, events, { type: 'response.custom_tool_call_input.done', item_id: item.id, output_index: index, input: item.input })
-  } else emit(state, events, { type: 'response.function_call_arguments.done', item_id: item.id, output_index: index, arguments: item.arguments })
+  } else
+    emit(state, events, { type: 'response.function_call_arguments.done', item_id: item.id, output_index: index, arguments: item.arguments })
   emit(state, events, { type: 'response.output_item.done', output_index: index, item: clone(item) })
 }
 
 /** The open item of this kind, or a new one (closing the other kind first). */
-function openItem(state: ResponsesStreamState, events: ResponsesEvent[], kind: 'text' | 'reasoning', make: (index: number) => ResponsesOutputItem): number {
+function openItem(
+  state: ResponsesStreamState,
+  events: ResponsesEvent[],
+  kind: 'text' | 'reasoning',
+  make: (index: number) => ResponsesOutputItem,
+): number {
   if (state.open?.kind === kind) return state.open.index
   closeOpen(state, events, 'completed')
   const index = state.output.length
@@ -194,18 +264,40 @@ function closeOpen(state: ResponsesStreamState, events: ResponsesEvent[], status
   state.open = undefined
   if (item.type === 'message') {
     const part = item.content[0]
-    emit(state, events, { type: 'response.output_text.done', item_id: item.id, output_index: index, content_index: 0, text: part.text, logprobs: [] })
+    emit(state, events, {
+      type: 'response.output_text.done',
+      item_id: item.id,
+      output_index: index,
+      content_index: 0,
+      text: part.text,
+      logprobs: [],
+    })
     emit(state, events, { type: 'response.content_part.done', item_id: item.id, output_index: index, content_index: 0, part: clone(part) })
     item.status = status
   } else if (item.type === 'reasoning') {
     const part = item.summary[0]
-    emit(state, events, { type: 'response.reasoning_summary_text.done', item_id: item.id, output_index: index, summary_index: 0, text: part.text })
-    emit(state, events, { type: 'response.reasoning_summary_part.done', item_id: item.id, output_index: index, summary_index: 0, part: clone(part) })
+    emit(state, events, {
+      type: 'response.reasoning_summary_text.done',
+      item_id: item.id,
+      output_index: index,
+      summary_index: 0,
+      text: part.text,
+    })
+    emit(state, events, {
+      type: 'response.reasoning_summary_part.done',
+      item_id: item.id,
+      output_index: index,
+      summary_index: 0,
+      part: clone(part),
+    })
   }
   emit(state, events, { type: 'response.output_item.done', output_index: index, item: clone(item) })
 }
 
-function snapshot(state: ResponsesStreamState, end: Partial<Parameters<typeof responseObject>[0]> & { status: Parameters<typeof responseObject>[0]['status'] }) {
+function snapshot(
+  state: ResponsesStreamState,
+  end: Partial<Parameters<typeof responseObject>[0]> & { status: Parameters<typeof responseObject>[0]['status'] },
+) {
   const terminal = end.status !== 'in_progress'
   return responseObject({
     id: state.ids.response,
