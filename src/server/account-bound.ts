@@ -6,7 +6,8 @@
  * they go to it as they came (method, path, query, body streamed), once,
  * never retried (an upload or a batch must not run twice).
  */
-import { errorResponse, ProxyError } from './errors'
+import { ProxyError } from '../errors'
+import { errorResponse } from './errors'
 import type { Runtime } from './state'
 import { clientHeaders, upstreamHeaders } from '../upstream/headers'
 

@@ -8,7 +8,7 @@
  * describing the client's own budget; nothing goes upstream. Per instance.
  */
 import type { ClientLimits } from '../config/schema'
-import { ProxyError } from './errors'
+import { ProxyError } from '../errors'
 
 const WINDOW_MS = 60_000
 

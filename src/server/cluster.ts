@@ -13,7 +13,7 @@ import type { Logger } from '../observability/log'
 import type { Platform, WorkerProcess } from '../runtime/platform'
 import { adoptEvent, shareThrough, type SharedEvent } from '../shared/shared-events'
 import type { Release } from './client-limits'
-import { ProxyError } from './errors'
+import { ProxyError } from '../errors'
 import type { ReloadOutcome, Runtime } from './state'
 
 type Message =

@@ -13,7 +13,7 @@ import type { Logger } from '../observability/log'
 import { readRateLimits } from '../upstream/rate-limits'
 import { retryAfterMs } from '../upstream/retry-after'
 import { UpstreamFailure } from '../upstream/send'
-import { ProxyError } from './errors'
+import { ProxyError } from '../errors'
 
 export type Attempt = (choice: Choice) => Promise<Response>
 

@@ -7,7 +7,7 @@
 import { isUtf8 } from 'node:buffer'
 import { concatBytes } from '../util/concat-bytes'
 import { after, cancel, type Deadline } from '../upstream/deadlines'
-import { ProxyError } from './errors'
+import { ProxyError } from '../errors'
 import { watchGaps } from './watch-gaps'
 
 export interface BodyLimits {

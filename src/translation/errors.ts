@@ -4,7 +4,7 @@
  * 529 overloaded is 503 to an OpenAI client, and back).
  */
 import { anthropicErrorType } from '../apis/anthropic-messages/errors'
-import { errorBody, type InboundApi } from '../server/errors'
+import { errorBody, type InboundApi } from '../apis'
 
 export function translateError(status: number, body: string, to: InboundApi): { status: number; body: object } {
   const message = messageOf(body) ?? `upstream answered ${status}`
