@@ -5,14 +5,14 @@ import { describeConfig } from './config/describe'
 import { readConfig, type Sources } from './config/sources'
 import { createLogger } from './observability/log'
 import type { Listening, Platform } from './runtime/platform'
-import { joinCluster, startCluster } from './server/cluster'
-import { reloadOnFileChanges } from './server/file-reloads'
-import { shareThrough } from './shared/shared-events'
-import { createRuntime } from './server/reloader'
-import type { Runtime } from './server/state'
+import { joinCluster, startCluster } from './cluster/workers'
+import { reloadOnFileChanges } from './state/file-reloads'
+import { shareThrough } from './cluster/shared-events'
+import { createRuntime } from './state/reloader'
+import type { Runtime } from './state/state'
 import type { Config } from './config/schema'
 import type { Logger } from './observability/log'
-import { BUILD_COMMIT, VERSION } from './server/status'
+import { BUILD_COMMIT, VERSION } from './status/status'
 import { useStreamFactory } from './upstream/byte-stream'
 import { setProcessCallBound } from './upstream/call-slots'
 import { nameInstance } from './upstream/via'
@@ -135,7 +135,7 @@ export function start(platform: Platform) {
 function shareThroughRedis(runtime: Runtime, config: Config, instance: string, logger: Logger): void {
   const redis = config.redis
   if (!redis) return
-  void Promise.all([import('./shared/redis'), import('./shared/redis-limits')]).then(
+  void Promise.all([import('./cluster/redis'), import('./cluster/redis-limits')]).then(
     ([{ connectShared }, { redisAdmission }]) => {
       const shared = connectShared(redis.url, redis.prefix, instance, runtime, logger)
       shareThrough(runtime, shared.tell)

@@ -4,7 +4,7 @@
  * `lmlb.yaml:12:9: services.groq.endpoints[0]: not an http(s) URL`.
  */
 import { LineCounter, parseDocument } from 'yaml'
-import { formatPath, schemaErrorsAt } from '../validation/schema-errors'
+import { formatPath, schemaErrorsAt } from './schema-errors'
 import { ConfigFile } from './file-schema'
 
 export type FileResult = { ok: true; file: ConfigFile } | { ok: false; errors: string[] }

@@ -27,7 +27,7 @@ import {
   type ServiceFile,
 } from './file-schema'
 import { locateJsonError } from './json-error'
-import { schemaErrors } from '../validation/schema-errors'
+import { schemaErrors } from './schema-errors'
 import {
   Config,
   EnvVariables,

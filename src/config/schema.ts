@@ -21,7 +21,7 @@ export const LogLevel = withMessage(
   'must be one of debug, info, warn, error',
 )
 export const LogFormat = withMessage(Type.Union([Type.Literal('text'), Type.Literal('json')]), 'must be text or json')
-/** A single server, or Sentinel (hosts, then the master's name): see shared/redis-url.ts. */
+/** A single server, or Sentinel (hosts, then the master's name): see cluster/redis-url.ts. */
 export const RedisUrl = withMessage(
   Type.String({ pattern: '^(rediss?://[^\\s]+|rediss?\\+sentinel://[^\\s/]+/[^\\s/?]+(/\\d+)?(\\?[^\\s]*)?)$' }),
   'must be a redis:// or rediss:// URL, or redis+sentinel://host:port[,host:port...]/master-name',

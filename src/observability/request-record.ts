@@ -6,7 +6,7 @@
  * Prompt and completion text only with LOG_BODIES, keys masked.
  *
  * The record travels with the Request from the handler (app.ts) to the
- * proxy (server/proxy.ts) in a WeakMap: Elysia hands routes the Request,
+ * proxy (proxy/proxy.ts) in a WeakMap: Elysia hands routes the Request,
  * and a record dies with it.
  */
 import { byteText } from '../util/byte-text'

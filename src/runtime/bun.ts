@@ -1,5 +1,5 @@
 /** The only module that touches Bun's own APIs: binding the app to a port, streaming bodies, starting worker processes. */
-import { unhandledError } from '../server/errors'
+import { unhandledError } from '../http/errors'
 import type { StreamFactory } from '../upstream/byte-stream'
 import { callsForOpenFiles, openFilesLimit } from './open-files'
 import type { Listening, Platform, WorkerProcess } from './platform'

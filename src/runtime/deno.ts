@@ -5,7 +5,7 @@
  * or node: API, so it runs unchanged. Not here: --workers (refused).
  * Run: deno run -A src/runtime/deno.ts [--port P] [--host H] [--config F]
  */
-import { unhandledError } from '../server/errors'
+import { unhandledError } from '../http/errors'
 import { start } from '../start'
 import { callsForOpenFiles, openFilesLimit } from './open-files'
 import type { Platform } from './platform'

@@ -8,8 +8,8 @@ import type { LoadResult } from '../config/load'
 import type { Config } from '../config/schema'
 import type { Logger } from '../observability/log'
 import { createState, type ReloadOutcome, type Runtime } from './state'
-import { stats } from './status'
-import { localAdmission } from './client-limits'
+import { stats } from '../status/status'
+import { localAdmission } from '../balancer/client-budgets'
 
 export function createRuntime(config: Config, logger: Logger, read: () => LoadResult): Runtime {
   const runtime: Runtime = {

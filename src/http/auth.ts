@@ -1,4 +1,4 @@
-import { wantsHtml } from './status-page'
+import { wantsHtml } from '../status/status-page'
 
 /**
  * Client authentication against PROXY_API_KEYS: a key in `x-api-key` or

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import { loadConfig } from '../../src/config/load'
-import { redisTarget, redisWhere } from '../../src/shared/redis-url'
+import { redisTarget, redisWhere } from '../../src/cluster/redis-url'
 
 describe('redisTarget', () => {
   test('a single server: the URL as it is, for ioredis to read', () => {

@@ -9,7 +9,7 @@
 import type Redis from 'ioredis'
 import type { ClientLimits } from '../config/schema'
 import { hashOf } from '../routing/session-identity'
-import { checkModel, LIMIT_MESSAGES, LIMIT_WINDOW_MS, limitRefusal, type Admission } from '../server/client-limits'
+import { checkModel, LIMIT_MESSAGES, LIMIT_WINDOW_MS, limitRefusal, type Admission } from '../balancer/client-budgets'
 
 /**
  * KEYS: requests zset, tokens zset, in-flight zset (each request by id and

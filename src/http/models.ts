@@ -10,7 +10,7 @@ import type { ServicePool } from '../balancer/service-pool'
 import { MOCK_SERVICE } from '../config/defaults'
 import { upstreamHeaders } from '../upstream/headers'
 import { upstreamUrl } from '../upstream/paths'
-import type { ProxyState } from './state'
+import type { ProxyState } from '../state/state'
 
 export const MODEL_LIST_TTL_MS = 5 * 60_000
 const MODEL_LIST_TIMEOUT_MS = 5_000

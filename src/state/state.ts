@@ -7,10 +7,10 @@ import type { Config } from '../config/schema'
 import type { Logger } from '../observability/log'
 import { RequestMetrics } from '../observability/request-metrics'
 import { Scrubber } from '../observability/scrub'
-import { createBudgets, type Admission, type ClientBudget } from './client-limits'
-import type { CooledTarget } from './dispatch'
-import type { SharedState } from '../shared/redis'
-import type { Teller } from '../shared/shared-events'
+import { createBudgets, type Admission, type ClientBudget } from '../balancer/client-budgets'
+import type { CooledTarget } from '../proxy/dispatch'
+import type { SharedState } from '../cluster/redis'
+import type { Teller } from '../cluster/shared-events'
 import type { Stats } from '../observability/stats'
 import type { RequestTracer } from '../observability/tracing'
 
@@ -67,7 +67,7 @@ export interface Runtime {
   collectStats(): Promise<Stats>
   /** Set when OTEL_EXPORTER_OTLP_ENDPOINT asks for traces. */
   tracer?: RequestTracer
-  /** With --workers or Redis (shared/shared-events.ts shareThrough): tells the other processes what this one learned. */
+  /** With --workers or Redis (cluster/shared-events.ts shareThrough): tells the other processes what this one learned. */
   tell?: Teller
   /** Tells them of a key or endpoint this one cooled or set aside. */
   shareCooled?: (target: CooledTarget) => void

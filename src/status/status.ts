@@ -3,8 +3,8 @@ import pkg from '../../package.json' with { type: 'json' }
 import { isServiceable } from '../balancer/choosers'
 import { MOCK_SERVICE } from '../config/defaults'
 import type { AffinityFigures, SharedFigures, Stats } from '../observability/stats'
-import type { SharedState } from '../shared/redis'
-import type { ProxyState, Runtime } from './state'
+import type { SharedState } from '../cluster/redis'
+import type { ProxyState, Runtime } from '../state/state'
 
 export const VERSION = pkg.version
 

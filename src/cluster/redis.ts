@@ -13,7 +13,7 @@
  */
 import Redis from 'ioredis'
 import type { Logger } from '../observability/log'
-import type { Runtime } from '../server/state'
+import type { Runtime } from '../state/state'
 import { redisTarget, redisWhere } from './redis-url'
 import { adoptEvent, eventsInForce, parseEvent, storedAs, STORED_KINDS, type SharedEvent } from './shared-events'
 

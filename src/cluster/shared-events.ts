@@ -2,7 +2,7 @@
  * What lmlb processes tell each other, and what each does with it: a key or
  * endpoint cooled or set aside, what a provider reported of a key's quota,
  * and where a session was pinned. The workers of one instance tell each
- * other through the primary (server/cluster.ts); instances through Redis
+ * other through the primary (cluster/workers.ts); instances through Redis
  * (redis.ts), where each event is also stored under a name of its own with
  * a TTL as long as it says anything, so an instance that starts or
  * reconnects later reads what still holds, and nothing accumulates. Keys
@@ -14,8 +14,8 @@ import type { Quota } from '../balancer/quota'
 import type { KeyTarget, ServicePool } from '../balancer/service-pool'
 import type { Logger } from '../observability/log'
 import { hashOf, hashOfKey } from '../routing/session-identity'
-import type { CooledTarget } from '../server/dispatch'
-import type { Runtime } from '../server/state'
+import type { CooledTarget } from '../proxy/dispatch'
+import type { Runtime } from '../state/state'
 import { MAX_WAIT_MS, type RateLimits } from '../upstream/rate-limits'
 
 /** How long a key set aside (401/403) stays set aside in other instances: an hour from when it was, or until their own next reload. */

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'bun:test'
 import { PinTable, type Pin } from '../../src/balancer/pins'
 import { Quota } from '../../src/balancer/quota'
-import { cooledEvent, parseEvent, pinEvent, storedAs } from '../../src/shared/shared-events'
+import { cooledEvent, parseEvent, pinEvent, storedAs } from '../../src/cluster/shared-events'
 
 const NOW = 1_800_000_000_000
 const KEY = 'sk-events-secret-value-0001'

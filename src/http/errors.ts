@@ -1,5 +1,5 @@
 /** The one place lmlb's error becomes a response, in the inbound API's own error shape (each API's shape in src/apis/). */
-import { errorBody, type InboundApi } from '../apis'
+import { errorBody, type InboundApi } from '../apis/index'
 import type { ProxyError } from '../errors'
 
 export function errorResponse(api: InboundApi, error: ProxyError): Response {

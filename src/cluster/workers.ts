@@ -11,10 +11,10 @@ import type { Stats } from '../observability/stats'
 import { mergeStats } from '../observability/stats'
 import type { Logger } from '../observability/log'
 import type { Platform, WorkerProcess } from '../runtime/platform'
-import { adoptEvent, shareThrough, type SharedEvent } from '../shared/shared-events'
-import type { Release } from './client-limits'
+import { adoptEvent, shareThrough, type SharedEvent } from './shared-events'
+import type { Release } from '../balancer/client-budgets'
 import { ProxyError } from '../errors'
-import type { ReloadOutcome, Runtime } from './state'
+import type { ReloadOutcome, Runtime } from '../state/state'
 
 type Message =
   | { type: 'snapshot'; id: number } // primary → worker: your figures, please

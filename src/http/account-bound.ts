@@ -8,7 +8,7 @@
  */
 import { ProxyError } from '../errors'
 import { errorResponse } from './errors'
-import type { Runtime } from './state'
+import type { Runtime } from '../state/state'
 import { clientHeaders, upstreamHeaders } from '../upstream/headers'
 
 /** Path prefixes under /v1, per service whose account holds the objects. */
