@@ -1,4 +1,4 @@
-/** Defaults named once; the README's tables repeat them. */
+/** Defaults named once; docs/configuration.md's tables repeat them. */
 export const DEFAULT_HOST = '127.0.0.1'
 export const DEFAULT_PORT = 8082
 export const DEFAULT_LOG_LEVEL = 'info'

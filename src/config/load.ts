@@ -3,7 +3,7 @@
  * one validated, frozen Config, or the list of problems, each naming its
  * variable or its path in the file.
  *
- * Merge rules (README "Configuration file"):
+ * Merge rules (docs/configuration.md, "Configuration file"):
  * - settings (host, port, log level, model mapping, limits, proxy keys):
  *   command line > environment (real, then .env) > file > defaults;
  * - services: the file's fields win; what it leaves out comes from the

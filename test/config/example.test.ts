@@ -38,10 +38,10 @@ test('config.schema.json is up to date (bun run schema)', () => {
   expect(readFileSync(resolve(root, 'config.schema.json'), 'utf8')).toBe(configFileJsonSchema())
 })
 
-test("the README's configuration reference names every field of the schema", async () => {
+test('docs/configuration.md names every field of the schema in its reference', async () => {
   const { ConfigFile, ServiceFile } = await import('../../src/config/file-schema')
-  const readme = readFileSync(resolve(root, 'README.md'), 'utf8')
-  const reference = readme.slice(readme.indexOf('### Reference'), readme.indexOf('### Reloading'))
+  const doc = readFileSync(resolve(root, 'docs/configuration.md'), 'utf8')
+  const reference = doc.slice(doc.indexOf('### Reference'), doc.indexOf('### Reloading'))
   const fields = [
     ...Object.keys(ConfigFile.properties).filter((f) => f !== '$schema'),
     ...Object.keys(ServiceFile.properties),

@@ -5,7 +5,7 @@
  * PROXY_API_KEYS it asks for a key before it shows anything. Every request
  * the browser makes is checked to go to lmlb itself (127.0.0.1).
  *
- * LMLB_STATUS_SCREENSHOT=docs/status-page.png writes the README's screenshot
+ * LMLB_STATUS_SCREENSHOT=docs/status-page.png writes docs/observability.md's screenshot
  * (left unset, it goes to a temporary file: a test run changes no file of the repository).
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'

@@ -189,16 +189,15 @@ describe('errors across the formats', () => {
   })
 })
 
-test('the README names every field and tool type translation drops on purpose', async () => {
+test('docs/translation.md names every field and tool type translation drops on purpose', async () => {
   const { readFileSync } = await import('node:fs')
   const { DROPPED_ANTHROPIC_FIELDS } = await import('../../src/translation/messages-over-chat/request')
   const { DROPPED_OPENAI_FIELDS } = await import('../../src/translation/chat-over-messages/request')
   const { DROPPED_RESPONSES_FIELDS, DROPPED_TOOL_TYPES } = await import('../../src/translation/responses-over-chat/request')
-  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
-  const section = readme.slice(readme.indexOf('## Translation'), readme.indexOf('## When upstreams fail'))
+  const section = readFileSync(new URL('../../docs/translation.md', import.meta.url), 'utf8')
   const dropped = [DROPPED_ANTHROPIC_FIELDS, DROPPED_OPENAI_FIELDS, DROPPED_RESPONSES_FIELDS, DROPPED_TOOL_TYPES].flatMap(Object.keys)
   for (const field of dropped) {
-    // The README names a family once: `web_search` (and dated variants), `computer_use`, `strict`.
+    // docs/translation.md names a family once: `web_search` (and dated variants), `computer_use`, `strict`.
     const word = field
       .split(' ')[0]
       .replace(/_penalty$/, '')

@@ -14,7 +14,7 @@ export const DEFAULT_MAX_TOKENS = 4_096
 /** `reasoning_effort` → a thinking budget. */
 const THINKING_BUDGET: Record<string, number> = { minimal: 1_024, low: 2_048, medium: 8_192, high: 24_576 }
 
-/** OpenAI fields with no Anthropic counterpart, dropped on purpose (the README lists them). */
+/** OpenAI fields with no Anthropic counterpart, dropped on purpose (docs/translation.md lists them). */
 export const DROPPED_OPENAI_FIELDS: Record<string, string> = {
   n: 'one answer per request',
   logprobs: 'not offered by Anthropic',

@@ -22,7 +22,7 @@ export interface RequestOptions {
   provider: OpenAIProvider
 }
 
-/** Anthropic fields with no OpenAI counterpart, dropped on purpose (the README lists them). */
+/** Anthropic fields with no OpenAI counterpart, dropped on purpose (docs/translation.md lists them). */
 export const DROPPED_ANTHROPIC_FIELDS: Record<string, string> = {
   top_k: 'OpenAI has no top-k sampling',
   cache_control: 'prompt caching is automatic on OpenAI',

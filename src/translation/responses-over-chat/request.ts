@@ -37,7 +37,7 @@ export interface ToolOrigin {
 /** Chat function name → the client's tool. Names not in it are plain functions. */
 export type ToolNames = Map<string, ToolOrigin>
 
-/** Built-in (OpenAI-hosted) tools: no Chat Completions counterpart, dropped (the README lists them). */
+/** Built-in (OpenAI-hosted) tools: no Chat Completions counterpart, dropped (docs/translation.md lists them). */
 export const DROPPED_TOOL_TYPES: Record<string, string> = {
   web_search: 'OpenAI-hosted search',
   web_search_2025_08_26: 'OpenAI-hosted search',
@@ -56,7 +56,7 @@ export const DROPPED_TOOL_TYPES: Record<string, string> = {
   mcp: 'OpenAI-hosted MCP connectors',
 }
 
-/** Responses fields with no Chat counterpart, dropped on purpose (the README lists them). */
+/** Responses fields with no Chat counterpart, dropped on purpose (docs/translation.md lists them). */
 export const DROPPED_RESPONSES_FIELDS: Record<string, string> = {
   store: 'lmlb keeps no responses',
   metadata: 'Chat accepts metadata only for stored completions',
