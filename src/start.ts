@@ -1,5 +1,5 @@
 /** argv and environment → configuration → app → port; signals, reloads, workers. The same on every runtime: what differs comes in as a Platform. */
-import { createHandler } from './app'
+import { createApp } from './app'
 import { HELP, parseCli, type CliOptions } from './cli'
 import { describeConfig } from './config/describe'
 import { readConfig, type Sources } from './config/sources'
@@ -13,7 +13,6 @@ import type { Runtime } from './state/state'
 import type { Config } from './config/schema'
 import type { Logger } from './observability/log'
 import { BUILD_COMMIT, VERSION } from './status/status'
-import { useStreamFactory } from './upstream/byte-stream'
 import { setProcessCallBound } from './upstream/call-slots'
 import { nameInstance } from './upstream/via'
 
@@ -59,7 +58,6 @@ export function start(platform: Platform) {
   }
 
   if (platform.restartIfNeeded()) return
-  if (platform.streamFactory) useStreamFactory(platform.streamFactory)
   const calls = platform.callBound()
   setProcessCallBound(calls.bound)
   const logger = createLogger(config.logLevel, workerIndex > 0 ? `[worker ${workerIndex}] ` : '', undefined, config.logFormat)
@@ -74,7 +72,7 @@ export function start(platform: Platform) {
       `open files: ${calls.openFiles ?? 'unknown'} → up to ${bound} concurrent streams per process${bounds.length ? ` (${bounds.join(', ')})` : ''}`,
     )
   }
-  const runtime = createRuntime(config, logger, read)
+  const runtime = createRuntime(config, logger, read, platform.streamFactory)
   // Loaded only when asked for: with tracing off, none of OpenTelemetry is in memory or on a request's path.
   if (process.env.OTEL_EXPORTER_OTLP_ENDPOINT || process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) {
     void import('./observability/otel').then(
@@ -114,7 +112,7 @@ export function start(platform: Platform) {
     stopWatching = reloadOnFileChanges(runtime, sources, process.env, read)
   } else joinCluster(runtime, () => void shutdown('primary gone'))
 
-  const handler = createHandler(runtime)
+  const handler = createApp(runtime).fetch
   try {
     server = platform.listen(handler, config.host, config.port, { shared: cli.workers > 1 || workerIndex > 0 })
   } catch (error) {

@@ -1,25 +1,22 @@
-/** The wire APIs clients speak, and what is said in each one's own shape: an error body, a stream's last error event. */
+/** The wire APIs clients and upstreams speak, and what each says in its own shape: an error body, a stream's last error event. */
 import { encodeJsonEvent } from '../sse/encode'
 import { anthropicErrorBody } from './anthropic-messages/errors'
 import { openaiErrorBody } from './openai-chat/errors'
 import { failedResponseEvent } from './openai-responses/errors'
 
-/** The three wire APIs clients speak: Anthropic Messages, OpenAI Chat Completions, OpenAI Responses. */
-export type InboundApi = 'anthropic' | 'openai' | 'responses'
+/** Anthropic Messages, OpenAI Chat Completions (OpenAI's other endpoints share its shapes), OpenAI Responses. */
+export type WireApi = 'messages' | 'chat' | 'responses'
 
-/** The error body as the inbound API writes it. */
-export function errorBody(api: InboundApi, status: number, code: string, message: string): object {
-  return api === 'anthropic' ? anthropicErrorBody(status, message) : openaiErrorBody(status, code, message)
-}
+/** How the request log, /stats (`requests.by_api`) and /metrics name each API: the names they have always had. */
+export const API_LABEL: Record<WireApi, string> = { messages: 'anthropic', chat: 'openai', responses: 'responses' }
 
-/** Which API a path belongs to, so even a 404 answers in the client's dialect. */
-export function apiOfPath(pathname: string): InboundApi {
-  if (pathname.startsWith('/v1/messages')) return 'anthropic'
-  return pathname === '/v1/responses' || pathname.startsWith('/v1/responses/') ? 'responses' : 'openai'
+/** The error body as the API writes it. */
+export function errorBody(api: WireApi, status: number, code: string, message: string): object {
+  return api === 'messages' ? anthropicErrorBody(status, message) : openaiErrorBody(status, code, message)
 }
 
 /** The same error as the last event of a stream that has already begun. */
-export function errorEvent(api: InboundApi, status: number, code: string, message: string): string {
+export function errorEvent(api: WireApi, status: number, code: string, message: string): string {
   if (api === 'responses') return encodeJsonEvent('response.failed', failedResponseEvent(code, message))
-  return encodeJsonEvent(api === 'anthropic' ? 'error' : undefined, errorBody(api, status, code, message))
+  return encodeJsonEvent(api === 'messages' ? 'error' : undefined, errorBody(api, status, code, message))
 }

@@ -1,14 +1,14 @@
+import { BUILTIN_PROVIDERS } from '../providers'
+import type { Provider } from '../providers/provider'
+
 /** Defaults named once; docs/configuration.md's tables repeat them. */
 export const DEFAULT_HOST = '127.0.0.1'
 export const DEFAULT_PORT = 8082
 export const DEFAULT_LOG_LEVEL = 'info'
 
-/** Built-in services: name → wire format, the APIs it serves, and default base URL. */
-export const BUILTIN_SERVICES = {
-  openai: { format: 'openai', apis: ['chat', 'responses'], endpoint: 'https://api.openai.com/v1' },
-  anthropic: { format: 'anthropic', apis: ['messages'], endpoint: 'https://api.anthropic.com/v1' },
-  gemini: { format: 'openai', apis: ['chat'], endpoint: 'https://generativelanguage.googleapis.com/v1beta/openai' },
-} as const
+/** Built-in services, one per built-in provider (providers/): name → wire format, the APIs it serves, and default base URL. */
+export const BUILTIN_SERVICES: Record<string, { format: Provider['format']; apis: Provider['apis']; endpoint: string }> =
+  Object.fromEntries(BUILTIN_PROVIDERS.map((p) => [p.name, { format: p.format, apis: p.apis, endpoint: p.baseUrl! }]))
 
 /** claude-code-proxy's model mapping defaults, per preferred provider. */
 export const MODEL_DEFAULTS = {

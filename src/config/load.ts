@@ -13,6 +13,7 @@
  * - aliases and model defaults exist only in the file.
  */
 import { BUILTIN_SERVICES, DEFAULT_HOST, DEFAULT_LOG_LEVEL, DEFAULT_PORT, MOCK_SERVICE, MODEL_DEFAULTS } from './defaults'
+import { providerFor } from '../providers'
 import { own } from '../util/own'
 import { parseDotenv } from './dotenv'
 import { headerValueProblem } from './header-value'
@@ -194,11 +195,17 @@ function resolveServices(
     const format = fromFile.format ?? builtin?.format ?? 'openai'
     if (format === 'anthropic' && fromFile.apis)
       errors.push(`${at}.apis: only an OpenAI-format service takes apis (an Anthropic-format one serves Messages)`)
+    const endpointList = (fromFile.endpoints ?? defaultEndpoints!).map(endpointOf)
     services[name] = {
       name,
       format,
-      apis: format === 'anthropic' ? ['messages'] : (fromFile.apis ?? (builtin?.format === 'openai' ? [...builtin.apis] : ['chat'])),
-      endpoints: (fromFile.endpoints ?? defaultEndpoints!).map(endpointOf),
+      provider: providerFor({ name, format, endpoints: endpointList }).name,
+      // Chat Completions is assumed of an OpenAI-format service; Responses where it says so.
+      apis:
+        format === 'anthropic'
+          ? ['messages']
+          : ['chat', ...(fromFile.apis ?? (builtin?.format === 'openai' ? builtin.apis : [])).filter((a) => a !== 'chat')],
+      endpoints: endpointList,
       keys,
       keysRequired: builtin !== undefined,
       keyVariables: fromFile.keys ? `${at}.keys` : `${prefix}_API_KEYS or ${prefix}_API_KEY`,

@@ -131,6 +131,8 @@ const Placement = { weight: Type.Number({ exclusiveMinimum: 0 }), priority: Type
 export const ServiceConfig = Type.Object({
   name: ServiceName,
   format: Format,
+  /** Who serves it (providers/): what its API needs, by the provider's name. */
+  provider: Type.String(),
   /** The wire APIs its endpoints serve: an OpenAI-format service Chat Completions and perhaps Responses; an Anthropic one Messages. */
   apis: Type.Array(Type.Union([OpenAIApiName, Type.Literal('messages')])),
   endpoints: Type.Array(Type.Object({ url: HttpUrl, ...Placement }), { minItems: 1 }),

@@ -9,6 +9,7 @@
 import { ProxyError } from '../errors'
 import { errorResponse } from './errors'
 import type { Runtime } from '../state/state'
+import { PROVIDERS } from '../providers'
 import { clientHeaders, upstreamHeaders } from '../upstream/headers'
 
 /** Path prefixes under /v1, per service whose account holds the objects. */
@@ -28,7 +29,7 @@ export async function passAccountBound(request: Request, runtime: Runtime, servi
   try {
     return await forward(request, runtime, service)
   } catch (error) {
-    if (error instanceof ProxyError) return errorResponse(service === 'anthropic' ? 'anthropic' : 'openai', error)
+    if (error instanceof ProxyError) return errorResponse(service === 'anthropic' ? 'messages' : 'chat', error)
     throw error
   }
 }
@@ -50,7 +51,7 @@ async function forward(request: Request, runtime: Runtime, service: 'openai' | '
     )
   }
   const endpoint = pool.endpoints.items[0]
-  const headers = upstreamHeaders(pool.service.format, request.headers, keys[0].value)
+  const headers = upstreamHeaders(PROVIDERS[pool.service.provider], request.headers, keys[0].value)
   // The client's own body type (multipart for an upload), or none for a GET.
   const type = request.headers.get('content-type')
   if (type === null) delete headers['content-type']

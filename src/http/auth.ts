@@ -1,5 +1,3 @@
-import { wantsHtml } from '../status/status-page'
-
 /**
  * Client authentication against PROXY_API_KEYS: a key in `x-api-key` or
  * `Authorization: Bearer`, compared in constant time against every
@@ -42,4 +40,9 @@ export function isOpenPath(method: string, pathname: string, headers?: Headers):
     (method === 'HEAD' && pathname === '/') ||
     (method === 'GET' && (pathname === '/health' || pathname === '/health/live' || pathname === '/health/ready'))
   )
+}
+
+/** A browser asking for a page (the status page at /), not a client asking for JSON. */
+export function wantsHtml(request: { headers: Headers }): boolean {
+  return request.headers.get('accept')?.toLowerCase().includes('text/html') ?? false
 }

@@ -8,8 +8,9 @@
 import { isServiceable } from '../balancer/choosers'
 import type { ServicePool } from '../balancer/service-pool'
 import { MOCK_SERVICE } from '../config/defaults'
+import { MODELS_PATH } from '../apis/endpoints'
+import { PROVIDERS } from '../providers'
 import { upstreamHeaders } from '../upstream/headers'
-import { upstreamUrl } from '../upstream/paths'
 import type { ProxyState } from '../state/state'
 
 export const MODEL_LIST_TTL_MS = 5 * 60_000
@@ -54,8 +55,8 @@ async function upstreamModels(pool: ServicePool, state: ProxyState, now: number)
   const target = pool.pick(now)
   if (!target) return cached?.ids ?? []
   try {
-    const res = await fetch(upstreamUrl(target.endpoint.url, 'models', ''), {
-      headers: upstreamHeaders(pool.service.format, new Headers(), target.key?.value),
+    const res = await fetch(target.endpoint.url + MODELS_PATH, {
+      headers: upstreamHeaders(PROVIDERS[pool.service.provider], new Headers(), target.key?.value),
       signal: AbortSignal.timeout(MODEL_LIST_TIMEOUT_MS),
     })
     const body = (await res.json()) as { data?: { id?: unknown }[] }

@@ -5,6 +5,9 @@
  * client sent is what goes upstream, never U+FFFD in place of bad bytes.
  */
 import { isUtf8 } from 'node:buffer'
+import type { ApiEndpoint } from '../apis/endpoints'
+import type { RawBody } from '../proxy/parse'
+import { boundaryOf } from '../routing/multipart-model'
 import { concatBytes } from '../util/concat-bytes'
 import { after, cancel, type Deadline } from '../upstream/deadlines'
 import { ProxyError } from '../errors'
@@ -33,6 +36,19 @@ export class BodyRefused extends ProxyError {
  * are read chunk by chunk, each gap bounded.
  */
 const WHOLE_UP_TO = 1024 * 1024
+
+/** The body an endpoint takes: JSON text, or a multipart upload's bytes as they came. */
+export async function readInbound(endpoint: ApiEndpoint, request: Request, limits: BodyLimits): Promise<RawBody> {
+  if (!endpoint.multipart) return { text: await readBody(request, limits) }
+  const contentType = request.headers.get('content-type')
+  if (boundaryOf(contentType) === undefined)
+    throw new ProxyError(
+      415,
+      'unsupported_media_type',
+      `content-type must be multipart/form-data with a boundary, got "${contentType ?? 'none'}"`,
+    )
+  return { upload: await readBodyBytes(request, limits), contentType: contentType! }
+}
 
 export async function readBody(request: Request, limits: BodyLimits): Promise<string> {
   const type = request.headers.get('content-type')

@@ -5,15 +5,13 @@
  * status, time to first byte and in all, tokens, and whether it streamed.
  * Prompt and completion text only with LOG_BODIES, keys masked.
  *
- * The record travels with the Request from the handler (app.ts) to the
- * proxy (proxy/proxy.ts) in a WeakMap: Elysia hands routes the Request,
- * and a record dies with it.
+ * The edge (http/edge.ts) makes it and hands it to the flow; the flow's
+ * attempts fill it in (attempt-record.ts).
  */
 import { byteText } from '../util/byte-text'
 import type { Logger } from './log'
 import type { RequestSpan } from './tracing'
 
-const records = new WeakMap<Request, RequestRecord>()
 /** Enough of a completion to read; a long stream is cut here. */
 const MAX_LOGGED_CHARS = 65_536
 
@@ -50,6 +48,13 @@ export class RequestRecord {
     /** LOG_BODIES: prompt and completion text are kept (masked when written). */
     readonly bodies: boolean,
   ) {}
+
+  /** What the client asked for: its model, whether it streams, and (with LOG_BODIES) its prompt. */
+  asked(model: string, stream: boolean, prompt: () => string): void {
+    this.model = model
+    this.stream = stream
+    if (this.bodies) this.prompt = prompt()
+  }
 
   addCompletion(chunk: string | Uint8Array): void {
     if (this.completion.length < MAX_LOGGED_CHARS)
@@ -93,12 +98,4 @@ export class RequestRecord {
 export function requestIdOf(headers: Headers): string {
   const given = headers.get('x-request-id')
   return given && /^[\x21-\x7e]{1,128}$/.test(given) ? given : crypto.randomUUID()
-}
-
-export function attachRecord(request: Request, record: RequestRecord): void {
-  records.set(request, record)
-}
-
-export function recordOf(request: Request): RequestRecord | undefined {
-  return records.get(request)
 }

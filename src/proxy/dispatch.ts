@@ -13,9 +13,11 @@ import type { Logger } from '../observability/log'
 import { readRateLimits } from '../upstream/rate-limits'
 import { retryAfterMs } from '../upstream/retry-after'
 import { UpstreamFailure } from '../upstream/send'
+import type { Attempted } from './attempt'
 import { ProxyError } from '../errors'
 
-export type Attempt = (choice: Choice) => Promise<Response>
+/** One try at a target: its answer (and the way back for it), or a throw (UpstreamFailure: the target failed). */
+export type Attempt = (choice: Choice) => Promise<Attempted>
 
 /** A target this process set aside or cooled, for the other processes to do the same (--workers). */
 export interface CooledTarget {
@@ -54,9 +56,9 @@ export function verdictOf(status: number): Verdict {
   return 'client_fault'
 }
 
-/** The upstream's answer, and which deployment gave it. */
+/** The upstream's answer with its way back, and which deployment gave it. */
 export interface Dispatched {
-  response: Response
+  attempted: Attempted
   choice: Choice
 }
 
@@ -74,9 +76,9 @@ export async function dispatch(attempt: Attempt, o: DispatchOptions): Promise<Di
     if (!choice) break
     const { key, endpoint } = choice.target
     const service = choice.deployment.pool.service.name
-    let response: Response
+    let attempted: Attempted
     try {
-      response = await attempt(choice)
+      attempted = await attempt(choice)
     } catch (error) {
       if (!(error instanceof UpstreamFailure)) {
         // The client left, or a bug: nothing to learn about the targets.
@@ -94,35 +96,36 @@ export async function dispatch(attempt: Attempt, o: DispatchOptions): Promise<Di
       continue
     }
 
+    const answer = attempted.answer
     // Every answer says what the key has left: a spent key is passed over until its reset, before it draws a 429.
-    const limits = key ? readRateLimits(response.headers, now()) : undefined
+    const limits = key ? readRateLimits(answer.headers, now()) : undefined
     if (key && limits) {
       key.quota.observe(limits, now())
       o.onQuota?.(service, key)
     }
-    const verdict = verdictOf(response.status)
+    const verdict = verdictOf(answer.status)
     if (logger.enabled('debug'))
-      logger.debug(`${service}: ${endpoint.url} key=${key?.masked ?? '(none)'} model=${choice.deployment.model} → ${response.status}`)
+      logger.debug(`${service}: ${endpoint.url} key=${key?.masked ?? '(none)'} model=${choice.deployment.model} → ${answer.status}`)
     if (verdict === 'success' || verdict === 'client_fault') {
       key?.health.succeeded()
       endpoint.health.succeeded()
-      return { response, choice }
+      return { attempted, choice }
     }
-    last = { response, choice }
-    countFailure(choice.target, `status_${response.status}`)
+    last = { attempted, choice }
+    countFailure(choice.target, `status_${answer.status}`)
     if (verdict === 'key_invalid') {
       // A keyless service refused: that is for the client to read, not ours to fix.
       if (!key) return (endpoint.health.released(), last)
       key.health.setInvalid(now())
       o.onCooled?.({ service, key: key.value, until: now(), invalid: true })
       endpoint.health.released()
-      logger.warn(`${service}: key ${key.masked} refused with ${response.status}; set aside until the next configuration load`)
+      logger.warn(`${service}: key ${key.masked} refused with ${answer.status}; set aside until the next configuration load`)
       continue
     }
     if (verdict === 'rate_limited') {
       // Limits belong to a key; a keyless service's limit to its endpoint.
       const limited = key ?? endpoint
-      limited.health.failed(now(), retryAfterMs(response.headers, now()))
+      limited.health.failed(now(), retryAfterMs(answer.headers, now()))
       o.onCooled?.(
         key
           ? { service, key: key.value, until: key.health.cooledUntil() }
@@ -136,10 +139,10 @@ export async function dispatch(attempt: Attempt, o: DispatchOptions): Promise<Di
       )
       continue
     }
-    endpoint.health.failed(now(), retryAfterMs(response.headers, now()))
+    endpoint.health.failed(now(), retryAfterMs(answer.headers, now()))
     o.onCooled?.({ service, endpoint: endpoint.url, until: endpoint.health.cooledUntil() })
     key?.health.released()
-    logger.warn(`${service}: ${endpoint.url} answered ${response.status}`)
+    logger.warn(`${service}: ${endpoint.url} answered ${answer.status}`)
     if (++transientFailures >= o.maxAttempts) break
   }
 

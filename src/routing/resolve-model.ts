@@ -5,6 +5,7 @@
  * settings given.
  */
 import { MOCK_SERVICE } from '../config/defaults'
+import { BUILTIN_PROVIDERS } from '../providers'
 import type { AliasConfig, Strategy } from '../config/schema'
 import { own } from '../util/own'
 
@@ -26,12 +27,8 @@ export type Route =
   | { ok: true; kind: 'alias'; alias: string; strategy: Strategy; targets: readonly Deployment[] }
   | { ok: false; message: string }
 
-const FAMILIES: [RegExp, string][] = [
-  // OpenAI's chat models, and its embedding, moderation, audio and image families.
-  [/^(gpt-|o1|o3|o4|chatgpt-|text-embedding-|omni-moderation-|text-moderation-|whisper-|tts-|dall-e-)/, 'openai'],
-  [/^gemini-/, 'gemini'],
-  [/^claude-/, 'anthropic'],
-]
+/** Each built-in provider's model names, routed to its service (CONTRACT "Routing": known families). */
+const FAMILIES = BUILTIN_PROVIDERS.flatMap((p) => (p.family ? [[p.family, p.name] as const] : []))
 
 export function resolveModel(model: string, settings: RoutingSettings): Route {
   const prefixed = byPrefix(model, settings)

@@ -7,15 +7,17 @@
 import type { LoadResult } from '../config/load'
 import type { Config } from '../config/schema'
 import type { Logger } from '../observability/log'
+import { webStream, type StreamFactory } from '../upstream/byte-stream'
 import { createState, type ReloadOutcome, type Runtime } from './state'
 import { stats } from '../status/status'
 import { localAdmission } from '../balancer/client-budgets'
 
-export function createRuntime(config: Config, logger: Logger, read: () => LoadResult): Runtime {
+export function createRuntime(config: Config, logger: Logger, read: () => LoadResult, streams: StreamFactory = webStream): Runtime {
   const runtime: Runtime = {
     current: createState(config),
     logger,
     startedAt: Date.now(),
+    streams,
     reload(reason: string): ReloadOutcome {
       const next = read()
       if (!next.ok) {

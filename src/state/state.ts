@@ -13,6 +13,7 @@ import type { SharedState } from '../cluster/redis'
 import type { Teller } from '../cluster/shared-events'
 import type { Stats } from '../observability/stats'
 import type { RequestTracer } from '../observability/tracing'
+import type { StreamFactory } from '../upstream/byte-stream'
 
 export interface ProxyState {
   readonly config: Config
@@ -60,6 +61,8 @@ export interface Runtime {
   current: ProxyState
   readonly logger: Logger
   readonly startedAt: number
+  /** How a response body is made of a byte source (the runtime's fastest way). */
+  readonly streams: StreamFactory
   /** The last refused reload, shown in /health until a reload succeeds. */
   lastError?: { at: number; errors: string[] }
   reload(reason: string): ReloadOutcome | Promise<ReloadOutcome>

@@ -422,10 +422,6 @@ export const STATUS_PAGE_CSP = [
 ].join('; ')
 
 /** A browser asking for a page (its Accept names text/html); API clients, curl and probes send something else. */
-export function wantsHtml(request: { headers: Headers }): boolean {
-  return request.headers.get('accept')?.toLowerCase().includes('text/html') ?? false
-}
-
 export function statusPage(): Response {
   return new Response(STATUS_PAGE_HTML, {
     headers: {

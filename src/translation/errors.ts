@@ -4,17 +4,17 @@
  * 529 overloaded is 503 to an OpenAI client, and back).
  */
 import { anthropicErrorType } from '../apis/anthropic-messages/errors'
-import { errorBody, type InboundApi } from '../apis'
+import { errorBody, type WireApi } from '../apis'
 
-export function translateError(status: number, body: string, to: InboundApi): { status: number; body: object } {
+export function translateError(status: number, body: string, to: WireApi): { status: number; body: object } {
   const message = messageOf(body) ?? `upstream answered ${status}`
   const code = codeOf(body)
-  if (to === 'anthropic') {
+  if (to === 'messages') {
     const mapped = status === 503 ? 529 : status
-    return { status: mapped, body: errorBody('anthropic', mapped, code ?? anthropicErrorType(mapped), message) }
+    return { status: mapped, body: errorBody('messages', mapped, code ?? anthropicErrorType(mapped), message) }
   }
   const mapped = status === 529 ? 503 : status
-  return { status: mapped, body: errorBody('openai', mapped, code ?? anthropicErrorType(status), message) }
+  return { status: mapped, body: errorBody('chat', mapped, code ?? anthropicErrorType(status), message) }
 }
 
 function parse(body: string): any {

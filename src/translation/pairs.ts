@@ -1,208 +1,99 @@
 /**
- * Cross-format calls: the request rewritten for the upstream's API, and
- * its answer (JSON, SSE stream or error) rewritten for the client's. The
- * mappings themselves are pure functions in src/translation/; this module
- * only moves bytes through them.
+ * Which pair serves a client on an upstream of another API (the table), and
+ * the way back every pair shares: an error in the client's error shape, a
+ * whole answer rebuilt, a stream decoded and re-encoded event by event.
+ * The pairs themselves are pure, each in its folder; same-API traffic never
+ * comes here.
  */
-import { encodeAnthropicEvents } from '../apis/anthropic-messages/events'
-import { DONE, encodeChatChunks } from '../apis/openai-chat/events'
-import { encodeResponsesEvents } from '../apis/openai-responses/events'
+import type { WireApi } from '../apis'
 import { SseDecoder } from '../sse/decode'
-import { toOpenAIRequest, type OpenAIProvider } from './messages-over-chat/request'
-import { toAnthropicResponse } from './messages-over-chat/response'
-import { createStreamState, failStream, finish, onChunk } from './messages-over-chat/stream'
-import { textDeltaEvent } from './messages-over-chat/text-delta'
+import type { ByteSource, StreamFactory } from '../upstream/byte-stream'
+import type { UpstreamAnswer } from '../upstream/send'
+import { TooDeepError, tooDeep } from '../util/json-depth'
+import { chatOverMessages } from './chat-over-messages'
 import { translateError } from './errors'
-import { toAnthropicRequest } from './chat-over-messages/request'
-import { toOpenAIResponse } from './chat-over-messages/response'
-import { createReverseStreamState, finishReverse, onEvent } from './chat-over-messages/stream'
-import { textChunk } from './chat-over-messages/text-delta'
-import type { AnthropicEvent, AnthropicRequest } from '../apis/anthropic-messages/wire'
-import type { OpenAIChunk } from '../apis/openai-chat/wire'
-import type { ResponsesRequest } from '../apis/openai-responses/wire'
-import { takesReasoningEffort } from './models'
-import { toChatRequest } from './responses-over-chat/request'
-import { toResponse } from './responses-over-chat/response'
-import { responsesTextDelta } from './responses-over-chat/text-delta'
-import {
-  createResponsesStreamState,
-  failStream as failResponses,
-  finish as finishResponses,
-  onChunk as onResponsesChunk,
-} from './responses-over-chat/stream'
-import type { OpenAIRequest } from '../apis/openai-chat/wire'
-import { byteStream, sourceOf } from '../upstream/byte-stream'
-import { tooDeep, TooDeepError } from '../util/json-depth'
-import type { ApiCall } from '../upstream/paths'
+import { messagesOverChat } from './messages-over-chat'
+import type { Pair, StreamTranslator, TranslateOptions } from './pair'
+import { responsesOverChat } from './responses-over-chat'
+import { responsesOverMessages } from './responses-over-messages'
 
-export interface Translation {
-  call: ApiCall
-  body: string
-  /** The upstream's answer as the client's API says it. */
-  toClient(response: Response): Promise<Response>
+/** Client API → upstream API → the pair between them. */
+const PAIRS: { [C in WireApi]?: { [U in WireApi]?: Pair<any, any, any> } } = {
+  messages: { chat: messagesOverChat },
+  chat: { messages: chatOverMessages },
+  responses: { chat: responsesOverChat, messages: responsesOverMessages },
 }
 
-const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' }
-const encoder = new TextEncoder()
-
-/** An Anthropic client (Claude Code...) served by an OpenAI-format model. */
-export function anthropicClientOnOpenAI(
-  req: AnthropicRequest,
-  upstreamModel: string,
-  provider: OpenAIProvider,
-  inputTokensEstimate: number,
-): Translation {
-  return {
-    call: 'chatCompletions',
-    body: JSON.stringify(toOpenAIRequest(req, { model: upstreamModel, provider })),
-    async toClient(response) {
-      if (!response.ok) return errorFor(response, 'anthropic')
-      if (!isSse(response)) {
-        return Response.json(toAnthropicResponse(await answerOf(response), { model: req.model, stopSequences: req.stop_sequences }), {
-          headers: keptHeaders(response),
-        })
-      }
-      const state = createStreamState({ model: req.model, stopSequences: req.stop_sequences, inputTokensEstimate })
-      return transformSse(response, {
-        onEvent: (data) =>
-          data === DONE
-            ? encodeAnthropicEvents(finish(state))
-            : (textDeltaEvent(data, state) ?? encodeAnthropicEvents(onChunk(JSON.parse(data), state))),
-        onEnd: () => encodeAnthropicEvents(finish(state)),
-        onBroken: (message) => encodeAnthropicEvents(failStream(state, message)),
-      })
-    },
-  }
+export function pairOf(client: WireApi, upstream: WireApi): Pair<unknown, unknown, unknown> | undefined {
+  return PAIRS[client]?.[upstream]
 }
 
-/** An OpenAI client served by an Anthropic model. */
-export function openaiClientOnAnthropic(req: OpenAIRequest, upstreamModel: string): Translation {
-  return {
-    call: 'messages',
-    body: JSON.stringify(toAnthropicRequest(req, { model: upstreamModel })),
-    async toClient(response) {
-      if (!response.ok) return errorFor(response, 'openai')
-      if (!isSse(response))
-        return Response.json(toOpenAIResponse(await answerOf(response), { model: req.model }), { headers: keptHeaders(response) })
-      const state = createReverseStreamState({ model: req.model, includeUsage: req.stream_options?.include_usage === true })
-      return transformSse(response, {
-        onEvent: (data) => {
-          const text = textChunk(data, state)
-          if (text !== undefined) return text
-          const event = JSON.parse(data) as AnthropicEvent
-          const chunks = onEvent(event, state)
-          return encodeChatChunks(chunks, event.type === 'message_stop')
-        },
-        onEnd: () => (state.finished ? '' : encodeChatChunks(finishReverse(state), true)),
-        onBroken: (message) =>
-          state.finished
-            ? ''
-            : ((state.finished = true), encodeChatChunks([{ error: { message, type: 'api_error', code: 'upstream_stream_error' } }])),
-      })
-    },
-  }
-}
+/** An upstream's answer → the client's response. */
+export type WayBack = (answer: UpstreamAnswer) => Promise<Response>
 
-/**
- * A Responses client (Codex...) served by a Chat Completions upstream.
- * Chat is the pivot: `chat` is the request as Chat Completions, and the
- * answer comes back through the Chat → Responses mappings.
- */
-export function responsesClientOnChat(req: ResponsesRequest, upstreamModel: string): Translation {
-  const { request: chat, tools } = toChatRequest(req, { model: upstreamModel })
-  // Codex always sends an effort; Chat servers refuse reasoning_effort for models that do not reason (as messages-over-chat knows them).
-  if (!takesReasoningEffort(upstreamModel)) delete chat.reasoning_effort
-  return {
-    call: 'chatCompletions',
-    body: JSON.stringify(chat),
-    async toClient(response) {
-      if (!response.ok) return errorFor(response, 'openai')
-      const opts = { model: req.model, tools, request: req }
-      if (!isSse(response)) return Response.json(toResponse(await answerOf(response), opts), { headers: keptHeaders(response) })
-      const state = createResponsesStreamState(opts)
-      return transformSse(response, {
-        onEvent: (data) =>
-          data === DONE ? '' : (responsesTextDelta(data, state) ?? encodeResponsesEvents(onResponsesChunk(JSON.parse(data), state))),
-        onEnd: () => encodeResponsesEvents(finishResponses(state)),
-        onBroken: (message) => encodeResponsesEvents(failResponses(state, message, 'upstream_stream_error')),
-      })
-    },
+/** A request translated by `pair` (the client's body, checked by its endpoint's schema), and the way back for its answer. */
+export function translate<Req>(
+  pair: Pair<Req, unknown, unknown>,
+  client: WireApi,
+  req: Req,
+  options: TranslateOptions,
+  streams: StreamFactory,
+): { body: object; back: WayBack } {
+  const { body, context } = pair.request(req, options)
+  const back: WayBack = async (answer) => {
+    if (answer.status < 200 || answer.status >= 300) return errorFor(answer, client)
+    if (answer.source) return streamed(answer, answer.source, pair.stream, context, streams)
+    return Response.json(pair.response(answerOf(answer), context), { status: answer.status, headers: keptHeaders(answer) })
   }
-}
-
-/**
- * A Responses client (Codex on Claude) served by an Anthropic upstream,
- * through the Chat pivot both ways: Responses → Chat → Messages for the
- * request; Anthropic events → Chat chunks → Responses events for the answer.
- */
-export function responsesClientOnAnthropic(req: ResponsesRequest, upstreamModel: string): Translation {
-  const { request: chat, tools } = toChatRequest(req, { model: upstreamModel })
-  // Thinking in a tool loop needs the earlier turns' signed thinking blocks back, which a translated history lacks (Anthropic refuses it).
-  if (chat.messages.some((m) => m.tool_calls?.length)) delete chat.reasoning_effort
-  return {
-    call: 'messages',
-    body: JSON.stringify(toAnthropicRequest(chat, { model: upstreamModel })),
-    async toClient(response) {
-      if (!response.ok) return errorFor(response, 'openai')
-      const opts = { model: req.model, tools, request: req }
-      if (!isSse(response))
-        return Response.json(toResponse(toOpenAIResponse(await answerOf(response), { model: req.model }), opts), {
-          headers: keptHeaders(response),
-        })
-      const chunks = createReverseStreamState({ model: req.model, includeUsage: true })
-      const state = createResponsesStreamState(opts)
-      // An Anthropic error event comes out as a chunk holding `error`: the Responses stream fails on it.
-      const relay = (chunk: object) => onResponsesChunk(chunk as OpenAIChunk, state)
-      return transformSse(response, {
-        onEvent: (data) => encodeResponsesEvents(onEvent(JSON.parse(data) as AnthropicEvent, chunks).flatMap(relay)),
-        onEnd: () => encodeResponsesEvents([...finishReverse(chunks).flatMap(relay), ...finishResponses(state)]),
-        onBroken: (message) => encodeResponsesEvents(failResponses(state, message, 'upstream_stream_error')),
-      })
-    },
-  }
+  return { body, back }
 }
 
 /** The upstream's JSON answer, bounded in depth like a request before it is rebuilt and serialised (deeper: a 502). */
-async function answerOf(response: Response): Promise<any> {
-  const answer = await response.json()
-  if (tooDeep(answer)) throw new TooDeepError('the upstream answer')
-  return answer
+function answerOf(answer: UpstreamAnswer): unknown {
+  const parsed = JSON.parse(textOf(answer))
+  if (tooDeep(parsed)) throw new TooDeepError('the upstream answer')
+  return parsed
 }
 
-async function errorFor(response: Response, to: 'anthropic' | 'openai'): Promise<Response> {
-  const { status, body } = translateError(response.status, await response.text(), to)
-  const headers = keptHeaders(response)
+const utf8 = new TextDecoder()
+const textOf = (answer: UpstreamAnswer) => (answer.bytes ? utf8.decode(answer.bytes) : '')
+
+function errorFor(answer: UpstreamAnswer, to: WireApi): Response {
+  const { status, body } = translateError(answer.status, textOf(answer), to)
+  const headers = keptHeaders(answer)
   headers.set('content-type', 'application/json')
   return Response.json(body, { status, headers })
 }
 
-function isSse(response: Response): boolean {
-  return response.headers.get('content-type')?.includes('text/event-stream') ?? false
-}
+const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' }
 
 /** The upstream's headers that still hold once the body is rewritten (request ids, rate limits). */
-function keptHeaders(response: Response): Headers {
-  const headers = new Headers(response.headers)
+function keptHeaders(answer: UpstreamAnswer): Headers {
+  const headers = new Headers(answer.headers)
   headers.delete('content-type')
   headers.delete('content-length')
   return headers
 }
 
-interface SseTransform {
-  /** One upstream event's data → what the client gets for it (may be ''). */
-  onEvent(data: string): string
-  /** The upstream stream ended. */
-  onEnd(): string
-  /** The upstream stream broke, or sent what cannot be read. */
-  onBroken(message: string): string
+function streamed<Context, State>(
+  answer: UpstreamAnswer,
+  source: ByteSource,
+  t: StreamTranslator<Context, State>,
+  context: Context,
+  streams: StreamFactory,
+): Response {
+  const headers = keptHeaders(answer)
+  for (const [k, v] of Object.entries(SSE_HEADERS)) headers.set(k, v)
+  return new Response(streams(translatedSource(source, t, t.start(context))), { status: answer.status, headers })
 }
 
-/** Decodes the upstream's SSE as it arrives and writes the client's, event by event, nothing held back. */
-function transformSse(response: Response, t: SseTransform): Response {
-  const source = sourceOf(response.body!)
+const encoder = new TextEncoder()
+
+/** Decodes the upstream's SSE as it arrives and gives the client's, event by event, nothing held back. */
+function translatedSource<State>(source: ByteSource, t: StreamTranslator<unknown, State>, state: State): ByteSource {
   const decoder = new SseDecoder()
   let ended = false
-  const body = byteStream({
+  return {
     async next() {
       // Until something goes out: an upstream read may make no event yet.
       while (!ended) {
@@ -210,13 +101,14 @@ function transformSse(response: Response, t: SseTransform): Response {
         try {
           const value = await source.next()
           const done = value === null
-          for (const e of done ? decoder.end() : decoder.push(value)) out += t.onEvent(e.data)
+          for (const e of done ? decoder.end() : decoder.push(value)) out += t.push(e.data, state)
           if (done) {
-            out += t.onEnd()
+            out += t.finish(state)
             ended = true
           }
         } catch (error) {
-          out += t.onBroken(
+          out += t.fail(
+            state,
             error instanceof SyntaxError ? `unreadable upstream event: ${error.message}` : String((error as Error)?.message ?? error),
           )
           ended = true
@@ -227,8 +119,5 @@ function transformSse(response: Response, t: SseTransform): Response {
       return null
     },
     cancel: (reason) => source.cancel(reason),
-  })
-  const headers = keptHeaders(response)
-  for (const [k, v] of Object.entries(SSE_HEADERS)) headers.set(k, v)
-  return new Response(body, { status: response.status, headers })
+  }
 }

@@ -1,20 +1,15 @@
 /**
  * Which headers cross lmlb. Outbound, an allow-list: the client's headers
- * that say something about the call itself (API version and betas, what it
- * accepts, who it is, attribution for OpenRouter), never its credentials
- * nor headers tied to its own account (`openai-organization` with lmlb's
- * key would be refused); then the chosen key in the service's own scheme,
- * and lmlb's hop in `Via` (upstream/via.ts).
+ * that say something about the call itself (its provider's list: API
+ * version and betas, what it accepts, who it is, attribution for
+ * OpenRouter), never its credentials nor headers tied to its own account
+ * (`openai-organization` with lmlb's key would be refused); then the chosen
+ * key as the provider takes it, and lmlb's hop in `Via` (upstream/via.ts).
  * Inbound: the upstream's headers minus those that describe bytes fetch has
  * already decoded.
  */
-import type { Format } from '../config/schema'
+import type { Provider } from '../providers/provider'
 import { viaHeader } from './via'
-
-const FORWARDED: Record<Format, readonly string[]> = {
-  anthropic: ['accept', 'user-agent', 'anthropic-version', 'anthropic-beta', 'x-request-id', 'idempotency-key'],
-  openai: ['accept', 'user-agent', 'openai-beta', 'http-referer', 'x-title', 'x-request-id', 'idempotency-key'],
-}
 
 /**
  * Never returned to the client: the hop-by-hop headers a response carries,
@@ -22,20 +17,14 @@ const FORWARDED: Record<Format, readonly string[]> = {
  */
 const NOT_RETURNED = ['connection', 'keep-alive', 'transfer-encoding', 'content-encoding', 'content-length', 'set-cookie']
 
-export const DEFAULT_ANTHROPIC_VERSION = '2023-06-01'
-
-export function upstreamHeaders(format: Format, client: Headers, key: string | undefined): Record<string, string> {
+export function upstreamHeaders(provider: Provider, client: Headers, key: string | undefined): Record<string, string> {
   const out: Record<string, string> = { 'content-type': 'application/json', via: viaHeader(client.get('via')) }
-  for (const name of FORWARDED[format]) {
+  for (const name of provider.forwarded) {
     const value = client.get(name)
     if (value !== null) out[name] = value
   }
-  if (format === 'anthropic') {
-    out['anthropic-version'] ??= DEFAULT_ANTHROPIC_VERSION
-    if (key) out['x-api-key'] = key
-  } else if (key) {
-    out.authorization = `Bearer ${key}`
-  }
+  if (provider.defaults) for (const [name, value] of Object.entries(provider.defaults)) out[name] ??= value
+  if (key) out[provider.auth.header] = provider.auth.prefix + key
   return out
 }
 

@@ -4,8 +4,11 @@
  * as durations: "6m0s", "1s", "20ms", "0.5s") and Anthropic's
  * `anthropic-ratelimit-{requests,tokens,input-tokens,output-tokens}-{limit,remaining,reset}`
  * (resets as RFC 3339 timestamps). Every answer carries them, not only a
- * 429, so a key can be set aside before it is refused.
+ * 429, so a key can be set aside before it is refused. The header names
+ * are the providers' (providers/openai.ts, providers/anthropic.ts).
  */
+import { ANTHROPIC_RATE_LIMITS } from '../providers/anthropic'
+import { OPENAI_RATE_LIMITS } from '../providers/openai'
 
 /** One limit as last reported: `resetAt` is absolute (ms since the epoch). */
 export interface RateLimit {
@@ -65,17 +68,6 @@ function readLimit(headers: Headers, names: { limit: string; remaining: string; 
   return limit !== undefined && limit > 0 ? { limit, remaining, resetAt: now + wait } : { remaining, resetAt: now + wait }
 }
 
-const openai = (what: string) => ({
-  limit: `x-ratelimit-limit-${what}`,
-  remaining: `x-ratelimit-remaining-${what}`,
-  reset: `x-ratelimit-reset-${what}`,
-})
-const anthropic = (what: string) => ({
-  limit: `anthropic-ratelimit-${what}-limit`,
-  remaining: `anthropic-ratelimit-${what}-remaining`,
-  reset: `anthropic-ratelimit-${what}-reset`,
-})
-
 /** The smaller remaining of two reports of one kind of limit. */
 function tighter(a: RateLimit | undefined, b: RateLimit | undefined): RateLimit | undefined {
   if (!a || !b) return a ?? b
@@ -83,12 +75,12 @@ function tighter(a: RateLimit | undefined, b: RateLimit | undefined): RateLimit 
 }
 
 const NAMES = {
-  openaiRequests: openai('requests'),
-  openaiTokens: openai('tokens'),
-  anthropicRequests: anthropic('requests'),
-  anthropicTokens: anthropic('tokens'),
-  anthropicInput: anthropic('input-tokens'),
-  anthropicOutput: anthropic('output-tokens'),
+  openaiRequests: OPENAI_RATE_LIMITS.requests,
+  openaiTokens: OPENAI_RATE_LIMITS.tokens,
+  anthropicRequests: ANTHROPIC_RATE_LIMITS.requests,
+  anthropicTokens: ANTHROPIC_RATE_LIMITS.tokens,
+  anthropicInput: ANTHROPIC_RATE_LIMITS.inputTokens,
+  anthropicOutput: ANTHROPIC_RATE_LIMITS.outputTokens,
 }
 /** Every answer passes here: one look says whether either vendor's headers are there at all. */
 const PRESENT = Object.values(NAMES).map((n) => n.remaining)

@@ -4,7 +4,7 @@
  * A stream that breaks after bytes have gone out can no longer change its
  * status: it ends with one last error event instead of a silent cut.
  */
-import { byteStream } from './byte-stream'
+import type { ByteSource } from './byte-stream'
 
 export type ReadResult = Awaited<ReturnType<ReadableStreamDefaultReader<Uint8Array>['read']>>
 
@@ -20,7 +20,7 @@ export interface RelayOptions {
   onEnd: (how: RelayEnd) => void
 }
 
-export function relay(reader: ReadableStreamDefaultReader<Uint8Array>, first: ReadResult, o: RelayOptions): ReadableStream<Uint8Array> {
+export function relay(reader: ReadableStreamDefaultReader<Uint8Array>, first: ReadResult, o: RelayOptions): ByteSource {
   let pending: ReadResult | undefined = first
   let ended = false
   let lastChunkAt = Date.now()
@@ -40,7 +40,7 @@ export function relay(reader: ReadableStreamDefaultReader<Uint8Array>, first: Re
     o.onEnd(how)
   }
   arm(o.idleMs)
-  return byteStream({
+  return {
     async next() {
       if (ended) return null
       try {
@@ -67,5 +67,5 @@ export function relay(reader: ReadableStreamDefaultReader<Uint8Array>, first: Re
       end('client_gone')
       return reader.cancel(reason)
     },
-  })
+  }
 }

@@ -4,16 +4,15 @@
  * "6m0s", "20ms") or Anthropic's `anthropic-ratelimit-*-reset` (RFC 3339).
  * Where several limits are named, the exhausted ones decide.
  */
+import { ANTHROPIC_RATE_LIMITS } from '../providers/anthropic'
+import { OPENAI_RATE_LIMITS } from '../providers/openai'
 import { boundedWait, parseReset } from './rate-limits'
 
+/** Every limit whose reset may say how long to wait, and the header saying whether it is spent. */
 const RESET_HEADERS: [reset: string, remaining: string][] = [
-  ['x-ratelimit-reset-requests', 'x-ratelimit-remaining-requests'],
-  ['x-ratelimit-reset-tokens', 'x-ratelimit-remaining-tokens'],
-  ['anthropic-ratelimit-requests-reset', 'anthropic-ratelimit-requests-remaining'],
-  ['anthropic-ratelimit-tokens-reset', 'anthropic-ratelimit-tokens-remaining'],
-  ['anthropic-ratelimit-input-tokens-reset', 'anthropic-ratelimit-input-tokens-remaining'],
-  ['anthropic-ratelimit-output-tokens-reset', 'anthropic-ratelimit-output-tokens-remaining'],
-]
+  ...Object.values(OPENAI_RATE_LIMITS),
+  ...Object.values(ANTHROPIC_RATE_LIMITS),
+].map((names) => [names.reset, names.remaining])
 
 export function retryAfterMs(headers: Headers, now: number): number | undefined {
   const retryAfter = headers.get('retry-after')

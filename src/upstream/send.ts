@@ -2,13 +2,15 @@
  * One outbound call with lmlb's timeouts, the client's abort, and the key
  * scrubber. It resolves once the answer is safe to hand over: for a stream,
  * after its first chunk (so a failure before any byte can still be retried
- * elsewhere); otherwise with the whole body read.
+ * elsewhere), with the relay's chunks as a byte source; otherwise with the
+ * whole body read.
  */
 import type { Limits } from '../config/schema'
 import type { Scrubber } from '../observability/scrub'
 import { byteText } from '../util/byte-text'
 import { cancel, after } from './deadlines'
 import { clientHeaders } from './headers'
+import type { ByteSource } from './byte-stream'
 import { relay, type ReadResult, type RelayEnd } from './relay'
 
 export type FailureKind = 'connect' | 'timeout'
@@ -40,7 +42,19 @@ export interface SendOptions {
   observe?: (body: string | Uint8Array) => void
 }
 
-export async function send(o: SendOptions): Promise<Response> {
+/** What an upstream answered, safe to hand over. */
+export interface UpstreamAnswer {
+  status: number
+  statusText: string
+  /** As the client may see them: hop-by-hop headers and those of a decoded body gone, keys masked. */
+  headers: Headers
+  /** A whole answer's body, keys masked; none for a 204. */
+  bytes?: Uint8Array
+  /** A stream's chunks as they come, keys masked: passed on as they are, or read by a translation. */
+  source?: ByteSource
+}
+
+export async function send(o: SendOptions): Promise<UpstreamAnswer> {
   const abort = new AbortController()
   const signal = abort.signal
   // The client leaving aborts the call too (cheaper than AbortSignal.any on every request).
@@ -88,11 +102,8 @@ export async function send(o: SendOptions): Promise<Response> {
       const text = byteText(bytes)
       o.observe?.(text)
       end('done')
-      return new Response(response.status === 204 ? null : (o.scrubber.bytes(bytes, text) as Uint8Array<ArrayBuffer>), {
-        status: response.status,
-        statusText: response.statusText,
-        headers,
-      })
+      const body = response.status === 204 ? undefined : o.scrubber.bytes(bytes, text)
+      return { status: response.status, statusText: response.statusText, headers, bytes: body }
     } catch (error) {
       end('failed')
       throw failureOf(error, signal, `the answer from ${o.url} broke off`)
@@ -114,7 +125,7 @@ export async function send(o: SendOptions): Promise<Response> {
   } finally {
     cancel(firstByte)
   }
-  const body = relay(reader, first, {
+  const source = relay(reader, first, {
     idleMs: limits.idleTimeoutMs,
     onIdle: () => abort.abort(new UpstreamFailure('timeout', `upstream silent for ${limits.idleTimeoutMs} ms (LMLB_IDLE_TIMEOUT_MS)`)),
     scrub: o.scrubber.stream(),
@@ -122,7 +133,7 @@ export async function send(o: SendOptions): Promise<Response> {
     errorEvent: (error) => o.errorEvent(reasonOf(error, signal)),
     onEnd: end,
   })
-  return new Response(body, { status: response.status, statusText: response.statusText, headers })
+  return { status: response.status, statusText: response.statusText, headers, source }
 }
 
 /** What went wrong, preferring our own timeout reason over fetch's generic abort message. */

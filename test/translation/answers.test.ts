@@ -144,12 +144,12 @@ describe('Anthropic message → OpenAI completion', () => {
 describe('errors across the formats', () => {
   test('an OpenAI error → the Anthropic shape, message kept, status mapped', () => {
     expect(
-      translateError(429, '{"error":{"message":"Rate limit reached","type":"requests","code":"rate_limit_exceeded"}}', 'anthropic'),
+      translateError(429, '{"error":{"message":"Rate limit reached","type":"requests","code":"rate_limit_exceeded"}}', 'messages'),
     ).toEqual({
       status: 429,
       body: { type: 'error', error: { type: 'rate_limit_error', message: 'Rate limit reached' } },
     })
-    expect(translateError(503, '{"error":{"message":"busy"}}', 'anthropic')).toEqual({
+    expect(translateError(503, '{"error":{"message":"busy"}}', 'messages')).toEqual({
       status: 529,
       body: { type: 'error', error: { type: 'overloaded_error', message: 'busy' } },
     })
@@ -161,7 +161,7 @@ describe('errors across the formats', () => {
       [413, 'request_too_large'],
       [500, 'api_error'],
     ] as const) {
-      expect(translateError(status, '{"error":{"message":"m"}}', 'anthropic').body).toEqual({
+      expect(translateError(status, '{"error":{"message":"m"}}', 'messages').body).toEqual({
         type: 'error',
         error: { type, message: 'm' },
       })
@@ -169,12 +169,12 @@ describe('errors across the formats', () => {
   })
 
   test('an Anthropic error → the OpenAI shape; 529 overloaded becomes 503', () => {
-    expect(translateError(529, '{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}', 'openai')).toEqual({
+    expect(translateError(529, '{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}', 'chat')).toEqual({
       status: 503,
       body: { error: { message: 'Overloaded', type: 'server_error', param: null, code: 'overloaded_error' } },
     })
     expect(
-      translateError(400, '{"type":"error","error":{"type":"invalid_request_error","message":"max_tokens: too big"}}', 'openai'),
+      translateError(400, '{"type":"error","error":{"type":"invalid_request_error","message":"max_tokens: too big"}}', 'chat'),
     ).toEqual({
       status: 400,
       body: { error: { message: 'max_tokens: too big', type: 'invalid_request_error', param: null, code: 'invalid_request_error' } },
@@ -182,7 +182,7 @@ describe('errors across the formats', () => {
   })
 
   test('a body that is not JSON keeps its text as the message', () => {
-    expect(translateError(502, 'Bad Gateway', 'anthropic').body).toEqual({
+    expect(translateError(502, 'Bad Gateway', 'messages').body).toEqual({
       type: 'error',
       error: { type: 'api_error', message: 'Bad Gateway' },
     })

@@ -1,11 +1,11 @@
 import { describe, expect, test } from 'bun:test'
 import { readFileSync } from 'node:fs'
-import { cleanSchemaForGemini, toOpenAIRequest } from '../../src/translation/messages-over-chat/request'
+import { toOpenAIRequest } from '../../src/translation/messages-over-chat/request'
 import type { AnthropicRequest } from '../../src/apis/anthropic-messages/wire'
 
 const base = { model: 'claude-x', max_tokens: 100 }
-const to = (req: Partial<AnthropicRequest>, model = 'gpt-4.1', provider: 'openai' | 'gemini' | 'other' = 'openai') =>
-  toOpenAIRequest({ ...base, messages: [], ...req } as AnthropicRequest, { model, provider })
+const to = (req: Partial<AnthropicRequest>, model = 'gpt-4.1') =>
+  toOpenAIRequest({ ...base, messages: [], ...req } as AnthropicRequest, { model })
 
 describe('Anthropic request → OpenAI request', () => {
   test('system as a string or as text blocks becomes the first message', () => {
@@ -156,7 +156,7 @@ describe('Anthropic request → OpenAI request', () => {
   test('max_tokens: capped at the model limit; max_completion_tokens and no sampling for reasoning models', () => {
     expect(to({ max_tokens: 128_000 }, 'gpt-4.1').max_tokens).toBe(32_768)
     expect(to({ max_tokens: 128_000 }, 'gpt-4o-mini').max_tokens).toBe(16_384)
-    expect(to({ max_tokens: 500 }, 'llama-3.3-70b', 'other').max_tokens).toBe(500)
+    expect(to({ max_tokens: 500 }, 'llama-3.3-70b').max_tokens).toBe(500)
     const o = to({ max_tokens: 200_000, temperature: 0.5 }, 'o3-mini')
     expect(o).toMatchObject({ max_completion_tokens: 100_000 })
     expect(o).not.toHaveProperty('max_tokens')
@@ -166,36 +166,13 @@ describe('Anthropic request → OpenAI request', () => {
   test('thinking → reasoning_effort where the model takes one', () => {
     expect(to({ thinking: { type: 'enabled', budget_tokens: 2000 } }, 'o4-mini').reasoning_effort).toBe('low')
     expect(to({ thinking: { type: 'enabled', budget_tokens: 10_000 } }, 'gpt-5').reasoning_effort).toBe('medium')
-    expect(to({ thinking: { type: 'enabled', budget_tokens: 32_000 } }, 'gemini-2.5-pro', 'gemini').reasoning_effort).toBe('high')
+    expect(to({ thinking: { type: 'enabled', budget_tokens: 32_000 } }, 'gemini-2.5-pro').reasoning_effort).toBe('high')
     expect(to({ thinking: { type: 'adaptive' }, output_config: { effort: 'high' } }, 'o3').reasoning_effort).toBe('high')
     expect(to({ thinking: { type: 'enabled', budget_tokens: 2000 } }, 'gpt-4.1')).not.toHaveProperty('reasoning_effort')
   })
 
-  test('Gemini gets tool schemas without the keywords it refuses, at every depth; a property named like one stays', () => {
-    const schema = {
-      $schema: 'http://json-schema.org/draft-07/schema#',
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        when: { type: 'string', format: 'date-time' },
-        url: { type: 'string', format: 'uri', default: 'x' },
-        default: {
-          type: 'array',
-          items: { type: 'object', additionalProperties: false, properties: { n: { type: 'number', exclusiveMinimum: 0 } } },
-        },
-      },
-    }
-    expect(cleanSchemaForGemini(schema)).toEqual({
-      type: 'object',
-      properties: {
-        when: { type: 'string', format: 'date-time' },
-        url: { type: 'string' },
-        default: { type: 'array', items: { type: 'object', properties: { n: { type: 'number' } } } },
-      },
-    })
-    expect(to({ tools: [{ name: 'f', input_schema: schema }] }, 'gemini-2.5-flash', 'gemini').tools![0].function.parameters).toEqual(
-      cleanSchemaForGemini(schema),
-    )
+  test('tool schemas pass as the client wrote them (a provider that needs them changed changes them: providers/)', () => {
+    const schema = { type: 'object', additionalProperties: false, properties: { url: { type: 'string', format: 'uri' } } }
     expect(to({ tools: [{ name: 'f', input_schema: schema }] }).tools![0].function.parameters).toEqual(schema)
   })
 

@@ -13,7 +13,8 @@ type Tool = { name?: string; description?: string; input_schema?: unknown }
 export interface CountableRequest {
   system?: unknown
   messages: Message[]
-  tools?: Tool[]
+  /** Whatever the client sent: only well-formed tools count. */
+  tools?: unknown
 }
 
 /** Anthropic's own rule of thumb for an image of about 1092×1092 px. */
@@ -48,7 +49,7 @@ export async function estimateInputTokens(request: CountableRequest): Promise<nu
   }
   walk(request.system)
   for (const m of request.messages) walk(m?.content)
-  for (const tool of Array.isArray(request.tools) ? request.tools : [])
+  for (const tool of Array.isArray(request.tools) ? (request.tools as (Tool | null)[]) : [])
     if (tool && typeof tool === 'object')
       texts.push(String(tool.name ?? ''), String(tool.description ?? ''), JSON.stringify(tool.input_schema ?? {}))
   const textTokens = texts.reduce((n, t) => n + (t === '' ? 0 : count(t)), 0)

@@ -3,7 +3,7 @@
  * Mostly data: each Anthropic field has its OpenAI counterpart below; code
  * only where a shape truly changes (content blocks, tool results, tools).
  */
-import { isReasoningModel, outputLimit, takesReasoningEffort } from '../models'
+import { isReasoningModel, outputLimit, takesReasoningEffort } from '../../providers/models'
 import type {
   AnthropicBlock,
   AnthropicImageBlock,
@@ -14,12 +14,9 @@ import type {
 } from '../../apis/anthropic-messages/wire'
 import type { OpenAIContentPart, OpenAIMessage, OpenAIRequest, OpenAITool } from '../../apis/openai-chat/wire'
 
-export type OpenAIProvider = 'openai' | 'gemini' | 'other'
-
 export interface RequestOptions {
   /** The model name the upstream knows. */
   model: string
-  provider: OpenAIProvider
 }
 
 /** Anthropic fields with no OpenAI counterpart, dropped on purpose (docs/translation.md lists them). */
@@ -58,7 +55,7 @@ export function toOpenAIRequest(req: AnthropicRequest, opts: RequestOptions): Op
   }
   const effort = reasoningEffort(req)
   if (effort && takesReasoningEffort(opts.model)) out.reasoning_effort = effort
-  const tools = (req.tools ?? []).filter(isFunctionTool).map((t) => toTool(t, opts.provider))
+  const tools = (req.tools ?? []).filter(isFunctionTool).map((t) => toTool(t))
   if (tools.length > 0) {
     out.tools = tools
     const choice = req.tool_choice
@@ -88,49 +85,16 @@ function isFunctionTool(tool: { type?: string }): boolean {
   return tool.type === undefined || tool.type === 'custom'
 }
 
-function toTool(
-  tool: { name: string; description?: string; input_schema?: Record<string, unknown> },
-  provider: OpenAIProvider,
-): OpenAITool {
+function toTool(tool: { name: string; description?: string; input_schema?: Record<string, unknown> }): OpenAITool {
   const schema = tool.input_schema ?? { type: 'object', properties: {} }
   return {
     type: 'function',
     function: {
       name: tool.name,
       ...(tool.description !== undefined && { description: tool.description }),
-      parameters: provider === 'gemini' ? cleanSchemaForGemini(schema) : schema,
+      parameters: schema,
     },
   }
-}
-
-/** JSON Schema keywords Gemini's OpenAI endpoint refuses, removed at every depth. */
-const GEMINI_UNSUPPORTED = new Set([
-  '$schema',
-  '$id',
-  'additionalProperties',
-  'default',
-  'examples',
-  'propertyNames',
-  'exclusiveMinimum',
-  'exclusiveMaximum',
-  'const',
-])
-const GEMINI_STRING_FORMATS = new Set(['enum', 'date-time'])
-
-export function cleanSchemaForGemini(schema: unknown): any {
-  if (Array.isArray(schema)) return schema.map(cleanSchemaForGemini)
-  if (!schema || typeof schema !== 'object') return schema
-  const out: Record<string, unknown> = {}
-  for (const [key, value] of Object.entries(schema)) {
-    if (GEMINI_UNSUPPORTED.has(key)) continue
-    if (key === 'format' && (schema as { type?: unknown }).type === 'string' && !GEMINI_STRING_FORMATS.has(String(value))) continue
-    // Inside `properties`, keys are property names: a property called "default" stays.
-    out[key] =
-      key === 'properties' && value && typeof value === 'object'
-        ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, cleanSchemaForGemini(v)]))
-        : cleanSchemaForGemini(value)
-  }
-  return out
 }
 
 function toMessages(req: AnthropicRequest): OpenAIMessage[] {

@@ -10,7 +10,7 @@
  * `response_format`, `prompt_cache_key`) are written: this request is the
  * pivot when the upstream is Anthropic.
  */
-import { isReasoningModel } from '../models'
+import { isReasoningModel } from '../../providers/models'
 import type { OpenAIContentPart, OpenAIMessage, OpenAIRequest, OpenAITool, OpenAIToolChoice } from '../../apis/openai-chat/wire'
 import type {
   ResponsesContentPart,

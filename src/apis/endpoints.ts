@@ -1,0 +1,91 @@
+/**
+ * Every API endpoint lmlb proxies, in one table: the path it serves, the
+ * wire API it speaks, what its body must hold, and the path an upstream's
+ * base URL gets for it (CONTRACT: a base URL ends at its version segment).
+ * The routes, the path → API lookup and the upstream paths are read from it.
+ */
+import type { TSchema } from '@sinclair/typebox'
+import type { TypeCheck } from '@sinclair/typebox/compiler'
+import { checkAnthropic, checkAnthropicCountTokens } from './anthropic-messages/inbound'
+import type { WireApi } from './index'
+import { checkOpenAI } from './openai-chat/inbound'
+import { checkModelOptional, checkModelRequired, DEFAULT_MODELS } from './openai-extras/inbound'
+import { checkResponses } from './openai-responses/inbound'
+
+export interface ApiEndpoint {
+  /** Served at this path, POST. */
+  path: string
+  api: WireApi
+  /** What the body must hold before it is routed; the upstream judges the rest. */
+  check: TypeCheck<TSchema>
+  /** Appended to an upstream's base URL. */
+  upstream: string
+  /** Anthropic's token count: the upstream's where it speaks Messages, else a local estimate. */
+  countsTokens?: true
+  /** OpenAI's other endpoints: to OpenAI-format services as they came, never translated, no model defaults. */
+  passOnly?: true
+  /** The body is multipart/form-data (an audio upload), `model` a form field. */
+  multipart?: true
+  /** The model the upstream assumes when the client names none. */
+  defaultModel?: string
+}
+
+/** OpenAI's other endpoints share Chat Completions' shapes (errors, keys). */
+const other = (path: string, check: TypeCheck<TSchema>, more: Partial<ApiEndpoint> = {}): ApiEndpoint => ({
+  path: `/v1${path}`,
+  api: 'chat',
+  check,
+  upstream: path,
+  passOnly: true,
+  ...more,
+})
+
+export const ENDPOINTS: readonly ApiEndpoint[] = [
+  { path: '/v1/messages', api: 'messages', check: checkAnthropic, upstream: '/messages' },
+  {
+    path: '/v1/messages/count_tokens',
+    api: 'messages',
+    check: checkAnthropicCountTokens,
+    upstream: '/messages/count_tokens',
+    countsTokens: true,
+  },
+  { path: '/v1/chat/completions', api: 'chat', check: checkOpenAI, upstream: '/chat/completions' },
+  { path: '/v1/responses', api: 'responses', check: checkResponses, upstream: '/responses' },
+  other('/embeddings', checkModelRequired),
+  other('/moderations', checkModelOptional, { defaultModel: DEFAULT_MODELS.moderations }),
+  other('/completions', checkModelRequired),
+  other('/images/generations', checkModelOptional, { defaultModel: DEFAULT_MODELS.imagesGenerations }),
+  other('/audio/speech', checkModelRequired),
+  other('/audio/transcriptions', checkModelRequired, { multipart: true }),
+  other('/audio/translations', checkModelRequired, { multipart: true }),
+]
+
+const BY_PATH = new Map(ENDPOINTS.map((e) => [e.path, e]))
+
+/** The endpoint served at `path` (a trailing slash taken as none, as routers do), if lmlb proxies one there. */
+export function endpointAt(path: string): ApiEndpoint | undefined {
+  return BY_PATH.get(path) ?? (path.endsWith('/') ? BY_PATH.get(path.slice(0, -1)) : undefined)
+}
+
+/** The endpoint a request in each API is sent to when it reaches an upstream of that API (translated or not). */
+export const CALL_OF: Record<WireApi, ApiEndpoint> = {
+  messages: BY_PATH.get('/v1/messages')!,
+  chat: BY_PATH.get('/v1/chat/completions')!,
+  responses: BY_PATH.get('/v1/responses')!,
+}
+
+/** Longest first: `/v1/messages/count_tokens` before `/v1/messages`. */
+const BY_PREFIX = [...ENDPOINTS].sort((a, b) => b.path.length - a.path.length)
+
+/**
+ * Which API a path belongs to, so even a 404 answers in the client's
+ * dialect: its endpoint's, or that of the endpoint it lies under
+ * (`/v1/messages/batches`, `/v1/responses/{id}`); OpenAI's elsewhere.
+ */
+export function apiOfPath(path: string): WireApi {
+  const endpoint = BY_PATH.get(path) ?? BY_PREFIX.find((e) => path.startsWith(`${e.path}/`))
+  return endpoint?.api ?? 'chat'
+}
+
+/** Where every API lists its models, under the same base URL. */
+export const MODELS_PATH = '/models'

@@ -1,0 +1,106 @@
+/**
+ * Every request passes here first, in this order: a target that is not a
+ * path is refused; one that has come back through this lmlb is refused (it
+ * would go round for ever); one without a proxy key, where lmlb wants one,
+ * is refused; an account's objects go to the one account that holds them;
+ * an API call reads its body within lmlb's limits and goes to the flow
+ * (proxy/handle.ts); anything else to lmlb's own routes (app.ts). Every
+ * answer under /v1/ is counted by API and status, logged in one line, and
+ * named by its request id.
+ */
+import { API_LABEL, errorBody, type WireApi } from '../apis'
+import { apiOfPath, endpointAt, type ApiEndpoint } from '../apis/endpoints'
+import { ProxyError } from '../errors'
+import { RequestRecord, requestIdOf } from '../observability/request-record'
+import { handle } from '../proxy/handle'
+import type { Runtime } from '../state/state'
+import { cameBack } from '../upstream/via'
+import { accountOf, passAccountBound } from './account-bound'
+import { isAuthorized, isOpenPath, matchingKey } from './auth'
+import { errorAnswer, errorResponse } from './errors'
+import { readInbound } from './read-body'
+import { pathOf } from './request-path'
+
+export type Handler = (request: Request) => Response | Promise<Response>
+
+export function edge(runtime: Runtime, own: Handler): Handler {
+  return (request) => {
+    const path = request.method === 'CONNECT' ? undefined : pathOf(request.url)
+    if (path === undefined) return notAPath(request.method)
+    if (!path.startsWith('/v1/')) return refusal(request, path, runtime) ?? own(request)
+    const endpoint = request.method === 'POST' ? endpointAt(path) : undefined
+    return underV1(request, path, endpoint, endpoint?.api ?? apiOfPath(path), runtime, own)
+  }
+}
+
+async function underV1(request: Request, path: string, endpoint: ApiEndpoint | undefined, api: WireApi, runtime: Runtime, own: Handler) {
+  const state = runtime.current
+  const label = API_LABEL[api]
+  const record = new RequestRecord(requestIdOf(request.headers), label, request.method, path, state.config.logBodies)
+  record.span = runtime.tracer?.startRequest(request.headers, label, request.method, path)
+  let response: Response
+  try {
+    response = refusal(request, path, runtime) ?? (await pass(request, path, endpoint, record, runtime, own))
+  } catch (error) {
+    const { logger } = runtime
+    response = errorAnswer(error, request, path, api, {
+      logger,
+      mask: (t) => state.scrubber.text(t),
+      bodyTimeoutMs: state.config.limits.bodyTimeoutMs,
+    })
+  }
+  state.requests.answered(label, response.status)
+  if (!record.pending) record.finish(response.status, runtime.logger, (t) => state.scrubber.text(t))
+  return withRequestId(response, record.id)
+}
+
+function pass(request: Request, path: string, endpoint: ApiEndpoint | undefined, record: RequestRecord, runtime: Runtime, own: Handler) {
+  // Files, batches, stored responses...: one account's objects, under many paths and methods (account-bound.ts).
+  const account = accountOf(path, request.headers)
+  if (account) return passAccountBound(request, runtime, account)
+  if (!endpoint) return own(request)
+  return flow(request, endpoint, record, runtime)
+}
+
+async function flow(request: Request, endpoint: ApiEndpoint, record: RequestRecord, runtime: Runtime): Promise<Response> {
+  const { config, budgets } = runtime.current
+  const body = await readInbound(endpoint, request, { maxBytes: config.limits.maxBodyBytes, timeoutMs: config.limits.bodyTimeoutMs })
+  // The proxy key the client presented, where some carry limits.
+  const clientKey = budgets.size > 0 ? matchingKey(request.headers, config.proxyApiKeys) : undefined
+  return handle({ endpoint, request, body, record, clientKey }, runtime)
+}
+
+/** The edge's own refusals: a request that came back through lmlb (upstream/via.ts), and one without a proxy key. */
+function refusal(request: Request, path: string, runtime: Runtime): Response | undefined {
+  if (cameBack(request.headers)) {
+    const message =
+      'this request has already been through this lmlb: an endpoint in its configuration points back at lmlb itself (or at another instance that points back here)'
+    return errorResponse(apiOfPath(path), new ProxyError(508, 'loop_detected', message))
+  }
+  const keys = runtime.current.config.proxyApiKeys
+  if (keys.length === 0 || isOpenPath(request.method, path, request.headers) || isAuthorized(request.headers, keys)) return undefined
+  const message = 'lmlb requires a proxy key: send one of PROXY_API_KEYS as x-api-key or Authorization: Bearer'
+  return errorResponse(apiOfPath(path), new ProxyError(401, 'invalid_proxy_key', message))
+}
+
+/** A request target that is not a path (`CONNECT host:port`, which Bun hands over as the URL `host:port`): lmlb serves plain HTTP. */
+function notAPath(method: string): Response {
+  const message = `${method.slice(0, 16)}: the request target is not a path; lmlb serves /v1/... over plain HTTP`
+  return Response.json(errorBody('chat', 400, 'invalid_request_target', message), { status: 400, headers: { connection: 'close' } })
+}
+
+/** The response names the request by lmlb's id; an upstream's own id is kept beside it. */
+function withRequestId(response: Response, id: string): Response {
+  const upstream = response.headers.get('x-request-id')
+  try {
+    if (upstream !== null && upstream !== id) response.headers.set('x-upstream-request-id', upstream)
+    response.headers.set('x-request-id', id)
+    return response
+  } catch {
+    // Headers of a response made elsewhere may be immutable: a copy carries them.
+    const copy = new Response(response.body, response)
+    if (upstream !== null && upstream !== id) copy.headers.set('x-upstream-request-id', upstream)
+    copy.headers.set('x-request-id', id)
+    return copy
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * One try at a target: the request prepared for its deployment, lmlb's
+ * bound on calls in flight, the headers with the chosen key, the call
+ * itself, and every event of it told to the request's watch (counters,
+ * spans, first byte, tokens, the log line).
+ */
+import { errorEvent } from '../apis'
+import type { Choice, Deployment } from '../balancer/choosers'
+import { ProxyError } from '../errors'
+import { overflowed, type AttemptWatch, type RequestWatch } from '../observability/attempt-record'
+import { PROVIDERS } from '../providers'
+import type { ProxyState, Runtime } from '../state/state'
+import type { WayBack } from '../translation/pairs'
+import { callBound, releaseCallSlot, takeCallSlot } from '../upstream/call-slots'
+import { upstreamHeaders } from '../upstream/headers'
+import { send, UpstreamFailure, type UpstreamAnswer } from '../upstream/send'
+import type { Inbound } from './parse'
+import { prepare, type Outbound } from './prepare'
+
+/** An answer from one target, the way back for it, and the attempt's watch (the request's duration ends with it). */
+export interface Attempted {
+  answer: UpstreamAnswer
+  back?: WayBack
+  watch: AttemptWatch
+}
+
+export function attempts(runtime: Runtime, state: ProxyState, request: Request, inbound: Inbound, watch: RequestWatch) {
+  const { config, scrubber } = state
+  const q = request.url.indexOf('?')
+  const search = q < 0 ? '' : request.url.slice(q)
+  // Prepared once per deployment: a retry on the same one sends the same body.
+  let prepared: { deployment: Deployment; outbound: Outbound } | undefined
+  return async (choice: Choice): Promise<Attempted> => {
+    const { deployment, target } = choice
+    const service = deployment.pool.service
+    watch.trying(service.name, deployment.model)
+    if (prepared?.deployment !== deployment) prepared = { deployment, outbound: prepare(inbound, deployment, config, runtime.streams) }
+    const { outbound } = prepared
+    const counters = target.key ? [target.key.counters, target.endpoint.counters] : [target.endpoint.counters]
+    // Past lmlb's bound: refused now, not queued where the wait would be charged to the endpoint.
+    if (!takeCallSlot(config.limits.maxUpstreamCalls)) {
+      overflowed(counters)
+      const bound = callBound(config.limits.maxUpstreamCalls)
+      const message = `lmlb is at its bound of ${bound} upstream calls in flight (LMLB_MAX_UPSTREAM_CALLS); retry shortly`
+      throw new ProxyError(503, 'overloaded', message, { 'retry-after': '1' })
+    }
+    const provider = PROVIDERS[service.provider]
+    const key = target.key?.masked ?? null
+    const attempt = watch.attempt({
+      service: service.name,
+      provider: provider.telemetryName ?? service.name,
+      model: deployment.model,
+      endpoint: target.endpoint.url,
+      key,
+      counters,
+    })
+    const headers = upstreamHeaders(provider, request.headers, target.key?.value)
+    if (outbound.contentType) headers['content-type'] = outbound.contentType
+    Object.assign(headers, service.headers)
+    try {
+      const answer = await send({
+        url: target.endpoint.url + outbound.path + search,
+        headers,
+        body: outbound.body,
+        streaming: inbound.stream,
+        limits: config.limits,
+        clientSignal: request.signal,
+        scrubber,
+        // In the upstream's API: a translated stream translates it like any other event.
+        errorEvent: (message) => errorEvent(outbound.api, 502, 'upstream_stream_error', message),
+        observe: attempt.saw,
+        onEnd: (how) => {
+          releaseCallSlot()
+          attempt.end(how)
+        },
+      })
+      attempt.answered(answer.status)
+      return { answer, back: outbound.back, watch: attempt }
+    } catch (error) {
+      attempt.failed(error instanceof UpstreamFailure ? error.kind : 'failed')
+      throw error
+    }
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * One inbound API call, as named steps: parse its body, admit its client
+ * key, route its model, choose where it may go, attempt the targets in
+ * turn (dispatch: the next key or endpoint while nothing has reached the
+ * client), and respond in the client's own API.
+ */
+import type { ApiEndpoint } from '../apis/endpoints'
+import { MOCK_SERVICE } from '../config/defaults'
+import { ProxyError } from '../errors'
+import { RequestWatch } from '../observability/attempt-record'
+import type { RequestRecord } from '../observability/request-record'
+import type { Runtime } from '../state/state'
+import { admit } from './admit'
+import { attempts } from './attempt'
+import { dispatch } from './dispatch'
+import { answerByMock, estimatedTokens } from './local'
+import { parse, type RawBody } from './parse'
+import { respond } from './respond'
+import { choose, firstPool, routeOf } from './route'
+import { rememberSession } from './session-pins'
+
+/** What the edge hands the flow: the endpoint, the request, its body read within lmlb's limits, its log record, and the client's proxy key. */
+export interface InboundCall {
+  endpoint: ApiEndpoint
+  request: Request
+  body: RawBody
+  record: RequestRecord
+  clientKey?: string
+}
+
+export async function handle({ endpoint, request, body, record, clientKey }: InboundCall, runtime: Runtime): Promise<Response> {
+  // The state a request starts with is the one it finishes with, reloads or not.
+  const state = runtime.current
+  const inbound = parse(endpoint, body)
+  record.asked(inbound.model, inbound.stream, () => inbound.text || `[multipart upload, ${inbound.upload!.bytes.length} bytes]`)
+  await admit(runtime, state, clientKey, inbound.model, record)
+  const route = routeOf(state, inbound.model)
+  if (route.kind === 'single' && route.service === MOCK_SERVICE) return answerByMock(inbound, route.model, runtime.streams)
+  const plan = choose(state, inbound, route, request.headers)
+  // No upstream of the route counts an Anthropic request's tokens: lmlb estimates them.
+  if (endpoint.countsTokens && firstPool(state, route)?.service.apis.includes('chat')) return estimatedTokens(inbound)
+
+  const watch = new RequestWatch(record, state.requests, (status) => record.finish(status, runtime.logger, (t) => state.scrubber.text(t)))
+  const { logger } = runtime
+  let dispatched
+  try {
+    dispatched = await dispatch(attempts(runtime, state, request, inbound, watch), {
+      chooser: plan.chooser,
+      maxAttempts: state.config.limits.maxAttempts,
+      logger,
+      scrub: (t) => state.scrubber.text(t),
+      onCooled: runtime.shareCooled,
+      onQuota: runtime.shareQuota,
+    })
+  } catch (error) {
+    if (error instanceof ProxyError) watch.failed(error.status)
+    throw error
+  }
+  const { attempted, choice } = dispatched
+  if (plan.session && attempted.answer.status < 400) rememberSession(state, plan.session, choice, Date.now(), runtime.sharePin)
+  watch.answered(attempted.watch, attempted.answer.status)
+  return respond(attempted, runtime.streams, state.scrubber, choice.deployment.pool.service.name)
+}

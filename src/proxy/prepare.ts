@@ -1,0 +1,88 @@
+/**
+ * What goes upstream for one deployment: the model name it knows, the
+ * defaults the client left out, and where the service speaks another API,
+ * the request translated, fitted to the model and its provider, with the
+ * way back for its answer. Same-API requests pass on as the client sent
+ * them (byte for byte where nothing changes).
+ */
+import type { WireApi } from '../apis'
+import { CALL_OF } from '../apis/endpoints'
+import type { OpenAIRequest } from '../apis/openai-chat/wire'
+import type { Deployment } from '../balancer/choosers'
+import type { Config, ServiceConfig } from '../config/schema'
+import { ProxyError } from '../errors'
+import { PROVIDERS } from '../providers'
+import { fitTranslatedChat } from '../providers/models'
+import { withModelField } from '../routing/multipart-model'
+import { withModel } from '../routing/rename-in-body'
+import { pairOf, translate, type WayBack } from '../translation/pairs'
+import type { StreamFactory } from '../upstream/byte-stream'
+import { TooDeepError } from '../util/json-depth'
+import { own } from '../util/own'
+import { tooDeeplyNested, type Inbound } from './parse'
+
+export interface Outbound {
+  /** The API the upstream is spoken to in: what its stream's own error event looks like. */
+  api: WireApi
+  /** Appended to the endpoint's base URL. */
+  path: string
+  body: string | Uint8Array
+  /** An upload's own multipart type. */
+  contentType?: string
+  /** How a translated answer reaches the client; none where it goes back as it came. */
+  back?: WayBack
+}
+
+export function prepare(inbound: Inbound, deployment: Deployment, config: Config, streams: StreamFactory): Outbound {
+  const { endpoint, body, upload } = inbound
+  const service = deployment.pool.service
+  const model = own(service.rename, deployment.model) ?? deployment.model
+  if (endpoint.passOnly) {
+    if (!service.apis.includes('chat'))
+      throw new ProxyError(400, 'unsupported_endpoint', `service "${service.name}" (${service.format} format) has no ${endpoint.upstream}`)
+    if (upload) {
+      const bytes = model === inbound.model ? upload.bytes : withModelField(upload.bytes, upload.field, model)
+      return { api: endpoint.api, path: endpoint.upstream, body: bytes, contentType: upload.contentType }
+    }
+  }
+  const defaults = endpoint.passOnly
+    ? undefined
+    : (own(config.modelDefaults, inbound.model) ??
+      own(config.modelDefaults, `${service.name}/${model}`) ??
+      own(config.modelDefaults, model))
+  const missing = defaults ? Object.entries(defaults).filter(([field]) => body[field] === undefined) : []
+  const full = missing.length > 0 ? { ...body, ...Object.fromEntries(missing) } : body
+  if (service.apis.includes(endpoint.api)) {
+    const same = { api: endpoint.api, path: endpoint.upstream }
+    // Same API and nothing to change: the body goes on byte for byte.
+    if (missing.length === 0) {
+      if (model === inbound.model) return { ...same, body: inbound.text }
+      const renamed = withModel(inbound.text, inbound.model, model)
+      if (renamed !== undefined) return { ...same, body: renamed }
+    }
+    return { ...same, body: JSON.stringify({ ...full, model }) }
+  }
+  const pair = pairOf(endpoint.api, translatedTo(service))!
+  try {
+    const translated = translate(pair, endpoint.api, full, { model, inputTokens: Math.ceil(inbound.text.length / 4) }, streams)
+    if (pair.upstream === 'chat') fitTranslatedChat(translated.body as OpenAIRequest, model, PROVIDERS[service.provider])
+    return { api: pair.upstream, path: CALL_OF[pair.upstream].upstream, body: JSON.stringify(translated.body), back: translated.back }
+  } catch (error) {
+    throw untranslatable(error, service.name, service.format)
+  }
+}
+
+/** The API a request in another one is translated into for this service: Chat Completions where it has it, else Messages. */
+function translatedTo(service: ServiceConfig): WireApi {
+  return service.apis.includes('chat') ? 'chat' : 'messages'
+}
+
+export function untranslatable(error: unknown, service: string, format: string): ProxyError {
+  if (error instanceof TooDeepError) return tooDeeplyNested(error.what)
+  // The inbound schema checks only what routing needs; a shape translation cannot read is the client's to fix.
+  return new ProxyError(
+    400,
+    'untranslatable_request',
+    `cannot translate this request for "${service}" (${format} format): ${(error as Error).message}`,
+  )
+}

@@ -1,0 +1,21 @@
+/** The answer the client gets: as the upstream gave it, or back through its translation. */
+import { ProxyError } from '../errors'
+import type { Scrubber } from '../observability/scrub'
+import type { StreamFactory } from '../upstream/byte-stream'
+import type { Attempted } from './attempt'
+
+export async function respond({ answer, back }: Attempted, streams: StreamFactory, scrubber: Scrubber, service: string): Promise<Response> {
+  if (!back) {
+    const body = answer.source ? streams(answer.source) : (answer.bytes as Uint8Array<ArrayBuffer> | undefined)
+    return new Response(body ?? null, { status: answer.status, statusText: answer.statusText, headers: answer.headers })
+  }
+  try {
+    return await back(answer)
+  } catch (error) {
+    throw new ProxyError(
+      502,
+      'upstream_unreadable',
+      `the answer from "${service}" could not be translated: ${scrubber.text((error as Error).message)}`,
+    )
+  }
+}
