@@ -16,8 +16,8 @@ import { pathOf } from './http/request-path'
 import { prometheusText } from './observability/metrics'
 import { routingSettings } from './proxy/route'
 import { resolveModel } from './routing/resolve-model'
-import type { Runtime } from './state/state'
-import { health, live, ready, rootStatus } from './status/status'
+import type { Runtime } from './state/runtime'
+import { collectStats, health, live, ready, rootStatus } from './status/status'
 import { statusPage } from './status/status-page'
 
 export function createApp(runtime: Runtime): { fetch: Handler } {
@@ -49,18 +49,17 @@ function ownRoutes(runtime: Runtime) {
       .get('/health', ({ request }) => health(runtime, authorized(request)))
       .get('/health/live', () => live())
       .get('/health/ready', ({ request }) => ready(runtime, authorized(request)))
-      .get('/stats', () => runtime.collectStats())
+      .get('/stats', () => collectStats(runtime))
       .get(
         '/metrics',
-        async () =>
-          new Response(prometheusText(await runtime.collectStats()), { headers: { 'content-type': 'text/plain; version=0.0.4' } }),
+        async () => new Response(prometheusText(await collectStats(runtime)), { headers: { 'content-type': 'text/plain; version=0.0.4' } }),
       )
-      .get('/v1/models', () => listModels(runtime.current))
+      .get('/v1/models', () => listModels(runtime))
       .get('/v1/models/*', async ({ params }) => {
         const id = decodeURIComponent(params['*'])
         const state = runtime.current
         const route = resolveModel(id, routingSettings(state))
-        const entry = await retrieveModel(state, id, route.ok && route.kind === 'single' ? `${route.service}/${route.model}` : undefined)
+        const entry = await retrieveModel(runtime, id, route.ok && route.kind === 'single' ? `${route.service}/${route.model}` : undefined)
         if (entry) return entry
         const message = `lmlb serves no model "${id}" (GET /v1/models lists them)`
         return Response.json(errorBody('chat', 404, 'model_not_found', message), { status: 404 })

@@ -1,20 +1,28 @@
-/** argv and environment → configuration → app → port; signals, reloads, workers. The same on every runtime: what differs comes in as a Platform. */
+/**
+ * argv and environment → configuration → the runtime, every part of it
+ * built and handed in before the server listens → app → port; signals,
+ * reloads, workers. The same on every runtime: what differs comes in as a
+ * Platform.
+ */
 import { createApp } from './app'
+import { localAdmission } from './balancer/client-budgets'
 import { HELP, parseCli, type CliOptions } from './cli'
+import { redisAdmission } from './cluster/redis-limits'
+import { redisLink } from './cluster/redis-link'
+import { hearerFor, sharingThrough, type Teller } from './cluster/shared-events'
+import { followPrimary, leadWorkers, type Primary } from './cluster/workers'
 import { describeConfig } from './config/describe'
-import { readConfig, type Sources } from './config/sources'
-import { createLogger } from './observability/log'
-import type { Listening, Platform } from './runtime/platform'
-import { joinCluster, startCluster } from './cluster/workers'
-import { reloadOnFileChanges } from './state/file-reloads'
-import { shareThrough } from './cluster/shared-events'
-import { createRuntime } from './state/reloader'
-import type { Runtime } from './state/state'
 import type { Config } from './config/schema'
-import type { Logger } from './observability/log'
-import { BUILD_COMMIT, VERSION } from './status/status'
-import { setProcessCallBound } from './upstream/call-slots'
-import { nameInstance } from './upstream/via'
+import { readConfig, type Sources } from './config/sources'
+import { unhandledError } from './http/errors'
+import { createLogger, type Logger } from './observability/log'
+import { tracerLoadedBy, type RequestTracer } from './observability/tracing'
+import type { Listening, Platform } from './runtime/platform'
+import { reloadOnFileChanges } from './state/file-reloads'
+import { createRuntime, type Runtime } from './state/runtime'
+import { BUILD_COMMIT, stats, VERSION } from './status/status'
+import { CallSlots } from './upstream/call-slots'
+import { Hop } from './upstream/via'
 
 const EXIT_USAGE = 2
 
@@ -24,22 +32,10 @@ function fail(lines: string[]): never {
 }
 
 export function start(platform: Platform) {
-  let cli: CliOptions
-  try {
-    cli = parseCli(process.argv.slice(2))
-  } catch (error) {
-    fail([`${(error as Error).message} (see --help)`])
-  }
-  if (cli.help) return void process.stdout.write(HELP)
-  if (cli.workers > 1 && !platform.spawnWorker)
-    fail([`--workers: not available on this runtime${platform.label}; run one process per port, or lmlb on Bun (the binary)`])
-  if (cli.version) return void console.log(BUILD_COMMIT ? `${VERSION} (commit ${BUILD_COMMIT})` : `${VERSION} (from source)`)
-
+  const cli = options(platform)
+  if (!cli) return
   // A worker started by the primary (--workers): same arguments, the primary's port.
   const workerIndex = Number(process.env.LMLB_WORKER ?? 0)
-  // Workers are part of their primary's instance (its Via hop, its count in Redis): they inherit its id.
-  const instance = (process.env.LMLB_INSTANCE_ID ??= crypto.randomUUID())
-  nameInstance(instance)
   const sources: Sources = {
     envFile: cli.envFile ?? '.env',
     envFileRequired: cli.envFile !== undefined,
@@ -56,37 +52,106 @@ export function start(platform: Platform) {
     for (const w of warnings) console.log(`warning: ${w}`)
     return
   }
-
   if (platform.restartIfNeeded()) return
-  const calls = platform.callBound()
-  setProcessCallBound(calls.bound)
+
   const logger = createLogger(config.logLevel, workerIndex > 0 ? `[worker ${workerIndex}] ` : '', undefined, config.logFormat)
   if (workerIndex === 0) for (const w of warnings) logger.warn(w)
-  if (workerIndex === 0) {
+  const calls = callSlots(platform, config, logger, workerIndex === 0)
+  // Workers are part of their primary's instance (its Via hop, its count in Redis): they inherit its id.
+  const instance = (process.env.LMLB_INSTANCE_ID ??= crypto.randomUUID())
+  const primary = workerIndex === 0 && cli.workers > 1 ? leadWorkers(logger) : undefined
+  const follower = workerIndex > 0 ? followPrimary(logger) : undefined
+  const redis = config.redis && redisLink(config.redis, instance, logger)
+  const tellers = [primary?.tell ?? follower?.tell, redis?.tell].filter((t): t is Teller => t !== undefined)
+  // Client-key limits hold across workers (counted in the primary) and instances (in Redis, while it answers).
+  const here = redis ? redisAdmission(redis, localAdmission) : localAdmission
+  const runtime = createRuntime({
+    config,
+    logger,
+    read,
+    streams: platform.streamFactory,
+    calls,
+    hop: new Hop(instance),
+    tracer: tracer(logger),
+    sharing: tellers.length > 0 ? sharingThrough(tellers, redis) : undefined,
+    admission: follower ? follower.admission(here) : here,
+    group: (primary ?? follower)?.group,
+  })
+  redis?.connect(hearerFor(() => runtime.current, logger))
+
+  const server = serve(platform, runtime, config, cli.workers > 1 || workerIndex > 0)
+  const stopWatching = workerIndex === 0 ? reloadOnFileChanges(runtime, sources, process.env, read) : () => {}
+  const shutdown = onSignals(runtime, server, primary, stopWatching, workerIndex === 0)
+  follower?.listen(
+    runtime,
+    () => stats(runtime),
+    () => void shutdown('primary gone'),
+  )
+  if (workerIndex > 0) return logger.info('ready')
+  if (primary && platform.spawnWorker) primary.start(runtime, () => stats(runtime), platform.spawnWorker, cli.workers, server.port)
+  const workers = cli.workers > 1 ? ` (${cli.workers} workers)` : ''
+  logger.always(`lmlb ${VERSION}${platform.label} listening on http://${server.hostname}:${server.port}${workers}`)
+}
+
+/** The command line: --help and --version answered here (undefined: nothing more to do). */
+function options(platform: Platform): CliOptions | undefined {
+  let cli: CliOptions
+  try {
+    cli = parseCli(process.argv.slice(2))
+  } catch (error) {
+    fail([`${(error as Error).message} (see --help)`])
+  }
+  if (cli.help) return void process.stdout.write(HELP)
+  if (cli.workers > 1 && !platform.spawnWorker)
+    fail([`--workers: not available on this runtime${platform.label}; run one process per port, or lmlb on Bun (the binary)`])
+  if (cli.version) return void console.log(BUILD_COMMIT ? `${VERSION} (commit ${BUILD_COMMIT})` : `${VERSION} (from source)`)
+  return cli
+}
+
+/** This process's bound on upstream calls, and (said once, by the primary) what sets it. */
+function callSlots(platform: Platform, config: Config, logger: Logger, say: boolean): CallSlots {
+  const calls = platform.callBound()
+  if (say) {
     const bound = Math.min(calls.bound, config.limits.maxUpstreamCalls)
     const bounds = [
       calls.fetchLimit !== undefined && `fetch limit ${calls.fetchLimit}`,
       bound === config.limits.maxUpstreamCalls && 'LMLB_MAX_UPSTREAM_CALLS',
     ].filter(Boolean)
-    logger.info(
-      `open files: ${calls.openFiles ?? 'unknown'} → up to ${bound} concurrent streams per process${bounds.length ? ` (${bounds.join(', ')})` : ''}`,
-    )
+    const why = bounds.length ? ` (${bounds.join(', ')})` : ''
+    logger.info(`open files: ${calls.openFiles ?? 'unknown'} → up to ${bound} concurrent streams per process${why}`)
   }
-  const runtime = createRuntime(config, logger, read, platform.streamFactory)
-  // Loaded only when asked for: with tracing off, none of OpenTelemetry is in memory or on a request's path.
-  if (process.env.OTEL_EXPORTER_OTLP_ENDPOINT || process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) {
-    void import('./observability/otel').then(
-      ({ createTracer, tracesUrl }) => {
-        runtime.tracer = createTracer(process.env, VERSION, logger)
-        logger.info(`tracing: spans go to ${tracesUrl(process.env)} (OTLP/HTTP)`)
-      },
-      (error: Error) => logger.error(`tracing: OpenTelemetry could not start: ${error.message}`),
-    )
-  }
-  let server: Listening | undefined
-  let cluster: { stop(): Promise<void> } | undefined
+  return new CallSlots(calls.bound)
+}
 
-  let stopWatching = () => {}
+/** Traces when OTEL_EXPORTER_OTLP_ENDPOINT asks for them; with tracing off, none of OpenTelemetry is in memory or on a request's path. */
+function tracer(logger: Logger): RequestTracer | undefined {
+  if (!process.env.OTEL_EXPORTER_OTLP_ENDPOINT && !process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) return undefined
+  return tracerLoadedBy(
+    async () => {
+      const { createTracer, tracesUrl } = await import('./observability/otel')
+      const created = createTracer(process.env, VERSION, logger)
+      logger.info(`tracing: spans go to ${tracesUrl(process.env)} (OTLP/HTTP)`)
+      return created
+    },
+    (error) => logger.error(`tracing: OpenTelemetry could not start: ${error.message}`),
+  )
+}
+
+function serve(platform: Platform, runtime: Runtime, config: Config, shared: boolean): Listening {
+  try {
+    return platform.listen(createApp(runtime).fetch, config.host, config.port, { shared, onError: unhandledError })
+  } catch (error) {
+    fail([`cannot listen on ${config.host}:${config.port}: ${(error as Error).message}`])
+  }
+}
+
+/**
+ * SIGTERM and SIGINT stop accepting and let what is in flight finish, within
+ * the grace; SIGHUP reloads (the primary's job, with workers). Returns the
+ * shutdown, for a worker whose primary is gone.
+ */
+function onSignals(runtime: Runtime, server: Listening, primary: Primary | undefined, stopWatching: () => void, reloads: boolean) {
+  const { logger } = runtime
   let stopping = false
   const shutdown = async (why: string) => {
     if (stopping) return
@@ -95,53 +160,18 @@ export function start(platform: Platform) {
     const grace = runtime.current.config.limits.shutdownGraceMs
     logger.always(`${why}: no new connections; finishing in-flight requests (up to ${grace} ms)`)
     const graceOver = new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), grace).unref())
-    const drained = Promise.all([server?.stop(), cluster?.stop()])
+    const drained = Promise.all([server.stop(), primary?.stop()])
     if ((await Promise.race([drained, graceOver])) === 'late') {
       logger.warn(`grace of ${grace} ms over: closing the remaining connections`)
-      await server?.stop(true)
+      await server.stop(true)
     }
     await runtime.tracer?.flush().catch(() => {})
-    await runtime.shared?.close()
+    await runtime.sharing.close()
     process.exit(0)
   }
   process.on('SIGTERM', () => void shutdown('SIGTERM'))
   process.on('SIGINT', () => void shutdown('SIGINT'))
-  // Without a handler SIGHUP would kill the process; reloading is its job (the primary's, with workers).
-  process.on('SIGHUP', () => void (workerIndex === 0 && runtime.reload('SIGHUP')))
-  if (workerIndex === 0) {
-    stopWatching = reloadOnFileChanges(runtime, sources, process.env, read)
-  } else joinCluster(runtime, () => void shutdown('primary gone'))
-
-  const handler = createApp(runtime).fetch
-  try {
-    server = platform.listen(handler, config.host, config.port, { shared: cli.workers > 1 || workerIndex > 0 })
-  } catch (error) {
-    fail([`cannot listen on ${config.host}:${config.port}: ${(error as Error).message}`])
-  }
-  if (workerIndex > 0) {
-    shareThroughRedis(runtime, config, instance, logger)
-    return logger.info('ready')
-  }
-  if (cli.workers > 1 && platform.spawnWorker) cluster = startCluster(runtime, platform.spawnWorker, cli.workers, server.port, logger)
-  shareThroughRedis(runtime, config, instance, logger)
-  logger.always(
-    `lmlb ${VERSION}${platform.label} listening on http://${server.hostname}:${server.port}${cli.workers > 1 ? ` (${cli.workers} workers)` : ''}`,
-  )
-}
-
-/** With LMLB_REDIS_URL: what this process learns, every instance learns (beside the workers of this one). Loaded only then. */
-function shareThroughRedis(runtime: Runtime, config: Config, instance: string, logger: Logger): void {
-  const redis = config.redis
-  if (!redis) return
-  void Promise.all([import('./cluster/redis'), import('./cluster/redis-limits')]).then(
-    ([{ connectShared }, { redisAdmission }]) => {
-      const shared = connectShared(redis.url, redis.prefix, instance, runtime, logger)
-      shareThrough(runtime, shared.tell)
-      runtime.shared = shared
-      // Client-key limits hold across instances: counted in Redis while it answers, here when it does not.
-      const limitsOf = (key: string) => runtime.current.config.clientLimits.find((l) => l.key === key)
-      runtime.admission = redisAdmission(shared.client, shared.prefix, limitsOf, runtime.admission, () => shared.status() === 'connected')
-    },
-    (error: Error) => logger.error(`shared state: the Redis client could not load: ${error.message}`),
-  )
+  // Without a handler SIGHUP would kill the process.
+  process.on('SIGHUP', () => void (reloads && runtime.reload('SIGHUP')))
+  return shutdown
 }

@@ -120,23 +120,25 @@ export function createBudgets(limits: readonly ClientLimits[], previous?: Readon
 }
 
 /**
- * Where a limited key's requests are counted: in this process, or with
- * --workers in the primary's (a worker asks it, one round trip, only for
- * keys that carry limits).
+ * Where a limited key's requests are counted: in this process, in Redis
+ * (every instance together), or with --workers in the primary's (a worker
+ * asks it, one round trip, only for keys that carry limits).
  */
 export interface Admission {
-  /** Counts the request in (or throws the ProxyError the client gets); what it returns is called once with its tokens when it is over. */
-  admit(key: string, model: string): Release | Promise<Release>
+  /**
+   * Counts the request of `key` (its `budget` here) in, or throws the
+   * ProxyError the client gets; what it returns is called once with its
+   * tokens when it is over.
+   */
+  admit(key: string, budget: ClientBudget, model: string): Release | Promise<Release>
 }
 
 export type Release = (tokens: number) => void
 
-export function localAdmission(budgets: () => ReadonlyMap<string, ClientBudget>): Admission {
-  return {
-    admit(key, model) {
-      const budget = budgets().get(key)
-      budget?.admit(model, Date.now())
-      return (tokens) => budget?.release(tokens, Date.now())
-    },
-  }
+/** Counted in this process. */
+export const localAdmission: Admission = {
+  admit(_key, budget, model) {
+    budget.admit(model, Date.now())
+    return (tokens) => budget.release(tokens, Date.now())
+  },
 }

@@ -6,10 +6,9 @@
  * for it (one round trip). Redis unreachable: the instance counts on its
  * own, as without Redis. Keys are named by a hash of the client key.
  */
-import type Redis from 'ioredis'
-import type { ClientLimits } from '../config/schema'
 import { hashOf } from '../routing/session-identity'
 import { checkModel, LIMIT_MESSAGES, LIMIT_WINDOW_MS, limitRefusal, type Admission } from '../balancer/client-budgets'
+import type { RedisLink } from './redis-link'
 
 /**
  * KEYS: requests zset, tokens zset, in-flight zset (each request by id and
@@ -46,25 +45,19 @@ return {'ok', 0, unpack(state)}
 /** The longest a request counts as under way for `max_concurrent` when its end was never heard of. */
 const IN_FLIGHT_STALE_MS = 600_000
 
-export function redisAdmission(
-  client: Redis,
-  prefix: string,
-  limitsOf: (key: string) => ClientLimits | undefined,
-  local: Admission,
-  usable: () => boolean,
-): Admission {
+export function redisAdmission(link: RedisLink, local: Admission): Admission {
   const names = (key: string) => {
     const id = hashOf(key)
-    return [`${prefix}:limit:${id}:requests`, `${prefix}:limit:${id}:tokens`, `${prefix}:limit:${id}:running`]
+    return [`${link.prefix}:limit:${id}:requests`, `${link.prefix}:limit:${id}:tokens`, `${link.prefix}:limit:${id}:running`]
   }
   return {
-    async admit(key, model) {
-      const limits = limitsOf(key)
-      if (!limits) return () => {}
+    async admit(key, budget, model) {
+      const { limits } = budget
       checkModel(limits, model)
       // An allow-list alone counts nothing: nothing to ask Redis.
       if (limits.rpm === undefined && limits.tpm === undefined && limits.maxConcurrent === undefined) return () => {}
-      if (!usable()) return local.admit(key, model)
+      const client = link.usable()
+      if (!client) return local.admit(key, budget, model)
       let answer: [string, number, number, number, number, number]
       const id = crypto.randomUUID()
       try {
@@ -81,7 +74,7 @@ export function redisAdmission(
           IN_FLIGHT_STALE_MS,
         )) as typeof answer
       } catch {
-        return local.admit(key, model)
+        return local.admit(key, budget, model)
       }
       const [verdict, waitMs, requests, requestsResetMs, tokens, tokensResetMs] = answer
       if (verdict !== 'ok') {

@@ -13,9 +13,8 @@
  */
 import Redis from 'ioredis'
 import type { Logger } from '../observability/log'
-import type { Runtime } from '../state/state'
 import { redisTarget, redisWhere } from './redis-url'
-import { adoptEvent, eventsInForce, parseEvent, storedAs, STORED_KINDS, type SharedEvent } from './shared-events'
+import { parseEvent, storedAs, STORED_KINDS, type Hearer, type SharedEvent } from './shared-events'
 
 const MAX_PENDING_WRITES = 1_000
 /** An instance beats this often; one silent for three beats no longer counts. */
@@ -35,7 +34,7 @@ export interface SharedState {
 }
 
 /** `instance` names this instance (its workers give the same), for the count of instances. */
-export function connectShared(url: string, prefix: string, instance: string, runtime: Runtime, logger: Logger): SharedState {
+export function connectShared(url: string, prefix: string, instance: string, hearer: Hearer, logger: Logger): SharedState {
   const where = redisWhere(url)
   const origin = crypto.randomUUID()
   const channel = `${prefix}:events`
@@ -74,7 +73,7 @@ export function connectShared(url: string, prefix: string, instance: string, run
     warnIfCluster()
     resyncWhenSubscribed()
     // What this one learned while Redis was away, for the others.
-    for (const event of eventsInForce(runtime, Date.now())) shared.tell(event)
+    for (const event of hearer.inForce()) shared.tell(event)
     void beat().then(() => send({ hello: true }))
   }
   /** Fire-and-forget: an unreachable or slow Redis costs the request nothing. */
@@ -113,7 +112,7 @@ export function connectShared(url: string, prefix: string, instance: string, run
       const message = parseEvent(text)
       // An instance came or went: count again.
       if (message === 'hello') return void count()
-      if (message && message.origin !== origin) adoptEvent(runtime, message.event, logger, Date.now(), true)
+      if (message && message.origin !== origin) hearer.hear(message.event, true)
     } catch (error) {
       warnOnce('message', `shared state: a message from Redis could not be applied: ${(error as Error).message}`)
     }
@@ -130,7 +129,7 @@ export function connectShared(url: string, prefix: string, instance: string, run
           for (const value of names.length > 0 ? await client.mget(...names) : []) {
             try {
               const message = value === null ? undefined : parseEvent(value)
-              if (typeof message === 'object') adoptEvent(runtime, message.event, logger, Date.now(), false)
+              if (typeof message === 'object') hearer.hear(message.event, false)
             } catch {
               // One bad value: the others are read all the same.
             }

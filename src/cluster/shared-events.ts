@@ -14,8 +14,9 @@ import type { Quota } from '../balancer/quota'
 import type { KeyTarget, ServicePool } from '../balancer/service-pool'
 import type { Logger } from '../observability/log'
 import { hashOf, hashOfKey } from '../routing/session-identity'
-import type { CooledTarget } from '../proxy/dispatch'
-import type { Runtime } from '../state/state'
+import type { SharedFigures } from '../observability/stats'
+import type { CooledTarget, Sharing } from '../state/ports'
+import type { ProxyState } from '../state/proxy-state'
 import { MAX_WAIT_MS, type RateLimits } from '../upstream/rate-limits'
 
 /** How long a key set aside (401/403) stays set aside in other instances: an hour from when it was, or until their own next reload. */
@@ -58,9 +59,9 @@ export function pinEvent(id: string, pin: Pin): SharedEvent {
  * Redis was away reaches the others too. (Pins are not: a session's next
  * turn here tells its pin again.)
  */
-export function eventsInForce(runtime: Runtime, now: number): SharedEvent[] {
+export function eventsInForce(state: ProxyState, now: number): SharedEvent[] {
   const out: SharedEvent[] = []
-  for (const pool of runtime.current.pools.values()) {
+  for (const pool of state.pools.values()) {
     const service = pool.service.name
     for (const key of pool.keys.items) {
       const state = key.health.state(now)
@@ -75,22 +76,37 @@ export function eventsInForce(runtime: Runtime, now: number): SharedEvent[] {
   return out
 }
 
+/** What another process told, taken in here (`live`: just told, not read back from storage); and what this one knows that still holds. */
+export interface Hearer {
+  hear(event: SharedEvent, live: boolean): void
+  inForce(): SharedEvent[]
+}
+
+/** The hearer for a runtime's state, as it is when each event comes. */
+export function hearerFor(current: () => ProxyState, logger: Logger, from?: string): Hearer {
+  return {
+    hear: (event, live) => adoptEvent(current(), event, logger, Date.now(), live, from),
+    inForce: () => eventsInForce(current(), Date.now()),
+  }
+}
+
 /** Tells the other processes of an event; false when it could not (Redis away), so it is told again later. */
 export type Teller = (event: SharedEvent) => boolean
 
 /**
- * Makes what this process learns reach others through `tell` too: the
- * workers of this instance (through the primary), other instances (Redis),
- * or both, each added in turn.
+ * The sharing port (state/ports.ts) over `tellers`: the workers of this
+ * instance (through the primary), other instances (Redis), or both. An
+ * event is told to each; it counts as told when every one took it.
  */
-export function shareThrough(runtime: Runtime, tell: Teller): void {
-  const before = runtime.tell
-  // Told everywhere, or told again: a pin Redis did not take is told again at the next turn.
-  const all: Teller = before ? (event) => [before(event), tell(event)].every(Boolean) : tell
-  runtime.tell = all
-  runtime.shareCooled = (target) => void all(cooledEvent(target))
-  runtime.shareQuota = quotaSharing(all)
-  runtime.sharePin = (id, pin) => all(pinEvent(id, pin))
+export function sharingThrough(tellers: readonly Teller[], redis?: { figures(): SharedFigures; close(): Promise<void> }): Sharing {
+  const all: Teller = tellers.length === 1 ? tellers[0] : (event) => tellers.map((tell) => tell(event)).every(Boolean)
+  return {
+    cooled: (target) => void all(cooledEvent(target)),
+    quota: quotaSharing(all),
+    pinned: (id, pin) => all(pinEvent(id, pin)),
+    figures: () => redis?.figures(),
+    close: async () => redis?.close(),
+  }
 }
 
 /** Tells a key's quota report at most every QUOTA_EVERY_MS, and at once when it says the key is spent. */
@@ -133,7 +149,7 @@ export function storedAs(prefix: string, event: SharedEvent, now: number): { nam
  * longest wait an upstream may impose.
  */
 export function adoptEvent(
-  runtime: Runtime,
+  state: ProxyState,
   event: SharedEvent,
   logger: Logger,
   now: number,
@@ -143,11 +159,11 @@ export function adoptEvent(
   switch (event.kind) {
     case 'cooled': {
       const t = event.target
-      if (t.invalid || t.until > now) adoptCooled(runtime, { ...t, until: Math.min(t.until, now + MAX_WAIT_MS) }, logger, from)
+      if (t.invalid || t.until > now) adoptCooled(state, { ...t, until: Math.min(t.until, now + MAX_WAIT_MS) }, logger, from)
       return
     }
     case 'quota': {
-      const key = keyByHash(runtime.current.pools.get(event.service), event.keyHash)
+      const key = keyByHash(state.pools.get(event.service), event.keyHash)
       if (!key) return
       const allowed = key.quota.allows(now)
       key.quota.observe(event.limits, Math.min(event.at, now))
@@ -158,7 +174,6 @@ export function adoptEvent(
       return
     }
     case 'pin': {
-      const state = runtime.current
       const pool = state.pools.get(event.service)
       const key = event.keyHash === undefined ? undefined : keyByHash(pool, event.keyHash)
       if (
@@ -187,8 +202,8 @@ export function adoptEvent(
 }
 
 /** A key or endpoint another process cooled or set aside: the same cooldown here, or set aside. */
-function adoptCooled(runtime: Runtime, t: CooledTarget, logger: Logger, from: string): void {
-  const pool = runtime.current.pools.get(t.service)
+function adoptCooled(state: ProxyState, t: CooledTarget, logger: Logger, from: string): void {
+  const pool = state.pools.get(t.service)
   const key = t.keyHash === undefined ? undefined : keyByHash(pool, t.keyHash)
   const target = key ?? pool?.endpoints.items.find((e) => e.url === t.endpoint)
   if (!target) return // gone after a reload

@@ -5,16 +5,27 @@
  * answers for the whole. Each worker balances its own share in exact
  * round-robin; what one process learns reaches all, through the primary: a
  * key or endpoint it cools (a 429, a 5xx, a timeout) or sets aside
- * (401/403), a provider's quota report, a session's pin.
+ * (401/403), a provider's quota report, a session's pin. Both sides exist
+ * before their runtime (they are its group and a teller for its sharing
+ * port); they take up their work once it is built.
  */
-import type { Stats } from '../observability/stats'
-import { mergeStats } from '../observability/stats'
-import type { Logger } from '../observability/log'
-import type { Platform, WorkerProcess } from '../runtime/platform'
-import { adoptEvent, shareThrough, type SharedEvent } from './shared-events'
-import type { Release } from '../balancer/client-budgets'
+import type { Admission, Release } from '../balancer/client-budgets'
 import { ProxyError } from '../errors'
-import type { ReloadOutcome, Runtime } from '../state/state'
+import type { Logger } from '../observability/log'
+import { mergeStats, type Stats } from '../observability/stats'
+import type { ProcessGroup, ReloadOutcome } from '../state/ports'
+import type { Runtime } from '../state/runtime'
+import { hearerFor, type SharedEvent, type Teller } from './shared-events'
+
+/** A worker process as the primary holds it (runtime/: the runtime starts it). */
+export interface WorkerProcess {
+  send(message: unknown): void
+  kill(signal?: NodeJS.Signals): void
+  exited: Promise<number>
+}
+
+/** Starts this program again as worker `index`, with a message channel to it. */
+export type SpawnWorker = (index: number, env: Record<string, string>, onMessage: (message: unknown) => void) => WorkerProcess
 
 type Message =
   | { type: 'snapshot'; id: number } // primary → worker: your figures, please
@@ -51,71 +62,78 @@ function replies<T>() {
   }
 }
 
-/** In the primary: starts workers 1..count-1 and makes `runtime` speak for all of them. */
-export function startCluster(
-  runtime: Runtime,
-  spawnWorker: NonNullable<Platform['spawnWorker']>,
-  count: number,
-  port: number,
-  logger: Logger,
-): { stop(): Promise<void> } {
-  const localReload = runtime.reload.bind(runtime)
-  const localStats = runtime.collectStats.bind(runtime)
+export interface Primary {
+  readonly group: ProcessGroup
+  /** Tells every worker what this process learned. */
+  readonly tell: Teller
+  /** Starts workers 1..count-1 on `port`; their questions are answered from `runtime` (`localStats`: this process's figures). */
+  start(runtime: Runtime, localStats: () => Stats, spawnWorker: SpawnWorker, count: number, port: number): void
+  stop(): Promise<void>
+}
+
+/** In the primary: its workers, as one group with it. */
+export function leadWorkers(logger: Logger): Primary {
   const snapshots = replies<Stats>()
   const reloads = replies<ReloadOutcome>()
   const workers: (WorkerProcess | undefined)[] = []
   let stopping = false
-
-  const everyone = async (): Promise<Stats> => {
+  const everyone = async (local: () => Stats): Promise<Stats> => {
     const theirs = await Promise.all(workers.map((w) => (w ? snapshots.ask((id) => w.send({ type: 'snapshot', id })) : undefined)))
-    return mergeStats([await localStats(), ...theirs.filter((s): s is Stats => s !== undefined)])
+    return mergeStats([local(), ...theirs.filter((s): s is Stats => s !== undefined)])
   }
-  const reloadAll = async (reason: string): Promise<ReloadOutcome> => {
-    const mine = await localReload(reason)
-    // Workers read the same files: they take the new configuration, or refuse it, alike.
-    if (mine.ok) await Promise.all(workers.map((w) => (w ? reloads.ask((id) => w.send({ type: 'reload', id, reason })) : undefined)))
-    return mine
+  const group: ProcessGroup = {
+    collectStats: everyone,
+    async reload(reason, local) {
+      const mine = local(reason)
+      // Workers read the same files: they take the new configuration, or refuse it, alike.
+      if (mine.ok) await Promise.all(workers.map((w) => (w ? reloads.ask((id) => w.send({ type: 'reload', id, reason })) : undefined)))
+      return mine
+    },
   }
-  runtime.collectStats = everyone
-  runtime.reload = reloadAll
   const tell = (event: SharedEvent, except?: WorkerProcess) => {
     for (const w of workers) if (w && w !== except) w.send({ type: 'event', event })
     return true
   }
-  shareThrough(runtime, (event) => tell(event))
-  /** What each worker's admitted request releases when it is over, by worker and request. */
-  const releases = new Map<string, Release>()
-
-  const start = (index: number) => {
-    const worker = spawnWorker(index, { LMLB_WORKER_PORT: String(port) }, async (raw) => {
-      const m = raw as Message
-      if (m.type === 'snapshot-reply') snapshots.answer(m.id, m.stats)
-      else if (m.type === 'reload-reply') reloads.answer(m.id, m.outcome)
-      else if (m.type === 'collect') worker.send({ type: 'collect-reply', id: m.id, stats: await everyone() })
-      else if (m.type === 'reload') worker.send({ type: 'reload-reply', id: m.id, outcome: await reloadAll(m.reason) })
-      else if (m.type === 'event') {
-        adoptEvent(runtime, m.event, logger, Date.now(), true, 'another worker')
-        tell(m.event, worker)
-      } else if (m.type === 'admit') {
-        const [release, refusal] = await admitted(() => runtime.admission.admit(m.key, m.model))
-        if (release) releases.set(`${index}:${m.id}`, release)
-        worker.send({ type: 'admit-reply', id: m.id, refusal })
-      } else if (m.type === 'release') {
-        releases.get(`${index}:${m.admitId}`)?.(m.tokens)
-        releases.delete(`${index}:${m.admitId}`)
-      }
-    })
-    workers[index - 1] = worker
-    void worker.exited.then((code) => {
-      workers[index - 1] = undefined
-      if (stopping) return
-      logger.error(`worker ${index} exited (code ${code}); starting it again in ${RESTART_DELAY_MS} ms`)
-      setTimeout(() => stopping || start(index), RESTART_DELAY_MS)
-    })
-  }
-  for (let i = 1; i < count; i++) start(i)
 
   return {
+    group,
+    tell: (event) => tell(event),
+    start(runtime, localStats, spawnWorker, count, port) {
+      const hearer = hearerFor(() => runtime.current, logger, 'another worker')
+      /** What each worker's admitted request releases when it is over, by worker and request. */
+      const releases = new Map<string, Release>()
+      const start = (index: number) => {
+        const worker = spawnWorker(index, { LMLB_WORKER_PORT: String(port) }, async (raw) => {
+          const m = raw as Message
+          if (m.type === 'snapshot-reply') snapshots.answer(m.id, m.stats)
+          else if (m.type === 'reload-reply') reloads.answer(m.id, m.outcome)
+          else if (m.type === 'collect') worker.send({ type: 'collect-reply', id: m.id, stats: await everyone(localStats) })
+          else if (m.type === 'reload') worker.send({ type: 'reload-reply', id: m.id, outcome: await runtime.reload(m.reason) })
+          else if (m.type === 'event') {
+            hearer.hear(m.event, true)
+            tell(m.event, worker)
+          } else if (m.type === 'admit') {
+            const budget = runtime.current.budgets.get(m.key)
+            const [release, refusal] = budget
+              ? await admitted(() => runtime.admission.admit(m.key, budget, m.model))
+              : [undefined, undefined]
+            if (release) releases.set(`${index}:${m.id}`, release)
+            worker.send({ type: 'admit-reply', id: m.id, refusal })
+          } else if (m.type === 'release') {
+            releases.get(`${index}:${m.admitId}`)?.(m.tokens)
+            releases.delete(`${index}:${m.admitId}`)
+          }
+        })
+        workers[index - 1] = worker
+        void worker.exited.then((code) => {
+          workers[index - 1] = undefined
+          if (stopping) return
+          logger.error(`worker ${index} exited (code ${code}); starting it again in ${RESTART_DELAY_MS} ms`)
+          setTimeout(() => stopping || start(index), RESTART_DELAY_MS)
+        })
+      }
+      for (let i = 1; i < count; i++) start(i)
+    },
     async stop() {
       stopping = true
       const running = workers.filter((w): w is WorkerProcess => w !== undefined)
@@ -125,40 +143,53 @@ export function startCluster(
   }
 }
 
-/** In a worker: /stats, /metrics and reloads go through the primary. */
-export function joinCluster(runtime: Runtime, onPrimaryGone: () => void): void {
-  const localReload = runtime.reload.bind(runtime)
-  const localStats = runtime.collectStats.bind(runtime)
+export interface Follower {
+  readonly group: ProcessGroup
+  /** Tells the primary (which tells the other workers) what this worker learned. */
+  readonly tell: Teller
+  /** Limited keys counted in the primary, so a limit holds for all the workers together; here only while it does not answer. */
+  admission(local: Admission): Admission
+  /** Answers the primary from `runtime`; `onPrimaryGone` when the channel to it closes. */
+  listen(runtime: Runtime, localStats: () => Stats, onPrimaryGone: () => void): void
+}
+
+/** In a worker: /stats, /metrics, reloads and limited keys go through the primary. */
+export function followPrimary(logger: Logger): Follower {
   const collected = replies<Stats>()
   const reloaded = replies<ReloadOutcome>()
-  const send = (m: Message) => process.send!(m)
-  process.on('message', async (raw) => {
-    const m = raw as Message
-    if (m.type === 'snapshot') send({ type: 'snapshot-reply', id: m.id, stats: await localStats() })
-    else if (m.type === 'reload') send({ type: 'reload-reply', id: m.id, outcome: await localReload(m.reason) })
-    else if (m.type === 'collect-reply') collected.answer(m.id, m.stats)
-    else if (m.type === 'reload-reply') reloaded.answer(m.id, m.outcome)
-    else if (m.type === 'event') adoptEvent(runtime, m.event, runtime.logger, Date.now(), true, 'another worker')
-    else if (m.type === 'admit-reply') answers.answer(m.id, { refusal: m.refusal })
-  })
-  shareThrough(runtime, (event) => (send({ type: 'event', event }), true))
-  // Limited keys are counted in the primary, so a limit holds for all the workers together.
   const answers = replies<{ refusal?: Refusal }>()
-  const local = runtime.admission
-  runtime.admission = {
-    async admit(key, model) {
-      let admitId = 0
-      const answer = await answers.ask((id) => send({ type: 'admit', id: (admitId = id), key, model }))
-      // No answer from the primary (it is restarting): counted here rather than refused.
-      if (answer === undefined) return local.admit(key, model)
-      if (answer.refusal) throw new ProxyError(answer.refusal.status, answer.refusal.code, answer.refusal.message, answer.refusal.headers)
-      return (tokens) => send({ type: 'release', admitId, tokens })
+  const send = (m: Message) => process.send!(m)
+  return {
+    group: {
+      collectStats: async (local) => (await collected.ask((id) => send({ type: 'collect', id }))) ?? local(),
+      reload: async (reason) =>
+        (await reloaded.ask((id) => send({ type: 'reload', id, reason }))) ?? { ok: false, errors: ['the primary process did not answer'] },
+    },
+    tell: (event) => (send({ type: 'event', event }), true),
+    admission: (local) => ({
+      async admit(key, budget, model) {
+        let admitId = 0
+        const answer = await answers.ask((id) => send({ type: 'admit', id: (admitId = id), key, model }))
+        // No answer from the primary (it is restarting): counted here rather than refused.
+        if (answer === undefined) return local.admit(key, budget, model)
+        if (answer.refusal) throw new ProxyError(answer.refusal.status, answer.refusal.code, answer.refusal.message, answer.refusal.headers)
+        return (tokens) => send({ type: 'release', admitId, tokens })
+      },
+    }),
+    listen(runtime, localStats, onPrimaryGone) {
+      const hearer = hearerFor(() => runtime.current, logger, 'another worker')
+      process.on('message', (raw) => {
+        const m = raw as Message
+        if (m.type === 'snapshot') send({ type: 'snapshot-reply', id: m.id, stats: localStats() })
+        else if (m.type === 'reload') send({ type: 'reload-reply', id: m.id, outcome: runtime.reloadHere(m.reason) })
+        else if (m.type === 'collect-reply') collected.answer(m.id, m.stats)
+        else if (m.type === 'reload-reply') reloaded.answer(m.id, m.outcome)
+        else if (m.type === 'event') hearer.hear(m.event, true)
+        else if (m.type === 'admit-reply') answers.answer(m.id, { refusal: m.refusal })
+      })
+      process.on('disconnect', onPrimaryGone)
     },
   }
-  process.on('disconnect', onPrimaryGone)
-  runtime.collectStats = async () => (await collected.ask((id) => send({ type: 'collect', id }))) ?? (await localStats())
-  runtime.reload = async (reason) =>
-    (await reloaded.ask((id) => send({ type: 'reload', id, reason }))) ?? { ok: false, errors: ['the primary process did not answer'] }
 }
 
 type Refusal = { status: number; code: string; message: string; headers: Record<string, string> }

@@ -8,7 +8,7 @@
  */
 import { ProxyError } from '../errors'
 import { errorResponse } from './errors'
-import type { Runtime } from '../state/state'
+import type { Runtime } from '../state/runtime'
 import { PROVIDERS } from '../providers'
 import { clientHeaders, upstreamHeaders } from '../upstream/headers'
 
@@ -51,7 +51,7 @@ async function forward(request: Request, runtime: Runtime, service: 'openai' | '
     )
   }
   const endpoint = pool.endpoints.items[0]
-  const headers = upstreamHeaders(PROVIDERS[pool.service.provider], request.headers, keys[0].value)
+  const headers = upstreamHeaders(PROVIDERS[pool.service.provider], request.headers, keys[0].value, runtime.hop)
   // The client's own body type (multipart for an upload), or none for a GET.
   const type = request.headers.get('content-type')
   if (type === null) delete headers['content-type']

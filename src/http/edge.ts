@@ -13,8 +13,7 @@ import { apiOfPath, endpointAt, type ApiEndpoint } from '../apis/endpoints'
 import { ProxyError } from '../errors'
 import { RequestRecord, requestIdOf } from '../observability/request-record'
 import { handle } from '../proxy/handle'
-import type { Runtime } from '../state/state'
-import { cameBack } from '../upstream/via'
+import type { Runtime } from '../state/runtime'
 import { accountOf, passAccountBound } from './account-bound'
 import { isAuthorized, isOpenPath, matchingKey } from './auth'
 import { errorAnswer, errorResponse } from './errors'
@@ -72,7 +71,7 @@ async function flow(request: Request, endpoint: ApiEndpoint, record: RequestReco
 
 /** The edge's own refusals: a request that came back through lmlb (upstream/via.ts), and one without a proxy key. */
 function refusal(request: Request, path: string, runtime: Runtime): Response | undefined {
-  if (cameBack(request.headers)) {
+  if (runtime.hop.cameBack(request.headers)) {
     const message =
       'this request has already been through this lmlb: an endpoint in its configuration points back at lmlb itself (or at another instance that points back here)'
     return errorResponse(apiOfPath(path), new ProxyError(508, 'loop_detected', message))

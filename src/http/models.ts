@@ -7,11 +7,13 @@
  */
 import { isServiceable } from '../balancer/choosers'
 import type { ServicePool } from '../balancer/service-pool'
+import type { ModelLists } from '../state/proxy-state'
 import { MOCK_SERVICE } from '../config/defaults'
 import { MODELS_PATH } from '../apis/endpoints'
 import { PROVIDERS } from '../providers'
 import { upstreamHeaders } from '../upstream/headers'
-import type { ProxyState } from '../state/state'
+import type { Runtime } from '../state/runtime'
+import type { Hop } from '../upstream/via'
 
 export const MODEL_LIST_TTL_MS = 5 * 60_000
 const MODEL_LIST_TIMEOUT_MS = 5_000
@@ -23,9 +25,8 @@ interface ModelEntry {
   owned_by: string
 }
 
-const cache = new WeakMap<ServicePool, { at: number; ids: string[] }>()
-
-export async function listModels(state: ProxyState, now = Date.now()): Promise<{ object: 'list'; data: ModelEntry[] }> {
+export async function listModels(runtime: Runtime, now = Date.now()): Promise<{ object: 'list'; data: ModelEntry[] }> {
+  const state = runtime.current
   const entries = new Map<string, string>()
   const add = (id: string, owner: string) => entries.has(id) || entries.set(id, owner)
   add(`${MOCK_SERVICE}/echo`, 'lmlb')
@@ -40,7 +41,7 @@ export async function listModels(state: ProxyState, now = Date.now()): Promise<{
   }
   const ready = [...state.pools.values()].filter(isServiceable)
   for (const pool of ready) for (const m of pool.service.models ?? []) add(`${pool.service.name}/${m}`, pool.service.name)
-  const listed = await Promise.all(ready.filter((p) => !p.service.models).map((p) => upstreamModels(p, state, now)))
+  const listed = await Promise.all(ready.filter((p) => !p.service.models).map((p) => upstreamModels(p, state.modelLists, runtime.hop, now)))
   ready
     .filter((p) => !p.service.models)
     .forEach((pool, i) => {
@@ -49,19 +50,19 @@ export async function listModels(state: ProxyState, now = Date.now()): Promise<{
   return { object: 'list', data: [...entries].map(([id, owner]) => ({ id, object: 'model', created: 0, owned_by: owner })) }
 }
 
-async function upstreamModels(pool: ServicePool, state: ProxyState, now: number): Promise<string[]> {
-  const cached = cache.get(pool)
+async function upstreamModels(pool: ServicePool, cache: ModelLists, hop: Hop, now: number): Promise<string[]> {
+  const cached = cache.get(pool.service.name)
   if (cached && now - cached.at < MODEL_LIST_TTL_MS) return cached.ids
   const target = pool.pick(now)
   if (!target) return cached?.ids ?? []
   try {
     const res = await fetch(target.endpoint.url + MODELS_PATH, {
-      headers: upstreamHeaders(PROVIDERS[pool.service.provider], new Headers(), target.key?.value),
+      headers: upstreamHeaders(PROVIDERS[pool.service.provider], new Headers(), target.key?.value, hop),
       signal: AbortSignal.timeout(MODEL_LIST_TIMEOUT_MS),
     })
     const body = (await res.json()) as { data?: { id?: unknown }[] }
     const ids = res.ok && Array.isArray(body.data) ? body.data.map((m) => m.id).filter((id): id is string => typeof id === 'string') : []
-    cache.set(pool, { at: now, ids })
+    cache.set(pool.service.name, { at: now, ids })
     return ids
   } catch {
     return cached?.ids ?? []
@@ -76,8 +77,8 @@ async function upstreamModels(pool: ServicePool, state: ProxyState, now: number)
  * GET /v1/models/{id}: one entry of the list, as OpenAI's retrieve answers;
  * a bare upstream name (`gpt-4o`) is found under the service it routes to.
  */
-export async function retrieveModel(state: ProxyState, id: string, routedAs: string | undefined): Promise<ModelEntry | undefined> {
-  const { data } = await listModels(state)
+export async function retrieveModel(runtime: Runtime, id: string, routedAs: string | undefined): Promise<ModelEntry | undefined> {
+  const { data } = await listModels(runtime)
   const entry = data.find((m) => m.id === id) ?? (routedAs === undefined ? undefined : data.find((m) => m.id === routedAs))
   return entry && { ...entry, id }
 }

@@ -34,7 +34,28 @@ export interface RequestSpan {
 }
 
 export interface RequestTracer {
-  startRequest(headers: Headers, api: string, method: string, path: string): RequestSpan
+  /** The request's span; none while the tracer is not ready yet. */
+  startRequest(headers: Headers, api: string, method: string, path: string): RequestSpan | undefined
   /** Sends what is buffered (at shutdown). */
   flush(): Promise<void>
+}
+
+/**
+ * A tracer that exists from the start and traces once `load` has given it
+ * the real one (OpenTelemetry's packages load in the background: requests
+ * before that have no span). What `load` throws is logged, and no span follows.
+ */
+export function tracerLoadedBy(load: () => Promise<RequestTracer>, onError: (error: Error) => void): RequestTracer {
+  let loaded: RequestTracer | undefined
+  const ready = load().then(
+    (tracer) => void (loaded = tracer),
+    (error: Error) => onError(error),
+  )
+  return {
+    startRequest: (headers, api, method, path) => loaded?.startRequest(headers, api, method, path),
+    flush: async () => {
+      await ready
+      await loaded?.flush()
+    },
+  }
 }

@@ -4,7 +4,8 @@
  * the answer is over (the request's log line is written then).
  */
 import type { RequestRecord } from '../observability/request-record'
-import type { ProxyState, Runtime } from '../state/state'
+import type { ProxyState } from '../state/proxy-state'
+import type { Runtime } from '../state/runtime'
 
 export async function admit(
   runtime: Runtime,
@@ -13,7 +14,8 @@ export async function admit(
   model: string,
   record: RequestRecord,
 ): Promise<void> {
-  if (clientKey === undefined || !state.budgets.has(clientKey)) return
-  const release = await runtime.admission.admit(clientKey, model)
+  const budget = clientKey === undefined ? undefined : state.budgets.get(clientKey)
+  if (budget === undefined) return
+  const release = await runtime.admission.admit(clientKey!, budget, model)
   record.onFinish = () => release((record.tokens?.input ?? 0) + (record.tokens?.output ?? 0))
 }

@@ -9,9 +9,9 @@ import type { Choice, Deployment } from '../balancer/choosers'
 import { ProxyError } from '../errors'
 import { overflowed, type AttemptWatch, type RequestWatch } from '../observability/attempt-record'
 import { PROVIDERS } from '../providers'
-import type { ProxyState, Runtime } from '../state/state'
+import type { ProxyState } from '../state/proxy-state'
+import type { Runtime } from '../state/runtime'
 import type { WayBack } from '../translation/pairs'
-import { callBound, releaseCallSlot, takeCallSlot } from '../upstream/call-slots'
 import { upstreamHeaders } from '../upstream/headers'
 import { send, UpstreamFailure, type UpstreamAnswer } from '../upstream/send'
 import type { Inbound } from './parse'
@@ -38,9 +38,9 @@ export function attempts(runtime: Runtime, state: ProxyState, request: Request, 
     const { outbound } = prepared
     const counters = target.key ? [target.key.counters, target.endpoint.counters] : [target.endpoint.counters]
     // Past lmlb's bound: refused now, not queued where the wait would be charged to the endpoint.
-    if (!takeCallSlot(config.limits.maxUpstreamCalls)) {
+    if (!runtime.calls.take(config.limits.maxUpstreamCalls)) {
       overflowed(counters)
-      const bound = callBound(config.limits.maxUpstreamCalls)
+      const bound = runtime.calls.bound(config.limits.maxUpstreamCalls)
       const message = `lmlb is at its bound of ${bound} upstream calls in flight (LMLB_MAX_UPSTREAM_CALLS); retry shortly`
       throw new ProxyError(503, 'overloaded', message, { 'retry-after': '1' })
     }
@@ -54,7 +54,7 @@ export function attempts(runtime: Runtime, state: ProxyState, request: Request, 
       key,
       counters,
     })
-    const headers = upstreamHeaders(provider, request.headers, target.key?.value)
+    const headers = upstreamHeaders(provider, request.headers, target.key?.value, runtime.hop)
     if (outbound.contentType) headers['content-type'] = outbound.contentType
     Object.assign(headers, service.headers)
     try {
@@ -70,7 +70,7 @@ export function attempts(runtime: Runtime, state: ProxyState, request: Request, 
         errorEvent: (message) => errorEvent(outbound.api, 502, 'upstream_stream_error', message),
         observe: attempt.saw,
         onEnd: (how) => {
-          releaseCallSlot()
+          runtime.calls.release()
           attempt.end(how)
         },
       })

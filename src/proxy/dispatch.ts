@@ -13,25 +13,12 @@ import type { Logger } from '../observability/log'
 import { readRateLimits } from '../upstream/rate-limits'
 import { retryAfterMs } from '../upstream/retry-after'
 import { UpstreamFailure } from '../upstream/send'
+import type { CooledTarget } from '../state/ports'
 import type { Attempted } from './attempt'
 import { ProxyError } from '../errors'
 
 /** One try at a target: its answer (and the way back for it), or a throw (UpstreamFailure: the target failed). */
 export type Attempt = (choice: Choice) => Promise<Attempted>
-
-/** A target this process set aside or cooled, for the other processes to do the same (--workers). */
-export interface CooledTarget {
-  service: string
-  /** The key's value, or for a keyless service the endpoint's URL. */
-  key?: string
-  /** Instead of `key` where it leaves the process for another host (Redis): a hash of the value. */
-  keyHash?: string
-  endpoint?: string
-  /** Until when it cools (epoch ms); for a key set aside, when it was. */
-  until: number
-  /** Set aside until the next configuration load (401/403). */
-  invalid?: boolean
-}
 
 export interface DispatchOptions {
   /** Told of every key or endpoint this request cooled or set aside. */

@@ -9,7 +9,7 @@ import { MOCK_SERVICE } from '../config/defaults'
 import { ProxyError } from '../errors'
 import { RequestWatch } from '../observability/attempt-record'
 import type { RequestRecord } from '../observability/request-record'
-import type { Runtime } from '../state/state'
+import type { Runtime } from '../state/runtime'
 import { admit } from './admit'
 import { attempts } from './attempt'
 import { dispatch } from './dispatch'
@@ -41,7 +41,7 @@ export async function handle({ endpoint, request, body, record, clientKey }: Inb
   if (endpoint.countsTokens && firstPool(state, route)?.service.apis.includes('chat')) return estimatedTokens(inbound)
 
   const watch = new RequestWatch(record, state.requests, (status) => record.finish(status, runtime.logger, (t) => state.scrubber.text(t)))
-  const { logger } = runtime
+  const { logger, sharing } = runtime
   let dispatched
   try {
     dispatched = await dispatch(attempts(runtime, state, request, inbound, watch), {
@@ -49,15 +49,15 @@ export async function handle({ endpoint, request, body, record, clientKey }: Inb
       maxAttempts: state.config.limits.maxAttempts,
       logger,
       scrub: (t) => state.scrubber.text(t),
-      onCooled: runtime.shareCooled,
-      onQuota: runtime.shareQuota,
+      onCooled: sharing.cooled,
+      onQuota: sharing.quota,
     })
   } catch (error) {
     if (error instanceof ProxyError) watch.failed(error.status)
     throw error
   }
   const { attempted, choice } = dispatched
-  if (plan.session && attempted.answer.status < 400) rememberSession(state, plan.session, choice, Date.now(), runtime.sharePin)
+  if (plan.session && attempted.answer.status < 400) rememberSession(state, plan.session, choice, Date.now(), sharing.pinned)
   watch.answered(attempted.watch, attempted.answer.status)
   return respond(attempted, runtime.streams, state.scrubber, choice.deployment.pool.service.name)
 }

@@ -8,7 +8,7 @@ import type { ServicePool } from '../balancer/service-pool'
 import type { AffinityMode } from '../config/schema'
 import { ProxyError } from '../errors'
 import { resolveModel, type Route, type RoutingSettings } from '../routing/resolve-model'
-import type { ProxyState } from '../state/state'
+import type { ProxyState } from '../state/proxy-state'
 import type { Inbound } from './parse'
 import { findSession, withPin, type SessionPin } from './session-pins'
 

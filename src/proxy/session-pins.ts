@@ -9,7 +9,7 @@ import type { Choice, Chooser } from '../balancer/choosers'
 import type { Pin } from '../balancer/pins'
 import type { AffinityMode } from '../config/schema'
 import { asksForLongCache, sessionIdentity } from '../routing/session-identity'
-import type { ProxyState } from '../state/state'
+import type { ProxyState } from '../state/proxy-state'
 
 const LONG_CACHE_S = 3_600
 

@@ -1,8 +1,8 @@
 /** The only module that touches Bun's own APIs: binding the app to a port, streaming bodies, starting worker processes. */
-import { unhandledError } from '../http/errors'
 import type { StreamFactory } from '../upstream/byte-stream'
 import { callsForOpenFiles, openFilesLimit } from './open-files'
-import type { Listening, Platform, WorkerProcess } from './platform'
+import type { WorkerProcess } from '../cluster/workers'
+import type { Listening, Platform } from './platform'
 
 /**
  * Bun's direct streams: each chunk is written to the socket and flushed as
@@ -30,7 +30,7 @@ function listen(
   fetchHandler: (request: Request) => Response | Promise<Response>,
   hostname: string,
   port: number,
-  options: { shared: boolean },
+  options: { shared: boolean; onError: (error: unknown) => Response },
 ): Listening {
   const server = Bun.serve({
     hostname,
@@ -43,7 +43,7 @@ function listen(
     idleTimeout: 120,
     // Never Bun's development error page (stack, working directory, source) to a client, however lmlb is started.
     development: false,
-    error: unhandledError,
+    error: options.onError,
     fetch(request, server) {
       // A model may think for minutes before its first byte: lmlb's own timeouts govern proxied calls.
       if (request.method === 'POST') server.timeout(request, 0)

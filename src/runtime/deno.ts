@@ -5,7 +5,6 @@
  * or node: API, so it runs unchanged. Not here: --workers (refused).
  * Run: deno run -A src/runtime/deno.ts [--port P] [--host H] [--config F]
  */
-import { unhandledError } from '../http/errors'
 import { start } from '../start'
 import { callsForOpenFiles, openFilesLimit } from './open-files'
 import type { Platform } from './platform'
@@ -20,9 +19,9 @@ declare const Deno: {
 
 const denoPlatform: Platform = {
   label: ' (Deno)',
-  listen(handler, hostname, port) {
+  listen(handler, hostname, port, { onError }) {
     // onListen: start.ts says where it listens; Deno's own line would go to stdout.
-    const server = Deno.serve({ hostname, port, onListen: () => {}, onError: unhandledError }, handler)
+    const server = Deno.serve({ hostname, port, onListen: () => {}, onError }, handler)
     return {
       hostname: server.addr.hostname,
       port: server.addr.port,

@@ -3,6 +3,7 @@
  * needs that web standards and node: APIs do not give on both Bun and Deno.
  * runtime/bun.ts and runtime/deno.ts each fill it in.
  */
+import type { SpawnWorker } from '../cluster/workers'
 import type { StreamFactory } from '../upstream/byte-stream'
 
 export interface Listening {
@@ -12,20 +13,19 @@ export interface Listening {
   stop(force?: boolean): Promise<void>
 }
 
-export interface WorkerProcess {
-  send(message: unknown): void
-  kill(signal?: NodeJS.Signals): void
-  exited: Promise<number>
-}
-
 export interface Platform {
   /** Said after the version in the "listening" line, e.g. " (Deno)". */
   label: string
+  /**
+   * Serves `handler` on a port. `shared`: with lmlb's own workers only
+   * (SO_REUSEPORT). `onError`: the last resort when the handler throws past
+   * lmlb's own error mapping.
+   */
   listen(
     handler: (request: Request) => Response | Promise<Response>,
     hostname: string,
     port: number,
-    options: { shared: boolean },
+    options: { shared: boolean; onError: (error: unknown) => Response },
   ): Listening
   /** Where the process must start again before serving (Bun's fetch limit): true once it has handed over. */
   restartIfNeeded(): boolean
@@ -34,5 +34,5 @@ export interface Platform {
   /** How many upstream calls one process can hold at once, and what bounds it. */
   callBound(): { bound: number; openFiles: number | undefined; fetchLimit: number | undefined }
   /** Starts this program again as worker `index` (--workers); absent where the runtime cannot. */
-  spawnWorker?(index: number, env: Record<string, string>, onMessage: (message: unknown) => void): WorkerProcess
+  spawnWorker?: SpawnWorker
 }

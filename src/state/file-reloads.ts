@@ -7,7 +7,7 @@ import type { LoadResult } from '../config/load'
 import { createSettler } from '../config/settle'
 import { watchedFiles, type Sources } from '../config/sources'
 import { watchFiles } from '../config/watch'
-import type { Runtime } from './state'
+import type { Runtime } from './runtime'
 
 /** Starts watching; returns the function that stops it. */
 export function reloadOnFileChanges(

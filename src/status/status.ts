@@ -3,8 +3,8 @@ import pkg from '../../package.json' with { type: 'json' }
 import { isServiceable } from '../balancer/choosers'
 import { MOCK_SERVICE } from '../config/defaults'
 import type { AffinityFigures, SharedFigures, Stats } from '../observability/stats'
-import type { SharedState } from '../cluster/redis'
-import type { ProxyState, Runtime } from '../state/state'
+import type { ProxyState } from '../state/proxy-state'
+import type { Runtime } from '../state/runtime'
 
 export const VERSION = pkg.version
 
@@ -75,7 +75,7 @@ export function health(runtime: Runtime, detailed = true): Response {
           ]),
         ),
       },
-      ...(runtime.shared && { shared: sharedFigures(runtime.shared) }),
+      ...shared(runtime),
       config: {
         loaded_at: new Date(state.loadedAt).toISOString(),
         last_error: runtime.lastError
@@ -116,7 +116,7 @@ export function stats(runtime: Runtime): Stats {
   const pinned = state.pins.countByService(now)
   return {
     workers: 1,
-    ...(runtime.shared && { shared: sharedFigures(runtime.shared) }),
+    ...shared(runtime),
     requests: state.requests.toJSON(),
     load_balancer_stats: Object.fromEntries(
       [...state.pools.values()].map((p) => [
@@ -140,8 +140,15 @@ export function stats(runtime: Runtime): Stats {
   }
 }
 
-function sharedFigures(shared: SharedState): SharedFigures {
-  return { redis: shared.status(), instances: shared.instances() ?? null }
+/** With Redis: whether it answers and how many instances share through it. */
+function shared(runtime: Runtime): { shared?: SharedFigures } {
+  const figures = runtime.sharing.figures()
+  return figures ? { shared: figures } : {}
+}
+
+/** /stats and /metrics: this process's figures, or with --workers every worker's added up. */
+export async function collectStats(runtime: Runtime): Promise<Stats> {
+  return runtime.group ? runtime.group.collectStats(() => stats(runtime)) : stats(runtime)
 }
 
 function affinityFigures(state: ProxyState, service: string, mode: string, pinnedSessions: number): AffinityFigures {

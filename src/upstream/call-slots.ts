@@ -4,25 +4,28 @@
  * queued inside the runtime's fetch, where its wait would run down
  * LMLB_CONNECT_TIMEOUT_MS and be charged to a healthy endpoint.
  */
-let inFlight = 0
-/** What the process itself allows (the runtime's fetch limit, open files); set once at start. */
-let processBound = Number.POSITIVE_INFINITY
+export class CallSlots {
+  private inFlight = 0
+  /** What the process itself allows (the runtime's fetch limit, open files). */
+  private readonly processBound: number
 
-export function setProcessCallBound(n: number): void {
-  processBound = Math.max(1, Math.floor(n))
-}
+  constructor(processBound = Number.POSITIVE_INFINITY) {
+    this.processBound = Math.max(1, Math.floor(processBound))
+  }
 
-export function callBound(configured: number): number {
-  return Math.min(configured, processBound)
-}
+  /** The bound in force: the configured one, capped by the process's own. */
+  bound(configured: number): number {
+    return Math.min(configured, this.processBound)
+  }
 
-/** Takes a slot, or returns false when `configured` (capped by the process's own bound) are taken. */
-export function takeCallSlot(configured: number): boolean {
-  if (inFlight >= callBound(configured)) return false
-  inFlight++
-  return true
-}
+  /** Takes a slot, or returns false when the bound's slots are all taken. */
+  take(configured: number): boolean {
+    if (this.inFlight >= this.bound(configured)) return false
+    this.inFlight++
+    return true
+  }
 
-export function releaseCallSlot(): void {
-  if (inFlight > 0) inFlight--
+  release(): void {
+    if (this.inFlight > 0) this.inFlight--
+  }
 }

@@ -9,7 +9,7 @@
  * already decoded.
  */
 import type { Provider } from '../providers/provider'
-import { viaHeader } from './via'
+import type { Hop } from './via'
 
 /**
  * Never returned to the client: the hop-by-hop headers a response carries,
@@ -17,8 +17,8 @@ import { viaHeader } from './via'
  */
 const NOT_RETURNED = ['connection', 'keep-alive', 'transfer-encoding', 'content-encoding', 'content-length', 'set-cookie']
 
-export function upstreamHeaders(provider: Provider, client: Headers, key: string | undefined): Record<string, string> {
-  const out: Record<string, string> = { 'content-type': 'application/json', via: viaHeader(client.get('via')) }
+export function upstreamHeaders(provider: Provider, client: Headers, key: string | undefined, hop: Hop): Record<string, string> {
+  const out: Record<string, string> = { 'content-type': 'application/json', via: hop.header(client.get('via')) }
   for (const name of provider.forwarded) {
     const value = client.get(name)
     if (value !== null) out[name] = value

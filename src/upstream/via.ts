@@ -6,19 +6,21 @@
  * instance's (its workers share it); a request that arrives with it has come
  * back.
  */
-let token = `lmlb-${crypto.randomUUID().slice(0, 12)}`
+export class Hop {
+  private readonly token: string
 
-/** Names this instance (start.ts: the id its workers inherit). */
-export function nameInstance(id: string): void {
-  token = `lmlb-${id.slice(0, 12)}`
-}
+  /** `instance`: this instance's id (start.ts: the one its workers inherit). */
+  constructor(instance: string) {
+    this.token = `lmlb-${instance.slice(0, 12)}`
+  }
 
-/** The Via header for a call upstream: the client's hops, then this one. */
-export function viaHeader(client: string | null): string {
-  return client ? `${client}, 1.1 ${token}` : `1.1 ${token}`
-}
+  /** The Via header for a call upstream: the client's hops, then this one. */
+  header(client: string | null): string {
+    return client ? `${client}, 1.1 ${this.token}` : `1.1 ${this.token}`
+  }
 
-/** Whether a request has been through this instance already. */
-export function cameBack(headers: Headers): boolean {
-  return headers.get('via')?.includes(token) ?? false
+  /** Whether a request has been through this instance already. */
+  cameBack(headers: Headers): boolean {
+    return headers.get('via')?.includes(this.token) ?? false
+  }
 }

@@ -7,7 +7,6 @@
 import { afterAll, expect, test } from 'bun:test'
 import { startLmlb, type RunningLmlb } from '../helpers/lmlb'
 import { freePort } from '../helpers/redis'
-import { cameBack, nameInstance, viaHeader } from '../../src/upstream/via'
 
 const running: RunningLmlb[] = []
 afterAll(() => Promise.all(running.map((r) => r.stop())))
@@ -18,15 +17,6 @@ const chat = (lmlb: RunningLmlb, headers: Record<string, string> = {}) =>
     headers,
     body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }),
   })
-
-test('Via: the client hops kept, this one added; only this instance’s own hop is a loop', () => {
-  nameInstance('0123456789abcdef-instance')
-  expect(viaHeader(null)).toBe('1.1 lmlb-0123456789ab')
-  expect(viaHeader('1.1 corp-proxy')).toBe('1.1 corp-proxy, 1.1 lmlb-0123456789ab')
-  expect(cameBack(new Headers({ via: '1.1 corp-proxy, 1.1 lmlb-0123456789ab' }))).toBe(true)
-  expect(cameBack(new Headers({ via: '1.1 lmlb-fedcba987654' }))).toBe(false)
-  expect(cameBack(new Headers())).toBe(false)
-})
 
 test('an endpoint that is lmlb itself: 508 in the client’s API shape at once, with no key set aside, and lmlb serves on', async () => {
   const port = await freePort()

@@ -1,19 +1,12 @@
 /** What a request reads: the configuration and what is built from it, replaced whole on reload. */
 import { createAliasSelectors } from '../balancer/choosers'
 import { AffinityCounters } from '../balancer/affinity'
-import { PinTable, type Pin } from '../balancer/pins'
-import { createPools, type KeyTarget, type ServicePool } from '../balancer/service-pool'
+import { PinTable } from '../balancer/pins'
+import { createPools, type ServicePool } from '../balancer/service-pool'
 import type { Config } from '../config/schema'
-import type { Logger } from '../observability/log'
 import { RequestMetrics } from '../observability/request-metrics'
 import { Scrubber } from '../observability/scrub'
-import { createBudgets, type Admission, type ClientBudget } from '../balancer/client-budgets'
-import type { CooledTarget } from '../proxy/dispatch'
-import type { SharedState } from '../cluster/redis'
-import type { Teller } from '../cluster/shared-events'
-import type { Stats } from '../observability/stats'
-import type { RequestTracer } from '../observability/tracing'
-import type { StreamFactory } from '../upstream/byte-stream'
+import { createBudgets, type ClientBudget } from '../balancer/client-budgets'
 
 export interface ProxyState {
   readonly config: Config
@@ -31,7 +24,11 @@ export interface ProxyState {
   readonly requests: RequestMetrics
   /** What each limited client key has spent (kept across reloads). */
   readonly budgets: ReadonlyMap<string, ClientBudget>
+  /** GET /v1/models: what each service's upstream listed, and when (fetched anew for a new configuration). */
+  readonly modelLists: ModelLists
 }
+
+export type ModelLists = Map<string, { at: number; ids: string[] }>
 
 /** A state for `config`; keys and endpoints that `previous` had keep their counters and health. */
 export function createState(config: Config, previous?: ProxyState): ProxyState {
@@ -51,35 +48,6 @@ export function createState(config: Config, previous?: ProxyState): ProxyState {
     affinity,
     requests: previous?.requests ?? new RequestMetrics(),
     budgets: createBudgets(config.clientLimits, previous?.budgets),
+    modelLists: new Map(),
   }
-}
-
-export type ReloadOutcome = { ok: true; loadedAt: number } | { ok: false; errors: string[] }
-
-/** The live state holder: each request takes `current` once, at its start, and keeps it to the end. */
-export interface Runtime {
-  current: ProxyState
-  readonly logger: Logger
-  readonly startedAt: number
-  /** How a response body is made of a byte source (the runtime's fastest way). */
-  readonly streams: StreamFactory
-  /** The last refused reload, shown in /health until a reload succeeds. */
-  lastError?: { at: number; errors: string[] }
-  reload(reason: string): ReloadOutcome | Promise<ReloadOutcome>
-  /** The /stats figures: this process's, or every worker's added up. */
-  collectStats(): Promise<Stats>
-  /** Set when OTEL_EXPORTER_OTLP_ENDPOINT asks for traces. */
-  tracer?: RequestTracer
-  /** With --workers or Redis (cluster/shared-events.ts shareThrough): tells the other processes what this one learned. */
-  tell?: Teller
-  /** Tells them of a key or endpoint this one cooled or set aside. */
-  shareCooled?: (target: CooledTarget) => void
-  /** Tells them what a provider reported of a key's quota. */
-  shareQuota?: (service: string, key: KeyTarget) => void
-  /** Tells them where a session was pinned (false: Redis is away, not told). */
-  sharePin?: (id: string, pin: Pin) => boolean
-  /** Where limited client keys are counted (with --workers, the primary). */
-  admission: Admission
-  /** With LMLB_REDIS_URL: the state shared with other instances. */
-  shared?: SharedState
 }
