@@ -1,7 +1,8 @@
 /**
  * `bun run bench`: lmlb's overhead, measured side by side in one run against
- * (a) the upstream called directly and (b) a bare ~30-line Bun passthrough
- * (bench/bare-passthrough.ts), as ratios.
+ * (a) the upstream called directly and (b) the bare passthrough the project
+ * holds lmlb's hot path to, bun-minimal (bench/bun-minimal.ts, a verbatim
+ * copy of ../shared/bench/bun-minimal.ts), as ratios.
  *
  * Load generator: wrk (Debian's `wrk`). It is a small C program on epoll: on
  * a 2-core machine it takes little CPU from the process under test, it keeps
@@ -16,7 +17,7 @@
  * stopped at the end, on error and on Ctrl-C too.
  */
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
+import { connect, createServer } from 'node:net'
 import { availableParallelism, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 
@@ -96,6 +97,43 @@ const freePort = () =>
       s.close(() => done(port))
     })
   })
+
+const YARDSTICK = join(ROOT, 'bench/bun-minimal.ts')
+const SHARED_YARDSTICK = resolve(ROOT, '../shared/bench/bun-minimal.ts')
+
+/** Whether bench/bun-minimal.ts is still the project's yardstick: its shared original below a header of comments. */
+function checkYardstick(): string {
+  if (!existsSync(SHARED_YARDSTICK)) return `not checked (${SHARED_YARDSTICK} not found)`
+  const local = readFileSync(YARDSTICK, 'utf8')
+  const shared = readFileSync(SHARED_YARDSTICK, 'utf8')
+  const header = local.slice(0, local.length - shared.length).split('\n')
+  const same = local.endsWith(shared) && header.every((line) => line === '' || line.startsWith('//'))
+  return same ? `matches ${SHARED_YARDSTICK}` : `DIFFERS from ${SHARED_YARDSTICK}: the ratios below are not against the project's yardstick`
+}
+
+/**
+ * bun-minimal relaying to the upstream on `upstreamPort`, on a free port. It prints nothing, so it is ready once
+ * it accepts a connection: polled, bounded, as start-up only.
+ */
+async function startBunMinimal(upstreamPort: number) {
+  const port = await freePort()
+  const { proc, waitFor, output } = spawnWatched('bun-minimal', [BUN, YARDSTICK], PROXY_CORE, {
+    PORT: String(port),
+    OPENAI_API_KEYS: 'sk-bench-key-000001,sk-bench-key-000002,sk-bench-key-000003',
+    SERVICE_ENDPOINTS: JSON.stringify({ openai: [`http://127.0.0.1:${upstreamPort}/v1`] }),
+  })
+  const accepts = () =>
+    new Promise<boolean>((done) => {
+      const socket = connect(port, '127.0.0.1')
+      socket.once('connect', () => (socket.destroy(), done(true)))
+      socket.once('error', () => (socket.destroy(), done(false)))
+    })
+  for (let i = 0; i < 500 && proc.exitCode === null; i++) {
+    if (await accepts()) return { proc, port, waitFor }
+    await Bun.sleep(10)
+  }
+  throw new Error(`bun-minimal did not accept a connection on ${port}:\n${output()}`)
+}
 
 /**
  * A throwaway redis-server on a free 127.0.0.1 port, nothing written to disk;
@@ -264,13 +302,11 @@ async function main() {
   console.log(
     `bench: ${SECONDS} s per cell, ${CONNECTIONS} connections, ${pinned ? 'proxy on core 1, load and upstream on core 0' : 'no pinning (taskset missing or 1 core)'}`,
   )
+  results.yardstick = checkYardstick()
+  console.log(`bench: the bare passthrough is bun-minimal, bench/bun-minimal.ts: ${results.yardstick}`)
   const upstream = await startServer('upstream', [BUN, join(ROOT, 'bench/upstream.ts'), '0'], LOAD_CORE)
   const slow = await startServer('slow upstream', [BUN, join(ROOT, 'bench/upstream.ts'), '0', '20'], LOAD_CORE)
-  const bare = await startServer(
-    'bare passthrough',
-    [BUN, join(ROOT, 'bench/bare-passthrough.ts'), '0', `http://127.0.0.1:${upstream.port}/v1`],
-    PROXY_CORE,
-  )
+  const bare = await startBunMinimal(upstream.port)
   const cwd = mkdtempSync(join(tmpdir(), 'lmlb-bench-cwd-'))
   const lmlb = await startServer(
     'lmlb',
@@ -313,7 +349,7 @@ async function main() {
     row(name, 'direct', fmt(direct.rps), fmt(direct.p50, 2), fmt(direct.p99, 2), String(direct.errors), '', '', '')
     row(
       '',
-      'bare passthrough',
+      'bare (bun-minimal)',
       fmt(yard.rps),
       fmt(yard.p50, 2),
       fmt(yard.p99, 2),
@@ -365,7 +401,7 @@ async function main() {
     const yard = await wrk(at(bare.port, '/v1/messages'), claudeCode, SECONDS, CONNECTIONS, LOAD_CORE, bare.proc.pid)
     const ours = await wrk(at(lmlb.port, '/v1/messages'), claudeCode, SECONDS, CONNECTIONS, LOAD_CORE, lmlb.proc.pid)
     results[name] = { bare: yard, lmlb: ours }
-    row(name, 'bare passthrough', fmt(yard.rps), fmt(yard.p50, 2), fmt(yard.p99, 2), String(yard.errors), fmt(yard.cpuUs!, 1), '', '')
+    row(name, 'bare (bun-minimal)', fmt(yard.rps), fmt(yard.p50, 2), fmt(yard.p99, 2), String(yard.errors), fmt(yard.cpuUs!, 1), '', '')
     row(
       '',
       'lmlb',
@@ -439,7 +475,7 @@ async function main() {
   const rss1 = rssMb(lmlb.proc.pid)
   await wrk(at(lmlb.port, '/v1/chat/completions'), chat(false), span)
   const rss2 = rssMb(lmlb.proc.pid)
-  // The bare passthrough has served every cell above as well: its RSS for scale.
+  // bun-minimal has served every cell above as well: its RSS for scale.
   const bareRss = rssMb(bare.proc.pid)
   results.memory = { afterFirst: rss1, afterSecond: rss2, requestsEach: Math.round(rate * span), bare: bareRss }
 
@@ -509,14 +545,14 @@ async function main() {
     )
   }
   console.log(
-    `added p50 at a fixed 1,000 req/s: lmlb ${fmt(lmlbFixed.p50 - directFixed.p50, 3)} ms, bare passthrough ${fmt(bareFixed.p50 - directFixed.p50, 3)} ms ` +
+    `added p50 at a fixed 1,000 req/s: lmlb ${fmt(lmlbFixed.p50 - directFixed.p50, 3)} ms, bare (bun-minimal) ${fmt(bareFixed.p50 - directFixed.p50, 3)} ms ` +
       `(p50 direct ${fmt(directFixed.p50, 3)}, bare ${fmt(bareFixed.p50, 3)}, lmlb ${fmt(lmlbFixed.p50, 3)} ms; p99 ${fmt(directFixed.p99, 2)} / ${fmt(bareFixed.p99, 2)} / ${fmt(lmlbFixed.p99, 2)} ms)`,
   )
   console.log(
     `added time to first event, upstream sending a chunk every 20 ms: ${fmt(lmlbFirst.median - directFirst.median, 3)} ms (median ${fmt(directFirst.median, 3)} → ${fmt(lmlbFirst.median, 3)} ms)`,
   )
   console.log(
-    `lmlb RSS: ${fmt(rss1, 1)} MB after ~${Math.round(rate * span).toLocaleString()} requests, ${fmt(rss2, 1)} MB after as many again (${fmt(((rss2 - rss1) / rss1) * 100, 1)}%); the bare passthrough, after the cells above: ${fmt(bareRss, 1)} MB`,
+    `lmlb RSS: ${fmt(rss1, 1)} MB after ~${Math.round(rate * span).toLocaleString()} requests, ${fmt(rss2, 1)} MB after as many again (${fmt(((rss2 - rss1) / rss1) * 100, 1)}%); bun-minimal, after the cells above: ${fmt(bareRss, 1)} MB`,
   )
   console.log(
     `all cores, non-streaming: 1 worker ${fmt(workers[1].rps)} req/s, 2 workers ${fmt(workers[2].rps)} req/s (×${fmt(workers[2].rps / workers[1].rps, 2)}); ` +
@@ -542,14 +578,12 @@ async function scenarios(afterMain = false) {
 const lmlbCommand = [BUN, '--no-env-file', '--smol', join(ROOT, 'src/main.ts'), '--port', '0']
 const at = (port: number, path: string) => `http://127.0.0.1:${port}${path}`
 
-/** Streaming throughput alone: lmlb against the bare passthrough (the cells of the main table, for before/after runs). */
+/** Streaming throughput alone: lmlb against bun-minimal (the cells of the main table, for before/after runs). */
 async function streamingCells() {
+  results.yardstick = checkYardstick()
+  console.log(`bench: the bare passthrough is bun-minimal, bench/bun-minimal.ts: ${results.yardstick}`)
   const upstream = await startServer('upstream', [BUN, join(ROOT, 'bench/upstream.ts'), '0'], LOAD_CORE)
-  const bare = await startServer(
-    'bare passthrough',
-    [BUN, join(ROOT, 'bench/bare-passthrough.ts'), '0', `http://127.0.0.1:${upstream.port}/v1`],
-    PROXY_CORE,
-  )
+  const bare = await startBunMinimal(upstream.port)
   const lmlb = await startServer('lmlb', lmlbCommand, PROXY_CORE, lmlbEnv(upstream.port), mkdtempSync(join(tmpdir(), 'lmlb-bench-cwd-')))
   const cells: [string, string, object, string, object][] = [
     ['streaming, 50 chunks', '/v1/chat/completions', chat(true), '/v1/chat/completions', chat(true)],
