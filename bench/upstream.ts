@@ -1,7 +1,10 @@
 /**
  * A fast stand-in for OpenAI and Anthropic on 127.0.0.1, for the benchmark:
- * small answers, or 50-chunk streams sent as fast as they can go (or one
- * chunk every CHUNK_DELAY_MS, to time the first event).
+ * small answers, or 50-chunk streams. Unpaced, a stream's 51 events go as one
+ * precomputed body in one write (as the mock behind ../shared/HOTPATH.md sent
+ * them): the stand-in shares the load core with wrk and must not be what
+ * limits the rate. Paced (CHUNK_DELAY_MS), one event per delay, to time the
+ * first event.
  * Usage: bun bench/upstream.ts PORT [CHUNK_DELAY_MS]
  */
 const port = Number(process.argv[2] ?? 0)
@@ -57,7 +60,26 @@ const anthropicChunks = [
   ev('message_stop', { type: 'message_stop' }),
 ]
 
-function stream(chunks: Uint8Array[]): Response {
+const SSE = { 'content-type': 'text/event-stream' }
+const whole = (chunks: Uint8Array[]) => new Uint8Array(Buffer.concat(chunks))
+const openaiBody = whole(openaiChunks)
+const anthropicBody = whole(anthropicChunks)
+
+function stream(chunks: Uint8Array[], body: Uint8Array): Response {
+  // A direct stream written once: one send per stream (headers, events and end), chunked as a real SSE upstream
+  // frames it. A Uint8Array body would be ~4 µs cheaper here but would hand the proxies a Content-Length instead.
+  if (delay === 0) {
+    return new Response(
+      new ReadableStream({
+        type: 'direct',
+        pull(controller: { write(chunk: Uint8Array): unknown; close(): void }) {
+          controller.write(body)
+          controller.close()
+        },
+      } as unknown as UnderlyingDefaultSource<Uint8Array>),
+      { headers: SSE },
+    )
+  }
   let i = 0
   return new Response(
     new ReadableStream({
@@ -67,7 +89,7 @@ function stream(chunks: Uint8Array[]): Response {
         controller.enqueue(chunks[i++])
       },
     }),
-    { headers: { 'content-type': 'text/event-stream' } },
+    { headers: SSE },
   )
 }
 
@@ -78,7 +100,7 @@ const server = Bun.serve({
   async fetch(request) {
     const body = (await request.json()) as { stream?: boolean }
     const anthropic = new URL(request.url).pathname.endsWith('/messages')
-    if (body.stream) return stream(anthropic ? anthropicChunks : openaiChunks)
+    if (body.stream) return anthropic ? stream(anthropicChunks, anthropicBody) : stream(openaiChunks, openaiBody)
     return new Response(anthropic ? message : completion, { headers: { 'content-type': 'application/json' } })
   },
 })
