@@ -287,15 +287,129 @@ function lmlbEnv(upstream: number): Record<string, string> {
   }
 }
 
-/** `bun run bench -- --only many-streams,slow-reader,streaming`: just those scenarios (default: all of them). */
+/** `bun run bench -- --only many-streams,slow-reader,streaming,ratios`: just those scenarios (default: all of them). */
 const onlyArg = process.argv.indexOf('--only')
 const ONLY = onlyArg > 0 ? new Set(process.argv[onlyArg + 1]?.split(',')) : undefined
 const wanted = (name: string) => ONLY === undefined || ONLY.has(name)
+/** `bun run bench -- --repeat 5` (or BENCH_REPEAT=5): rounds of the ratio cells that carry goals (default 1, the table's). */
+const repeatArg = process.argv.indexOf('--repeat')
+const REPEAT = Number(repeatArg > 0 ? process.argv[repeatArg + 1] : (process.env.BENCH_REPEAT ?? 1))
+if (!Number.isInteger(REPEAT) || REPEAT < 1) {
+  console.error('bench: --repeat (or BENCH_REPEAT) takes a whole number of rounds, 1 or more')
+  process.exit(1)
+}
 
 const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : '—')
 const rows: string[][] = []
 const results: Record<string, unknown> = { seconds: SECONDS, connections: CONNECTIONS, pinned }
 const row = (...cells: string[]) => rows.push(cells)
+
+/** The ratio cells that carry the hot-path goals: lmlb's call, bun-minimal's same untranslated call, the goal. */
+interface GoalCell {
+  name: string
+  label: string
+  path: string
+  body: object
+  barePath: string
+  bareBody: object
+  goal: number
+  /** The table measures translations lmlb first, the passthrough cells bun-minimal first. */
+  lmlbFirstInTable: boolean
+}
+const GOAL_CELLS: GoalCell[] = [
+  {
+    name: 'non-streaming',
+    label: 'non-streaming passthrough',
+    path: '/v1/chat/completions',
+    body: chat(false),
+    barePath: '/v1/chat/completions',
+    bareBody: chat(false),
+    goal: 0.75,
+    lmlbFirstInTable: false,
+  },
+  {
+    name: 'streaming, 50 chunks',
+    label: '50-chunk stream passthrough',
+    path: '/v1/chat/completions',
+    body: chat(true),
+    barePath: '/v1/chat/completions',
+    bareBody: chat(true),
+    goal: 0.6,
+    lmlbFirstInTable: false,
+  },
+  {
+    name: 'Anthropic → OpenAI, stream',
+    label: 'Anthropic → OpenAI stream',
+    path: '/v1/messages',
+    body: messages(true, 'gpt-4o-mini'),
+    barePath: '/v1/chat/completions',
+    bareBody: chat(true),
+    goal: 0.45,
+    lmlbFirstInTable: true,
+  },
+]
+interface Round {
+  bare: Load
+  lmlb: Load
+}
+interface Target {
+  port: number
+  proc: { pid: number }
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
+}
+
+/**
+ * REPEAT rounds of the goal cells, each a bare and an lmlb load back to back; which goes first alternates from
+ * round to round, so a steady drift of the machine's speed favours neither. Round 1 is `first`'s when it has one
+ * (the table's); the rounds are per cell, in GOAL_CELLS' order.
+ */
+async function goalRounds(bare: Target, lmlb: Target, first: (cell: GoalCell) => Round | undefined): Promise<Round[][]> {
+  const rounds: Round[][] = GOAL_CELLS.map(() => [])
+  const load = (target: Target, path: string, body: object) =>
+    wrk(at(target.port, path), body, SECONDS, CONNECTIONS, LOAD_CORE, target.proc.pid)
+  // Per cell, whether the last round measured lmlb first: round 1 as the table did, if it is the table's.
+  const lmlbFirst = GOAL_CELLS.map((cell) => !cell.lmlbFirstInTable)
+  for (let round = 1; round <= REPEAT; round++) {
+    for (const [i, cell] of GOAL_CELLS.entries()) {
+      const given = round === 1 ? first(cell) : undefined
+      lmlbFirst[i] = given ? cell.lmlbFirstInTable : !lmlbFirst[i]
+      if (given) {
+        rounds[i].push(given)
+      } else if (lmlbFirst[i]) {
+        const ours = await load(lmlb, cell.path, cell.body)
+        rounds[i].push({ lmlb: ours, bare: await load(bare, cell.barePath, cell.bareBody) })
+      } else {
+        const yard = await load(bare, cell.barePath, cell.bareBody)
+        rounds[i].push({ bare: yard, lmlb: await load(lmlb, cell.path, cell.body) })
+      }
+    }
+  }
+  results.rounds = Object.fromEntries(GOAL_CELLS.map((cell, i) => [cell.name, rounds[i]]))
+  return rounds
+}
+
+/** One line per goal cell: lmlb ÷ bare per round and the median, CPU µs/request bare → lmlb per round and the median. */
+function printRounds(rounds: Round[][], firstFromTable: boolean): number[] {
+  console.log(
+    `ratios to bun-minimal, ${REPEAT} round${REPEAT === 1 ? '' : 's'}${firstFromTable ? ' (round 1 is the table above)' : ''}; ` +
+      'bare and lmlb back to back, which goes first alternating by round:',
+  )
+  return GOAL_CELLS.map((cell, i) => {
+    const ratios = rounds[i].map((r) => r.lmlb.rps / r.bare.rps)
+    const errors = rounds[i].reduce((n, r) => n + r.bare.errors + r.lmlb.errors, 0)
+    const cpu = rounds[i].map((r) => `${fmt(r.bare.cpuUs!, 1)} → ${fmt(r.lmlb.cpuUs!, 1)}`).join(', ')
+    console.log(
+      `  ${cell.label}: lmlb ÷ bare ${ratios.map((x) => fmt(x, 2)).join(', ')}, median ${fmt(median(ratios), 2)}; ` +
+        `CPU µs/req bare → lmlb ${cpu}, median ${fmt(median(rounds[i].map((r) => r.bare.cpuUs!)), 1)} → ${fmt(median(rounds[i].map((r) => r.lmlb.cpuUs!)), 1)}` +
+        (errors > 0 ? ` (${errors} errors)` : ''),
+    )
+    return median(ratios)
+  })
+}
 
 async function main() {
   if (ONLY !== undefined && !ONLY.has('all')) return scenarios()
@@ -454,6 +568,12 @@ async function main() {
     )
   }
 
+  // The goal cells again, REPEAT rounds in all: the table's is the first.
+  const rounds = await goalRounds(bare, lmlb, (cell) => {
+    const r = results[cell.name] as Partial<Round> | undefined
+    return r?.bare && r.lmlb ? { bare: r.bare, lmlb: r.lmlb } : undefined
+  })
+
   // Added latency at a fixed, moderate rate, and time to first event from a slow upstream.
   const body = JSON.stringify(chat(false))
   const fixedRate = (port: number) => script('fixed-rate.ts', [at(port, '/v1/chat/completions'), '1000', String(SECONDS), body])
@@ -539,6 +659,7 @@ async function main() {
 
   printTable()
   console.log('')
+  printRounds(rounds, true)
   if (redisCell) {
     const { without, with: shared } = redisCell
     const total = (loads: Load[], of: (l: Load) => number) => loads.reduce((n, l) => n + of(l), 0)
@@ -573,6 +694,7 @@ async function main() {
 
 /** The scenarios beyond the main table, alone (--only) or after it. */
 async function scenarios(afterMain = false) {
+  if (!afterMain && wanted('ratios')) await ratioCells()
   if (!afterMain && wanted('streaming')) await streamingCells()
   if (wanted('slow-reader')) await slowReader()
   if (wanted('many-streams')) await manyStreams()
@@ -582,6 +704,21 @@ async function scenarios(afterMain = false) {
 
 const lmlbCommand = [BUN, '--no-env-file', '--smol', join(ROOT, 'src/main.ts'), '--port', '0']
 const at = (port: number, path: string) => `http://127.0.0.1:${port}${path}`
+
+/** The goal cells alone (`--only ratios`, with `--repeat N`): lmlb against bun-minimal, both warmed first. */
+async function ratioCells() {
+  results.yardstick = checkYardstick()
+  console.log(`bench: the bare passthrough is bun-minimal, bench/bun-minimal.ts: ${results.yardstick}`)
+  const upstream = await startServer('upstream', [BUN, join(ROOT, 'bench/upstream.ts'), '0'], LOAD_CORE)
+  const bare = await startBunMinimal(upstream.port)
+  const lmlb = await startServer('lmlb', lmlbCommand, PROXY_CORE, lmlbEnv(upstream.port), mkdtempSync(join(tmpdir(), 'lmlb-bench-cwd-')))
+  for (const cell of GOAL_CELLS) {
+    await wrk(at(lmlb.port, cell.path), cell.body, 1)
+    await wrk(at(bare.port, cell.barePath), cell.bareBody, 1)
+  }
+  printRounds(await goalRounds(bare, lmlb, () => undefined), false)
+  for (const p of [upstream, bare, lmlb]) p.proc.kill('SIGKILL')
+}
 
 /** Streaming throughput alone: lmlb against bun-minimal (the cells of the main table, for before/after runs). */
 async function streamingCells() {
