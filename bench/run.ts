@@ -287,7 +287,7 @@ function lmlbEnv(upstream: number): Record<string, string> {
   }
 }
 
-/** `bun run bench -- --only many-streams,slow-reader,streaming,ratios`: just those scenarios (default: all of them). */
+/** `bun run bench -- --only many-streams,slow-reader,streaming,ratios,first-event`: just those scenarios (default: all of them). */
 const onlyArg = process.argv.indexOf('--only')
 const ONLY = onlyArg > 0 ? new Set(process.argv[onlyArg + 1]?.split(',')) : undefined
 const wanted = (name: string) => ONLY === undefined || ONLY.has(name)
@@ -419,7 +419,6 @@ async function main() {
   results.yardstick = checkYardstick()
   console.log(`bench: the bare passthrough is bun-minimal, bench/bun-minimal.ts: ${results.yardstick}`)
   const upstream = await startServer('upstream', [BUN, join(ROOT, 'bench/upstream.ts'), '0'], LOAD_CORE)
-  const slow = await startServer('slow upstream', [BUN, join(ROOT, 'bench/upstream.ts'), '0', '20'], LOAD_CORE)
   const bare = await startBunMinimal(upstream.port)
   const cwd = mkdtempSync(join(tmpdir(), 'lmlb-bench-cwd-'))
   const lmlb = await startServer(
@@ -574,24 +573,14 @@ async function main() {
     return r?.bare && r.lmlb ? { bare: r.bare, lmlb: r.lmlb } : undefined
   })
 
-  // Added latency at a fixed, moderate rate, and time to first event from a slow upstream.
+  // Added latency at a fixed, moderate rate, and time to first event from a paced upstream.
   const body = JSON.stringify(chat(false))
   const fixedRate = (port: number) => script('fixed-rate.ts', [at(port, '/v1/chat/completions'), '1000', String(SECONDS), body])
   const directFixed = await fixedRate(upstream.port)
   const bareFixed = await fixedRate(bare.port)
   const lmlbFixed = await fixedRate(lmlb.port)
   results.fixedRate = { direct: directFixed, bare: bareFixed, lmlb: lmlbFixed }
-  const slowLmlb = await startServer(
-    'lmlb (slow upstream)',
-    [BUN, '--no-env-file', '--smol', join(ROOT, 'src/main.ts'), '--port', '0'],
-    PROXY_CORE,
-    lmlbEnv(slow.port),
-    cwd,
-  )
-  const streamBody = JSON.stringify(chat(true))
-  const directFirst = await script('first-event.ts', [at(slow.port, '/v1/chat/completions'), '200', streamBody])
-  const lmlbFirst = await script('first-event.ts', [at(slowLmlb.port, '/v1/chat/completions'), '200', streamBody])
-  results.firstEvent = { direct: directFirst, lmlb: lmlbFirst }
+  const firstEvents = await firstEventCells(upstream, bare, lmlb)
 
   // Memory: RSS after about 100,000 requests, then after 100,000 more.
   const rate = (results['non-streaming'] as { lmlb: Load }).lmlb.rps
@@ -606,7 +595,6 @@ async function main() {
 
   // All cores: 1 worker against 2, nothing pinned.
   lmlb.proc.kill('SIGKILL')
-  slowLmlb.proc.kill('SIGKILL')
   lmlbRedis?.proc.kill('SIGKILL')
   bare.proc.kill('SIGKILL')
   const workers: Record<string, Load> = {}
@@ -674,9 +662,7 @@ async function main() {
     `added p50 at a fixed 1,000 req/s: lmlb ${fmt(lmlbFixed.p50 - directFixed.p50, 3)} ms, bare (bun-minimal) ${fmt(bareFixed.p50 - directFixed.p50, 3)} ms ` +
       `(p50 direct ${fmt(directFixed.p50, 3)}, bare ${fmt(bareFixed.p50, 3)}, lmlb ${fmt(lmlbFixed.p50, 3)} ms; p99 ${fmt(directFixed.p99, 2)} / ${fmt(bareFixed.p99, 2)} / ${fmt(lmlbFixed.p99, 2)} ms)`,
   )
-  console.log(
-    `added time to first event, upstream sending a chunk every 20 ms: ${fmt(lmlbFirst.median - directFirst.median, 3)} ms (median ${fmt(directFirst.median, 3)} → ${fmt(lmlbFirst.median, 3)} ms)`,
-  )
+  printFirstEvents(firstEvents)
   console.log(
     `lmlb RSS: ${fmt(rss1, 1)} MB after ~${Math.round(rate * span).toLocaleString()} requests, ${fmt(rss2, 1)} MB after as many again (${fmt(((rss2 - rss1) / rss1) * 100, 1)}%); bun-minimal, after the cells above: ${fmt(bareRss, 1)} MB`,
   )
@@ -694,7 +680,12 @@ async function main() {
 
 /** The scenarios beyond the main table, alone (--only) or after it. */
 async function scenarios(afterMain = false) {
+  if (!afterMain && ['ratios', 'first-event', 'streaming'].some(wanted)) {
+    results.yardstick = checkYardstick()
+    console.log(`bench: the bare passthrough is bun-minimal, bench/bun-minimal.ts: ${results.yardstick}`)
+  }
   if (!afterMain && wanted('ratios')) await ratioCells()
+  if (!afterMain && wanted('first-event')) await firstEventOnly()
   if (!afterMain && wanted('streaming')) await streamingCells()
   if (wanted('slow-reader')) await slowReader()
   if (wanted('many-streams')) await manyStreams()
@@ -705,10 +696,65 @@ async function scenarios(afterMain = false) {
 const lmlbCommand = [BUN, '--no-env-file', '--smol', join(ROOT, 'src/main.ts'), '--port', '0']
 const at = (port: number, path: string) => `http://127.0.0.1:${port}${path}`
 
+/** What bench/first-event.ts prints. */
+interface FirstEvents {
+  streams: number
+  atOnce: number
+  failed: number
+  median: number
+  p90: number
+}
+
+const FIRST_EVENT_STREAMS = 60
+const FIRST_EVENT_AT_ONCE = 10
+const FIRST_EVENT_PACE_MS = 20
+
+/**
+ * Time to first event with 10 streams at once (../shared/HOTPATH.md, trap 7: a probe on cold code, one stream at a
+ * time, says little about lmlb at work): each target first warmed by a second of wrk on the same stream, unpaced,
+ * then 60 streams, 10 at a time, from the upstream paced at an event every 20 ms, each read to its end.
+ */
+async function firstEventCells(upstream: Target, bare: Target, lmlb: Target) {
+  const pace = async (ms: number) => {
+    const res = await fetch(at(upstream.port, `/bench/pace/${ms}`), { method: 'POST' })
+    if (res.status !== 204) throw new Error(`the upstream did not take pace ${ms}: ${res.status}`)
+  }
+  const probe = async (target: Target): Promise<FirstEvents> => {
+    await wrk(at(target.port, '/v1/chat/completions'), chat(true), 1)
+    await pace(FIRST_EVENT_PACE_MS)
+    try {
+      const args = [String(FIRST_EVENT_STREAMS), String(FIRST_EVENT_AT_ONCE), JSON.stringify(chat(true))]
+      return (await script('first-event.ts', [at(target.port, '/v1/chat/completions'), ...args])) as unknown as FirstEvents
+    } finally {
+      await pace(0)
+    }
+  }
+  const out = { direct: await probe(upstream), bare: await probe(bare), lmlb: await probe(lmlb) }
+  results.firstEvent = out
+  return out
+}
+
+function printFirstEvents({ direct, bare, lmlb }: Record<'direct' | 'bare' | 'lmlb', FirstEvents>) {
+  const failed = direct.failed + bare.failed + lmlb.failed
+  console.log(
+    `time to first event, ${FIRST_EVENT_STREAMS} streams ${FIRST_EVENT_AT_ONCE} at a time, an event every ${FIRST_EVENT_PACE_MS} ms, each target warmed first: ` +
+      `added median lmlb ${fmt(lmlb.median - direct.median, 3)} ms, bare ${fmt(bare.median - direct.median, 3)} ms ` +
+      `(median direct ${fmt(direct.median, 3)}, bare ${fmt(bare.median, 3)}, lmlb ${fmt(lmlb.median, 3)} ms; ` +
+      `p90 ${fmt(direct.p90, 2)} / ${fmt(bare.p90, 2)} / ${fmt(lmlb.p90, 2)} ms)${failed > 0 ? `; ${failed} streams failed` : ''}`,
+  )
+}
+
+/** Time to first event alone (`--only first-event`). */
+async function firstEventOnly() {
+  const upstream = await startServer('upstream', [BUN, join(ROOT, 'bench/upstream.ts'), '0'], LOAD_CORE)
+  const bare = await startBunMinimal(upstream.port)
+  const lmlb = await startServer('lmlb', lmlbCommand, PROXY_CORE, lmlbEnv(upstream.port), mkdtempSync(join(tmpdir(), 'lmlb-bench-cwd-')))
+  printFirstEvents(await firstEventCells(upstream, bare, lmlb))
+  for (const p of [upstream, bare, lmlb]) p.proc.kill('SIGKILL')
+}
+
 /** The goal cells alone (`--only ratios`, with `--repeat N`): lmlb against bun-minimal, both warmed first. */
 async function ratioCells() {
-  results.yardstick = checkYardstick()
-  console.log(`bench: the bare passthrough is bun-minimal, bench/bun-minimal.ts: ${results.yardstick}`)
   const upstream = await startServer('upstream', [BUN, join(ROOT, 'bench/upstream.ts'), '0'], LOAD_CORE)
   const bare = await startBunMinimal(upstream.port)
   const lmlb = await startServer('lmlb', lmlbCommand, PROXY_CORE, lmlbEnv(upstream.port), mkdtempSync(join(tmpdir(), 'lmlb-bench-cwd-')))
@@ -722,8 +768,6 @@ async function ratioCells() {
 
 /** Streaming throughput alone: lmlb against bun-minimal (the cells of the main table, for before/after runs). */
 async function streamingCells() {
-  results.yardstick = checkYardstick()
-  console.log(`bench: the bare passthrough is bun-minimal, bench/bun-minimal.ts: ${results.yardstick}`)
   const upstream = await startServer('upstream', [BUN, join(ROOT, 'bench/upstream.ts'), '0'], LOAD_CORE)
   const bare = await startBunMinimal(upstream.port)
   const lmlb = await startServer('lmlb', lmlbCommand, PROXY_CORE, lmlbEnv(upstream.port), mkdtempSync(join(tmpdir(), 'lmlb-bench-cwd-')))

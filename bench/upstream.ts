@@ -4,11 +4,13 @@
  * precomputed body in one write (as the mock behind ../shared/HOTPATH.md sent
  * them): the stand-in shares the load core with wrk and must not be what
  * limits the rate. Paced (CHUNK_DELAY_MS), one event per delay, to time the
- * first event.
+ * first event. `POST /bench/pace/MS` sets the pace of the streams that start
+ * from then on, so the process under test can be warmed by the same stream
+ * unpaced and then timed paced.
  * Usage: bun bench/upstream.ts PORT [CHUNK_DELAY_MS]
  */
 const port = Number(process.argv[2] ?? 0)
-const delay = Number(process.argv[3] ?? 0)
+let delay = Number(process.argv[3] ?? 0)
 const CHUNKS = 50
 const encoder = new TextEncoder()
 
@@ -68,7 +70,8 @@ const anthropicBody = whole(anthropicChunks)
 function stream(chunks: Uint8Array[], body: Uint8Array): Response {
   // A direct stream written once: one send per stream (headers, events and end), chunked as a real SSE upstream
   // frames it. A Uint8Array body would be ~4 µs cheaper here but would hand the proxies a Content-Length instead.
-  if (delay === 0) {
+  const pace = delay
+  if (pace === 0) {
     return new Response(
       new ReadableStream({
         type: 'direct',
@@ -85,7 +88,7 @@ function stream(chunks: Uint8Array[], body: Uint8Array): Response {
     new ReadableStream({
       async pull(controller) {
         if (i === chunks.length) return controller.close()
-        if (delay > 0 && i > 0) await Bun.sleep(delay)
+        if (i > 0) await Bun.sleep(pace)
         controller.enqueue(chunks[i++])
       },
     }),
@@ -98,8 +101,15 @@ const server = Bun.serve({
   port,
   idleTimeout: 0,
   async fetch(request) {
+    const url = new URL(request.url)
+    if (url.pathname.startsWith('/bench/pace/')) {
+      const ms = Number(url.pathname.slice('/bench/pace/'.length))
+      if (!Number.isFinite(ms) || ms < 0) return new Response(null, { status: 400 })
+      delay = ms
+      return new Response(null, { status: 204 })
+    }
     const body = (await request.json()) as { stream?: boolean }
-    const anthropic = new URL(request.url).pathname.endsWith('/messages')
+    const anthropic = url.pathname.endsWith('/messages')
     if (body.stream) return anthropic ? stream(anthropicChunks, anthropicBody) : stream(openaiChunks, openaiBody)
     return new Response(anthropic ? message : completion, { headers: { 'content-type': 'application/json' } })
   },
