@@ -428,6 +428,7 @@ async function main() {
     lmlbEnv(upstream.port),
     cwd,
   )
+  const ready = performance.now() // lmlb's listening line; bun-minimal accepted a connection before lmlb started
   // The same lmlb sharing state through a local Redis: loaded only once it says it is connected.
   const redisPort = await startRedis()
   let lmlbRedis: Awaited<ReturnType<typeof startServer>> | undefined
@@ -441,6 +442,10 @@ async function main() {
     )
     await lmlbRedis.waitFor(`shared state: Redis at 127.0.0.1:${redisPort} connected`)
   }
+  // Idle RSS, before any request, once both have settled for 2 s after they were ready (a settle, not an event:
+  // a forced GC cannot be asked for from outside, so this is what each holds then).
+  await Bun.sleep(Math.max(0, ready + 2000 - performance.now()))
+  const idleRss = { lmlb: treeRssMb(lmlb.proc.pid), bare: treeRssMb(bare.proc.pid) }
   const at = (port: number, path: string) => `http://127.0.0.1:${port}${path}`
 
   // Throughput and latency under load, side by side.
@@ -586,12 +591,12 @@ async function main() {
   const rate = (results['non-streaming'] as { lmlb: Load }).lmlb.rps
   const span = Math.max(2, Math.ceil(100_000 / rate))
   await wrk(at(lmlb.port, '/v1/chat/completions'), chat(false), span)
-  const rss1 = rssMb(lmlb.proc.pid)
+  const rss1 = treeRssMb(lmlb.proc.pid)
   await wrk(at(lmlb.port, '/v1/chat/completions'), chat(false), span)
-  const rss2 = rssMb(lmlb.proc.pid)
+  const rss2 = treeRssMb(lmlb.proc.pid)
   // bun-minimal has served every cell above as well: its RSS for scale.
-  const bareRss = rssMb(bare.proc.pid)
-  results.memory = { afterFirst: rss1, afterSecond: rss2, requestsEach: Math.round(rate * span), bare: bareRss }
+  const bareRss = treeRssMb(bare.proc.pid)
+  results.memory = { idle: idleRss, afterFirst: rss1, afterSecond: rss2, requestsEach: Math.round(rate * span), bare: bareRss }
 
   // All cores: 1 worker against 2, nothing pinned.
   lmlb.proc.kill('SIGKILL')
@@ -664,7 +669,9 @@ async function main() {
   )
   printFirstEvents(firstEvents)
   console.log(
-    `lmlb RSS: ${fmt(rss1, 1)} MB after ~${Math.round(rate * span).toLocaleString()} requests, ${fmt(rss2, 1)} MB after as many again (${fmt(((rss2 - rss1) / rss1) * 100, 1)}%); bun-minimal, after the cells above: ${fmt(bareRss, 1)} MB`,
+    `RSS, MB: lmlb ${fmt(idleRss.lmlb, 1)} idle (2 s after its listening line, no request yet); after the cells, ` +
+      `${fmt(rss1, 1)} after ~${Math.round(rate * span).toLocaleString()} more requests and ${fmt(rss2, 1)} after as many again (${fmt(((rss2 - rss1) / rss1) * 100, 1)}%); ` +
+      `bun-minimal ${fmt(idleRss.bare, 1)} idle (read with lmlb's), ${fmt(bareRss, 1)} after the cells above`,
   )
   console.log(
     `all cores, non-streaming: 1 worker ${fmt(workers[1].rps)} req/s, 2 workers ${fmt(workers[2].rps)} req/s (×${fmt(workers[2].rps / workers[1].rps, 2)}); ` +
