@@ -652,7 +652,7 @@ async function main() {
 
   printTable()
   console.log('')
-  printRounds(rounds, true)
+  const ratios = printRounds(rounds, true)
   if (redisCell) {
     const { without, with: shared } = redisCell
     const total = (loads: Load[], of: (l: Load) => number) => loads.reduce((n, l) => n + of(l), 0)
@@ -682,7 +682,47 @@ async function main() {
       ? 'cold start: build dist/lmlb first (bun run build)'
       : `binary cold start to first 200 from /health: ${fmt(coldStart, 1)} ms (median of 10)`,
   )
-  await scenarios(true)
+  const added = firstEvents.lmlb.failed > 0 ? NaN : firstEvents.lmlb.median - firstEvents.direct.median
+  const goals: Goal[] = [
+    ...GOAL_CELLS.map((cell, i) => ({
+      goal: `${cell.label}, median of ${REPEAT} round${REPEAT === 1 ? '' : 's'}`,
+      value: ratios[i],
+      limit: cell.goal,
+      atLeast: true,
+      unit: '×',
+    })),
+    { goal: `time to first event added, ${FIRST_EVENT_AT_ONCE} streams at once`, value: added, limit: 0.5, atLeast: false, unit: 'ms' },
+    { goal: 'lmlb RSS after the bench', value: rss2, limit: 70, atLeast: false, unit: 'MB' },
+    { goal: 'lmlb RSS idle', value: idleRss.lmlb, limit: 45, atLeast: false, unit: 'MB' },
+  ]
+  results.goals = goals
+  // The goals last, after the scenarios that follow, and even if one of them fails.
+  try {
+    await scenarios(true)
+  } finally {
+    printGoals(goals)
+  }
+}
+
+/** A hot-path goal of the project's issue and the figure this run measured (NaN: not measured). */
+interface Goal {
+  goal: string
+  value: number
+  limit: number
+  atLeast: boolean
+  unit: string
+}
+
+function printGoals(goals: Goal[]) {
+  const lines = goals.map((g) => {
+    const digits = g.unit === '×' ? 2 : g.unit === 'ms' ? 3 : 1
+    const unit = g.unit === '×' ? '×' : ` ${g.unit}`
+    const status = !Number.isFinite(g.value) ? 'n/a' : (g.atLeast ? g.value >= g.limit : g.value <= g.limit) ? 'ok' : 'short'
+    return [`${g.goal}: ${g.atLeast ? '≥' : '≤'} ${g.limit}${unit}`, `${fmt(g.value, digits)}${unit}`, status]
+  })
+  const widths = [0, 1].map((i) => Math.max(...lines.map((l) => l[i].length)))
+  console.log(`\ngoals (this run${pinned ? `, lmlb alone on core ${PROXY_CORE}` : ', nothing pinned'}):`)
+  for (const [goal, figure, status] of lines) console.log(`  ${goal.padEnd(widths[0])}  ${figure.padStart(widths[1])}  ${status}`)
 }
 
 /** The scenarios beyond the main table, alone (--only) or after it. */
