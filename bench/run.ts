@@ -1,7 +1,8 @@
 /**
  * `bun run bench`: lmlb's overhead, measured side by side in one run against
- * (a) the upstream called directly and (b) a bare ~30-line Bun passthrough
- * (bench/bare-passthrough.ts), as ratios.
+ * (a) the upstream called directly and (b) the bare passthrough the project
+ * holds lmlb's hot path to, bun-minimal (bench/bun-minimal.ts, a verbatim
+ * copy of ../shared/bench/bun-minimal.ts), as ratios.
  *
  * Load generator: wrk (Debian's `wrk`). It is a small C program on epoll: on
  * a 2-core machine it takes little CPU from the process under test, it keeps
@@ -16,7 +17,7 @@
  * stopped at the end, on error and on Ctrl-C too.
  */
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
+import { connect, createServer } from 'node:net'
 import { availableParallelism, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 
@@ -96,6 +97,43 @@ const freePort = () =>
       s.close(() => done(port))
     })
   })
+
+const YARDSTICK = join(ROOT, 'bench/bun-minimal.ts')
+const SHARED_YARDSTICK = resolve(ROOT, '../shared/bench/bun-minimal.ts')
+
+/** Whether bench/bun-minimal.ts is still the project's yardstick: its shared original below a header of comments. */
+function checkYardstick(): string {
+  if (!existsSync(SHARED_YARDSTICK)) return `not checked (${SHARED_YARDSTICK} not found)`
+  const local = readFileSync(YARDSTICK, 'utf8')
+  const shared = readFileSync(SHARED_YARDSTICK, 'utf8')
+  const header = local.slice(0, local.length - shared.length).split('\n')
+  const same = local.endsWith(shared) && header.every((line) => line === '' || line.startsWith('//'))
+  return same ? `matches ${SHARED_YARDSTICK}` : `DIFFERS from ${SHARED_YARDSTICK}: the ratios below are not against the project's yardstick`
+}
+
+/**
+ * bun-minimal relaying to the upstream on `upstreamPort`, on a free port. It prints nothing, so it is ready once
+ * it accepts a connection: polled, bounded, as start-up only.
+ */
+async function startBunMinimal(upstreamPort: number) {
+  const port = await freePort()
+  const { proc, waitFor, output } = spawnWatched('bun-minimal', [BUN, YARDSTICK], PROXY_CORE, {
+    PORT: String(port),
+    OPENAI_API_KEYS: 'sk-bench-key-000001,sk-bench-key-000002,sk-bench-key-000003',
+    SERVICE_ENDPOINTS: JSON.stringify({ openai: [`http://127.0.0.1:${upstreamPort}/v1`] }),
+  })
+  const accepts = () =>
+    new Promise<boolean>((done) => {
+      const socket = connect(port, '127.0.0.1')
+      socket.once('connect', () => (socket.destroy(), done(true)))
+      socket.once('error', () => (socket.destroy(), done(false)))
+    })
+  for (let i = 0; i < 500 && proc.exitCode === null; i++) {
+    if (await accepts()) return { proc, port, waitFor }
+    await Bun.sleep(10)
+  }
+  throw new Error(`bun-minimal did not accept a connection on ${port}:\n${output()}`)
+}
 
 /**
  * A throwaway redis-server on a free 127.0.0.1 port, nothing written to disk;
@@ -249,28 +287,139 @@ function lmlbEnv(upstream: number): Record<string, string> {
   }
 }
 
-/** `bun run bench -- --only many-streams,slow-reader,streaming`: just those scenarios (default: all of them). */
+/** `bun run bench -- --only many-streams,slow-reader,streaming,ratios,first-event`: just those scenarios (default: all of them). */
 const onlyArg = process.argv.indexOf('--only')
 const ONLY = onlyArg > 0 ? new Set(process.argv[onlyArg + 1]?.split(',')) : undefined
 const wanted = (name: string) => ONLY === undefined || ONLY.has(name)
+/** `bun run bench -- --repeat 5` (or BENCH_REPEAT=5): rounds of the ratio cells that carry goals (default 1, the table's). */
+const repeatArg = process.argv.indexOf('--repeat')
+const REPEAT = Number(repeatArg > 0 ? process.argv[repeatArg + 1] : (process.env.BENCH_REPEAT ?? 1))
+if (!Number.isInteger(REPEAT) || REPEAT < 1) {
+  console.error('bench: --repeat (or BENCH_REPEAT) takes a whole number of rounds, 1 or more')
+  process.exit(1)
+}
 
 const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : '—')
 const rows: string[][] = []
 const results: Record<string, unknown> = { seconds: SECONDS, connections: CONNECTIONS, pinned }
 const row = (...cells: string[]) => rows.push(cells)
 
+/** The ratio cells that carry the hot-path goals: lmlb's call, bun-minimal's same untranslated call, the goal. */
+interface GoalCell {
+  name: string
+  label: string
+  path: string
+  body: object
+  barePath: string
+  bareBody: object
+  goal: number
+  /** The table measures translations lmlb first, the passthrough cells bun-minimal first. */
+  lmlbFirstInTable: boolean
+}
+const GOAL_CELLS: GoalCell[] = [
+  {
+    name: 'non-streaming',
+    label: 'non-streaming passthrough',
+    path: '/v1/chat/completions',
+    body: chat(false),
+    barePath: '/v1/chat/completions',
+    bareBody: chat(false),
+    goal: 0.75,
+    lmlbFirstInTable: false,
+  },
+  {
+    name: 'streaming, 50 chunks',
+    label: '50-chunk stream passthrough',
+    path: '/v1/chat/completions',
+    body: chat(true),
+    barePath: '/v1/chat/completions',
+    bareBody: chat(true),
+    goal: 0.6,
+    lmlbFirstInTable: false,
+  },
+  {
+    name: 'Anthropic → OpenAI, stream',
+    label: 'Anthropic → OpenAI stream',
+    path: '/v1/messages',
+    body: messages(true, 'gpt-4o-mini'),
+    barePath: '/v1/chat/completions',
+    bareBody: chat(true),
+    goal: 0.45,
+    lmlbFirstInTable: true,
+  },
+]
+interface Round {
+  bare: Load
+  lmlb: Load
+}
+interface Target {
+  port: number
+  proc: { pid: number }
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
+}
+
+/**
+ * REPEAT rounds of the goal cells, each a bare and an lmlb load back to back; which goes first alternates from
+ * round to round, so a steady drift of the machine's speed favours neither. Round 1 is `first`'s when it has one
+ * (the table's); the rounds are per cell, in GOAL_CELLS' order.
+ */
+async function goalRounds(bare: Target, lmlb: Target, first: (cell: GoalCell) => Round | undefined): Promise<Round[][]> {
+  const rounds: Round[][] = GOAL_CELLS.map(() => [])
+  const load = (target: Target, path: string, body: object) =>
+    wrk(at(target.port, path), body, SECONDS, CONNECTIONS, LOAD_CORE, target.proc.pid)
+  // Per cell, whether the last round measured lmlb first: round 1 as the table did, if it is the table's.
+  const lmlbFirst = GOAL_CELLS.map((cell) => !cell.lmlbFirstInTable)
+  for (let round = 1; round <= REPEAT; round++) {
+    for (const [i, cell] of GOAL_CELLS.entries()) {
+      const given = round === 1 ? first(cell) : undefined
+      lmlbFirst[i] = given ? cell.lmlbFirstInTable : !lmlbFirst[i]
+      if (given) {
+        rounds[i].push(given)
+      } else if (lmlbFirst[i]) {
+        const ours = await load(lmlb, cell.path, cell.body)
+        rounds[i].push({ lmlb: ours, bare: await load(bare, cell.barePath, cell.bareBody) })
+      } else {
+        const yard = await load(bare, cell.barePath, cell.bareBody)
+        rounds[i].push({ bare: yard, lmlb: await load(lmlb, cell.path, cell.body) })
+      }
+    }
+  }
+  results.rounds = Object.fromEntries(GOAL_CELLS.map((cell, i) => [cell.name, rounds[i]]))
+  return rounds
+}
+
+/** One line per goal cell: lmlb ÷ bare per round and the median, CPU µs/request bare → lmlb per round and the median. */
+function printRounds(rounds: Round[][], firstFromTable: boolean): number[] {
+  console.log(
+    `ratios to bun-minimal, ${REPEAT} round${REPEAT === 1 ? '' : 's'}${firstFromTable ? ' (round 1 is the table above)' : ''}; ` +
+      'bare and lmlb back to back, which goes first alternating by round:',
+  )
+  return GOAL_CELLS.map((cell, i) => {
+    const ratios = rounds[i].map((r) => r.lmlb.rps / r.bare.rps)
+    const errors = rounds[i].reduce((n, r) => n + r.bare.errors + r.lmlb.errors, 0)
+    const cpu = rounds[i].map((r) => `${fmt(r.bare.cpuUs!, 1)} → ${fmt(r.lmlb.cpuUs!, 1)}`).join(', ')
+    console.log(
+      `  ${cell.label}: lmlb ÷ bare ${ratios.map((x) => fmt(x, 2)).join(', ')}, median ${fmt(median(ratios), 2)}; ` +
+        `CPU µs/req bare → lmlb ${cpu}, median ${fmt(median(rounds[i].map((r) => r.bare.cpuUs!)), 1)} → ${fmt(median(rounds[i].map((r) => r.lmlb.cpuUs!)), 1)}` +
+        (errors > 0 ? ` (${errors} errors)` : ''),
+    )
+    return median(ratios)
+  })
+}
+
 async function main() {
   if (ONLY !== undefined && !ONLY.has('all')) return scenarios()
   console.log(
     `bench: ${SECONDS} s per cell, ${CONNECTIONS} connections, ${pinned ? 'proxy on core 1, load and upstream on core 0' : 'no pinning (taskset missing or 1 core)'}`,
   )
+  results.yardstick = checkYardstick()
+  console.log(`bench: the bare passthrough is bun-minimal, bench/bun-minimal.ts: ${results.yardstick}`)
   const upstream = await startServer('upstream', [BUN, join(ROOT, 'bench/upstream.ts'), '0'], LOAD_CORE)
-  const slow = await startServer('slow upstream', [BUN, join(ROOT, 'bench/upstream.ts'), '0', '20'], LOAD_CORE)
-  const bare = await startServer(
-    'bare passthrough',
-    [BUN, join(ROOT, 'bench/bare-passthrough.ts'), '0', `http://127.0.0.1:${upstream.port}/v1`],
-    PROXY_CORE,
-  )
+  const bare = await startBunMinimal(upstream.port)
   const cwd = mkdtempSync(join(tmpdir(), 'lmlb-bench-cwd-'))
   const lmlb = await startServer(
     'lmlb',
@@ -279,6 +428,7 @@ async function main() {
     lmlbEnv(upstream.port),
     cwd,
   )
+  const ready = performance.now() // lmlb's listening line; bun-minimal accepted a connection before lmlb started
   // The same lmlb sharing state through a local Redis: loaded only once it says it is connected.
   const redisPort = await startRedis()
   let lmlbRedis: Awaited<ReturnType<typeof startServer>> | undefined
@@ -292,6 +442,10 @@ async function main() {
     )
     await lmlbRedis.waitFor(`shared state: Redis at 127.0.0.1:${redisPort} connected`)
   }
+  // Idle RSS, before any request, once both have settled for 2 s after they were ready (a settle, not an event:
+  // a forced GC cannot be asked for from outside, so this is what each holds then).
+  await Bun.sleep(Math.max(0, ready + 2000 - performance.now()))
+  const idleRss = { lmlb: treeRssMb(lmlb.proc.pid), bare: treeRssMb(bare.proc.pid) }
   const at = (port: number, path: string) => `http://127.0.0.1:${port}${path}`
 
   // Throughput and latency under load, side by side.
@@ -302,7 +456,9 @@ async function main() {
   row('scenario', 'target', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'CPU µs/req', '÷ direct', '÷ bare')
   let redisCell: { without: Load[]; with: Load[] } | undefined
   for (const [name, path, body] of cells) {
-    await wrk(at(lmlb.port, path), body, 1) // warm-up
+    // Both sides warm: a cold side runs its first second unoptimised and bends the ratio.
+    await wrk(at(lmlb.port, path), body, 1)
+    await wrk(at(bare.port, path), body, 1)
     // Redis only on the plain passthrough, warmed here so its load follows lmlb's without a gap.
     const withRedis = name === 'non-streaming' ? lmlbRedis : undefined
     if (withRedis) await wrk(at(withRedis.port, path), body, 1)
@@ -313,7 +469,7 @@ async function main() {
     row(name, 'direct', fmt(direct.rps), fmt(direct.p50, 2), fmt(direct.p99, 2), String(direct.errors), '', '', '')
     row(
       '',
-      'bare passthrough',
+      'bare (bun-minimal)',
       fmt(yard.rps),
       fmt(yard.p50, 2),
       fmt(yard.p99, 2),
@@ -362,10 +518,12 @@ async function main() {
   }
   {
     const name = 'Claude Code request, 49 KB'
+    await wrk(at(lmlb.port, '/v1/messages'), claudeCode, 1)
+    await wrk(at(bare.port, '/v1/messages'), claudeCode, 1)
     const yard = await wrk(at(bare.port, '/v1/messages'), claudeCode, SECONDS, CONNECTIONS, LOAD_CORE, bare.proc.pid)
     const ours = await wrk(at(lmlb.port, '/v1/messages'), claudeCode, SECONDS, CONNECTIONS, LOAD_CORE, lmlb.proc.pid)
     results[name] = { bare: yard, lmlb: ours }
-    row(name, 'bare passthrough', fmt(yard.rps), fmt(yard.p50, 2), fmt(yard.p99, 2), String(yard.errors), fmt(yard.cpuUs!, 1), '', '')
+    row(name, 'bare (bun-minimal)', fmt(yard.rps), fmt(yard.p50, 2), fmt(yard.p99, 2), String(yard.errors), fmt(yard.cpuUs!, 1), '', '')
     row(
       '',
       'lmlb',
@@ -391,6 +549,7 @@ async function main() {
     ['Responses → Anthropic, stream', '/v1/responses', responses(true, 'anthropic/claude-x'), '/v1/messages'],
   ]
   for (const [name, path, body, barePath] of translations) {
+    await wrk(at(lmlb.port, path), body, 1) // each translation's own code, warm (bun-minimal's is the same passthrough)
     const ours = await wrk(at(lmlb.port, path), body, SECONDS, CONNECTIONS, LOAD_CORE, lmlb.proc.pid)
     if (ours.errors > 0 && ours.rps > 0 && ours.errors >= ours.rps * SECONDS * 0.5) {
       row(name, 'lmlb', 'n/a', '', '', 'not served', '', '', '')
@@ -413,39 +572,34 @@ async function main() {
     )
   }
 
-  // Added latency at a fixed, moderate rate, and time to first event from a slow upstream.
+  // The goal cells again, REPEAT rounds in all: the table's is the first.
+  const rounds = await goalRounds(bare, lmlb, (cell) => {
+    const r = results[cell.name] as Partial<Round> | undefined
+    return r?.bare && r.lmlb ? { bare: r.bare, lmlb: r.lmlb } : undefined
+  })
+
+  // Added latency at a fixed, moderate rate, and time to first event from a paced upstream.
   const body = JSON.stringify(chat(false))
   const fixedRate = (port: number) => script('fixed-rate.ts', [at(port, '/v1/chat/completions'), '1000', String(SECONDS), body])
   const directFixed = await fixedRate(upstream.port)
   const bareFixed = await fixedRate(bare.port)
   const lmlbFixed = await fixedRate(lmlb.port)
   results.fixedRate = { direct: directFixed, bare: bareFixed, lmlb: lmlbFixed }
-  const slowLmlb = await startServer(
-    'lmlb (slow upstream)',
-    [BUN, '--no-env-file', '--smol', join(ROOT, 'src/main.ts'), '--port', '0'],
-    PROXY_CORE,
-    lmlbEnv(slow.port),
-    cwd,
-  )
-  const streamBody = JSON.stringify(chat(true))
-  const directFirst = await script('first-event.ts', [at(slow.port, '/v1/chat/completions'), '200', streamBody])
-  const lmlbFirst = await script('first-event.ts', [at(slowLmlb.port, '/v1/chat/completions'), '200', streamBody])
-  results.firstEvent = { direct: directFirst, lmlb: lmlbFirst }
+  const firstEvents = await firstEventCells(upstream, bare, lmlb)
 
   // Memory: RSS after about 100,000 requests, then after 100,000 more.
   const rate = (results['non-streaming'] as { lmlb: Load }).lmlb.rps
   const span = Math.max(2, Math.ceil(100_000 / rate))
   await wrk(at(lmlb.port, '/v1/chat/completions'), chat(false), span)
-  const rss1 = rssMb(lmlb.proc.pid)
+  const rss1 = treeRssMb(lmlb.proc.pid)
   await wrk(at(lmlb.port, '/v1/chat/completions'), chat(false), span)
-  const rss2 = rssMb(lmlb.proc.pid)
-  // The bare passthrough has served every cell above as well: its RSS for scale.
-  const bareRss = rssMb(bare.proc.pid)
-  results.memory = { afterFirst: rss1, afterSecond: rss2, requestsEach: Math.round(rate * span), bare: bareRss }
+  const rss2 = treeRssMb(lmlb.proc.pid)
+  // bun-minimal has served every cell above as well: its RSS for scale.
+  const bareRss = treeRssMb(bare.proc.pid)
+  results.memory = { idle: idleRss, afterFirst: rss1, afterSecond: rss2, requestsEach: Math.round(rate * span), bare: bareRss }
 
   // All cores: 1 worker against 2, nothing pinned.
   lmlb.proc.kill('SIGKILL')
-  slowLmlb.proc.kill('SIGKILL')
   lmlbRedis?.proc.kill('SIGKILL')
   bare.proc.kill('SIGKILL')
   const workers: Record<string, Load> = {}
@@ -498,6 +652,7 @@ async function main() {
 
   printTable()
   console.log('')
+  const ratios = printRounds(rounds, true)
   if (redisCell) {
     const { without, with: shared } = redisCell
     const total = (loads: Load[], of: (l: Load) => number) => loads.reduce((n, l) => n + of(l), 0)
@@ -509,14 +664,14 @@ async function main() {
     )
   }
   console.log(
-    `added p50 at a fixed 1,000 req/s: lmlb ${fmt(lmlbFixed.p50 - directFixed.p50, 3)} ms, bare passthrough ${fmt(bareFixed.p50 - directFixed.p50, 3)} ms ` +
+    `added p50 at a fixed 1,000 req/s: lmlb ${fmt(lmlbFixed.p50 - directFixed.p50, 3)} ms, bare (bun-minimal) ${fmt(bareFixed.p50 - directFixed.p50, 3)} ms ` +
       `(p50 direct ${fmt(directFixed.p50, 3)}, bare ${fmt(bareFixed.p50, 3)}, lmlb ${fmt(lmlbFixed.p50, 3)} ms; p99 ${fmt(directFixed.p99, 2)} / ${fmt(bareFixed.p99, 2)} / ${fmt(lmlbFixed.p99, 2)} ms)`,
   )
+  printFirstEvents(firstEvents)
   console.log(
-    `added time to first event, upstream sending a chunk every 20 ms: ${fmt(lmlbFirst.median - directFirst.median, 3)} ms (median ${fmt(directFirst.median, 3)} → ${fmt(lmlbFirst.median, 3)} ms)`,
-  )
-  console.log(
-    `lmlb RSS: ${fmt(rss1, 1)} MB after ~${Math.round(rate * span).toLocaleString()} requests, ${fmt(rss2, 1)} MB after as many again (${fmt(((rss2 - rss1) / rss1) * 100, 1)}%); the bare passthrough, after the cells above: ${fmt(bareRss, 1)} MB`,
+    `RSS, MB: lmlb ${fmt(idleRss.lmlb, 1)} idle (2 s after its listening line, no request yet); after the cells, ` +
+      `${fmt(rss1, 1)} after ~${Math.round(rate * span).toLocaleString()} more requests and ${fmt(rss2, 1)} after as many again (${fmt(((rss2 - rss1) / rss1) * 100, 1)}%); ` +
+      `bun-minimal ${fmt(idleRss.bare, 1)} idle (read with lmlb's), ${fmt(bareRss, 1)} after the cells above`,
   )
   console.log(
     `all cores, non-streaming: 1 worker ${fmt(workers[1].rps)} req/s, 2 workers ${fmt(workers[2].rps)} req/s (×${fmt(workers[2].rps / workers[1].rps, 2)}); ` +
@@ -527,11 +682,57 @@ async function main() {
       ? 'cold start: build dist/lmlb first (bun run build)'
       : `binary cold start to first 200 from /health: ${fmt(coldStart, 1)} ms (median of 10)`,
   )
-  await scenarios(true)
+  const added = firstEvents.lmlb.failed > 0 ? NaN : firstEvents.lmlb.median - firstEvents.direct.median
+  const goals: Goal[] = [
+    ...GOAL_CELLS.map((cell, i) => ({
+      goal: `${cell.label}, median of ${REPEAT} round${REPEAT === 1 ? '' : 's'}`,
+      value: ratios[i],
+      limit: cell.goal,
+      atLeast: true,
+      unit: '×',
+    })),
+    { goal: `time to first event added, ${FIRST_EVENT_AT_ONCE} streams at once`, value: added, limit: 0.5, atLeast: false, unit: 'ms' },
+    { goal: 'lmlb RSS after the bench', value: rss2, limit: 70, atLeast: false, unit: 'MB' },
+    { goal: 'lmlb RSS idle', value: idleRss.lmlb, limit: 45, atLeast: false, unit: 'MB' },
+  ]
+  results.goals = goals
+  // The goals last, after the scenarios that follow, and even if one of them fails.
+  try {
+    await scenarios(true)
+  } finally {
+    printGoals(goals)
+  }
+}
+
+/** A hot-path goal of the project's issue and the figure this run measured (NaN: not measured). */
+interface Goal {
+  goal: string
+  value: number
+  limit: number
+  atLeast: boolean
+  unit: string
+}
+
+function printGoals(goals: Goal[]) {
+  const lines = goals.map((g) => {
+    const digits = g.unit === '×' ? 2 : g.unit === 'ms' ? 3 : 1
+    const unit = g.unit === '×' ? '×' : ` ${g.unit}`
+    const status = !Number.isFinite(g.value) ? 'n/a' : (g.atLeast ? g.value >= g.limit : g.value <= g.limit) ? 'ok' : 'short'
+    return [`${g.goal}: ${g.atLeast ? '≥' : '≤'} ${g.limit}${unit}`, `${fmt(g.value, digits)}${unit}`, status]
+  })
+  const widths = [0, 1].map((i) => Math.max(...lines.map((l) => l[i].length)))
+  console.log(`\ngoals (this run${pinned ? `, lmlb alone on core ${PROXY_CORE}` : ', nothing pinned'}):`)
+  for (const [goal, figure, status] of lines) console.log(`  ${goal.padEnd(widths[0])}  ${figure.padStart(widths[1])}  ${status}`)
 }
 
 /** The scenarios beyond the main table, alone (--only) or after it. */
 async function scenarios(afterMain = false) {
+  if (!afterMain && ['ratios', 'first-event', 'streaming'].some(wanted)) {
+    results.yardstick = checkYardstick()
+    console.log(`bench: the bare passthrough is bun-minimal, bench/bun-minimal.ts: ${results.yardstick}`)
+  }
+  if (!afterMain && wanted('ratios')) await ratioCells()
+  if (!afterMain && wanted('first-event')) await firstEventOnly()
   if (!afterMain && wanted('streaming')) await streamingCells()
   if (wanted('slow-reader')) await slowReader()
   if (wanted('many-streams')) await manyStreams()
@@ -542,21 +743,88 @@ async function scenarios(afterMain = false) {
 const lmlbCommand = [BUN, '--no-env-file', '--smol', join(ROOT, 'src/main.ts'), '--port', '0']
 const at = (port: number, path: string) => `http://127.0.0.1:${port}${path}`
 
-/** Streaming throughput alone: lmlb against the bare passthrough (the cells of the main table, for before/after runs). */
+/** What bench/first-event.ts prints. */
+interface FirstEvents {
+  streams: number
+  atOnce: number
+  failed: number
+  median: number
+  p90: number
+}
+
+const FIRST_EVENT_STREAMS = 60
+const FIRST_EVENT_AT_ONCE = 10
+const FIRST_EVENT_PACE_MS = 20
+
+/**
+ * Time to first event with 10 streams at once (../shared/HOTPATH.md, trap 7: a probe on cold code, one stream at a
+ * time, says little about lmlb at work): each target first warmed by a second of wrk on the same stream, unpaced,
+ * then 60 streams, 10 at a time, from the upstream paced at an event every 20 ms, each read to its end.
+ */
+async function firstEventCells(upstream: Target, bare: Target, lmlb: Target) {
+  const pace = async (ms: number) => {
+    const res = await fetch(at(upstream.port, `/bench/pace/${ms}`), { method: 'POST' })
+    if (res.status !== 204) throw new Error(`the upstream did not take pace ${ms}: ${res.status}`)
+  }
+  const probe = async (target: Target): Promise<FirstEvents> => {
+    await wrk(at(target.port, '/v1/chat/completions'), chat(true), 1)
+    await pace(FIRST_EVENT_PACE_MS)
+    try {
+      const args = [String(FIRST_EVENT_STREAMS), String(FIRST_EVENT_AT_ONCE), JSON.stringify(chat(true))]
+      return (await script('first-event.ts', [at(target.port, '/v1/chat/completions'), ...args])) as unknown as FirstEvents
+    } finally {
+      await pace(0)
+    }
+  }
+  const out = { direct: await probe(upstream), bare: await probe(bare), lmlb: await probe(lmlb) }
+  results.firstEvent = out
+  return out
+}
+
+function printFirstEvents({ direct, bare, lmlb }: Record<'direct' | 'bare' | 'lmlb', FirstEvents>) {
+  const failed = direct.failed + bare.failed + lmlb.failed
+  console.log(
+    `time to first event, ${FIRST_EVENT_STREAMS} streams ${FIRST_EVENT_AT_ONCE} at a time, an event every ${FIRST_EVENT_PACE_MS} ms, each target warmed first: ` +
+      `added median lmlb ${fmt(lmlb.median - direct.median, 3)} ms, bare ${fmt(bare.median - direct.median, 3)} ms ` +
+      `(median direct ${fmt(direct.median, 3)}, bare ${fmt(bare.median, 3)}, lmlb ${fmt(lmlb.median, 3)} ms; ` +
+      `p90 ${fmt(direct.p90, 2)} / ${fmt(bare.p90, 2)} / ${fmt(lmlb.p90, 2)} ms)${failed > 0 ? `; ${failed} streams failed` : ''}`,
+  )
+}
+
+/** Time to first event alone (`--only first-event`). */
+async function firstEventOnly() {
+  const upstream = await startServer('upstream', [BUN, join(ROOT, 'bench/upstream.ts'), '0'], LOAD_CORE)
+  const bare = await startBunMinimal(upstream.port)
+  const lmlb = await startServer('lmlb', lmlbCommand, PROXY_CORE, lmlbEnv(upstream.port), mkdtempSync(join(tmpdir(), 'lmlb-bench-cwd-')))
+  printFirstEvents(await firstEventCells(upstream, bare, lmlb))
+  for (const p of [upstream, bare, lmlb]) p.proc.kill('SIGKILL')
+}
+
+/** The goal cells alone (`--only ratios`, with `--repeat N`): lmlb against bun-minimal, both warmed first. */
+async function ratioCells() {
+  const upstream = await startServer('upstream', [BUN, join(ROOT, 'bench/upstream.ts'), '0'], LOAD_CORE)
+  const bare = await startBunMinimal(upstream.port)
+  const lmlb = await startServer('lmlb', lmlbCommand, PROXY_CORE, lmlbEnv(upstream.port), mkdtempSync(join(tmpdir(), 'lmlb-bench-cwd-')))
+  for (const cell of GOAL_CELLS) {
+    await wrk(at(lmlb.port, cell.path), cell.body, 1)
+    await wrk(at(bare.port, cell.barePath), cell.bareBody, 1)
+  }
+  printRounds(await goalRounds(bare, lmlb, () => undefined), false)
+  for (const p of [upstream, bare, lmlb]) p.proc.kill('SIGKILL')
+}
+
+/** Streaming throughput alone: lmlb against bun-minimal (the cells of the main table, for before/after runs). */
 async function streamingCells() {
   const upstream = await startServer('upstream', [BUN, join(ROOT, 'bench/upstream.ts'), '0'], LOAD_CORE)
-  const bare = await startServer(
-    'bare passthrough',
-    [BUN, join(ROOT, 'bench/bare-passthrough.ts'), '0', `http://127.0.0.1:${upstream.port}/v1`],
-    PROXY_CORE,
-  )
+  const bare = await startBunMinimal(upstream.port)
   const lmlb = await startServer('lmlb', lmlbCommand, PROXY_CORE, lmlbEnv(upstream.port), mkdtempSync(join(tmpdir(), 'lmlb-bench-cwd-')))
   const cells: [string, string, object, string, object][] = [
     ['streaming, 50 chunks', '/v1/chat/completions', chat(true), '/v1/chat/completions', chat(true)],
     ['Anthropic → OpenAI, stream', '/v1/messages', messages(true, 'gpt-4o-mini'), '/v1/chat/completions', chat(true)],
   ]
   for (const [name, path, body, barePath, bareBody] of cells) {
-    await wrk(at(lmlb.port, path), body, 1) // warm-up
+    await wrk(at(lmlb.port, path), body, 1)
+    await wrk(at(bare.port, barePath), bareBody, 1)
     const yard = await wrk(at(bare.port, barePath), bareBody, SECONDS, CONNECTIONS, LOAD_CORE, bare.proc.pid)
     const ours = await wrk(at(lmlb.port, path), body, SECONDS, CONNECTIONS, LOAD_CORE, lmlb.proc.pid)
     results[name] = { bare: yard, lmlb: ours }
