@@ -12,6 +12,7 @@ import { redisLink } from './cluster/redis-link'
 import { hearerFor, sharingThrough, type Teller } from './cluster/shared-events'
 import { followPrimary, leadWorkers, type Primary } from './cluster/workers'
 import { describeConfig } from './config/describe'
+import type { Env, LoadResult } from './config/load'
 import type { Config } from './config/schema'
 import { readConfig, type Sources } from './config/sources'
 import { unhandledError } from './http/errors'
@@ -36,30 +37,65 @@ export function start(platform: Platform) {
   if (!cli) return
   // A worker started by the primary (--workers): same arguments, the primary's port.
   const workerIndex = Number(process.env.LMLB_WORKER ?? 0)
+  const { sources, read } = configuration(cli, process.env, process.env.LMLB_WORKER_PORT)
+  const result = read()
+  if (!result.ok) fail(result.errors)
+  if (cli.check) {
+    console.log(describeConfig(result.config))
+    for (const w of result.warnings) console.log(`warning: ${w}`)
+    return
+  }
+  if (platform.restartIfNeeded()) return
+  // Workers are part of their primary's instance (its Via hop, its count in Redis): they inherit its id.
+  process.env.LMLB_INSTANCE_ID ??= crypto.randomUUID()
+  const launched = launch(platform, { loaded: result, read, sources, env: process.env, workers: cli.workers, workerIndex })
+  const { runtime, server, primary, follower } = launched
+  const shutdown = onSignals(runtime, server, primary, launched.stopWatching, workerIndex === 0)
+  follower?.listen(runtime, () => stats(runtime), () => void shutdown('primary gone'))
+  if (workerIndex > 0) return runtime.logger.info('ready')
+  if (primary && platform.spawnWorker) primary.start(runtime, () => stats(runtime), platform.spawnWorker, cli.workers, server.port)
+  const workers = cli.workers > 1 ? ` (${cli.workers} workers)` : ''
+  runtime.logger.always(`lmlb ${VERSION}${platform.label} listening on http://${server.hostname}:${server.port}${workers}`)
+}
+
+/** Where the configuration comes from, and how to read it (again, on a reload). `dir`: where relative paths start. */
+export function configuration(cli: CliOptions, env: Env, workerPort?: string, dir?: string): { sources: Sources; read: () => LoadResult } {
   const sources: Sources = {
     envFile: cli.envFile ?? '.env',
     envFileRequired: cli.envFile !== undefined,
     configFile: cli.config,
     host: cli.host,
-    port: process.env.LMLB_WORKER_PORT ?? cli.port,
+    port: workerPort ?? cli.port,
+    dir,
   }
-  const read = () => readConfig(sources, process.env)
-  const result = read()
-  if (!result.ok) fail(result.errors)
-  const { config, warnings } = result
-  if (cli.check) {
-    console.log(describeConfig(config))
-    for (const w of warnings) console.log(`warning: ${w}`)
-    return
-  }
-  if (platform.restartIfNeeded()) return
+  return { sources, read: () => readConfig(sources, env) }
+}
 
-  const logger = createLogger(config.logLevel, workerIndex > 0 ? `[worker ${workerIndex}] ` : '', undefined, config.logFormat)
+export interface LaunchOptions {
+  loaded: Extract<LoadResult, { ok: true }>
+  read: () => LoadResult
+  sources: Sources
+  env: Env
+  workers: number
+  workerIndex: number
+  /** Where log lines go (default: stderr). */
+  write?: (line: string) => void
+}
+
+/**
+ * lmlb serving: its runtime, every part of it built and handed in before the
+ * server listens, then the port and the watch on its files. What a process
+ * does around it (signals, workers, exit) is start's; a test launches it in
+ * its own process.
+ */
+export function launch(platform: Platform, o: LaunchOptions) {
+  const { config, warnings } = o.loaded
+  const { env, workerIndex } = o
+  const logger = createLogger(config.logLevel, workerIndex > 0 ? `[worker ${workerIndex}] ` : '', o.write, config.logFormat)
   if (workerIndex === 0) for (const w of warnings) logger.warn(w)
   const calls = callSlots(platform, config, logger, workerIndex === 0)
-  // Workers are part of their primary's instance (its Via hop, its count in Redis): they inherit its id.
-  const instance = (process.env.LMLB_INSTANCE_ID ??= crypto.randomUUID())
-  const primary = workerIndex === 0 && cli.workers > 1 ? leadWorkers(logger) : undefined
+  const instance = env.LMLB_INSTANCE_ID ?? crypto.randomUUID()
+  const primary = workerIndex === 0 && o.workers > 1 ? leadWorkers(logger) : undefined
   const follower = workerIndex > 0 ? followPrimary(logger) : undefined
   const redis = config.redis && redisLink(config.redis, instance, logger)
   const tellers = [primary?.tell ?? follower?.tell, redis?.tell].filter((t): t is Teller => t !== undefined)
@@ -68,29 +104,19 @@ export function start(platform: Platform) {
   const runtime = createRuntime({
     config,
     logger,
-    read,
+    read: o.read,
     streams: platform.streamFactory,
     calls,
     hop: new Hop(instance),
-    tracer: tracer(logger),
+    tracer: tracer(env, logger),
     sharing: tellers.length > 0 ? sharingThrough(tellers, redis) : undefined,
     admission: follower ? follower.admission(here) : here,
     group: (primary ?? follower)?.group,
   })
   redis?.connect(hearerFor(() => runtime.current, logger))
-
-  const server = serve(platform, runtime, config, cli.workers > 1 || workerIndex > 0)
-  const stopWatching = workerIndex === 0 ? reloadOnFileChanges(runtime, sources, process.env, read) : () => {}
-  const shutdown = onSignals(runtime, server, primary, stopWatching, workerIndex === 0)
-  follower?.listen(
-    runtime,
-    () => stats(runtime),
-    () => void shutdown('primary gone'),
-  )
-  if (workerIndex > 0) return logger.info('ready')
-  if (primary && platform.spawnWorker) primary.start(runtime, () => stats(runtime), platform.spawnWorker, cli.workers, server.port)
-  const workers = cli.workers > 1 ? ` (${cli.workers} workers)` : ''
-  logger.always(`lmlb ${VERSION}${platform.label} listening on http://${server.hostname}:${server.port}${workers}`)
+  const server = serve(platform, runtime, config, o.workers > 1 || workerIndex > 0)
+  const stopWatching = workerIndex === 0 ? reloadOnFileChanges(runtime, o.sources, env, o.read) : () => {}
+  return { runtime, server, primary, follower, stopWatching }
 }
 
 /** The command line: --help and --version answered here (undefined: nothing more to do). */
@@ -124,13 +150,13 @@ function callSlots(platform: Platform, config: Config, logger: Logger, say: bool
 }
 
 /** Traces when OTEL_EXPORTER_OTLP_ENDPOINT asks for them; with tracing off, none of OpenTelemetry is in memory or on a request's path. */
-function tracer(logger: Logger): RequestTracer | undefined {
-  if (!process.env.OTEL_EXPORTER_OTLP_ENDPOINT && !process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) return undefined
+function tracer(env: Env, logger: Logger): RequestTracer | undefined {
+  if (!env.OTEL_EXPORTER_OTLP_ENDPOINT && !env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) return undefined
   return tracerLoadedBy(
     async () => {
       const { createTracer, tracesUrl } = await import('./observability/otel')
-      const created = createTracer(process.env, VERSION, logger)
-      logger.info(`tracing: spans go to ${tracesUrl(process.env)} (OTLP/HTTP)`)
+      const created = createTracer(env, VERSION, logger)
+      logger.info(`tracing: spans go to ${tracesUrl(env)} (OTLP/HTTP)`)
       return created
     },
     (error) => logger.error(`tracing: OpenTelemetry could not start: ${error.message}`),

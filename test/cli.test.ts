@@ -112,7 +112,7 @@ describe('lmlb command line', () => {
   })
 
   test('starts with zero keys, says so, and serves the mock', async () => {
-    const lmlb = await startLmlb()
+    const lmlb = await startLmlb({ process: true })
     try {
       expect(lmlb.log()).toContain('No API keys configured')
       const res = await fetch(`${lmlb.url}/v1/chat/completions`, {
@@ -126,9 +126,9 @@ describe('lmlb command line', () => {
   })
 
   test('SIGTERM exits 0', async () => {
-    const lmlb = await startLmlb()
-    lmlb.proc.kill('SIGTERM')
-    expect(await lmlb.proc.exited).toBe(0)
+    const lmlb = await startLmlb({ process: true })
+    lmlb.proc!.kill('SIGTERM')
+    expect(await lmlb.proc!.exited).toBe(0)
   })
 })
 
@@ -148,7 +148,10 @@ describe('graceful shutdown', () => {
     let releaseRest!: () => void
     const rest = new Promise<void>((r) => (releaseRest = r))
     up.handle(() => pacedStream(events, (i) => (i === 0 ? Promise.resolve() : rest)))
-    const lmlb = await startLmlb({ env: { OPENAI_API_KEY: 'k-123456789012', SERVICE_ENDPOINTS: JSON.stringify({ openai: [up.base] }) } })
+    const lmlb = await startLmlb({
+      process: true,
+      env: { OPENAI_API_KEY: 'k-123456789012', SERVICE_ENDPOINTS: JSON.stringify({ openai: [up.base] }) },
+    })
     try {
       const res = await fetch(`${lmlb.url}/v1/chat/completions`, {
         method: 'POST',
@@ -157,7 +160,7 @@ describe('graceful shutdown', () => {
       })
       const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader()
       let text = (await reader.read()).value!
-      lmlb.proc.kill('SIGTERM')
+      lmlb.proc!.kill('SIGTERM')
       // Logged in the same tick as the listener closes.
       await lmlb.waitForLog('no new connections')
       const refused = await fetch(`${lmlb.url}/health`, { headers: { connection: 'close' } }).then(
@@ -172,9 +175,9 @@ describe('graceful shutdown', () => {
       }
       expect(text).toBe(events.join(''))
       expect(refused).toBe('refused')
-      expect(await lmlb.proc.exited).toBe(0)
+      expect(await lmlb.proc!.exited).toBe(0)
     } finally {
-      lmlb.proc.kill('SIGKILL')
+      lmlb.proc!.kill('SIGKILL')
       await up.stop()
     }
   })
@@ -185,6 +188,7 @@ describe('graceful shutdown', () => {
     const up = startUpstream('up')
     up.handle(() => pacedStream(['data: {}\n\n', 'data: {}\n\n'], (i) => (i === 0 ? Promise.resolve() : new Promise(() => {}))))
     const lmlb = await startLmlb({
+      process: true,
       env: { OPENAI_API_KEY: 'k-123456789012', LMLB_SHUTDOWN_GRACE_MS: '300', SERVICE_ENDPOINTS: JSON.stringify({ openai: [up.base] }) },
     })
     try {
@@ -195,11 +199,11 @@ describe('graceful shutdown', () => {
       })
       const reader = res.body!.getReader()
       await reader.read()
-      lmlb.proc.kill('SIGTERM')
-      expect(await lmlb.proc.exited).toBe(0)
+      lmlb.proc!.kill('SIGTERM')
+      expect(await lmlb.proc!.exited).toBe(0)
       expect(lmlb.log()).toContain('grace of 300 ms over')
     } finally {
-      lmlb.proc.kill('SIGKILL')
+      lmlb.proc!.kill('SIGKILL')
       await up.stop()
     }
   })

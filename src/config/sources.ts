@@ -4,6 +4,7 @@
  * `.env`). Read afresh on every (re)load.
  */
 import { existsSync, readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
 import { parseDotenv } from './dotenv'
 import { loadConfig, type Env, type LoadResult } from './load'
 
@@ -14,19 +15,21 @@ export interface Sources {
   configFile?: string
   host?: string
   port?: string
+  /** Where relative paths start (default: the working directory); messages name them as given. */
+  dir?: string
 }
 
 /** The files a reload watches. */
 export function watchedFiles(sources: Sources, env: Env): string[] {
-  const config = configPath(sources, env, readIfExists(sources.envFile))
-  return [sources.envFile, ...(config ? [config] : [])]
+  const config = configPath(sources, env, readIfExists(sources, sources.envFile))
+  return [sources.envFile, ...(config ? [config] : [])].map((path) => resolve(sources.dir ?? '', path))
 }
 
 export function readConfig(sources: Sources, env: Env): LoadResult {
-  const envText = readIfExists(sources.envFile)
+  const envText = readIfExists(sources, sources.envFile)
   if (envText === undefined && sources.envFileRequired) return { ok: false, errors: [`--env-file: ${sources.envFile} does not exist`] }
   const path = configPath(sources, env, envText)
-  const fileText = path === undefined ? undefined : readIfExists(path)
+  const fileText = path === undefined ? undefined : readIfExists(sources, path)
   if (path !== undefined && fileText === undefined) {
     return { ok: false, errors: [`${sources.configFile !== undefined ? '--config' : 'LMLB_CONFIG'}: ${path} does not exist`] }
   }
@@ -43,6 +46,7 @@ function configPath(sources: Sources, env: Env, envText: string | undefined): st
   return sources.configFile ?? env.LMLB_CONFIG ?? (envText === undefined ? undefined : parseDotenv(envText).values.LMLB_CONFIG)
 }
 
-function readIfExists(path: string): string | undefined {
-  return existsSync(path) ? readFileSync(path, 'utf8') : undefined
+function readIfExists(sources: Sources, path: string): string | undefined {
+  const at = resolve(sources.dir ?? '', path)
+  return existsSync(at) ? readFileSync(at, 'utf8') : undefined
 }

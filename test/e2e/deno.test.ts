@@ -100,9 +100,9 @@ test('under Deno: a changed .env reloads once it has settled, and SIGHUP reloads
     writeFileSync(join(deno.cwd, '.env'), 'OPENAI_API_KEYS="sk-deno-reload-0001,sk-deno-reload-0002"\n')
     await deno.waitForLog('configuration reloaded (file changed)')
     expect(await keys()).toBe(2)
-    deno.proc.kill('SIGHUP')
+    deno.proc!.kill('SIGHUP')
     await deno.waitForLog('configuration reloaded (SIGHUP)')
-    expect(deno.proc.exitCode).toBeNull()
+    expect(deno.proc!.exitCode).toBeNull()
     expect(await keys()).toBe(2)
   } finally {
     await deno.stop()

@@ -89,7 +89,7 @@ test('any body, any content type, both APIs: a well-formed answer, never a crash
     }),
     { numRuns: 300 },
   )
-  expect(lmlb.proc.exitCode).toBeNull()
+  expect(lmlb.alive()).toBe(true)
   expect((await fetch(`${lmlb.url}/health`)).status).toBe(200)
   expect(lmlb.log()).not.toContain('unexpected error')
 })

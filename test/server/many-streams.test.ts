@@ -84,6 +84,7 @@ afterAll(async () => {
 async function start(env: Record<string, string> = {}) {
   const holding = holdingUpstream()
   const lmlb = await startLmlb({
+    process: true,
     env: { OPENAI_API_KEYS: 'sk-many-streams-1111', SERVICE_ENDPOINTS: JSON.stringify({ openai: [holding.up.base] }), ...env },
   })
   running.push({ lmlb, up: holding.up })
@@ -161,6 +162,7 @@ test('a call slot comes back however the call ended: a 400 passed on, a stream c
     return new Response(events.join(''), { headers: SSE })
   })
   const lmlb = await startLmlb({
+    process: true,
     env: {
       OPENAI_API_KEYS: 'sk-many-streams-2222',
       SERVICE_ENDPOINTS: JSON.stringify({ openai: [up.base] }),

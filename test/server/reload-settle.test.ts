@@ -14,10 +14,11 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((r) => r.stop()))
 })
 
-async function setup() {
+/** `signals`: lmlb as a process of its own, to send it SIGHUP. */
+async function setup(signals = false) {
   const up = startUpstream('up')
   const text = `OPENAI_API_KEYS=sk-settle-key-000001\nSERVICE_ENDPOINTS={"openai": ["${up.base}"]}\n`
-  const lmlb = await startLmlb({ dotenv: text })
+  const lmlb = await startLmlb({ dotenv: text, process: signals })
   running.push(up, lmlb)
   return { up, lmlb, text, envPath: join(lmlb.cwd, '.env') }
 }
@@ -102,10 +103,10 @@ describe('watched-file reloads settle first', () => {
   })
 
   test('SIGHUP stays immediate: a keyless .env is applied at once', async () => {
-    const { lmlb, envPath } = await setup()
+    const { lmlb, envPath } = await setup(true)
     writeFileSync(envPath, 'LOG_LEVEL=info\n')
     const reloaded = lmlb.waitForLog('configuration reloaded (SIGHUP)')
-    lmlb.proc.kill('SIGHUP')
+    lmlb.proc!.kill('SIGHUP')
     await reloaded
     expect(lmlb.log().split('configuration reloaded (SIGHUP)')[0]).not.toContain('held back')
     expect((await chat(lmlb)).status).toBe(401)

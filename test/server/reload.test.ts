@@ -13,9 +13,10 @@ afterEach(async () => {
 
 const dotenv = (up: FakeUpstream, keys: string) => `OPENAI_API_KEYS=${keys}\nSERVICE_ENDPOINTS={"openai": ["${up.base}"]}\n`
 
-async function setup(keys = 'sk-old-key-00000001') {
+/** `signals`: lmlb as a process of its own, to send it SIGHUP. */
+async function setup(keys = 'sk-old-key-00000001', signals = false) {
   const up = startUpstream('up')
-  const lmlb = await startLmlb({ dotenv: dotenv(up, keys) })
+  const lmlb = await startLmlb({ dotenv: dotenv(up, keys), process: signals })
   running.push(up, lmlb)
   return { up, lmlb }
 }
@@ -38,16 +39,16 @@ function renameSave(lmlb: RunningLmlb, text: string) {
 
 describe('reload', () => {
   test('SIGHUP: new requests use the new keys', async () => {
-    const { up, lmlb } = await setup()
+    const { up, lmlb } = await setup(undefined, true)
     await (await chat(lmlb)).text()
     expect(lastKey(up)).toBe('Bearer sk-old-key-00000001')
     writeFileSync(join(lmlb.cwd, '.env'), dotenv(up, 'sk-new-key-00000002'))
     const reloaded = lmlb.waitForLog('configuration reloaded')
-    lmlb.proc.kill('SIGHUP')
+    lmlb.proc!.kill('SIGHUP')
     await reloaded
     await (await chat(lmlb)).text()
     expect(lastKey(up)).toBe('Bearer sk-new-key-00000002')
-    expect(lmlb.proc.exitCode).toBeNull()
+    expect(lmlb.alive()).toBe(true)
   })
 
   test('a rename-save of .env is noticed', async () => {
@@ -111,7 +112,7 @@ describe('reload', () => {
   })
 
   test('50 streams in flight through a reload: none fails; new requests use the new key; counters carry over', async () => {
-    const { up, lmlb } = await setup('sk-old-key-00000001,sk-kept-key-0000007')
+    const { up, lmlb } = await setup('sk-old-key-00000001,sk-kept-key-0000007', true)
     const events = openaiStreamEvents('gpt-4o', ['a', 'b', 'c'])
     let release!: () => void
     const rest = new Promise<void>((r) => (release = r))
@@ -122,7 +123,7 @@ describe('reload', () => {
 
     writeFileSync(join(lmlb.cwd, '.env'), dotenv(up, 'sk-kept-key-0000007,sk-new-key-00000008'))
     const reloaded = lmlb.waitForLog('configuration reloaded')
-    lmlb.proc.kill('SIGHUP')
+    lmlb.proc!.kill('SIGHUP')
     await reloaded
     up.reset()
     for (let i = 0; i < 4; i++) await (await chat(lmlb)).text()
@@ -143,14 +144,14 @@ describe('reload', () => {
   })
 
   test('a key refused as invalid gets another chance after a reload', async () => {
-    const { up, lmlb } = await setup('sk-flaky-auth-00009')
+    const { up, lmlb } = await setup('sk-flaky-auth-00009', true)
     up.handle(() => Response.json({ error: { message: 'bad key' } }, { status: 401 }))
     await (await chat(lmlb)).text()
     expect((await chat(lmlb)).status).toBe(401)
     expect(up.received).toHaveLength(1) // set aside: not asked again
     up.reset()
     const reloaded = lmlb.waitForLog('configuration reloaded')
-    lmlb.proc.kill('SIGHUP')
+    lmlb.proc!.kill('SIGHUP')
     await reloaded
     expect((await chat(lmlb)).status).toBe(200)
     expect(up.received).toHaveLength(1)

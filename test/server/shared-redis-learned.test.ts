@@ -5,6 +5,8 @@
  * share the state; and a Redis that answers every command 200 ms late.
  * Each test uses a prefix of its own in one redis-server (Debian's
  * `redis-server`; the file skips without it).
+ * lmlb runs as a process of its own here: several instances, each with its
+ * own connections, as in production.
  */
 import { afterAll, beforeAll, expect, test } from 'bun:test'
 import Redis from 'ioredis'
@@ -64,6 +66,7 @@ async function instance(
   more: { url?: string; args?: string[]; env?: Record<string, string> } = {},
 ): Promise<RunningLmlb> {
   const lmlb = await startLmlb({
+    process: true,
     env: {
       OPENAI_API_KEYS: keys.join(','),
       SERVICE_ENDPOINTS: JSON.stringify({ openai: endpoints.map((e) => e.base) }),
@@ -317,6 +320,7 @@ test.skipIf(!REDIS_SERVER)(
   async () => {
     const port = await freePort()
     const lmlb = await startLmlb({
+      process: true,
       env: {
         OPENAI_API_KEYS: 'sk-learn-start-0061',
         SERVICE_ENDPOINTS: JSON.stringify({ openai: [serving.base] }),

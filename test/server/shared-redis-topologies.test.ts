@@ -5,6 +5,8 @@
  * master through the sentinel, share a 429, and after the master dies and
  * the sentinel promotes the replica they find the new one and share again.
  * Cluster, which lmlb does not support: it says so at connect.
+ * lmlb runs as a process of its own here: several instances, each with its
+ * own connections, as in production.
  */
 import { afterAll, expect, test } from 'bun:test'
 import { mkdtempSync, writeFileSync } from 'node:fs'
@@ -68,6 +70,7 @@ test.skipIf(!REDIS_SERVER)(
     const [a, b] = await Promise.all(
       [0, 1].map(async () => {
         const lmlb = await startLmlb({
+          process: true,
           env: { OPENAI_API_KEYS: KEYS.join(','), SERVICE_ENDPOINTS: JSON.stringify({ openai: [up.base] }), LMLB_REDIS_URL: url },
         })
         instances.push(lmlb)
@@ -106,6 +109,7 @@ test.skipIf(!REDIS_SERVER)(
     const node = await startRedisServer(await freePort(), ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf'])
     servers.push(node)
     const lmlb = await startLmlb({
+      process: true,
       env: {
         OPENAI_API_KEYS: KEYS[2],
         SERVICE_ENDPOINTS: JSON.stringify({ openai: [up.base] }),
@@ -199,6 +203,7 @@ test.skipIf(!REDIS_SERVER || !OPENSSL)(
     servers.push(tls)
     const start = async (password: string) => {
       const lmlb = await startLmlb({
+        process: true,
         env: {
           OPENAI_API_KEYS: KEYS[2],
           SERVICE_ENDPOINTS: JSON.stringify({ openai: [up.base] }),

@@ -4,6 +4,8 @@
  * without it): a key that answers 429 through one instance is skipped by
  * the others, an instance started later reads it, and Redis going away
  * costs the clients nothing.
+ * lmlb runs as a process of its own here: several instances, each with its
+ * own connections, as in production.
  */
 import { afterAll, beforeAll, expect, test } from 'bun:test'
 import { startLmlb, type RunningLmlb } from '../helpers/lmlb'
@@ -25,6 +27,7 @@ const LIMITS =
 
 async function instance(): Promise<RunningLmlb> {
   const lmlb = await startLmlb({
+    process: true,
     env: {
       OPENAI_API_KEYS: KEYS.join(','),
       SERVICE_ENDPOINTS: JSON.stringify({ openai: [up.base] }),
@@ -175,6 +178,7 @@ test.skipIf(!REDIS)(
     const hop = await stallingHop(port)
     try {
       const lmlb = await startLmlb({
+        process: true,
         env: {
           OPENAI_API_KEYS: KEYS.join(','),
           SERVICE_ENDPOINTS: JSON.stringify({ openai: [up.base] }),

@@ -55,6 +55,7 @@ beforeAll(async () => {
   ups = [startUpstream('flaky'), startUpstream('healthy')]
   for (const u of ups) u.handle(flaky(u.name, rand))
   lmlb = await startLmlb({
+    process: true, // its RSS is read
     env: {
       OPENAI_API_KEYS: KEYS.join(','),
       SERVICE_ENDPOINTS: JSON.stringify({ openai: ups.map((u) => u.base) }),
@@ -91,13 +92,13 @@ test(`soak: ${REQUESTS} requests, a fifth of upstream calls failing, no client f
   }
   // Warm up; then RSS after the first half and after the second must be about the same.
   await run(500)
-  const rssBefore = rssKb(lmlb.proc.pid)
+  const rssBefore = rssKb(lmlb.proc!.pid)
   const started = performance.now()
   await run(REQUESTS / 2)
-  const rssMiddle = rssKb(lmlb.proc.pid)
+  const rssMiddle = rssKb(lmlb.proc!.pid)
   await run(REQUESTS / 2)
   const seconds = (performance.now() - started) / 1000
-  const rssAfter = rssKb(lmlb.proc.pid)
+  const rssAfter = rssKb(lmlb.proc!.pid)
   const stats = await (await fetch(`${lmlb.url}/stats`)).json()
   const inFlight = stats.load_balancer_stats.openai.endpoint_stats.map((e: { in_flight: number }) => e.in_flight)
   console.log(

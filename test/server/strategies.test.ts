@@ -8,9 +8,10 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((r) => r.stop()))
 })
 
-async function withConfig(yaml: (ups: FakeUpstream[]) => string, upstreams: number, env: Record<string, string> = {}) {
+/** `process`: lmlb in a process of its own, for more requests at once than Bun's fetch takes in one process (client and lmlb together: 256). */
+async function withConfig(yaml: (ups: FakeUpstream[]) => string, upstreams: number, env: Record<string, string> = {}, process = false) {
   const ups = Array.from({ length: upstreams }, (_, i) => startUpstream(`up${i}`))
-  const lmlb = await startLmlb({ args: ['--config', 'lmlb.yaml'], files: { 'lmlb.yaml': yaml(ups) }, env })
+  const lmlb = await startLmlb({ args: ['--config', 'lmlb.yaml'], files: { 'lmlb.yaml': yaml(ups) }, env, process })
   running.push(...ups, lmlb)
   return { ups, lmlb }
 }
@@ -28,6 +29,8 @@ describe('strategies through HTTP', () => {
       (u) =>
         `services:\n  local:\n    strategy: weighted\n    endpoints:\n      - { url: "${u[0].base}", weight: 3 }\n      - { url: "${u[1].base}", weight: 1 }\n`,
       2,
+      {},
+      true,
     )
     const results = await Promise.all(Array.from({ length: 400 }, () => post(lmlb.url, 'local/m')))
     expect(results.every((r) => r.status === 200)).toBe(true)

@@ -4,6 +4,8 @@
  * per request; the request span continues the client's `traceparent`; one
  * child span per upstream attempt; GenAI attributes. With the variable
  * unset, nothing is sent and nothing of OpenTelemetry is started.
+ * lmlb runs as a process of its own here: OpenTelemetry is process-wide,
+ * and what is buffered is sent at SIGTERM.
  */
 import { afterEach, expect, test } from 'bun:test'
 import { startLmlb, type RunningLmlb } from '../helpers/lmlb'
@@ -107,6 +109,7 @@ afterEach(async () => {
 async function setup(env: Record<string, string>) {
   const [a, b] = [startUpstream('a'), startUpstream('b')]
   const lmlb = await startLmlb({
+    process: true,
     env: { OPENAI_API_KEYS: KEYS.join(','), SERVICE_ENDPOINTS: JSON.stringify({ openai: [a.base, b.base] }), ...env },
   })
   running.push(a, b, lmlb)

@@ -57,8 +57,8 @@ workersTest('2 workers: /stats and /metrics add both up; a reload reaches both; 
   expect(await burst(lmlb, 60)).toEqual(Array(60).fill(200))
   expect(new Set(up.received.map((r) => r.headers.authorization))).toEqual(new Set(['Bearer sk-second-key-00002']))
 
-  lmlb.proc.kill('SIGTERM')
-  expect(await lmlb.proc.exited).toBe(0)
+  lmlb.proc!.kill('SIGTERM')
+  expect(await lmlb.proc!.exited).toBe(0)
   const refused = await fetch(`${lmlb.url}/health`).then(
     () => 'served',
     () => 'refused',
@@ -71,7 +71,7 @@ workersTest('a worker that dies is started again', async () => {
   running.push(lmlb)
   await lmlb.waitForLog('[worker 1] ready')
   const { readFileSync } = await import('node:fs')
-  const children = readFileSync(`/proc/${lmlb.proc.pid}/task/${lmlb.proc.pid}/children`, 'utf8').trim().split(/\s+/).map(Number)
+  const children = readFileSync(`/proc/${lmlb.proc!.pid}/task/${lmlb.proc!.pid}/children`, 'utf8').trim().split(/\s+/).map(Number)
   expect(children).toHaveLength(1)
   const restarted = lmlb.waitForLog('worker 1 exited')
   process.kill(children[0], 'SIGKILL')
