@@ -4,10 +4,10 @@
  * Each way the peers are known to break Claude Code has its own case.
  */
 import { describe, expect, test } from 'bun:test'
-import { createStreamState, finish, onChunk } from '../../src/translation/messages-over-chat/stream'
-import { SseDecoder } from '../../src/sse/decode'
-import type { AnthropicEvent } from '../../src/apis/anthropic-messages/wire'
-import type { OpenAIChunk } from '../../src/apis/openai-chat/wire'
+import { createStreamState, finish, onChunk } from '../../../src/translation/messages-over-chat/stream'
+import { SseDecoder } from '../../../src/sse/decode'
+import type { AnthropicEvent } from '../../../src/apis/anthropic-messages/wire'
+import type { OpenAIChunk } from '../../../src/apis/openai-chat/wire'
 
 type Delta = NonNullable<OpenAIChunk['choices']>[number]['delta']
 const chunk = (delta: Delta, finish_reason: string | null = null): OpenAIChunk => ({

@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'bun:test'
-import { DEFAULT_MAX_TOKENS, toAnthropicRequest } from '../../src/translation/chat-over-messages/request'
-import { createReverseStreamState, onEvent } from '../../src/translation/chat-over-messages/stream'
-import type { AnthropicEvent } from '../../src/apis/anthropic-messages/wire'
-import type { OpenAIRequest } from '../../src/apis/openai-chat/wire'
+import { DEFAULT_MAX_TOKENS, toAnthropicRequest } from '../../../src/translation/chat-over-messages/request'
+import { createReverseStreamState, onEvent } from '../../../src/translation/chat-over-messages/stream'
+import type { AnthropicEvent } from '../../../src/apis/anthropic-messages/wire'
+import type { OpenAIRequest } from '../../../src/apis/openai-chat/wire'
 
 const to = (req: Partial<OpenAIRequest>) =>
   toAnthropicRequest({ model: 'x', messages: [], ...req } as OpenAIRequest, { model: 'claude-sonnet-4-5' })

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'bun:test'
 import { readFileSync } from 'node:fs'
-import { toOpenAIRequest } from '../../src/translation/messages-over-chat/request'
-import type { AnthropicRequest } from '../../src/apis/anthropic-messages/wire'
+import { toOpenAIRequest } from '../../../src/translation/messages-over-chat/request'
+import type { AnthropicRequest } from '../../../src/apis/anthropic-messages/wire'
 
 const base = { model: 'claude-x', max_tokens: 100 }
 const to = (req: Partial<AnthropicRequest>, model = 'gpt-4.1') =>
@@ -177,7 +177,7 @@ describe('Anthropic request → OpenAI request', () => {
   })
 
   test("Claude Code's real request translates: every tool, its system prompt, mid-conversation system turns", () => {
-    const req = JSON.parse(readFileSync(new URL('../fixtures/claude-code/request.json', import.meta.url), 'utf8')) as AnthropicRequest
+    const req = JSON.parse(readFileSync(new URL('../../fixtures/claude-code/request.json', import.meta.url), 'utf8')) as AnthropicRequest
     const out = to(req, 'gpt-4.1')
     expect(out.tools).toHaveLength(req.tools!.length)
     expect(out.messages[0].role).toBe('system')

@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'bun:test'
-import { toResponse } from '../../src/translation/responses-over-chat/response'
-import { toChatRequest } from '../../src/translation/responses-over-chat/request'
-import type { OpenAICompletion } from '../../src/apis/openai-chat/wire'
-import type { ResponsesRequest } from '../../src/apis/openai-responses/wire'
+import { toResponse } from '../../../src/translation/responses-over-chat/response'
+import { toChatRequest } from '../../../src/translation/responses-over-chat/request'
+import type { OpenAICompletion } from '../../../src/apis/openai-chat/wire'
+import type { ResponsesRequest } from '../../../src/apis/openai-responses/wire'
 
 const request: ResponsesRequest = {
   model: 'gpt-5-test',

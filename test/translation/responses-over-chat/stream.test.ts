@@ -5,12 +5,12 @@
  */
 import { describe, expect, test } from 'bun:test'
 import OpenAI from 'openai'
-import { createResponsesStreamState, failStream, finish, onChunk } from '../../src/translation/responses-over-chat/stream'
-import { toChatRequest } from '../../src/translation/responses-over-chat/request'
-import { SseDecoder } from '../../src/sse/decode'
-import { encodeJsonEvent } from '../../src/sse/encode'
-import type { OpenAIChunk } from '../../src/apis/openai-chat/wire'
-import type { ResponsesEvent, ResponsesOutputItem, ResponsesRequest } from '../../src/apis/openai-responses/wire'
+import { createResponsesStreamState, failStream, finish, onChunk } from '../../../src/translation/responses-over-chat/stream'
+import { toChatRequest } from '../../../src/translation/responses-over-chat/request'
+import { SseDecoder } from '../../../src/sse/decode'
+import { encodeJsonEvent } from '../../../src/sse/encode'
+import type { OpenAIChunk } from '../../../src/apis/openai-chat/wire'
+import type { ResponsesEvent, ResponsesOutputItem, ResponsesRequest } from '../../../src/apis/openai-responses/wire'
 
 type Delta = NonNullable<OpenAIChunk['choices']>[number]['delta']
 const chunk = (delta: Delta, finish_reason: string | null = null): OpenAIChunk => ({

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { estimateInputTokens, IMAGE_TOKENS } from '../../src/providers/tokens/estimate'
+import { estimateInputTokens, IMAGE_TOKENS } from '../../../src/providers/tokens/estimate'
 
 describe('estimateInputTokens', () => {
   test('counts system, messages, tool calls and results, and tool definitions', async () => {

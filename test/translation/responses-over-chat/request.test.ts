@@ -1,15 +1,15 @@
 import { describe, expect, test } from 'bun:test'
 import { readFileSync } from 'node:fs'
-import { chatToolName, DROPPED_TOOL_TYPES, RequestRefused, toChatRequest } from '../../src/translation/responses-over-chat/request'
-import { toAnthropicRequest } from '../../src/translation/chat-over-messages/request'
-import { checkResponses } from '../../src/apis/openai-responses/inbound'
-import type { ResponsesRequest } from '../../src/apis/openai-responses/wire'
+import { chatToolName, DROPPED_TOOL_TYPES, RequestRefused, toChatRequest } from '../../../src/translation/responses-over-chat/request'
+import { toAnthropicRequest } from '../../../src/translation/chat-over-messages/request'
+import { checkResponses } from '../../../src/apis/openai-responses/inbound'
+import type { ResponsesRequest } from '../../../src/apis/openai-responses/wire'
 
 const to = (req: Partial<ResponsesRequest>, model = 'gpt-5') =>
   toChatRequest({ model: 'client-model', ...req } as ResponsesRequest, { model })
 
 /** Codex's first turn, recorded (codex-cli 0.169.0, `codex exec "say hi"`). */
-const codex = JSON.parse(readFileSync('/work/shared/fixtures/codex-request.json', 'utf8')) as { body: ResponsesRequest }
+const codex = JSON.parse(readFileSync(new URL('../../fixtures/codex/request.json', import.meta.url), 'utf8')) as { body: ResponsesRequest }
 
 /** Codex's freeform apply_patch tool, as it sends it when the model takes patches as text (not in the read-only recording). */
 const applyPatch = {

@@ -1,7 +1,7 @@
 /** lmlb as a command: flags, --check, and one line per configuration mistake with exit code 2. */
 import { describe, expect, test } from 'bun:test'
-import pkg from '../package.json'
-import { runLmlb, startLmlb } from './helpers/lmlb'
+import pkg from '../../package.json'
+import { runLmlb, startLmlb } from '../helpers/lmlb'
 
 const SEED_DOTENV = `# Multiple API Keys (comma-separated)
 OPENAI_API_KEYS="sk-key1-aaaaaaaaaaaa,sk-key2-bbbbbbbbbbbb,sk-key3-cccccccccccc"
@@ -141,8 +141,8 @@ async function dirWith(name: string, text: string): Promise<string> {
 
 describe('graceful shutdown', () => {
   test('SIGTERM lets an in-flight stream finish, refuses new connections, exits 0', async () => {
-    const { startUpstream } = await import('./helpers/upstream')
-    const { openaiStreamEvents, pacedStream } = await import('./helpers/canned')
+    const { startUpstream } = await import('../helpers/upstream')
+    const { openaiStreamEvents, pacedStream } = await import('../helpers/canned')
     const up = startUpstream('up')
     const events = openaiStreamEvents('gpt-4o', ['one', 'two'])
     let releaseRest!: () => void
@@ -183,8 +183,8 @@ describe('graceful shutdown', () => {
   })
 
   test('the grace period bounds a stream that would not end', async () => {
-    const { startUpstream } = await import('./helpers/upstream')
-    const { pacedStream } = await import('./helpers/canned')
+    const { startUpstream } = await import('../helpers/upstream')
+    const { pacedStream } = await import('../helpers/canned')
     const up = startUpstream('up')
     up.handle(() => pacedStream(['data: {}\n\n', 'data: {}\n\n'], (i) => (i === 0 ? Promise.resolve() : new Promise(() => {}))))
     const lmlb = await startLmlb({
