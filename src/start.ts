@@ -51,7 +51,11 @@ export function start(platform: Platform) {
   const launched = launch(platform, { loaded: result, read, sources, env: process.env, workers: cli.workers, workerIndex })
   const { runtime, server, primary, follower } = launched
   const shutdown = onSignals(runtime, server, primary, launched.stopWatching, workerIndex === 0)
-  follower?.listen(runtime, () => stats(runtime), () => void shutdown('primary gone'))
+  follower?.listen(
+    runtime,
+    () => stats(runtime),
+    () => void shutdown('primary gone'),
+  )
   if (workerIndex > 0) return runtime.logger.info('ready')
   if (primary && platform.spawnWorker) primary.start(runtime, () => stats(runtime), platform.spawnWorker, cli.workers, server.port)
   const workers = cli.workers > 1 ? ` (${cli.workers} workers)` : ''
