@@ -7,7 +7,8 @@
  */
 import type { TargetCounters } from './counters'
 import type { RequestRecord } from './request-record'
-import { outcomeOf, type Outcome, type RequestMetrics } from './request-metrics'
+import { outcomeOf, type Outcome } from '../upstream/verdict'
+import type { RequestMetrics } from './request-metrics'
 import type { AttemptSpan } from './tracing'
 import { UsageReader } from './usage'
 

@@ -7,11 +7,7 @@
  */
 import { addHistograms, Histogram, percentilesMs, type HistogramFigures } from './histogram'
 
-export type Outcome = 'success' | 'client_error' | 'error'
-
-export function outcomeOf(status: number): Outcome {
-  return status < 400 ? 'success' : status < 500 && status !== 408 && status !== 429 ? 'client_error' : 'error'
-}
+import type { Outcome } from '../upstream/verdict'
 
 const MAX_SERIES = 500
 
@@ -32,25 +28,37 @@ export interface RequestFigures {
   time_to_first_byte: SeriesFigures[]
 }
 
+type Entry = { service: string; model: string; outcome: Outcome; histogram: Histogram }
+
 class Series {
-  private readonly series = new Map<string, { service: string; model: string; outcome: Outcome; histogram: Histogram }>()
+  /** Service → model → outcome → its histogram: found with no key built per request. */
+  private readonly byService = new Map<string, Map<string, Map<Outcome, Entry>>>()
+  private size = 0
 
   observe(service: string, model: string, outcome: Outcome, seconds: number): void {
-    let id = `${service}\u0000${model}\u0000${outcome}`
-    let entry = this.series.get(id)
+    let models = this.byService.get(service)
+    if (!models) this.byService.set(service, (models = new Map()))
+    let outcomes = models.get(model)
+    if (!outcomes) {
+      if (this.size >= MAX_SERIES && model !== 'other') return this.observe(service, 'other', outcome, seconds)
+      models.set(model, (outcomes = new Map()))
+    }
+    let entry = outcomes.get(outcome)
     if (!entry) {
-      if (this.series.size >= MAX_SERIES) model = 'other'
-      id = `${service}\u0000${model}\u0000${outcome}`
-      entry = this.series.get(id) ?? { service, model, outcome, histogram: new Histogram() }
-      this.series.set(id, entry)
+      if (this.size >= MAX_SERIES && model !== 'other') return this.observe(service, 'other', outcome, seconds)
+      outcomes.set(outcome, (entry = { service, model, outcome, histogram: new Histogram() }))
+      this.size++
     }
     entry.histogram.observe(seconds)
   }
 
   toJSON(): SeriesFigures[] {
-    return [...this.series.values()].map(({ service, model, outcome, histogram }) =>
-      withPercentiles({ service, model, outcome, histogram: histogram.toJSON() }),
-    )
+    const out: SeriesFigures[] = []
+    for (const models of this.byService.values())
+      for (const outcomes of models.values())
+        for (const { service, model, outcome, histogram } of outcomes.values())
+          out.push(withPercentiles({ service, model, outcome, histogram: histogram.toJSON() }))
+    return out
   }
 }
 
@@ -97,46 +105,4 @@ export function mergeRequestFigures(all: readonly RequestFigures[]): RequestFigu
     )
   }
   return { by_api: byApi, duration: merge(all.map((f) => f.duration)), time_to_first_byte: merge(all.map((f) => f.time_to_first_byte)) }
-}
-
-/**
- * One client request's duration: from its start to the end of the attempt
- * that answered it (for a stream, its last byte, which may come long after
- * the answer was chosen; for a whole answer, before).
- */
-export class RequestTimer {
-  private readonly start = performance.now()
-  private readonly ended = new Map<object, { at: number; broken: boolean }>()
-  private final?: { attempt: object; service: string; model: string; status: number }
-
-  constructor(
-    private readonly metrics: RequestMetrics,
-    /** Called once, when the answer is over: its status, and whether its stream broke. */
-    private readonly onDone?: (status: number, broken: boolean) => void,
-  ) {}
-
-  /** True once the answer is over (a whole answer ends before it is chosen; a stream after). */
-  get done(): boolean {
-    return this.finished
-  }
-  private finished = false
-
-  attemptEnded(attempt: object, broken: boolean): void {
-    const at = performance.now()
-    if (this.final?.attempt === attempt) this.record(at, broken)
-    else this.ended.set(attempt, { at, broken })
-  }
-
-  answered(attempt: object, service: string, model: string, status: number): void {
-    this.final = { attempt, service, model, status }
-    const ended = this.ended.get(attempt)
-    if (ended) this.record(ended.at, ended.broken)
-  }
-
-  private record(at: number, broken: boolean): void {
-    const { service, model, status } = this.final!
-    this.finished = true
-    this.metrics.duration.observe(service, model, broken ? 'error' : outcomeOf(status), (at - this.start) / 1000)
-    this.onDone?.(status, broken)
-  }
 }

@@ -1,6 +1,7 @@
 /**
  * Sends one request where its route allows, moving on to the next key,
- * endpoint or deployment while nothing has reached the client:
+ * endpoint or deployment while nothing has reached the client. What each
+ * answer means is upstream/verdict.ts's one table:
  * - 401/403: the key is set aside (until reload); the next key is tried, free.
  * - 429: the key cools down (Retry-After honoured); the next key is tried, free.
  * - 5xx, 408, timeouts, connection errors: the endpoint cools down, and the
@@ -9,13 +10,14 @@
  */
 import type { Choice, Chooser } from '../balancer/choosers'
 import type { KeyTarget, Target } from '../balancer/service-pool'
+import { ProxyError } from '../errors'
 import type { Logger } from '../observability/log'
+import type { CooledTarget } from '../state/ports'
 import { readRateLimits } from '../upstream/rate-limits'
 import { retryAfterMs } from '../upstream/retry-after'
 import { UpstreamFailure } from '../upstream/send'
-import type { CooledTarget } from '../state/ports'
+import { KINDS, kindOf } from '../upstream/verdict'
 import type { Attempted } from './attempt'
-import { ProxyError } from '../errors'
 
 /** One try at a target: its answer (and the way back for it), or a throw (UpstreamFailure: the target failed). */
 export type Attempt = (choice: Choice) => Promise<Attempted>
@@ -33,16 +35,6 @@ export interface DispatchOptions {
   now?: () => number
 }
 
-type Verdict = 'success' | 'client_fault' | 'key_invalid' | 'rate_limited' | 'transient'
-
-export function verdictOf(status: number): Verdict {
-  if (status < 400) return 'success'
-  if (status === 401 || status === 403) return 'key_invalid'
-  if (status === 429) return 'rate_limited'
-  if (status === 408 || status >= 500) return 'transient'
-  return 'client_fault'
-}
-
 /** The upstream's answer with its way back, and which deployment gave it. */
 export interface Dispatched {
   attempted: Attempted
@@ -51,7 +43,7 @@ export interface Dispatched {
 
 export async function dispatch(attempt: Attempt, o: DispatchOptions): Promise<Dispatched> {
   const now = o.now ?? Date.now
-  const { chooser, logger } = o
+  const { chooser } = o
   let transientFailures = 0
   let last: Dispatched | UpstreamFailure | undefined
   // A key that answered 429 is not tried again in this request, however short its cooldown.
@@ -61,76 +53,48 @@ export async function dispatch(attempt: Attempt, o: DispatchOptions): Promise<Di
   for (let turn = 0; turn < maxTurns; turn++) {
     const choice = chooser.pick(now(), rateLimited)
     if (!choice) break
-    const { key, endpoint } = choice.target
-    const service = choice.deployment.pool.service.name
     let attempted: Attempted
     try {
       attempted = await attempt(choice)
     } catch (error) {
-      if (!(error instanceof UpstreamFailure)) {
-        // The client left, or a bug: nothing to learn about the targets.
-        key?.health.released()
-        endpoint.health.released()
-        throw error
-      }
-      endpoint.health.failed(now())
-      o.onCooled?.({ service, endpoint: endpoint.url, until: endpoint.health.cooledUntil() })
-      key?.health.released()
-      countFailure(choice.target, error.kind)
-      logger.warn(`${service}: ${endpoint.url} failed (${error.kind}): ${o.scrub(error.message)}`)
+      // The client left, or a bug: nothing to learn about the targets.
+      if (!(error instanceof UpstreamFailure)) throw (released(choice.target), error)
+      unreachable(choice, error, now(), o)
       last = error
       if (++transientFailures >= o.maxAttempts) break
       continue
     }
-
-    const answer = attempted.answer
+    const { key, endpoint } = choice.target
+    const { status, headers } = attempted.answer
     // Every answer says what the key has left: a spent key is passed over until its reset, before it draws a 429.
-    const limits = key ? readRateLimits(answer.headers, now()) : undefined
+    const limits = key ? readRateLimits(headers, now()) : undefined
     if (key && limits) {
       key.quota.observe(limits, now())
-      o.onQuota?.(service, key)
+      o.onQuota?.(choice.deployment.pool.service.name, key)
     }
-    const verdict = verdictOf(answer.status)
-    if (logger.enabled('debug'))
-      logger.debug(`${service}: ${endpoint.url} key=${key?.masked ?? '(none)'} model=${choice.deployment.model} → ${answer.status}`)
-    if (verdict === 'success' || verdict === 'client_fault') {
+    if (o.logger.enabled('debug'))
+      o.logger.debug(
+        `${choice.deployment.pool.service.name}: ${endpoint.url} key=${key?.masked ?? '(none)'} model=${choice.deployment.model} → ${status}`,
+      )
+    const { retry, blame } = KINDS[kindOf(status)]
+    if (!retry) {
       key?.health.succeeded()
       endpoint.health.succeeded()
       return { attempted, choice }
     }
     last = { attempted, choice }
-    countFailure(choice.target, `status_${answer.status}`)
-    if (verdict === 'key_invalid') {
+    countFailure(choice.target, `status_${status}`)
+    if (blame === 'key_set_aside') {
       // A keyless service refused: that is for the client to read, not ours to fix.
       if (!key) return (endpoint.health.released(), last)
-      key.health.setInvalid(now())
-      o.onCooled?.({ service, key: key.value, until: now(), invalid: true })
-      endpoint.health.released()
-      logger.warn(`${service}: key ${key.masked} refused with ${answer.status}; set aside until the next configuration load`)
-      continue
-    }
-    if (verdict === 'rate_limited') {
-      // Limits belong to a key; a keyless service's limit to its endpoint.
-      const limited = key ?? endpoint
-      limited.health.failed(now(), retryAfterMs(answer.headers, now()))
-      o.onCooled?.(
-        key
-          ? { service, key: key.value, until: key.health.cooledUntil() }
-          : { service, endpoint: endpoint.url, until: endpoint.health.cooledUntil() },
-      )
+      setAside(choice, key, status, now(), o)
+    } else if (blame === 'key') {
       rateLimited ??= new Set()
-      rateLimited.add(limited)
-      if (key) endpoint.health.released()
-      logger.info(
-        `${service}: ${key ? `key ${key.masked}` : endpoint.url} rate limited (429), cooling ${limited.health.toJSON(now()).cooldown_remaining_ms} ms`,
-      )
-      continue
+      rateLimited.add(coolForLimit(choice, headers, now(), o))
+    } else {
+      endpointFailed(choice, headers, now(), o, `answered ${status}`)
+      if (++transientFailures >= o.maxAttempts) break
     }
-    endpoint.health.failed(now(), retryAfterMs(answer.headers, now()))
-    o.onCooled?.({ service, endpoint: endpoint.url, until: endpoint.health.cooledUntil() })
-    key?.health.released()
-    logger.warn(`${service}: ${endpoint.url} answered ${answer.status}`)
-    if (++transientFailures >= o.maxAttempts) break
   }
 
   if (last instanceof UpstreamFailure) {
@@ -138,6 +102,57 @@ export async function dispatch(attempt: Attempt, o: DispatchOptions): Promise<Di
   }
   if (last) return last
   throw unavailable(chooser, now())
+}
+
+function released({ key, endpoint }: Target): void {
+  key?.health.released()
+  endpoint.health.released()
+}
+
+/** Not reached, or no answer in time: the endpoint cools. */
+function unreachable(choice: Choice, failure: UpstreamFailure, now: number, o: DispatchOptions): void {
+  const { key, endpoint } = choice.target
+  endpoint.health.failed(now)
+  o.onCooled?.({ service: choice.deployment.pool.service.name, endpoint: endpoint.url, until: endpoint.health.cooledUntil() })
+  key?.health.released()
+  countFailure(choice.target, failure.kind)
+  o.logger.warn(`${choice.deployment.pool.service.name}: ${endpoint.url} failed (${failure.kind}): ${o.scrub(failure.message)}`)
+}
+
+/** The key was refused (401/403): out of rotation until the next configuration load. */
+function setAside(choice: Choice, key: KeyTarget, status: number, now: number, o: DispatchOptions): void {
+  const service = choice.deployment.pool.service.name
+  key.health.setInvalid(now)
+  o.onCooled?.({ service, key: key.value, until: now, invalid: true })
+  choice.target.endpoint.health.released()
+  o.logger.warn(`${service}: key ${key.masked} refused with ${status}; set aside until the next configuration load`)
+}
+
+/** A 429: limits belong to a key (a keyless service's to its endpoint), which cools as long as the upstream asks. Returns what cooled. */
+function coolForLimit(choice: Choice, headers: Headers, now: number, o: DispatchOptions): object {
+  const { key, endpoint } = choice.target
+  const service = choice.deployment.pool.service.name
+  const limited = key ?? endpoint
+  limited.health.failed(now, retryAfterMs(headers, now))
+  o.onCooled?.(
+    key
+      ? { service, key: key.value, until: key.health.cooledUntil() }
+      : { service, endpoint: endpoint.url, until: endpoint.health.cooledUntil() },
+  )
+  if (key) endpoint.health.released()
+  const what = key ? `key ${key.masked}` : endpoint.url
+  o.logger.info(`${service}: ${what} rate limited (429), cooling ${limited.health.toJSON(now).cooldown_remaining_ms} ms`)
+  return limited
+}
+
+/** A 5xx, 408 or 529: the endpoint cools (Retry-After honoured), the key is not to blame. */
+function endpointFailed(choice: Choice, headers: Headers, now: number, o: DispatchOptions, what: string): void {
+  const { key, endpoint } = choice.target
+  const service = choice.deployment.pool.service.name
+  endpoint.health.failed(now, retryAfterMs(headers, now))
+  o.onCooled?.({ service, endpoint: endpoint.url, until: endpoint.health.cooledUntil() })
+  key?.health.released()
+  o.logger.warn(`${service}: ${endpoint.url} ${what}`)
 }
 
 function countFailure({ key, endpoint }: Target, kind: string): void {
@@ -158,12 +173,6 @@ function unavailable(chooser: Chooser, now: number): ProxyError {
   }
   const at = Math.min(...chooser.pools.map((p) => p.recoversAt(now)))
   const seconds = Number.isFinite(at) ? Math.max(1, Math.ceil((at - now) / 1000)) : 60
-  return new ProxyError(
-    503,
-    'all_targets_cooling',
-    `every key or endpoint of ${names} is cooling down after failures; retry in ${seconds} s`,
-    {
-      'retry-after': String(seconds),
-    },
-  )
+  const message = `every key or endpoint of ${names} is cooling down after failures; retry in ${seconds} s`
+  return new ProxyError(503, 'all_targets_cooling', message, { 'retry-after': String(seconds) })
 }

@@ -3,18 +3,16 @@
  * message kept, the status mapped where the two APIs differ (Anthropic's
  * 529 overloaded is 503 to an OpenAI client, and back).
  */
-import { anthropicErrorType } from '../apis/anthropic-messages/errors'
 import { errorBody, type WireApi } from '../apis'
+import { anthropicErrorType } from '../apis/anthropic-messages/errors'
+import { statusIn } from '../upstream/verdict'
 
 export function translateError(status: number, body: string, to: WireApi): { status: number; body: object } {
   const message = messageOf(body) ?? `upstream answered ${status}`
-  const code = codeOf(body)
-  if (to === 'messages') {
-    const mapped = status === 503 ? 529 : status
-    return { status: mapped, body: errorBody('messages', mapped, code ?? anthropicErrorType(mapped), message) }
-  }
-  const mapped = status === 529 ? 503 : status
-  return { status: mapped, body: errorBody('chat', mapped, code ?? anthropicErrorType(status), message) }
+  const mapped = statusIn(to, status)
+  // The type the upstream's own status has (Anthropic's 529 is `overloaded_error`), unless the body names a code.
+  const code = codeOf(body) ?? anthropicErrorType(to === 'messages' ? mapped : status)
+  return { status: mapped, body: errorBody(to, mapped, code, message) }
 }
 
 function parse(body: string): any {
