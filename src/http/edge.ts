@@ -55,10 +55,9 @@ async function underV1(request: Request, path: string, endpoint: ApiEndpoint | u
 
 function pass(request: Request, path: string, endpoint: ApiEndpoint | undefined, record: RequestRecord, runtime: Runtime, own: Handler) {
   // Files, batches, stored responses...: one account's objects, under many paths and methods (account-bound.ts).
-  const account = accountOf(path, request.headers)
+  const account = endpoint?.path === path ? undefined : accountOf(path, request.headers)
   if (account) return passAccountBound(request, runtime, account)
-  if (!endpoint) return own(request)
-  return flow(request, endpoint, record, runtime)
+  return endpoint ? flow(request, endpoint, record, runtime) : own(request)
 }
 
 async function flow(request: Request, endpoint: ApiEndpoint, record: RequestRecord, runtime: Runtime): Promise<Response> {

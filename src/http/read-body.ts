@@ -38,8 +38,8 @@ export class BodyRefused extends ProxyError {
 const WHOLE_UP_TO = 1024 * 1024
 
 /** The body an endpoint takes: JSON text, or a multipart upload's bytes as they came. */
-export async function readInbound(endpoint: ApiEndpoint, request: Request, limits: BodyLimits): Promise<RawBody> {
-  if (!endpoint.multipart) return { text: await readBody(request, limits) }
+export function readInbound(endpoint: ApiEndpoint, request: Request, limits: BodyLimits): Promise<RawBody> {
+  if (!endpoint.multipart) return readBody(request, limits).then((text) => ({ text }))
   const contentType = request.headers.get('content-type')
   if (boundaryOf(contentType) === undefined)
     throw new ProxyError(
@@ -47,8 +47,12 @@ export async function readInbound(endpoint: ApiEndpoint, request: Request, limit
       'unsupported_media_type',
       `content-type must be multipart/form-data with a boundary, got "${contentType ?? 'none'}"`,
     )
-  return { upload: await readBodyBytes(request, limits), contentType: contentType! }
+  return readBodyBytes(request, limits).then((upload) => ({ upload, contentType: contentType! }))
 }
+
+/** Below this a body is decoded at once; above, the way Bun decodes mostly-ASCII text fastest (a 50 KB Claude Code request: 6 µs, not 23). */
+const DECODE_AT_ONCE_UP_TO = 2048
+const utf8 = new TextDecoder()
 
 export async function readBody(request: Request, limits: BodyLimits): Promise<string> {
   const type = request.headers.get('content-type')
@@ -57,19 +61,22 @@ export async function readBody(request: Request, limits: BodyLimits): Promise<st
     throw new ProxyError(415, 'unsupported_media_type', `content-type must be application/json, got "${type}"`)
   }
   const bytes = await readBodyBytes(request, limits)
+  // Checked first (simdutf, a few µs), so no bad byte becomes U+FFFD on its way upstream.
   if (!isUtf8(bytes)) throw new ProxyError(400, 'invalid_utf8', 'the request body is not valid UTF-8 (JSON text must be)')
-  // Checked first (simdutf, a few µs), then decoded the fast way: Bun's TextDecoder takes ~4× as long on a 49 KB body.
-  return new Response(bytes as Uint8Array<ArrayBuffer>).text()
+  return bytes.length <= DECODE_AT_ONCE_UP_TO ? utf8.decode(bytes) : new Response(bytes as Uint8Array<ArrayBuffer>).text()
 }
 
-/** The body's bytes as they came, under the same size and time limits (a multipart upload). */
-export async function readBodyBytes(request: Request, limits: BodyLimits): Promise<Uint8Array> {
-  if (request.body === null) return new Uint8Array(0)
+/**
+ * The body's bytes as they came, under the same size and time limits (a
+ * multipart upload). A declared body is read without touching
+ * `request.body`: making that stream costs every request.
+ */
+export function readBodyBytes(request: Request, limits: BodyLimits): Promise<Uint8Array> {
   const declared = request.headers.get('content-length')
   const length = declared === null ? undefined : Number(declared)
-  return length !== undefined && length <= Math.min(WHOLE_UP_TO, limits.maxBytes)
-    ? await readWhole(request, limits.timeoutMs)
-    : await readChunks(request.body.getReader(), limits, length !== undefined && length > limits.maxBytes)
+  if (length !== undefined && length <= Math.min(WHOLE_UP_TO, limits.maxBytes)) return readWhole(request, limits.timeoutMs)
+  if (request.body === null) return Promise.resolve(new Uint8Array(0))
+  return readChunks(request.body.getReader(), limits, length !== undefined && length > limits.maxBytes)
 }
 
 const bodyTimeout = (what: string, ms: number) =>

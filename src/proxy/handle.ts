@@ -33,7 +33,8 @@ export async function handle({ endpoint, request, body, record, clientKey }: Inb
   const state = runtime.current
   const inbound = parse(endpoint, body)
   record.asked(inbound.model, inbound.stream, () => inbound.text || `[multipart upload, ${inbound.upload!.bytes.length} bytes]`)
-  await admit(runtime, state, clientKey, inbound.model, record)
+  const admitted = admit(runtime, state, clientKey, inbound.model, record)
+  if (admitted) await admitted
   const route = routeOf(state, inbound.model)
   if (route.kind === 'single' && route.service === MOCK_SERVICE) return answerByMock(inbound, route.model, runtime.streams)
   const plan = choose(state, inbound, route, request.headers)
