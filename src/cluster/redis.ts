@@ -147,7 +147,8 @@ export function connectShared(url: string, prefix: string, instance: string, hea
         /cluster_enabled:1/.test(info) &&
         warnOnce(
           'cluster',
-          `shared state: Redis at ${where} is a Redis Cluster node, which lmlb does not support: most of what it shares would be refused; give it a single server or Sentinel`,
+          `shared state: Redis at ${where} is a Redis Cluster node, which lmlb does not support: ` +
+            'most of what it shares would be refused; give it a single server or Sentinel',
         ),
       () => {},
     )

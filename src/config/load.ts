@@ -302,7 +302,8 @@ function warningsFor(config: Config): string[] {
   const short = config.proxyApiKeys.filter((k) => k.length < SHORT_KEY)
   if (short.length > 0) {
     warnings.push(
-      `PROXY_API_KEYS: ${short.length === 1 ? 'a key' : `${short.length} keys`} shorter than ${SHORT_KEY} characters; lmlb masks every key wherever it appears in an answer or a log, so text holding ${short.length === 1 ? 'it' : 'one'} is changed: use longer keys`,
+      `PROXY_API_KEYS: ${short.length === 1 ? 'a key' : `${short.length} keys`} shorter than ${SHORT_KEY} characters; ` +
+        `lmlb masks every key wherever it appears in an answer or a log, so text holding ${short.length === 1 ? 'it' : 'one'} is changed: use longer keys`,
     )
   }
   return warnings

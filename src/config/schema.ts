@@ -86,7 +86,8 @@ export const LIMIT_VARIABLES = {
     field: 'affinityTtlS',
     default: 300,
     about:
-      "how long a session stays pinned to its key after its last request (Anthropic's default cache lifetime; a request asking cache_control ttl 1h pins for an hour)",
+      "how long a session stays pinned to its key after its last request (Anthropic's default cache lifetime; " +
+      'a request asking cache_control ttl 1h pins for an hour)',
   },
   LMLB_AFFINITY_MAX_SESSIONS: {
     field: 'affinityMaxSessions',

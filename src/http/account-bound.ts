@@ -47,7 +47,8 @@ async function forward(request: Request, runtime: Runtime, service: 'openai' | '
     throw new ProxyError(
       501,
       'account_bound_endpoint',
-      `${request.method} ${pathname}: its objects belong to one ${service} account, and ${why}; call ${service} directly, or give lmlb exactly one ${service} key`,
+      `${request.method} ${pathname}: its objects belong to one ${service} account, and ${why}; ` +
+        `call ${service} directly, or give lmlb exactly one ${service} key`,
     )
   }
   const endpoint = pool.endpoints.items[0]

@@ -72,7 +72,8 @@ async function flow(request: Request, endpoint: ApiEndpoint, record: RequestReco
 function refusal(request: Request, path: string, runtime: Runtime): Response | undefined {
   if (runtime.hop.cameBack(request.headers)) {
     const message =
-      'this request has already been through this lmlb: an endpoint in its configuration points back at lmlb itself (or at another instance that points back here)'
+      'this request has already been through this lmlb: an endpoint in its configuration points back at lmlb itself ' +
+      '(or at another instance that points back here)'
     return errorResponse(apiOfPath(path), new ProxyError(508, 'loop_detected', message))
   }
   const keys = runtime.current.config.proxyApiKeys

@@ -89,7 +89,8 @@ export class RequestRecord {
     const text =
       `${this.id} ${this.api} ${this.method} ${this.path} ${this.model ?? '-'} → ${this.served ?? '-'} ${status} ` +
       `ttfb=${fields.ttfb_ms ?? '-'}ms total=${fields.duration_ms}ms tokens=${fields.tokens_in}/${fields.tokens_out} cached=${fields.tokens_cached}` +
-      `${this.stream ? ' stream' : ''}${tried ? ` [${tried}]` : ''}${this.bodies ? ` prompt=${JSON.stringify(fields.prompt)} completion=${JSON.stringify(fields.completion)}` : ''}`
+      `${this.stream ? ' stream' : ''}${tried ? ` [${tried}]` : ''}` +
+      (this.bodies ? ` prompt=${JSON.stringify(fields.prompt)} completion=${JSON.stringify(fields.completion)}` : '')
     logger.record(text, fields)
   }
 }

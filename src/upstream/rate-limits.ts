@@ -43,7 +43,10 @@ export function parseReset(value: string, now: number): number | undefined {
   return Number.isFinite(at) ? boundedWait(at - now) : undefined
 }
 
-/** The longest wait an upstream may impose: a day (daily limits reset within one). More would be a broken header, and past year 275760 no date can be written. */
+/**
+ * The longest wait an upstream may impose: a day (daily limits reset within
+ * one). More would be a broken header, and past year 275760 no date can be written.
+ */
 export const MAX_WAIT_MS = 86_400_000
 
 export function boundedWait(ms: number): number {

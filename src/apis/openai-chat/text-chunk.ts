@@ -12,8 +12,14 @@
  * Any other layout (other providers, spacing, field order) takes the
  * general checks below.
  */
-const OPENAI_TEXT_CHUNK =
-  /^\{"id":"[^"\\]*","object":"chat\.completion\.chunk","created":\d+,"model":"[^"\\]*"(?:,"service_tier":"[^"\\]*")?(?:,"system_fingerprint":(?:"[^"\\]*"|null))?,"choices":\[\{"index":0,"delta":\{"content":("(?:[^"\\]|\\.)*")\}(?:,"logprobs":null)?,"finish_reason":null\}\](?:,"usage":null)?(?:,"obfuscation":"[^"\\]*")?\}$/
+const OPENAI_TEXT_CHUNK = new RegExp(
+  [
+    String.raw`^\{"id":"[^"\\]*","object":"chat\.completion\.chunk","created":\d+,"model":"[^"\\]*"`,
+    String.raw`(?:,"service_tier":"[^"\\]*")?(?:,"system_fingerprint":(?:"[^"\\]*"|null))?`,
+    String.raw`,"choices":\[\{"index":0,"delta":\{"content":("(?:[^"\\]|\\.)*")\}(?:,"logprobs":null)?,"finish_reason":null\}\]`,
+    String.raw`(?:,"usage":null)?(?:,"obfuscation":"[^"\\]*")?\}$`,
+  ].join(''),
+)
 
 /** A delta that holds content and nothing else; the literal is captured whole. */
 const TEXT_ONLY_DELTA = /"delta"\s*:\s*\{\s*"content"\s*:\s*("(?:[^"\\]|\\.)*")\s*\}/

@@ -279,7 +279,8 @@ function resolveReference(ref: { id: string }, seen: Map<string, ResponsesInputI
   const item = seen.get(ref.id)
   if (item) return item
   throw new RequestRefused(
-    `item_reference ${JSON.stringify(ref.id)} names no item earlier in this request: lmlb keeps no responses, so send the items themselves (with the AI SDK: providerOptions.openai.store = false)`,
+    `item_reference ${JSON.stringify(ref.id)} names no item earlier in this request: lmlb keeps no responses, ` +
+      'so send the items themselves (with the AI SDK: providerOptions.openai.store = false)',
   )
 }
 

@@ -18,5 +18,7 @@ export function responsesTextDelta(data: string, state: ResponsesStreamState): s
   if (literal === '""') return ''
   // The item keeps its whole text: its done events and the final response carry it.
   item.content[0].text += JSON.parse(literal) as string
-  return `event: response.output_text.delta\ndata: {"type":"response.output_text.delta","item_id":${JSON.stringify(item.id)},"output_index":${state.open.index},"content_index":0,"delta":${literal},"logprobs":[],"sequence_number":${state.seq++}}\n\n`
+  const where = `"item_id":${JSON.stringify(item.id)},"output_index":${state.open.index},"content_index":0`
+  const event = `{"type":"response.output_text.delta",${where},"delta":${literal},"logprobs":[],"sequence_number":${state.seq++}}`
+  return `event: response.output_text.delta\ndata: ${event}\n\n`
 }
