@@ -35,10 +35,215 @@ export interface SharedState {
 
 /** `instance` names this instance (its workers give the same), for the count of instances. */
 export function connectShared(url: string, prefix: string, instance: string, hearer: Hearer, logger: Logger): SharedState {
-  const where = redisWhere(url)
-  const origin = crypto.randomUUID()
-  const channel = `${prefix}:events`
-  const beats = `${prefix}:instances`
+  return new SharedRedis(url, prefix, instance, hearer, logger)
+}
+
+/** Two connections (commands, and the subscription), the instance's heartbeat, and what is said of Redis coming and going. */
+class SharedRedis implements SharedState {
+  readonly client: Redis
+  private readonly subscriber: Redis
+  private readonly where: string
+  private readonly origin = crypto.randomUUID()
+  private readonly channel: string
+  private readonly beats: string
+  private readonly beating: ReturnType<typeof setInterval>
+  private reachable: boolean | undefined
+  private counted: number | undefined
+  private pending = 0
+  private closing = false
+  private subscribed = false
+  private readonly warned = new Set<string>()
+
+  constructor(
+    url: string,
+    readonly prefix: string,
+    private readonly instance: string,
+    private readonly hearer: Hearer,
+    private readonly logger: Logger,
+  ) {
+    this.where = redisWhere(url)
+    this.channel = `${prefix}:events`
+    this.beats = `${prefix}:instances`
+    this.client = connect(url)
+    this.subscriber = connect(url)
+    this.client.on('error', (error: Error) => this.said(false, error))
+    // A connection lost and made again before any error: still away for a moment, and read again after.
+    this.client.on('close', () => this.closing || this.said(false))
+    this.client.on('ready', () => this.said(true))
+    this.subscriber.on('error', () => {})
+    this.subscriber.on('close', () => (this.subscribed = false))
+    this.subscriber.on('ready', () => this.subscribe())
+    this.subscriber.on('message', (_, text: string) => this.heard(text))
+    this.beating = setInterval(() => this.client.status === 'ready' && void this.beat(), HEARTBEAT_MS)
+    ;(this.beating as { unref?: () => void }).unref?.()
+  }
+
+  tell(event: SharedEvent): boolean {
+    if (!this.reachable) return false
+    const { name, ttlMs } = storedAs(this.prefix, event, Date.now())
+    if (ttlMs <= 0) return true
+    const message = { origin: this.origin, event }
+    this.write(() => this.client.set(name, JSON.stringify(message), 'PX', Math.ceil(ttlMs)))
+    this.send({ event })
+    return true
+  }
+
+  status(): 'connected' | 'connecting' | 'unreachable' {
+    return this.reachable === undefined ? 'connecting' : this.reachable ? 'connected' : 'unreachable'
+  }
+
+  instances(): number | undefined {
+    return this.reachable ? this.counted : undefined
+  }
+
+  async close(): Promise<void> {
+    this.closing = true
+    clearInterval(this.beating)
+    // Gone at once from the others' count, not three beats later.
+    if (this.reachable)
+      await this.client
+        .zrem(this.beats, this.instance)
+        .then(() => this.send({ hello: true }))
+        .catch(() => {})
+    await Promise.all([this.client.quit().catch(() => {}), this.subscriber.quit().catch(() => {})])
+  }
+
+  /** Redis answers, or stopped answering: said once each way; on coming back, the others are read and told. */
+  private said(ok: boolean, why?: Error): void {
+    if (this.reachable === ok) return
+    this.reachable = ok
+    if (!ok) {
+      this.counted = undefined
+      // ioredis's messages name the host or Redis's refusal (WRONGPASS...), never the password.
+      const reason = why?.message ?? 'connection lost'
+      return this.logger.warn(
+        `shared state: Redis at ${this.where} unreachable (${reason}); serving on this instance's own state, reconnecting`,
+      )
+    }
+    this.logger.always(`shared state: Redis at ${this.where} connected`)
+    this.warnIfCluster()
+    this.resyncWhenSubscribed()
+    // What this one learned while Redis was away, for the others.
+    for (const event of this.hearer.inForce()) this.tell(event)
+    void this.beat().then(() => this.send({ hello: true }))
+  }
+
+  /** A warning said once per kind (no log flood). */
+  private warnOnce(kind: string, text: string): void {
+    if (this.warned.has(kind)) return
+    this.warned.add(kind)
+    this.logger.warn(text)
+  }
+
+  /** Fire-and-forget: an unreachable or slow Redis costs the request nothing. */
+  private write(command: () => Promise<unknown>): void {
+    if (this.pending >= MAX_PENDING_WRITES) return
+    this.pending++
+    command()
+      .catch(() => {})
+      .finally(() => this.pending--)
+  }
+
+  private send(message: object): void {
+    this.write(() => this.client.publish(this.channel, JSON.stringify({ origin: this.origin, ...message })))
+  }
+
+  /** Read what the others stored once subscribed: then nothing told in between is missed. */
+  private subscribe(): void {
+    this.subscriber.subscribe(this.channel).then(
+      () => {
+        this.subscribed = true
+        this.resyncWhenSubscribed()
+      },
+      (error: Error) =>
+        this.warnOnce(
+          'subscribe',
+          `shared state: Redis at ${this.where} refused to subscribe to ${this.channel} (${error.message}): this instance will not hear the others`,
+        ),
+    )
+  }
+
+  private heard(text: string): void {
+    // What a stranger wrote must never take this process down.
+    try {
+      const message = parseEvent(text)
+      // An instance came or went: count again.
+      if (message === 'hello') return void this.count()
+      if (message && message.origin !== this.origin) this.hearer.hear(message.event, true)
+    } catch (error) {
+      this.warnOnce('message', `shared state: a message from Redis could not be applied: ${(error as Error).message}`)
+    }
+  }
+
+  private resyncWhenSubscribed(): void {
+    if (this.subscribed && this.reachable) void this.resync()
+  }
+
+  /** What other instances learned while this one was away (or before it started), still in force. */
+  private async resync(): Promise<void> {
+    try {
+      for (const kind of STORED_KINDS) {
+        let cursor = '0'
+        do {
+          const [next, names] = await this.client.scan(cursor, 'MATCH', `${this.prefix}:${kind}:*`, 'COUNT', 200)
+          cursor = next
+          for (const value of names.length > 0 ? await this.client.mget(...names) : []) this.readBack(value)
+        } while (cursor !== '0')
+      }
+    } catch {
+      // Unreachable again: the next connect reads again.
+    }
+  }
+
+  private readBack(value: string | null): void {
+    try {
+      const message = value === null ? undefined : parseEvent(value)
+      if (typeof message === 'object') this.hearer.hear(message.event, false)
+    } catch {
+      // One bad value: the others are read all the same.
+    }
+  }
+
+  /** A Cluster node refuses the keys of other nodes' slots: most of lmlb's. */
+  private warnIfCluster(): void {
+    const warning =
+      `shared state: Redis at ${this.where} is a Redis Cluster node, which lmlb does not support: ` +
+      'most of what it shares would be refused; give it a single server or Sentinel'
+    void this.client.info('cluster').then(
+      (info) => /cluster_enabled:1/.test(info) && this.warnOnce('cluster', warning),
+      () => {},
+    )
+  }
+
+  /** Live instances: those that beat within three beats (older ones go). */
+  private async count(): Promise<void> {
+    try {
+      const multi = this.client.multi().zremrangebyscore(this.beats, '-inf', Date.now() - 3 * HEARTBEAT_MS)
+      const [, [, n]] = (await multi.zcard(this.beats).exec()) as [unknown, [unknown, number]]
+      this.counted = n
+    } catch {
+      // Counted again at the next beat.
+    }
+  }
+
+  /** Says this instance is here; a Redis connected but not answering is found here, and one that answers again too. */
+  private async beat(): Promise<void> {
+    try {
+      await this.client
+        .multi()
+        .zadd(this.beats, Date.now(), this.instance)
+        .pexpire(this.beats, 3 * HEARTBEAT_MS)
+        .exec()
+      if (this.client.status === 'ready') this.said(true)
+      await this.count()
+    } catch (error) {
+      if (this.client.status === 'ready') this.said(false, error as Error)
+    }
+  }
+}
+
+/** One connection to the Redis `url` names (a single server, or through Sentinel). */
+function connect(url: string): Redis {
   const target = redisTarget(url)
   const options = {
     // Commands fail at once while disconnected: nothing queues for a Redis that is away.
@@ -49,164 +254,5 @@ export function connectShared(url: string, prefix: string, instance: string, hea
     retryStrategy: BACKOFF,
     ...('sentinel' in target && { ...target.sentinel, sentinelRetryStrategy: BACKOFF }),
   }
-  const connect = () => ('url' in target ? new Redis(target.url, options) : new Redis(options))
-  const client = connect()
-  const subscriber = connect()
-  let reachable: boolean | undefined
-  let counted: number | undefined
-  let pending = 0
-  const once = new Set<string>()
-  /** A warning said once per kind (no log flood). */
-  const warnOnce = (kind: string, text: string) => void (once.has(kind) || (once.add(kind), logger.warn(text)))
-
-  const said = (ok: boolean, why?: Error) => {
-    if (reachable === ok) return
-    reachable = ok
-    if (!ok) {
-      counted = undefined
-      // ioredis's messages name the host or Redis's refusal (WRONGPASS...), never the password.
-      return logger.warn(
-        `shared state: Redis at ${where} unreachable (${why?.message ?? 'connection lost'}); serving on this instance's own state, reconnecting`,
-      )
-    }
-    logger.always(`shared state: Redis at ${where} connected`)
-    warnIfCluster()
-    resyncWhenSubscribed()
-    // What this one learned while Redis was away, for the others.
-    for (const event of hearer.inForce()) shared.tell(event)
-    void beat().then(() => send({ hello: true }))
-  }
-  /** Fire-and-forget: an unreachable or slow Redis costs the request nothing. */
-  const write = (command: () => Promise<unknown>) => {
-    if (pending >= MAX_PENDING_WRITES) return
-    pending++
-    command()
-      .catch(() => {})
-      .finally(() => pending--)
-  }
-  const send = (message: object) => write(() => client.publish(channel, JSON.stringify({ origin, ...message })))
-
-  let closing = false
-  client.on('error', (error: Error) => said(false, error))
-  // A connection lost and made again before any error: still away for a moment, and read again after.
-  client.on('close', () => closing || said(false))
-  client.on('ready', () => said(true))
-  subscriber.on('error', () => {})
-  // Read what the others stored once subscribed: then nothing told in between is missed.
-  let subscribed = false
-  const resyncWhenSubscribed = () => void (subscribed && reachable && resync())
-  subscriber.on('close', () => (subscribed = false))
-  subscriber.on('ready', () =>
-    subscriber.subscribe(channel).then(
-      () => ((subscribed = true), resyncWhenSubscribed()),
-      (error: Error) =>
-        warnOnce(
-          'subscribe',
-          `shared state: Redis at ${where} refused to subscribe to ${channel} (${error.message}): this instance will not hear the others`,
-        ),
-    ),
-  )
-  subscriber.on('message', (_, text: string) => {
-    // What a stranger wrote must never take this process down.
-    try {
-      const message = parseEvent(text)
-      // An instance came or went: count again.
-      if (message === 'hello') return void count()
-      if (message && message.origin !== origin) hearer.hear(message.event, true)
-    } catch (error) {
-      warnOnce('message', `shared state: a message from Redis could not be applied: ${(error as Error).message}`)
-    }
-  })
-
-  /** What other instances learned while this one was away (or before it started), still in force. */
-  const resync = async () => {
-    try {
-      for (const kind of STORED_KINDS) {
-        let cursor = '0'
-        do {
-          const [next, names] = await client.scan(cursor, 'MATCH', `${prefix}:${kind}:*`, 'COUNT', 200)
-          cursor = next
-          for (const value of names.length > 0 ? await client.mget(...names) : []) {
-            try {
-              const message = value === null ? undefined : parseEvent(value)
-              if (typeof message === 'object') hearer.hear(message.event, false)
-            } catch {
-              // One bad value: the others are read all the same.
-            }
-          }
-        } while (cursor !== '0')
-      }
-    } catch {
-      // Unreachable again: the next connect reads again.
-    }
-  }
-  /** A Cluster node refuses the keys of other nodes' slots: most of lmlb's. */
-  const warnIfCluster = () =>
-    void client.info('cluster').then(
-      (info) =>
-        /cluster_enabled:1/.test(info) &&
-        warnOnce(
-          'cluster',
-          `shared state: Redis at ${where} is a Redis Cluster node, which lmlb does not support: ` +
-            'most of what it shares would be refused; give it a single server or Sentinel',
-        ),
-      () => {},
-    )
-  /** Live instances: those that beat within three beats (older ones go). */
-  const count = async () => {
-    try {
-      const [, [, n]] = (await client
-        .multi()
-        .zremrangebyscore(beats, '-inf', Date.now() - 3 * HEARTBEAT_MS)
-        .zcard(beats)
-        .exec()) as [unknown, [unknown, number]]
-      counted = n
-    } catch {
-      // Counted again at the next beat.
-    }
-  }
-  /** Says this instance is here; a Redis connected but not answering is found here, and one that answers again too. */
-  const beat = async () => {
-    try {
-      await client
-        .multi()
-        .zadd(beats, Date.now(), instance)
-        .pexpire(beats, 3 * HEARTBEAT_MS)
-        .exec()
-      if (client.status === 'ready') said(true)
-      await count()
-    } catch (error) {
-      if (client.status === 'ready') said(false, error as Error)
-    }
-  }
-  const beating = setInterval(() => client.status === 'ready' && void beat(), HEARTBEAT_MS)
-  ;(beating as { unref?: () => void }).unref?.()
-
-  const shared: SharedState = {
-    client,
-    prefix,
-    tell(event) {
-      if (!reachable) return false
-      const { name, ttlMs } = storedAs(prefix, event, Date.now())
-      if (ttlMs <= 0) return true
-      const message = { origin, event }
-      write(() => client.set(name, JSON.stringify(message), 'PX', Math.ceil(ttlMs)))
-      send({ event })
-      return true
-    },
-    status: () => (reachable === undefined ? 'connecting' : reachable ? 'connected' : 'unreachable'),
-    instances: () => (reachable ? counted : undefined),
-    async close() {
-      closing = true
-      clearInterval(beating)
-      // Gone at once from the others' count, not three beats later.
-      if (reachable)
-        await client
-          .zrem(beats, instance)
-          .then(() => send({ hello: true }))
-          .catch(() => {})
-      await Promise.all([client.quit().catch(() => {}), subscriber.quit().catch(() => {})])
-    },
-  }
-  return shared
+  return 'url' in target ? new Redis(target.url, options) : new Redis(options)
 }
