@@ -10,56 +10,74 @@ interface Row {
 
 const escape = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')
 
+/** One metric family: its help and type lines, then its samples. */
+const family = (name: string, type: string, help: string, lines: string[]) => [`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, ...lines]
+
 export function prometheusText(stats: Stats): string {
-  const rows: Row[] = []
-  const keyCounts: string[] = []
-  const quotas: string[] = []
-  const pinned: string[] = []
-  const affinity: string[] = []
-  for (const [name, s] of Object.entries(stats.load_balancer_stats)) {
-    const service = escape(name)
-    keyCounts.push(`lmlb_keys_configured{service="${service}"} ${s.keys_count}`)
-    for (const k of s.keys) {
-      const labels = `service="${service}",id="${escape(k.key)}"`
-      if (k.quota.remaining_requests !== null)
-        quotas.push(`lmlb_ratelimit_remaining{${labels},kind="requests"} ${k.quota.remaining_requests}`)
-      if (k.quota.remaining_tokens !== null) quotas.push(`lmlb_ratelimit_remaining{${labels},kind="tokens"} ${k.quota.remaining_tokens}`)
-    }
-    pinned.push(`lmlb_affinity_sessions_pinned{service="${service}"} ${s.affinity.pinned_sessions}`)
-    affinity.push(`lmlb_affinity_requests_total{service="${service}",outcome="hit",reason=""} ${s.affinity.hits}`)
-    affinity.push(`lmlb_affinity_requests_total{service="${service}",outcome="new",reason=""} ${s.affinity.new_pins}`)
-    for (const [why, n] of Object.entries(s.affinity.repins))
-      affinity.push(`lmlb_affinity_requests_total{service="${service}",outcome="repin",reason="${escape(why)}"} ${n}`)
-    for (const k of s.keys) rows.push({ labels: `service="${service}",target="key",id="${escape(k.key)}"`, t: k })
-    for (const e of s.endpoint_stats) rows.push({ labels: `service="${service}",target="endpoint",id="${escape(e.url)}"`, t: e })
-  }
-  const family = (name: string, type: string, help: string, lines: string[]) => [
-    `# HELP ${name} ${help}`,
-    `# TYPE ${name} ${type}`,
-    ...lines,
-  ]
-  const each = (name: string, value: (t: TargetStats) => number, extra = '') =>
-    rows.map((r) => `${name}{${extra}${r.labels}} ${value(r.t)}`)
+  const services = Object.entries(stats.load_balancer_stats).map(([name, s]) => ({ service: escape(name), s }))
+  const rows: Row[] = services.flatMap(({ service, s }) => [
+    ...s.keys.map((k) => ({ labels: `service="${service}",target="key",id="${escape(k.key)}"`, t: k })),
+    ...s.endpoint_stats.map((e) => ({ labels: `service="${service}",target="endpoint",id="${escape(e.url)}"`, t: e })),
+  ])
   return [
     ...family('lmlb_workers', 'gauge', 'Processes these figures add up.', [`lmlb_workers ${stats.workers}`]),
-    ...(stats.shared
-      ? [
-          ...family('lmlb_redis_connected', 'gauge', 'Whether Redis, where instances share state, answers (1) or not (0).', [
-            `lmlb_redis_connected ${stats.shared.redis === 'connected' ? 1 : 0}`,
-          ]),
-          ...(stats.shared.instances === null
-            ? []
-            : family('lmlb_shared_instances', 'gauge', 'Instances sharing state through Redis, as this one last counted.', [
-                `lmlb_shared_instances ${stats.shared.instances}`,
-              ])),
-        ]
-      : []),
-    ...family('lmlb_keys_configured', 'gauge', 'API keys configured per service.', keyCounts),
+    ...sharedFamilies(stats),
+    ...family(
+      'lmlb_keys_configured',
+      'gauge',
+      'API keys configured per service.',
+      services.map(({ service, s }) => `lmlb_keys_configured{service="${service}"} ${s.keys_count}`),
+    ),
+    ...targetFamilies(rows),
+    ...requestFamilies(stats),
+    ...family('lmlb_tokens_total', 'counter', 'Tokens reported by upstreams, by direction.', [
+      ...each(rows, 'lmlb_tokens_total', (t) => t.tokens_in, 'direction="in",'),
+      ...each(rows, 'lmlb_tokens_total', (t) => t.tokens_out, 'direction="out",'),
+    ]),
+    ...family('lmlb_cache_tokens_total', 'counter', "Input tokens read from the provider's prompt cache, and written to it.", [
+      ...each(rows, 'lmlb_cache_tokens_total', (t) => t.cache_read_tokens ?? 0, 'kind="read",'),
+      ...each(rows, 'lmlb_cache_tokens_total', (t) => t.cache_write_tokens ?? 0, 'kind="write",'),
+    ]),
+    ...family('lmlb_ratelimit_remaining', 'gauge', 'What the provider last reported left for a key until its reset.', quotaLines(services)),
+    ...affinityFamilies(services),
+    ...family(
+      'lmlb_target_available',
+      'gauge',
+      '1 when the key or endpoint may take a request now.',
+      each(rows, 'lmlb_target_available', (t) => (t.health.state === 'healthy' ? 1 : 0)),
+    ),
+    '',
+  ].join('\n')
+}
+
+type Services = { service: string; s: Stats['load_balancer_stats'][string] }[]
+
+const each = (rows: Row[], name: string, value: (t: TargetStats) => number, extra = '') =>
+  rows.map((r) => `${name}{${extra}${r.labels}} ${value(r.t)}`)
+
+/** With Redis: whether it answers, and how many instances share through it. */
+function sharedFamilies({ shared }: Stats): string[] {
+  if (!shared) return []
+  return [
+    ...family('lmlb_redis_connected', 'gauge', 'Whether Redis, where instances share state, answers (1) or not (0).', [
+      `lmlb_redis_connected ${shared.redis === 'connected' ? 1 : 0}`,
+    ]),
+    ...(shared.instances === null
+      ? []
+      : family('lmlb_shared_instances', 'gauge', 'Instances sharing state through Redis, as this one last counted.', [
+          `lmlb_shared_instances ${shared.instances}`,
+        ])),
+  ]
+}
+
+/** Per key and per endpoint: attempts, errors, overflow, in flight, durations. */
+function targetFamilies(rows: Row[]): string[] {
+  return [
     ...family(
       'lmlb_upstream_requests_total',
       'counter',
       'Upstream attempts per key and per endpoint.',
-      each('lmlb_upstream_requests_total', (t) => t.requests),
+      each(rows, 'lmlb_upstream_requests_total', (t) => t.requests),
     ),
     ...family(
       'lmlb_upstream_errors_total',
@@ -73,13 +91,13 @@ export function prometheusText(stats: Stats): string {
       'lmlb_upstream_overflow_total',
       'counter',
       "Calls refused with 503 overloaded: lmlb's bound on upstream calls in flight (LMLB_MAX_UPSTREAM_CALLS) was reached.",
-      each('lmlb_upstream_overflow_total', (t) => t.overflow ?? 0),
+      each(rows, 'lmlb_upstream_overflow_total', (t) => t.overflow ?? 0),
     ),
     ...family(
       'lmlb_upstream_in_flight',
       'gauge',
       'Upstream calls under way.',
-      each('lmlb_upstream_in_flight', (t) => t.in_flight),
+      each(rows, 'lmlb_upstream_in_flight', (t) => t.in_flight),
     ),
     ...family(
       'lmlb_upstream_duration_seconds',
@@ -87,50 +105,71 @@ export function prometheusText(stats: Stats): string {
       'Finished upstream calls per key and endpoint, head to last byte.',
       rows.flatMap((r) => histogramLines('lmlb_upstream_duration_seconds', r.labels, r.t.latency)),
     ),
+  ]
+}
+
+/** Per client request: durations, first bytes, answers by API. */
+function requestFamilies({ requests }: Stats): string[] {
+  return [
     ...family(
       'lmlb_request_duration_seconds',
       'histogram',
       'Client requests served by an upstream, from arrival to the last byte of the answer.',
-      series('lmlb_request_duration_seconds', stats.requests.duration),
+      series('lmlb_request_duration_seconds', requests.duration),
     ),
     ...family(
       'lmlb_upstream_time_to_first_byte_seconds',
       'histogram',
       "Upstream attempts, from sending to the answer's head (a stream: its first event).",
-      series('lmlb_upstream_time_to_first_byte_seconds', stats.requests.time_to_first_byte),
+      series('lmlb_upstream_time_to_first_byte_seconds', requests.time_to_first_byte),
     ),
     ...family(
       'lmlb_requests_total',
       'counter',
       "Requests answered, by inbound API and status class (lmlb's own refusals included).",
-      Object.entries(stats.requests.by_api).flatMap(([api, classes]) =>
+      Object.entries(requests.by_api).flatMap(([api, classes]) =>
         Object.entries(classes).map(([c, n]) => `lmlb_requests_total{api="${escape(api)}",status_class="${escape(c)}"} ${n}`),
       ),
     ),
-    ...family('lmlb_tokens_total', 'counter', 'Tokens reported by upstreams, by direction.', [
-      ...each('lmlb_tokens_total', (t) => t.tokens_in, 'direction="in",'),
-      ...each('lmlb_tokens_total', (t) => t.tokens_out, 'direction="out",'),
-    ]),
-    ...family('lmlb_cache_tokens_total', 'counter', "Input tokens read from the provider's prompt cache, and written to it.", [
-      ...each('lmlb_cache_tokens_total', (t) => t.cache_read_tokens ?? 0, 'kind="read",'),
-      ...each('lmlb_cache_tokens_total', (t) => t.cache_write_tokens ?? 0, 'kind="write",'),
-    ]),
-    ...family('lmlb_ratelimit_remaining', 'gauge', 'What the provider last reported left for a key until its reset.', quotas),
-    ...family('lmlb_affinity_sessions_pinned', 'gauge', 'Sessions pinned to a key and endpoint.', pinned),
+  ]
+}
+
+function quotaLines(services: Services): string[] {
+  return services.flatMap(({ service, s }) =>
+    s.keys.flatMap((k) => {
+      const labels = `service="${service}",id="${escape(k.key)}"`
+      return [
+        ...(k.quota.remaining_requests !== null
+          ? [`lmlb_ratelimit_remaining{${labels},kind="requests"} ${k.quota.remaining_requests}`]
+          : []),
+        ...(k.quota.remaining_tokens !== null ? [`lmlb_ratelimit_remaining{${labels},kind="tokens"} ${k.quota.remaining_tokens}`] : []),
+      ]
+    }),
+  )
+}
+
+function affinityFamilies(services: Services): string[] {
+  const affinity = services.flatMap(({ service, s }) => [
+    `lmlb_affinity_requests_total{service="${service}",outcome="hit",reason=""} ${s.affinity.hits}`,
+    `lmlb_affinity_requests_total{service="${service}",outcome="new",reason=""} ${s.affinity.new_pins}`,
+    ...Object.entries(s.affinity.repins).map(
+      ([why, n]) => `lmlb_affinity_requests_total{service="${service}",outcome="repin",reason="${escape(why)}"} ${n}`,
+    ),
+  ])
+  return [
+    ...family(
+      'lmlb_affinity_sessions_pinned',
+      'gauge',
+      'Sessions pinned to a key and endpoint.',
+      services.map(({ service, s }) => `lmlb_affinity_sessions_pinned{service="${service}"} ${s.affinity.pinned_sessions}`),
+    ),
     ...family(
       'lmlb_affinity_requests_total',
       'counter',
       'Requests with a session: on their pin (hit), newly pinned (new), or moved (repin, with why).',
       affinity,
     ),
-    ...family(
-      'lmlb_target_available',
-      'gauge',
-      '1 when the key or endpoint may take a request now.',
-      each('lmlb_target_available', (t) => (t.health.state === 'healthy' ? 1 : 0)),
-    ),
-    '',
-  ].join('\n')
+  ]
 }
 
 function series(name: string, list: readonly SeriesFigures[]): string[] {
