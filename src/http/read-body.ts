@@ -38,8 +38,8 @@ export class BodyRefused extends ProxyError {
 const WHOLE_UP_TO = 1024 * 1024
 
 /** The body an endpoint takes: JSON text, or a multipart upload's bytes as they came. */
-export function readInbound(endpoint: ApiEndpoint, request: Request, limits: BodyLimits): Promise<RawBody> {
-  if (!endpoint.multipart) return readBody(request, limits).then((text) => ({ text }))
+export async function readInbound(endpoint: ApiEndpoint, request: Request, limits: BodyLimits): Promise<RawBody> {
+  if (!endpoint.multipart) return { text: await readBody(request, limits) }
   const contentType = request.headers.get('content-type')
   if (boundaryOf(contentType) === undefined)
     throw new ProxyError(
@@ -47,7 +47,7 @@ export function readInbound(endpoint: ApiEndpoint, request: Request, limits: Bod
       'unsupported_media_type',
       `content-type must be multipart/form-data with a boundary, got "${contentType ?? 'none'}"`,
     )
-  return readBodyBytes(request, limits).then((upload) => ({ upload, contentType: contentType! }))
+  return { upload: await readBodyBytes(request, limits), contentType: contentType! }
 }
 
 /** Below this a body is decoded at once; above, the way Bun decodes mostly-ASCII text fastest (a 50 KB Claude Code request: 6 µs, not 23). */
