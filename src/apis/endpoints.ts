@@ -11,6 +11,7 @@ import type { WireApi } from './index'
 import { checkOpenAI } from './openai-chat/inbound'
 import { checkModelOptional, checkModelRequired, DEFAULT_MODELS } from './openai-extras/inbound'
 import { checkResponses } from './openai-responses/inbound'
+import { own } from '../util/own'
 
 export interface ApiEndpoint {
   /** Served at this path, POST. */
@@ -60,18 +61,18 @@ export const ENDPOINTS: readonly ApiEndpoint[] = [
   other('/audio/translations', checkModelRequired, { multipart: true }),
 ]
 
-const BY_PATH = new Map(ENDPOINTS.map((e) => [e.path, e]))
+const BY_PATH: Readonly<Record<string, ApiEndpoint>> = Object.fromEntries(ENDPOINTS.map((e) => [e.path, e]))
 
 /** The endpoint served at `path` (a trailing slash taken as none, as routers do), if lmlb proxies one there. */
 export function endpointAt(path: string): ApiEndpoint | undefined {
-  return BY_PATH.get(path) ?? (path.endsWith('/') ? BY_PATH.get(path.slice(0, -1)) : undefined)
+  return own(BY_PATH, path) ?? (path.endsWith('/') ? own(BY_PATH, path.slice(0, -1)) : undefined)
 }
 
 /** The endpoint a request in each API is sent to when it reaches an upstream of that API (translated or not). */
 export const CALL_OF: Record<WireApi, ApiEndpoint> = {
-  messages: BY_PATH.get('/v1/messages')!,
-  chat: BY_PATH.get('/v1/chat/completions')!,
-  responses: BY_PATH.get('/v1/responses')!,
+  messages: BY_PATH['/v1/messages'],
+  chat: BY_PATH['/v1/chat/completions'],
+  responses: BY_PATH['/v1/responses'],
 }
 
 /** Longest first: `/v1/messages/count_tokens` before `/v1/messages`. */
@@ -83,7 +84,7 @@ const BY_PREFIX = [...ENDPOINTS].sort((a, b) => b.path.length - a.path.length)
  * (`/v1/messages/batches`, `/v1/responses/{id}`); OpenAI's elsewhere.
  */
 export function apiOfPath(path: string): WireApi {
-  const endpoint = BY_PATH.get(path) ?? BY_PREFIX.find((e) => path.startsWith(`${e.path}/`))
+  const endpoint = own(BY_PATH, path) ?? BY_PREFIX.find((e) => path.startsWith(`${e.path}/`))
   return endpoint?.api ?? 'chat'
 }
 

@@ -7,6 +7,7 @@
 import type { ServiceConfig } from '../config/schema'
 import { TargetCounters } from '../observability/counters'
 import { maskKey } from '../observability/redact'
+import { hashOf } from '../util/hash'
 import { Health } from './health'
 import { Quota } from './quota'
 import { createSelector, type Member, type Selector } from './strategies'
@@ -19,6 +20,8 @@ interface Tracked extends Member {
 export interface KeyTarget extends Tracked {
   value: string
   masked: string
+  /** What names it where it leaves this process for another host (Redis), never the value (util/hash.ts). */
+  hash: string
   /** What the provider last reported of this key's rate limits. */
   quota: Quota
   /** Its quota's share left, at the time of the pick under way (for `most-remaining`). */
@@ -72,6 +75,7 @@ export class ServicePool {
         return {
           value: k.value,
           masked: maskKey(k.value),
+          hash: hashOf(k.value),
           ...tracked(c, k.weight, k.priority),
           quota: c.quota,
           share: () => c.quota.share(this.pickedAt),

@@ -6,7 +6,7 @@
  * for it (one round trip). Redis unreachable: the instance counts on its
  * own, as without Redis. Keys are named by a hash of the client key.
  */
-import { hashOf } from '../routing/session-identity'
+import { hashOf } from '../util/hash'
 import { checkModel, LIMIT_MESSAGES, LIMIT_WINDOW_MS, limitRefusal, type Admission } from '../balancer/client-budgets'
 import type { RedisLink } from './redis-link'
 

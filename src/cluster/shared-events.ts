@@ -13,7 +13,7 @@ import type { Pin } from '../balancer/pins'
 import type { Quota } from '../balancer/quota'
 import type { KeyTarget, ServicePool } from '../balancer/service-pool'
 import type { Logger } from '../observability/log'
-import { hashOf, hashOfKey } from '../routing/session-identity'
+import { hashOf } from '../util/hash'
 import type { SharedFigures } from '../observability/stats'
 import type { CooledTarget, Sharing } from '../state/ports'
 import type { ProxyState } from '../state/proxy-state'
@@ -33,12 +33,12 @@ export type SharedEvent =
 export const STORED_KINDS: readonly SharedEvent['kind'][] = ['cooled', 'quota', 'pin']
 
 export function cooledEvent(target: CooledTarget): SharedEvent {
-  return { kind: 'cooled', target: { ...target, key: undefined, keyHash: target.key === undefined ? undefined : hashOfKey(target.key) } }
+  return { kind: 'cooled', target: { ...target, key: undefined, keyHash: target.key === undefined ? undefined : hashOf(target.key) } }
 }
 
 function quotaEvent(service: string, key: KeyTarget): SharedEvent {
   const { limits, at } = key.quota.latest()
-  return { kind: 'quota', service, keyHash: hashOfKey(key.value), limits, at }
+  return { kind: 'quota', service, keyHash: key.hash, limits, at }
 }
 
 export function pinEvent(id: string, pin: Pin): SharedEvent {
@@ -47,7 +47,7 @@ export function pinEvent(id: string, pin: Pin): SharedEvent {
     id,
     service: pin.service,
     model: pin.model,
-    keyHash: pin.key === undefined ? undefined : hashOfKey(pin.key),
+    keyHash: pin.key === undefined ? undefined : hashOf(pin.key),
     endpoint: pin.endpoint,
     expiresAt: pin.expiresAt,
   }
@@ -250,5 +250,5 @@ function isLimits(limits: unknown): limits is RateLimits {
 }
 
 function keyByHash(pool: ServicePool | undefined, keyHash: string): KeyTarget | undefined {
-  return pool?.keys.items.find((k) => hashOfKey(k.value) === keyHash)
+  return pool?.keys.items.find((k) => k.hash === keyHash)
 }

@@ -10,85 +10,116 @@ export interface JsonErrorLocation {
 }
 
 export function locateJsonError(text: string): JsonErrorLocation | undefined {
-  let pos = 0
-  const fail = (message: string): never => {
-    throw { pos, message }
+  const scan = new Scan(text)
+  try {
+    scan.document()
+    return undefined
+  } catch (e) {
+    if (!(e instanceof Wrong)) throw e
+    const before = text.slice(0, e.at)
+    return { line: before.split('\n').length, column: e.at - before.lastIndexOf('\n'), message: e.message }
   }
-  const ws = () => {
-    while (pos < text.length && ' \t\r\n'.includes(text[pos])) pos++
+}
+
+/** The first thing wrong, and where. */
+class Wrong {
+  constructor(
+    readonly at: number,
+    readonly message: string,
+  ) {}
+}
+
+class Scan {
+  private pos = 0
+
+  constructor(private readonly text: string) {}
+
+  document(): void {
+    this.value()
+    this.ws()
+    if (this.pos < this.text.length) this.fail(`unexpected text after the end: ${JSON.stringify(this.text.slice(this.pos, this.pos + 10))}`)
   }
-  const describe = () => (pos >= text.length ? 'unexpected end of text' : `unexpected ${JSON.stringify(text[pos])}`)
-  const literal = (word: string) => {
-    if (text.startsWith(word, pos)) pos += word.length
-    else fail(describe())
+
+  private fail(message: string): never {
+    throw new Wrong(this.pos, message)
   }
-  const string = () => {
-    pos++
-    while (pos < text.length && text[pos] !== '"') {
-      if (text[pos] === '\n') fail('line break inside a string')
-      pos += text[pos] === '\\' ? 2 : 1
+
+  private ws(): void {
+    while (this.pos < this.text.length && ' \t\r\n'.includes(this.text[this.pos])) this.pos++
+  }
+
+  private describe(): string {
+    return this.pos >= this.text.length ? 'unexpected end of text' : `unexpected ${JSON.stringify(this.text[this.pos])}`
+  }
+
+  /** What stands here instead of what was expected. */
+  private got(): string {
+    return this.describe().replace('unexpected ', '')
+  }
+
+  private literal(word: string): void {
+    if (this.text.startsWith(word, this.pos)) this.pos += word.length
+    else this.fail(this.describe())
+  }
+
+  private string(): void {
+    const { text } = this
+    this.pos++
+    while (this.pos < text.length && text[this.pos] !== '"') {
+      if (text[this.pos] === '\n') this.fail('line break inside a string')
+      this.pos += text[this.pos] === '\\' ? 2 : 1
     }
-    if (pos >= text.length) fail('unterminated string')
-    pos++
+    if (this.pos >= text.length) this.fail('unterminated string')
+    this.pos++
   }
-  const number = () => {
-    const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(pos))
-    if (!m) fail(describe())
-    pos += m![0].length
+
+  private number(): void {
+    const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(this.text.slice(this.pos))
+    if (!m) this.fail(this.describe())
+    this.pos += m[0].length
   }
-  const value = (): void => {
-    ws()
-    const c = text[pos]
-    if (c === '{') return container('}', true)
-    if (c === '[') return container(']', false)
-    if (c === '"') return string()
-    if (c === 't') return literal('true')
-    if (c === 'f') return literal('false')
-    if (c === 'n') return literal('null')
-    if (c === '-' || (c >= '0' && c <= '9')) return number()
-    fail(describe())
+
+  private value(): void {
+    this.ws()
+    const c = this.text[this.pos]
+    if (c === '{') return this.container('}', true)
+    if (c === '[') return this.container(']', false)
+    if (c === '"') return this.string()
+    if (c === 't') return this.literal('true')
+    if (c === 'f') return this.literal('false')
+    if (c === 'n') return this.literal('null')
+    if (c === '-' || (c >= '0' && c <= '9')) return this.number()
+    this.fail(this.describe())
   }
-  const container = (close: string, isObject: boolean) => {
-    pos++
-    ws()
-    if (text[pos] === close) {
-      pos++
+
+  private container(close: string, isObject: boolean): void {
+    this.pos++
+    this.ws()
+    if (this.text[this.pos] === close) {
+      this.pos++
       return
     }
     for (;;) {
-      if (isObject) {
-        ws()
-        if (text[pos] !== '"') fail(`expected a quoted key, got ${describe().replace('unexpected ', '')}`)
-        string()
-        ws()
-        if (text[pos] !== ':') fail(`expected ':', got ${describe().replace('unexpected ', '')}`)
-        pos++
-      }
-      value()
-      ws()
-      if (text[pos] === ',') {
-        pos++
-        ws()
-        if (text[pos] === close) fail(`trailing comma before '${close}'`)
-        continue
-      }
-      if (text[pos] === close) {
-        pos++
+      if (isObject) this.key()
+      this.value()
+      this.ws()
+      if (this.text[this.pos] === close) {
+        this.pos++
         return
       }
-      fail(`expected ',' or '${close}', got ${describe().replace('unexpected ', '')}`)
+      if (this.text[this.pos] !== ',') this.fail(`expected ',' or '${close}', got ${this.got()}`)
+      this.pos++
+      this.ws()
+      if (this.text[this.pos] === close) this.fail(`trailing comma before '${close}'`)
     }
   }
-  try {
-    value()
-    ws()
-    if (pos < text.length) fail(`unexpected text after the end: ${JSON.stringify(text.slice(pos, pos + 10))}`)
-    return undefined
-  } catch (e) {
-    const { pos: at, message } = e as { pos: number; message: string }
-    const before = text.slice(0, at)
-    const line = before.split('\n').length
-    const column = at - before.lastIndexOf('\n')
-    return { line, column, message }
+
+  private key(): void {
+    this.ws()
+    if (this.text[this.pos] !== '"') this.fail(`expected a quoted key, got ${this.got()}`)
+    this.string()
+    this.ws()
+    if (this.text[this.pos] !== ':') this.fail(`expected ':', got ${this.got()}`)
+    this.pos++
   }
 }

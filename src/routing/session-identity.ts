@@ -6,7 +6,7 @@
  * of them is known by its stable prefix (system, tools, first user message).
  * Only a short hash is ever kept or shown: never the identity itself.
  */
-import { createHash } from 'node:crypto'
+import { hashOf } from '../util/hash'
 
 export type AffinityMode = 'session' | 'prefix' | 'off'
 
@@ -52,19 +52,6 @@ function stablePrefix(body: Body): string {
   const system = [body.system, body.instructions, ...turns.filter((m) => m?.role === 'system' || m?.role === 'developer')]
   const firstUser = turns.find((m) => m?.role === 'user')
   return JSON.stringify([system, body.tools, firstUser], (key, value) => (key === 'cache_control' ? undefined : value))
-}
-
-/** 16 hex digits of SHA-256: enough to tell sessions apart, nothing to read back. */
-export function hashOf(text: string): string {
-  return createHash('sha256').update(text).digest('hex').slice(0, 16)
-}
-
-/** An API key's hash, made once per key: what crosses to other instances is matched against every key of a service. */
-const keyHashes = new Map<string, string>()
-export function hashOfKey(value: string): string {
-  let hash = keyHashes.get(value)
-  if (hash === undefined) keyHashes.set(value, (hash = hashOf(value)))
-  return hash
 }
 
 /**

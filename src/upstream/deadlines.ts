@@ -18,48 +18,62 @@ export interface Deadline {
   armed: boolean
 }
 
-let head: Deadline | undefined
-let armed = 0
-let timer: ReturnType<typeof setInterval> | undefined
+/** Deadlines on one timer: it runs while some are pending, every TICK_MS. */
+export class DeadlineTimer {
+  private head: Deadline | undefined
+  private armed = 0
+  private timer: ReturnType<typeof setInterval> | undefined
 
-function unlink(d: Deadline): void {
-  d.armed = false
-  if (d.prev) d.prev.next = d.next
-  else head = d.next
-  if (d.next) d.next.prev = d.prev
-  d.prev = d.next = undefined
-  armed--
-}
-
-function tick(): void {
-  const now = Date.now()
-  for (let d = head; d; ) {
-    const next = d.next
-    if (d.at <= now) {
-      unlink(d)
-      d.fire()
+  after(ms: number, fire: () => void): Deadline {
+    const d: Deadline = { at: Date.now() + ms, fire, next: this.head, armed: true }
+    if (this.head) this.head.prev = d
+    this.head = d
+    this.armed++
+    if (this.timer === undefined) {
+      this.timer = setInterval(() => this.tick(), TICK_MS)
+      // Unref'd: a pending deadline alone does not keep the process alive.
+      ;(this.timer as { unref?: () => void }).unref?.()
     }
-    d = next
+    return d
   }
-  if (armed === 0) {
-    clearInterval(timer)
-    timer = undefined
+
+  cancel(d: Deadline | undefined): void {
+    if (d?.armed) this.unlink(d)
+  }
+
+  private unlink(d: Deadline): void {
+    d.armed = false
+    if (d.prev) d.prev.next = d.next
+    else this.head = d.next
+    if (d.next) d.next.prev = d.prev
+    d.prev = d.next = undefined
+    this.armed--
+  }
+
+  private tick(): void {
+    const now = Date.now()
+    for (let d = this.head; d; ) {
+      const next = d.next
+      if (d.at <= now) {
+        this.unlink(d)
+        d.fire()
+      }
+      d = next
+    }
+    if (this.armed === 0) {
+      clearInterval(this.timer)
+      this.timer = undefined
+    }
   }
 }
+
+/** The process's one timer for every call's and body's deadlines, as setTimeout's is the process's own. */
+const deadlines = new DeadlineTimer()
 
 export function after(ms: number, fire: () => void): Deadline {
-  const d: Deadline = { at: Date.now() + ms, fire, next: head, armed: true }
-  if (head) head.prev = d
-  head = d
-  armed++
-  if (timer === undefined) {
-    timer = setInterval(tick, TICK_MS)
-    // Unref'd: a pending deadline alone does not keep the process alive.
-    ;(timer as { unref?: () => void }).unref?.()
-  }
-  return d
+  return deadlines.after(ms, fire)
 }
 
 export function cancel(d: Deadline | undefined): void {
-  if (d?.armed) unlink(d)
+  deadlines.cancel(d)
 }

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'bun:test'
-import { asksForLongCache, hashOf, sessionIdentity } from '../../src/routing/session-identity'
+import { asksForLongCache, sessionIdentity } from '../../src/routing/session-identity'
+import { hashOf } from '../../src/util/hash'
 
 const h = (headers: Record<string, string> = {}) => new Headers(headers)
 
