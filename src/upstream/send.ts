@@ -54,96 +54,127 @@ export interface UpstreamAnswer {
   source?: ByteSource
 }
 
-export async function send(o: SendOptions): Promise<UpstreamAnswer> {
-  const abort = new AbortController()
-  const signal = abort.signal
-  // The client leaving aborts the call too (cheaper than AbortSignal.any on every request).
-  const clientGone = () => abort.abort(o.clientSignal.reason)
-  if (o.clientSignal.aborted) clientGone()
-  else o.clientSignal.addEventListener('abort', clientGone, { once: true })
-  const { limits } = o
-  let ended = false
-  const end = (how: RelayEnd | 'failed') => {
-    if (!ended) {
-      ended = true
-      o.onEnd(how)
+export function send(o: SendOptions): Promise<UpstreamAnswer> {
+  return new UpstreamCall(o).answer()
+}
+
+/** One call's abort (lmlb's timeouts and the client leaving), the deadlines that fire it, and its end, told once. */
+class UpstreamCall {
+  private readonly abort = new AbortController()
+  private ended = false
+  /** A non-streaming call is bounded as a whole; a stream's length is the model's business. */
+  private readonly total
+
+  constructor(private readonly o: SendOptions) {
+    // The client leaving aborts the call too (cheaper than AbortSignal.any on every request).
+    if (o.clientSignal.aborted) this.handleEvent()
+    else o.clientSignal.addEventListener('abort', this, { once: true })
+    this.total = o.streaming ? undefined : this.deadline(o.limits.totalTimeoutMs, 'no complete answer', 'LMLB_TOTAL_TIMEOUT_MS')
+  }
+
+  /** The client's signal fired. */
+  handleEvent(): void {
+    this.abort.abort(this.o.clientSignal.reason)
+  }
+
+  async answer(): Promise<UpstreamAnswer> {
+    const response = await this.head()
+    const headers = clientHeaders(response.headers, (v) => this.o.scrubber.text(v))
+    const isSse = response.ok && (headers.get('content-type')?.includes('text/event-stream') ?? false)
+    // A whole answer (or an error): read it all, so it can be scrubbed and retried.
+    if (!isSse || !response.body) return this.whole(response, headers)
+    return this.stream(response, response.body, headers)
+  }
+
+  private async head(): Promise<Response> {
+    const { o } = this
+    const head = o.streaming
+      ? this.deadline(o.limits.connectTimeoutMs, 'no response head', 'LMLB_CONNECT_TIMEOUT_MS')
+      : this.deadline(o.limits.firstByteTimeoutMs, 'no answer', 'LMLB_FIRST_BYTE_TIMEOUT_MS')
+    try {
+      // `timeout: false` turns off Bun's own 5-minute fetch limit: lmlb's timers govern.
+      return await fetch(o.url, {
+        method: 'POST',
+        headers: o.headers,
+        body: o.body,
+        signal: this.abort.signal,
+        timeout: false,
+      } as RequestInit)
+    } catch (error) {
+      cancel(this.total)
+      throw this.failed(error, `could not reach ${o.url}`)
+    } finally {
+      cancel(head)
     }
   }
-  // The message is built only if the deadline fires.
-  const deadline = (ms: number, what: string, variable: string) =>
-    after(ms, () => abort.abort(new UpstreamFailure('timeout', `${what} from ${o.url} within ${ms} ms (${variable})`)))
 
-  // Non-streaming calls are bounded as a whole; a stream's length is the model's business.
-  const total = o.streaming ? undefined : deadline(limits.totalTimeoutMs, 'no complete answer', 'LMLB_TOTAL_TIMEOUT_MS')
-  const head = o.streaming
-    ? deadline(limits.connectTimeoutMs, 'no response head', 'LMLB_CONNECT_TIMEOUT_MS')
-    : deadline(limits.firstByteTimeoutMs, 'no answer', 'LMLB_FIRST_BYTE_TIMEOUT_MS')
-
-  let response: Response
-  try {
-    // `timeout: false` turns off Bun's own 5-minute fetch limit: lmlb's timers govern.
-    response = await fetch(o.url, { method: 'POST', headers: o.headers, body: o.body, signal, timeout: false } as RequestInit)
-  } catch (error) {
-    cancel(total)
-    end('failed')
-    throw failureOf(error, signal, `could not reach ${o.url}`)
-  } finally {
-    cancel(head)
-  }
-
-  const headers = clientHeaders(response.headers, (v) => o.scrubber.text(v))
-  const isSse = response.ok && (headers.get('content-type')?.includes('text/event-stream') ?? false)
-  if (!isSse || !response.body) {
-    // A whole answer (or an error): read it all, so it can be scrubbed and retried.
-    const first = deadline(limits.firstByteTimeoutMs, 'no answer body', 'LMLB_FIRST_BYTE_TIMEOUT_MS')
+  private async whole(response: Response, headers: Headers): Promise<UpstreamAnswer> {
+    const { o } = this
+    const first = this.deadline(o.limits.firstByteTimeoutMs, 'no answer body', 'LMLB_FIRST_BYTE_TIMEOUT_MS')
     try {
       // Bytes, not text: nothing is decoded or encoded again unless a key must be masked.
       const bytes = await response.bytes()
       const text = byteText(bytes)
       o.observe?.(text)
-      end('done')
+      this.end('done')
       const body = response.status === 204 ? undefined : o.scrubber.bytes(bytes, text)
       return { status: response.status, statusText: response.statusText, headers, bytes: body }
     } catch (error) {
-      end('failed')
-      throw failureOf(error, signal, `the answer from ${o.url} broke off`)
+      throw this.failed(error, `the answer from ${o.url} broke off`)
     } finally {
       cancel(first)
-      cancel(total)
+      cancel(this.total)
     }
   }
 
-  // A stream: wait for its first chunk before committing to this upstream.
-  const reader = response.body.getReader()
-  const firstByte = deadline(limits.firstByteTimeoutMs, 'no first event', 'LMLB_FIRST_BYTE_TIMEOUT_MS')
-  let first: ReadResult
-  try {
-    first = await reader.read()
-  } catch (error) {
-    end('failed')
-    throw failureOf(error, signal, `the stream from ${o.url} broke before its first event`)
-  } finally {
-    cancel(firstByte)
+  /** A stream: its first chunk is waited for before committing to this upstream. */
+  private async stream(response: Response, body: ReadableStream<Uint8Array>, headers: Headers): Promise<UpstreamAnswer> {
+    const { o } = this
+    const reader = body.getReader()
+    const firstByte = this.deadline(o.limits.firstByteTimeoutMs, 'no first event', 'LMLB_FIRST_BYTE_TIMEOUT_MS')
+    let first: ReadResult
+    try {
+      first = await reader.read()
+    } catch (error) {
+      throw this.failed(error, `the stream from ${o.url} broke before its first event`)
+    } finally {
+      cancel(firstByte)
+    }
+    const source = relay(reader, first, {
+      idleMs: o.limits.idleTimeoutMs,
+      onIdle: () =>
+        this.abort.abort(new UpstreamFailure('timeout', `upstream silent for ${o.limits.idleTimeoutMs} ms (LMLB_IDLE_TIMEOUT_MS)`)),
+      scrub: o.scrubber.stream(),
+      observe: o.observe,
+      errorEvent: (error) => o.errorEvent(this.reasonOf(error)),
+      onEnd: (how) => this.end(how),
+    })
+    return { status: response.status, statusText: response.statusText, headers, source }
   }
-  const source = relay(reader, first, {
-    idleMs: limits.idleTimeoutMs,
-    onIdle: () => abort.abort(new UpstreamFailure('timeout', `upstream silent for ${limits.idleTimeoutMs} ms (LMLB_IDLE_TIMEOUT_MS)`)),
-    scrub: o.scrubber.stream(),
-    observe: o.observe,
-    errorEvent: (error) => o.errorEvent(reasonOf(error, signal)),
-    onEnd: end,
-  })
-  return { status: response.status, statusText: response.statusText, headers, source }
-}
 
-/** What went wrong, preferring our own timeout reason over fetch's generic abort message. */
-function failureOf(error: unknown, signal: AbortSignal, context: string): Error {
-  if (signal.aborted && signal.reason instanceof UpstreamFailure) return signal.reason
-  if (signal.aborted) return signal.reason instanceof Error ? signal.reason : new Error('aborted')
-  return new UpstreamFailure('connect', `${context}: ${(error as Error).message}`)
-}
+  /** Aborts the call once `ms` pass; the message is built only if it does. */
+  private deadline(ms: number, what: string, variable: string) {
+    return after(ms, () => this.abort.abort(new UpstreamFailure('timeout', `${what} from ${this.o.url} within ${ms} ms (${variable})`)))
+  }
 
-function reasonOf(error: unknown, signal: AbortSignal): string {
-  if (signal.aborted && signal.reason instanceof UpstreamFailure) return signal.reason.message
-  return `upstream stream failed: ${(error as Error)?.message ?? error}`
+  private end(how: RelayEnd | 'failed'): void {
+    if (this.ended) return
+    this.ended = true
+    this.o.onEnd(how)
+  }
+
+  /** The call is over, failed: what went wrong, preferring lmlb's own timeout reason over fetch's generic abort message. */
+  private failed(error: unknown, context: string): Error {
+    this.end('failed')
+    const { signal } = this.abort
+    if (signal.aborted && signal.reason instanceof UpstreamFailure) return signal.reason
+    if (signal.aborted) return signal.reason instanceof Error ? signal.reason : new Error('aborted')
+    return new UpstreamFailure('connect', `${context}: ${(error as Error).message}`)
+  }
+
+  private reasonOf(error: unknown): string {
+    const { signal } = this.abort
+    if (signal.aborted && signal.reason instanceof UpstreamFailure) return signal.reason.message
+    return `upstream stream failed: ${(error as Error)?.message ?? error}`
+  }
 }
