@@ -7,7 +7,7 @@
  * of the answer.
  */
 import { after, cancel } from '../upstream/deadlines'
-import { watchGaps } from './watch-gaps'
+import { watchGaps } from '../upstream/watch-gaps'
 
 /** The longest the rest of a refused body is read for (nginx's lingering_time). */
 export const LINGER_MS = 30_000

@@ -11,7 +11,7 @@ import { boundaryOf } from '../routing/multipart-model'
 import { concatBytes } from '../util/concat-bytes'
 import { after, cancel, type Deadline } from '../upstream/deadlines'
 import { ProxyError } from '../errors'
-import { watchGaps } from './watch-gaps'
+import { watchGaps } from '../upstream/watch-gaps'
 
 export interface BodyLimits {
   maxBytes: number

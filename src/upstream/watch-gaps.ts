@@ -1,5 +1,5 @@
 /** A silence detector for a body read chunk by chunk, on the shared deadline timer. */
-import { after, cancel, type Deadline } from '../upstream/deadlines'
+import { after, cancel, type Deadline } from './deadlines'
 
 /**
  * Calls `onExpired` once no byte has come for `ms`. `saw()` only notes the
