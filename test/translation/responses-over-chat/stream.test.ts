@@ -10,15 +10,10 @@ import { toChatRequest } from '../../../src/translation/responses-over-chat/requ
 import { SseDecoder } from '../../../src/sse/decode'
 import { encodeJsonEvent } from '../../../src/sse/encode'
 import type { OpenAIChunk } from '../../../src/apis/openai-chat/wire'
+import { chatChunks, chatStreamText } from '../../helpers/requests'
 import type { ResponsesEvent, ResponsesOutputItem, ResponsesRequest } from '../../../src/apis/openai-responses/wire'
 
-type Delta = NonNullable<OpenAIChunk['choices']>[number]['delta']
-const chunk = (delta: Delta, finish_reason: string | null = null): OpenAIChunk => ({
-  id: 'chatcmpl-abc',
-  object: 'chat.completion.chunk',
-  created: 1_700_000_000,
-  choices: [{ index: 0, delta, finish_reason }],
-})
+const chunk = chatChunks({ id: 'chatcmpl-abc', object: 'chat.completion.chunk', created: 1_700_000_000 })
 const usageChunk = (prompt: number, completion: number, cached = 0): OpenAIChunk => ({
   id: 'chatcmpl-abc',
   choices: [],
@@ -29,8 +24,6 @@ const usageChunk = (prompt: number, completion: number, cached = 0): OpenAIChunk
     prompt_tokens_details: { cached_tokens: cached },
   },
 })
-const sse = (chunks: OpenAIChunk[], done = true) =>
-  chunks.map((c) => `data: ${JSON.stringify(c)}\n\n`).join('') + (done ? 'data: [DONE]\n\n' : '')
 
 const request: ResponsesRequest = {
   model: 'gpt-5-test',
@@ -86,7 +79,7 @@ const recorded = [
 ]
 
 describe('Chat stream → Responses events', () => {
-  const text = sse(recorded)
+  const text = chatStreamText(recorded)
   const events = translate(text)
 
   test('the events, in order, numbered from 0', () => {
@@ -203,7 +196,7 @@ describe('Chat stream → Responses events', () => {
 
   test('a call with no arguments at all gives "{}"; arguments before the name are kept', () => {
     const out = translate(
-      sse([
+      chatStreamText([
         chunk({ tool_calls: [{ index: 0, id: 'call_1', function: { name: 'get_weather' } }] }),
         chunk({ tool_calls: [{ index: 1, function: { arguments: '{"a":' } }] }),
         chunk({ tool_calls: [{ index: 1, id: 'call_2', function: { name: 'get_weather', arguments: '1}' } }] }),
@@ -219,7 +212,7 @@ describe('Chat stream → Responses events', () => {
 
   test('a custom tool call: its input unwrapped, sent whole once the call ends', () => {
     const out = translate(
-      sse([
+      chatStreamText([
         chunk({ tool_calls: [{ index: 0, id: 'call_1', function: { name: 'apply_patch', arguments: '{"input":"*** Begin' } }] }),
         chunk({ tool_calls: [{ index: 0, function: { arguments: ' Patch\\n"}' } }] }),
         chunk({}, 'tool_calls'),
@@ -248,7 +241,7 @@ describe('Chat stream → Responses events', () => {
   })
 
   test('length → response.incomplete (max_output_tokens), the cut item incomplete', () => {
-    const out = translate(sse([chunk({ content: 'A long' }), chunk({}, 'length'), usageChunk(5, 2)]))
+    const out = translate(chatStreamText([chunk({ content: 'A long' }), chunk({}, 'length'), usageChunk(5, 2)]))
     expect(terminal(out)).toMatchObject({
       type: 'response.incomplete',
       response: {
@@ -301,7 +294,7 @@ describe('Chat stream → Responses events', () => {
   })
 
   test('the upstream ends without a finish_reason or [DONE]: still response.completed, exactly once', () => {
-    const out = translate(sse([chunk({ content: 'Hi' })], false))
+    const out = translate(chatStreamText([chunk({ content: 'Hi' })], false))
     expect(types(out)).toEqual([
       'response.created',
       'response.in_progress',
