@@ -4,10 +4,12 @@
  * Each way the peers are known to break Claude Code has its own case.
  */
 import { describe, expect, test } from 'bun:test'
+import { messagesOverChat } from '../../../src/translation/messages-over-chat'
 import { createStreamState, finish, onChunk } from '../../../src/translation/messages-over-chat/stream'
 import { SseDecoder } from '../../../src/sse/decode'
 import type { AnthropicEvent } from '../../../src/apis/anthropic-messages/wire'
 import type { OpenAIChunk } from '../../../src/apis/openai-chat/wire'
+import { streamFixture, throughPair } from '../../helpers/fixtures'
 import { chatChunks, chatStreamText } from '../../helpers/requests'
 
 const chunk = chatChunks({ id: 'chatcmpl-abc', object: 'chat.completion.chunk' })
@@ -245,5 +247,50 @@ describe('OpenAI stream → Anthropic events', () => {
     const plain = chatStreamText([chunk({ content: 'ok' }), chunk({}, 'stop')])
     const noisy = `: keep-alive\r\n\r\n${plain.replace(/\n/g, '\r\n')}: ping\r\n\r\n`
     expect(translate(noisy)).toEqual(translate(plain))
+  })
+})
+
+describe('an OpenAI stream in the API’s own layout (test/fixtures/streams)', () => {
+  const text = streamFixture('openai-chat-text-then-tool-call')
+  const words = ["I'll", ' check', ' the', ' current', ' weather', ' in', ' Paris', ' for', ' you', '.']
+  const pieces = ['{"', 'city', '":"', 'Paris', '","', 'unit', '":"', 'c', 'elsius', '"}']
+
+  test('text, then a call whose arguments come in ten pieces, then usage: one text block, one tool_use block, tool_use and the usage', () => {
+    const events = sameAnyCut(text)
+    expect(shape(events)).toEqual([
+      'message_start',
+      'start 0 text',
+      ...words.map((w) => `delta 0 text_delta ${w}`),
+      'stop 0',
+      'start 1 tool_use',
+      ...pieces.map((p) => `delta 1 input_json_delta ${p}`),
+      'stop 1',
+      'message_delta tool_use',
+      'message_stop',
+    ])
+    expect(events[0]).toMatchObject({
+      message: { id: 'msg_Bq4ZtJ7vXnRkM2hGpW9sLcYd0aEfU', model: 'claude-sonnet-4-5', role: 'assistant', usage: { input_tokens: 42 } },
+    })
+    expect(events[13]).toEqual({
+      type: 'content_block_start',
+      index: 1,
+      content_block: { type: 'tool_use', id: 'call_Yk3vN8pQ2sLxR7aT0bWcE4fH', name: 'get_weather', input: {} },
+    })
+    const input = events.flatMap((e) =>
+      e.type === 'content_block_delta' && e.index === 1 ? [(e.delta as { partial_json: string }).partial_json] : [],
+    )
+    expect(JSON.parse(input.join(''))).toEqual({ city: 'Paris', unit: 'celsius' })
+    // 1,152 of the 1,342 prompt tokens were read from OpenAI's cache.
+    expect(events.at(-2)).toEqual({
+      type: 'message_delta',
+      delta: { stop_reason: 'tool_use', stop_sequence: null },
+      usage: { input_tokens: 190, cache_read_input_tokens: 1152, output_tokens: 28 },
+    })
+  })
+
+  test('through the pair, as lmlb serves it (text chunks on the fast path): the same events, each named by its type', () => {
+    const served = throughPair(messagesOverChat.stream, { model: 'claude-sonnet-4-5', inputTokensEstimate: 42 }, text)
+    expect(served.map((e) => e.event)).toEqual(served.map((e) => JSON.parse(e.data).type))
+    expect(served.map((e) => JSON.parse(e.data))).toEqual(translate(text))
   })
 })
