@@ -25,6 +25,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:tes
 import { createOpenAI } from '@ai-sdk/openai'
 import { APICallError, generateText, jsonSchema, stepCountIs, streamText, tool } from 'ai'
 import { startLmlb, type LmlbOptions, type RunningLmlb } from '../helpers/lmlb'
+import { chatChunks, chatStream, typedEventStream } from '../helpers/requests'
 import { startUpstream, type FakeUpstream, type Received } from '../helpers/upstream'
 
 const CALL_MS = 10_000
@@ -60,7 +61,6 @@ function decide(turn: Turn): Action {
   return { text: HELLO }
 }
 
-const SSE = { 'content-type': 'text/event-stream' }
 const halves = (s: string) => [s.slice(0, Math.floor(s.length / 2)), s.slice(Math.floor(s.length / 2))]
 const textOf = (content: unknown): string =>
   typeof content === 'string'
@@ -171,10 +171,7 @@ function responsesReply(model: string, action: Action, stream: boolean): Respons
     events.push({ type: 'response.output_item.done', output_index, item })
   })
   events.push({ type: 'response.completed', response: done })
-  return new Response(
-    events.map((e, i) => `event: ${(e as { type: string }).type}\ndata: ${JSON.stringify({ ...e, sequence_number: i })}\n\n`).join(''),
-    { headers: SSE },
-  )
+  return typedEventStream(events, { numbered: true })
 }
 
 const RESPONSES: UpstreamKind = {
@@ -260,11 +257,7 @@ const CHAT: UpstreamKind = {
         usage,
       })
     }
-    const chunk = (delta: object, finish: string | null = null) => ({
-      ...head,
-      object: 'chat.completion.chunk',
-      choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
-    })
+    const chunk = chatChunks({ ...head, object: 'chat.completion.chunk' }, { logprobs: true })
     const chunks: object[] = [
       chunk({ role: 'assistant', content: '' }),
       ...(text === null ? [] : halves(text).map((content) => chunk({ content }))),
@@ -277,7 +270,7 @@ const CHAT: UpstreamKind = {
       )
     }
     chunks.push(chunk({}, finish_reason), { ...head, object: 'chat.completion.chunk', choices: [], usage })
-    return new Response(chunks.map((c) => `data: ${JSON.stringify(c)}\n\n`).join('') + 'data: [DONE]\n\n', { headers: SSE })
+    return chatStream(chunks)
   },
 }
 
@@ -363,9 +356,7 @@ const ANTHROPIC: UpstreamKind = {
       { type: 'message_delta', delta: { stop_reason, stop_sequence: null }, usage: { output_tokens: ANTHROPIC.usage.output } },
       { type: 'message_stop' },
     )
-    return new Response(events.map((e) => `event: ${(e as { type: string }).type}\ndata: ${JSON.stringify(e)}\n\n`).join(''), {
-      headers: SSE,
-    })
+    return typedEventStream(events)
   },
 }
 

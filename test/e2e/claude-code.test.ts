@@ -8,6 +8,7 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { startLmlb, type RunningLmlb } from '../helpers/lmlb'
+import { chatChunks, chatStream } from '../helpers/requests'
 import { startUpstream, type FakeUpstream, type Received } from '../helpers/upstream'
 
 const CLAUDE = resolve(import.meta.dir, '../../node_modules/.bin/claude')
@@ -16,17 +17,7 @@ const TIME_LIMIT_MS = 90_000
 let up: FakeUpstream
 let lmlb: RunningLmlb
 
-const sse = (chunks: object[]) =>
-  new Response(chunks.map((c) => `data: ${JSON.stringify(c)}\n\n`).join('') + 'data: [DONE]\n\n', {
-    headers: { 'content-type': 'text/event-stream' },
-  })
-const chunk = (delta: object, finish_reason: string | null = null) => ({
-  id: 'chatcmpl-cc',
-  object: 'chat.completion.chunk',
-  created: 1,
-  model: 'gpt-4.1',
-  choices: [{ index: 0, delta, finish_reason }],
-})
+const chunk = chatChunks({ id: 'chatcmpl-cc', object: 'chat.completion.chunk', created: 1, model: 'gpt-4.1' })
 const usage = {
   id: 'chatcmpl-cc',
   object: 'chat.completion.chunk',
@@ -41,10 +32,11 @@ function script(r: Received): Response {
   const messages = r.body.messages as { role: string; content: unknown }[]
   const asked = JSON.stringify(messages.filter((m) => m.role === 'user').at(-1)?.content ?? '')
   const toolResult = messages.find((m) => m.role === 'tool')
-  const reply = (text: string) => sse([chunk({ role: 'assistant', content: '' }), chunk({ content: text }), chunk({}, 'stop'), usage])
+  const reply = (text: string) =>
+    chatStream([chunk({ role: 'assistant', content: '' }), chunk({ content: text }), chunk({}, 'stop'), usage])
   if (toolResult) return reply(`The command printed: ${String(toolResult.content).trim()}`)
   if (asked.includes('lmlb-tool-check') && r.body.tools?.some((t: { function: { name: string } }) => t.function.name === 'Bash')) {
-    return sse([
+    return chatStream([
       chunk({ role: 'assistant', content: 'Running it. ' }),
       chunk({
         tool_calls: [
@@ -155,12 +147,13 @@ describe('Claude Code through lmlb on an OpenAI-format model', () => {
 function twoToolScript(r: Received): Response {
   const messages = r.body.messages as { role: string; content: unknown }[]
   const results = messages.filter((m) => m.role === 'tool').length
-  const reply = (text: string) => sse([chunk({ role: 'assistant', content: '' }), chunk({ content: text }), chunk({}, 'stop'), usage])
+  const reply = (text: string) =>
+    chatStream([chunk({ role: 'assistant', content: '' }), chunk({ content: text }), chunk({}, 'stop'), usage])
   const asksUs = JSON.stringify(messages).includes('lmlb-affinity-check')
   if (!asksUs || !r.body.tools?.some((t: { function: { name: string } }) => t.function.name === 'Bash')) return reply('OK')
   if (results >= 2) return reply('Both commands ran.')
   const n = results + 1
-  return sse([
+  return chatStream([
     chunk({ role: 'assistant', content: '' }),
     chunk({
       tool_calls: [

@@ -19,6 +19,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { startLmlb, type LmlbOptions, type RunningLmlb } from '../helpers/lmlb'
+import { chatChunks, chatStream, typedEventStream } from '../helpers/requests'
 import { startUpstream, type FakeUpstream, type Received } from '../helpers/upstream'
 
 const CODEX = resolve(import.meta.dir, '../../node_modules/.bin/codex')
@@ -69,7 +70,6 @@ function decide(turn: Turn): Action {
   return { text: turn.asked.includes(PLAIN_PROMPT) ? PONG : 'OK' }
 }
 
-const SSE = { 'content-type': 'text/event-stream' }
 const textOf = (content: unknown): string =>
   typeof content === 'string'
     ? content
@@ -109,13 +109,6 @@ const CLIENT_KEY = 'sk-codex-client-key-not-forwarded'
 
 // -- The Responses API: what OpenAI streams, every event with a sequence_number.
 
-function responsesSse(events: object[]): Response {
-  return new Response(
-    events.map((e, i) => `event: ${(e as { type: string }).type}\ndata: ${JSON.stringify({ ...e, sequence_number: i })}\n\n`).join(''),
-    { headers: SSE },
-  )
-}
-
 function responsesReply(model: string, action: Action, stream: boolean, n: number): Response {
   const base = {
     id: `resp_lmlb_${n}`,
@@ -152,15 +145,18 @@ function responsesReply(model: string, action: Action, stream: boolean, n: numbe
     const done = { ...base, status: 'completed', output: [item], usage }
     if (!stream) return Response.json(done)
     const half = Math.floor(args.length / 2)
-    return responsesSse([
-      ...open,
-      { type: 'response.output_item.added', output_index: 0, item: { ...item, status: 'in_progress', arguments: '' } },
-      { type: 'response.function_call_arguments.delta', item_id: item.id, output_index: 0, delta: args.slice(0, half) },
-      { type: 'response.function_call_arguments.delta', item_id: item.id, output_index: 0, delta: args.slice(half) },
-      { type: 'response.function_call_arguments.done', item_id: item.id, output_index: 0, arguments: args },
-      { type: 'response.output_item.done', output_index: 0, item },
-      { type: 'response.completed', response: done },
-    ])
+    return typedEventStream(
+      [
+        ...open,
+        { type: 'response.output_item.added', output_index: 0, item: { ...item, status: 'in_progress', arguments: '' } },
+        { type: 'response.function_call_arguments.delta', item_id: item.id, output_index: 0, delta: args.slice(0, half) },
+        { type: 'response.function_call_arguments.delta', item_id: item.id, output_index: 0, delta: args.slice(half) },
+        { type: 'response.function_call_arguments.done', item_id: item.id, output_index: 0, arguments: args },
+        { type: 'response.output_item.done', output_index: 0, item },
+        { type: 'response.completed', response: done },
+      ],
+      { numbered: true },
+    )
   }
   const item = {
     id: `msg_lmlb_${n}`,
@@ -172,22 +168,25 @@ function responsesReply(model: string, action: Action, stream: boolean, n: numbe
   const done = { ...base, status: 'completed', output: [item], usage }
   if (!stream) return Response.json(done)
   const pieces = [action.text.slice(0, 5), action.text.slice(5)]
-  return responsesSse([
-    ...open,
-    { type: 'response.output_item.added', output_index: 0, item: { ...item, status: 'in_progress', content: [] } },
-    {
-      type: 'response.content_part.added',
-      item_id: item.id,
-      output_index: 0,
-      content_index: 0,
-      part: { type: 'output_text', text: '', annotations: [] },
-    },
-    ...pieces.map((delta) => ({ type: 'response.output_text.delta', item_id: item.id, output_index: 0, content_index: 0, delta })),
-    { type: 'response.output_text.done', item_id: item.id, output_index: 0, content_index: 0, text: action.text },
-    { type: 'response.content_part.done', item_id: item.id, output_index: 0, content_index: 0, part: item.content[0] },
-    { type: 'response.output_item.done', output_index: 0, item },
-    { type: 'response.completed', response: done },
-  ])
+  return typedEventStream(
+    [
+      ...open,
+      { type: 'response.output_item.added', output_index: 0, item: { ...item, status: 'in_progress', content: [] } },
+      {
+        type: 'response.content_part.added',
+        item_id: item.id,
+        output_index: 0,
+        content_index: 0,
+        part: { type: 'output_text', text: '', annotations: [] },
+      },
+      ...pieces.map((delta) => ({ type: 'response.output_text.delta', item_id: item.id, output_index: 0, content_index: 0, delta })),
+      { type: 'response.output_text.done', item_id: item.id, output_index: 0, content_index: 0, text: action.text },
+      { type: 'response.content_part.done', item_id: item.id, output_index: 0, content_index: 0, part: item.content[0] },
+      { type: 'response.output_item.done', output_index: 0, item },
+      { type: 'response.completed', response: done },
+    ],
+    { numbered: true },
+  )
 }
 
 type ResponsesItem = { type?: string; role?: string; content?: unknown; call_id?: string; output?: unknown; name?: string }
@@ -227,10 +226,7 @@ const RESPONSES: UpstreamKind = {
 function chatReply(model: string, action: Action, stream: boolean): Response {
   const usage = { prompt_tokens: 900, completion_tokens: 12, total_tokens: 912 }
   const head = { id: 'chatcmpl-codex', object: 'chat.completion.chunk', created: 1, model }
-  const chunk = (delta: object, finish_reason: string | null = null) => ({
-    ...head,
-    choices: [{ index: 0, delta, logprobs: null, finish_reason }],
-  })
+  const chunk = chatChunks(head, { logprobs: true })
   if (!stream) {
     const message =
       'call' in action
@@ -270,7 +266,7 @@ function chatReply(model: string, action: Action, stream: boolean): Response {
     ]
   }
   chunks.push({ ...head, choices: [], usage })
-  return new Response(chunks.map((c) => `data: ${JSON.stringify(c)}\n\n`).join('') + 'data: [DONE]\n\n', { headers: SSE })
+  return chatStream(chunks)
 }
 
 type ChatMessage = { role: string; content: unknown; tool_call_id?: string }
@@ -342,9 +338,7 @@ function anthropicReply(model: string, action: Action, stream: boolean): Respons
     { type: 'message_delta', delta: { stop_reason, stop_sequence: null }, usage: { output_tokens: 12 } },
     { type: 'message_stop' },
   )
-  return new Response(events.map((e) => `event: ${(e as { type: string }).type}\ndata: ${JSON.stringify(e)}\n\n`).join(''), {
-    headers: SSE,
-  })
+  return typedEventStream(events)
 }
 
 type AnthropicMessage = { role: string; content: string | { type: string; text?: string; tool_use_id?: string; content?: unknown }[] }

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, expect, test } from 'bun:test'
 import { resolve } from 'node:path'
 import { runLmlb, startLmlb, type RunningLmlb } from '../helpers/lmlb'
+import { post } from '../helpers/requests'
 import { raw } from '../helpers/raw-http'
 import { startUpstream, type FakeUpstream } from '../helpers/upstream'
 
@@ -25,23 +26,22 @@ afterAll(async () => {
   await up.stop()
 })
 
-const post = (path: string, body: object) =>
-  fetch(`${lmlb.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
-
 test('under Deno: the mock, a passthrough stream, a translated stream, /stats', async () => {
   expect(lmlb.log()).toContain('(Deno) listening on')
-  const mock = await (await post('/v1/chat/completions', { model: 'mock/echo', messages: [{ role: 'user', content: 'hi' }] })).json()
+  const mock = await (
+    await post(lmlb.url, '/v1/chat/completions', { model: 'mock/echo', messages: [{ role: 'user', content: 'hi' }] })
+  ).json()
   expect(mock.choices[0].message.content).toBe('You said: hi')
 
   const passthrough = await (
-    await post('/v1/chat/completions', { model: 'gpt-4o', stream: true, messages: [{ role: 'user', content: 'hi' }] })
+    await post(lmlb.url, '/v1/chat/completions', { model: 'gpt-4o', stream: true, messages: [{ role: 'user', content: 'hi' }] })
   ).text()
   expect(passthrough).toContain('reply from oai')
   expect(passthrough.trim().endsWith('data: [DONE]')).toBe(true)
   expect(up.received[0].headers.authorization).toBe('Bearer sk-deno-test-key-0001')
 
   const translated = await (
-    await post('/v1/messages', { model: 'gpt-4o', max_tokens: 10, stream: true, messages: [{ role: 'user', content: 'hi' }] })
+    await post(lmlb.url, '/v1/messages', { model: 'gpt-4o', max_tokens: 10, stream: true, messages: [{ role: 'user', content: 'hi' }] })
   ).text()
   expect(translated).toContain('"text_delta","text":"reply from oai"')
   expect(translated.trim().endsWith('data: {"type":"message_stop"}')).toBe(true)

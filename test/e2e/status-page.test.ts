@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
 import { startLmlb, type RunningLmlb } from '../helpers/lmlb'
+import { chat } from '../helpers/requests'
 import { freePort, REDIS_SERVER, startRedisServer } from '../helpers/redis'
 import { startUpstream, type FakeUpstream } from '../helpers/upstream'
 
@@ -78,18 +79,10 @@ async function open(lmlb: RunningLmlb): Promise<Page> {
 const row = (kind: 'key' | 'endpoint', id: string) => `[data-service="openai"] tr[data-kind="${kind}"][data-id="${id}"]`
 const stateOf = (kind: 'key' | 'endpoint', id: string, state: string) => `${row(kind, id)} [data-state="${state}"]`
 
-function chat(lmlb: RunningLmlb, headers: Record<string, string> = {}) {
-  return fetch(`${lmlb.url}/v1/chat/completions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hello' }] }),
-  })
-}
-
 /** `n` requests, then the page's next poll of /stats (so each burst is its own interval on the chart). */
 async function burst(lmlb: RunningLmlb, page: Page, n: number) {
   const nextPoll = page.waitForResponse((r) => r.url().endsWith('/stats'))
-  for (let i = 0; i < n; i++) expect((await chat(lmlb)).status).toBe(200)
+  for (let i = 0; i < n; i++) expect((await chat(lmlb.url, 'gpt-4o', { content: 'hello' })).status).toBe(200)
   await nextPoll
 }
 
@@ -128,7 +121,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the status page in headless Chromium', () => {
         { status: 500, headers: { 'retry-after': '30' } },
       ),
     )
-    for (let i = 0; i < 4; i++) expect((await chat(lmlb)).status).toBe(200)
+    for (let i = 0; i < 4; i++) expect((await chat(lmlb.url, 'gpt-4o', { content: 'hello' })).status).toBe(200)
     await page.locator(stateOf('endpoint', ups[0].base, 'cooling')).waitFor()
     expect(await page.locator(`${row('endpoint', ups[0].base)} td.state`).textContent()).toMatch(/^cooling · \d+ s left$/)
     expect(await page.locator(`${row('endpoint', ups[0].base)} td.errors`).textContent()).toContain('status_500 1')
@@ -181,7 +174,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the status page in headless Chromium', () => {
     expect(await page.evaluate(() => sessionStorage.getItem('lmlb.proxyKey'))).toBe(PROXY_KEY)
 
     // It keeps polling with the key: a request through lmlb shows up without a reload.
-    expect((await chat(lmlb, { 'x-api-key': PROXY_KEY })).status).toBe(200)
+    expect((await chat(lmlb.url, 'gpt-4o', { content: 'hello', headers: { 'x-api-key': PROXY_KEY } })).status).toBe(200)
     await page.waitForFunction((sel) => document.querySelector(sel)?.textContent === '1', `${row('endpoint', up.base)} td.requests`)
 
     // "Forget key" hides everything again.

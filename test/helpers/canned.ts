@@ -1,8 +1,5 @@
 /** Minimal well-formed upstream answers in each wire format. */
-const SSE = { 'content-type': 'text/event-stream' }
-
-const sse = (event: string | undefined, data: unknown) =>
-  `${event ? `event: ${event}\n` : ''}data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`
+import { chatChunks, SSE_HEADERS, sseEvent, sseResponse } from './requests'
 
 export function openaiCompletion(model: string, text: string): Response {
   return Response.json({
@@ -16,23 +13,17 @@ export function openaiCompletion(model: string, text: string): Response {
 }
 
 export function openaiStreamEvents(model: string, pieces: string[]): string[] {
-  const chunk = (delta: object, finish: string | null) => ({
-    id: 'chatcmpl-test',
-    object: 'chat.completion.chunk',
-    created: 1,
-    model,
-    choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
-  })
+  const chunk = chatChunks({ id: 'chatcmpl-test', object: 'chat.completion.chunk', created: 1, model }, { logprobs: true })
   return [
-    sse(undefined, chunk({ role: 'assistant', content: '' }, null)),
-    ...pieces.map((p) => sse(undefined, chunk({ content: p }, null))),
-    sse(undefined, chunk({}, 'stop')),
-    sse(undefined, '[DONE]'),
+    sseEvent(undefined, chunk({ role: 'assistant', content: '' }, null)),
+    ...pieces.map((p) => sseEvent(undefined, chunk({ content: p }, null))),
+    sseEvent(undefined, chunk({}, 'stop')),
+    sseEvent(undefined, '[DONE]'),
   ]
 }
 
 export function openaiStream(model: string, pieces: string[]): Response {
-  return new Response(openaiStreamEvents(model, pieces).join(''), { headers: SSE })
+  return sseResponse(openaiStreamEvents(model, pieces).join(''))
 }
 
 export function anthropicMessage(model: string, text: string): Response {
@@ -50,7 +41,7 @@ export function anthropicMessage(model: string, text: string): Response {
 
 export function anthropicStreamEvents(model: string, pieces: string[]): string[] {
   return [
-    sse('message_start', {
+    sseEvent('message_start', {
       type: 'message_start',
       message: {
         id: 'msg_test',
@@ -63,16 +54,22 @@ export function anthropicStreamEvents(model: string, pieces: string[]): string[]
         usage: { input_tokens: 5, output_tokens: 1 },
       },
     }),
-    sse('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }),
-    ...pieces.map((p) => sse('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: p } })),
-    sse('content_block_stop', { type: 'content_block_stop', index: 0 }),
-    sse('message_delta', { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 3 } }),
-    sse('message_stop', { type: 'message_stop' }),
+    sseEvent('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }),
+    ...pieces.map((p) =>
+      sseEvent('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: p } }),
+    ),
+    sseEvent('content_block_stop', { type: 'content_block_stop', index: 0 }),
+    sseEvent('message_delta', {
+      type: 'message_delta',
+      delta: { stop_reason: 'end_turn', stop_sequence: null },
+      usage: { output_tokens: 3 },
+    }),
+    sseEvent('message_stop', { type: 'message_stop' }),
   ]
 }
 
 export function anthropicStream(model: string, pieces: string[]): Response {
-  return new Response(anthropicStreamEvents(model, pieces).join(''), { headers: SSE })
+  return sseResponse(anthropicStreamEvents(model, pieces).join(''))
 }
 
 /** A stream whose events go out one by one, each when `release(i)` resolves. */
@@ -87,7 +84,7 @@ export function pacedStream(events: string[], release: (i: number) => Promise<vo
         controller.enqueue(encoder.encode(events[i++]))
       },
     }),
-    { headers: SSE },
+    { headers: SSE_HEADERS },
   )
 }
 
@@ -143,9 +140,9 @@ export function responsesStreamEvents(model: string, pieces: string[]): string[]
     { type: 'response.output_item.done', output_index: 0, item },
     { type: 'response.completed', response: done },
   ]
-  return events.map((e, i) => sse((e as { type: string }).type, { ...e, sequence_number: i }))
+  return events.map((e, i) => sseEvent((e as { type: string }).type, { ...e, sequence_number: i }))
 }
 
 export function responsesStream(model: string, pieces: string[]): Response {
-  return new Response(responsesStreamEvents(model, pieces).join(''), { headers: SSE })
+  return sseResponse(responsesStreamEvents(model, pieces).join(''))
 }

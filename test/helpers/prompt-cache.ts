@@ -11,6 +11,7 @@
  * Tokens are characters / 4. So a conversation kept on one key reads most
  * of its input from cache; moved to another key, it writes it again.
  */
+import { chatChunks, sseEvent, sseResponse } from './requests'
 import { startUpstream, type FakeUpstream, type Received } from './upstream'
 
 export interface CacheCall {
@@ -158,10 +159,6 @@ export function startPromptCache(options: PromptCacheOptions = {}): PromptCacheU
   }
 }
 
-const SSE = { 'content-type': 'text/event-stream' }
-const event = (name: string | undefined, data: unknown) =>
-  `${name ? `event: ${name}\n` : ''}data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`
-
 function anthropicMessage(model: string, text: string, usage: object) {
   return {
     id: 'msg_cache',
@@ -177,20 +174,19 @@ function anthropicMessage(model: string, text: string, usage: object) {
 
 function anthropicStream(model: string, text: string, usage: { output_tokens: number }): Response {
   const start = { ...anthropicMessage(model, '', { ...usage, output_tokens: 1 }), content: [], stop_reason: null }
-  return new Response(
+  return sseResponse(
     [
-      event('message_start', { type: 'message_start', message: start }),
-      event('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }),
-      event('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } }),
-      event('content_block_stop', { type: 'content_block_stop', index: 0 }),
-      event('message_delta', {
+      sseEvent('message_start', { type: 'message_start', message: start }),
+      sseEvent('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }),
+      sseEvent('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } }),
+      sseEvent('content_block_stop', { type: 'content_block_stop', index: 0 }),
+      sseEvent('message_delta', {
         type: 'message_delta',
         delta: { stop_reason: 'end_turn', stop_sequence: null },
         usage: { output_tokens: usage.output_tokens },
       }),
-      event('message_stop', { type: 'message_stop' }),
+      sseEvent('message_stop', { type: 'message_stop' }),
     ].join(''),
-    { headers: SSE },
   )
 }
 
@@ -206,23 +202,16 @@ function openaiCompletion(model: string, text: string, usage: object) {
 }
 
 function openaiStream(model: string, text: string, usage: object | undefined): Response {
-  const chunk = (delta: object, finish: string | null) => ({
-    id: 'chatcmpl-cache',
-    object: 'chat.completion.chunk',
-    created: 1,
-    model,
-    choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
-  })
-  return new Response(
+  const chunk = chatChunks({ id: 'chatcmpl-cache', object: 'chat.completion.chunk', created: 1, model }, { logprobs: true })
+  return sseResponse(
     [
-      event(undefined, chunk({ role: 'assistant', content: '' }, null)),
-      event(undefined, chunk({ content: text }, null)),
-      event(undefined, chunk({}, 'stop')),
+      sseEvent(undefined, chunk({ role: 'assistant', content: '' }, null)),
+      sseEvent(undefined, chunk({ content: text }, null)),
+      sseEvent(undefined, chunk({}, 'stop')),
       ...(usage
-        ? [event(undefined, { id: 'chatcmpl-cache', object: 'chat.completion.chunk', created: 1, model, choices: [], usage })]
+        ? [sseEvent(undefined, { id: 'chatcmpl-cache', object: 'chat.completion.chunk', created: 1, model, choices: [], usage })]
         : []),
-      event(undefined, '[DONE]'),
+      sseEvent(undefined, '[DONE]'),
     ].join(''),
-    { headers: SSE },
   )
 }

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import Anthropic from '@anthropic-ai/sdk'
 import OpenAI from 'openai'
 import { runLmlb, startLmlb, type RunningLmlb } from '../helpers/lmlb'
+import { chat } from '../helpers/requests'
 
 const PROXY_KEYS = ['lmlb-client-key-one-1111', 'lmlb-client-key-two-2222']
 let lmlb: RunningLmlb
@@ -11,12 +12,7 @@ beforeAll(async () => {
 })
 afterAll(() => lmlb.stop())
 
-const mockChat = (headers: Record<string, string>) =>
-  fetch(`${lmlb.url}/v1/chat/completions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify({ model: 'mock/echo', messages: [{ role: 'user', content: 'x' }] }),
-  })
+const mockChat = (headers: Record<string, string>) => chat(lmlb.url, 'mock/echo', { content: 'x', headers })
 
 describe('client auth', () => {
   test('a proxy key in x-api-key or Authorization: Bearer is accepted', async () => {

@@ -1,15 +1,13 @@
 /** Invalid requests get a clear error in the inbound API's own shape, and the process carries on. */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { startLmlb, type RunningLmlb } from '../helpers/lmlb'
+import { post } from '../helpers/requests'
 
 let lmlb: RunningLmlb
 beforeAll(async () => {
   lmlb = await startLmlb()
 })
 afterAll(() => lmlb.stop())
-
-const post = (path: string, body: string) =>
-  fetch(`${lmlb.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
 
 const anthropicError = (type: string, message: string | RegExp) => ({
   type: 'error',
@@ -47,7 +45,7 @@ describe('bad input, Anthropic API', () => {
   ]
   for (const [name, body, status, shape] of cases) {
     test(name, async () => {
-      const res = await post('/v1/messages', body)
+      const res = await post(lmlb.url, '/v1/messages', body)
       expect(res.status).toBe(status)
       expect(await res.json()).toEqual(shape)
     })
@@ -70,7 +68,7 @@ describe('bad input, OpenAI API', () => {
   ]
   for (const [name, body, status, shape] of cases) {
     test(name, async () => {
-      const res = await post('/v1/chat/completions', body)
+      const res = await post(lmlb.url, '/v1/chat/completions', body)
       expect(res.status).toBe(status)
       expect(await res.json()).toEqual(shape)
     })

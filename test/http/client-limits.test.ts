@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, expect, test } from 'bun:test'
 import { startLmlb, type RunningLmlb } from '../helpers/lmlb'
+import { chat } from '../helpers/requests'
 import { openaiCompletion } from '../helpers/canned'
 import { startUpstream, type FakeUpstream } from '../helpers/upstream'
 
@@ -40,17 +41,10 @@ afterAll(async () => {
   await up.stop()
 })
 
-const chat = (key: string, model = 'mock/echo', content = 'hi') =>
-  fetch(`${lmlb.url}/v1/chat/completions`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ model, messages: [{ role: 'user', content }] }),
-  })
-
 test('rpm: 3 at once, the 4th refused with the client budget in OpenAI header names; another key unaffected', async () => {
-  const statuses = await Promise.all([1, 2, 3].map(() => chat('team-rpm-key-0001').then((r) => r.status)))
+  const statuses = await Promise.all([1, 2, 3].map(() => chat(lmlb.url, 'mock/echo', { key: 'team-rpm-key-0001' }).then((r) => r.status)))
   expect(statuses).toEqual([200, 200, 200])
-  const refused = await chat('team-rpm-key-0001')
+  const refused = await chat(lmlb.url, 'mock/echo', { key: 'team-rpm-key-0001' })
   expect(refused.status).toBe(429)
   expect(await refused.json()).toMatchObject({
     error: { code: 'rate_limit_exceeded', type: 'rate_limit_error', message: expect.stringContaining('3 requests a minute') },
@@ -68,33 +62,33 @@ test('rpm: 3 at once, the 4th refused with the client budget in OpenAI header na
     body: JSON.stringify({ model: 'mock/echo', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }),
   })
   expect([anthropic.status, (await anthropic.json()).error.type]).toEqual([429, 'rate_limit_error'])
-  expect((await chat('open-team-key-0001')).status).toBe(200)
+  expect((await chat(lmlb.url, 'mock/echo', { key: 'open-team-key-0001' })).status).toBe(200)
 })
 
 test('max_concurrent: 1 under way, a second refused until it ends; the refused one never reaches the upstream', async () => {
   up.reset()
   const arrived = new Promise<void>((resolve) => (holding = resolve))
-  const held = chat('team-one-key-0001', 'gpt-4o', 'hold')
+  const held = chat(lmlb.url, 'gpt-4o', { content: 'hold', key: 'team-one-key-0001' })
   await arrived
-  const second = await chat('team-one-key-0001', 'gpt-4o')
+  const second = await chat(lmlb.url, 'gpt-4o', { key: 'team-one-key-0001' })
   expect([second.status, (await second.json()).error.code]).toEqual([429, 'concurrency_limit_exceeded'])
   expect(up.received).toHaveLength(1)
   release()
   expect((await held).status).toBe(200)
-  expect((await chat('team-one-key-0001', 'gpt-4o')).status).toBe(200)
+  expect((await chat(lmlb.url, 'gpt-4o', { key: 'team-one-key-0001' })).status).toBe(200)
 })
 
 test('tpm: tokens charged when each answer ends (5 + 3 a call); past 10, refused with the token headers', async () => {
-  expect((await chat('team-tpm-key-0001', 'gpt-4o')).status).toBe(200)
-  expect((await chat('team-tpm-key-0001', 'gpt-4o')).status).toBe(200)
-  const refused = await chat('team-tpm-key-0001', 'gpt-4o')
+  expect((await chat(lmlb.url, 'gpt-4o', { key: 'team-tpm-key-0001' })).status).toBe(200)
+  expect((await chat(lmlb.url, 'gpt-4o', { key: 'team-tpm-key-0001' })).status).toBe(200)
+  const refused = await chat(lmlb.url, 'gpt-4o', { key: 'team-tpm-key-0001' })
   expect([refused.status, (await refused.json()).error.code]).toEqual([429, 'token_limit_exceeded'])
   expect([refused.headers.get('x-ratelimit-limit-tokens'), refused.headers.get('x-ratelimit-remaining-tokens')]).toEqual(['10', '0'])
 })
 
 test('models: another model is 403 in the API’s shape', async () => {
-  expect((await chat('team-mock-key-001')).status).toBe(200)
-  const refused = await chat('team-mock-key-001', 'gpt-4o')
+  expect((await chat(lmlb.url, 'mock/echo', { key: 'team-mock-key-001' })).status).toBe(200)
+  const refused = await chat(lmlb.url, 'gpt-4o', { key: 'team-mock-key-001' })
   expect([refused.status, (await refused.json()).error]).toEqual([
     403,
     expect.objectContaining({ code: 'model_not_allowed', type: 'permission_error' }),

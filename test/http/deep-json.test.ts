@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { startLmlb, type RunningLmlb } from '../helpers/lmlb'
+import { post } from '../helpers/requests'
 import { startUpstream, type FakeUpstream } from '../helpers/upstream'
 
 const N = 100_000
@@ -38,9 +39,6 @@ afterAll(async () => {
   await Promise.all([oai.stop(), ant.stop()])
 })
 
-const post = (path: string, body: string) =>
-  fetch(`${lmlb.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
-
 const cases: [string, string, () => string, 'anthropic' | 'openai'][] = [
   ['messages, passthrough', '/v1/messages', () => anthropicBody('anthropic/claude-sonnet-4-5'), 'anthropic'],
   ['messages → OpenAI', '/v1/messages', () => anthropicBody('openai/gpt-4o'), 'anthropic'],
@@ -58,9 +56,9 @@ describe('a 100,000-deep tool schema', () => {
   for (const [name, path, body, api] of cases) {
     test(`${name}: 400 too_deeply_nested, others still served`, async () => {
       const sentUpstream = oai.received.length + ant.received.length
-      const deep = post(path, body())
+      const deep = post(lmlb.url, path, body())
       // Another client, during it.
-      const other = post('/v1/chat/completions', '{"model":"mock/echo","messages":[{"role":"user","content":"still there?"}]}')
+      const other = post(lmlb.url, '/v1/chat/completions', '{"model":"mock/echo","messages":[{"role":"user","content":"still there?"}]}')
       const [res, otherRes] = await Promise.all([deep, other])
       expect(otherRes.status).toBe(200)
       expect((await otherRes.json()).choices[0].message.content).toBe('You said: still there?')
@@ -89,7 +87,7 @@ describe('a 100,000-deep tool schema', () => {
         { role: 'tool', tool_call_id: 'c1', content: 'ok' },
       ],
     })
-    const res = await post('/v1/chat/completions', body)
+    const res = await post(lmlb.url, '/v1/chat/completions', body)
     expect(res.status).toBe(400)
     expect((await res.json()).error.code).toBe('too_deeply_nested')
   })
@@ -104,7 +102,11 @@ describe('a 100,000-deep tool schema', () => {
         ),
     )
     try {
-      const res = await post('/v1/chat/completions', '{"model":"anthropic/claude-sonnet-4-5","messages":[{"role":"user","content":"hi"}]}')
+      const res = await post(
+        lmlb.url,
+        '/v1/chat/completions',
+        '{"model":"anthropic/claude-sonnet-4-5","messages":[{"role":"user","content":"hi"}]}',
+      )
       expect(res.status).toBe(502)
       expect((await res.json()).error.code).toBe('upstream_unreadable')
     } finally {
@@ -115,7 +117,7 @@ describe('a 100,000-deep tool schema', () => {
   test('hundreds of levels (401) still go through, translated', async () => {
     const schema = '{"type":"object","properties":{"a":'.repeat(200) + '{"type":"string"}' + '}}'.repeat(200) // 401 levels in the body
     const body = `{"model":"openai/gpt-4o","max_tokens":50,"messages":[{"role":"user","content":"hi"}],"tools":[{"name":"t","input_schema":${schema}}]}`
-    const res = await post('/v1/messages', body)
+    const res = await post(lmlb.url, '/v1/messages', body)
     expect(res.status).toBe(200)
   })
 })

@@ -3,7 +3,8 @@
  * targets the upstreams saw, and what the client got.
  */
 import { afterAll, afterEach, describe, expect, test } from 'bun:test'
-import { startLmlb, type RunningLmlb } from '../helpers/lmlb'
+import { startLmlb } from '../helpers/lmlb'
+import { chat } from '../helpers/requests'
 import { startUpstream, type FakeUpstream, type UpstreamHandler } from '../helpers/upstream'
 import { openaiStreamEvents, pacedStream } from '../helpers/canned'
 
@@ -22,13 +23,6 @@ async function setup(upstreams: number, env: Record<string, string> = {}, keys =
   started.push(...ups, lmlb)
   return { ups, lmlb }
 }
-
-const chat = (lmlb: RunningLmlb, extra: object = {}) =>
-  fetch(`${lmlb.url}/v1/chat/completions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }], ...extra }),
-  })
 
 const status =
   (code: number, headers: Record<string, string> = {}, message = `status ${code}`): UpstreamHandler =>
@@ -62,7 +56,7 @@ describe('retry elsewhere', () => {
   test('a 500 is retried on the next endpoint; the failed one cools and is skipped', async () => {
     const { ups, lmlb } = await setup(2)
     ups[0].handle(status(500))
-    for (let i = 0; i < 4; i++) expect((await chat(lmlb)).status).toBe(200)
+    for (let i = 0; i < 4; i++) expect((await chat(lmlb.url)).status).toBe(200)
     // First request: endpoint 0 fails, endpoint 1 serves. Then endpoint 0 is cooling: all go to 1.
     expect(ups.map((u) => u.received.length)).toEqual([1, 4])
     const stats = await (await fetch(`${lmlb.url}/stats`)).json()
@@ -78,7 +72,7 @@ describe('retry elsewhere', () => {
       env: { OPENAI_API_KEYS: KEYS[0], SERVICE_ENDPOINTS: JSON.stringify({ openai: [deadBase, ups[0].base] }) },
     })
     started.push(lmlb)
-    const res = await chat(lmlb)
+    const res = await chat(lmlb.url)
     expect(res.status).toBe(200)
     expect(ups[0].received).toHaveLength(1)
     expect(lmlb.log()).toContain('failed (connect)')
@@ -90,7 +84,7 @@ describe('retry elsewhere', () => {
     ups[0].handle((r, req) =>
       r.headers.authorization === `Bearer ${KEYS[0]}` ? status(429, { 'retry-after': '30' })(r, req) : Response.json({ ok: true }),
     )
-    for (let i = 0; i < 3; i++) expect((await chat(lmlb)).status).toBe(200)
+    for (let i = 0; i < 3; i++) expect((await chat(lmlb.url)).status).toBe(200)
     expect(keysSeen(ups)).toEqual([KEYS[0], KEYS[1], KEYS[2], KEYS[1]])
     const stats = await (await fetch(`${lmlb.url}/stats`)).json()
     const key0 = stats.load_balancer_stats.openai.keys[0]
@@ -102,9 +96,9 @@ describe('retry elsewhere', () => {
   test('401: the key is set aside, logged once masked, and the walk goes on for free', async () => {
     const { ups, lmlb } = await setup(1, { LMLB_MAX_ATTEMPTS: '1' })
     ups[0].handle((r, req) => (r.headers.authorization === `Bearer ${KEYS[2]}` ? Response.json({ ok: true }) : status(401)(r, req)))
-    expect((await chat(lmlb)).status).toBe(200)
+    expect((await chat(lmlb.url)).status).toBe(200)
     expect(keysSeen(ups)).toEqual(KEYS)
-    for (let i = 0; i < 3; i++) expect((await chat(lmlb)).status).toBe(200)
+    for (let i = 0; i < 3; i++) expect((await chat(lmlb.url)).status).toBe(200)
     expect(keysSeen(ups).slice(3)).toEqual([KEYS[2], KEYS[2], KEYS[2]])
     const log = lmlb.log()
     expect(log.match(/key sk-\.\.\.0001 refused with 401/g)).toHaveLength(1)
@@ -114,10 +108,10 @@ describe('retry elsewhere', () => {
   test('every key refused: the last 401 as it came, then a clear 401 naming the variables', async () => {
     const { ups, lmlb } = await setup(1)
     ups[0].handle(status(401, {}, 'Incorrect API key provided'))
-    const first = await chat(lmlb)
+    const first = await chat(lmlb.url)
     expect(first.status).toBe(401)
     expect((await first.json()).error.message).toBe('Incorrect API key provided')
-    const next = await chat(lmlb)
+    const next = await chat(lmlb.url)
     expect(next.status).toBe(401)
     expect((await next.json()).error).toMatchObject({
       code: 'upstream_keys_invalid',
@@ -129,7 +123,7 @@ describe('retry elsewhere', () => {
   test('the attempt limit bounds transient failures, and the last answer comes back as it came', async () => {
     const { ups, lmlb } = await setup(5)
     for (const u of ups) u.handle(status(503, {}, 'busy'))
-    const res = await chat(lmlb)
+    const res = await chat(lmlb.url)
     expect(res.status).toBe(503)
     expect((await res.json()).error.message).toBe('busy')
     expect(ups.map((u) => u.received.length)).toEqual([1, 1, 1, 0, 0])
@@ -138,8 +132,8 @@ describe('retry elsewhere', () => {
   test('every target cooling: 503 in the API shape with Retry-After', async () => {
     const { ups, lmlb } = await setup(1, {}, [KEYS[0]])
     ups[0].handle(status(429, { 'retry-after': '20' }))
-    expect((await chat(lmlb)).status).toBe(429)
-    const again = await chat(lmlb)
+    expect((await chat(lmlb.url)).status).toBe(429)
+    const again = await chat(lmlb.url)
     expect(again.status).toBe(503)
     const retryAfter = Number(again.headers.get('retry-after'))
     expect(retryAfter).toBeGreaterThanOrEqual(19)
@@ -153,7 +147,7 @@ describe('retry elsewhere', () => {
     for (const code of [400, 404, 413, 422]) {
       for (const u of ups) u.reset()
       for (const u of ups) u.handle(status(code))
-      const res = await chat(lmlb)
+      const res = await chat(lmlb.url)
       expect(res.status).toBe(code)
       expect(ups[0].received.length + ups[1].received.length).toBe(1)
     }
@@ -165,7 +159,7 @@ describe('timeouts', () => {
     const { ups, lmlb } = await setup(2, { LMLB_FIRST_BYTE_TIMEOUT_MS: '300' })
     const { handler, gone } = hang()
     ups[0].handle(handler)
-    const res = await chat(lmlb)
+    const res = await chat(lmlb.url)
     expect(res.status).toBe(200)
     await gone // lmlb hung up on the silent upstream
     expect(lmlb.log()).toContain('LMLB_FIRST_BYTE_TIMEOUT_MS')
@@ -174,7 +168,7 @@ describe('timeouts', () => {
   test('every upstream silent: 504 in the API shape, naming the timeout', async () => {
     const { ups, lmlb } = await setup(1, { LMLB_FIRST_BYTE_TIMEOUT_MS: '200', LMLB_MAX_ATTEMPTS: '1' })
     ups[0].handle(hang().handler)
-    const res = await chat(lmlb)
+    const res = await chat(lmlb.url)
     expect(res.status).toBe(504)
     expect((await res.json()).error).toMatchObject({
       code: 'upstream_timeout',
@@ -185,7 +179,7 @@ describe('timeouts', () => {
   test('streaming: no response head in time (LMLB_CONNECT_TIMEOUT_MS)', async () => {
     const { ups, lmlb } = await setup(1, { LMLB_CONNECT_TIMEOUT_MS: '200', LMLB_MAX_ATTEMPTS: '1' })
     ups[0].handle(hang().handler)
-    const res = await chat(lmlb, { stream: true })
+    const res = await chat(lmlb.url, 'gpt-4o', { stream: true })
     expect(res.status).toBe(504)
     expect((await res.json()).error.message).toContain('LMLB_CONNECT_TIMEOUT_MS')
   })
@@ -195,7 +189,7 @@ describe('timeouts', () => {
     const events = openaiStreamEvents('gpt-4o', ['a', 'b'])
     const stall = new Promise<void>(() => {})
     ups[0].handle(() => pacedStream(events, (i) => (i < 2 ? Promise.resolve() : stall)))
-    const res = await chat(lmlb, { stream: true })
+    const res = await chat(lmlb.url, 'gpt-4o', { stream: true })
     expect(res.status).toBe(200)
     const text = await res.text()
     expect(text.startsWith(events[0] + events[1])).toBe(true)
@@ -211,7 +205,7 @@ describe('timeouts', () => {
     // 7 gaps of 100 ms: the stream outlives the idle timeout twice over, so the watchdog must look again.
     const events = openaiStreamEvents('gpt-4o', ['a', 'b', 'c', 'd', 'e'])
     ups[0].handle(() => pacedStream(events, (i) => (i === 0 ? Promise.resolve() : Bun.sleep(100))))
-    const res = await chat(lmlb, { stream: true })
+    const res = await chat(lmlb.url, 'gpt-4o', { stream: true })
     expect(await res.text()).toBe(events.join(''))
   })
 })
@@ -223,7 +217,7 @@ describe('broken streams', () => {
       () =>
         new Response(new ReadableStream({ pull: (c) => c.error(new Error('boom')) }), { headers: { 'content-type': 'text/event-stream' } }),
     )
-    const res = await chat(lmlb, { stream: true })
+    const res = await chat(lmlb.url, 'gpt-4o', { stream: true })
     expect(res.status).toBe(200)
     expect(await res.text()).toContain('[DONE]')
     expect(ups.map((u) => u.received.length)).toEqual([1, 1])
@@ -305,10 +299,10 @@ describe('secrets', () => {
           })
         : Response.json({ error: { message: `Incorrect API key provided: ${KEYS[0]}` } }, { status: 400, headers: { 'x-echo': KEYS[0] } }),
     )
-    const plain = await chat(lmlb)
+    const plain = await chat(lmlb.url)
     expect(plain.headers.get('x-echo')).toBe('sk-...0001')
     expect((await plain.json()).error.message).toBe('Incorrect API key provided: sk-...0001')
-    const streamed = await chat(lmlb, { stream: true })
+    const streamed = await chat(lmlb.url, 'gpt-4o', { stream: true })
     expect(await streamed.text()).toBe('data: {"echo":"sk-...0001"}\n\ndata: [DONE]\n\n')
   })
 })

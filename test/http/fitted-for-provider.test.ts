@@ -8,6 +8,7 @@
  */
 import { afterAll, beforeAll, beforeEach, expect, test } from 'bun:test'
 import { startLmlb, type RunningLmlb } from '../helpers/lmlb'
+import { post } from '../helpers/requests'
 import { startUpstream, type FakeUpstream } from '../helpers/upstream'
 
 let gemini: FakeUpstream
@@ -25,13 +26,10 @@ afterAll(async () => {
 })
 beforeEach(() => gemini.reset())
 
-const post = (path: string, body: object) =>
-  fetch(`${lmlb.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
-
 const refused = ['additionalProperties', '$schema', 'default', '"format":"uri"']
 
 test('Responses client: a function tool with a format: uri field and a custom tool reach Gemini with cleaned schemas', async () => {
-  const response = await post('/v1/responses', {
+  const response = await post(lmlb.url, '/v1/responses', {
     model: 'gemini/gemini-2.5-flash',
     input: 'fetch it',
     tools: [
@@ -59,7 +57,7 @@ test('Responses client: a function tool with a format: uri field and a custom to
 })
 
 test('Messages client (Claude Code on Gemini): the same cleaning', async () => {
-  const response = await post('/v1/messages', {
+  const response = await post(lmlb.url, '/v1/messages', {
     model: 'gemini/gemini-2.5-flash',
     max_tokens: 50,
     messages: [{ role: 'user', content: 'fetch it' }],
@@ -76,7 +74,7 @@ test('Messages client (Claude Code on Gemini): the same cleaning', async () => {
 })
 
 test('Responses client on a Chat-only model: max_output_tokens capped at the model limit, an effort dropped where the model takes none', async () => {
-  const response = await post('/v1/responses', {
+  const response = await post(lmlb.url, '/v1/responses', {
     model: 'gemini/gemini-2.0-flash',
     input: 'hi',
     max_output_tokens: 200_000,

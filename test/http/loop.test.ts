@@ -6,17 +6,14 @@
  */
 import { afterAll, expect, test } from 'bun:test'
 import { startLmlb, type RunningLmlb } from '../helpers/lmlb'
+import { chat } from '../helpers/requests'
 import { freePort } from '../helpers/redis'
 
 const running: RunningLmlb[] = []
 afterAll(() => Promise.all(running.map((r) => r.stop())))
 
-const chat = (lmlb: RunningLmlb, headers: Record<string, string> = {}) =>
-  fetch(`${lmlb.url}/v1/chat/completions`, {
-    method: 'POST',
-    headers,
-    body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }),
-  })
+/** Like the Anthropic request below, these carry no content-type (fetch sends text/plain). */
+const untyped = { content: 'x', headers: { 'content-type': undefined } }
 
 test('an endpoint that is lmlb itself: 508 in the client’s API shape at once, with no key set aside, and lmlb serves on', async () => {
   const port = await freePort()
@@ -31,7 +28,7 @@ test('an endpoint that is lmlb itself: 508 in the client’s API shape at once, 
     },
   })
   running.push(lmlb)
-  const openai = await chat(lmlb, { authorization: 'Bearer loop-proxy-key' })
+  const openai = await chat(lmlb.url, 'gpt-4o', { ...untyped, key: 'loop-proxy-key' })
   const body = await openai.json()
   expect(openai.status).toBe(508)
   expect(body.error).toMatchObject({ code: 'loop_detected' })
@@ -60,7 +57,7 @@ test('two instances that name each other: the first to see its own hop again sto
     startLmlb({ args: ['--port', String(portB)], env: { OPENAI_API_KEYS: 'sk-loop-b-0001', SERVICE_ENDPOINTS: at(portA) } }),
   ])
   running.push(a, b)
-  const res = await chat(a)
+  const res = await chat(a.url, 'gpt-4o', untyped)
   expect(res.status).toBe(508)
   expect((await res.json()).error.code).toBe('loop_detected')
 }, 30_000)

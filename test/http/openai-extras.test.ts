@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test'
 import OpenAI, { toFile } from 'openai'
 import { startLmlb, type RunningLmlb } from '../helpers/lmlb'
+import { post } from '../helpers/requests'
 import { startUpstream, type FakeUpstream, type Received } from '../helpers/upstream'
 
 const KEYS = ['sk-extras-key-aaaa1111', 'sk-extras-key-bbbb2222']
@@ -63,8 +64,6 @@ beforeEach(() => {
 const client = () => new OpenAI({ baseURL: `${lmlb.url}/v1`, apiKey: 'client', maxRetries: 0 })
 const received = () => ups.flatMap((u) => u.received)
 const keysSeen = () => received().map((r) => r.headers.authorization)
-const post = (path: string, body: object) =>
-  fetch(`${lmlb.url}/v1${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
 
 describe('JSON endpoints', () => {
   test('embeddings.create over two keys and two endpoints: round-robin, counted at the upstreams; tokens in /stats', async () => {
@@ -78,7 +77,7 @@ describe('JSON endpoints', () => {
   })
 
   test('a service/ prefix is taken off the model, the rest byte for byte', async () => {
-    const res = await post('/embeddings', { model: 'openai/text-embedding-3-large', input: 'x', dimensions: 8 })
+    const res = await post(lmlb.url, '/v1/embeddings', { model: 'openai/text-embedding-3-large', input: 'x', dimensions: 8 })
     expect(res.status).toBe(200)
     expect(received()[0].raw).toBe('{"model":"text-embedding-3-large","input":"x","dimensions":8}')
   })
@@ -104,9 +103,9 @@ describe('JSON endpoints', () => {
   })
 
   test('an Anthropic model on an OpenAI-only endpoint, and the mock: 400 naming why', async () => {
-    const ant = await post('/embeddings', { model: 'anthropic/claude-x', input: 'x' })
+    const ant = await post(lmlb.url, '/v1/embeddings', { model: 'anthropic/claude-x', input: 'x' })
     expect([ant.status, (await ant.json()).error.code]).toEqual([400, 'unsupported_endpoint'])
-    const mock = await post('/embeddings', { model: 'mock/echo', input: 'x' })
+    const mock = await post(lmlb.url, '/v1/embeddings', { model: 'mock/echo', input: 'x' })
     expect([mock.status, (await mock.json()).error.code]).toEqual([400, 'unsupported_endpoint'])
     expect(received()).toEqual([])
   })
@@ -149,7 +148,7 @@ describe('multipart uploads (audio)', () => {
     form.set('file', new File([AUDIO], 'a.mp3'))
     const none = await fetch(`${lmlb.url}/v1/audio/transcriptions`, { method: 'POST', body: form })
     expect([none.status, (await none.json()).error.message]).toEqual([400, 'model: the form has no model field'])
-    const json = await post('/audio/transcriptions', { model: 'whisper-1' })
+    const json = await post(lmlb.url, '/v1/audio/transcriptions', { model: 'whisper-1' })
     expect(json.status).toBe(415)
     expect(received()).toEqual([])
   })

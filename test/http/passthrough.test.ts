@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:tes
 import Anthropic from '@anthropic-ai/sdk'
 import OpenAI from 'openai'
 import { startLmlb, type RunningLmlb } from '../helpers/lmlb'
+import { chat, messages } from '../helpers/requests'
 import { startUpstream, type FakeUpstream } from '../helpers/upstream'
 import { anthropicStreamEvents, openaiStreamEvents, pacedStream } from '../helpers/canned'
 
@@ -35,25 +36,11 @@ beforeEach(() => {
   for (const u of [...openaiUps, anthropicUp]) u.reset()
 })
 
-const chat = (body: object, headers: Record<string, string> = {}) =>
-  fetch(`${lmlb.url}/v1/chat/completions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify(body),
-  })
-
-const messages = (body: object, headers: Record<string, string> = {}, search = '') =>
-  fetch(`${lmlb.url}/v1/messages${search}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', ...headers },
-    body: JSON.stringify(body),
-  })
-
 const hi = [{ role: 'user', content: 'hi' }]
 
 describe('round-robin', () => {
   test('60 parallel requests over 3 keys and 3 endpoints: each used exactly 20 times', async () => {
-    const responses = await Promise.all(Array.from({ length: 60 }, () => chat({ model: 'gpt-4o-mini', messages: hi })))
+    const responses = await Promise.all(Array.from({ length: 60 }, () => chat(lmlb.url, { model: 'gpt-4o-mini', messages: hi })))
     expect(responses.map((r) => r.status)).toEqual(Array(60).fill(200))
     await Promise.all(responses.map((r) => r.json()))
     expect(openaiUps.map((u) => u.received.length)).toEqual([20, 20, 20])
@@ -62,7 +49,7 @@ describe('round-robin', () => {
   })
 
   test('keys and endpoints rotate independently, in order', async () => {
-    for (let i = 0; i < 6; i++) await (await messages({ model: 'claude-test-sonnet', max_tokens: 5, messages: hi })).json()
+    for (let i = 0; i < 6; i++) await (await messages(lmlb.url, { model: 'claude-test-sonnet', max_tokens: 5, messages: hi })).json()
     expect(anthropicUp.received.map((r) => r.headers['x-api-key'])).toEqual([...ANTHROPIC_KEYS, ...ANTHROPIC_KEYS, ...ANTHROPIC_KEYS])
   })
 })
@@ -70,14 +57,17 @@ describe('round-robin', () => {
 describe('OpenAI passthrough', () => {
   test('sends the chosen key, base URL and unprefixed model; the client key never goes upstream', async () => {
     const res = await chat(
+      lmlb.url,
       { model: 'openai/gpt-4o', messages: hi, temperature: 0.3, custom_field: [1, 2] },
       {
-        authorization: 'Bearer client-secret',
-        'x-api-key': 'client-secret-2',
-        'x-title': 'my-app',
-        'x-custom': 'not for upstream',
-        'openai-organization': 'org-client',
-        connection: 'keep-alive',
+        headers: {
+          authorization: 'Bearer client-secret',
+          'x-api-key': 'client-secret-2',
+          'x-title': 'my-app',
+          'x-custom': 'not for upstream',
+          'openai-organization': 'org-client',
+          connection: 'keep-alive',
+        },
       },
     )
     expect(res.status).toBe(200)
@@ -131,7 +121,7 @@ describe('OpenAI passthrough', () => {
           { status: 400, headers: { 'x-request-id': 'req_1' } },
         ),
       )
-    const res = await chat({ model: 'gpt-4o', messages: hi })
+    const res = await chat(lmlb.url, { model: 'gpt-4o', messages: hi })
     expect(res.status).toBe(400)
     // lmlb names the request by its own id; the upstream's is kept beside it.
     expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/)
@@ -154,9 +144,12 @@ describe('OpenAI passthrough', () => {
 describe('Anthropic passthrough', () => {
   test('x-api-key, anthropic-version, anthropic-beta and the query string reach the upstream', async () => {
     const res = await messages(
+      lmlb.url,
       { model: 'anthropic/claude-opus-4-1', max_tokens: 5, messages: hi },
-      { 'anthropic-beta': 'prompt-caching-2024-07-31,tools-2024-05-16', authorization: 'Bearer client-secret' },
-      '?beta=true',
+      {
+        headers: { 'anthropic-beta': 'prompt-caching-2024-07-31,tools-2024-05-16', authorization: 'Bearer client-secret' },
+        search: '?beta=true',
+      },
     )
     expect(res.status).toBe(200)
     expect((await res.json()).content[0].text).toBe('reply from ant')
@@ -204,7 +197,7 @@ describe('streaming is not buffered', () => {
     const seen: ((v: void) => void)[] = []
     const gates = events.map((_, i) => (i === 0 ? Promise.resolve() : new Promise<void>((r) => (seen[i - 1] = r))))
     anthropicUp.handle(() => pacedStream(events, (i) => gates[i]))
-    const res = await messages({ model: 'anthropic/claude-x', max_tokens: 5, stream: true, messages: hi })
+    const res = await messages(lmlb.url, { model: 'anthropic/claude-x', max_tokens: 5, stream: true, messages: hi })
     const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader()
     let text = ''
     let released = 0
@@ -221,7 +214,7 @@ describe('streaming is not buffered', () => {
   test('an upstream sending one event every 200 ms reaches the client at that pace', async () => {
     const events = openaiStreamEvents('gpt-x', ['a', 'b', 'c'])
     for (const u of openaiUps) u.handle(() => pacedStream(events, (i) => (i === 0 ? Promise.resolve() : Bun.sleep(200))))
-    const res = await chat({ model: 'gpt-x', messages: hi, stream: true })
+    const res = await chat(lmlb.url, { model: 'gpt-x', messages: hi, stream: true })
     const arrivals: number[] = []
     const reader = res.body!.getReader()
     const start = performance.now()

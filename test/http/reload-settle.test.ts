@@ -7,6 +7,7 @@ import { afterEach, describe, expect, test } from 'bun:test'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { startLmlb, type RunningLmlb } from '../helpers/lmlb'
+import { chat } from '../helpers/requests'
 import { startUpstream } from '../helpers/upstream'
 
 const running: { stop(): Promise<void> }[] = []
@@ -23,20 +24,13 @@ async function setup(signals = false) {
   return { up, lmlb, text, envPath: join(lmlb.cwd, '.env') }
 }
 
-const chat = (lmlb: RunningLmlb) =>
-  fetch(`${lmlb.url}/v1/chat/completions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }),
-  })
-
 /** Two clients sending requests back to back until `stop()`; the statuses they got. */
 function keepSending(lmlb: RunningLmlb) {
   const statuses: number[] = []
   let going = true
   const client = async () => {
     while (going) {
-      const res = await chat(lmlb)
+      const res = await chat(lmlb.url, 'gpt-4o', { content: 'x' })
       await res.text()
       statuses.push(res.status)
     }
@@ -91,13 +85,13 @@ describe('watched-file reloads settle first', () => {
     await heldBack
     const heldAt = Date.now()
     // Until it is confirmed the old key still serves.
-    expect((await chat(lmlb)).status).toBe(200)
+    expect((await chat(lmlb.url, 'gpt-4o', { content: 'x' })).status).toBe(200)
     await reloaded
     expect(Date.now() - heldAt).toBeGreaterThanOrEqual(900)
     const log = lmlb.log()
     expect(log.indexOf(HELD_BACK)).toBeLessThan(log.indexOf('applying it, openai left with no API keys'))
     expect(log.indexOf('applying it, openai left with no API keys')).toBeLessThan(log.indexOf('configuration reloaded (file changed)'))
-    const res = await chat(lmlb)
+    const res = await chat(lmlb.url, 'gpt-4o', { content: 'x' })
     expect(res.status).toBe(401)
     expect(await res.text()).toContain('no API key')
   })
@@ -109,6 +103,6 @@ describe('watched-file reloads settle first', () => {
     lmlb.proc!.kill('SIGHUP')
     await reloaded
     expect(lmlb.log().split('configuration reloaded (SIGHUP)')[0]).not.toContain('held back')
-    expect((await chat(lmlb)).status).toBe(401)
+    expect((await chat(lmlb.url, 'gpt-4o', { content: 'x' })).status).toBe(401)
   })
 })

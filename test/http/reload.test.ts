@@ -3,6 +3,7 @@ import { afterEach, describe, expect, test } from 'bun:test'
 import { renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { startLmlb, type RunningLmlb } from '../helpers/lmlb'
+import { chat } from '../helpers/requests'
 import { openaiStreamEvents, pacedStream } from '../helpers/canned'
 import { startUpstream, type FakeUpstream } from '../helpers/upstream'
 
@@ -21,12 +22,7 @@ async function setup(keys = 'sk-old-key-00000001', signals = false) {
   return { up, lmlb }
 }
 
-const chat = (lmlb: RunningLmlb, stream = false) =>
-  fetch(`${lmlb.url}/v1/chat/completions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ model: 'gpt-4o', stream, messages: [{ role: 'user', content: 'x' }] }),
-  })
+const REQUEST = { model: 'gpt-4o', stream: false, messages: [{ role: 'user', content: 'x' }] }
 
 const lastKey = (up: FakeUpstream) => up.received.at(-1)!.headers.authorization
 
@@ -40,13 +36,13 @@ function renameSave(lmlb: RunningLmlb, text: string) {
 describe('reload', () => {
   test('SIGHUP: new requests use the new keys', async () => {
     const { up, lmlb } = await setup(undefined, true)
-    await (await chat(lmlb)).text()
+    await (await chat(lmlb.url, REQUEST)).text()
     expect(lastKey(up)).toBe('Bearer sk-old-key-00000001')
     writeFileSync(join(lmlb.cwd, '.env'), dotenv(up, 'sk-new-key-00000002'))
     const reloaded = lmlb.waitForLog('configuration reloaded')
     lmlb.proc!.kill('SIGHUP')
     await reloaded
-    await (await chat(lmlb)).text()
+    await (await chat(lmlb.url, REQUEST)).text()
     expect(lastKey(up)).toBe('Bearer sk-new-key-00000002')
     expect(lmlb.alive()).toBe(true)
   })
@@ -56,7 +52,7 @@ describe('reload', () => {
     const reloaded = lmlb.waitForLog('configuration reloaded (file changed)')
     renameSave(lmlb, dotenv(up, 'sk-renamed-key-0003'))
     await reloaded
-    await (await chat(lmlb)).text()
+    await (await chat(lmlb.url, REQUEST)).text()
     expect(lastKey(up)).toBe('Bearer sk-renamed-key-0003')
   })
 
@@ -83,7 +79,7 @@ describe('reload', () => {
     const refused = lmlb.waitForLog('refused')
     renameSave(lmlb, 'OPENAI_API_KEYS=sk-never-used-0004\nSERVICE_ENDPOINTS={"openai": ["not a url"]}\n')
     await refused
-    const res = await chat(lmlb)
+    const res = await chat(lmlb.url, REQUEST)
     expect(res.status).toBe(200)
     await res.text()
     expect(lastKey(up)).toBe('Bearer sk-old-key-00000001')
@@ -103,7 +99,7 @@ describe('reload', () => {
     const ok = await fetch(`${lmlb.url}/admin/reload`, { method: 'POST' })
     expect(ok.status).toBe(200)
     expect((await ok.json()).status).toBe('reloaded')
-    await (await chat(lmlb)).text()
+    await (await chat(lmlb.url, REQUEST)).text()
     expect(lastKey(up)).toBe('Bearer sk-admin-key-000006')
     writeFileSync(join(lmlb.cwd, '.env'), 'LOG_LEVEL=chatty\n')
     const bad = await fetch(`${lmlb.url}/admin/reload`, { method: 'POST' })
@@ -117,7 +113,7 @@ describe('reload', () => {
     let release!: () => void
     const rest = new Promise<void>((r) => (release = r))
     up.handle(() => pacedStream(events, (i) => (i === 0 ? Promise.resolve() : rest)))
-    const streams = await Promise.all(Array.from({ length: 50 }, () => chat(lmlb, true)))
+    const streams = await Promise.all(Array.from({ length: 50 }, () => chat(lmlb.url, { ...REQUEST, stream: true })))
     // Every stream has begun (its response head came after the first event).
     expect(streams.every((r) => r.status === 200)).toBe(true)
 
@@ -126,7 +122,7 @@ describe('reload', () => {
     lmlb.proc!.kill('SIGHUP')
     await reloaded
     up.reset()
-    for (let i = 0; i < 4; i++) await (await chat(lmlb)).text()
+    for (let i = 0; i < 4; i++) await (await chat(lmlb.url, REQUEST)).text()
     expect(up.received.map((r) => r.headers.authorization)).toEqual([
       'Bearer sk-kept-key-0000007',
       'Bearer sk-new-key-00000008',
@@ -146,14 +142,14 @@ describe('reload', () => {
   test('a key refused as invalid gets another chance after a reload', async () => {
     const { up, lmlb } = await setup('sk-flaky-auth-00009', true)
     up.handle(() => Response.json({ error: { message: 'bad key' } }, { status: 401 }))
-    await (await chat(lmlb)).text()
-    expect((await chat(lmlb)).status).toBe(401)
+    await (await chat(lmlb.url, REQUEST)).text()
+    expect((await chat(lmlb.url, REQUEST)).status).toBe(401)
     expect(up.received).toHaveLength(1) // set aside: not asked again
     up.reset()
     const reloaded = lmlb.waitForLog('configuration reloaded')
     lmlb.proc!.kill('SIGHUP')
     await reloaded
-    expect((await chat(lmlb)).status).toBe(200)
+    expect((await chat(lmlb.url, REQUEST)).status).toBe(200)
     expect(up.received).toHaveLength(1)
   })
 })

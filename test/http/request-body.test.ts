@@ -9,6 +9,7 @@ import { request as httpRequest } from 'node:http'
 import { connect, type Socket } from 'node:net'
 import OpenAI from 'openai'
 import { startLmlb, UNDER_DENO, type RunningLmlb } from '../helpers/lmlb'
+import { post } from '../helpers/requests'
 import { startUpstream, type FakeUpstream } from '../helpers/upstream'
 
 const LIMIT = 100_000
@@ -288,14 +289,11 @@ describe('a body that stops arriving (LMLB_BODY_TIMEOUT_MS)', () => {
 })
 
 describe('the body as it came', () => {
-  const post = (bytes: Uint8Array<ArrayBuffer>) =>
-    fetch(`${lmlb.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: bytes })
-
   test('invalid UTF-8 inside a JSON string: 400 invalid_utf8, nothing sent upstream', async () => {
     upstream.reset()
     const [before, after] = ['{"model":"gpt-4o","messages":[{"role":"user","content":"a', 'b"}]}'].map((s) => new TextEncoder().encode(s))
     for (const bad of [[0xff], [0xc3], [0xed, 0xa0, 0x80] /* a lone surrogate */, [0xc0, 0xaf] /* overlong "/" */]) {
-      const res = await post(new Uint8Array([...before, ...bad, ...after]))
+      const res = await post(lmlb.url, '/v1/chat/completions', new Uint8Array([...before, ...bad, ...after]))
       expect(res.status).toBe(400)
       expect(await res.json()).toEqual({
         error: {
@@ -312,7 +310,7 @@ describe('the body as it came', () => {
   test('valid UTF-8 of every width reaches the upstream byte for byte', async () => {
     upstream.reset()
     const raw = '{"model":"gpt-4o", "messages":[{"role":"user","content":"é ü — 漢字 😀 \\ud83d"}]}'
-    const res = await post(new TextEncoder().encode(raw))
+    const res = await post(lmlb.url, '/v1/chat/completions', new TextEncoder().encode(raw))
     expect(res.status).toBe(200)
     expect(upstream.received[0].raw).toBe(raw)
   })

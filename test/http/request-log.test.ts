@@ -7,6 +7,7 @@
 import { afterEach, expect, test } from 'bun:test'
 import { openaiCompletion } from '../helpers/canned'
 import { startLmlb, UNDER_DENO, type RunningLmlb } from '../helpers/lmlb'
+import { chat } from '../helpers/requests'
 import { startUpstream } from '../helpers/upstream'
 
 const KEYS = ['sk-log-test-key-aaaa1111', 'sk-log-test-key-bbbb2222']
@@ -26,13 +27,6 @@ async function setup(env: Record<string, string> = {}) {
   return { a, b, lmlb }
 }
 
-const chat = (lmlb: RunningLmlb, body: object, headers: Record<string, string> = {}) =>
-  fetch(`${lmlb.url}/v1/chat/completions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify(body),
-  })
-
 /** The JSON request lines in lmlb's log, by request id, once `n` are there. */
 async function requestLines(lmlb: RunningLmlb, n: number): Promise<Map<string, any>> {
   await lmlb.waitForLog('"msg":"request"', n)
@@ -49,16 +43,16 @@ test('LOG_FORMAT=json: every line is JSON; each request has its line, matched by
   a.handle(() => Response.json({ error: { message: 'boom' } }, { status: 500 }))
   // 1: the client's own id; endpoint a fails first, b answers.
   const first = await chat(
-    lmlb,
+    lmlb.url,
     { model: 'gpt-4o', messages: [{ role: 'user', content: SECRET_PROMPT }] },
-    { 'x-request-id': 'client-req-0001' },
+    { headers: { 'x-request-id': 'client-req-0001' } },
   )
   await first.text()
   // 2: a stream, lmlb's own id (a is cooling now: b serves).
-  const second = await chat(lmlb, { model: 'openai/gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'hi' }] })
+  const second = await chat(lmlb.url, { model: 'openai/gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'hi' }] })
   await second.text()
   // 3: refused by lmlb itself, before any upstream.
-  const third = await chat(lmlb, { model: 'gpt-4o' })
+  const third = await chat(lmlb.url, { model: 'gpt-4o' })
   await third.text()
   expect([first.status, second.status, third.status]).toEqual([200, 200, 400])
   expect(first.headers.get('x-request-id')).toBe('client-req-0001')
@@ -108,9 +102,9 @@ test('LOG_FORMAT=json: every line is JSON; each request has its line, matched by
 test('the default line is readable, and names the same things', async () => {
   const { lmlb } = await setup()
   const res = await chat(
-    lmlb,
+    lmlb.url,
     { model: 'gpt-4o', messages: [{ role: 'user', content: SECRET_PROMPT }] },
-    { 'x-request-id': 'client-req-0002' },
+    { headers: { 'x-request-id': 'client-req-0002' } },
   )
   await res.text()
   await lmlb.waitForLog('client-req-0002')
@@ -127,7 +121,7 @@ test('the default line is readable, and names the same things', async () => {
 test('LOG_BODIES=1: the prompt and the completion are in the line, keys masked', async () => {
   const { a, b, lmlb } = await setup({ LOG_FORMAT: 'json', LOG_BODIES: '1' })
   for (const up of [a, b]) up.handle((r) => openaiCompletion(r.body.model, `echo ${KEYS[0]}`))
-  const res = await chat(lmlb, { model: 'gpt-4o', messages: [{ role: 'user', content: `${SECRET_PROMPT} ${KEYS[1]}` }] })
+  const res = await chat(lmlb.url, { model: 'gpt-4o', messages: [{ role: 'user', content: `${SECRET_PROMPT} ${KEYS[1]}` }] })
   // The answer itself is masked too, as always.
   expect(JSON.stringify(await res.json())).not.toContain(KEYS[0])
   const [line] = (await requestLines(lmlb, 1)).values()

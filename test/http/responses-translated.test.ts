@@ -8,6 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:tes
 import OpenAI from 'openai'
 import type { ResponseInputItem } from 'openai/resources/responses/responses'
 import { startLmlb, type RunningLmlb } from '../helpers/lmlb'
+import { anthropicEvent, sseResponse } from '../helpers/requests'
 import { scriptedAnthropic, scriptedOpenAI } from '../helpers/scripted'
 import { startUpstream, type FakeUpstream } from '../helpers/upstream'
 
@@ -118,9 +119,8 @@ for (const kind of KINDS) {
 
 test('a tool call without arguments from Anthropic (one empty input_json_delta) arrives as "{}"', async () => {
   ant.handle(() => {
-    const ev = (type: string, data: object) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`
     const body = [
-      ev('message_start', {
+      anthropicEvent('message_start', {
         message: {
           id: 'msg_n',
           type: 'message',
@@ -130,13 +130,13 @@ test('a tool call without arguments from Anthropic (one empty input_json_delta) 
           usage: { input_tokens: 5, output_tokens: 1 },
         },
       }),
-      ev('content_block_start', { index: 0, content_block: { type: 'tool_use', id: 'toolu_n', name: 'now', input: {} } }),
-      ev('content_block_delta', { index: 0, delta: { type: 'input_json_delta', partial_json: '' } }),
-      ev('content_block_stop', { index: 0 }),
-      ev('message_delta', { delta: { stop_reason: 'tool_use' }, usage: { output_tokens: 3 } }),
-      ev('message_stop', {}),
+      anthropicEvent('content_block_start', { index: 0, content_block: { type: 'tool_use', id: 'toolu_n', name: 'now', input: {} } }),
+      anthropicEvent('content_block_delta', { index: 0, delta: { type: 'input_json_delta', partial_json: '' } }),
+      anthropicEvent('content_block_stop', { index: 0 }),
+      anthropicEvent('message_delta', { delta: { stop_reason: 'tool_use' }, usage: { output_tokens: 3 } }),
+      anthropicEvent('message_stop', {}),
     ].join('')
-    return new Response(body, { headers: { 'content-type': 'text/event-stream' } })
+    return sseResponse(body)
   })
   const now = [{ type: 'function' as const, name: 'now', parameters: { type: 'object', properties: {} }, strict: false }]
   const stream = client().responses.stream({ model: 'anthropic/claude-test', input: 'Time?', tools: now })

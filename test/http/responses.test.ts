@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test'
 import OpenAI from 'openai'
 import { startLmlb, type RunningLmlb } from '../helpers/lmlb'
+import { responses } from '../helpers/requests'
 import { pacedStream, responsesObject, responsesStreamEvents } from '../helpers/canned'
 import { startUpstream, type FakeUpstream } from '../helpers/upstream'
 
@@ -36,14 +37,13 @@ beforeEach(() => {
 })
 
 const client = () => new OpenAI({ baseURL: `${lmlb.url}/v1`, apiKey: 'client-key', maxRetries: 0 })
-const post = (body: string) => fetch(`${lmlb.url}/v1/responses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
 const received = () => ups.flatMap((u) => u.received.map((r) => ({ upstream: u.name, ...r })))
 
 describe('passed through to a service with the Responses API', () => {
   test('responses.create: the upstream answer as it came; keys and endpoints in round-robin; the body byte for byte', async () => {
     const body = '{"model":"gpt-5-test",  "input":"Say hi", "store":false, "reasoning":{"effort":"low"}}'
     for (let i = 0; i < 4; i++) {
-      const res = await post(body)
+      const res = await responses(lmlb.url, body)
       expect(res.status).toBe(200)
       expect(await res.json()).toMatchObject({
         object: 'response',
@@ -63,7 +63,7 @@ describe('passed through to a service with the Responses API', () => {
 
   test('previous_response_id and item_reference go through untouched: the service keeps its own responses', async () => {
     const body = '{"model":"gpt-5-test","previous_response_id":"resp_1","input":[{"type":"item_reference","id":"fc_1"}]}'
-    expect((await post(body)).status).toBe(200)
+    expect((await responses(lmlb.url, body)).status).toBe(200)
     expect(received()[0].raw).toBe(body)
   })
 
@@ -112,7 +112,7 @@ describe('passed through to a service with the Responses API', () => {
   })
 
   test('a service/ prefix: only the model is rewritten', async () => {
-    const res = await post('{"model":"openai/gpt-5-test","input":[{"role":"user","content":"hi"}]}')
+    const res = await responses(lmlb.url, '{"model":"openai/gpt-5-test","input":[{"role":"user","content":"hi"}]}')
     expect(res.status).toBe(200)
     expect(received()[0].raw).toBe('{"model":"gpt-5-test","input":[{"role":"user","content":"hi"}]}')
   })
@@ -140,7 +140,7 @@ describe('passed through to a service with the Responses API', () => {
     ups[0].handle(() => Response.json({ error: { message: 'boom', type: 'server_error' } }, { status: 500 }))
     ups[1].handle(() => Response.json({ id: 'resp_b', object: 'response', status: 'completed', output: [] }))
     const statuses = []
-    for (let i = 0; i < 2; i++) statuses.push((await post('{"model":"gpt-5-test","input":"x"}')).status)
+    for (let i = 0; i < 2; i++) statuses.push((await responses(lmlb.url, '{"model":"gpt-5-test","input":"x"}')).status)
     expect(statuses).toEqual([200, 200])
     expect(ups[1].received.length).toBe(2)
   })
@@ -157,7 +157,7 @@ describe('passed through to a service with the Responses API', () => {
           throw new Error('upstream connection reset')
         }),
       )
-    const res = await post('{"model":"gpt-5-test","input":"x","stream":true}')
+    const res = await responses(lmlb.url, '{"model":"gpt-5-test","input":"x","stream":true}')
     expect(res.status).toBe(200)
     let text = ''
     for await (const piece of res.body!.pipeThrough(new TextDecoderStream()) as unknown as AsyncIterable<string>) {
@@ -178,7 +178,7 @@ describe('errors lmlb raises on /v1/responses are in the OpenAI shape', () => {
     ['no model', '{"input":"hi"}', 'invalid_request'],
     ['an unknown service', '{"model":"nope/x","input":"hi"}', 'model_not_found'],
   ])('%s', async (_, body, code) => {
-    const res = await post(body)
+    const res = await responses(lmlb.url, body)
     expect(res.status).toBeGreaterThanOrEqual(400)
     expect(res.status).toBeLessThan(500)
     expect(await res.json()).toMatchObject({ error: { code, type: 'invalid_request_error', param: null } })

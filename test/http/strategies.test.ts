@@ -1,6 +1,7 @@
 /** Strategies, aliases and per-model settings, measured at the upstreams. */
 import { afterEach, describe, expect, test } from 'bun:test'
 import { startLmlb } from '../helpers/lmlb'
+import { chat, statusAndJson } from '../helpers/requests'
 import { startUpstream, type FakeUpstream } from '../helpers/upstream'
 
 const running: { stop(): Promise<void> }[] = []
@@ -16,13 +17,6 @@ async function withConfig(yaml: (ups: FakeUpstream[]) => string, upstreams: numb
   return { ups, lmlb }
 }
 
-const post = (url: string, model: string, extra: object = {}) =>
-  fetch(`${url}/v1/chat/completions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ model, messages: [{ role: 'user', content: 'x' }], ...extra }),
-  }).then(async (r) => ({ status: r.status, body: await r.json() }))
-
 describe('strategies through HTTP', () => {
   test('weighted 3:1 over 400 requests, within ±5%', async () => {
     const { ups, lmlb } = await withConfig(
@@ -32,7 +26,7 @@ describe('strategies through HTTP', () => {
       {},
       true,
     )
-    const results = await Promise.all(Array.from({ length: 400 }, () => post(lmlb.url, 'local/m')))
+    const results = await Promise.all(Array.from({ length: 400 }, () => chat(lmlb.url, 'local/m', { content: 'x' }).then(statusAndJson)))
     expect(results.every((r) => r.status === 200)).toBe(true)
     const [a, b] = ups.map((u) => u.received.length)
     expect(a + b).toBe(400)
@@ -45,10 +39,10 @@ describe('strategies through HTTP', () => {
         `services:\n  local:\n    strategy: priority\n    endpoints:\n      - { url: "${u[1].base}", priority: 2 }\n      - { url: "${u[0].base}", priority: 1 }\n`,
       2,
     )
-    for (let i = 0; i < 20; i++) expect((await post(lmlb.url, 'local/m')).status).toBe(200)
+    for (let i = 0; i < 20; i++) expect((await chat(lmlb.url, 'local/m', { content: 'x' }).then(statusAndJson)).status).toBe(200)
     expect(ups.map((u) => u.received.length)).toEqual([20, 0])
     ups[0].handle(() => Response.json({ error: { message: 'down' } }, { status: 500 }))
-    const res = await post(lmlb.url, 'local/m')
+    const res = await chat(lmlb.url, 'local/m', { content: 'x' }).then(statusAndJson)
     expect(res.status).toBe(200)
     expect(res.body.choices[0].message.content).toBe('reply from up1')
   })
@@ -68,9 +62,9 @@ describe('strategies through HTTP', () => {
       await released
       return Response.json({ ok: 0 })
     })
-    const slow = post(lmlb.url, 'local/m')
+    const slow = chat(lmlb.url, 'local/m', { content: 'x' }).then(statusAndJson)
     await atUp0
-    for (let i = 0; i < 10; i++) expect((await post(lmlb.url, 'local/m')).status).toBe(200)
+    for (let i = 0; i < 10; i++) expect((await chat(lmlb.url, 'local/m', { content: 'x' }).then(statusAndJson)).status).toBe(200)
     release()
     expect((await slow).status).toBe(200)
     expect(ups.map((u) => u.received.length)).toEqual([1, 10])
@@ -91,11 +85,11 @@ aliases:
 `,
       2,
     )
-    expect((await post(lmlb.url, 'smart')).body.choices[0].message.content).toBe('reply from up0')
+    expect((await chat(lmlb.url, 'smart', { content: 'x' }).then(statusAndJson)).body.choices[0].message.content).toBe('reply from up0')
     expect(ups[0].received[0].body.model).toBe('model-a')
     expect(ups[0].received[0].headers.authorization).toBe('Bearer key-first-000001')
     ups[0].handle(() => new Response('overloaded', { status: 529 }))
-    expect((await post(lmlb.url, 'smart')).body.choices[0].message.content).toBe('reply from up1')
+    expect((await chat(lmlb.url, 'smart', { content: 'x' }).then(statusAndJson)).body.choices[0].message.content).toBe('reply from up1')
     expect(ups[1].received[0].body.model).toBe('vendor/model-b')
     expect(ups[1].received[0].headers.authorization).toBe('Bearer key-second-00001')
   })
@@ -105,7 +99,7 @@ aliases:
       (u) => `services:\n  a: { endpoints: ["${u[0].base}"] }\n  b: { endpoints: ["${u[1].base}"] }\naliases:\n  both: [a/x, b/y]\n`,
       2,
     )
-    for (let i = 0; i < 6; i++) await post(lmlb.url, 'both')
+    for (let i = 0; i < 6; i++) await chat(lmlb.url, 'both', { content: 'x' }).then(statusAndJson)
     expect(ups.map((u) => u.received.length)).toEqual([3, 3])
   })
 })
@@ -125,11 +119,11 @@ model_defaults:
 `,
       1,
     )
-    await post(lmlb.url, 'local/big', { temperature: 0.9 })
+    await chat(lmlb.url, { model: 'local/big', messages: [{ role: 'user', content: 'x' }], temperature: 0.9 }).then(statusAndJson)
     const [r] = ups[0].received
     expect(r.body).toMatchObject({ model: 'big-2025-01-01', temperature: 0.9, max_tokens: 99 })
     expect(r.headers['x-title']).toBe('lmlb-test')
-    const refused = await post(lmlb.url, 'local/other')
+    const refused = await chat(lmlb.url, 'local/other', { content: 'x' }).then(statusAndJson)
     expect(refused.status).toBe(404)
     expect(refused.body.error.message).toBe('service "local" does not serve model "other"; it serves: small, big')
     expect(ups[0].received).toHaveLength(1)

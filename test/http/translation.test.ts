@@ -8,7 +8,8 @@ import Anthropic from '@anthropic-ai/sdk'
 import OpenAI from 'openai'
 import { startLmlb, type RunningLmlb } from '../helpers/lmlb'
 import { startUpstream, type FakeUpstream } from '../helpers/upstream'
-import { chunk, ev, scriptedAnthropic, scriptedOpenAI, sse } from '../helpers/scripted'
+import { anthropicEvent, chatStream, sseResponse } from '../helpers/requests'
+import { chunk, scriptedAnthropic, scriptedOpenAI } from '../helpers/scripted'
 
 let oai: FakeUpstream
 let ant: FakeUpstream
@@ -154,7 +155,7 @@ describe('Anthropic SDK served by an OpenAI-format model', () => {
   })
 
   test('an upstream error mid-stream becomes an Anthropic error event', async () => {
-    oai.handle(() => sse([chunk({ content: 'partial' }), { error: { message: 'server overloaded', type: 'server_error' } }], false))
+    oai.handle(() => chatStream([chunk({ content: 'partial' }), { error: { message: 'server overloaded', type: 'server_error' } }], false))
     const res = await fetch(`${lmlb.url}/v1/messages`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -290,7 +291,7 @@ describe('OpenAI SDK served by an Anthropic model', () => {
         })
       }
       const events = [
-        ev('message_start', {
+        anthropicEvent('message_start', {
           message: {
             id: 'msg_n',
             type: 'message',
@@ -300,13 +301,13 @@ describe('OpenAI SDK served by an Anthropic model', () => {
             usage: { input_tokens: 5, output_tokens: 1 },
           },
         }),
-        ev('content_block_start', { index: 0, content_block: { type: 'tool_use', id: 'toolu_n', name: 'now', input: {} } }),
-        ev('content_block_delta', { index: 0, delta: { type: 'input_json_delta', partial_json: '' } }),
-        ev('content_block_stop', { index: 0 }),
-        ev('message_delta', { delta: { stop_reason: 'tool_use' }, usage: { output_tokens: 3 } }),
-        ev('message_stop', {}),
+        anthropicEvent('content_block_start', { index: 0, content_block: { type: 'tool_use', id: 'toolu_n', name: 'now', input: {} } }),
+        anthropicEvent('content_block_delta', { index: 0, delta: { type: 'input_json_delta', partial_json: '' } }),
+        anthropicEvent('content_block_stop', { index: 0 }),
+        anthropicEvent('message_delta', { delta: { stop_reason: 'tool_use' }, usage: { output_tokens: 3 } }),
+        anthropicEvent('message_stop', {}),
       ]
-      return new Response(events.join(''), { headers: { 'content-type': 'text/event-stream' } })
+      return sseResponse(events.join(''))
     })
     const now = [{ type: 'function' as const, function: { name: 'now', parameters: { type: 'object', properties: {} } } }]
     const res = await client().chat.completions.create({

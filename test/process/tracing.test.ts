@@ -8,7 +8,8 @@
  * and what is buffered is sent at SIGTERM.
  */
 import { afterEach, expect, test } from 'bun:test'
-import { startLmlb, type RunningLmlb } from '../helpers/lmlb'
+import { startLmlb } from '../helpers/lmlb'
+import { post } from '../helpers/requests'
 import { startUpstream } from '../helpers/upstream'
 
 const KEYS = ['sk-trace-test-key-aaaa1111', 'sk-trace-test-key-bbbb2222']
@@ -116,9 +117,6 @@ async function setup(env: Record<string, string>) {
   return { a, b, lmlb }
 }
 
-const post = (lmlb: RunningLmlb, path: string, body: object, headers: Record<string, string> = {}) =>
-  fetch(`${lmlb.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) })
-
 const messages = [{ role: 'user', content: 'hi' }]
 
 test('one trace per request: the client trace continued, a child span per attempt, GenAI attributes', async () => {
@@ -136,17 +134,17 @@ test('one trace per request: the client trace continued, a child span per attemp
   )
 
   const first = await post(
-    lmlb,
+    lmlb.url,
     '/v1/chat/completions',
     { model: 'gpt-4o', messages },
     { traceparent: `00-${TRACE_ID}-${PARENT_ID}-01`, tracestate: 'vendor=1' },
   )
   expect(first.status).toBe(200)
   await first.json()
-  const second = await post(lmlb, '/v1/chat/completions', { model: 'openai/gpt-4o-mini', stream: true, messages })
+  const second = await post(lmlb.url, '/v1/chat/completions', { model: 'openai/gpt-4o-mini', stream: true, messages })
   expect(second.status).toBe(200)
   expect(await second.text()).toContain('[DONE]')
-  const third = await post(lmlb, '/v1/messages', { model: 'gpt-4o', max_tokens: 100, messages }, { 'anthropic-version': '2023-06-01' })
+  const third = await post(lmlb.url, '/v1/messages', { model: 'gpt-4o', max_tokens: 100, messages }, { 'anthropic-version': '2023-06-01' })
   expect(third.status).toBe(200)
   expect(await third.json()).toMatchObject({ type: 'message', usage: { input_tokens: 5, output_tokens: 3 } })
 
@@ -249,7 +247,7 @@ test('a request lmlb answers with an error: the span says so', async () => {
   })
   await lmlb.waitForLog('tracing: spans go to')
   for (const u of [a, b]) u.handle(() => Response.json({ error: { message: 'down' } }, { status: 503 }))
-  const response = await post(lmlb, '/v1/chat/completions', { model: 'gpt-4o', messages })
+  const response = await post(lmlb.url, '/v1/chat/completions', { model: 'gpt-4o', messages })
   expect(response.status).toBeGreaterThanOrEqual(500)
   await response.text()
   const spans = await collector.waitFor(
@@ -282,7 +280,7 @@ test('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, _HEADERS and OTEL_SERVICE_NAME; what i
     OTEL_BSP_SCHEDULE_DELAY: '60000',
   })
   await lmlb.waitForLog('tracing: spans go to')
-  const response = await post(lmlb, '/v1/embeddings', { model: 'text-embedding-3-small', input: 'hi' })
+  const response = await post(lmlb.url, '/v1/embeddings', { model: 'text-embedding-3-small', input: 'hi' })
   await response.text()
   expect(collector.posts).toHaveLength(0)
   await lmlb.stop()
@@ -304,10 +302,10 @@ test('with OTEL_EXPORTER_OTLP_ENDPOINT unset nothing is traced or sent', async (
   // The batch delay and the collector's headers are set, the endpoint is empty: tracing stays off.
   const { lmlb } = await setup({ OTEL_EXPORTER_OTLP_ENDPOINT: '', OTEL_EXPORTER_OTLP_HEADERS: 'x-test=1', OTEL_BSP_SCHEDULE_DELAY: '50' })
   const traceparent = `00-${TRACE_ID}-${PARENT_ID}-01`
-  const plainResponse = await post(lmlb, '/v1/chat/completions', { model: 'gpt-4o', messages }, { traceparent })
+  const plainResponse = await post(lmlb.url, '/v1/chat/completions', { model: 'gpt-4o', messages }, { traceparent })
   expect(plainResponse.status).toBe(200)
   await plainResponse.json()
-  const streamed = await post(lmlb, '/v1/chat/completions', { model: 'gpt-4o', stream: true, messages }, { traceparent })
+  const streamed = await post(lmlb.url, '/v1/chat/completions', { model: 'gpt-4o', stream: true, messages }, { traceparent })
   await streamed.text()
   // Waiting for an absence: bounded.
   await Bun.sleep(1000)
@@ -322,10 +320,10 @@ test('a collector that refuses spans is said once, and again once when it takes 
   const { lmlb } = await setup({ OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_BSP_SCHEDULE_DELAY: '20' })
   await lmlb.waitForLog('tracing: spans go to')
   for (let n = 0; n < 3; n++)
-    expect((await post(lmlb, '/v1/chat/completions', { model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] })).status).toBe(200)
+    expect((await post(lmlb.url, '/v1/chat/completions', { model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] })).status).toBe(200)
   await lmlb.waitForLog(`tracing: the collector at ${collector.url}/v1/traces refused spans`)
   collector.refusing = false
-  expect((await post(lmlb, '/v1/chat/completions', { model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] })).status).toBe(200)
+  expect((await post(lmlb.url, '/v1/chat/completions', { model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] })).status).toBe(200)
   await lmlb.waitForLog('takes spans again')
   expect(lmlb.log().split('refused spans').length - 1).toBe(1)
 }, 20_000)

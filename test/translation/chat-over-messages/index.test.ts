@@ -1,8 +1,10 @@
 import { describe, expect, test } from 'bun:test'
 import { DEFAULT_MAX_TOKENS, toAnthropicRequest } from '../../../src/translation/chat-over-messages/request'
+import { chatOverMessages } from '../../../src/translation/chat-over-messages'
 import { createReverseStreamState, onEvent } from '../../../src/translation/chat-over-messages/stream'
 import type { AnthropicEvent } from '../../../src/apis/anthropic-messages/wire'
-import type { OpenAIRequest } from '../../../src/apis/openai-chat/wire'
+import type { OpenAIChunk, OpenAIRequest } from '../../../src/apis/openai-chat/wire'
+import { streamFixture, throughPair } from '../../helpers/fixtures'
 
 const to = (req: Partial<OpenAIRequest>) =>
   toAnthropicRequest({ model: 'x', messages: [], ...req } as OpenAIRequest, { model: 'claude-sonnet-4-5' })
@@ -144,6 +146,51 @@ describe('Anthropic stream → OpenAI chunks', () => {
     expect(run(events, false).some((c) => 'usage' in c)).toBe(false)
     expect(run([events[0], { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }]).at(-1)).toEqual({
       error: { type: 'overloaded_error', message: 'Overloaded', code: 'overloaded_error' },
+    })
+  })
+})
+
+describe('an Anthropic stream in the API’s own layout (test/fixtures/streams) → OpenAI chunks, through the pair', () => {
+  const context = { model: 'anthropic/claude-sonnet-4-5', includeUsage: true }
+  const served = throughPair(chatOverMessages.stream, context, streamFixture('anthropic-messages-thinking-text-tool-use'))
+  const chunks = served.slice(0, -1).map((e) => JSON.parse(e.data) as OpenAIChunk)
+
+  test('thinking → reasoning_content, text → content, the tool_use → one call (the signature and ping dropped), then usage and [DONE]', () => {
+    expect(served.every((e) => e.event === undefined)).toBe(true)
+    expect(served.at(-1)!.data).toBe('[DONE]')
+    expect(chunks.map((c): unknown => c.choices![0]?.delta ?? 'usage')).toEqual([
+      { role: 'assistant', content: '' },
+      { reasoning_content: 'The user wants the current weather in Paris. I have a get_weather tool that takes a city' },
+      { reasoning_content: ' and a unit. Paris is in France, so Celsius is the natural unit' },
+      { reasoning_content: '. I should call the tool rather than guess.' },
+      { content: "I'll look up the current weather" },
+      { content: ' in Paris for' },
+      { content: ' you.' },
+      {
+        tool_calls: [
+          { index: 0, id: 'toolu_01T1x1fJ34qAmk2tNTrN7Up6', type: 'function', function: { name: 'get_weather', arguments: '' } },
+        ],
+      },
+      { tool_calls: [{ index: 0, function: { arguments: '{"city": "Paris"' } }] },
+      { tool_calls: [{ index: 0, function: { arguments: ', "unit": "cel' } }] },
+      { tool_calls: [{ index: 0, function: { arguments: 'sius"}' } }] },
+      {},
+      'usage',
+    ])
+    const args = chunks.flatMap((c) => c.choices![0]?.delta.tool_calls ?? []).map((t) => t.function!.arguments)
+    expect(JSON.parse(args.join(''))).toEqual({ city: 'Paris', unit: 'celsius' })
+  })
+
+  test('finish_reason tool_calls on the last choice only; one id and model throughout; usage with the cache read counted in', () => {
+    expect(chunks.map((c) => c.choices![0]?.finish_reason)).toEqual([...Array(11).fill(null), 'tool_calls', undefined])
+    expect(new Set(chunks.map((c) => c.id))).toEqual(new Set(['chatcmpl-01Kq7VfN3wXhT9bYc2DpLmZs']))
+    expect(new Set(chunks.map((c) => c.model))).toEqual(new Set(['anthropic/claude-sonnet-4-5']))
+    // 212 uncached + 2,048 read from Anthropic's cache.
+    expect(chunks.at(-1)!.usage).toEqual({
+      prompt_tokens: 2260,
+      completion_tokens: 164,
+      total_tokens: 2424,
+      prompt_tokens_details: { cached_tokens: 2048 },
     })
   })
 })

@@ -4,24 +4,20 @@
  * Each way the peers are known to break Claude Code has its own case.
  */
 import { describe, expect, test } from 'bun:test'
+import { messagesOverChat } from '../../../src/translation/messages-over-chat'
 import { createStreamState, finish, onChunk } from '../../../src/translation/messages-over-chat/stream'
 import { SseDecoder } from '../../../src/sse/decode'
 import type { AnthropicEvent } from '../../../src/apis/anthropic-messages/wire'
 import type { OpenAIChunk } from '../../../src/apis/openai-chat/wire'
+import { streamFixture, throughPair } from '../../helpers/fixtures'
+import { chatChunks, chatStreamText } from '../../helpers/requests'
 
-type Delta = NonNullable<OpenAIChunk['choices']>[number]['delta']
-const chunk = (delta: Delta, finish_reason: string | null = null): OpenAIChunk => ({
-  id: 'chatcmpl-abc',
-  object: 'chat.completion.chunk',
-  choices: [{ index: 0, delta, finish_reason }],
-})
+const chunk = chatChunks({ id: 'chatcmpl-abc', object: 'chat.completion.chunk' })
 const usageChunk = (prompt: number, completion: number, cached = 0): OpenAIChunk => ({
   id: 'chatcmpl-abc',
   choices: [],
   usage: { prompt_tokens: prompt, completion_tokens: completion, prompt_tokens_details: { cached_tokens: cached } },
 })
-const sse = (chunks: OpenAIChunk[], done = true) =>
-  chunks.map((c) => `data: ${JSON.stringify(c)}\n\n`).join('') + (done ? 'data: [DONE]\n\n' : '')
 
 /** Runs SSE bytes, cut at the given positions, through decoder and translator. */
 function translate(text: string, cuts: number[] = [], opts = { model: 'claude-sonnet-4-5', inputTokensEstimate: 42 }): AnthropicEvent[] {
@@ -68,7 +64,7 @@ const shape = (events: AnthropicEvent[]) =>
 describe('OpenAI stream → Anthropic events', () => {
   test('text: message_start with the input estimate, one block, usage at the end', () => {
     const events = sameAnyCut(
-      sse([
+      chatStreamText([
         chunk({ role: 'assistant', content: '' }),
         chunk({ content: 'Hel' }),
         chunk({ content: 'lo' }),
@@ -93,7 +89,7 @@ describe('OpenAI stream → Anthropic events', () => {
 
   test('text then tool call: the first chunk of the call carries name and arguments together, none lost (LiteLLM #25321)', () => {
     const events = sameAnyCut(
-      sse([
+      chatStreamText([
         chunk({ content: 'Let me check.' }),
         chunk({ tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":' } }] }),
         chunk({ tool_calls: [{ index: 0, function: { arguments: '"Paris"}' } }] }),
@@ -117,7 +113,7 @@ describe('OpenAI stream → Anthropic events', () => {
 
   test('several tool calls sharing one upstream index are told apart by id', () => {
     const events = sameAnyCut(
-      sse([
+      chatStreamText([
         chunk({ tool_calls: [{ index: 0, id: 'call_a', function: { name: 'read', arguments: '{"path":"a"}' } }] }),
         chunk({ tool_calls: [{ index: 0, id: 'call_b', function: { name: 'read', arguments: '{"path":"b"}' } }] }),
         chunk({}, 'tool_calls'),
@@ -139,14 +135,17 @@ describe('OpenAI stream → Anthropic events', () => {
 
   test('a tool call with empty arguments is still a tool_use block (its input stays {})', () => {
     const events = sameAnyCut(
-      sse([chunk({ tool_calls: [{ index: 0, id: 'call_x', function: { name: 'list_files', arguments: '' } }] }), chunk({}, 'tool_calls')]),
+      chatStreamText([
+        chunk({ tool_calls: [{ index: 0, id: 'call_x', function: { name: 'list_files', arguments: '' } }] }),
+        chunk({}, 'tool_calls'),
+      ]),
     )
     expect(shape(events)).toEqual(['message_start', 'start 0 tool_use', 'stop 0', 'message_delta tool_use', 'message_stop'])
   })
 
   test('arguments before the id and name are kept until the block can start', () => {
     const events = translate(
-      sse([
+      chatStreamText([
         chunk({ tool_calls: [{ index: 0, function: { arguments: '{"q":' } }] }),
         chunk({ tool_calls: [{ index: 0, id: 'call_late', function: { name: 'search', arguments: '"x"}' } }] }),
         chunk({}, 'tool_calls'),
@@ -165,7 +164,7 @@ describe('OpenAI stream → Anthropic events', () => {
 
   test('text after a tool call opens a new text block', () => {
     const events = sameAnyCut(
-      sse([
+      chatStreamText([
         chunk({ tool_calls: [{ index: 0, id: 'call_1', function: { name: 'f', arguments: '{}' } }] }),
         chunk({ content: 'Done.' }),
         chunk({}, 'stop'),
@@ -185,7 +184,7 @@ describe('OpenAI stream → Anthropic events', () => {
   })
 
   test('a stream that ends with no finish_reason and no [DONE] still ends properly', () => {
-    const events = sameAnyCut(sse([chunk({ content: 'partial' })], false))
+    const events = sameAnyCut(chatStreamText([chunk({ content: 'partial' })], false))
     expect(shape(events)).toEqual([
       'message_start',
       'start 0 text',
@@ -195,13 +194,20 @@ describe('OpenAI stream → Anthropic events', () => {
       'message_stop',
     ])
     expect(events.at(-2)).toMatchObject({ usage: { output_tokens: 0 } })
-    const withTool = translate(sse([chunk({ tool_calls: [{ index: 0, id: 'c', function: { name: 'f', arguments: '{}' } }] })], false))
+    const withTool = translate(
+      chatStreamText([chunk({ tool_calls: [{ index: 0, id: 'c', function: { name: 'f', arguments: '{}' } }] })], false),
+    )
     expect(shape(withTool).at(-2)).toBe('message_delta tool_use')
   })
 
   test('reasoning → a thinking block before the text', () => {
     const events = sameAnyCut(
-      sse([chunk({ reasoning_content: 'Hmm.' }), chunk({ reasoning_content: ' Yes.' }), chunk({ content: 'Answer' }), chunk({}, 'stop')]),
+      chatStreamText([
+        chunk({ reasoning_content: 'Hmm.' }),
+        chunk({ reasoning_content: ' Yes.' }),
+        chunk({ content: 'Answer' }),
+        chunk({}, 'stop'),
+      ]),
     )
     expect(shape(events)).toEqual([
       'message_start',
@@ -218,7 +224,7 @@ describe('OpenAI stream → Anthropic events', () => {
   })
 
   test('finish reasons: length → max_tokens; a stop sequence left in the text → stop_sequence', () => {
-    expect(shape(translate(sse([chunk({ content: 'x' }), chunk({}, 'length')]))).at(-2)).toBe('message_delta max_tokens')
+    expect(shape(translate(chatStreamText([chunk({ content: 'x' }), chunk({}, 'length')]))).at(-2)).toBe('message_delta max_tokens')
     const state = createStreamState({ model: 'm', stopSequences: ['END'] })
     onChunk(chunk({ content: 'text END' }), state)
     onChunk(chunk({}, 'stop'), state)
@@ -227,7 +233,7 @@ describe('OpenAI stream → Anthropic events', () => {
 
   test('an upstream error chunk mid-stream becomes an Anthropic error event, and nothing follows', () => {
     const events = translate(
-      sse([
+      chatStreamText([
         chunk({ content: 'a' }),
         { error: { message: 'overloaded', type: 'server_error' } } as OpenAIChunk,
         chunk({ content: 'never' }),
@@ -238,8 +244,53 @@ describe('OpenAI stream → Anthropic events', () => {
   })
 
   test('comments, keep-alives and CRLF in the upstream stream change nothing', () => {
-    const plain = sse([chunk({ content: 'ok' }), chunk({}, 'stop')])
+    const plain = chatStreamText([chunk({ content: 'ok' }), chunk({}, 'stop')])
     const noisy = `: keep-alive\r\n\r\n${plain.replace(/\n/g, '\r\n')}: ping\r\n\r\n`
     expect(translate(noisy)).toEqual(translate(plain))
+  })
+})
+
+describe('an OpenAI stream in the API’s own layout (test/fixtures/streams)', () => {
+  const text = streamFixture('openai-chat-text-then-tool-call')
+  const words = ["I'll", ' check', ' the', ' current', ' weather', ' in', ' Paris', ' for', ' you', '.']
+  const pieces = ['{"', 'city', '":"', 'Paris', '","', 'unit', '":"', 'c', 'elsius', '"}']
+
+  test('text, then a call whose arguments come in ten pieces, then usage: one text block, one tool_use block, tool_use and the usage', () => {
+    const events = sameAnyCut(text)
+    expect(shape(events)).toEqual([
+      'message_start',
+      'start 0 text',
+      ...words.map((w) => `delta 0 text_delta ${w}`),
+      'stop 0',
+      'start 1 tool_use',
+      ...pieces.map((p) => `delta 1 input_json_delta ${p}`),
+      'stop 1',
+      'message_delta tool_use',
+      'message_stop',
+    ])
+    expect(events[0]).toMatchObject({
+      message: { id: 'msg_Bq4ZtJ7vXnRkM2hGpW9sLcYd0aEfU', model: 'claude-sonnet-4-5', role: 'assistant', usage: { input_tokens: 42 } },
+    })
+    expect(events[13]).toEqual({
+      type: 'content_block_start',
+      index: 1,
+      content_block: { type: 'tool_use', id: 'call_Yk3vN8pQ2sLxR7aT0bWcE4fH', name: 'get_weather', input: {} },
+    })
+    const input = events.flatMap((e) =>
+      e.type === 'content_block_delta' && e.index === 1 ? [(e.delta as { partial_json: string }).partial_json] : [],
+    )
+    expect(JSON.parse(input.join(''))).toEqual({ city: 'Paris', unit: 'celsius' })
+    // 1,152 of the 1,342 prompt tokens were read from OpenAI's cache.
+    expect(events.at(-2)).toEqual({
+      type: 'message_delta',
+      delta: { stop_reason: 'tool_use', stop_sequence: null },
+      usage: { input_tokens: 190, cache_read_input_tokens: 1152, output_tokens: 28 },
+    })
+  })
+
+  test('through the pair, as lmlb serves it (text chunks on the fast path): the same events, each named by its type', () => {
+    const served = throughPair(messagesOverChat.stream, { model: 'claude-sonnet-4-5', inputTokensEstimate: 42 }, text)
+    expect(served.map((e) => e.event)).toEqual(served.map((e) => JSON.parse(e.data).type))
+    expect(served.map((e) => JSON.parse(e.data))).toEqual(translate(text))
   })
 })

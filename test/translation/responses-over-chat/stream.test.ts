@@ -5,20 +5,17 @@
  */
 import { describe, expect, test } from 'bun:test'
 import OpenAI from 'openai'
+import { responsesOverChat } from '../../../src/translation/responses-over-chat'
 import { createResponsesStreamState, failStream, finish, onChunk } from '../../../src/translation/responses-over-chat/stream'
 import { toChatRequest } from '../../../src/translation/responses-over-chat/request'
 import { SseDecoder } from '../../../src/sse/decode'
 import { encodeJsonEvent } from '../../../src/sse/encode'
 import type { OpenAIChunk } from '../../../src/apis/openai-chat/wire'
+import { streamFixture, throughPair } from '../../helpers/fixtures'
+import { chatChunks, chatStreamText, sseEvents } from '../../helpers/requests'
 import type { ResponsesEvent, ResponsesOutputItem, ResponsesRequest } from '../../../src/apis/openai-responses/wire'
 
-type Delta = NonNullable<OpenAIChunk['choices']>[number]['delta']
-const chunk = (delta: Delta, finish_reason: string | null = null): OpenAIChunk => ({
-  id: 'chatcmpl-abc',
-  object: 'chat.completion.chunk',
-  created: 1_700_000_000,
-  choices: [{ index: 0, delta, finish_reason }],
-})
+const chunk = chatChunks({ id: 'chatcmpl-abc', object: 'chat.completion.chunk', created: 1_700_000_000 })
 const usageChunk = (prompt: number, completion: number, cached = 0): OpenAIChunk => ({
   id: 'chatcmpl-abc',
   choices: [],
@@ -29,8 +26,6 @@ const usageChunk = (prompt: number, completion: number, cached = 0): OpenAIChunk
     prompt_tokens_details: { cached_tokens: cached },
   },
 })
-const sse = (chunks: OpenAIChunk[], done = true) =>
-  chunks.map((c) => `data: ${JSON.stringify(c)}\n\n`).join('') + (done ? 'data: [DONE]\n\n' : '')
 
 const request: ResponsesRequest = {
   model: 'gpt-5-test',
@@ -86,7 +81,7 @@ const recorded = [
 ]
 
 describe('Chat stream → Responses events', () => {
-  const text = sse(recorded)
+  const text = chatStreamText(recorded)
   const events = translate(text)
 
   test('the events, in order, numbered from 0', () => {
@@ -203,7 +198,7 @@ describe('Chat stream → Responses events', () => {
 
   test('a call with no arguments at all gives "{}"; arguments before the name are kept', () => {
     const out = translate(
-      sse([
+      chatStreamText([
         chunk({ tool_calls: [{ index: 0, id: 'call_1', function: { name: 'get_weather' } }] }),
         chunk({ tool_calls: [{ index: 1, function: { arguments: '{"a":' } }] }),
         chunk({ tool_calls: [{ index: 1, id: 'call_2', function: { name: 'get_weather', arguments: '1}' } }] }),
@@ -219,7 +214,7 @@ describe('Chat stream → Responses events', () => {
 
   test('a custom tool call: its input unwrapped, sent whole once the call ends', () => {
     const out = translate(
-      sse([
+      chatStreamText([
         chunk({ tool_calls: [{ index: 0, id: 'call_1', function: { name: 'apply_patch', arguments: '{"input":"*** Begin' } }] }),
         chunk({ tool_calls: [{ index: 0, function: { arguments: ' Patch\\n"}' } }] }),
         chunk({}, 'tool_calls'),
@@ -248,7 +243,7 @@ describe('Chat stream → Responses events', () => {
   })
 
   test('length → response.incomplete (max_output_tokens), the cut item incomplete', () => {
-    const out = translate(sse([chunk({ content: 'A long' }), chunk({}, 'length'), usageChunk(5, 2)]))
+    const out = translate(chatStreamText([chunk({ content: 'A long' }), chunk({}, 'length'), usageChunk(5, 2)]))
     expect(terminal(out)).toMatchObject({
       type: 'response.incomplete',
       response: {
@@ -301,7 +296,7 @@ describe('Chat stream → Responses events', () => {
   })
 
   test('the upstream ends without a finish_reason or [DONE]: still response.completed, exactly once', () => {
-    const out = translate(sse([chunk({ content: 'Hi' })], false))
+    const out = translate(chatStreamText([chunk({ content: 'Hi' })], false))
     expect(types(out)).toEqual([
       'response.created',
       'response.in_progress',
@@ -314,5 +309,40 @@ describe('Chat stream → Responses events', () => {
       'response.completed',
     ])
     expect(terminal(out).response).not.toHaveProperty('usage')
+  })
+})
+
+describe('a Chat stream in the API’s own layout (test/fixtures/streams) → Responses events, through the pair', () => {
+  const text = streamFixture('openai-chat-text-then-tool-call')
+  const served = throughPair(responsesOverChat.stream, opts, text)
+  const events = served.map((e) => JSON.parse(e.data) as ResponsesEvent)
+  /** What OpenAI's own Responses API streams for the same turn. */
+  const openai = sseEvents(streamFixture('openai-responses-text-then-function-call')).map((e) => JSON.parse(e.data))
+  type Placed = { type: string; sequence_number: number; output_index?: number; content_index?: number; delta?: string }
+  const place = (e: Placed) => [e.type, e.sequence_number, e.output_index, e.content_index]
+  const deltas = (list: Placed[], type: string) => list.filter((e) => e.type === type).map((e) => e.delta)
+  const withoutId = ({ id, ...item }: { id: string }) => item
+
+  test('the same events as the state machine, each named by its type', () => {
+    expect(served.map((e) => e.event)).toEqual(events.map((e) => e.type))
+    expect(events).toEqual(translate(text))
+  })
+
+  test('the events of OpenAI’s own stream for that turn, in its order, numbering and output and content indexes', () => {
+    expect(events.map(place)).toEqual(openai.map(place))
+    expect(deltas(events, 'response.output_text.delta')).toEqual(deltas(openai, 'response.output_text.delta'))
+    expect(deltas(events, 'response.function_call_arguments.delta')).toEqual(deltas(openai, 'response.function_call_arguments.delta'))
+  })
+
+  test('the message and the call, complete: its arguments assembled; response.completed with the usage', () => {
+    const done = itemsDone(events)
+    expect(done.map(withoutId)).toEqual(openai.filter((e) => e.type === 'response.output_item.done').map((e) => withoutId(e.item)))
+    expect(done[1]).toMatchObject({ type: 'function_call', call_id: 'call_Yk3vN8pQ2sLxR7aT0bWcE4fH', name: 'get_weather' })
+    expect(JSON.parse((done[1] as { arguments: string }).arguments)).toEqual({ city: 'Paris', unit: 'celsius' })
+    const completed = terminal(events)
+    expect(completed.type).toBe('response.completed')
+    expect(completed.response).toMatchObject({ status: 'completed', model: 'gpt-5-test', created_at: 1764851742 })
+    expect((completed.response as { output: { id: string }[] }).output.map(withoutId)).toEqual(done.map(withoutId))
+    expect((completed.response as { usage: object }).usage).toEqual(openai.at(-1).response.usage)
   })
 })
