@@ -5,6 +5,7 @@
  * status: it ends with one last error event instead of a silent cut.
  */
 import type { ByteSource } from './byte-stream'
+import { watchGaps } from './watch-gaps'
 
 export type ReadResult = Awaited<ReturnType<ReadableStreamDefaultReader<Uint8Array>['read']>>
 
@@ -21,51 +22,58 @@ export interface RelayOptions {
 }
 
 export function relay(reader: ReadableStreamDefaultReader<Uint8Array>, first: ReadResult, o: RelayOptions): ByteSource {
-  let pending: ReadResult | undefined = first
-  let ended = false
-  let lastChunkAt = Date.now()
-  // One timer, re-armed only when it fires early: no timer churn per chunk.
-  let watchdog: ReturnType<typeof setTimeout> | undefined
-  const arm = (ms: number) => {
-    watchdog = setTimeout(() => {
-      const silent = Date.now() - lastChunkAt
-      if (silent >= o.idleMs) o.onIdle()
-      else arm(o.idleMs - silent)
-    }, ms)
+  return new Relay(reader, first, o)
+}
+
+class Relay implements ByteSource {
+  private pending: ReadResult | undefined
+  private ended = false
+  /** On the shared deadline timer, moved on only when it fires early: nothing armed per chunk. */
+  private readonly silence
+
+  constructor(
+    private readonly reader: ReadableStreamDefaultReader<Uint8Array>,
+    first: ReadResult,
+    private readonly o: RelayOptions,
+  ) {
+    this.pending = first
+    this.silence = watchGaps(o.idleMs, o.onIdle)
   }
-  const end = (how: RelayEnd) => {
-    if (ended) return
-    ended = true
-    clearTimeout(watchdog)
-    o.onEnd(how)
-  }
-  arm(o.idleMs)
-  return {
-    async next() {
-      if (ended) return null
-      try {
-        // Until something goes out: a chunk may be all held back by the scrubber.
-        for (;;) {
-          const { value, done } = pending ?? (await reader.read())
-          pending = undefined
-          lastChunkAt = Date.now()
-          if (done) {
-            const rest = o.scrub.flush()
-            end('done')
-            return rest.length > 0 ? rest : null
-          }
-          o.observe?.(value)
-          const out = o.scrub.push(value)
-          if (out.length > 0) return out
+
+  /** Until something goes out: a chunk may be all held back by the scrubber. */
+  async next(): Promise<Uint8Array | null> {
+    if (this.ended) return null
+    const { o } = this
+    try {
+      for (;;) {
+        const { value, done } = this.pending ?? (await this.reader.read())
+        this.pending = undefined
+        this.silence.saw()
+        if (done) {
+          const rest = o.scrub.flush()
+          this.end('done')
+          return rest.length > 0 ? rest : null
         }
-      } catch (error) {
-        end('upstream_error')
-        return new TextEncoder().encode(o.errorEvent(error))
+        o.observe?.(value)
+        const out = o.scrub.push(value)
+        if (out.length > 0) return out
       }
-    },
-    cancel(reason) {
-      end('client_gone')
-      return reader.cancel(reason)
-    },
+    } catch (error) {
+      this.end('upstream_error')
+      return new TextEncoder().encode(o.errorEvent(error))
+    }
+  }
+
+  cancel(reason?: unknown): Promise<void> {
+    this.end('client_gone')
+    // A stream that already broke refuses a cancel: nothing is left to stop.
+    return this.reader.cancel(reason).catch(() => {})
+  }
+
+  private end(how: RelayEnd): void {
+    if (this.ended) return
+    this.ended = true
+    this.silence.stop()
+    this.o.onEnd(how)
   }
 }
