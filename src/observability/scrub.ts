@@ -46,7 +46,8 @@ export class Scrubber {
 
   /** A whole body with every key masked (the same bytes when there is none). `text`: the bytes as byteText, if already made. */
   bytes(data: Uint8Array, text?: string): Uint8Array {
-    if (!this.pattern || data.length < this.shortest) return data
+    // Most answers hold no run of key bytes long enough for a key: no text view, no regex.
+    if (!this.pattern || data.length < this.shortest || !this.mayHold(data)) return data
     const keys = this.find(data, text ?? byteText(data))
     return keys ? concatBytes([...keys.parts, data.subarray(keys.end)]) : data
   }

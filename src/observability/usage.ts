@@ -4,6 +4,7 @@
  * chunks. Streams repeat counts (Anthropic's message_start, then
  * message_delta): the largest seen of each field is the total.
  */
+import { Buffer } from 'node:buffer'
 import { byteText } from '../util/byte-text'
 
 const FIELDS =
@@ -46,7 +47,12 @@ export class UsageReader {
   }
 }
 
+/** Past this a native search wins (a 6 KB chunk: 0.3 µs against 1.3); below, one byte search and a compare cost less than its call. */
+const NATIVE_FROM = 512
+const nativeIndexOf = Buffer.prototype.indexOf
+
 function holds(bytes: Uint8Array, needle: Uint8Array): boolean {
+  if (bytes.length >= NATIVE_FROM) return nativeIndexOf.call(bytes, needle) !== -1
   for (let i = bytes.indexOf(needle[0]); i !== -1 && i <= bytes.length - needle.length; i = bytes.indexOf(needle[0], i + 1)) {
     let j = 1
     while (j < needle.length && bytes[i + j] === needle[j]) j++
