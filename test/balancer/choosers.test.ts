@@ -115,6 +115,18 @@ describe('aliases', () => {
     expect([chooser.serves('a', 'm2'), chooser.serves('b', 'm2'), chooser.serves('c', 'm1')]).toEqual([true, false, false])
   })
 
+  // Finding (src/balancer/choosers.ts, aliasChooser): a key that answered 429 with `Retry-After: 0` is in the request's
+  // skip set but not cooling, so its deployment still passes the filter; the priority selector picks it again, its pool
+  // refuses (skip), and pick returns undefined: dispatch then ends the request with the 429 though the next deployment
+  // could serve. `.failing` while that holds: it starts failing (and should become a plain test) once it is fixed.
+  test.failing('a retry passes over a deployment whose only key this request saw rate limited with Retry-After: 0', () => {
+    const { chooser } = chooserFor(alias('priority', ['a', 'm1'], ['b', 'm2']), [service('a'), service('b')])
+    const first = chooser.pick(t0)!
+    expect(first.deployment.model).toBe('m1')
+    first.target.key!.health.failed(t0, 0)
+    expect(chooser.pick(t0, new Set([first.target.key!]))?.deployment.model).toBe('m2')
+  })
+
   test('least-busy: the deployment whose endpoints have the fewest calls in flight', () => {
     const { chooser, pools } = chooserFor(alias('least-busy', ['a', 'm1'], ['b', 'm2']), [service('a'), service('b')])
     pools.get('a')!.endpoints.items[0].counters.start()
