@@ -13,6 +13,8 @@ import type { KeyTarget, Target } from '../balancer/service-pool'
 import { ProxyError } from '../errors'
 import type { Logger } from '../observability/log'
 import type { CooledTarget } from '../state/ports'
+import type { ProxyState } from '../state/proxy-state'
+import type { Runtime } from '../state/runtime'
 import { readRateLimits } from '../upstream/rate-limits'
 import { retryAfterMs } from '../upstream/retry-after'
 import { UpstreamFailure } from '../upstream/send'
@@ -39,6 +41,19 @@ export interface DispatchOptions {
 export interface Dispatched {
   attempted: Attempted
   choice: Choice
+}
+
+/** Dispatch as a request of `runtime` does it: its state's limits and masks, the runtime's log, and its sharing told of what it learns. */
+export function dispatchOptions(runtime: Runtime, state: ProxyState, chooser: Chooser): DispatchOptions {
+  const { logger, sharing } = runtime
+  return {
+    chooser,
+    maxAttempts: state.config.limits.maxAttempts,
+    logger,
+    scrub: (t) => state.scrubber.text(t),
+    onCooled: sharing.cooled,
+    onQuota: sharing.quota,
+  }
 }
 
 export async function dispatch(attempt: Attempt, o: DispatchOptions): Promise<Dispatched> {

@@ -12,7 +12,7 @@ import type { RequestRecord } from '../observability/request-record'
 import type { Runtime } from '../state/runtime'
 import { admit } from './admit'
 import { attempts } from './attempt'
-import { dispatch } from './dispatch'
+import { dispatch, dispatchOptions } from './dispatch'
 import { answerByMock, estimatedTokens } from './local'
 import { parse, type RawBody } from './parse'
 import { respond } from './respond'
@@ -42,23 +42,13 @@ export async function handle({ endpoint, request, body, record, clientKey }: Inb
   if (endpoint.countsTokens && firstPool(state, route)?.service.apis.includes('chat')) return estimatedTokens(inbound)
 
   const watch = new RequestWatch(record, state.requests, (status) => record.finish(status, runtime.logger, (t) => state.scrubber.text(t)))
-  const { logger, sharing } = runtime
-  let dispatched
-  try {
-    dispatched = await dispatch(attempts(runtime, state, request, inbound, watch), {
-      chooser: plan.chooser,
-      maxAttempts: state.config.limits.maxAttempts,
-      logger,
-      scrub: (t) => state.scrubber.text(t),
-      onCooled: sharing.cooled,
-      onQuota: sharing.quota,
-    })
-  } catch (error) {
+  const tries = attempts(runtime, state, request, inbound, watch)
+  const { attempted, choice } = await dispatch(tries, dispatchOptions(runtime, state, plan.chooser)).catch((error) => {
+    // No answer at all: the request counts against the last deployment tried.
     if (error instanceof ProxyError) watch.failed(error.status)
     throw error
-  }
-  const { attempted, choice } = dispatched
-  if (plan.session && attempted.answer.status < 400) rememberSession(state, plan.session, choice, Date.now(), sharing.pinned)
+  })
+  if (plan.session && attempted.answer.status < 400) rememberSession(state, plan.session, choice, Date.now(), runtime.sharing.pinned)
   watch.answered(attempted.watch, attempted.answer.status)
   return respond(attempted, runtime.streams, state.scrubber, choice.deployment.pool.service.name)
 }
