@@ -5,15 +5,15 @@
  * `/health` every 2 s with the proxy key the person typed (kept in the
  * tab's sessionStorage), and computes rates from successive polls. A
  * module with the text as a constant, so `bun build --compile` and Deno
- * carry it without reading a file. The script is a typed function
- * (page-script.ts), embedded as the source text the runtime keeps of it.
+ * carry it without reading a file. The script is typed functions
+ * (page-script.ts), embedded as the source text the runtime keeps of them.
  *
  * The script builds the DOM with textContent only: nothing from /stats is
  * ever parsed as HTML. The content-security-policy admits this page's own
  * script and style by hash, and connections to this origin alone.
  */
 import { createHash } from 'node:crypto'
-import { statusPageScript } from './page-script'
+import { PAGE_FUNCTIONS, startStatusPage } from './page-script'
 
 // The page's CSS stays text here: it holds no logic for the type check to see, and it is the page's own data like the HTML below.
 const STYLE = `
@@ -67,11 +67,13 @@ form#keyform button{margin-top:10px;background:var(--req);border-color:var(--req
 `
 
 /**
- * The page's script: statusPageScript's source as this runtime keeps it (Deno: as written, types erased; Bun: as its
- * transpiler prints it; the compiled binary: minified), called at once. The CSP hash below is taken from this text.
- * Strict, as the module it is written in: Bun's printer drops a function's own 'use strict' (a module needs none).
+ * The page's script: the source of each of page-script.ts's PAGE_FUNCTIONS as this runtime keeps it (Deno: as written,
+ * types erased; Bun: as its transpiler prints it; the compiled binary: minified, each name shortened alike wherever it is
+ * declared or called), all declared inside one function called at once (they leave nothing in the page's globals), which
+ * ends by calling startStatusPage under the name it has in this runtime. The CSP hash below is taken from this text.
+ * Strict, as the module they are written in: Bun's printer drops a function's own 'use strict' (a module needs none).
  */
-const SCRIPT = `'use strict';(${statusPageScript.toString()})()`
+const SCRIPT = `'use strict';(function(){\n${PAGE_FUNCTIONS.map((f) => f.toString()).join('\n')}\n${startStatusPage.name}()\n})()`
 
 const HTML_HEAD = `<!doctype html>
 <html lang="en">
