@@ -4,19 +4,24 @@
  * sessionStorage, computes rates from successive polls, and builds the DOM
  * with textContent only (nothing from /stats is ever parsed as HTML).
  *
- * It runs in the browser, not here: status-page.ts embeds its source text,
- * `(${statusPageScript})()`, as the page's one inline script. So it names
- * nothing outside its own body but the browser's globals: a module-level
- * value would not exist in the page (the minifier of `bun build --compile`
- * renames it, Deno keeps it as written). Types are erased and may come from
- * anywhere. test/status/page-script.test.ts checks both.
+ * It runs in the browser, not here: status-page.ts embeds the source text of
+ * each function in PAGE_FUNCTIONS, all inside one function called at once,
+ * as the page's one inline script, and calls startStatusPage last. So these
+ * functions name nothing outside their own bodies but each other (by name)
+ * and the browser's globals: any other module-level value would not exist in
+ * the page (the minifier of `bun build --compile` renames it, Deno keeps it as
+ * written). They share no variable either: what the page holds between polls
+ * is one PageState, which startStatusPage makes and hands to the functions
+ * that read or change it, and its fixed figures are settings()'s. Types are
+ * erased and may come from anywhere. test/status/page-script.test.ts checks
+ * all of this.
  *
  * Its syntax stays within ES2018, as the page's script always did (no `?.`,
  * no `??`): what runs in the browser is this text, not a build's output
  * lowered for older browsers. The test checks that too.
  */
 import type { HealthState } from '../balancer/health'
-import type { AffinityFigures, HealthFigures, QuotaFigures, ServiceStats, Stats, TargetStats } from '../observability/stats'
+import type { AffinityFigures, HealthFigures, QuotaFigures, ServiceStats, SharedFigures, Stats, TargetStats } from '../observability/stats'
 
 /** The detailed /health (status.ts `health`), as far as the page reads it. */
 interface DetailedHealth {
@@ -48,500 +53,629 @@ interface Sample {
   services: Record<string, Tally>
 }
 
+/** A service's requests and errors over one poll interval, from t0 to t1: a bar of its chart. */
+interface Bar {
+  t0: number
+  t1: number
+  r: number
+  e: number
+}
+
+/** What the page holds between polls: the samples its rates and charts come from, the version it shows, its next poll. */
+interface PageState {
+  samples: Sample[]
+  /** null: not asked yet (or the asking failed); '' while asking, or when lmlb named none. */
+  version: string | null
+  timer: ReturnType<typeof setTimeout> | undefined
+  /** The key form is up: no polling until a key is entered. */
+  locked: boolean
+}
+
 type TargetKind = 'key' | 'endpoint'
 /** An element's attributes; `text` is its textContent. */
 type Attrs = { text?: string } & Record<string, string | number | null | undefined>
 type Child = Node | string | number | null | undefined
 
-export function statusPageScript(): void {
-  const POLL_MS = 2000
-  const TIMEOUT_MS = 5000
-  const RATE_WINDOW_MS = 60000
-  const HISTORY_MS = 5 * 60000
-  const KEY_SLOT = 'lmlb.proxyKey'
-  let samples: Sample[] = []
-  let version: string | null = null
-  let timer: ReturnType<typeof setTimeout> | undefined
-  let locked = false
+/** The page's functions, its script once embedded (status-page.ts): startStatusPage starts it. */
+export const PAGE_FUNCTIONS = [
+  startStatusPage,
+  settings,
+  byId,
+  el,
+  svgNamespace,
+  svg,
+  storedKey,
+  storeKey,
+  get,
+  fmtInt,
+  fmtCompact,
+  fmtRate,
+  fmtMs,
+  fmtDuration,
+  fmtTime,
+  errorTotal,
+  errorKinds,
+  targetId,
+  snapshot,
+  record,
+  ratePerMinute,
+  stateCell,
+  latencyText,
+  quotaText,
+  errorsCell,
+  targetRow,
+  targetTable,
+  chartBars,
+  chart,
+  chartLegend,
+  serviceHead,
+  affinityLine,
+  serviceSection,
+  render,
+  renderHeader,
+  renderConfig,
+  renderServices,
+  showProblem,
+  lock,
+  unlock,
+  schedule,
+  poll,
+  polled,
+  askVersion,
+  submitKey,
+  forgetKey,
+]
 
-  // The page's own elements (status-page.ts): each is there.
-  function byId<E extends HTMLElement = HTMLElement>(id: string): E {
-    return document.getElementById(id) as E
-  }
-  function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs?: Attrs | null, ...children: Child[]): HTMLElementTagNameMap[K] {
-    const node = document.createElement(tag)
-    const given: Attrs = attrs || {}
-    for (const name in given) {
-      const value = given[name]
-      if (name === 'text') node.textContent = given.text || ''
-      else if (value != null) node.setAttribute(name, String(value))
-    }
-    for (const child of children) {
-      if (child == null) continue
-      node.appendChild(typeof child === 'object' ? child : document.createTextNode(String(child)))
-    }
-    return node
-  }
-  // The SVG namespace as the HTML parser gives it: the page spells out no URL at all.
-  const SVG_NS = (() => {
-    const box = document.createElement('div')
-    box.innerHTML = '<svg></svg>'
-    return (box.firstChild as Element).namespaceURI
-  })()
-  function svg(tag: string, attrs: Record<string, string | number>): Element {
-    const node = document.createElementNS(SVG_NS, tag)
-    for (const name in attrs) node.setAttribute(name, String(attrs[name]))
-    return node
-  }
+// ---- start ----
+export function startStatusPage(): void {
+  const state: PageState = { samples: [], version: null, timer: undefined, locked: false }
+  byId('keyform').addEventListener('submit', (event) => submitKey(state, event))
+  byId('forget').addEventListener('click', () => forgetKey(state))
+  poll(state)
+}
 
-  function storedKey(): string {
-    try {
-      return sessionStorage.getItem(KEY_SLOT) || ''
-    } catch (e) {
-      return ''
-    }
+/** The page's fixed figures (a function: the page's functions share nothing but each other). */
+function settings() {
+  return {
+    pollMs: 2000,
+    timeoutMs: 5000,
+    /** Rates are per minute over this window (or as much of it as the page has seen). */
+    rateWindowMs: 60000,
+    /** The charts' span, and how far back the page keeps samples. */
+    historyMs: 5 * 60000,
+    /** Where sessionStorage keeps the proxy key. */
+    keySlot: 'lmlb.proxyKey',
   }
-  function storeKey(key: string): void {
-    try {
-      if (key) sessionStorage.setItem(KEY_SLOT, key)
-      else sessionStorage.removeItem(KEY_SLOT)
-    } catch (e) {}
-  }
+}
 
-  function get<T>(path: string): Promise<Reply<T>> {
-    const headers: Record<string, string> = { accept: 'application/json' }
-    const key = storedKey()
-    if (key) headers['x-api-key'] = key
-    const abort = new AbortController()
-    const timeout = setTimeout(() => abort.abort(), TIMEOUT_MS)
-    return fetch(path, { headers, cache: 'no-store', credentials: 'omit', signal: abort.signal })
-      .then((res) =>
-        res.text().then((text) => {
-          let body: T | null = null
-          try {
-            body = JSON.parse(text)
-          } catch (e) {}
-          return { status: res.status, body }
-        }),
-      )
-      .finally(() => clearTimeout(timeout))
+// ---- the DOM ----
+// The page's own elements (status-page.ts): each is there.
+function byId<E extends HTMLElement = HTMLElement>(id: string): E {
+  return document.getElementById(id) as E
+}
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs?: Attrs | null, ...children: Child[]): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag)
+  const given: Attrs = attrs || {}
+  for (const name in given) {
+    const value = given[name]
+    if (name === 'text') node.textContent = given.text || ''
+    else if (value != null) node.setAttribute(name, String(value))
   }
+  for (const child of children) {
+    if (child == null) continue
+    node.appendChild(typeof child === 'object' ? child : document.createTextNode(String(child)))
+  }
+  return node
+}
+/** The SVG namespace as the HTML parser gives it: the page spells out no URL at all. */
+function svgNamespace(): string | null {
+  const box = document.createElement('div')
+  box.innerHTML = '<svg></svg>'
+  return (box.firstChild as Element).namespaceURI
+}
+function svg(ns: string | null, tag: string, attrs: Record<string, string | number>): Element {
+  const node = document.createElementNS(ns, tag)
+  for (const name in attrs) node.setAttribute(name, String(attrs[name]))
+  return node
+}
 
-  // ---- figures ----
-  function fmtInt(n: number | null | undefined): string {
-    return typeof n === 'number' ? Math.round(n).toLocaleString('en-US') : '\u2014'
+// ---- the key, and lmlb's answers ----
+function storedKey(): string {
+  try {
+    return sessionStorage.getItem(settings().keySlot) || ''
+  } catch (e) {
+    return ''
   }
-  function fmtCompact(n: number | null | undefined): string {
-    if (typeof n !== 'number') return '\u2014'
-    const a = Math.abs(n)
-    if (a >= 1e9) return `${(n / 1e9).toFixed(a >= 1e10 ? 0 : 1)}G`
-    if (a >= 1e6) return `${(n / 1e6).toFixed(a >= 1e7 ? 0 : 1)}M`
-    if (a >= 1e4) return `${(n / 1e3).toFixed(a >= 1e5 ? 0 : 1)}k`
-    return fmtInt(n)
-  }
-  function fmtRate(r: number | null): string {
-    return r == null ? '\u2014' : r >= 100 ? fmtInt(r) : r >= 10 ? r.toFixed(1) : r.toFixed(r === 0 ? 0 : 2)
-  }
-  function fmtMs(ms: number): string {
-    return ms >= 10000 ? `${(ms / 1000).toFixed(1)} s` : ms >= 100 ? `${Math.round(ms)} ms` : `${Math.round(ms * 10) / 10} ms`
-  }
-  function fmtDuration(ms: number): string {
-    const s = Math.ceil(ms / 1000)
-    if (s < 60) return `${s} s`
-    const m = Math.floor(s / 60)
-    if (m < 60) return `${m} min ${s % 60} s`
-    const h = Math.floor(m / 60)
-    if (h < 48) return `${h} h ${m % 60} min`
-    return `${Math.floor(h / 24)} d ${h % 24} h`
-  }
-  function fmtTime(iso: string): string {
-    const d = new Date(iso)
-    return Number.isNaN(d.getTime()) ? String(iso) : d.toLocaleString()
-  }
-  function errorTotal(errors: Record<string, number> | undefined): number {
-    let n = 0
-    for (const k in errors || {}) n += (errors as Record<string, number>)[k]
-    return n
-  }
-  function errorKinds(errors: Record<string, number> | undefined): string {
-    const all = errors || {}
-    return Object.keys(all)
-      .sort()
-      .map((k) => `${k} ${all[k]}`)
-      .join(', ')
-  }
+}
+function storeKey(key: string): void {
+  const slot = settings().keySlot
+  try {
+    if (key) sessionStorage.setItem(slot, key)
+    else sessionStorage.removeItem(slot)
+  } catch (e) {}
+}
 
-  // ---- history: cumulative counters from each poll, rates from their differences ----
-  function targetId(service: string, kind: TargetKind, index: number, name: string): string {
-    return `${service}|${kind}|${index}|${name}`
+function get<T>(path: string): Promise<Reply<T>> {
+  const headers: Record<string, string> = { accept: 'application/json' }
+  const key = storedKey()
+  if (key) headers['x-api-key'] = key
+  const abort = new AbortController()
+  const timeout = setTimeout(() => abort.abort(), settings().timeoutMs)
+  return fetch(path, { headers, cache: 'no-store', credentials: 'omit', signal: abort.signal })
+    .then((res) =>
+      res.text().then((text) => {
+        let body: T | null = null
+        try {
+          body = JSON.parse(text)
+        } catch (e) {}
+        return { status: res.status, body }
+      }),
+    )
+    .finally(() => clearTimeout(timeout))
+}
+
+// ---- figures ----
+function fmtInt(n: number | null | undefined): string {
+  return typeof n === 'number' ? Math.round(n).toLocaleString('en-US') : '\u2014'
+}
+function fmtCompact(n: number | null | undefined): string {
+  if (typeof n !== 'number') return '\u2014'
+  const a = Math.abs(n)
+  if (a >= 1e9) return `${(n / 1e9).toFixed(a >= 1e10 ? 0 : 1)}G`
+  if (a >= 1e6) return `${(n / 1e6).toFixed(a >= 1e7 ? 0 : 1)}M`
+  if (a >= 1e4) return `${(n / 1e3).toFixed(a >= 1e5 ? 0 : 1)}k`
+  return fmtInt(n)
+}
+function fmtRate(r: number | null): string {
+  return r == null ? '\u2014' : r >= 100 ? fmtInt(r) : r >= 10 ? r.toFixed(1) : r.toFixed(r === 0 ? 0 : 2)
+}
+function fmtMs(ms: number): string {
+  return ms >= 10000 ? `${(ms / 1000).toFixed(1)} s` : ms >= 100 ? `${Math.round(ms)} ms` : `${Math.round(ms * 10) / 10} ms`
+}
+function fmtDuration(ms: number): string {
+  const s = Math.ceil(ms / 1000)
+  if (s < 60) return `${s} s`
+  const m = Math.floor(s / 60)
+  if (m < 60) return `${m} min ${s % 60} s`
+  const h = Math.floor(m / 60)
+  if (h < 48) return `${h} h ${m % 60} min`
+  return `${Math.floor(h / 24)} d ${h % 24} h`
+}
+function fmtTime(iso: string): string {
+  const d = new Date(iso)
+  return Number.isNaN(d.getTime()) ? String(iso) : d.toLocaleString()
+}
+function errorTotal(errors: Record<string, number> | undefined): number {
+  let n = 0
+  for (const k in errors || {}) n += (errors as Record<string, number>)[k]
+  return n
+}
+function errorKinds(errors: Record<string, number> | undefined): string {
+  const all = errors || {}
+  return Object.keys(all)
+    .sort()
+    .map((k) => `${k} ${all[k]}`)
+    .join(', ')
+}
+
+// ---- history: cumulative counters from each poll, rates from their differences ----
+function targetId(service: string, kind: TargetKind, index: number, name: string): string {
+  return `${service}|${kind}|${index}|${name}`
+}
+/** This poll's running totals: each key's and endpoint's, and each service's (the sum of its endpoints'). */
+function snapshot(stats: Stats): Sample {
+  const snap: Sample = { t: Date.now(), targets: {}, services: {} }
+  const services = stats.load_balancer_stats || {}
+  for (const name in services) {
+    const svc = services[name]
+    const sum: Tally = { r: 0, e: 0 }
+    const keys = svc.keys || []
+    keys.forEach((k, i) => {
+      snap.targets[targetId(name, 'key', i, k.key)] = { r: k.requests, e: errorTotal(k.errors) }
+    })
+    const endpoints = svc.endpoint_stats || []
+    endpoints.forEach((ep, i) => {
+      const r = ep.requests
+      const e = errorTotal(ep.errors)
+      snap.targets[targetId(name, 'endpoint', i, ep.url)] = { r, e }
+      sum.r += r
+      sum.e += e
+    })
+    snap.services[name] = sum
   }
-  function record(stats: Stats): void {
-    const snap: Sample = { t: Date.now(), targets: {}, services: {} }
-    const services = stats.load_balancer_stats || {}
-    for (const name in services) {
-      const svc = services[name]
-      const sum: Tally = { r: 0, e: 0 }
-      const keys = svc.keys || []
-      keys.forEach((k, i) => {
-        snap.targets[targetId(name, 'key', i, k.key)] = { r: k.requests, e: errorTotal(k.errors) }
-      })
-      const endpoints = svc.endpoint_stats || []
-      endpoints.forEach((ep, i) => {
-        const r = ep.requests
-        const e = errorTotal(ep.errors)
-        snap.targets[targetId(name, 'endpoint', i, ep.url)] = { r, e }
-        sum.r += r
-        sum.e += e
-      })
-      snap.services[name] = sum
-    }
-    const last = samples[samples.length - 1]
-    // Counters went back: lmlb restarted. What came before says nothing of now.
-    if (last)
-      for (const s in snap.services)
-        if (last.services[s] && snap.services[s].r < last.services[s].r) {
-          samples = []
-          break
-        }
-    samples.push(snap)
-    while (samples.length > 2 && samples[0].t < snap.t - HISTORY_MS - POLL_MS) samples.shift()
-  }
-  /** Per minute over the last RATE_WINDOW_MS (or as much of it as the page has seen). */
-  function ratePerMinute(id: string): Tally | null {
-    const now = samples[samples.length - 1]
-    if (!now || samples.length < 2) return null
-    let base: Sample | null = null
-    for (let i = 0; i < samples.length - 1; i++)
-      if (samples[i].t >= now.t - RATE_WINDOW_MS - POLL_MS / 2 && samples[i].targets[id]) {
-        base = samples[i]
+  return snap
+}
+function record(state: PageState, stats: Stats): void {
+  const { pollMs, historyMs } = settings()
+  const snap = snapshot(stats)
+  const last = state.samples[state.samples.length - 1]
+  // Counters went back: lmlb restarted. What came before says nothing of now.
+  if (last)
+    for (const s in snap.services)
+      if (last.services[s] && snap.services[s].r < last.services[s].r) {
+        state.samples = []
         break
       }
-    if (!base || !now.targets[id] || now.t <= base.t) return null
-    const minutes = (now.t - base.t) / 60000
-    const a = base.targets[id]
-    const b = now.targets[id]
-    return { r: Math.max(0, b.r - a.r) / minutes, e: Math.max(0, b.e - a.e) / minutes }
-  }
+  state.samples.push(snap)
+  while (state.samples.length > 2 && state.samples[0].t < snap.t - historyMs - pollMs) state.samples.shift()
+}
+/** Per minute over the last rateWindowMs (or as much of it as the page has seen). */
+function ratePerMinute(samples: Sample[], id: string): Tally | null {
+  const { pollMs, rateWindowMs } = settings()
+  const now = samples[samples.length - 1]
+  if (!now || samples.length < 2) return null
+  let base: Sample | null = null
+  for (let i = 0; i < samples.length - 1; i++)
+    if (samples[i].t >= now.t - rateWindowMs - pollMs / 2 && samples[i].targets[id]) {
+      base = samples[i]
+      break
+    }
+  if (!base || !now.targets[id] || now.t <= base.t) return null
+  const minutes = (now.t - base.t) / 60000
+  const a = base.targets[id]
+  const b = now.targets[id]
+  return { r: Math.max(0, b.r - a.r) / minutes, e: Math.max(0, b.e - a.e) / minutes }
+}
 
-  // ---- rendering ----
-  function stateCell(health: HealthFigures | undefined, kind: TargetKind): HTMLTableCellElement {
-    const st: HealthState | 'unknown' = (health && health.state) || 'unknown'
-    let label: string = st
-    if (st === 'cooling') label = `cooling \u00b7 ${fmtDuration((health && health.cooldown_remaining_ms) || 0)} left`
-    else if (st === 'invalid') label = kind === 'key' ? 'set aside (invalid key)' : 'set aside (invalid)'
-    else if (st === 'probing') label = 'probing'
-    const pill = el('span', { class: `pill ${st}`, 'data-state': st, text: label })
-    if (health && health.consecutive_failures) pill.title = `${health.consecutive_failures} consecutive failure(s)`
-    return el('td', { class: 'state' }, pill)
+// ---- a service's table ----
+function stateCell(health: HealthFigures | undefined, kind: TargetKind): HTMLTableCellElement {
+  const st: HealthState | 'unknown' = (health && health.state) || 'unknown'
+  let label: string = st
+  if (st === 'cooling') label = `cooling \u00b7 ${fmtDuration((health && health.cooldown_remaining_ms) || 0)} left`
+  else if (st === 'invalid') label = kind === 'key' ? 'set aside (invalid key)' : 'set aside (invalid)'
+  else if (st === 'probing') label = 'probing'
+  const pill = el('span', { class: `pill ${st}`, 'data-state': st, text: label })
+  if (health && health.consecutive_failures) pill.title = `${health.consecutive_failures} consecutive failure(s)`
+  return el('td', { class: 'state' }, pill)
+}
+function latencyText(t: TargetStats): string {
+  const l = t.latency_ms
+  if (l && typeof l.p50 === 'number' && typeof l.p95 === 'number') return `p50 ${fmtMs(l.p50)} \u00b7 p95 ${fmtMs(l.p95)}`
+  return t.finished ? `avg ${fmtMs(t.avg_latency_ms || 0)}` : '\u2014'
+}
+function quotaText(q: QuotaFigures | undefined): string {
+  if (!q) return ''
+  const parts: string[] = []
+  if (q.remaining_requests != null) parts.push(`${fmtCompact(q.remaining_requests)} req`)
+  if (q.remaining_tokens != null) parts.push(`${fmtCompact(q.remaining_tokens)} tok`)
+  return parts.length ? parts.join(' \u00b7 ') : '\u2014'
+}
+function errorsCell(errors: Record<string, number> | undefined): HTMLTableCellElement {
+  const total = errorTotal(errors)
+  const cell = el('td', { class: 'errors' }, el('span', { class: total ? 'nonzero' : '', text: fmtInt(total) }))
+  if (total) {
+    cell.appendChild(el('br'))
+    cell.appendChild(el('span', { class: 'small', text: errorKinds(errors) }))
   }
-  function latencyText(t: TargetStats): string {
-    const l = t.latency_ms
-    if (l && typeof l.p50 === 'number' && typeof l.p95 === 'number') return `p50 ${fmtMs(l.p50)} \u00b7 p95 ${fmtMs(l.p95)}`
-    return t.finished ? `avg ${fmtMs(t.avg_latency_ms || 0)}` : '\u2014'
+  return cell
+}
+/** One key's or endpoint's row; `name` is the key (masked) or the endpoint's URL, `rate` its ratePerMinute. */
+function targetRow(kind: TargetKind, name: string, t: TargetStats, rate: Tally | null, quota?: QuotaFigures): HTMLTableRowElement {
+  return el(
+    'tr',
+    { 'data-kind': kind, 'data-id': name },
+    el('td', { class: 'id', title: name, text: name }),
+    stateCell(t.health, kind),
+    el('td', { class: 'rpm', text: rate ? fmtRate(rate.r) : '\u2014' }),
+    el('td', { class: 'epm' }, el('span', { class: rate && rate.e > 0 ? 'nonzero' : '', text: rate ? fmtRate(rate.e) : '\u2014' })),
+    el('td', { class: 'inflight', text: fmtInt(t.in_flight) }),
+    el('td', { class: 'requests', text: fmtInt(t.requests) }),
+    errorsCell(t.errors),
+    el('td', { class: 'latency', text: latencyText(t) }),
+    el('td', { class: 'tokens', text: `${fmtCompact(t.tokens_in)} / ${fmtCompact(t.tokens_out)}` }),
+    el('td', { class: 'cached', text: `${fmtCompact(t.cache_read_tokens)} / ${fmtCompact(t.cache_write_tokens)}` }),
+    el('td', { class: 'quota', text: kind === 'key' ? quotaText(quota) : '' }),
+  )
+}
+/** The service's keys, then its endpoints, a row each under a column heading. */
+function targetTable(samples: Sample[], service: string, svc: ServiceStats): HTMLElement {
+  const keys = svc.keys || []
+  const endpoints = svc.endpoint_stats || []
+  const rate = (kind: TargetKind, index: number, name: string) => ratePerMinute(samples, targetId(service, kind, index, name))
+  const body = el('tbody')
+  const group = (label: string) => el('tr', { class: 'group' }, el('td', { colspan: 11, text: label }))
+  body.appendChild(group(`keys (${keys.length})`))
+  keys.forEach((k, i) => {
+    body.appendChild(targetRow('key', k.key, k, rate('key', i, k.key), k.quota))
+  })
+  body.appendChild(group(`endpoints (${endpoints.length})`))
+  endpoints.forEach((ep, i) => {
+    body.appendChild(targetRow('endpoint', ep.url, ep, rate('endpoint', i, ep.url)))
+  })
+  const headRow = el('tr')
+  const columns = [
+    'key / endpoint',
+    'state',
+    'req/min',
+    'err/min',
+    'in flight',
+    'requests',
+    'errors',
+    'latency',
+    'tokens in / out',
+    'cached read / write',
+    'quota left',
+  ]
+  for (const h of columns) headRow.appendChild(el('th', { text: h }))
+  return el('div', { class: 'tablewrap' }, el('table', null, el('thead', null, headRow), body))
+}
+
+// ---- a service's chart ----
+/** The service's requests and errors in each poll interval that ends after `start`. */
+function chartBars(samples: Sample[], service: string, start: number): Bar[] {
+  const bars: Bar[] = []
+  for (let i = 1; i < samples.length; i++) {
+    const a = samples[i - 1].services[service]
+    const b = samples[i].services[service]
+    if (!a || !b || samples[i].t < start) continue
+    bars.push({ t0: Math.max(samples[i - 1].t, start), t1: samples[i].t, r: Math.max(0, b.r - a.r), e: Math.max(0, b.e - a.e) })
   }
-  function quotaText(q: QuotaFigures | undefined): string {
-    if (!q) return ''
-    const parts: string[] = []
-    if (q.remaining_requests != null) parts.push(`${fmtCompact(q.remaining_requests)} req`)
-    if (q.remaining_tokens != null) parts.push(`${fmtCompact(q.remaining_tokens)} tok`)
-    return parts.length ? parts.join(' \u00b7 ') : '\u2014'
+  return bars
+}
+function chart(samples: Sample[], service: string): { svg: Element; max: number; minutes: number } {
+  // The last 5 minutes; a page opened a moment ago shows the minute it has seen so far, not an empty chart.
+  const W = 600
+  const H = 70
+  const TOP = 6
+  const now = samples.length ? samples[samples.length - 1].t : Date.now()
+  const span = Math.min(settings().historyMs, Math.max(60000, samples.length ? now - samples[0].t : 0))
+  const start = now - span
+  const bars = chartBars(samples, service, start)
+  let max = 1
+  for (const b of bars) max = Math.max(max, b.r, b.e)
+  const ns = svgNamespace()
+  const root = svg(ns, 'svg', {
+    class: 'chart',
+    viewBox: `0 0 ${W} ${H}`,
+    preserveAspectRatio: 'none',
+    role: 'img',
+    'aria-label': 'requests and errors per poll interval, last 5 minutes',
+  })
+  root.appendChild(svg(ns, 'line', { class: 'grid', x1: 0, x2: W, y1: H - 0.5, y2: H - 0.5 }))
+  root.appendChild(svg(ns, 'line', { class: 'grid', x1: 0, x2: W, y1: TOP, y2: TOP }))
+  const x = (t: number) => ((t - start) / span) * W
+  const y = (n: number) => ((H - TOP) * n) / max
+  for (const b of bars) {
+    const x0 = x(b.t0)
+    const w = Math.max(1, x(b.t1) - x0 - 1)
+    if (b.r) root.appendChild(svg(ns, 'rect', { class: 'req', x: x0, width: w, y: H - y(b.r), height: y(b.r) }))
+    if (b.e) root.appendChild(svg(ns, 'rect', { class: 'err', x: x0, width: w, y: H - y(b.e), height: y(b.e) }))
   }
-  /** One key's or endpoint's row; `name` is the key (masked) or the endpoint's URL. */
-  function targetRow(service: string, kind: TargetKind, index: number, name: string, t: TargetStats, quota?: QuotaFigures) {
-    const id = targetId(service, kind, index, name)
-    const rate = ratePerMinute(id)
-    const errors = errorTotal(t.errors)
-    const errCell = el('td', { class: 'errors' }, el('span', { class: errors ? 'nonzero' : '', text: fmtInt(errors) }))
-    if (errors) {
-      errCell.appendChild(el('br'))
-      errCell.appendChild(el('span', { class: 'small', text: errorKinds(t.errors) }))
-    }
-    return el(
-      'tr',
-      { 'data-kind': kind, 'data-id': name },
-      el('td', { class: 'id', title: name, text: name }),
-      stateCell(t.health, kind),
-      el('td', { class: 'rpm', text: rate ? fmtRate(rate.r) : '\u2014' }),
-      el('td', { class: 'epm' }, el('span', { class: rate && rate.e > 0 ? 'nonzero' : '', text: rate ? fmtRate(rate.e) : '\u2014' })),
-      el('td', { class: 'inflight', text: fmtInt(t.in_flight) }),
-      el('td', { class: 'requests', text: fmtInt(t.requests) }),
-      errCell,
-      el('td', { class: 'latency', text: latencyText(t) }),
-      el('td', { class: 'tokens', text: `${fmtCompact(t.tokens_in)} / ${fmtCompact(t.tokens_out)}` }),
-      el('td', { class: 'cached', text: `${fmtCompact(t.cache_read_tokens)} / ${fmtCompact(t.cache_write_tokens)}` }),
-      el('td', { class: 'quota', text: kind === 'key' ? quotaText(quota) : '' }),
-    )
-  }
-  function chart(service: string): { svg: Element; max: number; minutes: number } {
-    // The last 5 minutes; a page opened a moment ago shows the minute it has seen so far, not an empty chart.
-    const W = 600
-    const H = 70
-    const TOP = 6
-    const now = samples.length ? samples[samples.length - 1].t : Date.now()
-    const span = Math.min(HISTORY_MS, Math.max(60000, samples.length ? now - samples[0].t : 0))
-    const start = now - span
-    const bars: { t0: number; t1: number; r: number; e: number }[] = []
-    let max = 1
-    for (let i = 1; i < samples.length; i++) {
-      const a = samples[i - 1].services[service]
-      const b = samples[i].services[service]
-      if (!a || !b || samples[i].t < start) continue
-      const bar = { t0: Math.max(samples[i - 1].t, start), t1: samples[i].t, r: Math.max(0, b.r - a.r), e: Math.max(0, b.e - a.e) }
-      bars.push(bar)
-      max = Math.max(max, bar.r, bar.e)
-    }
-    const root = svg('svg', {
-      class: 'chart',
-      viewBox: `0 0 ${W} ${H}`,
-      preserveAspectRatio: 'none',
-      role: 'img',
-      'aria-label': 'requests and errors per poll interval, last 5 minutes',
-    })
-    root.appendChild(svg('line', { class: 'grid', x1: 0, x2: W, y1: H - 0.5, y2: H - 0.5 }))
-    root.appendChild(svg('line', { class: 'grid', x1: 0, x2: W, y1: TOP, y2: TOP }))
-    const x = (t: number) => ((t - start) / span) * W
-    const y = (n: number) => ((H - TOP) * n) / max
-    for (const b of bars) {
-      const x0 = x(b.t0)
-      const w = Math.max(1, x(b.t1) - x0 - 1)
-      if (b.r) root.appendChild(svg('rect', { class: 'req', x: x0, width: w, y: H - y(b.r), height: y(b.r) }))
-      if (b.e) root.appendChild(svg('rect', { class: 'err', x: x0, width: w, y: H - y(b.e), height: y(b.e) }))
-    }
-    return { svg: root, max, minutes: Math.round(span / 60000) }
-  }
-  function serviceSection(name: string, svc: ServiceStats, ready: boolean | null): HTMLElement {
-    const a: Partial<AffinityFigures> = svc.affinity || {}
-    const keys = svc.keys || []
-    const endpoints = svc.endpoint_stats || []
-    let repins = 0
-    for (const why in a.repins || {}) repins += (a.repins as Record<string, number>)[why]
-    const head = el(
-      'div',
-      { class: 'svchead' },
-      el('h2', { text: name }),
-      el('span', { class: 'pill tag', text: `format ${svc.format}` }),
-      el('span', { class: 'pill tag', text: svc.strategy }),
-      keys.length === 0
-        ? el('span', { class: 'pill tag', text: 'no keys configured' })
-        : ready == null
-          ? null
-          : el('span', { class: `pill ${ready ? 'healthy' : 'down'}`, 'data-ready': String(ready), text: ready ? 'ready' : 'not ready' }),
-    )
-    // A built-in service without keys serves nothing: one line, not an empty table.
-    if (keys.length === 0) {
-      return el(
-        'section',
-        { class: 'svc idle', 'data-service': name },
-        head,
-        el('div', { class: 'meta', text: `${endpoints.length} endpoint(s), no key: lmlb sends nothing here until it has one` }),
-      )
-    }
-    const meta = el(
-      'div',
-      { class: 'meta' },
-      `affinity: ${a.mode || 'off'} \u00b7 `,
-      el('b', { class: 'pinned', text: fmtInt(a.pinned_sessions || 0) }),
-      ` pinned session(s) \u00b7 ${fmtInt(a.hits || 0)} hits \u00b7 ${fmtInt(a.new_pins || 0)} new pins \u00b7 ${fmtInt(repins)} repins`,
-    )
-    const body = el('tbody')
-    const group = (label: string) => el('tr', { class: 'group' }, el('td', { colspan: 11, text: label }))
-    body.appendChild(group(`keys (${keys.length})`))
-    keys.forEach((k, i) => {
-      body.appendChild(targetRow(name, 'key', i, k.key, k, k.quota))
-    })
-    body.appendChild(group(`endpoints (${endpoints.length})`))
-    endpoints.forEach((ep, i) => {
-      body.appendChild(targetRow(name, 'endpoint', i, ep.url, ep))
-    })
-    const headRow = el('tr')
-    const columns = [
-      'key / endpoint',
-      'state',
-      'req/min',
-      'err/min',
-      'in flight',
-      'requests',
-      'errors',
-      'latency',
-      'tokens in / out',
-      'cached read / write',
-      'quota left',
-    ]
-    for (const h of columns) headRow.appendChild(el('th', { text: h }))
-    const drawn = chart(name)
+  return { svg: root, max, minutes: Math.round(span / 60000) }
+}
+function chartLegend(drawn: { max: number; minutes: number }): HTMLElement {
+  return el(
+    'div',
+    { class: 'legend' },
+    `per ${settings().pollMs / 1000} s interval, last ${drawn.minutes} min:`,
+    el('i', { class: 'r' }),
+    'requests',
+    el('i', { class: 'e' }),
+    'errors',
+    el('span', { class: 'max', text: `tallest bar: ${drawn.max}` }),
+  )
+}
+
+// ---- a service ----
+function serviceHead(name: string, svc: ServiceStats, ready: boolean | null): HTMLElement {
+  const keys = svc.keys || []
+  return el(
+    'div',
+    { class: 'svchead' },
+    el('h2', { text: name }),
+    el('span', { class: 'pill tag', text: `format ${svc.format}` }),
+    el('span', { class: 'pill tag', text: svc.strategy }),
+    keys.length === 0
+      ? el('span', { class: 'pill tag', text: 'no keys configured' })
+      : ready == null
+        ? null
+        : el('span', { class: `pill ${ready ? 'healthy' : 'down'}`, 'data-ready': String(ready), text: ready ? 'ready' : 'not ready' }),
+  )
+}
+function affinityLine(affinity: AffinityFigures | undefined): HTMLElement {
+  const a: Partial<AffinityFigures> = affinity || {}
+  let repins = 0
+  for (const why in a.repins || {}) repins += (a.repins as Record<string, number>)[why]
+  return el(
+    'div',
+    { class: 'meta' },
+    `affinity: ${a.mode || 'off'} \u00b7 `,
+    el('b', { class: 'pinned', text: fmtInt(a.pinned_sessions || 0) }),
+    ` pinned session(s) \u00b7 ${fmtInt(a.hits || 0)} hits \u00b7 ${fmtInt(a.new_pins || 0)} new pins \u00b7 ${fmtInt(repins)} repins`,
+  )
+}
+function serviceSection(samples: Sample[], name: string, svc: ServiceStats, ready: boolean | null): HTMLElement {
+  const keys = svc.keys || []
+  const endpoints = svc.endpoint_stats || []
+  const head = serviceHead(name, svc, ready)
+  // A built-in service without keys serves nothing: one line, not an empty table.
+  if (keys.length === 0) {
     return el(
       'section',
-      { class: 'svc', 'data-service': name },
+      { class: 'svc idle', 'data-service': name },
       head,
-      meta,
-      drawn.svg,
-      el(
-        'div',
-        { class: 'legend' },
-        `per ${POLL_MS / 1000} s interval, last ${drawn.minutes} min:`,
-        el('i', { class: 'r' }),
-        'requests',
-        el('i', { class: 'e' }),
-        'errors',
-        el('span', { class: 'max', text: `tallest bar: ${drawn.max}` }),
-      ),
-      el('div', { class: 'tablewrap' }, el('table', null, el('thead', null, headRow), body)),
+      el('div', { class: 'meta', text: `${endpoints.length} endpoint(s), no key: lmlb sends nothing here until it has one` }),
     )
   }
+  const drawn = chart(samples, name)
+  return el(
+    'section',
+    { class: 'svc', 'data-service': name },
+    head,
+    affinityLine(svc.affinity),
+    drawn.svg,
+    chartLegend(drawn),
+    targetTable(samples, name, svc),
+  )
+}
 
-  function render(stats: Stats, health: HealthBody | null, healthStatus: number): void {
-    const detailed = health && health.load_balancer ? (health as DetailedHealth) : null
-    const status = (health && health.status) || (healthStatus === 200 ? 'healthy' : 'unhealthy')
-    const pill = byId('status')
-    pill.className = `pill ${status === 'healthy' ? 'healthy' : 'unhealthy'}`
-    pill.textContent = status
-    pill.hidden = false
-    byId('version').textContent = version ? `v${version}` : ''
-    const bits = [`workers ${stats.workers || 1}`]
-    const shared = stats.shared
-    if (shared)
-      bits.push(
-        shared.redis === 'connected' && shared.instances
-          ? `Redis connected, ${shared.instances}${shared.instances === 1 ? ' instance' : ' instances'} sharing state`
-          : `Redis ${shared.redis}`,
-      )
-    if (detailed && typeof detailed.uptime_seconds === 'number') bits.push(`up ${fmtDuration(detailed.uptime_seconds * 1000)}`)
-    bits.push(`updated ${new Date().toLocaleTimeString()}`)
-    byId('meta').textContent = bits.join(' \u00b7 ')
+// ---- the page ----
+function render(state: PageState, stats: Stats, health: HealthBody | null, healthStatus: number): void {
+  const detailed = health && health.load_balancer ? (health as DetailedHealth) : null
+  const status = (health && health.status) || (healthStatus === 200 ? 'healthy' : 'unhealthy')
+  renderHeader(state.version, stats, detailed, status)
+  renderConfig(detailed, stats.shared)
+  renderServices(state.samples, stats, detailed)
+}
+function renderHeader(version: string | null, stats: Stats, detailed: DetailedHealth | null, status: string): void {
+  const pill = byId('status')
+  pill.className = `pill ${status === 'healthy' ? 'healthy' : 'unhealthy'}`
+  pill.textContent = status
+  pill.hidden = false
+  byId('version').textContent = version ? `v${version}` : ''
+  const bits = [`workers ${stats.workers || 1}`]
+  const shared = stats.shared
+  if (shared)
+    bits.push(
+      shared.redis === 'connected' && shared.instances
+        ? `Redis connected, ${shared.instances}${shared.instances === 1 ? ' instance' : ' instances'} sharing state`
+        : `Redis ${shared.redis}`,
+    )
+  if (detailed && typeof detailed.uptime_seconds === 'number') bits.push(`up ${fmtDuration(detailed.uptime_seconds * 1000)}`)
+  bits.push(`updated ${new Date().toLocaleTimeString()}`)
+  byId('meta').textContent = bits.join(' \u00b7 ')
+}
+function renderConfig(detailed: DetailedHealth | null, shared: SharedFigures | undefined): void {
+  const config = byId('config')
+  config.textContent = ''
+  if (!detailed || !detailed.config) return
+  config.appendChild(el('span', { class: 'loaded' }, `configuration loaded ${fmtTime(detailed.config.loaded_at)}`))
+  if (shared && shared.redis === 'unreachable')
+    config.appendChild(
+      el('div', {
+        class: 'banner redis-down',
+        text: 'Redis unreachable: this instance serves on its own state and reconnects by itself.',
+      }),
+    )
+  const last = detailed.config.last_error
+  if (last) {
+    config.appendChild(
+      el(
+        'div',
+        { class: 'banner reload-error' },
+        el('b', { text: `last reload refused (${fmtTime(last.at)}): ` }),
+        (last.errors || []).join('; '),
+      ),
+    )
+  }
+}
+function renderServices(samples: Sample[], stats: Stats, detailed: DetailedHealth | null): void {
+  const list = byId('services')
+  list.textContent = ''
+  const services = stats.load_balancer_stats || {}
+  const names = Object.keys(services)
+  if (!names.length)
+    list.appendChild(
+      el('div', {
+        class: 'banner info',
+        text: 'No services configured: lmlb answers mock/... models only. Add keys to .env to see them here.',
+      }),
+    )
+  for (const name of names) {
+    const readiness = detailed && detailed.load_balancer.services
+    const ready = readiness && readiness[name] ? readiness[name].ready : null
+    list.appendChild(serviceSection(samples, name, services[name], ready))
+  }
+}
 
-    const config = byId('config')
-    config.textContent = ''
-    if (detailed && detailed.config) {
-      config.appendChild(el('span', { class: 'loaded' }, `configuration loaded ${fmtTime(detailed.config.loaded_at)}`))
-      if (shared && shared.redis === 'unreachable')
-        config.appendChild(
-          el('div', {
-            class: 'banner redis-down',
-            text: 'Redis unreachable: this instance serves on its own state and reconnects by itself.',
-          }),
+function showProblem(text: string): void {
+  const p = byId('problem')
+  p.textContent = text
+  p.hidden = !text
+}
+function lock(state: PageState, message: string): void {
+  state.locked = true
+  state.samples = []
+  byId('services').textContent = ''
+  byId('config').textContent = ''
+  byId('meta').textContent = ''
+  byId('status').hidden = true
+  byId('dashboard').hidden = true
+  byId('forget').hidden = true
+  byId('keyform').hidden = false
+  byId('keyerror').textContent = message || ''
+  showProblem('')
+  byId('key').focus()
+}
+function unlock(state: PageState): void {
+  state.locked = false
+  byId('keyform').hidden = true
+  byId('dashboard').hidden = false
+  byId('forget').hidden = !storedKey()
+}
+
+// ---- polling ----
+function schedule(state: PageState): void {
+  clearTimeout(state.timer)
+  if (!state.locked) state.timer = setTimeout(() => poll(state), settings().pollMs)
+}
+function poll(state: PageState): void {
+  clearTimeout(state.timer)
+  Promise.all([get<Stats>('/stats'), get<HealthBody>('/health')])
+    .then(
+      ([stats, health]) => polled(state, stats, health),
+      (e: { name?: string; message?: string } | null | undefined) => {
+        showProblem(
+          `lmlb did not answer (${e && e.name === 'AbortError' ? 'timed out' : (e && e.message) || e}): showing the last figures it gave`,
         )
-      const last = detailed.config.last_error
-      if (last) {
-        config.appendChild(
-          el(
-            'div',
-            { class: 'banner reload-error' },
-            el('b', { text: `last reload refused (${fmtTime(last.at)}): ` }),
-            (last.errors || []).join('; '),
-          ),
-        )
-      }
-    }
-
-    const list = byId('services')
-    list.textContent = ''
-    const services = stats.load_balancer_stats || {}
-    const names = Object.keys(services)
-    if (!names.length)
-      list.appendChild(
-        el('div', {
-          class: 'banner info',
-          text: 'No services configured: lmlb answers mock/... models only. Add keys to .env to see them here.',
-        }),
-      )
-    for (const name of names) {
-      const readiness = detailed && detailed.load_balancer.services
-      const ready = readiness && readiness[name] ? readiness[name].ready : null
-      list.appendChild(serviceSection(name, services[name], ready))
-    }
-  }
-
-  function showProblem(text: string): void {
-    const p = byId('problem')
-    p.textContent = text
-    p.hidden = !text
-  }
-  function lock(message: string): void {
-    locked = true
-    samples = []
-    byId('services').textContent = ''
-    byId('config').textContent = ''
-    byId('meta').textContent = ''
-    byId('status').hidden = true
-    byId('dashboard').hidden = true
-    byId('forget').hidden = true
-    byId('keyform').hidden = false
-    byId('keyerror').textContent = message || ''
-    showProblem('')
-    byId('key').focus()
-  }
-  function unlock(): void {
-    locked = false
-    byId('keyform').hidden = true
-    byId('dashboard').hidden = false
-    byId('forget').hidden = !storedKey()
-  }
-
-  function schedule(): void {
-    clearTimeout(timer)
-    if (!locked) timer = setTimeout(poll, POLL_MS)
-  }
-  function poll(): void {
-    clearTimeout(timer)
-    Promise.all([get<Stats>('/stats'), get<HealthBody>('/health')])
-      .then(
-        ([stats, health]) => {
-          if (stats.status === 401) {
-            const had = storedKey()
-            storeKey('')
-            lock(had ? 'lmlb refused that key: it is not one of its PROXY_API_KEYS.' : '')
-            return
-          }
-          if (stats.status !== 200 || !stats.body || !stats.body.load_balancer_stats) {
-            showProblem(`GET /stats answered ${stats.status}`)
-            return
-          }
-          unlock()
-          showProblem('')
-          if (version === null) {
-            version = ''
-            get<{ version?: string }>('/').then(
-              (r) => {
-                if (r.body && r.body.version) {
-                  version = r.body.version
-                  byId('version').textContent = `v${version}`
-                }
-              },
-              () => {
-                version = null
-              },
-            )
-          }
-          record(stats.body)
-          render(stats.body, health.body, health.status)
-        },
-        (e: { name?: string; message?: string } | null | undefined) => {
-          showProblem(
-            `lmlb did not answer (${e && e.name === 'AbortError' ? 'timed out' : (e && e.message) || e}): showing the last figures it gave`,
-          )
-        },
-      )
-      .then(schedule, schedule)
-  }
-
-  byId('keyform').addEventListener('submit', (event) => {
-    event.preventDefault()
-    const input = byId<HTMLInputElement>('key')
-    const key = input.value.trim()
-    if (!key) {
-      byId('keyerror').textContent = 'Enter one of the proxy keys.'
-      return
-    }
-    storeKey(key)
-    input.value = ''
-    byId('keyerror').textContent = 'Checking\u2026'
-    locked = false
-    poll()
-  })
-  byId('forget').addEventListener('click', () => {
+      },
+    )
+    .then(
+      () => schedule(state),
+      () => schedule(state),
+    )
+}
+/** What one poll brought: the key form if lmlb refused the key, else the figures. */
+function polled(state: PageState, stats: Reply<Stats>, health: Reply<HealthBody>): void {
+  if (stats.status === 401) {
+    const had = storedKey()
     storeKey('')
-    version = null
-    lock('')
-  })
-  poll()
+    lock(state, had ? 'lmlb refused that key: it is not one of its PROXY_API_KEYS.' : '')
+    return
+  }
+  if (stats.status !== 200 || !stats.body || !stats.body.load_balancer_stats) {
+    showProblem(`GET /stats answered ${stats.status}`)
+    return
+  }
+  unlock(state)
+  showProblem('')
+  if (state.version === null) askVersion(state)
+  record(state, stats.body)
+  render(state, stats.body, health.body, health.status)
+}
+/** lmlb's version, from the JSON at / (asked once; again after a failure, or once the key is forgotten). */
+function askVersion(state: PageState): void {
+  state.version = ''
+  get<{ version?: string }>('/').then(
+    (r) => {
+      if (r.body && r.body.version) {
+        state.version = r.body.version
+        byId('version').textContent = `v${state.version}`
+      }
+    },
+    () => {
+      state.version = null
+    },
+  )
+}
+
+// ---- the key form ----
+function submitKey(state: PageState, event: Event): void {
+  event.preventDefault()
+  const input = byId<HTMLInputElement>('key')
+  const key = input.value.trim()
+  if (!key) {
+    byId('keyerror').textContent = 'Enter one of the proxy keys.'
+    return
+  }
+  storeKey(key)
+  input.value = ''
+  byId('keyerror').textContent = 'Checking\u2026'
+  state.locked = false
+  poll(state)
+}
+function forgetKey(state: PageState): void {
+  storeKey('')
+  state.version = null
+  lock(state, '')
 }

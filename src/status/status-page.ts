@@ -5,20 +5,24 @@
  * `/health` every 2 s with the proxy key the person typed (kept in the
  * tab's sessionStorage), and computes rates from successive polls. A
  * module with the text as a constant, so `bun build --compile` and Deno
- * carry it without reading a file. The script is a typed function
- * (page-script.ts), embedded as the source text the runtime keeps of it.
+ * carry it without reading a file. The script is typed functions
+ * (page-script.ts), embedded as the source text the runtime keeps of them.
  *
  * The script builds the DOM with textContent only: nothing from /stats is
  * ever parsed as HTML. The content-security-policy admits this page's own
  * script and style by hash, and connections to this origin alone.
  */
 import { createHash } from 'node:crypto'
-import { statusPageScript } from './page-script'
+import { PAGE_FUNCTIONS, startStatusPage } from './page-script'
 
 // The page's CSS stays text here: it holds no logic for the type check to see, and it is the page's own data like the HTML below.
 const STYLE = `
-:root{--bg:#f6f7f9;--card:#fff;--fg:#1c2330;--muted:#667085;--line:#e3e6eb;--ok:#1a7f37;--okbg:#e6f4ea;--warn:#9a6700;--warnbg:#fff4d6;--bad:#c62828;--badbg:#fde8e8;--req:#3b82f6;--err:#e5484d;color-scheme:light dark}
-@media (prefers-color-scheme:dark){:root{--bg:#0f1217;--card:#171b22;--fg:#e6e9ee;--muted:#98a2b3;--line:#2a303a;--ok:#5cc97b;--okbg:#15301f;--warn:#e8b339;--warnbg:#3a2e10;--bad:#ff6b6b;--badbg:#3b1717;--req:#60a5fa;--err:#ff6369}}
+:root{--bg:#f6f7f9;--card:#fff;--fg:#1c2330;--muted:#667085;--line:#e3e6eb;
+--ok:#1a7f37;--okbg:#e6f4ea;--warn:#9a6700;--warnbg:#fff4d6;--bad:#c62828;--badbg:#fde8e8;
+--req:#3b82f6;--err:#e5484d;color-scheme:light dark}
+@media (prefers-color-scheme:dark){:root{--bg:#0f1217;--card:#171b22;--fg:#e6e9ee;--muted:#98a2b3;--line:#2a303a;
+--ok:#5cc97b;--okbg:#15301f;--warn:#e8b339;--warnbg:#3a2e10;--bad:#ff6b6b;--badbg:#3b1717;
+--req:#60a5fa;--err:#ff6369}}
 *{box-sizing:border-box}
 body{margin:0;background:var(--bg);color:var(--fg);font:14px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}
 header{display:flex;flex-wrap:wrap;align-items:center;gap:6px 16px;padding:10px 20px;background:var(--card);border-bottom:1px solid var(--line)}
@@ -67,11 +71,13 @@ form#keyform button{margin-top:10px;background:var(--req);border-color:var(--req
 `
 
 /**
- * The page's script: statusPageScript's source as this runtime keeps it (Deno: as written, types erased; Bun: as its
- * transpiler prints it; the compiled binary: minified), called at once. The CSP hash below is taken from this text.
- * Strict, as the module it is written in: Bun's printer drops a function's own 'use strict' (a module needs none).
+ * The page's script: the source of each of page-script.ts's PAGE_FUNCTIONS as this runtime keeps it (Deno: as written,
+ * types erased; Bun: as its transpiler prints it; the compiled binary: minified, each name shortened alike wherever it is
+ * declared or called), all declared inside one function called at once (they leave nothing in the page's globals), which
+ * ends by calling startStatusPage under the name it has in this runtime. The CSP hash below is taken from this text.
+ * Strict, as the module they are written in: Bun's printer drops a function's own 'use strict' (a module needs none).
  */
-const SCRIPT = `'use strict';(${statusPageScript.toString()})()`
+const SCRIPT = `'use strict';(function(){\n${PAGE_FUNCTIONS.map((f) => f.toString()).join('\n')}\n${startStatusPage.name}()\n})()`
 
 const HTML_HEAD = `<!doctype html>
 <html lang="en">
@@ -96,7 +102,8 @@ const BODY = `</style>
   <div class="banner" id="problem" role="alert" hidden></div>
   <form id="keyform" autocomplete="off" hidden>
     <h2>Proxy key required</h2>
-    <p>This lmlb asks for one of its <code>PROXY_API_KEYS</code> before it shows its figures. The key stays in this tab (sessionStorage) and is sent as <code>x-api-key</code> to this lmlb only.</p>
+    <p>This lmlb asks for one of its <code>PROXY_API_KEYS</code> before it shows its figures.
+    The key stays in this tab (sessionStorage) and is sent as <code>x-api-key</code> to this lmlb only.</p>
     <input id="key" type="password" name="key" placeholder="proxy key" aria-label="proxy key" spellcheck="false">
     <button type="submit">Show status</button>
     <p class="err" id="keyerror" role="alert"></p>
