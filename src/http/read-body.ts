@@ -9,7 +9,7 @@ import type { ApiEndpoint } from '../apis/endpoints'
 import type { RawBody } from '../proxy/parse'
 import { boundaryOf } from '../routing/multipart-model'
 import { concatBytes } from '../util/concat-bytes'
-import { after, cancel, type Deadline } from '../upstream/deadlines'
+import { after, cancel } from '../upstream/deadlines'
 import { ProxyError } from '../errors'
 import { watchGaps } from '../upstream/watch-gaps'
 
@@ -83,20 +83,15 @@ const bodyTimeout = (what: string, ms: number) =>
   new ProxyError(408, 'body_timeout', `the request body ${what} ${ms} ms (LMLB_BODY_TIMEOUT_MS)`, { connection: 'close' })
 
 /** A small body, whole within the deadline: any gap longer than that fails it too. */
-async function readWhole(request: Request, timeoutMs: number): Promise<Uint8Array> {
-  let deadline: Deadline | undefined
-  const expired = new Promise<never>(
-    (_, reject) => (deadline = after(timeoutMs, () => reject(bodyTimeout('was not all there after', timeoutMs)))),
-  )
-  const body = request.arrayBuffer()
-  try {
-    return new Uint8Array(await Promise.race([body, expired]))
-  } catch (error) {
-    body.catch(() => {}) // still pending after a timeout: its end, or its abort, is no one's concern now
-    throw error
-  } finally {
-    cancel(deadline)
-  }
+function readWhole(request: Request, timeoutMs: number): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const deadline = after(timeoutMs, () => reject(bodyTimeout('was not all there after', timeoutMs)))
+    // Still pending after a timeout, its end (or abort) is no one's concern: the promise has settled.
+    request.arrayBuffer().then(
+      (body) => (cancel(deadline), resolve(new Uint8Array(body))),
+      (error) => (cancel(deadline), reject(error)),
+    )
+  })
 }
 
 /**

@@ -32,9 +32,9 @@ export function upstreamHeaders(provider: Provider, client: Headers, key: string
 export function clientHeaders(upstream: Headers, scrub: (value: string) => string): Headers {
   const out = new Headers(upstream)
   for (const name of NOT_RETURNED) out.delete(name)
-  for (const [name, value] of out) {
+  out.forEach((value, name) => {
     const clean = scrub(value)
     if (clean !== value) out.set(name, clean)
-  }
+  })
   return out
 }

@@ -68,7 +68,8 @@ class UpstreamCall {
   constructor(private readonly o: SendOptions) {
     // The client leaving aborts the call too (cheaper than AbortSignal.any on every request).
     if (o.clientSignal.aborted) this.handleEvent()
-    else o.clientSignal.addEventListener('abort', this, { once: true })
+    // No `once` option: a signal aborts once, and the options object costs every call.
+    else o.clientSignal.addEventListener('abort', this)
     this.total = o.streaming ? undefined : this.deadline(o.limits.totalTimeoutMs, 'no complete answer', 'LMLB_TOTAL_TIMEOUT_MS')
   }
 
