@@ -11,6 +11,7 @@ import { apiOfPath } from './apis/endpoints'
 import { isAuthorized, wantsHtml } from './http/auth'
 import { edge, type Handler } from './http/edge'
 import { errorAnswer } from './http/errors'
+import { OWN_ROUTES } from './http/own-routes'
 import { listModels, retrieveModel } from './http/models'
 import { pathOf } from './http/request-path'
 import { prometheusText } from './observability/metrics'
@@ -26,6 +27,7 @@ export function createApp(runtime: Runtime): { fetch: Handler } {
 
 function ownRoutes(runtime: Runtime) {
   const authorized = (request: Request) => isAuthorized(request.headers, runtime.current.config.proxyApiKeys)
+  const r = OWN_ROUTES
   return (
     // Elysia finds the path at a fixed offset unless told the host may be short (`Host: llm`); pathOf agrees with it.
     new Elysia({ handler: { standardHostname: false } })
@@ -43,19 +45,18 @@ function ownRoutes(runtime: Runtime) {
           bodyTimeoutMs: state.config.limits.bodyTimeoutMs,
         })
       })
-      // Claude Code probes the base URL with HEAD before its first call.
-      .head('/', () => new Response(null, { status: 200 }))
-      .get('/', ({ request }) => (wantsHtml(request) ? statusPage() : rootStatus(runtime)))
-      .get('/health', ({ request }) => health(runtime, authorized(request)))
-      .get('/health/live', () => live())
-      .get('/health/ready', ({ request }) => ready(runtime, authorized(request)))
-      .get('/stats', () => collectStats(runtime))
+      .head(r.probe.path, () => new Response(null, { status: 200 }))
+      .get(r.root.path, ({ request }) => (wantsHtml(request) ? statusPage() : rootStatus(runtime)))
+      .get(r.health.path, ({ request }) => health(runtime, authorized(request)))
+      .get(r.live.path, () => live())
+      .get(r.ready.path, ({ request }) => ready(runtime, authorized(request)))
+      .get(r.stats.path, () => collectStats(runtime))
       .get(
-        '/metrics',
+        r.metrics.path,
         async () => new Response(prometheusText(await collectStats(runtime)), { headers: { 'content-type': 'text/plain; version=0.0.4' } }),
       )
-      .get('/v1/models', () => listModels(runtime))
-      .get('/v1/models/*', async ({ params }) => {
+      .get(r.models.path, () => listModels(runtime))
+      .get(r.model.path, async ({ params }) => {
         const id = decodeURIComponent(params['*'])
         const state = runtime.current
         const route = resolveModel(id, routingSettings(state))
@@ -64,7 +65,7 @@ function ownRoutes(runtime: Runtime) {
         const message = `lmlb serves no model "${id}" (GET /v1/models lists them)`
         return Response.json(errorBody('chat', 404, 'model_not_found', message), { status: 404 })
       })
-      .post('/admin/reload', async () => {
+      .post(r.reload.path, async () => {
         const outcome = await runtime.reload('POST /admin/reload')
         return outcome.ok
           ? Response.json({ status: 'reloaded', loaded_at: new Date(outcome.loadedAt).toISOString() })

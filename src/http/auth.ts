@@ -29,19 +29,6 @@ function constantTimeEqual(a: string, b: string): boolean {
   return diff === 0
 }
 
-/**
- * Paths open to anyone: Claude Code's probe, the health checks (which then
- * tell only their status), and the status page a browser gets at / (it holds
- * no data: it asks for a proxy key and sends it on its polls of /stats and /health).
- */
-export function isOpenPath(method: string, pathname: string, headers?: Headers): boolean {
-  if (method === 'GET' && pathname === '/') return headers !== undefined && wantsHtml({ headers })
-  return (
-    (method === 'HEAD' && pathname === '/') ||
-    (method === 'GET' && (pathname === '/health' || pathname === '/health/live' || pathname === '/health/ready'))
-  )
-}
-
 /** A browser asking for a page (the status page at /), not a client asking for JSON. */
 export function wantsHtml(request: { headers: Headers }): boolean {
   return request.headers.get('accept')?.toLowerCase().includes('text/html') ?? false
