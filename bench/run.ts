@@ -303,6 +303,9 @@ const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) :
 const rows: string[][] = []
 const results: Record<string, unknown> = { seconds: SECONDS, connections: CONNECTIONS, pinned }
 const row = (...cells: string[]) => rows.push(cells)
+/** A row of the table for one target's load: rate, latencies, errors, CPU per request, then its ratios. */
+const loadRow = (scenario: string, target: string, l: Load, ...ratios: string[]) =>
+  row(scenario, target, fmt(l.rps), fmt(l.p50, 2), fmt(l.p99, 2), String(l.errors), fmt(l.cpuUs!, 1), ...ratios)
 
 /** The ratio cells that carry the hot-path goals: lmlb's call, bun-minimal's same untranslated call, the goal. */
 interface GoalCell {
@@ -467,28 +470,8 @@ async function main() {
     const ours = await wrk(at(lmlb.port, path), body, SECONDS, CONNECTIONS, LOAD_CORE, lmlb.proc.pid)
     results[name] = { direct, bare: yard, lmlb: ours }
     row(name, 'direct', fmt(direct.rps), fmt(direct.p50, 2), fmt(direct.p99, 2), String(direct.errors), '', '', '')
-    row(
-      '',
-      'bare (bun-minimal)',
-      fmt(yard.rps),
-      fmt(yard.p50, 2),
-      fmt(yard.p99, 2),
-      String(yard.errors),
-      fmt(yard.cpuUs!, 1),
-      fmt(yard.rps / direct.rps, 2),
-      '',
-    )
-    row(
-      '',
-      'lmlb',
-      fmt(ours.rps),
-      fmt(ours.p50, 2),
-      fmt(ours.p99, 2),
-      String(ours.errors),
-      fmt(ours.cpuUs!, 1),
-      fmt(ours.rps / direct.rps, 2),
-      fmt(ours.rps / yard.rps, 2),
-    )
+    loadRow('', 'bare (bun-minimal)', yard, fmt(yard.rps / direct.rps, 2), '')
+    loadRow('', 'lmlb', ours, fmt(ours.rps / direct.rps, 2), fmt(ours.rps / yard.rps, 2))
     if (withRedis) {
       // Without, with, with, without: rates on this VM drift within a minute (adjacent runs 20% apart), and this order cancels a steady drift.
       const shared = await wrk(at(withRedis.port, path), body, SECONDS, CONNECTIONS, LOAD_CORE, withRedis.proc.pid)
@@ -496,17 +479,7 @@ async function main() {
       const ours2 = await wrk(at(lmlb.port, path), body, SECONDS, CONNECTIONS, LOAD_CORE, lmlb.proc.pid)
       redisCell = { without: [ours, ours2], with: [shared, shared2] }
       results['passthrough with Redis'] = { lmlb: [ours, ours2], lmlbRedis: [shared, shared2] }
-      row(
-        '',
-        'lmlb with Redis',
-        fmt(shared.rps),
-        fmt(shared.p50, 2),
-        fmt(shared.p99, 2),
-        String(shared.errors),
-        fmt(shared.cpuUs!, 1),
-        fmt(shared.rps / direct.rps, 2),
-        fmt(shared.rps / yard.rps, 2),
-      )
+      loadRow('', 'lmlb with Redis', shared, fmt(shared.rps / direct.rps, 2), fmt(shared.rps / yard.rps, 2))
     }
   }
 
@@ -523,18 +496,8 @@ async function main() {
     const yard = await wrk(at(bare.port, '/v1/messages'), claudeCode, SECONDS, CONNECTIONS, LOAD_CORE, bare.proc.pid)
     const ours = await wrk(at(lmlb.port, '/v1/messages'), claudeCode, SECONDS, CONNECTIONS, LOAD_CORE, lmlb.proc.pid)
     results[name] = { bare: yard, lmlb: ours }
-    row(name, 'bare (bun-minimal)', fmt(yard.rps), fmt(yard.p50, 2), fmt(yard.p99, 2), String(yard.errors), fmt(yard.cpuUs!, 1), '', '')
-    row(
-      '',
-      'lmlb',
-      fmt(ours.rps),
-      fmt(ours.p50, 2),
-      fmt(ours.p99, 2),
-      String(ours.errors),
-      fmt(ours.cpuUs!, 1),
-      '',
-      fmt(ours.rps / yard.rps, 2),
-    )
+    loadRow(name, 'bare (bun-minimal)', yard, '', '')
+    loadRow('', 'lmlb', ours, '', fmt(ours.rps / yard.rps, 2))
   }
 
   // Translation (a client of one API served by the other), against the bare passthrough's same-format rate.
