@@ -8,19 +8,9 @@ import { describe, expect, test } from 'bun:test'
 import { ClientBudget, createBudgets, LIMIT_WINDOW_MS, limitRefusal, localAdmission } from '../../src/balancer/client-budgets'
 import type { ClientLimits } from '../../src/config/schema'
 import { ProxyError } from '../../src/errors'
+import { refusal } from '../helpers/refusal'
 
 const t0 = Date.parse('2026-01-01T00:00:00Z')
-
-/** The ProxyError `run` throws. */
-function refusal(run: () => unknown): ProxyError {
-  try {
-    run()
-  } catch (e) {
-    expect(e).toBeInstanceOf(ProxyError)
-    return e as ProxyError
-  }
-  throw new Error('expected a refusal')
-}
 
 describe('ClientBudget', () => {
   test('rpm: the request over the limit is a 429 until the oldest leaves the window, with the request headers', () => {

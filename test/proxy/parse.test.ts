@@ -6,22 +6,12 @@
  */
 import { expect, test } from 'bun:test'
 import { endpointAt } from '../../src/apis/endpoints'
-import { ProxyError } from '../../src/errors'
 import { parse } from '../../src/proxy/parse'
 import { MAX_JSON_DEPTH } from '../../src/util/json-depth'
+import { refusal } from '../helpers/refusal'
 
 const CHAT = endpointAt('/v1/chat/completions')!
 const MESSAGES = endpointAt('/v1/messages')!
-
-function refusal(run: () => unknown): ProxyError {
-  try {
-    run()
-  } catch (error) {
-    if (error instanceof ProxyError) return error
-    throw error
-  }
-  throw new Error('expected a ProxyError')
-}
 
 const nested = (levels: number) => '['.repeat(levels) + ']'.repeat(levels)
 

@@ -7,10 +7,10 @@
 import { expect, test } from 'bun:test'
 import { endpointAt } from '../../src/apis/endpoints'
 import { loadConfig, type LoadInput } from '../../src/config/load'
-import { ProxyError } from '../../src/errors'
 import { parse } from '../../src/proxy/parse'
 import { choose, firstPool, routeOf } from '../../src/proxy/route'
 import { createState } from '../../src/state/proxy-state'
+import { refusal } from '../helpers/refusal'
 
 const ENV = {
   OPENAI_API_KEYS: 'sk-route-openai-1,sk-route-openai-2',
@@ -30,16 +30,6 @@ function inbound(path: string, body: object) {
   return parse(endpointAt(path)!, { text: JSON.stringify(body) })
 }
 const chat = (model: string, more = {}) => inbound('/v1/chat/completions', { model, messages: [{ role: 'user', content: 'hi' }], ...more })
-
-function refusal(run: () => unknown): ProxyError {
-  try {
-    run()
-  } catch (error) {
-    if (error instanceof ProxyError) return error
-    throw error
-  }
-  throw new Error('expected a ProxyError')
-}
 
 const state = stateFor()
 
