@@ -1,0 +1,89 @@
+/**
+ * lmlb's whole path for one request, in process, with no sockets: the app's handler (edge → flow → send →
+ * respond) with the upstream's `fetch` stubbed, against a passthrough as small as bun-minimal given the same stub.
+ * What it isolates is lmlb's own JavaScript: the network bench (bench/run.ts) pays roughly three times as much
+ * for each µs of it. Bounded: N requests, C at a time, after a fifth of N to warm up.
+ * Usage: bun --no-env-file bench/in-process.ts [chat|stream|translated]   (N=100000 C=50 by default)
+ */
+import { createApp } from '../src/app'
+import { loadConfig } from '../src/config/load'
+import { createLogger } from '../src/observability/log'
+import { bunPlatform } from '../src/runtime/bun'
+import { createRuntime } from '../src/state/runtime'
+
+const N = Number(process.env.N ?? 100_000)
+const C = Number(process.env.C ?? 50)
+const UPSTREAM = 'http://127.0.0.1:9/v1'
+const ask = (o: object) => JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Say hello in five words.' }], ...o })
+const SCENARIOS: Record<string, [path: string, body: string]> = {
+  chat: ['/v1/chat/completions', ask({ stream: false })],
+  stream: ['/v1/chat/completions', ask({ stream: true })],
+  translated: ['/v1/messages', ask({ model: 'openai/gpt-4o-mini', stream: true, max_tokens: 64 })],
+}
+const scenario = process.argv[2] ?? 'chat'
+if (!(scenario in SCENARIOS)) throw new Error(`usage: bench/in-process.ts [${Object.keys(SCENARIOS).join('|')}]`)
+const [path, body] = SCENARIOS[scenario]
+
+const loaded = loadConfig({
+  env: {
+    OPENAI_API_KEYS: 'sk-bench-key-000001,sk-bench-key-000002,sk-bench-key-000003',
+    SERVICE_ENDPOINTS: JSON.stringify({ openai: [UPSTREAM] }),
+    LOG_LEVEL: 'warn',
+  },
+})
+if (!loaded.ok) throw new Error(loaded.errors.join('\n'))
+const logger = createLogger(loaded.config.logLevel, '', () => {})
+const app = createApp(createRuntime({ config: loaded.config, logger, read: () => loaded, streams: bunPlatform.streamFactory }))
+
+// The stub upstream: the bench upstream's answers, built once.
+const encoder = new TextEncoder()
+const completion = encoder.encode(
+  JSON.stringify({
+    id: 'chatcmpl-bench',
+    object: 'chat.completion',
+    created: 1,
+    model: 'gpt-4o-mini',
+    choices: [{ index: 0, message: { role: 'assistant', content: 'Hello from the bench upstream.' }, finish_reason: 'stop' }],
+    usage: { prompt_tokens: 12, completion_tokens: 7, total_tokens: 19 },
+  }),
+)
+const chunk = (i: number) =>
+  `data: {"id":"chatcmpl-bench","object":"chat.completion.chunk","created":1,"model":"gpt-4o-mini","choices":[{"index":0,"delta":{"content":"tok${i} "},"finish_reason":null}]}\n\n`
+const events = encoder.encode(`${Array.from({ length: 50 }, (_, i) => chunk(i)).join('')}data: [DONE]\n\n`)
+globalThis.fetch = (async (_url: string, init?: RequestInit) =>
+  typeof init?.body === 'string' && init.body.includes('"stream":true')
+    ? new Response(events, { headers: { 'content-type': 'text/event-stream' } })
+    : new Response(completion, { headers: { 'content-type': 'application/json' } })) as typeof fetch
+
+/** bun-minimal's handler, its upstream the same stub. */
+async function bare(request: Request): Promise<Response> {
+  const bytes = await request.arrayBuffer()
+  const headers = new Headers(request.headers)
+  headers.delete('host')
+  headers.set('authorization', 'Bearer sk-bench-key-000001')
+  const up = await fetch(UPSTREAM + path.slice(3), { method: 'POST', headers, body: new TextDecoder().decode(bytes) })
+  const back = new Headers(up.headers)
+  back.delete('transfer-encoding')
+  return new Response(up.body, { status: up.status, headers: back })
+}
+
+async function run(handler: (request: Request) => Response | Promise<Response>, n: number) {
+  let started = 0
+  const headers = { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', 'content-length': String(body.length) }
+  const worker = async () => {
+    while (started++ < n) await (await handler(new Request(`http://localhost${path}`, { method: 'POST', headers, body }))).arrayBuffer()
+  }
+  await Promise.all(Array.from({ length: C }, worker))
+}
+
+for (const [name, handler] of [
+  ['bare', bare],
+  ['lmlb', app.fetch],
+] as const) {
+  await run(handler, N / 5)
+  Bun.gc(true)
+  const cpu = process.cpuUsage()
+  await run(handler, N)
+  const used = process.cpuUsage(cpu)
+  console.log(`${scenario}, ${name}: ${((used.user + used.system) / N).toFixed(1)} µs of CPU a request`)
+}
