@@ -10,6 +10,7 @@ import { loadConfig } from '../src/config/load'
 import { createLogger } from '../src/observability/log'
 import { bunPlatform } from '../src/runtime/bun'
 import { createRuntime } from '../src/state/runtime'
+import { completion, openaiChunks } from './answers'
 
 const N = Number(process.env.N ?? 100_000)
 const C = Number(process.env.C ?? 50)
@@ -36,24 +37,12 @@ const logger = createLogger(loaded.config.logLevel, '', () => {})
 const app = createApp(createRuntime({ config: loaded.config, logger, read: () => loaded, streams: bunPlatform.streamFactory }))
 
 // The stub upstream: the bench upstream's answers, built once.
-const encoder = new TextEncoder()
-const completion = encoder.encode(
-  JSON.stringify({
-    id: 'chatcmpl-bench',
-    object: 'chat.completion',
-    created: 1,
-    model: 'gpt-4o-mini',
-    choices: [{ index: 0, message: { role: 'assistant', content: 'Hello from the bench upstream.' }, finish_reason: 'stop' }],
-    usage: { prompt_tokens: 12, completion_tokens: 7, total_tokens: 19 },
-  }),
-)
-const chunk = (i: number) =>
-  `data: {"id":"chatcmpl-bench","object":"chat.completion.chunk","created":1,"model":"gpt-4o-mini","choices":[{"index":0,"delta":{"content":"tok${i} "},"finish_reason":null}]}\n\n`
-const events = encoder.encode(`${Array.from({ length: 50 }, (_, i) => chunk(i)).join('')}data: [DONE]\n\n`)
+const completionBytes = new TextEncoder().encode(completion)
+const events = Buffer.concat(openaiChunks)
 globalThis.fetch = (async (_url: string, init?: RequestInit) =>
   typeof init?.body === 'string' && init.body.includes('"stream":true')
     ? new Response(events, { headers: { 'content-type': 'text/event-stream' } })
-    : new Response(completion, { headers: { 'content-type': 'application/json' } })) as typeof fetch
+    : new Response(completionBytes, { headers: { 'content-type': 'application/json' } })) as typeof fetch
 
 /** bun-minimal's handler, its upstream the same stub. */
 async function bare(request: Request): Promise<Response> {

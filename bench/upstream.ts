@@ -9,58 +9,10 @@
  * unpaced and then timed paced.
  * Usage: bun bench/upstream.ts PORT [CHUNK_DELAY_MS]
  */
+import { anthropicChunks, completion, message, openaiChunks } from './answers'
+
 const port = Number(process.argv[2] ?? 0)
 let delay = Number(process.argv[3] ?? 0)
-const CHUNKS = 50
-const encoder = new TextEncoder()
-
-const completion = JSON.stringify({
-  id: 'chatcmpl-bench',
-  object: 'chat.completion',
-  created: 1,
-  model: 'gpt-4o-mini',
-  choices: [{ index: 0, message: { role: 'assistant', content: 'Hello from the bench upstream.' }, finish_reason: 'stop' }],
-  usage: { prompt_tokens: 12, completion_tokens: 7, total_tokens: 19 },
-})
-const openaiChunk = (i: number) =>
-  encoder.encode(
-    `data: {"id":"chatcmpl-bench","object":"chat.completion.chunk","created":1,"model":"gpt-4o-mini","choices":[{"index":0,"delta":{"content":"tok${i} "},"finish_reason":null}]}\n\n`,
-  )
-const openaiChunks = [...Array.from({ length: CHUNKS }, (_, i) => openaiChunk(i)), encoder.encode('data: [DONE]\n\n')]
-
-const message = JSON.stringify({
-  id: 'msg_bench',
-  type: 'message',
-  role: 'assistant',
-  model: 'claude-x',
-  content: [{ type: 'text', text: 'Hello from the bench upstream.' }],
-  stop_reason: 'end_turn',
-  stop_sequence: null,
-  usage: { input_tokens: 12, output_tokens: 7 },
-})
-const ev = (event: string, data: object) => encoder.encode(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`)
-const anthropicChunks = [
-  ev('message_start', {
-    type: 'message_start',
-    message: {
-      id: 'msg_bench',
-      type: 'message',
-      role: 'assistant',
-      model: 'claude-x',
-      content: [],
-      stop_reason: null,
-      stop_sequence: null,
-      usage: { input_tokens: 12, output_tokens: 1 },
-    },
-  }),
-  ev('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }),
-  ...Array.from({ length: CHUNKS - 4 }, (_, i) =>
-    ev('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: `tok${i} ` } }),
-  ),
-  ev('content_block_stop', { type: 'content_block_stop', index: 0 }),
-  ev('message_delta', { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 50 } }),
-  ev('message_stop', { type: 'message_stop' }),
-]
 
 // Whole responses, built once: the stand-in answers on a raw socket (Bun.listen), not Bun.serve, whose Request and
 // Response cost ~21 µs a stream on the load core it shares with wrk (11 µs this way), where the proxies spend ~45.
