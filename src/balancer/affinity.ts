@@ -9,7 +9,7 @@ import type { Pin } from './pins'
 import type { EndpointTarget, KeyTarget } from './service-pool'
 
 /** Why a session left its pinned target. */
-export type RepinReason = 'cooling' | 'invalid' | 'gone' | 'quota' | 'failed'
+export type RepinReason = 'cooling' | 'disabled' | 'gone' | 'quota' | 'failed'
 
 /** Per service: what affinity did. */
 export class AffinityCounters {
@@ -37,7 +37,7 @@ export function takePinned(pin: Pin, chooser: Chooser, now: number, tokensNeeded
 }
 
 function reasonAgainst(key: KeyTarget | undefined, endpoint: EndpointTarget, now: number, tokensNeeded: number): RepinReason | undefined {
-  if (key?.health.state(now) === 'invalid') return 'invalid'
+  if (key?.health.disabled()) return 'disabled'
   if ((key && !key.health.available(now)) || !endpoint.health.available(now)) return 'cooling'
   if (key && !key.quota.allows(now, tokensNeeded)) return 'quota'
   return undefined

@@ -3,26 +3,37 @@
  * A failure cools the target down (Retry-After when the upstream gave one,
  * else a backoff doubling from 1 s to 60 s); a later failure may extend a
  * cooldown, never shorten it. When it has passed, one request alone probes
- * the target; its success makes it healthy again. A key refused with
- * 401/403 is set aside until the next configuration load.
+ * the target; its success makes it healthy again. A key may also be
+ * disabled (balancer/key-failures.ts): out of rotation, whatever its
+ * cooldown, until a check or an operator enables it.
  */
 export const BACKOFF_MIN_MS = 1_000
 export const BACKOFF_MAX_MS = 60_000
 
-export type HealthState = 'healthy' | 'cooling' | 'probing' | 'invalid'
+export type HealthState = 'healthy' | 'cooling' | 'probing' | 'disabled'
+
+/** Why a key is out of rotation, since when, and who put it there (an operator's disable holds until an operator enables). */
+export interface Disablement {
+  reason: string
+  since: number
+  by: 'lmlb' | 'operator'
+  /** What the upstream said, keys masked, cut short. */
+  detail?: string
+}
 
 export class Health {
   private coolingUntil = 0
   private failures = 0
   private probing = false
-  private invalid = false
-  /** When it was set aside, and when a new configuration last forgave it (another process's older verdict no longer holds). */
-  private invalidAt = 0
-  private forgivenAt = 0
+  /** Consecutive failures of a disabling kind (key_policy.disable_after); a success starts again. */
+  private strikes = 0
+  private off: Disablement | undefined
+  /** When it was last enabled: a disable decided before that (another process's, older) no longer holds. */
+  private enabledAt = 0
 
   /** May a new request use this target at `now`? */
   available(now: number): boolean {
-    if (this.invalid || now < this.coolingUntil) return false
+    if (this.off || now < this.coolingUntil) return false
     return this.failures === 0 || !this.probing
   }
 
@@ -33,8 +44,14 @@ export class Health {
 
   succeeded(): void {
     this.failures = 0
+    this.strikes = 0
     this.probing = false
     this.coolingUntil = 0
+  }
+
+  /** One more failure of a disabling kind in a row: how many now. */
+  strike(): number {
+    return ++this.strikes
   }
 
   failed(now: number, retryAfterMs?: number): void {
@@ -59,33 +76,37 @@ export class Health {
     this.probing = false
   }
 
-  /** A new configuration gives a key refused as invalid another chance. */
-  forgiveInvalid(now = Date.now()): void {
-    this.invalid = false
-    this.forgivenAt = now
-  }
-
-  /** Set aside at `at` (here, or by another process at that time: unless this configuration came later). */
-  setInvalid(at: number): void {
-    if (at < this.forgivenAt) return
-    this.invalid = true
-    this.invalidAt = Math.max(this.invalidAt, at)
+  /** Out of rotation (here, or by another process at `d.since`: unless it was enabled since). False when that changed nothing. */
+  disable(d: Disablement): boolean {
+    if (d.since < this.enabledAt || (this.off && (this.off.by === 'operator' || d.by === 'lmlb'))) return false
+    this.off = d
     this.probing = false
+    return true
   }
 
-  /** When it was set aside (while it is). */
-  setAsideAt(): number {
-    return this.invalidAt
+  /** Back in rotation at `at`, afresh. False when it was not disabled. */
+  enable(at: number): boolean {
+    this.enabledAt = Math.max(this.enabledAt, at)
+    if (!this.off) return false
+    this.off = undefined
+    this.failures = this.strikes = 0
+    this.coolingUntil = 0
+    return true
   }
 
-  /** When the target may serve again (0 when it may now; Infinity when never, until reload). */
+  /** Why it is disabled, while it is. */
+  disabled(): Disablement | undefined {
+    return this.off
+  }
+
+  /** When the target may serve again (0 when it may now; Infinity while it is disabled). */
   recoversAt(now: number): number {
-    if (this.invalid) return Infinity
+    if (this.off) return Infinity
     return this.coolingUntil > now ? this.coolingUntil : 0
   }
 
   state(now: number): HealthState {
-    if (this.invalid) return 'invalid'
+    if (this.off) return 'disabled'
     if (now < this.coolingUntil) return 'cooling'
     return this.probing ? 'probing' : 'healthy'
   }

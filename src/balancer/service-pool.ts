@@ -9,6 +9,7 @@ import { TargetCounters } from '../observability/counters'
 import { maskKey } from '../observability/redact'
 import { hashOf } from '../util/hash'
 import { Health } from './health'
+import { Refusals } from './key-failures'
 import { Quota } from './quota'
 import { createSelector, type Member, type Selector } from './strategies'
 
@@ -30,6 +31,8 @@ export interface KeyTarget extends Tracked {
 
 export interface EndpointTarget extends Tracked {
   url: string
+  /** The run of keys refused here, to tell a key's fault from the endpoint's. */
+  refusals: Refusals<KeyTarget>
 }
 
 export interface Target {
@@ -55,12 +58,14 @@ export class ServicePool {
     readonly service: ServiceConfig,
     previous?: ServicePool,
   ) {
-    const carry = (found: (Tracked & { quota?: Quota }) | undefined): Carried => {
-      if (!found) return { counters: new TargetCounters(), health: new Health(), quota: new Quota() }
-      // A key set aside as invalid gets another chance with a new configuration.
-      found.health.forgiveInvalid()
-      return { counters: found.counters, health: found.health, quota: found.quota ?? new Quota() }
-    }
+    // A disabled key stays disabled across a reload: a check or an operator brings it back.
+    const carry = (found: (Tracked & { quota?: Quota }) | undefined): Carried =>
+      found
+        ? { counters: found.counters, health: found.health, quota: found.quota ?? new Quota() }
+        : { counters: new TargetCounters(), health: new Health(), quota: new Quota() }
+    // Found by value and URL at once: a pool of 10,000 keys is rebuilt in one pass.
+    const previousKeys = new Map(previous?.keys.items.map((k) => [k.value, k]))
+    const previousEndpoints = new Map(previous?.endpoints.items.map((e) => [e.url, e]))
     const tracked = (c: Carried, weight: number, priority: number): Tracked => ({
       counters: c.counters,
       health: c.health,
@@ -71,7 +76,7 @@ export class ServicePool {
     this.keys = createSelector(
       service.strategy,
       service.keys.map((k): KeyTarget => {
-        const c = carry(previous?.keys.items.find((p) => p.value === k.value))
+        const c = carry(previousKeys.get(k.value))
         return {
           value: k.value,
           masked: maskKey(k.value),
@@ -88,7 +93,8 @@ export class ServicePool {
       service.endpoints.map(
         (e): EndpointTarget => ({
           url: e.url,
-          ...tracked(carry(previous?.endpoints.items.find((p) => p.url === e.url)), e.weight, e.priority),
+          ...tracked(carry(previousEndpoints.get(e.url)), e.weight, e.priority),
+          refusals: new Refusals(),
         }),
       ),
     )
@@ -116,7 +122,7 @@ export class ServicePool {
 
   /**
    * When some key and some endpoint will both be available again (0: now;
-   * Infinity: never, until reload). A key serves once both its cooldown has
+   * Infinity: never, until a key is enabled). A key serves once both its cooldown has
    * passed and its reported quota (for `tokensNeeded`) has reset.
    */
   recoversAt(now: number, tokensNeeded = 0): number {
@@ -128,9 +134,9 @@ export class ServicePool {
     return Math.max(key, soonest(this.endpoints.items.map((e) => e.health.recoversAt(now))))
   }
 
-  /** True when every key has been refused as invalid. */
-  allKeysInvalid(): boolean {
-    return this.keys.items.length > 0 && this.keys.items.every((k) => k.health.state(0) === 'invalid')
+  /** True when every key is disabled. */
+  allKeysDisabled(): boolean {
+    return this.keys.items.length > 0 && this.keys.items.every((k) => k.health.disabled() !== undefined)
   }
 }
 

@@ -1,6 +1,6 @@
 /**
  * What lmlb processes tell each other, and what each does with it: a key or
- * endpoint cooled or set aside, what a provider reported of a key's quota,
+ * endpoint cooled, a key disabled or enabled, what a provider reported of a key's quota,
  * and where a session was pinned. The workers of one instance tell each
  * other through the primary (cluster/workers.ts); instances through Redis
  * (redis.ts), where each event is also stored under a name of its own with
@@ -15,25 +15,31 @@ import type { KeyTarget, ServicePool } from '../balancer/service-pool'
 import type { Logger } from '../observability/log'
 import { hashOf } from '../util/hash'
 import type { SharedFigures } from '../observability/stats'
-import type { CooledTarget, Sharing } from '../state/ports'
+import type { CooledTarget, KeyChange, Sharing } from '../state/ports'
 import type { ProxyState } from '../state/proxy-state'
 import { MAX_WAIT_MS, type RateLimits } from '../upstream/rate-limits'
 
-/** How long a key set aside (401/403) stays set aside in other instances: an hour from when it was, or until their own next reload. */
-const INVALID_TTL_MS = 3_600_000
+/** How long Redis keeps that a key is disabled (an instance that starts within it reads it back), or that it was enabled. */
+const DISABLED_TTL_MS = 30 * 86_400_000
+const ENABLED_TTL_MS = 3_600_000
 /** A key's quota report is told at most this often (every answer carries one), and at once when it says the key is spent. */
 const QUOTA_EVERY_MS = 1_000
 
 export type SharedEvent =
   | { kind: 'cooled'; target: CooledTarget }
+  | { kind: 'key'; change: KeyChange }
   | { kind: 'quota'; service: string; keyHash: string; limits: RateLimits; at: number }
   | { kind: 'pin'; id: string; service: string; model: string; keyHash?: string; endpoint: string; expiresAt: number }
 
 /** The kinds an instance reads back when it (re)connects. */
-export const STORED_KINDS: readonly SharedEvent['kind'][] = ['cooled', 'quota', 'pin']
+export const STORED_KINDS: readonly SharedEvent['kind'][] = ['cooled', 'key', 'quota', 'pin']
 
 export function cooledEvent(target: CooledTarget): SharedEvent {
   return { kind: 'cooled', target: { ...target, key: undefined, keyHash: target.key === undefined ? undefined : hashOf(target.key) } }
+}
+
+export function keyEvent(change: KeyChange): SharedEvent {
+  return { kind: 'key', change: { ...change, key: undefined, keyHash: change.keyHash ?? hashOf(change.key ?? '') } }
 }
 
 function quotaEvent(service: string, key: KeyTarget): SharedEvent {
@@ -65,7 +71,8 @@ export function eventsInForce(state: ProxyState, now: number): SharedEvent[] {
     const service = pool.service.name
     for (const key of pool.keys.items) {
       const state = key.health.state(now)
-      if (state === 'invalid') out.push(cooledEvent({ service, key: key.value, until: key.health.setAsideAt(), invalid: true }))
+      const disabled = key.health.disabled()
+      if (disabled) out.push(keyEvent({ service, key: key.value, disabled, at: disabled.since }))
       else if (state === 'cooling') out.push(cooledEvent({ service, key: key.value, until: key.health.cooledUntil() }))
       if (key.quota.latest().at > 0) out.push(quotaEvent(service, key))
     }
@@ -102,6 +109,7 @@ export function sharingThrough(tellers: readonly Teller[], redis?: { figures(): 
   const all: Teller = tellers.length === 1 ? tellers[0] : (event) => tellers.map((tell) => tell(event)).every(Boolean)
   return {
     cooled: (target) => void all(cooledEvent(target)),
+    keyChanged: (change) => void all(keyEvent(change)),
     quota: quotaSharing(all),
     pinned: (id, pin) => all(pinEvent(id, pin)),
     figures: () => redis?.figures(),
@@ -125,10 +133,14 @@ export function storedAs(prefix: string, event: SharedEvent, now: number): { nam
   switch (event.kind) {
     case 'cooled': {
       const t = event.target
-      // A key set aside says so for an hour from when it was (`until`); a cooldown until it ends.
+      return { name: `${prefix}:cooled:${t.service}:${t.keyHash ?? hashOf(t.endpoint ?? '')}`, ttlMs: Math.max(0, t.until - now) }
+    }
+    case 'key': {
+      // The latest word on a key replaces the one before under the same name.
+      const c = event.change
       return {
-        name: `${prefix}:cooled:${t.service}:${t.keyHash ?? hashOf(t.endpoint ?? '')}`,
-        ttlMs: Math.max(0, t.invalid ? t.until + INVALID_TTL_MS - now : t.until - now),
+        name: `${prefix}:key:${c.service}:${c.keyHash}`,
+        ttlMs: Math.max(0, c.at + (c.disabled ? DISABLED_TTL_MS : ENABLED_TTL_MS) - now),
       }
     }
     case 'quota': {
@@ -159,9 +171,11 @@ export function adoptEvent(
   switch (event.kind) {
     case 'cooled': {
       const t = event.target
-      if (t.invalid || t.until > now) adoptCooled(state, { ...t, until: Math.min(t.until, now + MAX_WAIT_MS) }, logger, from)
+      if (t.until > now) adoptCooled(state, { ...t, until: Math.min(t.until, now + MAX_WAIT_MS) }, logger, from)
       return
     }
+    case 'key':
+      return adoptKeyChange(state, event.change, logger, now, from)
     case 'quota': {
       const key = keyByHash(state.pools.get(event.service), event.keyHash)
       if (!key) return
@@ -201,20 +215,26 @@ export function adoptEvent(
   }
 }
 
-/** A key or endpoint another process cooled or set aside: the same cooldown here, or set aside. */
+/** A key or endpoint another process cooled: the same cooldown here. */
 function adoptCooled(state: ProxyState, t: CooledTarget, logger: Logger, from: string): void {
   const pool = state.pools.get(t.service)
   const key = t.keyHash === undefined ? undefined : keyByHash(pool, t.keyHash)
   const target = key ?? pool?.endpoints.items.find((e) => e.url === t.endpoint)
   if (!target) return // gone after a reload
   // Known already (told again after a reconnect): nothing to change or say.
-  if (t.invalid ? target.health.recoversAt(0) === Infinity : target.health.cooledUntil() >= t.until) return
-  if (t.invalid) target.health.setInvalid(t.until)
-  else target.health.adoptCooldown(t.until)
-  // Set aside before this configuration forgave it: that verdict no longer holds here.
-  if (t.invalid && target.health.recoversAt(0) !== Infinity) return
+  if (target.health.cooledUntil() >= t.until) return
+  target.health.adoptCooldown(t.until)
   const what = key ? `key ${key.masked}` : t.endpoint
-  logger.info(`${t.service}: ${what} ${t.invalid ? 'set aside' : `cooling until ${new Date(t.until).toISOString()}`} (seen by ${from})`)
+  logger.info(`${t.service}: ${what} cooling until ${new Date(t.until).toISOString()} (seen by ${from})`)
+}
+
+/** A key another process disabled or enabled: the same here, unless what this one knows is newer. */
+function adoptKeyChange(state: ProxyState, c: KeyChange, logger: Logger, now: number, from: string): void {
+  const key = c.keyHash === undefined ? undefined : keyByHash(state.pools.get(c.service), c.keyHash)
+  if (!key) return
+  const at = Math.min(c.at, now)
+  const changed = c.disabled ? key.health.disable({ ...c.disabled, since: at }) : key.health.enable(at)
+  if (changed) logger.info(`${c.service}: key ${key.masked} ${c.disabled ? `disabled (${c.disabled.reason})` : 'enabled'} (by ${from})`)
 }
 
 /** A message read from Redis: an event (its shape checked, so a stranger's value cannot throw later), or an instance's hello. */
@@ -230,6 +250,7 @@ export function parseEvent(text: string): { origin: string; event: SharedEvent }
   const ok =
     typeof m?.origin === 'string' &&
     ((e?.kind === 'cooled' && typeof e.target?.service === 'string' && finite(e.target.until)) ||
+      (e?.kind === 'key' && isKeyChange(e.change)) ||
       (e?.kind === 'quota' && typeof e.service === 'string' && typeof e.keyHash === 'string' && finite(e.at) && isLimits(e.limits)) ||
       (e?.kind === 'pin' &&
         typeof e.id === 'string' &&
@@ -241,6 +262,16 @@ export function parseEvent(text: string): { origin: string; event: SharedEvent }
 }
 
 const finite = (n: unknown): n is number => typeof n === 'number' && Number.isFinite(n)
+
+function isKeyChange(c: KeyChange | undefined): boolean {
+  const d = c?.disabled
+  return (
+    typeof c?.service === 'string' &&
+    typeof c.keyHash === 'string' &&
+    finite(c.at) &&
+    (d === undefined || (typeof d.reason === 'string' && finite(d.since) && (d.by === 'lmlb' || d.by === 'operator')))
+  )
+}
 
 function isLimits(limits: unknown): limits is RateLimits {
   if (typeof limits !== 'object' || limits === null) return false

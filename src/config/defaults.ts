@@ -19,3 +19,6 @@ export const MODEL_DEFAULTS = {
 
 /** The service that serves models locally, with no key. */
 export const MOCK_SERVICE = 'mock'
+
+/** How often a disabled or long-cooling key is checked (LMLB_KEY_CHECK_INTERVAL_S; a service's key_policy.checks.interval_s). */
+export const DEFAULT_CHECK_INTERVAL_S = 300

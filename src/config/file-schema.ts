@@ -8,6 +8,7 @@ import {
   AffinityMode,
   Format,
   HttpUrl,
+  KeyAction,
   LIMIT_VARIABLES,
   LogFormat,
   LogLevel,
@@ -84,6 +85,47 @@ const EndpointEntry = Type.Union(
   { errorMessage: 'an endpoint is a base URL, or {url, weight?, priority?}' },
 )
 
+const Status = Type.Integer({ minimum: 400, maximum: 599 })
+const KeyRuleFile = Type.Object(
+  {
+    status: Type.Optional(
+      Type.Union([Status, Type.Array(Status, { minItems: 1 })], { errorMessage: 'an HTTP error status (400-599), or a list of them' }),
+    ),
+    match: Type.Optional(Type.String({ minLength: 1, description: 'text the answer body must contain (case does not matter)' })),
+    action: { ...KeyAction, description: 'disable (until a check or an operator), cooldown, or ignore (the endpoint is to blame)' },
+    reason: Type.Optional(
+      Type.String({ pattern: '^[a-z0-9_]{1,40}$', description: 'a word for the key state (default: from the status)' }),
+    ),
+    cooldown_s: Type.Optional(Type.Number({ minimum: 0, description: "with cooldown: how long (default: the upstream's Retry-After)" })),
+  },
+  strict,
+)
+
+const KeyPolicyFile = Type.Object(
+  {
+    disable_after: Type.Optional(
+      Type.Integer({ minimum: 1, description: 'consecutive failures of a disabling kind before a key is disabled (default 1)' }),
+    ),
+    checks: Type.Optional(
+      Type.Object(
+        {
+          interval_s: Type.Optional(
+            Type.Number({
+              exclusiveMinimum: 0,
+              description: 'seconds between checks of a key (default 300; env LMLB_KEY_CHECK_INTERVAL_S)',
+            }),
+          ),
+          concurrency: Type.Optional(Type.Integer({ minimum: 1, description: 'checks of this service at once (default 4)' })),
+          enabled: Type.Optional(Type.Boolean({ description: 'check disabled and long-cooling keys in the background (default true)' })),
+        },
+        strict,
+      ),
+    ),
+    rules: Type.Optional(Type.Array(KeyRuleFile, { description: "what a failure does, first match wins, before the provider's defaults" })),
+  },
+  { ...strict, description: "what a key's failures do, and how disabled keys are checked" },
+)
+
 export const ServiceFile = Type.Object(
   {
     format: Type.Optional(Format),
@@ -106,6 +148,7 @@ export const ServiceFile = Type.Object(
       ...AffinityMode,
       description: 'session affinity for this service: session, prefix or off (default: the top-level affinity)',
     }),
+    key_policy: Type.Optional(KeyPolicyFile),
   },
   strict,
 )
@@ -173,6 +216,7 @@ export const ConfigFile = Type.Object(
 export type ConfigFile = Static<typeof ConfigFile>
 export type ServiceFile = Static<typeof ServiceFile>
 export type KeyEntry = Static<typeof KeyEntry>
+export type KeyPolicyFile = Static<typeof KeyPolicyFile>
 export type ProxyKeyEntry = Static<typeof ProxyKeyEntry>
 export type EndpointEntry = Static<typeof EndpointEntry>
 export type AliasFile = Static<typeof AliasFile>

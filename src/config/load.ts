@@ -12,7 +12,15 @@
  *   environment stay as they are;
  * - aliases and model defaults exist only in the file.
  */
-import { BUILTIN_SERVICES, DEFAULT_HOST, DEFAULT_LOG_LEVEL, DEFAULT_PORT, MOCK_SERVICE, MODEL_DEFAULTS } from './defaults'
+import {
+  BUILTIN_SERVICES,
+  DEFAULT_CHECK_INTERVAL_S,
+  DEFAULT_HOST,
+  DEFAULT_LOG_LEVEL,
+  DEFAULT_PORT,
+  MOCK_SERVICE,
+  MODEL_DEFAULTS,
+} from './defaults'
 import { providerFor } from '../providers'
 import { own } from '../util/own'
 import { parseDotenv } from './dotenv'
@@ -24,6 +32,7 @@ import {
   type ConfigFile,
   type EndpointEntry,
   type KeyEntry,
+  type KeyPolicyFile,
   type ProxyKeyEntry,
   type ServiceFile,
 } from './file-schema'
@@ -36,6 +45,7 @@ import {
   ServiceEndpoints,
   type AffinityMode,
   type AliasConfig,
+  type KeyPolicy,
   type Limits,
   type ServiceConfig,
 } from './schema'
@@ -88,7 +98,8 @@ export function loadConfig(input: LoadInput): LoadResult {
 
   const where = input.file?.path ?? 'config file'
   const affinity = (vars.LMLB_AFFINITY ?? file.affinity ?? 'session') as AffinityMode
-  const services = resolveServices(env, endpoints, file.services ?? {}, where, errors, origin, affinity)
+  const checkIntervalS = vars.LMLB_KEY_CHECK_INTERVAL_S === undefined ? DEFAULT_CHECK_INTERVAL_S : Number(vars.LMLB_KEY_CHECK_INTERVAL_S)
+  const services = resolveServices(env, endpoints, file.services ?? {}, where, errors, origin, { affinity, checkIntervalS })
   const aliases = resolveAliases(file.aliases ?? {}, services, where, errors)
   const fileProxyKeys =
     env.PROXY_API_KEYS !== undefined ? [] : resolveKeys(file.proxy_api_keys ?? [], env, `${where}: proxy_api_keys`, errors, origin)
@@ -164,7 +175,7 @@ function resolveServices(
   where: string,
   errors: string[],
   origin: Origin,
-  affinity: AffinityMode,
+  { affinity, checkIntervalS }: { affinity: AffinityMode; checkIntervalS: number },
 ): Record<string, ServiceConfig> {
   const services: Record<string, ServiceConfig> = {}
   const names = new Set([...Object.keys(BUILTIN_SERVICES), ...Object.keys(envEndpoints), ...Object.keys(fileServices)])
@@ -214,9 +225,29 @@ function resolveServices(
       ...(fromFile.models ? { models: fromFile.models } : {}),
       rename: fromFile.rename ?? {},
       affinity: fromFile.affinity ?? affinity,
+      keyPolicy: keyPolicyOf(fromFile.key_policy ?? {}, checkIntervalS),
     }
   }
   return services
+}
+
+/** A service's key_policy as the balancer reads it: times in ms, statuses as lists, phrases in lower case. */
+function keyPolicyOf(file: KeyPolicyFile, checkIntervalS: number): KeyPolicy {
+  return {
+    disableAfter: file.disable_after ?? 1,
+    checks: {
+      enabled: file.checks?.enabled ?? true,
+      intervalMs: Math.max(1, Math.round((file.checks?.interval_s ?? checkIntervalS) * 1000)),
+      concurrency: file.checks?.concurrency ?? 4,
+    },
+    rules: (file.rules ?? []).map((r) => ({
+      ...(r.status !== undefined && { statuses: Array.isArray(r.status) ? r.status : [r.status] }),
+      ...(r.match !== undefined && { match: r.match.toLowerCase() }),
+      action: r.action,
+      ...(r.reason !== undefined && { reason: r.reason }),
+      ...(r.cooldown_s !== undefined && { cooldownMs: Math.round(r.cooldown_s * 1000) }),
+    })),
+  }
 }
 
 function endpointOf(entry: EndpointEntry, index: number): ServiceConfig['endpoints'][number] {

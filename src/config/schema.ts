@@ -46,6 +46,10 @@ export const ServiceEndpoints = withMessage(
 )
 
 const PositiveInteger = withMessage(Type.String({ pattern: '^[1-9]\\d{0,9}$' }), 'must be a whole number above 0')
+const Seconds = withMessage(
+  Type.String({ pattern: '^(0\\.\\d*[1-9]\\d*|[1-9]\\d{0,8}(\\.\\d+)?)$' }),
+  'must be a number of seconds above 0 (300, 0.5)',
+)
 
 /** lmlb's own knobs: variable name → where it goes in `limits`, default, and what it is. */
 export const LIMIT_VARIABLES = {
@@ -112,6 +116,7 @@ export const EnvVariables = Type.Object({
   PREFERRED_PROVIDER: Type.Optional(PreferredProvider),
   BIG_MODEL: Type.Optional(withMessage(Type.String({ minLength: 1 }), 'must not be empty')),
   SMALL_MODEL: Type.Optional(withMessage(Type.String({ minLength: 1 }), 'must not be empty')),
+  LMLB_KEY_CHECK_INTERVAL_S: Type.Optional(Seconds),
   ...Object.fromEntries(Object.keys(LIMIT_VARIABLES).map((name) => [name, Type.Optional(PositiveInteger)])),
 })
 
@@ -125,6 +130,28 @@ export const Strategy = withMessage(
   ]),
   'must be one of round-robin, weighted, least-busy, priority, most-remaining',
 )
+
+export const KeyAction = withMessage(
+  Type.Union([Type.Literal('disable'), Type.Literal('cooldown'), Type.Literal('ignore')]),
+  'must be one of disable, cooldown, ignore',
+)
+
+/** What a key's failures do in one service (upstream/key-verdict.ts, balancer/key-failures.ts), and how its keys are checked. */
+export const KeyPolicy = Type.Object({
+  /** Consecutive failures of a disabling kind before a key is disabled (a success in between starts again). */
+  disableAfter: Type.Integer({ minimum: 1 }),
+  checks: Type.Object({ enabled: Type.Boolean(), intervalMs: Type.Integer({ minimum: 1 }), concurrency: Type.Integer({ minimum: 1 }) }),
+  /** The service's own rules, before its provider's; `match` in lower case. */
+  rules: Type.Array(
+    Type.Object({
+      statuses: Type.Optional(Type.Array(Type.Integer({ minimum: 400, maximum: 599 }))),
+      match: Type.Optional(Type.String({ minLength: 1 })),
+      action: KeyAction,
+      reason: Type.Optional(Type.String({ minLength: 1 })),
+      cooldownMs: Type.Optional(Type.Integer({ minimum: 0 })),
+    }),
+  ),
+})
 
 /** How a key or endpoint weighs in the `weighted` and `priority` strategies. */
 const Placement = { weight: Type.Number({ exclusiveMinimum: 0 }), priority: Type.Integer() }
@@ -151,6 +178,7 @@ export const ServiceConfig = Type.Object({
   keysRequired: Type.Boolean(),
   /** Where the keys come from, for messages (`OPENAI_API_KEYS or OPENAI_API_KEY`). */
   keyVariables: Type.String(),
+  keyPolicy: KeyPolicy,
 })
 
 /** A client key's limits (the proxy key it belongs to is `key`). */
@@ -207,6 +235,7 @@ export type LogLevel = Static<typeof LogLevel>
 export type LogFormat = Static<typeof LogFormat>
 export type AffinityMode = Static<typeof AffinityMode>
 export type ServiceConfig = Static<typeof ServiceConfig>
+export type KeyPolicy = Static<typeof KeyPolicy>
 export type Strategy = Static<typeof Strategy>
 export type AliasConfig = Static<typeof AliasConfig>
 export type ClientLimits = Static<typeof ClientLimits>

@@ -57,7 +57,7 @@ export interface SharedFigures {
   instances: number | null
 }
 
-const SEVERITY: Record<HealthState, number> = { healthy: 0, probing: 1, cooling: 2, invalid: 3 }
+const SEVERITY: Record<HealthState, number> = { healthy: 0, probing: 1, cooling: 2, disabled: 3 }
 
 /** The worst state any worker sees: a target cooling in one worker is cooling. */
 function worstHealth(all: HealthFigures[]): HealthFigures {

@@ -10,6 +10,11 @@ export const anthropic: Provider = {
   forwarded: ['accept', 'user-agent', 'anthropic-version', 'anthropic-beta', 'x-request-id', 'idempotency-key'],
   defaults: { 'anthropic-version': '2023-06-01' },
   family: /^claude-/,
+  keyRules: [
+    // Out of credit comes as a 400 invalid_request_error.
+    { statuses: [400], match: 'credit balance is too low', action: 'disable', reason: 'no_credit' },
+    { statuses: [400, 401, 403], match: 'organization has been disabled', action: 'disable', reason: 'suspended' },
+  ],
 }
 
 /** `anthropic-ratelimit-{requests,tokens,input-tokens,output-tokens}-{limit,remaining,reset}`; resets as RFC 3339 timestamps. */

@@ -19,6 +19,14 @@ export const gemini: Provider = {
   auth: BEARER,
   forwarded: OPENAI_FORWARDED,
   family: /^gemini-/,
+  keyRules: [
+    // A bad or expired key comes as a 400 INVALID_ARGUMENT with the reason API_KEY_INVALID.
+    { statuses: [400], match: 'api_key_invalid', action: 'disable', reason: 'invalid_key' },
+    { statuses: [400], match: 'api key not valid', action: 'disable', reason: 'invalid_key' },
+    { statuses: [400], match: 'api key expired', action: 'disable', reason: 'invalid_key' },
+    { statuses: [403], match: 'consumer_suspended', action: 'disable', reason: 'suspended' },
+    { statuses: [400, 403], match: 'has been suspended', action: 'disable', reason: 'suspended' },
+  ],
   adaptChat: (request: OpenAIRequest) => {
     for (const tool of request.tools ?? [])
       if (tool.function.parameters) tool.function.parameters = cleanSchemaForGemini(tool.function.parameters)

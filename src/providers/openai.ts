@@ -23,6 +23,12 @@ export const openai: Provider = {
   forwarded: OPENAI_FORWARDED,
   // Its chat models, and its embedding, moderation, audio and image families.
   family: /^(gpt-|o1|o3|o4|chatgpt-|text-embedding-|omni-moderation-|text-moderation-|whisper-|tts-|dall-e-)/,
+  keyRules: [
+    // A 429 that is no rate limit: the account has no credit left ("code": "insufficient_quota").
+    { statuses: [429], match: 'insufficient_quota', action: 'disable', reason: 'no_credit' },
+    { statuses: [401], match: 'account_deactivated', action: 'disable', reason: 'suspended' },
+    { statuses: [401], match: 'deactivated account', action: 'disable', reason: 'suspended' },
+  ],
 }
 
 /** `x-ratelimit-{limit,remaining,reset}-{requests,tokens}`; resets as durations ("6m0s", "1s", "20ms"). */

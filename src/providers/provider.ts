@@ -7,6 +7,7 @@
  */
 import type { WireApi } from '../apis'
 import type { OpenAIRequest } from '../apis/openai-chat/wire'
+import type { KeyRule } from '../upstream/key-verdict'
 
 export interface Provider {
   name: string
@@ -26,6 +27,8 @@ export interface Provider {
   defaults?: Record<string, string>
   /** Model names routed to its built-in service when no service is named (CONTRACT "Routing": known families). */
   family?: RegExp
+  /** How it says a key is invalid, revoked or out of credit where its status alone does not (upstream/key-verdict.ts). */
+  keyRules?: readonly KeyRule[]
   /** What a request translated into Chat Completions must become before it goes there. */
   adaptChat?: (request: OpenAIRequest) => void
 }

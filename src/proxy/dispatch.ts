@@ -1,8 +1,12 @@
 /**
  * Sends one request where its route allows, moving on to the next key,
  * endpoint or deployment while nothing has reached the client. What each
- * answer means is upstream/verdict.ts's one table:
- * - 401/403: the key is set aside (until reload); the next key is tried, free.
+ * answer means is upstream/verdict.ts's one table, as the service's
+ * key_policy and its provider's phrasing refine it (upstream/key-verdict.ts):
+ * - a key refused (401, 402, 403, or a body saying the key is invalid,
+ *   revoked or out of credit): the key is struck, and disabled after
+ *   `disable_after` strikes, unless the endpoint refuses every key alike
+ *   (balancer/key-failures.ts); the next key is tried, free.
  * - 429: the key cools down (Retry-After honoured); the next key is tried, free.
  * - 5xx, 408, timeouts, connection errors: the endpoint cools down, and the
  *   request uses one of its LMLB_MAX_ATTEMPTS attempts.
@@ -12,21 +16,26 @@ import type { Choice, Chooser } from '../balancer/choosers'
 import type { KeyTarget, Target } from '../balancer/service-pool'
 import { ProxyError } from '../errors'
 import type { Logger } from '../observability/log'
-import type { CooledTarget } from '../state/ports'
+import { PROVIDERS } from '../providers'
+import type { CooledTarget, KeyChange } from '../state/ports'
 import type { ProxyState } from '../state/proxy-state'
 import type { Runtime } from '../state/runtime'
 import { readRateLimits } from '../upstream/rate-limits'
 import { retryAfterMs } from '../upstream/retry-after'
 import { UpstreamFailure } from '../upstream/send'
-import { KINDS, kindOf } from '../upstream/verdict'
+import { BODY_READ, COMMON_KEY_RULES, judgeAnswer, type KeyVerdict } from '../upstream/key-verdict'
+import { KINDS } from '../upstream/verdict'
+import { byteText } from '../util/byte-text'
 import type { Attempted } from './attempt'
 
 /** One try at a target: its answer (and the way back for it), or a throw (UpstreamFailure: the target failed). */
 export type Attempt = (choice: Choice) => Promise<Attempted>
 
 export interface DispatchOptions {
-  /** Told of every key or endpoint this request cooled or set aside. */
+  /** Told of every key or endpoint this request cooled. */
   onCooled?: (target: CooledTarget) => void
+  /** Told of every key this request disabled or brought back. */
+  onKeyChanged?: (change: KeyChange) => void
   /** Told when an answer reported what a key has left (its quota holds the report). */
   onQuota?: (service: string, key: KeyTarget) => void
   chooser: Chooser
@@ -52,6 +61,7 @@ export function dispatchOptions(runtime: Runtime, state: ProxyState, chooser: Ch
     logger,
     scrub: (t) => state.scrubber.text(t),
     onCooled: sharing.cooled,
+    onKeyChanged: sharing.keyChanged,
     onQuota: sharing.quota,
   }
 }
@@ -91,21 +101,24 @@ export async function dispatch(attempt: Attempt, o: DispatchOptions): Promise<Di
       o.logger.debug(
         `${choice.deployment.pool.service.name}: ${endpoint.url} key=${key?.masked ?? '(none)'} model=${choice.deployment.model} → ${status}`,
       )
-    const { retry, blame } = KINDS[kindOf(status)]
-    if (!retry) {
+    const verdict = status < 400 ? SUCCESS : verdictOn(choice, attempted)
+    if (!KINDS[verdict.kind].retry) {
       key?.health.succeeded()
       endpoint.health.succeeded()
+      endpoint.refusals.answered()
       return { attempted, choice }
     }
     last = { attempted, choice }
     countFailure(choice.target, `status_${status}`)
-    if (blame === 'key_set_aside') {
+    if (verdict.kind === 'key_refused' && key) {
+      if (keyRefused(choice, key, status, verdict, now(), o) === 'key') continue
+      if (++transientFailures >= o.maxAttempts) break
+    } else if (verdict.kind === 'key_refused') {
       // A keyless service refused: that is for the client to read, not ours to fix.
-      if (!key) return (endpoint.health.released(), last)
-      setAside(choice, key, status, now(), o)
-    } else if (blame === 'key') {
+      return (endpoint.health.released(), last)
+    } else if (verdict.kind === 'rate_limited') {
       rateLimited ??= new Set()
-      rateLimited.add(coolForLimit(choice, headers, now(), o))
+      rateLimited.add(coolForLimit(choice, headers, verdict.cooldownMs, now(), o))
     } else {
       endpointFailed(choice, headers, now(), o, `answered ${status}`)
       if (++transientFailures >= o.maxAttempts) break
@@ -117,6 +130,15 @@ export async function dispatch(attempt: Attempt, o: DispatchOptions): Promise<Di
   }
   if (last) return last
   throw unavailable(chooser, now())
+}
+
+const SUCCESS: KeyVerdict = { kind: 'success', reason: 'ok' }
+
+/** What a failed answer says, by the service's rules, its provider's and the common ones. */
+function verdictOn({ deployment }: Choice, { answer }: Attempted): KeyVerdict {
+  const service = deployment.pool.service
+  const body = answer.bytes ? byteText(answer.bytes.subarray(0, BODY_READ)).toLowerCase() : ''
+  return judgeAnswer(answer.status, body, service.keyPolicy.rules, PROVIDERS[service.provider].keyRules, COMMON_KEY_RULES)
 }
 
 function released({ key, endpoint }: Target): void {
@@ -134,21 +156,56 @@ function unreachable(choice: Choice, failure: UpstreamFailure, now: number, o: D
   o.logger.warn(`${choice.deployment.pool.service.name}: ${endpoint.url} failed (${failure.kind}): ${o.scrub(failure.message)}`)
 }
 
-/** The key was refused (401/403): out of rotation until the next configuration load. */
-function setAside(choice: Choice, key: KeyTarget, status: number, now: number, o: DispatchOptions): void {
-  const service = choice.deployment.pool.service.name
-  key.health.setInvalid(now)
-  o.onCooled?.({ service, key: key.value, until: now, invalid: true })
-  choice.target.endpoint.health.released()
-  o.logger.warn(`${service}: key ${key.masked} refused with ${status}; set aside until the next configuration load`)
+/**
+ * The key was refused: struck, and disabled after the service's
+ * `disable_after` strikes in a row, unless this endpoint refuses every key
+ * alike (then the endpoint cools and the keys stay). Returns who was blamed.
+ */
+function keyRefused(choice: Choice, key: KeyTarget, status: number, verdict: KeyVerdict, now: number, o: DispatchOptions) {
+  const { endpoint } = choice.target
+  const { pool } = choice.deployment
+  const { name: service, keyPolicy } = pool.service
+  const why = `${status} ${verdict.reason}`
+  const lastEnabled = () => pool.keys.items.every((k) => k === key || k.health.disabled() !== undefined)
+  const blame = endpoint.refusals.refused(key, why, now, pool.keys.items.length, lastEnabled)
+  if (blame.on === 'endpoint') {
+    for (const k of blame.restore) if (k.health.enable(now)) o.onKeyChanged?.({ service, key: k.value, at: now })
+    key.health.released()
+    endpoint.health.failed(now)
+    o.onCooled?.({ service, endpoint: endpoint.url, until: endpoint.health.cooledUntil() })
+    if (blame.found)
+      o.logger.warn(
+        `${service}: ${endpoint.url} refused one key after another (${why}): the endpoint is to blame ` +
+          '(a WAF, a blocked server IP, an outage?); it cools and its keys stay in rotation',
+      )
+    return 'endpoint'
+  }
+  endpoint.health.released()
+  const strikes = key.health.strike()
+  if (strikes < keyPolicy.disableAfter) {
+    key.health.failed(now)
+    o.logger.warn(`${service}: key ${key.masked} refused (${why}), ${strikes} of ${keyPolicy.disableAfter} before it is disabled`)
+    return 'key'
+  }
+  const disabled = { reason: verdict.reason, since: now, by: 'lmlb' as const, detail: `${status}` }
+  if (key.health.disable(disabled)) {
+    endpoint.refusals.disabled(key)
+    o.onKeyChanged?.({ service, key: key.value, disabled, at: now })
+    o.logger.warn(`${service}: key ${key.masked} disabled (${why}); a check or an operator brings it back`)
+  }
+  return 'key'
 }
 
-/** A 429: limits belong to a key (a keyless service's to its endpoint), which cools as long as the upstream asks. Returns what cooled. */
-function coolForLimit(choice: Choice, headers: Headers, now: number, o: DispatchOptions): object {
+/**
+ * A 429 (or a policy's cooldown): limits belong to a key (a keyless
+ * service's to its endpoint), which cools as long as the policy or the
+ * upstream asks. Returns what cooled.
+ */
+function coolForLimit(choice: Choice, headers: Headers, cooldownMs: number | undefined, now: number, o: DispatchOptions): object {
   const { key, endpoint } = choice.target
   const service = choice.deployment.pool.service.name
   const limited = key ?? endpoint
-  limited.health.failed(now, retryAfterMs(headers, now))
+  limited.health.failed(now, cooldownMs ?? retryAfterMs(headers, now))
   o.onCooled?.(
     key
       ? { service, key: key.value, until: key.health.cooledUntil() }
@@ -156,7 +213,7 @@ function coolForLimit(choice: Choice, headers: Headers, now: number, o: Dispatch
   )
   if (key) endpoint.health.released()
   const what = key ? `key ${key.masked}` : endpoint.url
-  o.logger.info(`${service}: ${what} rate limited (429), cooling ${limited.health.toJSON(now).cooldown_remaining_ms} ms`)
+  o.logger.info(`${service}: ${what} rate limited, cooling ${limited.health.toJSON(now).cooldown_remaining_ms} ms`)
   return limited
 }
 
@@ -178,16 +235,27 @@ function countFailure({ key, endpoint }: Target, kind: string): void {
 /** No target can serve now: say why, and when to come back. */
 function unavailable(chooser: Chooser, now: number): ProxyError {
   const names = chooser.pools.map((p) => `"${p.service.name}"`).join(', ')
-  if (chooser.pools.every((p) => p.allKeysInvalid())) {
+  if (chooser.pools.every((p) => p.allKeysDisabled())) {
     const fix = chooser.pools.map((p) => p.service.keyVariables).join('; ')
     return new ProxyError(
       401,
       'upstream_keys_invalid',
-      `every API key of ${names} was refused by the upstream (401/403); fix ${fix} and reload`,
+      `every API key of ${names} is disabled, refused by the upstream; a background check or an operator ` +
+        `(POST /admin/keys/{id}/enable) brings one back; or fix ${fix}`,
     )
   }
   const at = Math.min(...chooser.pools.map((p) => p.recoversAt(now)))
   const seconds = Number.isFinite(at) ? Math.max(1, Math.ceil((at - now) / 1000)) : 60
+  const endpoints = chooser.pools.flatMap((p) => p.endpoints.items)
+  const refusal = endpoints[0]?.refusals.blamed()
+  if (refusal && endpoints.every((e) => e.refusals.blamed() !== undefined)) {
+    // Every endpoint refused every key alike: say what they answered, and what to look at.
+    const fix = chooser.pools.map((p) => p.service.keyVariables).join('; ')
+    const message =
+      `every endpoint of ${names} refused one key after another (${refusal}): lmlb blames the endpoints ` +
+      `(a WAF, a blocked server IP, or every key revoked), keeps the keys and tries again in ${seconds} s; check ${fix}`
+    return new ProxyError(Number.parseInt(refusal, 10), 'upstream_keys_refused', message, { 'retry-after': String(seconds) })
+  }
   const message = `every key or endpoint of ${names} is cooling down after failures; retry in ${seconds} s`
   return new ProxyError(503, 'all_targets_cooling', message, { 'retry-after': String(seconds) })
 }

@@ -5,6 +5,7 @@
  * answers for the whole (cluster/workers.ts). Each exists before the server
  * listens; what connects later (Redis) connects behind it.
  */
+import type { Disablement } from '../balancer/health'
 import type { Pin } from '../balancer/pins'
 import type { KeyTarget } from '../balancer/service-pool'
 import type { SharedFigures, Stats } from '../observability/stats'
@@ -17,15 +18,25 @@ export interface CooledTarget {
   /** Instead of `key` where it leaves the process for another host (Redis): a hash of the value. */
   keyHash?: string
   endpoint?: string
-  /** Until when it cools (epoch ms); for a key set aside, when it was. */
+  /** Until when it cools (epoch ms). */
   until: number
-  /** Set aside until the next configuration load (401/403). */
-  invalid?: boolean
+}
+
+/** A key disabled (why, since when, by whom) or enabled again (`disabled` absent) at `at`. */
+export interface KeyChange {
+  service: string
+  /** The key's value; a hash of it where it leaves the process for another host. */
+  key?: string
+  keyHash?: string
+  disabled?: Disablement
+  at: number
 }
 
 /** What this process tells the others (the workers of its instance, other instances) of what it learned. */
 export interface Sharing {
   cooled(target: CooledTarget): void
+  /** A key was disabled or enabled here. */
+  keyChanged(change: KeyChange): void
   /** A provider reported what a key has left (its quota holds the report). */
   quota(service: string, key: KeyTarget): void
   /** A session was pinned; false when it could not be told now (Redis away): told again at the session's next turn. */
@@ -38,6 +49,7 @@ export interface Sharing {
 /** One process alone: nothing to tell. */
 export const NOT_SHARED: Sharing = {
   cooled() {},
+  keyChanged() {},
   quota() {},
   pinned: () => true,
   figures: () => undefined,

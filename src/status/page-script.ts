@@ -322,7 +322,7 @@ function stateCell(health: HealthFigures | undefined, kind: TargetKind): HTMLTab
   const st: HealthState | 'unknown' = (health && health.state) || 'unknown'
   let label: string = st
   if (st === 'cooling') label = `cooling \u00b7 ${fmtDuration((health && health.cooldown_remaining_ms) || 0)} left`
-  else if (st === 'invalid') label = kind === 'key' ? 'set aside (invalid key)' : 'set aside (invalid)'
+  else if (st === 'disabled') label = 'disabled'
   else if (st === 'probing') label = 'probing'
   const pill = el('span', { class: `pill ${st}`, 'data-state': st, text: label })
   if (health && health.consecutive_failures) pill.title = `${health.consecutive_failures} consecutive failure(s)`

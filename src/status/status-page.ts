@@ -35,7 +35,7 @@ main{padding:14px 20px;max-width:1400px;margin:0 auto}
 .pill{display:inline-block;padding:1px 8px;border-radius:999px;font-size:12px;font-weight:600;white-space:nowrap}
 .pill.healthy{background:var(--okbg);color:var(--ok)}
 .pill.cooling,.pill.probing{background:var(--warnbg);color:var(--warn)}
-.pill.invalid,.pill.unhealthy,.pill.down{background:var(--badbg);color:var(--bad)}
+.pill.disabled,.pill.unhealthy,.pill.down{background:var(--badbg);color:var(--bad)}
 .pill.tag{background:transparent;color:var(--muted);border:1px solid var(--line);font-weight:500}
 section.svc{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:12px 14px;margin:0 0 14px}
 .svchead{display:flex;flex-wrap:wrap;align-items:center;gap:8px}

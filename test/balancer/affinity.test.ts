@@ -69,11 +69,11 @@ describe('takePinned', () => {
     expect(takePinned(pin({ key: undefined }), chooser, t0, 0)).toBe('gone')
   })
 
-  test('why not: a key set aside is invalid (before cooling), a key or endpoint cooling, a key whose quota is spent', () => {
-    const invalid = setup()
-    invalid.keys[1].health.failed(t0)
-    invalid.keys[1].health.setInvalid(t0)
-    expect(takePinned(pin(), invalid.chooser, t0, 0)).toBe('invalid')
+  test('why not: a key disabled (before cooling), a key or endpoint cooling, a key whose quota is spent', () => {
+    const disabled = setup()
+    disabled.keys[1].health.failed(t0)
+    disabled.keys[1].health.disable({ reason: 'invalid_key', since: t0, by: 'lmlb' })
+    expect(takePinned(pin(), disabled.chooser, t0, 0)).toBe('disabled')
 
     const keyCooling = setup()
     keyCooling.keys[1].health.failed(t0, 5_000)

@@ -50,11 +50,33 @@ describe('Health', () => {
     expect(h.available(3000)).toBe(true)
   })
 
-  test('an invalid key stays out', () => {
+  test('a disabled key stays out until it is enabled, and comes back afresh', () => {
     const h = new Health()
-    h.setInvalid(0)
+    h.failed(0, 5_000)
+    expect(h.disable({ reason: 'invalid_key', since: 10, by: 'lmlb' })).toBe(true)
     expect(h.available(1e12)).toBe(false)
     expect(h.recoversAt(0)).toBe(Infinity)
-    expect(h.state(0)).toBe('invalid')
+    expect(h.state(0)).toBe('disabled')
+    expect(h.enable(20)).toBe(true)
+    expect(h.state(20)).toBe('healthy')
+    expect(h.available(20)).toBe(true)
+    expect(h.enable(30)).toBe(false)
+  })
+
+  test('an operator’s disable holds over lmlb’s; a disable decided before the last enable is too late', () => {
+    const h = new Health()
+    expect(h.disable({ reason: 'operator', since: 10, by: 'operator' })).toBe(true)
+    expect(h.disable({ reason: 'invalid_key', since: 11, by: 'lmlb' })).toBe(false)
+    expect(h.disabled()?.by).toBe('operator')
+    h.enable(50)
+    expect(h.disable({ reason: 'invalid_key', since: 40, by: 'lmlb' })).toBe(false)
+    expect(h.state(60)).toBe('healthy')
+  })
+
+  test('strikes count disabling failures in a row; a success starts them again', () => {
+    const h = new Health()
+    expect([h.strike(), h.strike()]).toEqual([1, 2])
+    h.succeeded()
+    expect(h.strike()).toBe(1)
   })
 })

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'bun:test'
 import { PinTable, type Pin } from '../../src/balancer/pins'
 import { Quota } from '../../src/balancer/quota'
-import { cooledEvent, parseEvent, pinEvent, storedAs } from '../../src/cluster/shared-events'
+import { cooledEvent, keyEvent, parseEvent, pinEvent, storedAs } from '../../src/cluster/shared-events'
 
 const NOW = 1_800_000_000_000
 const KEY = 'sk-events-secret-value-0001'
@@ -9,7 +9,13 @@ const KEY = 'sk-events-secret-value-0001'
 describe('what crosses Redis', () => {
   test('each kind is stored under a name of its own for as long as it says anything, with no key or session in it', () => {
     const cooled = cooledEvent({ service: 'openai', key: KEY, until: NOW + 5_000 })
-    const invalid = cooledEvent({ service: 'openai', key: KEY, until: NOW - 1_000, invalid: true }) // set aside a second ago
+    const disabled = keyEvent({
+      service: 'openai',
+      key: KEY,
+      disabled: { reason: 'invalid_key', since: NOW - 1_000, by: 'lmlb' },
+      at: NOW - 1_000,
+    })
+    const enabled = keyEvent({ service: 'openai', key: KEY, at: NOW - 1_000 })
     const endpoint = cooledEvent({ service: 'openai', endpoint: 'http://127.0.0.1:9/v1', until: NOW + 2_000 })
     const pin = pinEvent('0123456789abcdef\u0000openai/gpt-4o', {
       service: 'openai',
@@ -25,15 +31,22 @@ describe('what crosses Redis', () => {
       limits: { requests: { remaining: 0, resetAt: NOW + 30_000 }, tokens: { remaining: 10, resetAt: NOW + 60_000 } },
       at: NOW,
     }
-    expect([cooled, invalid, endpoint, quota, pin].map((e) => storedAs('p', e, NOW).ttlMs)).toEqual([
-      5_000, 3_599_000, 2_000, 60_000, 300_000,
+    expect([cooled, disabled, enabled, endpoint, quota, pin].map((e) => storedAs('p', e, NOW).ttlMs)).toEqual([
+      5_000,
+      30 * 86_400_000 - 1_000,
+      3_599_000,
+      2_000,
+      60_000,
+      300_000,
     ])
-    expect(storedAs('p', cooled, NOW).name).toBe(storedAs('p', invalid, NOW).name)
+    // The latest word on a key replaces the one before.
+    expect(storedAs('p', disabled, NOW).name).toBe(storedAs('p', enabled, NOW).name)
+    expect(storedAs('p', disabled, NOW).name).toMatch(/^p:key:openai:[0-9a-f]{16}$/)
     expect(storedAs('p', cooled, NOW).name).toMatch(/^p:cooled:openai:[0-9a-f]{16}$/)
     expect(storedAs('p', pin, NOW).name).toMatch(/^p:pin:[0-9a-f]{16}$/)
     // Past its end it says nothing: not stored.
     expect(storedAs('p', cooled, NOW + 6_000).ttlMs).toBe(0)
-    for (const e of [cooled, invalid, pin]) expect(JSON.stringify(e)).not.toContain(KEY)
+    for (const e of [cooled, disabled, enabled, pin]) expect(JSON.stringify(e)).not.toContain(KEY)
   })
 
   test('what another process sends is checked before it is used; anything else is ignored', () => {

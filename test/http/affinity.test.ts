@@ -259,8 +259,8 @@ const callsOf = (cache: PromptCacheUpstream, conv: Conversation): CacheCall[] =>
 describe('the pin moves only when it must', () => {
   const refusals: { label: string; status: number; headers: Record<string, string>; later: string }[] = [
     { label: 'starts answering 429 (retry-after: 30)', status: 429, headers: { 'retry-after': '30' }, later: 'cooling' },
-    { label: 'is refused with 401', status: 401, headers: {}, later: 'invalid' },
-    { label: 'is refused with 403', status: 403, headers: {}, later: 'invalid' },
+    { label: 'is refused with 401', status: 401, headers: {}, later: 'disabled' },
+    { label: 'is refused with 403', status: 403, headers: {}, later: 'disabled' },
   ]
   for (const r of refusals) {
     test(`the pinned key ${r.label}: the next turn moves once (failed), a session pinned there after moves too (${r.later})`, async () => {
@@ -285,7 +285,7 @@ describe('the pin moves only when it must', () => {
           .map((c) => c.key),
       ).toEqual([y, y, y])
 
-      // b's pin is x too, cooling or set aside now: it is not tried, b moves once.
+      // b's pin is x too, cooling or disabled now: it is not tried, b moves once.
       const bBefore = callsOf(s.cache, b).length
       for (let i = 0; i < 3; i++) await turn(s.lmlb, 'anthropic', 'claude-test-1', 'claude-code-header', b)
       const bKeys = callsOf(s.cache, b)

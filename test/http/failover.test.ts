@@ -93,7 +93,7 @@ describe('retry elsewhere', () => {
     expect(ok).toHaveLength(4)
   })
 
-  test('401: the key is set aside, logged once masked, and the walk goes on for free', async () => {
+  test('401: the key is disabled, logged once masked, and the walk goes on for free', async () => {
     const { ups, lmlb } = await setup(1, { LMLB_MAX_ATTEMPTS: '1' })
     ups[0].handle((r, req) => (r.headers.authorization === `Bearer ${KEYS[2]}` ? Response.json({ ok: true }) : status(401)(r, req)))
     expect((await chat(lmlb.url)).status).toBe(200)
@@ -101,11 +101,11 @@ describe('retry elsewhere', () => {
     for (let i = 0; i < 3; i++) expect((await chat(lmlb.url)).status).toBe(200)
     expect(keysSeen(ups).slice(3)).toEqual([KEYS[2], KEYS[2], KEYS[2]])
     const log = lmlb.log()
-    expect(log.match(/key sk-\.\.\.0001 refused with 401/g)).toHaveLength(1)
+    expect(log.match(/key sk-\.\.\.0001 disabled \(401 invalid_key\)/g)).toHaveLength(1)
     for (const key of KEYS) expect(log).not.toContain(key)
   })
 
-  test('every key refused: the last 401 as it came, then a clear 401 naming the variables', async () => {
+  test('every key refused alike: the last 401 as it came, no key disabled, then a clear 401 naming the endpoint and the variables', async () => {
     const { ups, lmlb } = await setup(1)
     ups[0].handle(status(401, {}, 'Incorrect API key provided'))
     const first = await chat(lmlb.url)
@@ -113,11 +113,15 @@ describe('retry elsewhere', () => {
     expect((await first.json()).error.message).toBe('Incorrect API key provided')
     const next = await chat(lmlb.url)
     expect(next.status).toBe(401)
+    expect(next.headers.get('retry-after')).toMatch(/^\d+$/)
     expect((await next.json()).error).toMatchObject({
-      code: 'upstream_keys_invalid',
+      code: 'upstream_keys_refused',
       message: expect.stringContaining('OPENAI_API_KEYS or OPENAI_API_KEY'),
     })
     expect(ups[0].received).toHaveLength(3)
+    const stats = await (await fetch(`${lmlb.url}/stats`)).json()
+    expect(stats.load_balancer_stats.openai.keys.map((k: { health: { state: string } }) => k.health.state)).not.toContain('disabled')
+    expect(lmlb.log()).toContain('the endpoint is to blame')
   })
 
   test('the attempt limit bounds transient failures, and the last answer comes back as it came', async () => {

@@ -139,17 +139,19 @@ describe('reload', () => {
     expect(kept.in_flight).toBe(0)
   })
 
-  test('a key refused as invalid gets another chance after a reload', async () => {
+  test('a disabled key stays disabled across a reload: a check or an operator brings it back, not a reload', async () => {
     const { up, lmlb } = await setup('sk-flaky-auth-00009', true)
     up.handle(() => Response.json({ error: { message: 'bad key' } }, { status: 401 }))
     await (await chat(lmlb.url, REQUEST)).text()
     expect((await chat(lmlb.url, REQUEST)).status).toBe(401)
-    expect(up.received).toHaveLength(1) // set aside: not asked again
+    expect(up.received).toHaveLength(1) // disabled: not asked again
     up.reset()
     const reloaded = lmlb.waitForLog('configuration reloaded')
     lmlb.proc!.kill('SIGHUP')
     await reloaded
-    expect((await chat(lmlb.url, REQUEST)).status).toBe(200)
-    expect(up.received).toHaveLength(1)
+    const after = await chat(lmlb.url, REQUEST)
+    expect(after.status).toBe(401)
+    expect((await after.json()).error.code).toBe('upstream_keys_invalid')
+    expect(up.received).toHaveLength(0)
   })
 })

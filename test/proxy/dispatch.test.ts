@@ -2,7 +2,7 @@
  * dispatch (proxy/dispatch.ts): what each answer or failure of one try does
  * to the key or endpoint that gave it and to the rest of the request, with
  * a scripted `attempt` over a real service pool and chooser, on a fixed
- * clock, so every verdict (set aside, cooled, retried, returned) is seen
+ * clock, so every verdict (disabled, cooled, retried, returned) is seen
  * without a network.
  */
 import { expect, test } from 'bun:test'
@@ -14,7 +14,7 @@ import { ProxyError } from '../../src/errors'
 import type { AttemptWatch } from '../../src/observability/attempt-record'
 import { createLogger } from '../../src/observability/log'
 import { dispatch, type Attempt } from '../../src/proxy/dispatch'
-import type { CooledTarget } from '../../src/state/ports'
+import type { CooledTarget, KeyChange } from '../../src/state/ports'
 import { UpstreamFailure } from '../../src/upstream/send'
 
 const NOW = 1_700_000_000_000
@@ -23,25 +23,30 @@ const B = 'sk-dispatch-key-bbbb'
 const E1 = 'http://127.0.0.1:9/e1'
 const E2 = 'http://127.0.0.1:9/e2'
 
-type Script = (choice: Choice) => number | Error | { status: number; headers: Record<string, string> }
+type Script = (choice: Choice) => number | Error | { status: number; headers?: Record<string, string>; body?: string }
 
-/** A fresh pool each time: health is the pool's, and each test starts from a healthy one. */
-function setup(keys: string[], endpoints = [E1]) {
+/** A fresh pool each time: health is the pool's, and each test starts from a healthy one. `keyPolicy`: the service's key_policy, as the file says it. */
+function setup(keys: string[], endpoints = [E1], keyPolicy?: object) {
   const env: Record<string, string> = { SERVICE_ENDPOINTS: JSON.stringify({ svc: endpoints }) }
   if (keys.length > 0) env.SVC_API_KEYS = keys.join(',')
-  const loaded = loadConfig({ env })
+  const file = keyPolicy && { path: 'lmlb.json', text: JSON.stringify({ services: { svc: { key_policy: keyPolicy } } }) }
+  const clock = { now: NOW }
+  const loaded = loadConfig({ env, file })
   if (!loaded.ok) throw new Error(loaded.errors.join('\n'))
   const pool = createPools(loaded.config.services).get('svc')!
   const cooled: CooledTarget[] = []
+  const changes: KeyChange[] = []
+  const logged: string[] = []
   const quotas: [string, KeyTarget][] = []
   const tried: string[] = []
   const options = (maxAttempts: number) => ({
     chooser: singleChooser(pool, 'm'),
     maxAttempts,
-    logger: createLogger('error', '', () => {}),
+    logger: createLogger('warn', '', (line: string) => logged.push(line)),
     scrub: (t: string) => t.replaceAll(A, 'sk-…aaaa'),
-    now: () => NOW,
+    now: () => clock.now,
     onCooled: (t: CooledTarget) => cooled.push(t),
+    onKeyChanged: (c: KeyChange) => changes.push(c),
     onQuota: (service: string, key: KeyTarget) => quotas.push([service, key]),
   })
   /** An attempt that answers (a status, with headers, or a throw) as `script` says for its choice; each try is recorded as key@endpoint. */
@@ -51,40 +56,119 @@ function setup(keys: string[], endpoints = [E1]) {
       tried.push(`${choice.target.key?.value ?? '-'}@${choice.target.endpoint.url}`)
       const outcome = script(choice)
       if (outcome instanceof Error) throw outcome
-      const { status, headers } = typeof outcome === 'number' ? { status: outcome, headers: {} } : outcome
-      const answer = { status, statusText: '', headers: new Headers(headers), bytes: new TextEncoder().encode(`{"n":${tried.length}}`) }
+      const { status, headers, body } = typeof outcome === 'number' ? { status: outcome } : outcome
+      const bytes = new TextEncoder().encode(body ?? `{"n":${tried.length}}`)
+      const answer = { status, statusText: '', headers: new Headers(headers), bytes }
       return { answer, watch: {} as AttemptWatch }
     }
   const keyOf = (value: string) => pool.keys.items.find((k) => k.value === value)!
   const endpointOf = (url: string) => pool.endpoints.items.find((e) => e.url === url)!
   /** One request: dispatched with `maxAttempts` over the scripted attempt. */
   const run = (maxAttempts: number, script: Script) => dispatch(scripted(script), options(maxAttempts))
-  return { cooled, quotas, tried, run, keyOf, endpointOf }
+  return { cooled, changes, logged, quotas, tried, run, keyOf, endpointOf, clock }
 }
 
 const keyValue = (c: Choice) => c.target.key?.value
 
-test('401: the key is set aside until reload and the next key serves, without spending an attempt', async () => {
+test('401: the key is disabled and the next key serves, without spending an attempt', async () => {
   const s = setup([A, B])
   const { attempted, choice } = await s.run(1, (c) => (keyValue(c) === A ? 401 : 200))
   expect(attempted.answer.status).toBe(200)
   expect(keyValue(choice)).toBe(B)
   expect(s.tried).toEqual([`${A}@${E1}`, `${B}@${E1}`])
-  expect(s.keyOf(A).health.state(NOW + 3_600_000)).toBe('invalid')
-  expect(s.cooled).toEqual([{ service: 'svc', key: A, until: NOW, invalid: true }])
+  expect(s.keyOf(A).health.state(NOW + 3_600_000)).toBe('disabled')
+  const disabled = { reason: 'invalid_key', since: NOW, by: 'lmlb' as const, detail: '401' }
+  expect(s.changes).toEqual([{ service: 'svc', key: A, disabled, at: NOW }])
+  expect(s.logged.join('\n')).toContain('key sk-...aaaa disabled (401 invalid_key)')
 })
 
-test('every key refused with 401: the last 401 as it came, then a 401 naming the variables to fix', async () => {
+test('402 and 403 disable too, each with its reason; so do bodies that say the key is dead, whatever the status', async () => {
+  const cases = [
+    [{ status: 402 }, 'no_credit'],
+    [{ status: 403 }, 'permission_denied'],
+    [{ status: 429, body: '{"error":{"code":"insufficient_quota","message":"You exceeded your current quota"}}' }, 'no_credit'],
+    [{ status: 400, body: '{"error":{"message":"Invalid API Key"}}' }, 'invalid_key'],
+    [{ status: 403, body: '{"error":{"message":"This key has been REVOKED"}}' }, 'revoked'],
+    [{ status: 401, body: '{"error":{"message":"account suspended"}}' }, 'suspended'],
+  ] as const
+  for (const [answer, reason] of cases) {
+    const s = setup([A, B])
+    await s.run(1, (c) => (keyValue(c) === A ? answer : 200))
+    expect(s.keyOf(A).health.disabled()?.reason).toBe(reason)
+  }
+})
+
+test('a 400 that says nothing of the key is the client’s: returned as it came, no key touched', async () => {
+  const s = setup([A, B])
+  const { attempted } = await s.run(3, () => ({ status: 400, body: '{"error":{"message":"messages: field required"}}' }))
+  expect(attempted.answer.status).toBe(400)
+  expect(s.tried).toHaveLength(1)
+  expect(s.changes).toEqual([])
+})
+
+test('disable_after: strikes in a row disable; a success in between starts the count again; a strike cools the key meanwhile', async () => {
+  const s = setup([A], [E1], { disable_after: 2 })
+  const refused = async () => (await s.run(1, () => 401)).attempted.answer.status
+  expect(await refused()).toBe(401)
+  expect(s.keyOf(A).health.state(NOW)).toBe('cooling')
+  expect(s.logged.join('\n')).toContain('1 of 2 before it is disabled')
+  s.clock.now += 60_000 // past its cooldown
+  expect((await s.run(1, () => 200)).attempted.answer.status).toBe(200)
+  expect(await refused()).toBe(401)
+  s.clock.now += 60_000
+  expect(s.keyOf(A).health.disabled()).toBeUndefined()
+  expect(await refused()).toBe(401)
+  expect(s.keyOf(A).health.disabled()?.reason).toBe('invalid_key')
+})
+
+test('a service’s rules come first: 403 ignored (the endpoint’s fault), a phrase cooled for its own time', async () => {
+  const ignore = setup([A, B], [E1, E2], { rules: [{ status: 403, action: 'ignore' }] })
+  const { choice } = await ignore.run(3, (c) => (c.target.endpoint.url === E1 ? 403 : 200))
+  expect(choice.target.endpoint.url).toBe(E2)
+  expect(ignore.endpointOf(E1).health.state(NOW)).toBe('cooling')
+  expect(ignore.changes).toEqual([])
+
+  const cool = setup([A, B], [E1], { rules: [{ status: [400, 403], match: 'Daily Limit', action: 'cooldown', cooldown_s: 3600 }] })
+  await cool.run(3, (c) => (keyValue(c) === A ? { status: 400, body: '{"error":"daily limit reached"}' } : 200))
+  expect(cool.keyOf(A).health.cooledUntil()).toBe(NOW + 3_600_000)
+  expect(cool.keyOf(A).health.disabled()).toBeUndefined()
+})
+
+test('an endpoint refusing every key alike is to blame: it cools, the keys it made disabled come back, the log says so once', async () => {
+  const C = 'sk-dispatch-key-cccc'
+  const s = setup([A, B, C], [E1, E2])
+  const answers: number[] = []
+  // A request every 10 s for four minutes: E1 is tried again each time its cooldown (1 s, 2 s... 60 s) has passed.
+  for (let i = 0; i < 24; i++, s.clock.now += 10_000) {
+    const { attempted } = await s.run(3, (c) => (c.target.endpoint.url === E1 ? 403 : 200))
+    answers.push(attempted.answer.status)
+  }
+  expect(s.tried.filter((t) => t.endsWith(E1)).length).toBeGreaterThan(5)
+  expect(answers.every((status) => status === 200)).toBe(true)
+  expect([A, B, C].map((k) => s.keyOf(k).health.disabled())).toEqual([undefined, undefined, undefined])
+  expect(s.logged.filter((l) => l.includes('the endpoint is to blame'))).toHaveLength(1)
+})
+
+test('the last key of a pool is not disabled for a refusal another key shared; a pool of one key alone is', async () => {
   const s = setup([A, B])
   const first = await s.run(3, () => 401)
+  // A was disabled, then B refused alike: the endpoint is blamed, A comes back, and the last 401 is returned as it came.
   expect(first.attempted.answer.status).toBe(401)
   expect(s.tried).toHaveLength(2)
-  const error = await s.run(3, () => 200).catch((e) => e)
+  expect([s.keyOf(A).health.disabled(), s.keyOf(B).health.disabled()]).toEqual([undefined, undefined])
+  expect(s.changes.map((c) => [c.key, c.disabled?.reason])).toEqual([
+    [A, 'invalid_key'],
+    [A, undefined],
+  ])
+  expect(s.endpointOf(E1).health.state(NOW)).toBe('cooling')
+
+  const alone = setup([A])
+  expect((await alone.run(3, () => 401)).attempted.answer.status).toBe(401)
+  const error = await alone.run(3, () => 200).catch((e) => e)
   expect(error).toBeInstanceOf(ProxyError)
-  expect(error.status).toBe(401)
-  expect(error.code).toBe('upstream_keys_invalid')
+  expect([error.status, error.code]).toEqual([401, 'upstream_keys_invalid'])
   expect(error.message).toContain('SVC_API_KEYS or SVC_API_KEY')
-  expect(s.tried).toHaveLength(2)
+  expect(alone.tried).toHaveLength(1)
 })
 
 test('a keyless service’s 401 is the client’s to read: returned as it came, the endpoint not cooled', async () => {

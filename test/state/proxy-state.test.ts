@@ -73,18 +73,18 @@ test('affinity counters carry over per service name; a new service gets its own'
   expect(second.affinity.get('local')!.hits).toBe(0)
 })
 
-test('a key that remains keeps its counters and cooldown, and one set aside as invalid gets another chance', () => {
+test('a key that remains keeps its counters and cooldown, and a disabled key stays disabled', () => {
   const other = 'sk-state-key-000000002'
   const first = createState(configOf({ OPENAI_API_KEYS: `${KEY},${other}` }))
   const [k1, k2] = first.pools.get('openai')!.keys.items
   k1.counters.start()
   k1.health.failed(Date.now(), 60_000)
-  k2.health.setInvalid(Date.now())
+  k2.health.disable({ reason: 'invalid_key', since: Date.now(), by: 'lmlb' })
   const second = createState(configOf({ OPENAI_API_KEYS: `${KEY},${other}` }), first)
   const [n1, n2] = second.pools.get('openai')!.keys.items
   expect(n1.counters.toJSON().requests).toBe(1)
   expect(n1.health.state(Date.now())).toBe('cooling')
-  expect(n2.health.state(Date.now())).toBe('healthy')
+  expect(n2.health.disabled()?.reason).toBe('invalid_key')
 })
 
 test('the model lists are fetched anew for a new configuration', () => {

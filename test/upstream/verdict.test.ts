@@ -11,8 +11,8 @@ test('each status finds its kind', () => {
     204: 'success',
     301: 'success',
     400: 'client_fault',
-    401: 'key_invalid',
-    403: 'key_invalid',
+    401: 'key_refused',
+    403: 'key_refused',
     404: 'client_fault',
     408: 'transient',
     413: 'client_fault',
@@ -26,15 +26,16 @@ test('each status finds its kind', () => {
   })
 })
 
-test('what each kind does: the client’s own answers are never retried; a key is blamed for 401/403 and 429 only', () => {
+test('what each kind does: the client’s own answers are never retried; a key is disabled for a refusal, cooled for a limit', () => {
   expect(
     Object.entries(KINDS)
       .filter(([, k]) => k.retry)
       .map(([name]) => name),
-  ).toEqual(['key_invalid', 'rate_limited', 'transient'])
-  expect(KINDS.key_invalid.blame).toBe('key_set_aside')
-  expect(KINDS.rate_limited.blame).toBe('key')
-  expect(KINDS.transient.blame).toBe('endpoint')
+  ).toEqual(['key_refused', 'rate_limited', 'transient'])
+  expect(kindOf(402)).toBe('key_refused')
+  expect(KINDS.key_refused.action).toBe('disable')
+  expect(KINDS.rate_limited.action).toBe('cooldown')
+  expect(KINDS.transient.action).toBe('ignore')
 })
 
 test('the figures: a client’s mistake is not an error of the service; limits, timeouts and 5xx are', () => {
