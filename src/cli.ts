@@ -78,8 +78,14 @@ Environment (real variables win over .env):
   BIG_MODEL, SMALL_MODEL  models for sonnet/opus and haiku names
   PROXY_API_KEYS    keys clients must present (x-api-key or Authorization: Bearer)
   LOG_LEVEL         debug, info (default), warn, error
+  LOG_FORMAT        text (default) or json; LOG_BODIES=1: prompts and completions in the log (keys masked)
   HOST, PORT        as --host, --port
   LMLB_CONFIG       as --config
+  LMLB_AFFINITY     session (default), prefix or off: whether a conversation keeps its key (prompt cache)
+  LMLB_REDIS_URL, LMLB_REDIS_PREFIX
+                    share cooldowns, disabled keys, pins and limits with other instances
+  LMLB_KEY_CHECK_INTERVAL_S  seconds between checks of a disabled key (default 300)
+  OTEL_EXPORTER_OTLP_ENDPOINT  OpenTelemetry traces over OTLP/HTTP
 ${Object.entries(LIMIT_VARIABLES)
   .map(([name, spec]) => `  ${name.padEnd(26)} ${spec.about} (default ${spec.default})`)
   .join('\n')}

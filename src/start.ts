@@ -20,6 +20,8 @@ import { createLogger, type Logger } from './observability/log'
 import { tracerLoadedBy, type RequestTracer } from './observability/tracing'
 import type { Listening, Platform } from './runtime/platform'
 import { reloadOnFileChanges } from './state/file-reloads'
+import { createKeyChecks } from './state/key-checks'
+import { NOT_SHARED } from './state/ports'
 import { createRuntime, type Runtime } from './state/runtime'
 import { BUILD_COMMIT, stats, VERSION } from './status/status'
 import { CallSlots } from './upstream/call-slots'
@@ -50,7 +52,7 @@ export function start(platform: Platform) {
   process.env.LMLB_INSTANCE_ID ??= crypto.randomUUID()
   const launched = launch(platform, { loaded: result, read, sources, env: process.env, workers: cli.workers, workerIndex })
   const { runtime, server, primary, follower } = launched
-  const shutdown = onSignals(runtime, server, primary, launched.stopWatching, workerIndex === 0)
+  const shutdown = onSignals(runtime, server, primary, launched.stopBackground, workerIndex === 0)
   follower?.listen(
     runtime,
     () => stats(runtime),
@@ -105,22 +107,29 @@ export function launch(platform: Platform, o: LaunchOptions) {
   const tellers = [primary?.tell ?? follower?.tell, redis?.tell].filter((t): t is Teller => t !== undefined)
   // Client-key limits hold across workers (counted in the primary) and instances (in Redis, while it answers).
   const here = redis ? redisAdmission(redis, localAdmission) : localAdmission
+  const hop = new Hop(instance)
+  const sharing = tellers.length > 0 ? sharingThrough(tellers, redis) : NOT_SHARED
+  const keyChecks = createKeyChecks({ current: () => runtime.current, logger, sharing, hop })
   const runtime = createRuntime({
     config,
     logger,
     read: o.read,
     streams: platform.streamFactory,
     calls,
-    hop: new Hop(instance),
+    hop,
     tracer: tracer(env, logger),
-    sharing: tellers.length > 0 ? sharingThrough(tellers, redis) : undefined,
+    sharing,
     admission: follower ? follower.admission(here) : here,
     group: (primary ?? follower)?.group,
+    keyChecks,
   })
   redis?.connect(hearerFor(() => runtime.current, logger))
   const server = serve(platform, runtime, config, o.workers > 1 || workerIndex > 0)
+  // The first process of an instance watches its files and checks its keys; its workers hear what it finds.
   const stopWatching = workerIndex === 0 ? reloadOnFileChanges(runtime, o.sources, env, o.read) : () => {}
-  return { runtime, server, primary, follower, stopWatching }
+  if (workerIndex === 0) keyChecks.start()
+  const stopBackground = () => (stopWatching(), keyChecks.stop())
+  return { runtime, server, primary, follower, stopBackground }
 }
 
 /** The command line: --help and --version answered here (undefined: nothing more to do). */
@@ -180,13 +189,13 @@ function serve(platform: Platform, runtime: Runtime, config: Config, shared: boo
  * the grace; SIGHUP reloads (the primary's job, with workers). Returns the
  * shutdown, for a worker whose primary is gone.
  */
-function onSignals(runtime: Runtime, server: Listening, primary: Primary | undefined, stopWatching: () => void, reloads: boolean) {
+function onSignals(runtime: Runtime, server: Listening, primary: Primary | undefined, stopBackground: () => void, reloads: boolean) {
   const { logger } = runtime
   let stopping = false
   const shutdown = async (why: string) => {
     if (stopping) return
     stopping = true
-    stopWatching()
+    stopBackground()
     const grace = runtime.current.config.limits.shutdownGraceMs
     logger.always(`${why}: no new connections; finishing in-flight requests (up to ${grace} ms)`)
     const graceOver = new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), grace).unref())

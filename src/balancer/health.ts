@@ -21,6 +21,14 @@ export interface Disablement {
   detail?: string
 }
 
+export interface HealthJSON {
+  state: HealthState
+  consecutive_failures: number
+  cooldown_remaining_ms: number
+  /** While a key is disabled: why, since when, by whom. */
+  disabled?: { reason: string; since: string; by: Disablement['by'] }
+}
+
 export class Health {
   private coolingUntil = 0
   private failures = 0
@@ -111,11 +119,13 @@ export class Health {
     return this.probing ? 'probing' : 'healthy'
   }
 
-  toJSON(now = Date.now()): { state: HealthState; consecutive_failures: number; cooldown_remaining_ms: number } {
+  toJSON(now = Date.now()): HealthJSON {
+    const off = this.off
     return {
       state: this.state(now),
       consecutive_failures: this.failures,
       cooldown_remaining_ms: Math.max(0, this.coolingUntil - now),
+      ...(off && { disabled: { reason: off.reason, since: new Date(off.since).toISOString(), by: off.by } }),
     }
   }
 }

@@ -21,12 +21,24 @@ interface Tracked extends Member {
 export interface KeyTarget extends Tracked {
   value: string
   masked: string
+  /** What names it to an operator (the admin API, /stats): a hash of its service and value, never the value. */
+  id: string
   /** What names it where it leaves this process for another host (Redis), never the value (util/hash.ts). */
   hash: string
   /** What the provider last reported of this key's rate limits. */
   quota: Quota
   /** Its quota's share left, at the time of the pick under way (for `most-remaining`). */
   share(): number
+  /** What its last background check found, and when the next is due. */
+  check: KeyCheck
+}
+
+/** A key's background checks (state/key-checks.ts): the last one's finding, the next one's time. */
+export interface KeyCheck {
+  last?: { at: number; ok: boolean; status?: number; message: string }
+  /** When the next is due (undefined: not scheduled, the key needs none). */
+  nextAt?: number
+  running?: boolean
 }
 
 export interface EndpointTarget extends Tracked {
@@ -46,6 +58,7 @@ export interface Carried {
   counters: TargetCounters
   health: Health
   quota: Quota
+  check: KeyCheck
 }
 
 export class ServicePool {
@@ -59,10 +72,10 @@ export class ServicePool {
     previous?: ServicePool,
   ) {
     // A disabled key stays disabled across a reload: a check or an operator brings it back.
-    const carry = (found: (Tracked & { quota?: Quota }) | undefined): Carried =>
+    const carry = (found: (Tracked & { quota?: Quota; check?: KeyCheck }) | undefined): Carried =>
       found
-        ? { counters: found.counters, health: found.health, quota: found.quota ?? new Quota() }
-        : { counters: new TargetCounters(), health: new Health(), quota: new Quota() }
+        ? { counters: found.counters, health: found.health, quota: found.quota ?? new Quota(), check: found.check ?? {} }
+        : { counters: new TargetCounters(), health: new Health(), quota: new Quota(), check: {} }
     // Found by value and URL at once: a pool of 10,000 keys is rebuilt in one pass.
     const previousKeys = new Map(previous?.keys.items.map((k) => [k.value, k]))
     const previousEndpoints = new Map(previous?.endpoints.items.map((e) => [e.url, e]))
@@ -80,10 +93,12 @@ export class ServicePool {
         return {
           value: k.value,
           masked: maskKey(k.value),
+          id: keyId(service.name, k.value),
           hash: hashOf(k.value),
           ...tracked(c, k.weight, k.priority),
           quota: c.quota,
           share: () => c.quota.share(this.pickedAt),
+          check: c.check,
         }
       }),
     )
@@ -138,6 +153,11 @@ export class ServicePool {
   allKeysDisabled(): boolean {
     return this.keys.items.length > 0 && this.keys.items.every((k) => k.health.disabled() !== undefined)
   }
+}
+
+/** A key's id: 12 hex digits of a hash of its service and value, stable across restarts and instances. */
+export function keyId(service: string, value: string): string {
+  return hashOf(`${service}/${value}`).slice(0, 12)
 }
 
 /** Pools for a configuration; those of `previous` hand over their targets' counters and health. */

@@ -16,6 +16,8 @@ export interface RedisLink {
   figures(): SharedFigures
   /** The connection while Redis answers. */
   usable(): Redis | undefined
+  /** True when this instance holds `name` (prefixed) for `ms` now, none having held it; true too while Redis is away (each checks alone). */
+  claim(name: string, ms: number): Promise<boolean>
   /** Loads the client and connects; what the others tell is taken in through `hearer`. */
   connect(hearer: Hearer): void
   close(): Promise<void>
@@ -29,6 +31,15 @@ export function redisLink(redis: { url: string; prefix: string }, instance: stri
     tell: (event) => shared?.tell(event) ?? false,
     figures: () => ({ redis: shared?.status() ?? 'connecting', instances: shared?.instances() ?? null }),
     usable: () => (shared?.status() === 'connected' ? shared.client : undefined),
+    async claim(name, ms) {
+      const client = shared?.status() === 'connected' ? shared.client : undefined
+      if (!client) return true
+      try {
+        return (await client.set(`${redis.prefix}:${name}`, instance, 'PX', Math.max(1, Math.round(ms)), 'NX')) === 'OK'
+      } catch {
+        return true
+      }
+    },
     connect(hearer) {
       void import('./redis').then(
         ({ connectShared }) => void (shared = connectShared(redis.url, redis.prefix, instance, hearer, logger)),

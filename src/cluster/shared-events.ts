@@ -105,11 +105,15 @@ export type Teller = (event: SharedEvent) => boolean
  * instance (through the primary), other instances (Redis), or both. An
  * event is told to each; it counts as told when every one took it.
  */
-export function sharingThrough(tellers: readonly Teller[], redis?: { figures(): SharedFigures; close(): Promise<void> }): Sharing {
+export function sharingThrough(
+  tellers: readonly Teller[],
+  redis?: { figures(): SharedFigures; claim(name: string, ms: number): Promise<boolean>; close(): Promise<void> },
+): Sharing {
   const all: Teller = tellers.length === 1 ? tellers[0] : (event) => tellers.map((tell) => tell(event)).every(Boolean)
   return {
     cooled: (target) => void all(cooledEvent(target)),
     keyChanged: (change) => void all(keyEvent(change)),
+    claimCheck: async (service, keyHash, ms) => (redis ? redis.claim(`check:${service}:${keyHash}`, ms) : true),
     quota: quotaSharing(all),
     pinned: (id, pin) => all(pinEvent(id, pin)),
     figures: () => redis?.figures(),

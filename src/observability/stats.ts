@@ -3,14 +3,18 @@
  * {keys_count, endpoints}`) with per-target figures beside it, and how
  * several workers' documents add up into one.
  */
-import type { HealthState } from '../balancer/health'
+import type { HealthJSON, HealthState } from '../balancer/health'
 import { addFigures, type CounterFigures } from './counters'
 import { mergeRequestFigures, type RequestFigures } from './request-metrics'
 
-export interface HealthFigures {
-  state: HealthState
-  consecutive_failures: number
-  cooldown_remaining_ms: number
+export type HealthFigures = HealthJSON
+
+/** What a key's last background check found (null: none yet). */
+export interface CheckFigures {
+  at: string
+  ok: boolean
+  status: number | null
+  message: string
 }
 
 export type TargetStats = CounterFigures & { health: HealthFigures }
@@ -37,7 +41,7 @@ export interface ServiceStats {
   endpoints: string[]
   strategy: string
   format: string
-  keys: (TargetStats & { key: string; quota: QuotaFigures })[]
+  keys: (TargetStats & { key: string; id: string; quota: QuotaFigures; last_check: CheckFigures | null })[]
   endpoint_stats: (TargetStats & { url: string })[]
   affinity: AffinityFigures
 }
@@ -66,6 +70,7 @@ function worstHealth(all: HealthFigures[]): HealthFigures {
     state: worst.state,
     consecutive_failures: Math.max(...all.map((h) => h.consecutive_failures)),
     cooldown_remaining_ms: Math.max(...all.map((h) => h.cooldown_remaining_ms)),
+    ...(worst.disabled && { disabled: worst.disabled }),
   }
 }
 

@@ -166,8 +166,8 @@ function keyRefused(choice: Choice, key: KeyTarget, status: number, verdict: Key
   const { pool } = choice.deployment
   const { name: service, keyPolicy } = pool.service
   const why = `${status} ${verdict.reason}`
-  const lastEnabled = () => pool.keys.items.every((k) => k === key || k.health.disabled() !== undefined)
-  const blame = endpoint.refusals.refused(key, why, now, pool.keys.items.length, lastEnabled)
+  const inRotation = () => pool.keys.items.reduce((n, k) => (k.health.disabled() ? n : n + 1), 0)
+  const blame = endpoint.refusals.refused(key, why, now, inRotation)
   if (blame.on === 'endpoint') {
     for (const k of blame.restore) if (k.health.enable(now)) o.onKeyChanged?.({ service, key: k.value, at: now })
     key.health.released()

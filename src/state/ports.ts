@@ -37,6 +37,8 @@ export interface Sharing {
   cooled(target: CooledTarget): void
   /** A key was disabled or enabled here. */
   keyChanged(change: KeyChange): void
+  /** May this process check the key now? False when another instance claimed it for `ms` (Redis); true alone. */
+  claimCheck(service: string, keyHash: string, ms: number): Promise<boolean>
   /** A provider reported what a key has left (its quota holds the report). */
   quota(service: string, key: KeyTarget): void
   /** A session was pinned; false when it could not be told now (Redis away): told again at the session's next turn. */
@@ -50,6 +52,7 @@ export interface Sharing {
 export const NOT_SHARED: Sharing = {
   cooled() {},
   keyChanged() {},
+  claimCheck: async () => true,
   quota() {},
   pinned: () => true,
   figures: () => undefined,

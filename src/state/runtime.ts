@@ -15,6 +15,7 @@ import type { RequestTracer } from '../observability/tracing'
 import { webStream, type StreamFactory } from '../upstream/byte-stream'
 import { CallSlots } from '../upstream/call-slots'
 import { Hop } from '../upstream/via'
+import type { KeyChecks } from './key-checks'
 import { NOT_SHARED, type ProcessGroup, type ReloadOutcome, type Sharing } from './ports'
 import { createState, type ProxyState } from './proxy-state'
 
@@ -37,6 +38,8 @@ export interface Runtime {
   readonly admission: Admission
   /** With --workers: figures and reloads for the whole group. */
   readonly group?: ProcessGroup
+  /** Background checks of disabled keys, and a check on demand (the admin API). */
+  readonly keyChecks?: KeyChecks
   /** Reads the configuration again and swaps it in whole, or refuses it: everywhere, with --workers. */
   reload(reason: string): ReloadOutcome | Promise<ReloadOutcome>
   /** The same in this process alone (with --workers, the primary asks each worker for it). */
@@ -55,6 +58,7 @@ export interface RuntimeParts {
   sharing?: Sharing
   admission?: Admission
   group?: ProcessGroup
+  keyChecks?: KeyChecks
 }
 
 export function createRuntime(parts: RuntimeParts): Runtime {
@@ -70,6 +74,7 @@ export function createRuntime(parts: RuntimeParts): Runtime {
     sharing: parts.sharing ?? NOT_SHARED,
     admission: parts.admission ?? localAdmission,
     group,
+    keyChecks: parts.keyChecks,
     reload: (reason) => (group ? group.reload(reason, runtime.reloadHere) : runtime.reloadHere(reason)),
     reloadHere: (reason) => reloadLocally(runtime, parts.read, reason),
   }

@@ -1,8 +1,9 @@
 /** `/`, `/health`, `/stats`: the seed's shapes, with more beside them. Keys are counted, never shown. */
 import pkg from '../../package.json' with { type: 'json' }
 import { isServiceable } from '../balancer/choosers'
+import type { KeyCheck } from '../balancer/service-pool'
 import { MOCK_SERVICE } from '../config/defaults'
-import type { AffinityFigures, SharedFigures, Stats } from '../observability/stats'
+import type { AffinityFigures, CheckFigures, SharedFigures, Stats } from '../observability/stats'
 import type { ProxyState } from '../state/proxy-state'
 import type { Runtime } from '../state/runtime'
 
@@ -128,9 +129,11 @@ export function stats(runtime: Runtime): Stats {
           format: p.service.format,
           keys: p.keys.items.map((k) => ({
             key: k.masked,
+            id: k.id,
             ...k.counters.toJSON(),
             health: k.health.toJSON(now),
             quota: k.quota.toJSON(now),
+            last_check: checkFigures(k.check),
           })),
           endpoint_stats: p.endpoints.items.map((e) => ({ url: e.url, ...e.counters.toJSON(), health: e.health.toJSON(now) })),
           affinity: affinityFigures(state, p.service.name, p.service.affinity, pinned.get(p.service.name) ?? 0),
@@ -138,6 +141,10 @@ export function stats(runtime: Runtime): Stats {
       ]),
     ),
   }
+}
+
+function checkFigures({ last }: KeyCheck): CheckFigures | null {
+  return last ? { at: new Date(last.at).toISOString(), ok: last.ok, status: last.status ?? null, message: last.message } : null
 }
 
 /** With Redis: whether it answers and how many instances share through it. */

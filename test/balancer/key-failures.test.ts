@@ -1,41 +1,58 @@
 /** Refusals (balancer/key-failures.ts): one endpoint's run of refused keys, and when it becomes the endpoint's fault. */
 import { expect, test } from 'bun:test'
-import { Refusals, SHARED_WINDOW_MS } from '../../src/balancer/key-failures'
-const [a, b, c, d] = ['a', 'b', 'c', 'd']
-const notLast = () => false
+import { Refusals, SHARED_RUN_KEYS, SHARED_WINDOW_MS } from '../../src/balancer/key-failures'
 
-test('the first refusal is the key’s; three keys refused alike make it the endpoint’s, and the keys it disabled come back', () => {
+/** A pool of `size` keys, each disabled when the run says it is the key's. */
+function run(size: number) {
   const r = new Refusals<string>()
-  expect(r.refused(a, '403 permission_denied', 0, 10, notLast)).toEqual({ on: 'key' })
-  r.disabled(a)
-  expect(r.refused(b, '403 permission_denied', 1, 10, notLast)).toEqual({ on: 'key' })
-  r.disabled(b)
-  expect(r.refused(c, '403 permission_denied', 2, 10, notLast)).toEqual({ on: 'endpoint', found: true, restore: [a, b] })
+  const disabled = new Set<string>()
+  const refuse = (key: string, at = 0, signature = '403 permission_denied') => {
+    const blame = r.refused(key, signature, at, () => size - disabled.size)
+    if (blame.on === 'key') {
+      disabled.add(key)
+      r.disabled(key)
+    } else for (const k of blame.restore) disabled.delete(k)
+    return blame
+  }
+  return { r, refuse, disabled }
+}
+
+test('every key in rotation refused alike makes it the endpoint’s: the keys the run disabled come back', () => {
+  const { refuse, disabled } = run(3)
+  expect(refuse('a')).toEqual({ on: 'key' })
+  expect(refuse('b')).toEqual({ on: 'key' })
+  expect(refuse('c')).toEqual({ on: 'endpoint', found: true, restore: ['a', 'b'] })
+  expect(disabled.size).toBe(0)
   // Found once; while it lasts, each later refusal is the endpoint's, however far apart.
-  expect(r.refused(d, '403 permission_denied', 2 + 10 * SHARED_WINDOW_MS, 10, notLast)).toEqual({
-    on: 'endpoint',
-    found: false,
-    restore: [],
-  })
+  expect(refuse('a', 10 * SHARED_WINDOW_MS)).toEqual({ on: 'endpoint', found: false, restore: [] })
 })
 
-test('two keys do where the pool has two, or where the second would be the last one enabled', () => {
-  const two = new Refusals<string>()
-  two.refused(a, '401 invalid_key', 0, 2, notLast)
-  expect(two.refused(b, '401 invalid_key', 1, 2, notLast).on).toBe('endpoint')
-  const last = new Refusals<string>()
-  last.refused(a, '401 invalid_key', 0, 10, notLast)
-  expect(last.refused(b, '401 invalid_key', 1, 10, () => true).on).toBe('endpoint')
+test('a pool whose other keys serve loses only its dead ones; the last key is never disabled for a shared refusal', () => {
+  const six = run(6)
+  for (const k of ['b', 'c', 'd', 'e', 'f']) expect(six.refuse(k).on).toBe('key')
+  expect(six.disabled.size).toBe(5)
+  const two = run(2)
+  two.refuse('a')
+  expect(two.refuse('b').on).toBe('endpoint')
+  expect(two.disabled.size).toBe(0)
+})
+
+test(`in a pool larger than ${SHARED_RUN_KEYS}, ${SHARED_RUN_KEYS} keys in a row do`, () => {
+  const big = run(1000)
+  const keys = Array.from({ length: SHARED_RUN_KEYS }, (_, i) => `k${i}`)
+  expect(keys.map((k) => big.refuse(k).on)).toEqual([...Array(SHARED_RUN_KEYS - 1).fill('key'), 'endpoint'])
 })
 
 test('a success at the endpoint, another refusal, the same key again, or a long pause: not one run', () => {
-  const r = new Refusals<string>()
-  r.refused(a, '401 invalid_key', 0, 3, notLast)
+  const { r, refuse } = run(3)
+  refuse('a', 0, '401 invalid_key')
   r.answered()
-  expect(r.refused(b, '401 invalid_key', 1, 3, notLast).on).toBe('key')
-  expect(r.refused(c, '403 permission_denied', 2, 3, notLast).on).toBe('key')
-  expect(r.refused(c, '403 permission_denied', 3, 3, notLast).on).toBe('key')
-  expect(r.refused(a, '403 permission_denied', 4 + SHARED_WINDOW_MS, 3, notLast).on).toBe('key')
-  expect(r.refused(b, '403 permission_denied', 5 + SHARED_WINDOW_MS, 3, notLast).on).toBe('key')
-  expect(r.refused(c, '403 permission_denied', 6 + SHARED_WINDOW_MS, 3, notLast).on).toBe('endpoint')
+  expect(refuse('b', 1, '401 invalid_key').on).toBe('key')
+  expect(refuse('c', 2).on).toBe('key')
+  const again = run(3)
+  again.refuse('c', 3)
+  expect(again.refuse('c', 4).on).toBe('key')
+  const slow = run(2)
+  slow.refuse('a', 0)
+  expect(slow.refuse('b', 1 + SHARED_WINDOW_MS).on).toBe('key')
 })

@@ -118,7 +118,7 @@ async function startHere(options: LmlbOptions, cli: ReturnType<typeof parseCli>)
   const loaded = read()
   if (!loaded.ok) throw new Error(`lmlb would not start:\n${loaded.errors.join('\n')}`)
   const watch = logWatch()
-  const { runtime, server, stopWatching } = launch(bunPlatform, {
+  const { runtime, server, stopBackground } = launch(bunPlatform, {
     loaded,
     read,
     sources,
@@ -140,7 +140,7 @@ async function startHere(options: LmlbOptions, cli: ReturnType<typeof parseCli>)
     stop: async () => {
       if (stopped) return
       stopped = true
-      stopWatching()
+      stopBackground()
       await server.stop(true)
       await runtime.sharing.close()
     },

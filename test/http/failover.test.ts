@@ -124,6 +124,18 @@ describe('retry elsewhere', () => {
     expect(lmlb.log()).toContain('the endpoint is to blame')
   })
 
+  test('every key refused with 403 at one of two endpoints (a WAF): 24 requests all served, no key disabled, the endpoint blamed once', async () => {
+    const { ups, lmlb } = await setup(2)
+    ups[0].handle(status(403, {}, 'Forbidden: your IP is blocked'))
+    const statuses: number[] = []
+    for (let i = 0; i < 24; i++) statuses.push((await chat(lmlb.url)).status)
+    expect(statuses).toEqual(Array(24).fill(200))
+    const stats = await (await fetch(`${lmlb.url}/stats`)).json()
+    expect(stats.load_balancer_stats.openai.keys.map((k: { health: { state: string } }) => k.health.state)).not.toContain('disabled')
+    expect(stats.load_balancer_stats.openai.endpoint_stats[0].health.state).toBe('cooling')
+    expect(lmlb.log().match(/refused one key after another \(403 permission_denied\): the endpoint is to blame/g)).toHaveLength(1)
+  })
+
   test('the attempt limit bounds transient failures, and the last answer comes back as it came', async () => {
     const { ups, lmlb } = await setup(5)
     for (const u of ups) u.handle(status(503, {}, 'busy'))

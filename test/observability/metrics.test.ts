@@ -39,6 +39,8 @@ function statsDoc(): Stats {
         keys: [
           {
             key: 'sk-...0001',
+            id: 'aaaaaaaaaaaa',
+            last_check: null,
             quota: { ...NO_QUOTA, remaining_requests: 41, remaining_tokens: 9000 },
             ...target((c) => {
               c.start()
@@ -50,6 +52,8 @@ function statsDoc(): Stats {
           },
           {
             key: 'sk-...0002',
+            id: 'bbbbbbbbbbbb',
+            last_check: null,
             quota: NO_QUOTA,
             ...target(() => {}, { state: 'cooling', consecutive_failures: 1, cooldown_remaining_ms: 900 }),
           },

@@ -42,7 +42,7 @@ function worker(o: {
         endpoints: ['http://a.test/v1'],
         strategy: 'round-robin',
         format: 'openai',
-        keys: [{ key: 'sk-...0001', quota: NO_QUOTA, ...counters(), health: o.health ?? HEALTHY }],
+        keys: [{ key: 'sk-...0001', id: 'aaaaaaaaaaaa', last_check: null, quota: NO_QUOTA, ...counters(), health: o.health ?? HEALTHY }],
         endpoint_stats: [{ url: 'http://a.test/v1', ...counters(), health: HEALTHY }],
         affinity: { mode: 'session', pinned_sessions: o.pinned, hits: o.hits, new_pins: 1, repins: o.repins ?? {} },
       },
