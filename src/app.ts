@@ -8,6 +8,7 @@
 import { Elysia } from 'elysia'
 import { errorBody } from './apis'
 import { apiOfPath } from './apis/endpoints'
+import { adminKeyRoutes } from './http/admin-keys'
 import { isAuthorized, wantsHtml } from './http/auth'
 import { edge, type Handler } from './http/edge'
 import { errorAnswer } from './http/errors'
@@ -28,6 +29,7 @@ export function createApp(runtime: Runtime): { fetch: Handler } {
 function ownRoutes(runtime: Runtime) {
   const authorized = (request: Request) => isAuthorized(request.headers, runtime.current.config.proxyApiKeys)
   const r = OWN_ROUTES
+  const keys = adminKeyRoutes(runtime)
   return (
     // Elysia finds the path at a fixed offset unless told the host may be short (`Host: llm`); pathOf agrees with it.
     new Elysia({ handler: { standardHostname: false } })
@@ -65,6 +67,11 @@ function ownRoutes(runtime: Runtime) {
         const message = `lmlb serves no model "${id}" (GET /v1/models lists them)`
         return Response.json(errorBody('chat', 404, 'model_not_found', message), { status: 404 })
       })
+      // The admin API reads its own bodies, within lmlb's limits.
+      .get(r.keys.path, ({ request }) => keys.list(request))
+      .post(r.addKeys.path, ({ request }) => keys.add(request), { parse: 'none' })
+      .post(r.steerKey.path, ({ request, params }) => keys.steer(request, params['*']), { parse: 'none' })
+      .delete(r.deleteKey.path, ({ request, params }) => keys.remove(request, params['*']), { parse: 'none' })
       .post(r.reload.path, async () => {
         const outcome = await runtime.reload('POST /admin/reload')
         return outcome.ok

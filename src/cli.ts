@@ -85,6 +85,8 @@ Environment (real variables win over .env):
   LMLB_REDIS_URL, LMLB_REDIS_PREFIX
                     share cooldowns, disabled keys, pins and limits with other instances
   LMLB_KEY_CHECK_INTERVAL_S  seconds between checks of a disabled key (default 300)
+  LMLB_ADMIN_KEY    the admin API's key (/admin/keys); unset: the admin API is off
+  LMLB_DATA_DIR     where added keys and key states are kept (default lmlb-data beside the config)
   OTEL_EXPORTER_OTLP_ENDPOINT  OpenTelemetry traces over OTLP/HTTP
 ${Object.entries(LIMIT_VARIABLES)
   .map(([name, spec]) => `  ${name.padEnd(26)} ${spec.about} (default ${spec.default})`)
@@ -93,6 +95,6 @@ ${Object.entries(LIMIT_VARIABLES)
 Reload: a change of .env or the config file, SIGHUP, or POST /admin/reload.
 
 Endpoints: POST /v1/messages, POST /v1/messages/count_tokens, POST /v1/chat/completions,
-           GET / /health /stats /metrics, POST /admin/reload
+           GET / /health /stats /metrics, POST /admin/reload, /admin/keys (LMLB_ADMIN_KEY)
 Model "mock/<anything>" answers locally with no key.
 `

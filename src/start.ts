@@ -21,6 +21,7 @@ import { tracerLoadedBy, type RequestTracer } from './observability/tracing'
 import type { Listening, Platform } from './runtime/platform'
 import { reloadOnFileChanges } from './state/file-reloads'
 import { createKeyChecks } from './state/key-checks'
+import { KeyStore } from './state/key-store'
 import { NOT_SHARED } from './state/ports'
 import { createRuntime, type Runtime } from './state/runtime'
 import { BUILD_COMMIT, stats, VERSION } from './status/status'
@@ -43,7 +44,12 @@ export function start(platform: Platform) {
   const result = read()
   if (!result.ok) fail(result.errors)
   if (cli.check) {
-    console.log(describeConfig(result.config))
+    // The keys added through the admin API, shown apart from the configured ones.
+    const store = new KeyStore(
+      result.config.dataDir,
+      createLogger('error', '', (line) => console.error(line)),
+    )
+    console.log(describeConfig(store.withAdded(result.config)))
     for (const w of result.warnings) console.log(`warning: ${w}`)
     return
   }
@@ -122,14 +128,24 @@ export function launch(platform: Platform, o: LaunchOptions) {
     admission: follower ? follower.admission(here) : here,
     group: (primary ?? follower)?.group,
     keyChecks,
+    keyStore: new KeyStore(config.dataDir, logger),
   })
   redis?.connect(hearerFor(() => runtime.current, logger))
   const server = serve(platform, runtime, config, o.workers > 1 || workerIndex > 0)
   // The first process of an instance watches its files and checks its keys; its workers hear what it finds.
   const stopWatching = workerIndex === 0 ? reloadOnFileChanges(runtime, o.sources, env, o.read) : () => {}
   if (workerIndex === 0) keyChecks.start()
-  const stopBackground = () => (stopWatching(), keyChecks.stop())
+  const stopSaving = workerIndex === 0 ? saveKeyStates(runtime) : () => {}
+  const stopBackground = () => (stopWatching(), keyChecks.stop(), stopSaving())
   return { runtime, server, primary, follower, stopBackground }
+}
+
+/** Key states written to LMLB_DATA_DIR when they change (looked at every second), and once more at the end. */
+function saveKeyStates(runtime: Runtime): () => void {
+  const save = () => runtime.keyStore.save(runtime.current)
+  const timer = setInterval(save, 1_000)
+  ;(timer as { unref?: () => void }).unref?.()
+  return () => (clearInterval(timer), save())
 }
 
 /** The command line: --help and --version answered here (undefined: nothing more to do). */

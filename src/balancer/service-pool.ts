@@ -23,6 +23,8 @@ export interface KeyTarget extends Tracked {
   masked: string
   /** What names it to an operator (the admin API, /stats): a hash of its service and value, never the value. */
   id: string
+  /** Where it comes from: the configuration, or the admin API. */
+  source: 'config' | 'admin'
   /** What names it where it leaves this process for another host (Redis), never the value (util/hash.ts). */
   hash: string
   /** What the provider last reported of this key's rate limits. */
@@ -64,6 +66,9 @@ export interface Carried {
 export class ServicePool {
   readonly keys: Selector<KeyTarget>
   readonly endpoints: Selector<EndpointTarget>
+  /** Its keys by id (an operator's word) and by hash (another instance's): found at once among 10,000. */
+  readonly keyById: ReadonlyMap<string, KeyTarget>
+  readonly keyByHash: ReadonlyMap<string, KeyTarget>
   /** The `now` of the pick under way: what the key members' `share()` reads, so a strategy needs no clock. */
   private pickedAt = 0
 
@@ -94,6 +99,7 @@ export class ServicePool {
           value: k.value,
           masked: maskKey(k.value),
           id: keyId(service.name, k.value),
+          source: k.source ?? 'config',
           hash: hashOf(k.value),
           ...tracked(c, k.weight, k.priority),
           quota: c.quota,
@@ -102,6 +108,8 @@ export class ServicePool {
         }
       }),
     )
+    this.keyById = new Map(this.keys.items.map((k) => [k.id, k]))
+    this.keyByHash = new Map(this.keys.items.map((k) => [k.hash, k]))
     // Endpoints report no quota: theirs (a fresh one from `carry`) is dropped, and `most-remaining` takes them in turn.
     this.endpoints = createSelector(
       service.strategy,

@@ -285,5 +285,5 @@ function isLimits(limits: unknown): limits is RateLimits {
 }
 
 function keyByHash(pool: ServicePool | undefined, keyHash: string): KeyTarget | undefined {
-  return pool?.keys.items.find((k) => k.hash === keyHash)
+  return pool?.keyByHash.get(keyHash)
 }

@@ -11,7 +11,12 @@ export function describeConfig(config: Config): string {
     'services:',
   ]
   for (const s of Object.values(config.services)) {
-    const keys = s.keys.length === 0 ? 'no keys' : `${s.keys.length} key(s): ${s.keys.map((k) => maskKey(k.value)).join(', ')}`
+    const configured = s.keys.filter((k) => k.source !== 'admin')
+    const added = s.keys.filter((k) => k.source === 'admin')
+    const masked = (keys: typeof s.keys) => keys.map((k) => maskKey(k.value)).join(', ')
+    const keys =
+      (configured.length === 0 ? 'no keys' : `${configured.length} key(s): ${masked(configured)}`) +
+      (added.length === 0 ? '' : `; added through the admin API: ${added.length} key(s): ${masked(added)}`)
     const extras = [s.strategy !== 'round-robin' ? `strategy ${s.strategy}` : '', s.models ? `models ${s.models.join(', ')}` : ''].filter(
       Boolean,
     )

@@ -12,6 +12,7 @@
  *   environment stay as they are;
  * - aliases and model defaults exist only in the file.
  */
+import { dirname, join, resolve } from 'node:path'
 import {
   BUILTIN_SERVICES,
   DEFAULT_CHECK_INTERVAL_S,
@@ -62,6 +63,8 @@ export interface LoadInput {
   /** Command-line overrides. */
   host?: string
   port?: string
+  /** Where relative paths start (LMLB_DATA_DIR's default, lmlb-data, sits beside the config file, or here). */
+  dir?: string
 }
 
 export type LoadResult = { ok: true; config: Config; warnings: string[] } | { ok: false; errors: string[] }
@@ -138,6 +141,8 @@ export function loadConfig(input: LoadInput): LoadResult {
     modelDefaults: file.model_defaults ?? {},
     affinity,
     ...redisOf(vars, file),
+    ...(vars.LMLB_ADMIN_KEY !== undefined && { adminKey: vars.LMLB_ADMIN_KEY }),
+    dataDir: resolve(input.dir ?? '', vars.LMLB_DATA_DIR ?? join(input.file ? dirname(input.file.path) : '', 'lmlb-data')),
     limits: resolveLimits(vars, file.limits ?? {}),
   }
   // The resolved shape is checked too: a bug here must not reach a request.

@@ -117,6 +117,8 @@ export const EnvVariables = Type.Object({
   BIG_MODEL: Type.Optional(withMessage(Type.String({ minLength: 1 }), 'must not be empty')),
   SMALL_MODEL: Type.Optional(withMessage(Type.String({ minLength: 1 }), 'must not be empty')),
   LMLB_KEY_CHECK_INTERVAL_S: Type.Optional(Seconds),
+  LMLB_ADMIN_KEY: Type.Optional(withMessage(Type.String({ minLength: 16 }), 'must be at least 16 characters (it steers every key)')),
+  LMLB_DATA_DIR: Type.Optional(withMessage(Type.String({ minLength: 1 }), 'must not be empty')),
   ...Object.fromEntries(Object.keys(LIMIT_VARIABLES).map((name) => [name, Type.Optional(PositiveInteger)])),
 })
 
@@ -164,7 +166,8 @@ export const ServiceConfig = Type.Object({
   /** The wire APIs its endpoints serve: an OpenAI-format service Chat Completions and perhaps Responses; an Anthropic one Messages. */
   apis: Type.Array(Type.Union([OpenAIApiName, Type.Literal('messages')])),
   endpoints: Type.Array(Type.Object({ url: HttpUrl, ...Placement }), { minItems: 1 }),
-  keys: Type.Array(Type.Object({ value: Type.String({ minLength: 1 }), ...Placement })),
+  /** `source: 'admin'`: added through the admin API (state/key-store.ts), not from the configuration. */
+  keys: Type.Array(Type.Object({ value: Type.String({ minLength: 1 }), ...Placement, source: Type.Optional(Type.Literal('admin')) })),
   strategy: Strategy,
   /** Extra headers sent with every call to this service (OpenRouter's X-Title...). */
   headers: Type.Record(Type.String(), Type.String()),
@@ -218,6 +221,10 @@ export const Config = Type.Object({
   bigModel: Type.String({ minLength: 1 }),
   smallModel: Type.String({ minLength: 1 }),
   proxyApiKeys: Type.Array(Type.String({ minLength: 1 })),
+  /** The admin API's key (LMLB_ADMIN_KEY); none: the admin API is off. */
+  adminKey: Type.Optional(Type.String({ minLength: 16 })),
+  /** Where what must survive a restart is kept (LMLB_DATA_DIR; default lmlb-data beside the configuration). */
+  dataDir: Type.String({ minLength: 1 }),
   /** What the proxy keys that carry limits may spend. */
   clientLimits: Type.Array(ClientLimits),
   services: Type.Record(ServiceName, ServiceConfig),

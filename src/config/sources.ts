@@ -39,6 +39,7 @@ export function readConfig(sources: Sources, env: Env): LoadResult {
     file: fileText === undefined ? undefined : { path: path!, text: fileText },
     host: sources.host,
     port: sources.port,
+    dir: sources.dir,
   })
 }
 

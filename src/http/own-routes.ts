@@ -5,8 +5,12 @@
  */
 import { wantsHtml } from './auth'
 
-/** `always`: open to anyone; `browser`: open to a browser asking for the page (it holds no data: it asks for a key for its polls). */
-type Open = 'always' | 'browser'
+/**
+ * `always`: open to anyone; `browser`: open to a browser asking for the page
+ * (it holds no data: it asks for a key for its polls); `admin`: no proxy
+ * key, the admin API's own key instead (http/admin-keys.ts).
+ */
+type Open = 'always' | 'browser' | 'admin'
 
 export const OWN_ROUTES = {
   // Claude Code probes the base URL with HEAD before its first call.
@@ -21,6 +25,10 @@ export const OWN_ROUTES = {
   models: { method: 'GET', path: '/v1/models' },
   model: { method: 'GET', path: '/v1/models/*' },
   reload: { method: 'POST', path: '/admin/reload' },
+  keys: { method: 'GET', path: '/admin/keys', open: 'admin' },
+  addKeys: { method: 'POST', path: '/admin/keys', open: 'admin' },
+  steerKey: { method: 'POST', path: '/admin/keys/*', open: 'admin' },
+  deleteKey: { method: 'DELETE', path: '/admin/keys/*', open: 'admin' },
 } as const satisfies Record<string, { method: string; path: string; open?: Open }>
 
 const OPEN: readonly { method: string; path: string; open: Open }[] = Object.values(OWN_ROUTES).filter(
@@ -29,6 +37,6 @@ const OPEN: readonly { method: string; path: string; open: Open }[] = Object.val
 
 /** Whether a request may go without a proxy key. */
 export function isOpenPath(method: string, path: string, headers: Headers): boolean {
-  const route = OPEN.find((r) => r.method === method && r.path === path)
-  return route !== undefined && (route.open === 'always' || wantsHtml({ headers }))
+  const route = OPEN.find((r) => r.method === method && (r.path.endsWith('/*') ? path.startsWith(r.path.slice(0, -1)) : r.path === path))
+  return route !== undefined && (route.open !== 'browser' || wantsHtml({ headers }))
 }

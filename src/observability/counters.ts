@@ -17,6 +17,8 @@ export class TargetCounters {
   cacheWrite = 0
   /** Calls refused before they went out: lmlb's bound on upstream calls was reached (never the target's fault). */
   overflow = 0
+  /** The latest failure, for an operator (the admin API). */
+  lastError: { at: number; kind: string } | undefined
 
   start(): void {
     this.requests++
@@ -32,8 +34,9 @@ export class TargetCounters {
   }
 
   /** Counts a failed attempt by kind: `status_500`, `timeout`, `connect`, `stream`... */
-  fail(kind: string): void {
+  fail(kind: string, at = Date.now()): void {
     this.errors[kind] = (this.errors[kind] ?? 0) + 1
+    this.lastError = { at, kind }
   }
 
   addTokens(t: { input: number; output: number; cacheRead: number; cacheWrite: number }): void {

@@ -32,7 +32,11 @@ export type ModelLists = Map<string, { at: number; ids: string[] }>
 
 /** A state for `config`; keys and endpoints that `previous` had keep their counters and health. */
 export function createState(config: Config, previous?: ProxyState): ProxyState {
-  const secrets = [...Object.values(config.services).flatMap((s) => s.keys.map((k) => k.value)), ...config.proxyApiKeys]
+  const secrets = [
+    ...Object.values(config.services).flatMap((s) => s.keys.map((k) => k.value)),
+    ...config.proxyApiKeys,
+    ...(config.adminKey ? [config.adminKey] : []),
+  ]
   const pools = createPools(config.services, previous?.pools)
   const pins = previous?.pins ?? new PinTable(config.limits.affinityMaxSessions)
   pins.max = config.limits.affinityMaxSessions

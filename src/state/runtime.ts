@@ -16,6 +16,7 @@ import { webStream, type StreamFactory } from '../upstream/byte-stream'
 import { CallSlots } from '../upstream/call-slots'
 import { Hop } from '../upstream/via'
 import type { KeyChecks } from './key-checks'
+import { KeyStore } from './key-store'
 import { NOT_SHARED, type ProcessGroup, type ReloadOutcome, type Sharing } from './ports'
 import { createState, type ProxyState } from './proxy-state'
 
@@ -40,6 +41,8 @@ export interface Runtime {
   readonly group?: ProcessGroup
   /** Background checks of disabled keys, and a check on demand (the admin API). */
   readonly keyChecks?: KeyChecks
+  /** The keys added through the admin API, and what is kept of key states across restarts. */
+  readonly keyStore: KeyStore
   /** Reads the configuration again and swaps it in whole, or refuses it: everywhere, with --workers. */
   reload(reason: string): ReloadOutcome | Promise<ReloadOutcome>
   /** The same in this process alone (with --workers, the primary asks each worker for it). */
@@ -59,12 +62,14 @@ export interface RuntimeParts {
   admission?: Admission
   group?: ProcessGroup
   keyChecks?: KeyChecks
+  keyStore?: KeyStore
 }
 
 export function createRuntime(parts: RuntimeParts): Runtime {
   const { group } = parts
+  const keyStore = parts.keyStore ?? new KeyStore(undefined, parts.logger)
   const runtime: Runtime = {
-    current: createState(parts.config),
+    current: createState(keyStore.withAdded(parts.config)),
     logger: parts.logger,
     startedAt: Date.now(),
     streams: parts.streams ?? webStream,
@@ -75,9 +80,11 @@ export function createRuntime(parts: RuntimeParts): Runtime {
     admission: parts.admission ?? localAdmission,
     group,
     keyChecks: parts.keyChecks,
+    keyStore,
     reload: (reason) => (group ? group.reload(reason, runtime.reloadHere) : runtime.reloadHere(reason)),
     reloadHere: (reason) => reloadLocally(runtime, parts.read, reason),
   }
+  keyStore.restoreDisabled(runtime.current)
   return runtime
 }
 
@@ -99,7 +106,7 @@ function reloadLocally(runtime: Runtime, read: () => LoadResult, reason: string)
   if (next.config.host !== before.host || next.config.port !== before.port) {
     logger.warn(`reload (${reason}): a new host or port takes a restart; still listening on ${before.host}:${before.port}`)
   }
-  runtime.current = createState(next.config, runtime.current)
+  runtime.current = createState(runtime.keyStore.withAdded(next.config), runtime.current)
   runtime.lastError = undefined
   logger.level = next.config.logLevel
   logger.format = next.config.logFormat
