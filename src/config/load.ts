@@ -101,7 +101,7 @@ export function loadConfig(input: LoadInput): LoadResult {
 
   const where = input.file?.path ?? 'config file'
   const affinity = (vars.LMLB_AFFINITY ?? file.affinity ?? 'session') as AffinityMode
-  const checkIntervalS = vars.LMLB_KEY_CHECK_INTERVAL_S === undefined ? DEFAULT_CHECK_INTERVAL_S : Number(vars.LMLB_KEY_CHECK_INTERVAL_S)
+  const checkIntervalS = Number(vars.LMLB_KEY_CHECK_INTERVAL_S ?? DEFAULT_CHECK_INTERVAL_S)
   const services = resolveServices(env, endpoints, file.services ?? {}, where, errors, origin, { affinity, checkIntervalS })
   const aliases = resolveAliases(file.aliases ?? {}, services, where, errors)
   const fileProxyKeys =
@@ -141,8 +141,7 @@ export function loadConfig(input: LoadInput): LoadResult {
     modelDefaults: file.model_defaults ?? {},
     affinity,
     ...redisOf(vars, file),
-    ...(vars.LMLB_ADMIN_KEY !== undefined && { adminKey: vars.LMLB_ADMIN_KEY }),
-    dataDir: resolve(input.dir ?? '', vars.LMLB_DATA_DIR ?? join(input.file ? dirname(input.file.path) : '', 'lmlb-data')),
+    ...adminOf(vars, input),
     limits: resolveLimits(vars, file.limits ?? {}),
   }
   // The resolved shape is checked too: a bug here must not reach a request.
@@ -386,6 +385,12 @@ function deepFreeze<T>(value: T): T {
     Object.freeze(value)
   }
   return value
+}
+
+/** The admin API's key, and where what must survive a restart is kept (beside the config file by default). */
+function adminOf(vars: Env, input: LoadInput): { adminKey?: string; dataDir: string } {
+  const dataDir = resolve(input.dir ?? '', vars.LMLB_DATA_DIR ?? join(input.file ? dirname(input.file.path) : '', 'lmlb-data'))
+  return vars.LMLB_ADMIN_KEY === undefined ? { dataDir } : { adminKey: vars.LMLB_ADMIN_KEY, dataDir }
 }
 
 function redisOf(vars: Env, file: ConfigFile): { redis?: { url: string; prefix: string } } {

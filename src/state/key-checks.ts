@@ -39,107 +39,124 @@ const TICK_MIN_MS = 10
 const TICK_MAX_MS = 5_000
 
 export function createKeyChecks(parts: KeyCheckParts): KeyChecks {
-  const now = parts.now ?? Date.now
-  const random = parts.random ?? Math.random
-  const running = new Map<string, number>()
-  let timer: ReturnType<typeof setTimeout> | undefined
-  let stopped = false
+  return new Checker(parts)
+}
 
-  /** ±25% around the interval: keys disabled together are checked apart. */
-  const jittered = (ms: number) => Math.round(ms * (0.75 + random() * 0.5))
+class Checker implements KeyChecks {
+  private readonly now: () => number
+  private readonly random: () => number
+  /** Checks under way, per service. */
+  private readonly running = new Map<string, number>()
+  private timer: ReturnType<typeof setTimeout> | undefined
+  private stopped = false
 
-  function tick(): void {
-    const state = parts.current()
-    const at = now()
+  constructor(private readonly parts: KeyCheckParts) {
+    this.now = parts.now ?? Date.now
+    this.random = parts.random ?? Math.random
+  }
+
+  start(): void {
+    this.schedule(TICK_MIN_MS)
+  }
+
+  stop(): void {
+    this.stopped = true
+    clearTimeout(this.timer)
+  }
+
+  checkNow(pool: ServicePool, key: KeyTarget): Promise<CheckFinding> {
+    return this.check(pool, key)
+  }
+
+  /** Starts the checks now due, within each service's bound, and looks again in a while. */
+  private tick(): void {
+    const at = this.now()
     let shortest = Infinity
-    for (const pool of state.pools.values()) {
+    for (const pool of this.parts.current().pools.values()) {
       const { checks } = pool.service.keyPolicy
       if (!checks.enabled || pool.keys.items.length === 0) continue
       shortest = Math.min(shortest, checks.intervalMs)
       for (const key of pool.keys.items) {
-        if ((running.get(pool.service.name) ?? 0) >= checks.concurrency) break
+        if ((this.running.get(pool.service.name) ?? 0) >= checks.concurrency) break
         if (!wantsCheck(key, at, checks.intervalMs)) {
           key.check.nextAt = undefined
           continue
         }
         // First seen needing one: the first check is an interval away.
-        if (key.check.nextAt === undefined) key.check.nextAt = at + jittered(checks.intervalMs)
-        if (key.check.nextAt <= at && !key.check.running) void background(pool, key)
+        if (key.check.nextAt === undefined) key.check.nextAt = at + this.jittered(checks.intervalMs)
+        if (key.check.nextAt <= at && !key.check.running) void this.background(pool, key)
       }
     }
-    if (!stopped) schedule(Number.isFinite(shortest) ? shortest / 4 : TICK_MAX_MS)
+    if (!this.stopped) this.schedule(Number.isFinite(shortest) ? shortest / 4 : TICK_MAX_MS)
   }
 
-  function schedule(ms: number): void {
-    timer = setTimeout(tick, Math.min(TICK_MAX_MS, Math.max(TICK_MIN_MS, ms)))
-    ;(timer as { unref?: () => void }).unref?.()
+  private schedule(ms: number): void {
+    this.timer = setTimeout(() => this.tick(), Math.min(TICK_MAX_MS, Math.max(TICK_MIN_MS, ms)))
+    ;(this.timer as { unref?: () => void }).unref?.()
   }
 
-  async function background(pool: ServicePool, key: KeyTarget): Promise<void> {
+  /** ±25% around the interval: keys disabled together are checked apart. */
+  private jittered(ms: number): number {
+    return Math.round(ms * (0.75 + this.random() * 0.5))
+  }
+
+  private async background(pool: ServicePool, key: KeyTarget): Promise<void> {
     const service = pool.service.name
     const { intervalMs } = pool.service.keyPolicy.checks
     key.check.running = true
-    running.set(service, (running.get(service) ?? 0) + 1)
+    this.running.set(service, (this.running.get(service) ?? 0) + 1)
     try {
       // Another instance checks it this time: this one waits for the next interval (and hears what it found).
       // Held for half an interval, less than any jittered one: whoever comes next may take it.
-      if (await parts.sharing.claimCheck(service, key.hash, intervalMs / 2)) await check(pool, key)
+      if (await this.parts.sharing.claimCheck(service, key.hash, intervalMs / 2)) await this.check(pool, key)
     } catch (error) {
-      parts.logger.warn(`${service}: the check of key ${key.masked} failed: ${(error as Error).message}`)
+      this.parts.logger.warn(`${service}: the check of key ${key.masked} failed: ${(error as Error).message}`)
     } finally {
       key.check.running = false
-      key.check.nextAt = now() + jittered(intervalMs)
-      running.set(service, (running.get(service) ?? 1) - 1)
+      key.check.nextAt = this.now() + this.jittered(intervalMs)
+      this.running.set(service, (this.running.get(service) ?? 1) - 1)
     }
   }
 
-  async function check(pool: ServicePool, key: KeyTarget): Promise<CheckFinding> {
+  private async check(pool: ServicePool, key: KeyTarget): Promise<CheckFinding> {
     const service = pool.service
-    const at = now()
-    const endpoint = pool.endpoints.items.find((e) => e.health.available(at)) ?? pool.endpoints.items[0]
-    const scrubber = parts.current().scrubber
+    const endpoint = pool.endpoints.items.find((e) => e.health.available(this.now())) ?? pool.endpoints.items[0]
+    const { scrubber } = this.parts.current()
     const finding = await checkKey({
       baseUrl: endpoint.url,
       provider: PROVIDERS[service.provider],
       key: key.value,
       headers: service.headers,
-      hop: parts.hop,
+      hop: this.parts.hop,
       mask: (t) => scrubber.text(t),
     })
-    const done = now()
-    key.check.last = { at: done, ok: finding.ok, status: finding.status, message: finding.message }
-    apply(pool, key, finding, done)
+    const at = this.now()
+    key.check.last = { at, ok: finding.ok, status: finding.status, message: finding.message }
+    this.apply(pool, key, finding, at)
     return finding
   }
 
-  function apply(pool: ServicePool, key: KeyTarget, finding: CheckFinding, at: number): void {
+  /** A pass brings back a key lmlb disabled, or ends a long cooldown; a failure is said, and changes nothing. */
+  private apply(pool: ServicePool, key: KeyTarget, finding: CheckFinding, at: number): void {
     const service = pool.service.name
+    const { logger } = this.parts
     const disabled = key.health.disabled()
     if (!finding.ok) {
       const said = finding.status === undefined ? finding.message : `${finding.status}`
       // Only a refusal says the key is still bad; a 5xx or a timeout says nothing of it.
       const refused = finding.status !== undefined && isRefusal(pool, finding)
-      return parts.logger.info(`${service}: check of key ${key.masked}: ${said}${refused ? ', still refused' : ''}`)
+      return logger.info(`${service}: check of key ${key.masked}: ${said}${refused ? ', still refused' : ''}`)
     }
     if (disabled?.by === 'operator') return
     if (disabled) {
       if (!key.health.enable(at)) return
-      parts.sharing.keyChanged({ service, key: key.value, at })
-      return parts.logger.warn(
+      this.parts.sharing.keyChanged({ service, key: key.value, at })
+      return logger.warn(
         `${service}: key ${key.masked} enabled: its check passed (disabled ${disabled.reason} since ${iso(disabled.since)})`,
       )
     }
     key.health.succeeded()
-    parts.logger.info(`${service}: key ${key.masked}'s check passed: its cooldown ends`)
-  }
-
-  return {
-    start: () => schedule(TICK_MIN_MS),
-    checkNow: (pool, key) => check(pool, key),
-    stop: () => {
-      stopped = true
-      clearTimeout(timer)
-    },
+    logger.info(`${service}: key ${key.masked}'s check passed: its cooldown ends`)
   }
 }
 
