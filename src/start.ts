@@ -130,7 +130,7 @@ export function launch(platform: Platform, o: LaunchOptions) {
     keyChecks,
     keyStore: new KeyStore(config.dataDir, logger),
   })
-  redis?.connect(hearerFor(() => runtime.current, logger))
+  redis?.connect(hearerFor(runtime))
   const server = serve(platform, runtime, config, o.workers > 1 || workerIndex > 0)
   // The first process of an instance watches its files and checks its keys; its workers hear what it finds.
   const stopWatching = workerIndex === 0 ? reloadOnFileChanges(runtime, o.sources, env, o.read) : () => {}

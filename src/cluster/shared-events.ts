@@ -15,24 +15,31 @@ import type { KeyTarget, ServicePool } from '../balancer/service-pool'
 import type { Logger } from '../observability/log'
 import { hashOf } from '../util/hash'
 import type { SharedFigures } from '../observability/stats'
+import { adoptAddedKeys } from '../state/key-admin'
+import { isAddedKey, type AddedKey } from '../state/key-store'
 import type { CooledTarget, KeyChange, Sharing } from '../state/ports'
 import type { ProxyState } from '../state/proxy-state'
+import type { Runtime } from '../state/runtime'
 import { MAX_WAIT_MS, type RateLimits } from '../upstream/rate-limits'
 
 /** How long Redis keeps that a key is disabled (an instance that starts within it reads it back), or that it was enabled. */
 const DISABLED_TTL_MS = 30 * 86_400_000
 const ENABLED_TTL_MS = 3_600_000
+/** The added keys say something for as long as lmlb runs: kept for ten years. */
+const ADDED_TTL_MS = 10 * 365 * 86_400_000
 /** A key's quota report is told at most this often (every answer carries one), and at once when it says the key is spent. */
 const QUOTA_EVERY_MS = 1_000
 
 export type SharedEvent =
   | { kind: 'cooled'; target: CooledTarget }
   | { kind: 'key'; change: KeyChange }
+  /** Every word on a service's keys added through the admin API (their values: the others must be able to send them). */
+  | { kind: 'keys'; service: string; words: AddedKey[] }
   | { kind: 'quota'; service: string; keyHash: string; limits: RateLimits; at: number }
   | { kind: 'pin'; id: string; service: string; model: string; keyHash?: string; endpoint: string; expiresAt: number }
 
-/** The kinds an instance reads back when it (re)connects. */
-export const STORED_KINDS: readonly SharedEvent['kind'][] = ['cooled', 'key', 'quota', 'pin']
+/** The kinds an instance reads back when it (re)connects: added keys first, so that what is said of them finds them. */
+export const STORED_KINDS: readonly SharedEvent['kind'][] = ['keys', 'cooled', 'key', 'quota', 'pin']
 
 export function cooledEvent(target: CooledTarget): SharedEvent {
   return { kind: 'cooled', target: { ...target, key: undefined, keyHash: target.key === undefined ? undefined : hashOf(target.key) } }
@@ -90,11 +97,20 @@ export interface Hearer {
 }
 
 /** The hearer for a runtime's state, as it is when each event comes. */
-export function hearerFor(current: () => ProxyState, logger: Logger, from?: string): Hearer {
+export function hearerFor(runtime: Runtime, from?: string): Hearer {
   return {
-    hear: (event, live) => adoptEvent(current(), event, logger, Date.now(), live, from),
-    inForce: () => eventsInForce(current(), Date.now()),
+    // Added keys change the state itself (a new one is swapped in); the rest is taken into the current one.
+    hear: (event, live) =>
+      event.kind === 'keys'
+        ? adoptAddedKeys(runtime, event.service, event.words, from ?? 'another instance')
+        : adoptEvent(runtime.current, event, runtime.logger, Date.now(), live, from),
+    inForce: () => [...eventsInForce(runtime.current, Date.now()), ...addedKeyEvents(runtime)],
   }
+}
+
+/** The added keys of every service, as this process knows them: told again when Redis comes back. */
+function addedKeyEvents(runtime: Runtime): SharedEvent[] {
+  return runtime.keyStore.services().map((service) => ({ kind: 'keys', service, words: runtime.keyStore.words(service) }))
 }
 
 /** Tells the other processes of an event; false when it could not (Redis away), so it is told again later. */
@@ -113,6 +129,7 @@ export function sharingThrough(
   return {
     cooled: (target) => void all(cooledEvent(target)),
     keyChanged: (change) => void all(keyEvent(change)),
+    keysChanged: (service, words) => void all({ kind: 'keys', service, words: [...words] }),
     claimCheck: async (service, keyHash, ms) => (redis ? redis.claim(`check:${service}:${keyHash}`, ms) : true),
     quota: quotaSharing(all),
     pinned: (id, pin) => all(pinEvent(id, pin)),
@@ -139,6 +156,8 @@ export function storedAs(prefix: string, event: SharedEvent, now: number): { nam
       const t = event.target
       return { name: `${prefix}:cooled:${t.service}:${t.keyHash ?? hashOf(t.endpoint ?? '')}`, ttlMs: Math.max(0, t.until - now) }
     }
+    case 'keys':
+      return { name: `${prefix}:keys:${event.service}`, ttlMs: ADDED_TTL_MS }
     case 'key': {
       // The latest word on a key replaces the one before under the same name.
       const c = event.change
@@ -255,6 +274,7 @@ export function parseEvent(text: string): { origin: string; event: SharedEvent }
     typeof m?.origin === 'string' &&
     ((e?.kind === 'cooled' && typeof e.target?.service === 'string' && finite(e.target.until)) ||
       (e?.kind === 'key' && isKeyChange(e.change)) ||
+      (e?.kind === 'keys' && typeof e.service === 'string' && Array.isArray(e.words) && e.words.every(isAddedKey)) ||
       (e?.kind === 'quota' && typeof e.service === 'string' && typeof e.keyHash === 'string' && finite(e.at) && isLimits(e.limits)) ||
       (e?.kind === 'pin' &&
         typeof e.id === 'string' &&

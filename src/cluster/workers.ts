@@ -99,7 +99,7 @@ export function leadWorkers(logger: Logger): Primary {
     group,
     tell: (event) => tell(event),
     start(runtime, localStats, spawnWorker, count, port) {
-      const hearer = hearerFor(() => runtime.current, logger, 'another worker')
+      const hearer = hearerFor(runtime, 'another worker')
       /** What each worker's admitted request releases when it is over, by worker and request. */
       const releases = new Map<string, Release>()
       const start = (index: number) => {
@@ -177,7 +177,7 @@ export function followPrimary(logger: Logger): Follower {
       },
     }),
     listen(runtime, localStats, onPrimaryGone) {
-      const hearer = hearerFor(() => runtime.current, logger, 'another worker')
+      const hearer = hearerFor(runtime, 'another worker')
       process.on('message', (raw) => {
         const m = raw as Message
         if (m.type === 'snapshot') send({ type: 'snapshot-reply', id: m.id, stats: localStats() })

@@ -10,6 +10,7 @@ import { keyId, type KeyTarget, type ServicePool } from '../balancer/service-poo
 import { headerValueProblem } from '../config/header-value'
 import { MOCK_SERVICE } from '../config/defaults'
 import type { CheckFinding } from '../upstream/key-check'
+import type { AddedKey } from './key-store'
 import { createState, type ProxyState } from './proxy-state'
 import type { Runtime } from './runtime'
 
@@ -123,6 +124,7 @@ export function addKeys(runtime: Runtime, service: string, entries: readonly str
   const now = Date.now()
   runtime.keyStore.add(service, fresh, now)
   swapState(runtime)
+  runtime.sharing.keysChanged(service, runtime.keyStore.words(service))
   const next = runtime.current.pools.get(service)!
   const added = fresh.map((value) => next.keyById.get(keyId(service, value))!)
   outcome.added = added.map((k) => k.id)
@@ -158,10 +160,27 @@ export function checkNow(runtime: Runtime, { pool, key }: Found): Promise<CheckF
 /** Deletes a key added through the admin API ('configured': it comes from the configuration, and stays). */
 export function deleteKey(runtime: Runtime, { pool, key }: Found): 'deleted' | 'configured' {
   if (key.source !== 'admin') return 'configured'
-  runtime.keyStore.remove(pool.service.name, key.value)
+  runtime.keyStore.remove(pool.service.name, key.value, Date.now())
   swapState(runtime)
+  runtime.sharing.keysChanged(pool.service.name, runtime.keyStore.words(pool.service.name))
   runtime.logger.always(`${pool.service.name}: key ${key.masked} deleted through the admin API`)
   return 'deleted'
+}
+
+/**
+ * What another process said of `service`'s added keys, merged here (the
+ * latest word on each key wins). Where this process knows words the other
+ * did not, it tells its own, so every instance and Redis end up holding
+ * the same set.
+ */
+export function adoptAddedKeys(runtime: Runtime, service: string, words: readonly AddedKey[], from: string): void {
+  if (runtime.current.pools.has(service) && runtime.keyStore.merge(service, words)) {
+    swapState(runtime)
+    runtime.logger.info(`${service}: keys added or deleted through the admin API of ${from} taken in`)
+  }
+  const mine = runtime.keyStore.words(service)
+  const theirs = new Map(words.map((w) => [w.value, w]))
+  if (mine.some((w) => theirs.get(w.value)?.at !== w.at)) runtime.sharing.keysChanged(service, mine)
 }
 
 /** The keys' new set takes effect as a reload's would: a new state, its targets' counters and health carried over. */

@@ -107,8 +107,8 @@ class Checker implements KeyChecks {
     this.running.set(service, (this.running.get(service) ?? 0) + 1)
     try {
       // Another instance checks it this time: this one waits for the next interval (and hears what it found).
-      // Held for half an interval, less than any jittered one: whoever comes next may take it.
-      if (await this.parts.sharing.claimCheck(service, key.hash, intervalMs / 2)) await this.check(pool, key)
+      // Held for less than the shortest jittered interval (0.75 of it): whoever comes next may take it.
+      if (await this.parts.sharing.claimCheck(service, key.hash, intervalMs * 0.7)) await this.check(pool, key)
     } catch (error) {
       this.parts.logger.warn(`${service}: the check of key ${key.masked} failed: ${(error as Error).message}`)
     } finally {

@@ -7,6 +7,11 @@
  * stops: a crash loses at most the last second. JSON rather than a
  * database: it is read once at start and holds a few lines per added or
  * disabled key; node:fs works alike under Bun and Deno.
+ *
+ * The added keys are a set where the latest word on each key wins (added
+ * at, or deleted at: a deletion is kept as such), so that instances which
+ * each added or deleted keys merge into the same set whatever the order
+ * they hear of it (cluster/shared-events.ts).
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -17,17 +22,24 @@ import type { ProxyState } from './proxy-state'
 
 export const KEY_STATE_FILE = 'keys.json'
 
+/** One key's latest word: added at `at`, or deleted at `at`. */
+export interface AddedKey {
+  value: string
+  at: number
+  deleted?: true
+}
+
 interface Stored {
   version: 1
-  /** Per service, the keys added through the admin API, in the order they came, with when. */
-  added: Record<string, { value: string; at: number }[]>
+  /** Per service, the keys added through the admin API (and those deleted since), in the order they came. */
+  added: Record<string, AddedKey[]>
   /** `<service>:<hash of the key>` → why it is disabled. */
   disabled: Record<string, Disablement>
 }
 
 export class KeyStore {
-  /** Per service: added key → when it was added. */
-  private readonly added = new Map<string, Map<string, number>>()
+  /** Per service: key → its latest word. */
+  private readonly added = new Map<string, Map<string, AddedKey>>()
   private disabled: Record<string, Disablement> = {}
   private written = ''
 
@@ -45,7 +57,7 @@ export class KeyStore {
     for (const [name, service] of Object.entries(config.services)) {
       const configured = service.keys.filter((k) => k.source !== 'admin')
       const known = new Set(configured.map((k) => k.value))
-      const extra = [...(this.added.get(name) ?? new Map()).keys()].filter((value) => !known.has(value))
+      const extra = [...this.addedTo(name).keys()].filter((value) => !known.has(value))
       const keys = [
         ...configured,
         ...extra.map((value, i) => ({ value, weight: 1, priority: configured.length + i, source: 'admin' as const })),
@@ -55,18 +67,46 @@ export class KeyStore {
     return Object.freeze({ ...config, services })
   }
 
+  /** The keys added to `service` and not deleted since, with when. */
   addedTo(service: string): ReadonlyMap<string, number> {
-    return this.added.get(service) ?? new Map()
+    const out = new Map<string, number>()
+    for (const k of this.added.get(service)?.values() ?? []) if (!k.deleted) out.set(k.value, k.at)
+    return out
+  }
+
+  /** Every word on `service`'s keys, deletions included: what another instance needs to merge. */
+  words(service: string): AddedKey[] {
+    return [...(this.added.get(service)?.values() ?? [])]
+  }
+
+  /** The services with any word on their keys. */
+  services(): string[] {
+    return [...this.added.keys()]
   }
 
   add(service: string, values: readonly string[], at: number): void {
-    const keys = this.added.get(service) ?? new Map<string, number>()
-    for (const value of values) if (!keys.has(value)) keys.set(value, at)
-    this.added.set(service, keys)
+    this.merge(
+      service,
+      values.map((value) => ({ value, at })),
+    )
   }
 
-  remove(service: string, value: string): boolean {
-    return this.added.get(service)?.delete(value) ?? false
+  remove(service: string, value: string, at: number): void {
+    this.merge(service, [{ value, at, deleted: true }])
+  }
+
+  /** Takes the words that are newer than this store's; true when any was. */
+  merge(service: string, words: readonly AddedKey[]): boolean {
+    const keys = this.added.get(service) ?? new Map<string, AddedKey>()
+    this.added.set(service, keys)
+    let changed = false
+    for (const word of words) {
+      const known = keys.get(word.value)
+      if (known && (known.at > word.at || (known.at === word.at && (known.deleted ?? false) >= (word.deleted ?? false)))) continue
+      keys.set(word.value, word.deleted ? { value: word.value, at: word.at, deleted: true } : { value: word.value, at: word.at })
+      changed = true
+    }
+    return changed
   }
 
   /** A new state's keys take the disables kept from before the restart (once: later, the state's own are the truth). */
@@ -83,7 +123,7 @@ export class KeyStore {
   save(state: ProxyState): void {
     if (!this.dir) return
     const stored: Stored = { version: 1, added: {}, disabled: {} }
-    for (const [service, keys] of this.added) if (keys.size > 0) stored.added[service] = [...keys].map(([value, at]) => ({ value, at }))
+    for (const [service, keys] of this.added) if (keys.size > 0) stored.added[service] = [...keys.values()]
     for (const pool of state.pools.values())
       for (const key of pool.keys.items) {
         const d = key.health.disabled()
@@ -110,7 +150,7 @@ export class KeyStore {
     try {
       const stored = JSON.parse(readFileSync(file, 'utf8')) as Partial<Stored>
       for (const [service, keys] of Object.entries(stored.added ?? {}))
-        if (Array.isArray(keys)) this.added.set(service, new Map(keys.filter(isAdded).map((k) => [k.value, k.at])))
+        if (Array.isArray(keys)) this.merge(service, keys.filter(isAddedKey))
       for (const [name, d] of Object.entries(stored.disabled ?? {})) if (isDisablement(d)) this.disabled[name] = d
     } catch (error) {
       this.logger.error(`${file} could not be read (${(error as Error).message}): starting with no added or disabled keys`)
@@ -118,9 +158,10 @@ export class KeyStore {
   }
 }
 
-function isAdded(k: unknown): k is { value: string; at: number } {
-  const o = k as { value?: unknown; at?: unknown }
-  return typeof o?.value === 'string' && o.value.length > 0 && typeof o.at === 'number'
+/** A word on an added key, as keys.json or another instance says it (checked: a stranger's value must not throw later). */
+export function isAddedKey(k: unknown): k is AddedKey {
+  const o = k as { value?: unknown; at?: unknown; deleted?: unknown }
+  return typeof o?.value === 'string' && o.value.length > 0 && Number.isFinite(o.at) && (o.deleted === undefined || o.deleted === true)
 }
 
 function isDisablement(d: unknown): d is Disablement {

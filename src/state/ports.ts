@@ -7,6 +7,7 @@
  */
 import type { Disablement } from '../balancer/health'
 import type { Pin } from '../balancer/pins'
+import type { AddedKey } from './key-store'
 import type { KeyTarget } from '../balancer/service-pool'
 import type { SharedFigures, Stats } from '../observability/stats'
 
@@ -37,6 +38,8 @@ export interface Sharing {
   cooled(target: CooledTarget): void
   /** A key was disabled or enabled here. */
   keyChanged(change: KeyChange): void
+  /** The keys added to (or deleted from) `service` through the admin API: every word on them, for the others to merge. */
+  keysChanged(service: string, words: readonly AddedKey[]): void
   /** May this process check the key now? False when another instance claimed it for `ms` (Redis); true alone. */
   claimCheck(service: string, keyHash: string, ms: number): Promise<boolean>
   /** A provider reported what a key has left (its quota holds the report). */
@@ -52,6 +55,7 @@ export interface Sharing {
 export const NOT_SHARED: Sharing = {
   cooled() {},
   keyChanged() {},
+  keysChanged() {},
   claimCheck: async () => true,
   quota() {},
   pinned: () => true,

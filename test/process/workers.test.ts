@@ -189,3 +189,39 @@ workersTest('2 workers: a session pinned by one stays on its key through both', 
     .filter((l) => l.includes(' POST /v1/chat/completions gpt-4o'))
   expect(new Set(lines.map((l) => l.includes('[worker 1]')))).toEqual(new Set([true, false]))
 })
+
+workersTest(
+  '2 workers: keys added through the admin API of either serve from both, and the first keeps them across a restart',
+  async () => {
+    const admin = 'admin-key-workers-test-000001'
+    const up = startUpstream('up')
+    running.push(up)
+    const env = { LMLB_ADMIN_KEY: admin }
+    const lmlb = await startLmlb({ args: ['--workers', '2'], dotenv: dotenv(up, 'sk-first-key-000001'), env })
+    running.push(lmlb)
+    await lmlb.waitForLog('[worker 1] ready')
+    const added = await fetch(`${lmlb.url}/admin/keys?service=openai`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin}`, 'content-type': 'text/plain', connection: 'close' },
+      body: 'sk-added-by-worker-0002',
+    })
+    expect(added.status).toBe(201)
+    // The process that did not add it hears of it.
+    await lmlb.waitForLog('taken in')
+    up.received.length = 0
+    expect(await burst(lmlb, 40)).toEqual(Array(40).fill(200))
+    const sent = up.received.map((r) => r.headers.authorization)
+    // Each process in exact round-robin over both keys: 20 each, whichever took the connections.
+    expect(sent.filter((a) => a === 'Bearer sk-added-by-worker-0002').length).toBeGreaterThanOrEqual(19)
+
+    lmlb.proc!.kill('SIGTERM')
+    expect(await lmlb.proc!.exited).toBe(0)
+    const again = await startLmlb({ args: ['--workers', '2'], cwd: lmlb.cwd, env })
+    running.push(again)
+    await again.waitForLog('[worker 1] ready')
+    const list = await (
+      await fetch(`${again.url}/admin/keys`, { headers: { authorization: `Bearer ${admin}`, connection: 'close' } })
+    ).json()
+    expect(list.keys.map((k: { key: string; source: string }) => `${k.key} ${k.source}`)).toEqual(['sk-...0001 config', 'sk-...0002 admin'])
+  },
+)
