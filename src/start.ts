@@ -22,7 +22,7 @@ import type { Listening, Platform } from './runtime/platform'
 import { reloadOnFileChanges } from './state/file-reloads'
 import { createKeyChecks } from './state/key-checks'
 import { KeyStore } from './state/key-store'
-import { NOT_SHARED } from './state/ports'
+import { NOT_SHARED, type KeyChange } from './state/ports'
 import { createRuntime, type Runtime } from './state/runtime'
 import { BUILD_COMMIT, stats, VERSION } from './status/status'
 import { CallSlots } from './upstream/call-slots'
@@ -115,7 +115,9 @@ export function launch(platform: Platform, o: LaunchOptions) {
   const here = redis ? redisAdmission(redis, localAdmission) : localAdmission
   const hop = new Hop(instance)
   const sharing = tellers.length > 0 ? sharingThrough(tellers, redis) : NOT_SHARED
-  const keyChecks = createKeyChecks({ current: () => runtime.current, logger, sharing, hop })
+  // The runtime's own port, which counts each key's change in its figures before telling the others.
+  const counted = { keyChanged: (c: KeyChange) => runtime.sharing.keyChanged(c), claimCheck: sharing.claimCheck }
+  const keyChecks = createKeyChecks({ current: () => runtime.current, logger, sharing: counted, hop })
   const runtime = createRuntime({
     config,
     logger,

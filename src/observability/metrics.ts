@@ -40,6 +40,7 @@ export function prometheusText(stats: Stats): string {
     ]),
     ...family('lmlb_ratelimit_remaining', 'gauge', 'What the provider last reported left for a key until its reset.', quotaLines(services)),
     ...affinityFamilies(services),
+    ...keyFamilies(services),
     ...family(
       'lmlb_target_available',
       'gauge',
@@ -146,6 +147,40 @@ function quotaLines(services: Services): string[] {
       ]
     }),
   )
+}
+
+/** Keys by state now; disables by reason, enables by what brought the key back, checks by outcome. */
+function keyFamilies(services: Services): string[] {
+  const counts = (name: string, label: string, of: (s: Services[number]['s']) => Record<string, number>) =>
+    services.flatMap(({ service, s }) =>
+      Object.entries(of(s)).map(([k, n]) => `${name}{service="${service}",${label}="${escape(k)}"} ${n}`),
+    )
+  return [
+    ...family(
+      'lmlb_keys',
+      'gauge',
+      'Keys per service by state: active, cooling, disabled.',
+      counts('lmlb_keys', 'state', (s) => s.key_states),
+    ),
+    ...family(
+      'lmlb_key_disables_total',
+      'counter',
+      'Keys disabled, by reason (invalid_key, no_credit, operator...).',
+      counts('lmlb_key_disables_total', 'reason', (s) => s.key_events.disabled),
+    ),
+    ...family(
+      'lmlb_key_enables_total',
+      'counter',
+      'Disabled keys brought back, by what did it: check, operator, lmlb (the endpoint was to blame).',
+      counts('lmlb_key_enables_total', 'by', (s) => s.key_events.enabled),
+    ),
+    ...family(
+      'lmlb_key_checks_total',
+      'counter',
+      'Background and on-demand key checks, by result.',
+      counts('lmlb_key_checks_total', 'result', (s) => s.key_events.checks),
+    ),
+  ]
 }
 
 function affinityFamilies(services: Services): string[] {

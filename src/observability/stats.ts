@@ -5,6 +5,7 @@
  */
 import type { HealthJSON, HealthState } from '../balancer/health'
 import { addFigures, type CounterFigures } from './counters'
+import { mergeKeyEvents, type KeyEventFigures } from './key-events'
 import { mergeRequestFigures, type RequestFigures } from './request-metrics'
 
 export type HealthFigures = HealthJSON
@@ -44,6 +45,10 @@ export interface ServiceStats {
   keys: (TargetStats & { key: string; id: string; quota: QuotaFigures; last_check: CheckFigures | null })[]
   endpoint_stats: (TargetStats & { url: string })[]
   affinity: AffinityFigures
+  /** How many keys are in each state now (with --workers, as the first process sees them: states are shared). */
+  key_states: { active: number; cooling: number; disabled: number }
+  /** Keys disabled (by reason) and enabled (by what brought them back), checks run (passed, failed). */
+  key_events: KeyEventFigures
 }
 
 export interface Stats {
@@ -100,6 +105,7 @@ export function mergeStats(all: Stats[]): Stats {
             keys: mergeTargets(each.map((s) => s.keys)),
             endpoint_stats: mergeTargets(each.map((s) => s.endpoint_stats)),
             affinity: mergeAffinity(each.map((s) => s.affinity)),
+            key_events: mergeKeyEvents(each.map((s) => s.key_events)),
           },
         ]
       }),

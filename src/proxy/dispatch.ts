@@ -169,7 +169,7 @@ function keyRefused(choice: Choice, key: KeyTarget, status: number, verdict: Key
   const inRotation = () => pool.keys.items.reduce((n, k) => (k.health.disabled() ? n : n + 1), 0)
   const blame = endpoint.refusals.refused(key, why, now, inRotation)
   if (blame.on === 'endpoint') {
-    for (const k of blame.restore) if (k.health.enable(now)) o.onKeyChanged?.({ service, key: k.value, at: now })
+    for (const k of blame.restore) if (k.health.enable(now)) o.onKeyChanged?.({ service, key: k.value, at: now, enabledBy: 'lmlb' })
     key.health.released()
     endpoint.health.failed(now)
     o.onCooled?.({ service, endpoint: endpoint.url, until: endpoint.health.cooledUntil() })

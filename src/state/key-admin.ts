@@ -149,7 +149,7 @@ export function enableKey(runtime: Runtime, { pool, key }: Found): void {
   const now = Date.now()
   const was = key.health.disabled()
   if (!key.health.enable(now)) return
-  runtime.sharing.keyChanged({ service: pool.service.name, key: key.value, at: now })
+  runtime.sharing.keyChanged({ service: pool.service.name, key: key.value, at: now, enabledBy: 'operator' })
   runtime.logger.always(`${pool.service.name}: key ${key.masked} enabled by an operator (was disabled: ${was?.reason})`)
 }
 

@@ -28,7 +28,7 @@ export interface KeyChecks {
 export interface KeyCheckParts {
   current: () => ProxyState
   logger: Logger
-  sharing: Sharing
+  sharing: Pick<Sharing, 'keyChanged' | 'claimCheck'>
   hop: Hop
   now?: () => number
   random?: () => number
@@ -132,6 +132,7 @@ class Checker implements KeyChecks {
     })
     const at = this.now()
     key.check.last = { at, ok: finding.ok, status: finding.status, message: finding.message }
+    this.parts.current().keyEvents.get(service.name)?.checked(finding.ok)
     this.apply(pool, key, finding, at)
     return finding
   }
@@ -150,7 +151,7 @@ class Checker implements KeyChecks {
     if (disabled?.by === 'operator') return
     if (disabled) {
       if (!key.health.enable(at)) return
-      this.parts.sharing.keyChanged({ service, key: key.value, at })
+      this.parts.sharing.keyChanged({ service, key: key.value, at, enabledBy: 'check' })
       return logger.warn(
         `${service}: key ${key.masked} enabled: its check passed (disabled ${disabled.reason} since ${iso(disabled.since)})`,
       )

@@ -30,6 +30,8 @@ export interface KeyChange {
   key?: string
   keyHash?: string
   disabled?: Disablement
+  /** For an enable told here: what brought the key back (`check`, `operator`, `lmlb` finding the endpoint to blame); counted, not told on. */
+  enabledBy?: 'check' | 'operator' | 'lmlb'
   at: number
 }
 

@@ -4,6 +4,7 @@ import { AffinityCounters } from '../balancer/affinity'
 import { PinTable } from '../balancer/pins'
 import { createPools, type ServicePool } from '../balancer/service-pool'
 import type { Config } from '../config/schema'
+import { KeyEvents } from '../observability/key-events'
 import { RequestMetrics } from '../observability/request-metrics'
 import { Scrubber } from '../observability/scrub'
 import { createBudgets, type ClientBudget } from '../balancer/client-budgets'
@@ -22,6 +23,8 @@ export interface ProxyState {
   readonly affinity: ReadonlyMap<string, AffinityCounters>
   /** Per client request: durations, first bytes, answers by API (kept across reloads). */
   readonly requests: RequestMetrics
+  /** Per service (by name, kept across reloads): keys disabled and enabled, and checks run. */
+  readonly keyEvents: ReadonlyMap<string, KeyEvents>
   /** What each limited client key has spent (kept across reloads). */
   readonly budgets: ReadonlyMap<string, ClientBudget>
   /** GET /v1/models: what each service's upstream listed, and when (fetched anew for a new configuration). */
@@ -41,6 +44,7 @@ export function createState(config: Config, previous?: ProxyState): ProxyState {
   const pins = previous?.pins ?? new PinTable(config.limits.affinityMaxSessions)
   pins.max = config.limits.affinityMaxSessions
   const affinity = new Map([...pools.keys()].map((name) => [name, previous?.affinity.get(name) ?? new AffinityCounters()]))
+  const keyEvents = new Map([...pools.keys()].map((name) => [name, previous?.keyEvents.get(name) ?? new KeyEvents()]))
   return {
     config,
     pools,
@@ -50,6 +54,7 @@ export function createState(config: Config, previous?: ProxyState): ProxyState {
     loadedAt: Date.now(),
     pins,
     affinity,
+    keyEvents,
     requests: previous?.requests ?? new RequestMetrics(),
     budgets: createBudgets(config.clientLimits, previous?.budgets),
     modelLists: new Map(),

@@ -76,7 +76,7 @@ export function createRuntime(parts: RuntimeParts): Runtime {
     calls: parts.calls ?? new CallSlots(),
     hop: parts.hop ?? new Hop(crypto.randomUUID()),
     tracer: parts.tracer,
-    sharing: parts.sharing ?? NOT_SHARED,
+    sharing: countingKeyChanges(parts.sharing ?? NOT_SHARED, () => runtime.current),
     admission: parts.admission ?? localAdmission,
     group,
     keyChecks: parts.keyChecks,
@@ -86,6 +86,17 @@ export function createRuntime(parts: RuntimeParts): Runtime {
   }
   keyStore.restoreDisabled(runtime.current)
   return runtime
+}
+
+/** The sharing port, each key disabled or enabled here counted in its service's figures first. */
+function countingKeyChanges(sharing: Sharing, current: () => ProxyState): Sharing {
+  return {
+    ...sharing,
+    keyChanged: (change) => {
+      current().keyEvents.get(change.service)?.record(change)
+      sharing.keyChanged({ ...change, enabledBy: undefined })
+    },
+  }
 }
 
 /**

@@ -1,9 +1,9 @@
 /** `/`, `/health`, `/stats`: the seed's shapes, with more beside them. Keys are counted, never shown. */
 import pkg from '../../package.json' with { type: 'json' }
 import { isServiceable } from '../balancer/choosers'
-import type { KeyCheck } from '../balancer/service-pool'
+import type { KeyCheck, ServicePool } from '../balancer/service-pool'
 import { MOCK_SERVICE } from '../config/defaults'
-import type { AffinityFigures, CheckFigures, SharedFigures, Stats } from '../observability/stats'
+import type { AffinityFigures, CheckFigures, ServiceStats, SharedFigures, Stats } from '../observability/stats'
 import type { ProxyState } from '../state/proxy-state'
 import type { Runtime } from '../state/runtime'
 
@@ -137,10 +137,22 @@ export function stats(runtime: Runtime): Stats {
           })),
           endpoint_stats: p.endpoints.items.map((e) => ({ url: e.url, ...e.counters.toJSON(), health: e.health.toJSON(now) })),
           affinity: affinityFigures(state, p.service.name, p.service.affinity, pinned.get(p.service.name) ?? 0),
+          key_states: keyStates(p, now),
+          key_events: state.keyEvents.get(p.service.name)!.toJSON(),
         },
       ]),
     ),
   }
+}
+
+function keyStates(pool: ServicePool, now: number): ServiceStats['key_states'] {
+  const states = { active: 0, cooling: 0, disabled: 0 }
+  for (const key of pool.keys.items) {
+    if (key.health.disabled()) states.disabled++
+    else if (key.health.state(now) === 'cooling') states.cooling++
+    else states.active++
+  }
+  return states
 }
 
 function checkFigures({ last }: KeyCheck): CheckFigures | null {

@@ -60,6 +60,8 @@ function statsDoc(): Stats {
         ],
         endpoint_stats: [{ url: 'http://a.test/v1', ...target((c) => c.start()) }],
         affinity: { mode: 'session', pinned_sessions: 3, hits: 5, new_pins: 2, repins: { 'key cooling': 1 } },
+        key_states: { active: 1, cooling: 1, disabled: 0 },
+        key_events: { disabled: { invalid_key: 2, operator: 1 }, enabled: { check: 1 }, checks: { passed: 1, failed: 3 } },
       },
     },
   }
@@ -90,6 +92,10 @@ test('every family once, with HELP and TYPE before its lines; the text ends with
     'lmlb_ratelimit_remaining gauge',
     'lmlb_affinity_sessions_pinned gauge',
     'lmlb_affinity_requests_total counter',
+    'lmlb_keys gauge',
+    'lmlb_key_disables_total counter',
+    'lmlb_key_enables_total counter',
+    'lmlb_key_checks_total counter',
     'lmlb_target_available gauge',
   ])
   const all = text.split('\n')
@@ -132,6 +138,24 @@ test('rate limits only where the provider reported them; affinity by outcome and
     'lmlb_affinity_requests_total{service="openai",outcome="hit",reason=""} 5',
     'lmlb_affinity_requests_total{service="openai",outcome="new",reason=""} 2',
     'lmlb_affinity_requests_total{service="openai",outcome="repin",reason="key cooling"} 1',
+  ])
+})
+
+test('keys by state, disables by reason, enables by what brought them back, checks by result', () => {
+  const text = prometheusText(statsDoc())
+  expect(lines(text, 'lmlb_keys')).toEqual([
+    'lmlb_keys{service="openai",state="active"} 1',
+    'lmlb_keys{service="openai",state="cooling"} 1',
+    'lmlb_keys{service="openai",state="disabled"} 0',
+  ])
+  expect(lines(text, 'lmlb_key_disables_total')).toEqual([
+    'lmlb_key_disables_total{service="openai",reason="invalid_key"} 2',
+    'lmlb_key_disables_total{service="openai",reason="operator"} 1',
+  ])
+  expect(lines(text, 'lmlb_key_enables_total')).toEqual(['lmlb_key_enables_total{service="openai",by="check"} 1'])
+  expect(lines(text, 'lmlb_key_checks_total')).toEqual([
+    'lmlb_key_checks_total{service="openai",result="passed"} 1',
+    'lmlb_key_checks_total{service="openai",result="failed"} 3',
   ])
 })
 

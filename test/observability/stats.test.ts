@@ -45,6 +45,8 @@ function worker(o: {
         keys: [{ key: 'sk-...0001', id: 'aaaaaaaaaaaa', last_check: null, quota: NO_QUOTA, ...counters(), health: o.health ?? HEALTHY }],
         endpoint_stats: [{ url: 'http://a.test/v1', ...counters(), health: HEALTHY }],
         affinity: { mode: 'session', pinned_sessions: o.pinned, hits: o.hits, new_pins: 1, repins: o.repins ?? {} },
+        key_states: { active: 1, cooling: 0, disabled: 0 },
+        key_events: { disabled: { invalid_key: o.requests }, enabled: {}, checks: { passed: 1, failed: o.requests } },
       },
     },
   }
@@ -91,6 +93,15 @@ test('request figures and affinity hits add up; pinned sessions, held by every w
     hits: 5,
     new_pins: 2,
     repins: { 'key cooling': 3, 'endpoint gone': 1 },
+  })
+})
+
+test('key events add up across workers', () => {
+  const merged = mergeStats([worker({ requests: 1, hits: 0, pinned: 0 }), worker({ requests: 2, hits: 0, pinned: 0 })])
+  expect(merged.load_balancer_stats.openai.key_events).toEqual({
+    disabled: { invalid_key: 3 },
+    enabled: {},
+    checks: { passed: 2, failed: 3 },
   })
 })
 

@@ -65,6 +65,14 @@ test('a disabled key is checked with the model listing and comes back once it an
   dead.delete(BAD)
   await lmlb.waitForLog('key sk-...0002 enabled: its check passed (disabled invalid_key since')
   expect((await keyStats(lmlb, 'sk-...0002')).health.state).toBe('healthy')
+  const stats = (await (await fetch(`${lmlb.url}/stats`)).json()).load_balancer_stats.openai
+  expect(stats.key_states).toEqual({ active: 2, cooling: 0, disabled: 0 })
+  expect(stats.key_events).toMatchObject({ disabled: { invalid_key: 1 }, enabled: { check: 1 } })
+  expect(stats.key_events.checks.passed).toBe(1)
+  expect(stats.key_events.checks.failed).toBeGreaterThanOrEqual(1)
+  const metrics = await (await fetch(`${lmlb.url}/metrics`)).text()
+  expect(metrics).toContain('lmlb_key_disables_total{service="openai",reason="invalid_key"} 1')
+  expect(metrics).toContain('lmlb_key_enables_total{service="openai",by="check"} 1')
   const before = up.received.length
   for (let i = 0; i < 4; i++) expect((await chat(lmlb.url)).status).toBe(200)
   const completions = up.received.slice(before).filter((r) => r.method === 'POST')

@@ -58,7 +58,10 @@ test('the defaults: web streams, an unbounded CallSlots, a fresh hop, nothing sh
   expect(runtime.hop).toBeInstanceOf(Hop)
   expect(runtime.hop.cameBack(new Headers({ via: new Hop('other').header(null) }))).toBe(false)
   expect(runtime.hop.cameBack(new Headers({ via: runtime.hop.header(null) }))).toBe(true)
-  expect(runtime.sharing).toBe(NOT_SHARED)
+  // NOT_SHARED, each key's change counted in its service's figures first.
+  expect(runtime.sharing.figures()).toBe(NOT_SHARED.figures())
+  runtime.sharing.keyChanged({ service: 'openai', key: K1, disabled: { reason: 'invalid_key', since: 1, by: 'lmlb' }, at: 1 })
+  expect(runtime.current.keyEvents.get('openai')!.toJSON().disabled).toEqual({ invalid_key: 1 })
   expect(runtime.admission).toBe(localAdmission)
   expect(runtime.group).toBeUndefined()
   expect(runtime.tracer).toBeUndefined()
