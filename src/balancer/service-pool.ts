@@ -8,6 +8,7 @@ import type { ServiceConfig } from '../config/schema'
 import { TargetCounters } from '../observability/counters'
 import { maskKey } from '../observability/redact'
 import { hashOf } from '../util/hash'
+import { AnswerTimes } from './answer-times'
 import { Health } from './health'
 import { Refusals } from './key-failures'
 import { Quota } from './quota'
@@ -47,6 +48,8 @@ export interface EndpointTarget extends Tracked {
   url: string
   /** The run of keys refused here, to tell a key's fault from the endpoint's. */
   refusals: Refusals<KeyTarget>
+  /** How long it usually takes to answer: a client that gave up waiting far longer counts against it. */
+  answerTimes: AnswerTimes
 }
 
 export interface Target {
@@ -118,6 +121,7 @@ export class ServicePool {
           url: e.url,
           ...tracked(carry(previousEndpoints.get(e.url)), e.weight, e.priority),
           refusals: new Refusals(),
+          answerTimes: previousEndpoints.get(e.url)?.answerTimes ?? new AnswerTimes(),
         }),
       ),
     )

@@ -57,6 +57,8 @@ export function attempts(runtime: Runtime, state: ProxyState, request: Request, 
     const headers = upstreamHeaders(provider, request.headers, target.key?.value, runtime.hop)
     if (outbound.contentType) headers['content-type'] = outbound.contentType
     Object.assign(headers, service.headers)
+    const kind = inbound.stream ? 'stream' : 'whole'
+    const started = performance.now()
     try {
       const answer = await send({
         url: target.endpoint.url + outbound.path + search,
@@ -75,10 +77,31 @@ export function attempts(runtime: Runtime, state: ProxyState, request: Request, 
         },
       })
       attempt.answered(answer.status)
+      if (answer.status < 400) target.endpoint.answerTimes.observe(kind, performance.now() - started)
       return { answer, back: outbound.back, watch: attempt }
     } catch (error) {
       attempt.failed(error instanceof UpstreamFailure ? error.kind : 'failed')
+      const waited = performance.now() - started
+      if (request.signal.aborted && target.endpoint.answerTimes.abandonedFor(kind, waited)) abandoned(runtime, choice, waited)
       throw error
     }
   }
+}
+
+/**
+ * The client gave up on an endpoint that had not answered, after waiting far
+ * longer than it usually takes: counted against the endpoint, which cools,
+ * so that one that hangs now and then loses its share of traffic.
+ */
+function abandoned(runtime: Runtime, { deployment, target }: Choice, waitedMs: number): void {
+  const { endpoint } = target
+  const service = deployment.pool.service.name
+  const now = Date.now()
+  endpoint.counters.fail('abandoned', now)
+  endpoint.health.failed(now)
+  runtime.sharing.cooled({ service, endpoint: endpoint.url, until: endpoint.health.cooledUntil() })
+  runtime.logger.warn(
+    `${service}: ${endpoint.url} had not answered after ${Math.round(waitedMs)} ms when the client left, ` +
+      'far longer than it usually takes: counted against it, it cools',
+  )
 }

@@ -136,6 +136,32 @@ describe('retry elsewhere', () => {
     expect(lmlb.log().match(/refused one key after another \(403 permission_denied\): the endpoint is to blame/g)).toHaveLength(1)
   })
 
+  test('an endpoint that hangs while the other answers: a client giving up on it counts against it, and traffic goes to the other', async () => {
+    const { ups, lmlb } = await setup(2)
+    for (let i = 0; i < 12; i++) expect((await chat(lmlb.url)).status).toBe(200) // each answers six, in a few ms
+    const { handler, arrived, gone } = hang()
+    ups[1].handle(handler)
+    expect((await chat(lmlb.url)).status).toBe(200) // endpoint 0's turn
+    // Endpoint 1's turn: it hangs, and the client's SDK gives up after 600 ms (its usual answer: a few ms).
+    const abandoned = fetch(`${lmlb.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }),
+      signal: AbortSignal.timeout(600),
+    }).catch((e: Error) => e.name)
+    await arrived
+    expect(await abandoned).toBe('TimeoutError')
+    await gone
+    await lmlb.waitForLog('had not answered after')
+    const stats = await (await fetch(`${lmlb.url}/stats`)).json()
+    const hung = stats.load_balancer_stats.openai.endpoint_stats[1]
+    expect(hung.errors).toEqual({ abandoned: 1 })
+    expect(hung.health.state).toBe('cooling')
+    const before = ups[1].received.length
+    for (let i = 0; i < 6; i++) expect((await chat(lmlb.url)).status).toBe(200)
+    expect(ups[1].received.length).toBe(before)
+  })
+
   test('the attempt limit bounds transient failures, and the last answer comes back as it came', async () => {
     const { ups, lmlb } = await setup(5)
     for (const u of ups) u.handle(status(503, {}, 'busy'))
