@@ -97,13 +97,15 @@ export class ServicePool {
     this.keys = createSelector(
       service.strategy,
       service.keys.map((k): KeyTarget => {
-        const c = carry(previousKeys.get(k.value))
+        const before = previousKeys.get(k.value)
+        const c = carry(before)
         return {
           value: k.value,
-          masked: maskKey(k.value),
-          id: keyId(service.name, k.value),
+          // Two hashes a key: what rebuilding a pool of 10,000 keys would spend most on, carried over instead.
+          masked: before?.masked ?? maskKey(k.value),
+          id: before?.id ?? keyId(service.name, k.value),
           source: k.source ?? 'config',
-          hash: hashOf(k.value),
+          hash: before?.hash ?? hashOf(k.value),
           ...tracked(c, k.weight, k.priority),
           quota: c.quota,
           share: () => c.quota.share(this.pickedAt),

@@ -5,8 +5,12 @@
  * bytes unless it holds a key, and only a tail that could begin a key is
  * held back until the next chunk decides.
  *
- * Keys are found by one regex over the bytes seen as text (util/byte-text):
- * native search, no per-byte loop in JavaScript.
+ * Keys are found over the bytes seen as text (util/byte-text): one regex
+ * finds where a key may begin (the keys' first few characters, a handful
+ * of alternatives however many keys there are: one regex of all the keys
+ * themselves is too large for the engine past some 50,000), and a Set says
+ * whether a key of one of the keys' lengths begins there. No per-byte loop
+ * in JavaScript.
  */
 import { byteText } from '../util/byte-text'
 import { concatBytes } from '../util/concat-bytes'
@@ -15,25 +19,30 @@ import { maskKey } from './redact'
 const encoder = new TextEncoder()
 const EMPTY = new Uint8Array(0)
 
+/** The most alternatives the regex of key beginnings may hold: the beginnings are cut shorter until there are no more. */
+const MAX_BEGINNINGS = 5_000
+
 export class Scrubber {
+  /** Where a key may begin: its first characters. */
   private readonly pattern: RegExp | undefined
-  private readonly keys: readonly string[]
-  private readonly masks: Map<string, string>
-  private readonly maskBytes: Map<string, Uint8Array>
+  /** Sorted, so that whether a tail begins some key is a binary search. */
+  private readonly sorted: readonly string[]
+  private readonly keys: ReadonlySet<string>
+  /** The keys' lengths, longest first: at one place, the longest key wins. */
+  private readonly lengths: readonly number[]
   private readonly shortest: number
   private readonly longest: number
   /** Which bytes occur in some key: a held-back tail is made of these only. */
   private readonly inKey = new Uint8Array(256)
 
   constructor(keys: readonly string[]) {
-    // Longest first, so a key that begins another never masks only part of it.
-    const unique = [...new Set(keys)].filter((k) => k.length > 0).sort((a, b) => b.length - a.length)
-    this.keys = unique
-    this.masks = new Map(unique.map((k) => [k, maskKey(k)]))
-    this.maskBytes = new Map(unique.map((k) => [k, encoder.encode(maskKey(k))]))
-    this.shortest = unique.at(-1)?.length ?? 0
-    this.longest = unique[0]?.length ?? 0
-    this.pattern = unique.length === 0 ? undefined : new RegExp(unique.map(escapeRegExp).join('|'), 'g')
+    const unique = [...new Set(keys)].filter((k) => k.length > 0)
+    this.keys = new Set(unique)
+    this.sorted = unique.toSorted()
+    this.lengths = [...new Set(unique.map((k) => k.length))].sort((a, b) => b - a)
+    this.shortest = this.lengths.at(-1) ?? 0
+    this.longest = this.lengths[0] ?? 0
+    this.pattern = unique.length === 0 ? undefined : beginnings(unique, this.shortest)
     for (const key of unique) for (const b of encoder.encode(key)) this.inKey[b] = 1
   }
 
@@ -41,7 +50,33 @@ export class Scrubber {
   text(s: string): string {
     // Most texts that pass (header values...) are shorter than any key.
     if (!this.pattern || s.length < this.shortest) return s
-    return s.replace(this.pattern, (k) => this.masks.get(k)!)
+    let out = ''
+    let end = 0
+    this.each(s, (at, key) => {
+      out += s.slice(end, at) + maskKey(key)
+      end = at + key.length
+    })
+    return end === 0 ? s : out + s.slice(end)
+  }
+
+  /** Calls `found` with each key in `view`, left to right (at one place, the longest). */
+  private each(view: string, found: (at: number, key: string) => void): void {
+    const pattern = this.pattern!
+    pattern.lastIndex = 0
+    for (let m = pattern.exec(view); m !== null; m = pattern.exec(view)) {
+      const key = this.keyAt(view, m.index)
+      if (key) found(m.index, key)
+      pattern.lastIndex = m.index + (key?.length ?? 1)
+    }
+  }
+
+  private keyAt(view: string, at: number): string | undefined {
+    for (const length of this.lengths) {
+      if (at + length > view.length) continue
+      const candidate = view.slice(at, at + length)
+      if (this.keys.has(candidate)) return candidate
+    }
+    return undefined
   }
 
   /** A whole body with every key masked (the same bytes when there is none). `text`: the bytes as byteText, if already made. */
@@ -97,17 +132,13 @@ export class Scrubber {
 
   /** The keys in `data`: what to send up to the end of the last one, masks in place; undefined when none. */
   private find(data: Uint8Array, view: string): { parts: Uint8Array[]; end: number } | undefined {
-    const pattern = this.pattern!
-    pattern.lastIndex = 0
-    let found = pattern.exec(view)
-    if (found === null) return undefined
     const parts: Uint8Array[] = []
     let end = 0
-    for (; found !== null; found = pattern.exec(view)) {
-      parts.push(data.subarray(end, found.index), this.maskBytes.get(found[0])!)
-      end = found.index + found[0].length
-    }
-    return { parts, end }
+    this.each(view, (at, key) => {
+      parts.push(data.subarray(end, at), encoder.encode(maskKey(key)))
+      end = at + key.length
+    })
+    return parts.length === 0 ? undefined : { parts, end }
   }
 
   /**
@@ -119,12 +150,30 @@ export class Scrubber {
   private heldBack(data: Uint8Array, view: string, from: number): number {
     let start = data.length
     while (start > from && data.length - start < this.longest - 1 && this.inKey[data[start - 1]] === 1) start--
-    for (let i = start; i < data.length; i++) {
-      const tail = view.slice(i)
-      if (this.keys.some((k) => k.length > tail.length && k.startsWith(tail))) return data.length - i
-    }
+    for (let i = start; i < data.length; i++) if (this.begins(view.slice(i))) return data.length - i
     return 0
   }
+
+  /** Whether some key is longer than `tail` and begins with it: the first key not before it in order, if any does. */
+  private begins(tail: string): boolean {
+    let lo = 0
+    let hi = this.sorted.length
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if (this.sorted[mid] < tail) lo = mid + 1
+      else hi = mid
+    }
+    for (let i = lo; i < this.sorted.length && this.sorted[i].startsWith(tail); i++) if (this.sorted[i].length > tail.length) return true
+    return false
+  }
+}
+
+/** A regex of the keys' first characters: as many as the shortest key has, fewer while they make more than MAX_BEGINNINGS. */
+function beginnings(keys: readonly string[], shortest: number): RegExp {
+  let length = Math.min(shortest, 6)
+  let starts = new Set(keys.map((k) => k.slice(0, length)))
+  while (starts.size > MAX_BEGINNINGS && length > 1) starts = new Set(keys.map((k) => k.slice(0, --length)))
+  return new RegExp([...starts].map(escapeRegExp).join('|'), 'g')
 }
 
 function escapeRegExp(s: string): string {
