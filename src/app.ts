@@ -16,6 +16,7 @@ import { OWN_ROUTES } from './http/own-routes'
 import { listModels, retrieveModel } from './http/models'
 import { pathOf } from './http/request-path'
 import { prometheusText } from './observability/metrics'
+import { withKeysLimited } from './observability/stats'
 import { routingSettings } from './proxy/route'
 import { resolveModel } from './routing/resolve-model'
 import type { Runtime } from './state/runtime'
@@ -52,7 +53,12 @@ function ownRoutes(runtime: Runtime) {
       .get(r.health.path, ({ request }) => health(runtime, authorized(request)))
       .get(r.live.path, () => live())
       .get(r.ready.path, ({ request }) => ready(runtime, authorized(request)))
-      .get(r.stats.path, () => collectStats(runtime))
+      .get(r.stats.path, async ({ request }) => {
+        // ?keys=N: the N most notable keys of each service (the status page asks for 100, whatever the pool).
+        const limit = new URL(request.url).searchParams.get('keys')
+        const all = await collectStats(runtime)
+        return limit !== null && /^\d{1,6}$/.test(limit) ? withKeysLimited(all, Number(limit)) : all
+      })
       .get(
         r.metrics.path,
         async () => new Response(prometheusText(await collectStats(runtime)), { headers: { 'content-type': 'text/plain; version=0.0.4' } }),

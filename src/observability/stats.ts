@@ -42,7 +42,9 @@ export interface ServiceStats {
   endpoints: string[]
   strategy: string
   format: string
-  keys: (TargetStats & { key: string; id: string; quota: QuotaFigures; last_check: CheckFigures | null })[]
+  keys: (TargetStats & { key: string; id: string; source: 'config' | 'admin'; quota: QuotaFigures; last_check: CheckFigures | null })[]
+  /** With `/stats?keys=N` and more keys than that: how many `keys` lists (the most notable). */
+  keys_listed?: number
   endpoint_stats: (TargetStats & { url: string })[]
   affinity: AffinityFigures
   /** How many keys are in each state now (with --workers, as the first process sees them: states are shared). */
@@ -85,6 +87,26 @@ function mergeTargets<T extends TargetStats>(lists: T[][]): T[] {
     const same = lists.map((l) => l[i]).filter((t): t is T => t !== undefined)
     return { ...first, ...addFigures(same), health: worstHealth(same.map((t) => t.health)) }
   })
+}
+
+const NOTABLE: Record<HealthState, number> = { disabled: 0, cooling: 1, probing: 2, healthy: 3 }
+
+/**
+ * At most `n` keys of each service listed (a pool of 10,000 keys makes a
+ * 10 MB document): the disabled ones first, then the cooling, then the
+ * busiest. Applied to the whole document, after the workers' are added up.
+ */
+export function withKeysLimited(stats: Stats, n: number): Stats {
+  const services: Record<string, ServiceStats> = {}
+  for (const [name, s] of Object.entries(stats.load_balancer_stats)) {
+    if (s.keys.length <= n) services[name] = s
+    else {
+      const order = (k: ServiceStats['keys'][number]) => NOTABLE[k.health.state]
+      const keys = s.keys.toSorted((a, b) => order(a) - order(b) || b.requests - a.requests).slice(0, n)
+      services[name] = { ...s, keys, keys_listed: n }
+    }
+  }
+  return { ...stats, load_balancer_stats: services }
 }
 
 export function mergeStats(all: Stats[]): Stats {

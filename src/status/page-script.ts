@@ -2,7 +2,10 @@
  * The status page's script (status-page.ts serves the page): it polls
  * /stats and /health every 2 s with the proxy key kept in the tab's
  * sessionStorage, computes rates from successive polls, and builds the DOM
- * with textContent only (nothing from /stats is ever parsed as HTML).
+ * with textContent only (nothing from /stats is ever parsed as HTML). With
+ * the admin key typed in (kept the same way), it offers to disable, enable,
+ * check and delete each key it lists, and to add a batch of keys, through
+ * the admin API; without it, the page only reads.
  *
  * It runs in the browser, not here: status-page.ts embeds the source text of
  * each function in PAGE_FUNCTIONS, all inside one function called at once,
@@ -71,6 +74,11 @@ interface PageState {
   locked: boolean
 }
 
+/** What an admin action on one key is: the route's last word, and how the button says it. */
+type KeyAction = 'disable' | 'enable' | 'check' | 'delete'
+/** Steers one key by its id, when the page holds the admin key (null: it holds none, the page only reads). */
+type Manage = ((id: string, masked: string, action: KeyAction) => void) | null
+
 type TargetKind = 'key' | 'endpoint'
 /** An element's attributes; `text` is its textContent. */
 type Attrs = { text?: string } & Record<string, string | number | null | undefined>
@@ -87,6 +95,14 @@ export const PAGE_FUNCTIONS = [
   storedKey,
   storeKey,
   get,
+  adminSend,
+  keyActions,
+  manageKey,
+  showAdmin,
+  submitAdminKey,
+  forgetAdminKey,
+  addBatch,
+  fillServices,
   fmtInt,
   fmtCompact,
   fmtRate,
@@ -110,6 +126,7 @@ export const PAGE_FUNCTIONS = [
   chartLegend,
   serviceHead,
   affinityLine,
+  keyStatesLine,
   serviceSection,
   render,
   renderHeader,
@@ -131,6 +148,10 @@ export function startStatusPage(): void {
   const state: PageState = { samples: [], version: null, timer: undefined, locked: false }
   byId('keyform').addEventListener('submit', (event) => submitKey(state, event))
   byId('forget').addEventListener('click', () => forgetKey(state))
+  byId('adminform').addEventListener('submit', (event) => submitAdminKey(state, event))
+  byId('addkeys').addEventListener('submit', (event) => addBatch(state, event))
+  byId('adminforget').addEventListener('click', () => forgetAdminKey(state))
+  showAdmin()
   poll(state)
 }
 
@@ -143,8 +164,11 @@ function settings() {
     rateWindowMs: 60000,
     /** The charts' span, and how far back the page keeps samples. */
     historyMs: 5 * 60000,
-    /** Where sessionStorage keeps the proxy key. */
+    /** Where sessionStorage keeps the proxy key, and the admin key. */
     keySlot: 'lmlb.proxyKey',
+    adminSlot: 'lmlb.adminKey',
+    /** The keys of a service the page lists (`/stats?keys=`): the most notable; a pool of 10,000 would be a 10 MB poll. */
+    keysListed: 100,
   }
 }
 
@@ -180,15 +204,15 @@ function svg(ns: string | null, tag: string, attrs: Record<string, string | numb
 }
 
 // ---- the key, and lmlb's answers ----
-function storedKey(): string {
+function storedKey(slot?: string): string {
   try {
-    return sessionStorage.getItem(settings().keySlot) || ''
+    return sessionStorage.getItem(slot || settings().keySlot) || ''
   } catch (e) {
     return ''
   }
 }
-function storeKey(key: string): void {
-  const slot = settings().keySlot
+function storeKey(key: string, slot?: string): void {
+  slot = slot || settings().keySlot
   try {
     if (key) sessionStorage.setItem(slot, key)
     else sessionStorage.removeItem(slot)
@@ -258,8 +282,129 @@ function errorKinds(errors: Record<string, number> | undefined): string {
     .join(', ')
 }
 
+/** A call to the admin API with the admin key: its status, and its JSON body. */
+function adminSend<T>(method: string, path: string, body?: object): Promise<Reply<T>> {
+  const headers: Record<string, string> = { accept: 'application/json', 'x-api-key': storedKey(settings().adminSlot) }
+  if (body) headers['content-type'] = 'application/json'
+  return fetch(path, { method, headers, body: body ? JSON.stringify(body) : undefined, cache: 'no-store', credentials: 'omit' }).then(
+    (res) =>
+      res.text().then((text) => {
+        let parsed: T | null = null
+        try {
+          parsed = JSON.parse(text)
+        } catch (e) {}
+        return { status: res.status, body: parsed }
+      }),
+  )
+}
+
+// ---- keys steered through the admin API ----
+/** A key row's buttons: disable or enable, check, and delete for a key added through the admin API. */
+function keyActions(manage: Manage, k: ServiceStats['keys'][number]): HTMLTableCellElement {
+  const cell = el('td', { class: 'manage' })
+  if (!manage) return cell
+  const disabled = k.health && k.health.state === 'disabled'
+  const actions: KeyAction[] = [disabled ? 'enable' : 'disable', 'check']
+  if (k.source === 'admin') actions.push('delete')
+  for (const action of actions) {
+    const button = el('button', { type: 'button', 'data-action': action, text: action })
+    button.addEventListener('click', () => manage(k.id, k.key, action))
+    cell.appendChild(button)
+  }
+  return cell
+}
+function manageKey(state: PageState, id: string, masked: string, action: KeyAction): void {
+  const path = `/admin/keys/${encodeURIComponent(id)}${action === 'delete' ? '' : `/${action}`}`
+  const msg = byId('adminmsg')
+  msg.textContent = `${action} ${masked}\u2026`
+  adminSend<{ check?: { ok: boolean; status: number | null; message: string }; error?: { message: string } }>(
+    action === 'delete' ? 'DELETE' : 'POST',
+    path,
+  ).then(
+    (r) => {
+      if (r.status === 401 || r.status === 404) return forgetAdminKey(state, (r.body && r.body.error && r.body.error.message) || '')
+      const b = r.body
+      if (r.status !== 200) msg.textContent = `${action} ${masked}: ${(b && b.error && b.error.message) || r.status}`
+      else if (b && b.check)
+        msg.textContent = `check ${masked}: ${b.check.ok ? 'passed' : 'failed'} (${b.check.status || 'no answer'}) ${b.check.ok ? '' : b.check.message}`
+      else msg.textContent = `${masked}: ${action === 'delete' ? 'deleted' : `${action}d`}`
+      poll(state)
+    },
+    (e: { message?: string } | null) => {
+      msg.textContent = `${action} ${masked}: ${(e && e.message) || e}`
+    },
+  )
+}
+/** The admin key form while the page holds none; the batch form while it holds one. */
+function showAdmin(): void {
+  const admin = !!storedKey(settings().adminSlot)
+  byId('adminform').hidden = admin
+  byId('addkeys').hidden = !admin
+}
+function submitAdminKey(state: PageState, event: Event): void {
+  event.preventDefault()
+  const input = byId<HTMLInputElement>('adminkey')
+  const key = input.value.trim()
+  if (!key) {
+    byId('adminerror').textContent = 'Enter LMLB_ADMIN_KEY.'
+    return
+  }
+  input.value = ''
+  byId('adminerror').textContent = 'Checking\u2026'
+  storeKey(key, settings().adminSlot)
+  adminSend<{ error?: { message: string } }>('GET', '/admin/keys?limit=1').then((r) => {
+    if (r.status !== 200) return forgetAdminKey(state, (r.body && r.body.error && r.body.error.message) || `lmlb answered ${r.status}`)
+    byId('adminerror').textContent = ''
+    showAdmin()
+    poll(state)
+  })
+}
+function forgetAdminKey(state: PageState, why?: string): void {
+  storeKey('', settings().adminSlot)
+  byId('adminerror').textContent = why || ''
+  byId('adminmsg').textContent = ''
+  showAdmin()
+  poll(state)
+}
+function addBatch(state: PageState, event: Event): void {
+  event.preventDefault()
+  const text = byId<HTMLTextAreaElement>('addtext')
+  const keys = text.value.split('\n').filter((line) => line.trim() !== '')
+  const msg = byId('adminmsg')
+  if (!keys.length) {
+    msg.textContent = 'Paste one key a line.'
+    return
+  }
+  const service = byId<HTMLSelectElement>('addservice').value
+  const check = byId<HTMLInputElement>('addcheck').checked
+  msg.textContent = `adding ${keys.length} key(s) to ${service}\u2026`
+  type Added = { added?: string[]; duplicates?: number; invalid?: number[]; error?: { message: string } }
+  adminSend<Added>('POST', '/admin/keys', { service, keys, check }).then((r) => {
+    if (r.status === 401 || r.status === 404) return forgetAdminKey(state, (r.body && r.body.error && r.body.error.message) || '')
+    const b = r.body || {}
+    if (!b.added) {
+      msg.textContent = `not added: ${(b.error && b.error.message) || r.status}`
+      return
+    }
+    text.value = ''
+    const invalid = b.invalid && b.invalid.length ? `; not keys: line(s) ${b.invalid.join(', ')}` : ''
+    msg.textContent = `${service}: ${b.added.length} added${check ? ' (each checked before it serves)' : ''}, ${b.duplicates || 0} already there${invalid}`
+    poll(state)
+  })
+}
+/** The batch form's services, as /stats lists them (the one chosen stays chosen). */
+function fillServices(names: string[]): void {
+  const select = byId<HTMLSelectElement>('addservice')
+  const chosen = select.value
+  if (Array.prototype.map.call(select.options, (o: HTMLOptionElement) => o.value).join() === names.join()) return
+  select.textContent = ''
+  for (const name of names) select.appendChild(el('option', { value: name, text: name }))
+  if (names.indexOf(chosen) >= 0) select.value = chosen
+}
+
 // ---- history: cumulative counters from each poll, rates from their differences ----
-function targetId(service: string, kind: TargetKind, index: number, name: string): string {
+/** A key by its id (the list is the most notable keys, in an order that changes), an endpoint by its place. */
+function targetId(service: string, kind: TargetKind, index: number | string, name: string): string {
   return `${service}|${kind}|${index}|${name}`
 }
 /** This poll's running totals: each key's and endpoint's, and each service's (the sum of its endpoints'). */
@@ -270,8 +415,8 @@ function snapshot(stats: Stats): Sample {
     const svc = services[name]
     const sum: Tally = { r: 0, e: 0 }
     const keys = svc.keys || []
-    keys.forEach((k, i) => {
-      snap.targets[targetId(name, 'key', i, k.key)] = { r: k.requests, e: errorTotal(k.errors) }
+    keys.forEach((k) => {
+      snap.targets[targetId(name, 'key', k.id, k.key)] = { r: k.requests, e: errorTotal(k.errors) }
     })
     const endpoints = svc.endpoint_stats || []
     endpoints.forEach((ep, i) => {
@@ -349,8 +494,15 @@ function errorsCell(errors: Record<string, number> | undefined): HTMLTableCellEl
   }
   return cell
 }
-/** One key's or endpoint's row; `name` is the key (masked) or the endpoint's URL, `rate` its ratePerMinute. */
-function targetRow(kind: TargetKind, name: string, t: TargetStats, rate: Tally | null, quota?: QuotaFigures): HTMLTableRowElement {
+/** One key's or endpoint's row; `name` is the key (masked) or the endpoint's URL, `rate` its ratePerMinute; `actions`, a key's buttons. */
+function targetRow(
+  kind: TargetKind,
+  name: string,
+  t: TargetStats,
+  rate: Tally | null,
+  quota?: QuotaFigures,
+  actions?: HTMLTableCellElement,
+): HTMLTableRowElement {
   return el(
     'tr',
     { 'data-kind': kind, 'data-id': name },
@@ -365,18 +517,22 @@ function targetRow(kind: TargetKind, name: string, t: TargetStats, rate: Tally |
     el('td', { class: 'tokens', text: `${fmtCompact(t.tokens_in)} / ${fmtCompact(t.tokens_out)}` }),
     el('td', { class: 'cached', text: `${fmtCompact(t.cache_read_tokens)} / ${fmtCompact(t.cache_write_tokens)}` }),
     el('td', { class: 'quota', text: kind === 'key' ? quotaText(quota) : '' }),
+    actions || null,
   )
 }
-/** The service's keys, then its endpoints, a row each under a column heading. */
-function targetTable(samples: Sample[], service: string, svc: ServiceStats): HTMLElement {
+/** The service's keys (the most notable, when it has more than the page lists), then its endpoints, a row each under a column heading. */
+function targetTable(samples: Sample[], service: string, svc: ServiceStats, manage: Manage): HTMLElement {
   const keys = svc.keys || []
   const endpoints = svc.endpoint_stats || []
-  const rate = (kind: TargetKind, index: number, name: string) => ratePerMinute(samples, targetId(service, kind, index, name))
+  const rate = (kind: TargetKind, index: number | string, name: string) => ratePerMinute(samples, targetId(service, kind, index, name))
   const body = el('tbody')
-  const group = (label: string) => el('tr', { class: 'group' }, el('td', { colspan: 11, text: label }))
-  body.appendChild(group(`keys (${keys.length})`))
-  keys.forEach((k, i) => {
-    body.appendChild(targetRow('key', k.key, k, rate('key', i, k.key), k.quota))
+  const group = (label: string) => el('tr', { class: 'group' }, el('td', { colspan: manage ? 12 : 11, text: label }))
+  const listed = svc.keys_listed
+    ? `keys (${fmtInt(svc.keys_listed)} of ${fmtInt(svc.keys_count)}: disabled, then cooling, then the busiest)`
+    : `keys (${keys.length})`
+  body.appendChild(group(listed))
+  keys.forEach((k) => {
+    body.appendChild(targetRow('key', k.key, k, rate('key', k.id, k.key), k.quota, manage ? keyActions(manage, k) : undefined))
   })
   body.appendChild(group(`endpoints (${endpoints.length})`))
   endpoints.forEach((ep, i) => {
@@ -396,6 +552,7 @@ function targetTable(samples: Sample[], service: string, svc: ServiceStats): HTM
     'cached read / write',
     'quota left',
   ]
+  if (manage) columns.push('manage')
   for (const h of columns) headRow.appendChild(el('th', { text: h }))
   return el('div', { class: 'tablewrap' }, el('table', null, el('thead', null, headRow), body))
 }
@@ -472,6 +629,15 @@ function serviceHead(name: string, svc: ServiceStats, ready: boolean | null): HT
         : el('span', { class: `pill ${ready ? 'healthy' : 'down'}`, 'data-ready': String(ready), text: ready ? 'ready' : 'not ready' }),
   )
 }
+/** How many keys are active, cooling, disabled: the whole pool, whatever the table lists. */
+function keyStatesLine(svc: ServiceStats): HTMLElement {
+  const s = svc.key_states
+  if (!s) return el('div', { class: 'meta' })
+  return el('div', {
+    class: 'meta keystates',
+    text: `${fmtInt(svc.keys_count)} key(s): ${fmtInt(s.active)} active \u00b7 ${fmtInt(s.cooling)} cooling \u00b7 ${fmtInt(s.disabled)} disabled`,
+  })
+}
 function affinityLine(affinity: AffinityFigures | undefined): HTMLElement {
   const a: Partial<AffinityFigures> = affinity || {}
   let repins = 0
@@ -484,7 +650,7 @@ function affinityLine(affinity: AffinityFigures | undefined): HTMLElement {
     ` pinned session(s) \u00b7 ${fmtInt(a.hits || 0)} hits \u00b7 ${fmtInt(a.new_pins || 0)} new pins \u00b7 ${fmtInt(repins)} repins`,
   )
 }
-function serviceSection(samples: Sample[], name: string, svc: ServiceStats, ready: boolean | null): HTMLElement {
+function serviceSection(samples: Sample[], name: string, svc: ServiceStats, ready: boolean | null, manage: Manage): HTMLElement {
   const keys = svc.keys || []
   const endpoints = svc.endpoint_stats || []
   const head = serviceHead(name, svc, ready)
@@ -503,9 +669,10 @@ function serviceSection(samples: Sample[], name: string, svc: ServiceStats, read
     { class: 'svc', 'data-service': name },
     head,
     affinityLine(svc.affinity),
+    keyStatesLine(svc),
     drawn.svg,
     chartLegend(drawn),
-    targetTable(samples, name, svc),
+    targetTable(samples, name, svc, manage),
   )
 }
 
@@ -515,7 +682,8 @@ function render(state: PageState, stats: Stats, health: HealthBody | null, healt
   const status = (health && health.status) || (healthStatus === 200 ? 'healthy' : 'unhealthy')
   renderHeader(state.version, stats, detailed, status)
   renderConfig(detailed, stats.shared)
-  renderServices(state.samples, stats, detailed)
+  const manage: Manage = storedKey(settings().adminSlot) ? (id, masked, action) => manageKey(state, id, masked, action) : null
+  renderServices(state.samples, stats, detailed, manage)
 }
 function renderHeader(version: string | null, stats: Stats, detailed: DetailedHealth | null, status: string): void {
   const pill = byId('status')
@@ -559,11 +727,12 @@ function renderConfig(detailed: DetailedHealth | null, shared: SharedFigures | u
     )
   }
 }
-function renderServices(samples: Sample[], stats: Stats, detailed: DetailedHealth | null): void {
+function renderServices(samples: Sample[], stats: Stats, detailed: DetailedHealth | null, manage: Manage): void {
   const list = byId('services')
   list.textContent = ''
   const services = stats.load_balancer_stats || {}
   const names = Object.keys(services)
+  fillServices(names)
   if (!names.length)
     list.appendChild(
       el('div', {
@@ -574,7 +743,7 @@ function renderServices(samples: Sample[], stats: Stats, detailed: DetailedHealt
   for (const name of names) {
     const readiness = detailed && detailed.load_balancer.services
     const ready = readiness && readiness[name] ? readiness[name].ready : null
-    list.appendChild(serviceSection(samples, name, services[name], ready))
+    list.appendChild(serviceSection(samples, name, services[name], ready, manage))
   }
 }
 
@@ -611,7 +780,7 @@ function schedule(state: PageState): void {
 }
 function poll(state: PageState): void {
   clearTimeout(state.timer)
-  Promise.all([get<Stats>('/stats'), get<HealthBody>('/health')])
+  Promise.all([get<Stats>(`/stats?keys=${settings().keysListed}`), get<HealthBody>('/health')])
     .then(
       ([stats, health]) => polled(state, stats, health),
       (e: { name?: string; message?: string } | null | undefined) => {

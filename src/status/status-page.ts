@@ -65,6 +65,11 @@ form#keyform h2{margin:0 0 6px;font-size:17px}
 form#keyform p{color:var(--muted);margin:0 0 12px}
 form#keyform input{width:100%;padding:8px;font:inherit;border:1px solid var(--line);border-radius:6px;background:var(--bg);color:var(--fg)}
 button{font:inherit;padding:6px 12px;border-radius:6px;border:1px solid var(--line);background:var(--card);color:var(--fg);cursor:pointer}
+#admin{margin:0 0 12px}
+#admin form{display:flex;flex-wrap:wrap;gap:8px;align-items:center}
+#admin input[type=password],#admin textarea,#admin select{font:inherit;padding:6px;border:1px solid var(--line);border-radius:6px;background:var(--bg);color:var(--fg)}
+#admin textarea{flex:1 1 100%;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px}
+td.manage button{padding:2px 8px;margin-right:4px;font-size:12px}
 form#keyform button{margin-top:10px;background:var(--req);border-color:var(--req);color:#fff}
 .err{color:var(--bad)}
 [hidden]{display:none!important}
@@ -110,6 +115,21 @@ const BODY = `</style>
   </form>
   <div id="dashboard">
     <div class="meta" id="config"></div>
+    <section id="admin">
+      <form id="adminform" autocomplete="off">
+        <input id="adminkey" type="password" placeholder="admin key (LMLB_ADMIN_KEY)" aria-label="admin key" spellcheck="false">
+        <button type="submit">Manage keys</button>
+        <span class="err" id="adminerror" role="alert"></span>
+      </form>
+      <form id="addkeys" autocomplete="off" hidden>
+        <label>Add keys to <select id="addservice" aria-label="service"></select></label>
+        <textarea id="addtext" rows="3" placeholder="one key a line" aria-label="keys to add" spellcheck="false"></textarea>
+        <label><input type="checkbox" id="addcheck" checked> check each before it serves</label>
+        <button type="submit">Add</button>
+        <button type="button" id="adminforget">Forget admin key</button>
+        <div class="meta" id="adminmsg" role="status"></div>
+      </form>
+    </section>
     <div id="services"><div class="banner info">Loading\u2026</div></div>
   </div>
 </main>

@@ -130,6 +130,7 @@ export function stats(runtime: Runtime): Stats {
           keys: p.keys.items.map((k) => ({
             key: k.masked,
             id: k.id,
+            source: k.source,
             ...k.counters.toJSON(),
             health: k.health.toJSON(now),
             quota: k.quota.toJSON(now),

@@ -16,7 +16,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core'
 import { startLmlb, type RunningLmlb } from '../helpers/lmlb'
 import { chat } from '../helpers/requests'
 import { freePort, REDIS_SERVER, startRedisServer } from '../helpers/redis'
-import { startUpstream, type FakeUpstream } from '../helpers/upstream'
+import { defaultReply, startUpstream, type FakeUpstream } from '../helpers/upstream'
 
 const CHROMIUM = '/usr/bin/chromium'
 const HAVE_CHROMIUM = existsSync(CHROMIUM)
@@ -81,7 +81,7 @@ const stateOf = (kind: 'key' | 'endpoint', id: string, state: string) => `${row(
 
 /** `n` requests, then the page's next poll of /stats (so each burst is its own interval on the chart). */
 async function burst(lmlb: RunningLmlb, page: Page, n: number) {
-  const nextPoll = page.waitForResponse((r) => r.url().endsWith('/stats'))
+  const nextPoll = page.waitForResponse((r) => new URL(r.url()).pathname === '/stats')
   for (let i = 0; i < n; i++) expect((await chat(lmlb.url, 'gpt-4o', { content: 'hello' })).status).toBe(200)
   await nextPoll
 }
@@ -186,6 +186,85 @@ describe.skipIf(!HAVE_CHROMIUM)('the status page in headless Chromium', () => {
     // The refused polls (401) are the only complaints: no CSP violation, no script error.
     expect(consoleErrors.filter((e) => !e.includes('status of 401 (Unauthorized)'))).toEqual([])
     for (const url of requested) expect(new URL(url).origin).toBe(new URL(lmlb.url).origin)
+  }, 60_000)
+
+  test('with the admin key typed in: add a batch, disable, enable, check and delete keys from the page; without it, read only', async () => {
+    const admin = 'lmlb-status-page-admin-key-31415'
+    const reply = defaultReply('managed')
+    const up = startUpstream('managed', (r, req) => (r.method === 'GET' ? Response.json({ object: 'list', data: [] }) : reply(r, req)))
+    const lmlb = await startLmlb({
+      env: { LMLB_ADMIN_KEY: admin, OPENAI_API_KEYS: KEYS[0], SERVICE_ENDPOINTS: JSON.stringify({ openai: [up.base] }) },
+    })
+    started.push(up, lmlb)
+    consoleErrors.length = 0
+    const page = await open(lmlb)
+    await page.locator(stateOf('key', 'sk-...1111', 'healthy')).waitFor()
+    expect(await page.locator('td.manage button').count()).toBe(0)
+    expect(await page.locator('#addkeys').isHidden()).toBe(true)
+
+    // A wrong admin key: said so, not kept, still read only.
+    await page.locator('#adminkey').fill('not-the-admin-key')
+    await page.locator('#adminform button[type=submit]').click()
+    await page.locator('#adminerror', { hasText: 'LMLB_ADMIN_KEY' }).waitFor()
+    expect(await page.evaluate(() => sessionStorage.getItem('lmlb.adminKey'))).toBeNull()
+
+    await page.locator('#adminkey').fill(admin)
+    await page.locator('#adminform button[type=submit]').click()
+    await page.locator('#addkeys').waitFor({ state: 'visible' })
+    const added = ['sk-added-in-the-page-000000a1', 'sk-added-in-the-page-000000b2']
+    await page.locator('#addtext').fill([...added, 'not a key'].join('\n'))
+    await page.locator('#addcheck').uncheck()
+    await page.locator('#addkeys button[type=submit]').click()
+    await page.locator('#adminmsg', { hasText: 'openai: 2 added, 0 already there; not keys: line(s) 3' }).waitFor()
+    await page.locator(stateOf('key', 'sk-...00a1', 'healthy')).waitFor()
+    await page.locator(stateOf('key', 'sk-...00b2', 'healthy')).waitFor()
+    // A configured key has no delete; an added one has.
+    expect(await page.locator(`${row('key', 'sk-...1111')} [data-action]`).allTextContents()).toEqual(['disable', 'check'])
+    expect(await page.locator(`${row('key', 'sk-...00a1')} [data-action]`).allTextContents()).toEqual(['disable', 'check', 'delete'])
+
+    await page.locator(`${row('key', 'sk-...00a1')} [data-action="disable"]`).click()
+    await page.locator(stateOf('key', 'sk-...00a1', 'disabled')).waitFor()
+    const before = up.received.length
+    for (let i = 0; i < 4; i++) expect((await chat(lmlb.url)).status).toBe(200)
+    expect(up.received.slice(before).map((r) => r.headers.authorization)).not.toContain(`Bearer ${added[0]}`)
+    await page.locator(`${row('key', 'sk-...00a1')} [data-action="enable"]`).click()
+    await page.locator(stateOf('key', 'sk-...00a1', 'healthy')).waitFor()
+    await page.locator(`${row('key', 'sk-...00a1')} [data-action="check"]`).click()
+    await page.locator('#adminmsg', { hasText: 'check sk-...00a1: passed (200)' }).waitFor()
+    expect(up.received.at(-1)).toMatchObject({ method: 'GET', path: '/v1/models' })
+    await page.locator(`${row('key', 'sk-...00b2')} [data-action="delete"]`).click()
+    await page.locator(row('key', 'sk-...00b2')).waitFor({ state: 'detached' })
+    expect(await page.locator('[data-service="openai"] .keystates').textContent()).toBe(
+      '2 key(s): 2 active \u00b7 0 cooling \u00b7 0 disabled',
+    )
+
+    const html = await page.content()
+    for (const key of [...KEYS, ...added]) expect(html).not.toContain(key)
+    await page.locator('#adminforget').click()
+    await page.locator('#adminform').waitFor({ state: 'visible' })
+    await page.waitForFunction(() => document.querySelectorAll('td.manage button').length === 0)
+    await page.close()
+    // The wrong admin key's 401 is the only complaint.
+    expect(consoleErrors.filter((e) => !e.includes('status of 401 (Unauthorized)'))).toEqual([])
+  }, 60_000)
+
+  test('a pool of 10,000 keys: the page lists the 100 most notable and says so, and each poll stays small', async () => {
+    const many = Array.from({ length: 10_000 }, (_, i) => `sk-many-keys-${String(i).padStart(10, '0')}`)
+    const up = startUpstream('many')
+    // In .env: 10,000 keys are more than one environment variable may hold.
+    const lmlb = await startLmlb({ dotenv: `OPENAI_API_KEYS=${many.join(',')}\nSERVICE_ENDPOINTS={"openai": ["${up.base}"]}\n` })
+    started.push(up, lmlb)
+    consoleErrors.length = 0
+    const page = await open(lmlb)
+    const polled = page.waitForResponse((r) => new URL(r.url()).pathname === '/stats')
+    await page.locator('[data-service="openai"] tr.group', { hasText: 'keys (100 of 10,000' }).waitFor()
+    expect(await page.locator('[data-service="openai"] tr[data-kind="key"]').count()).toBe(100)
+    expect((await (await polled).body()).length).toBeLessThan(200_000)
+    expect(await page.locator('[data-service="openai"] .keystates').textContent()).toBe(
+      '10,000 key(s): 10,000 active \u00b7 0 cooling \u00b7 0 disabled',
+    )
+    await page.close()
+    expect(consoleErrors).toEqual([])
   }, 60_000)
 
   test.skipIf(!REDIS_SERVER)(

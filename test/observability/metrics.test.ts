@@ -40,6 +40,7 @@ function statsDoc(): Stats {
           {
             key: 'sk-...0001',
             id: 'aaaaaaaaaaaa',
+            source: 'config',
             last_check: null,
             quota: { ...NO_QUOTA, remaining_requests: 41, remaining_tokens: 9000 },
             ...target((c) => {
@@ -53,6 +54,7 @@ function statsDoc(): Stats {
           {
             key: 'sk-...0002',
             id: 'bbbbbbbbbbbb',
+            source: 'config',
             last_check: null,
             quota: NO_QUOTA,
             ...target(() => {}, { state: 'cooling', consecutive_failures: 1, cooldown_remaining_ms: 900 }),

@@ -8,7 +8,7 @@
 import { expect, test } from 'bun:test'
 import { TargetCounters } from '../../src/observability/counters'
 import { RequestMetrics } from '../../src/observability/request-metrics'
-import { type HealthFigures, mergeStats, type Stats } from '../../src/observability/stats'
+import { type HealthFigures, mergeStats, type Stats, withKeysLimited } from '../../src/observability/stats'
 
 const HEALTHY: HealthFigures = { state: 'healthy', consecutive_failures: 0, cooldown_remaining_ms: 0 }
 const NO_QUOTA = { remaining_requests: null, remaining_tokens: null, requests_reset_at: null, tokens_reset_at: null }
@@ -42,7 +42,17 @@ function worker(o: {
         endpoints: ['http://a.test/v1'],
         strategy: 'round-robin',
         format: 'openai',
-        keys: [{ key: 'sk-...0001', id: 'aaaaaaaaaaaa', last_check: null, quota: NO_QUOTA, ...counters(), health: o.health ?? HEALTHY }],
+        keys: [
+          {
+            key: 'sk-...0001',
+            id: 'aaaaaaaaaaaa',
+            source: 'config',
+            last_check: null,
+            quota: NO_QUOTA,
+            ...counters(),
+            health: o.health ?? HEALTHY,
+          },
+        ],
         endpoint_stats: [{ url: 'http://a.test/v1', ...counters(), health: HEALTHY }],
         affinity: { mode: 'session', pinned_sessions: o.pinned, hits: o.hits, new_pins: 1, repins: o.repins ?? {} },
         key_states: { active: 1, cooling: 0, disabled: 0 },
@@ -110,4 +120,29 @@ test("Redis' view is the primary's (the first document's); none when it has none
   const b = { ...worker({ requests: 1, hits: 0, pinned: 0 }), shared: { redis: 'unreachable' as const, instances: null } }
   expect(mergeStats([a, b]).shared).toEqual({ redis: 'connected', instances: 2 })
   expect('shared' in mergeStats([worker({ requests: 1, hits: 0, pinned: 0 }), b])).toBe(false)
+})
+
+test('?keys=N: the N most notable keys of each service, disabled then cooling then the busiest; the count kept', () => {
+  const doc = worker({ requests: 1, hits: 0, pinned: 0 })
+  const svc = doc.load_balancer_stats.openai
+  const key = (name: string, state: 'healthy' | 'cooling' | 'disabled', requests: number) => ({
+    ...svc.keys[0],
+    key: name,
+    requests,
+    health: { state, consecutive_failures: 0, cooldown_remaining_ms: 0 },
+  })
+  const many = {
+    ...doc,
+    load_balancer_stats: {
+      openai: {
+        ...svc,
+        keys_count: 5,
+        keys: [key('a', 'healthy', 9), key('b', 'cooling', 1), key('c', 'healthy', 50), key('d', 'disabled', 0), key('e', 'healthy', 2)],
+      },
+    },
+  }
+  const limited = withKeysLimited(many, 3).load_balancer_stats.openai
+  expect(limited.keys.map((k) => k.key)).toEqual(['d', 'b', 'c'])
+  expect([limited.keys_count, limited.keys_listed]).toEqual([5, 3])
+  expect(withKeysLimited(many, 5).load_balancer_stats.openai.keys_listed).toBeUndefined()
 })
