@@ -104,12 +104,22 @@ async function inProcess(n: number) {
   }
   const addMs = ms(t)
   t = performance.now()
+  await admin('/admin/keys?service=openai', {
+    method: 'POST',
+    body: 'sk-bench-one-more-key-000001',
+    headers: { 'content-type': 'text/plain' },
+  })
+  const addOneMs = ms(t)
+  t = performance.now()
   const page = await (await admin('/admin/keys?limit=1000')).text()
   const pageMs = ms(t)
   t = performance.now()
   const stats = await (await app.fetch(new Request('http://localhost/stats'))).text()
   const statsMs = ms(t)
+  const page100 = await (await app.fetch(new Request('http://localhost/stats?keys=100'))).text()
   return {
+    addOneMs,
+    page100Kb: page100.length / 1024,
     loadMs,
     buildMs,
     reloadMs,
@@ -176,9 +186,11 @@ row(
   `${fmt(small.addMs)} (3)`,
   `${fmt(large.addMs)} (${large.addedCount})`,
 )
+row('adding one key to that pool (ms)', fmt(small.addOneMs), fmt(large.addOneMs))
 row(
   'GET /admin/keys, a page of 1,000 (ms, KB)',
   `${fmt(small.pageMs)}, ${fmt(small.pageKb, 0)}`,
   `${fmt(large.pageMs)}, ${fmt(large.pageKb, 0)}`,
 )
 row('GET /stats (ms, KB)', `${fmt(small.statsMs)}, ${fmt(small.statsKb, 0)}`, `${fmt(large.statsMs)}, ${fmt(large.statsKb, 0)}`)
+row("GET /stats?keys=100, the status page's poll (KB)", fmt(small.page100Kb, 0), fmt(large.page100Kb, 0))

@@ -25,8 +25,8 @@ const MAX_BEGINNINGS = 5_000
 export class Scrubber {
   /** Where a key may begin: its first characters. */
   private readonly pattern: RegExp | undefined
-  /** Sorted, so that whether a tail begins some key is a binary search. */
-  private readonly sorted: readonly string[]
+  /** Sorted when a stream's tail first asks, so that whether it begins some key is a binary search. */
+  private sortedKeys: readonly string[] | undefined
   private readonly keys: ReadonlySet<string>
   /** The keys' lengths, longest first: at one place, the longest key wins. */
   private readonly lengths: readonly number[]
@@ -38,12 +38,17 @@ export class Scrubber {
   constructor(keys: readonly string[]) {
     const unique = [...new Set(keys)].filter((k) => k.length > 0)
     this.keys = new Set(unique)
-    this.sorted = unique.toSorted()
     this.lengths = [...new Set(unique.map((k) => k.length))].sort((a, b) => b - a)
     this.shortest = this.lengths.at(-1) ?? 0
     this.longest = this.lengths[0] ?? 0
     this.pattern = unique.length === 0 ? undefined : beginnings(unique, this.shortest)
-    for (const key of unique) for (const b of encoder.encode(key)) this.inKey[b] = 1
+    // Keys are Latin-1 (config/header-value.ts): a character's UTF-8 bytes matter only past ASCII.
+    for (const key of unique)
+      for (let i = 0; i < key.length; i++) {
+        const c = key.charCodeAt(i)
+        if (c < 0x80) this.inKey[c] = 1
+        else for (const b of encoder.encode(key[i])) this.inKey[b] = 1
+      }
   }
 
   /** The text with every key masked. */
@@ -157,13 +162,15 @@ export class Scrubber {
   /** Whether some key is longer than `tail` and begins with it: the first key not before it in order, if any does. */
   private begins(tail: string): boolean {
     let lo = 0
-    let hi = this.sorted.length
+    this.sortedKeys ??= [...this.keys].sort()
+    const sorted = this.sortedKeys
+    let hi = sorted.length
     while (lo < hi) {
       const mid = (lo + hi) >>> 1
-      if (this.sorted[mid] < tail) lo = mid + 1
+      if (sorted[mid] < tail) lo = mid + 1
       else hi = mid
     }
-    for (let i = lo; i < this.sorted.length && this.sorted[i].startsWith(tail); i++) if (this.sorted[i].length > tail.length) return true
+    for (let i = lo; i < sorted.length && sorted[i].startsWith(tail); i++) if (sorted[i].length > tail.length) return true
     return false
   }
 }
