@@ -95,6 +95,7 @@ export const PAGE_FUNCTIONS = [
   storedKey,
   storeKey,
   get,
+  replyOf,
   adminSend,
   keyActions,
   manageKey,
@@ -226,16 +227,18 @@ function get<T>(path: string): Promise<Reply<T>> {
   const abort = new AbortController()
   const timeout = setTimeout(() => abort.abort(), settings().timeoutMs)
   return fetch(path, { headers, cache: 'no-store', credentials: 'omit', signal: abort.signal })
-    .then((res) =>
-      res.text().then((text) => {
-        let body: T | null = null
-        try {
-          body = JSON.parse(text)
-        } catch (e) {}
-        return { status: res.status, body }
-      }),
-    )
+    .then((res) => replyOf<T>(res))
     .finally(() => clearTimeout(timeout))
+}
+/** An answer's status, and its body where that is JSON. */
+function replyOf<T>(res: Response): Promise<Reply<T>> {
+  return res.text().then((text) => {
+    let body: T | null = null
+    try {
+      body = JSON.parse(text)
+    } catch (e) {}
+    return { status: res.status, body }
+  })
 }
 
 // ---- figures ----
@@ -286,16 +289,8 @@ function errorKinds(errors: Record<string, number> | undefined): string {
 function adminSend<T>(method: string, path: string, body?: object): Promise<Reply<T>> {
   const headers: Record<string, string> = { accept: 'application/json', 'x-api-key': storedKey(settings().adminSlot) }
   if (body) headers['content-type'] = 'application/json'
-  return fetch(path, { method, headers, body: body ? JSON.stringify(body) : undefined, cache: 'no-store', credentials: 'omit' }).then(
-    (res) =>
-      res.text().then((text) => {
-        let parsed: T | null = null
-        try {
-          parsed = JSON.parse(text)
-        } catch (e) {}
-        return { status: res.status, body: parsed }
-      }),
-  )
+  const init = { method, headers, body: body ? JSON.stringify(body) : undefined, cache: 'no-store' as const, credentials: 'omit' as const }
+  return fetch(path, init).then((res) => replyOf<T>(res))
 }
 
 // ---- keys steered through the admin API ----
