@@ -67,7 +67,8 @@ form#keyform input{width:100%;padding:8px;font:inherit;border:1px solid var(--li
 button{font:inherit;padding:6px 12px;border-radius:6px;border:1px solid var(--line);background:var(--card);color:var(--fg);cursor:pointer}
 #admin{margin:0 0 12px}
 #admin form{display:flex;flex-wrap:wrap;gap:8px;align-items:center}
-#admin input[type=password],#admin textarea,#admin select{font:inherit;padding:6px;border:1px solid var(--line);border-radius:6px;background:var(--bg);color:var(--fg)}
+#admin input[type=password],#admin textarea,#admin select{font:inherit;padding:6px;border:1px solid var(--line);border-radius:6px;
+background:var(--bg);color:var(--fg)}
 #admin textarea{flex:1 1 100%;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px}
 td.manage button{padding:2px 8px;margin-right:4px;font-size:12px}
 form#keyform button{margin-top:10px;background:var(--req);border-color:var(--req);color:#fff}
