@@ -63,15 +63,20 @@ function ownRoutes(runtime: Runtime) {
         r.metrics.path,
         async () => new Response(prometheusText(await collectStats(runtime)), { headers: { 'content-type': 'text/plain; version=0.0.4' } }),
       )
-      .get(r.models.path, () => listModels(runtime))
-      .get(r.model.path, async ({ params }) => {
+      .get(r.models.path, ({ request }) => {
+        runtime.modelRefresh?.wanted()
+        return listModels(runtime.current, request)
+      })
+      .get(r.model.path, ({ params, request }) => {
+        runtime.modelRefresh?.wanted()
         const id = decodeURIComponent(params['*'])
         const state = runtime.current
         const route = resolveModel(id, routingSettings(state))
-        const entry = await retrieveModel(runtime, id, route.ok && route.kind === 'single' ? `${route.service}/${route.model}` : undefined)
+        const entry = retrieveModel(state, request, id, route.ok && route.kind === 'single' ? `${route.service}/${route.model}` : undefined)
         if (entry) return entry
         const message = `lmlb serves no model "${id}" (GET /v1/models lists them)`
-        return Response.json(errorBody('chat', 404, 'model_not_found', message), { status: 404 })
+        const api = request.headers.has('anthropic-version') ? 'messages' : 'chat'
+        return Response.json(errorBody(api, 404, 'model_not_found', message), { status: 404 })
       })
       // The admin API reads its own bodies, within lmlb's limits.
       .get(r.keys.path, ({ request }) => keys.list(request))

@@ -22,6 +22,7 @@ import type { Listening, Platform } from './runtime/platform'
 import { reloadOnFileChanges } from './state/file-reloads'
 import { createKeyChecks } from './state/key-checks'
 import { KeyStore } from './state/key-store'
+import { createModelRefresh } from './state/model-refresh'
 import { NOT_SHARED, type KeyChange } from './state/ports'
 import { createRuntime, type Runtime } from './state/runtime'
 import { BUILD_COMMIT, stats, VERSION } from './status/status'
@@ -118,6 +119,8 @@ export function launch(platform: Platform, o: LaunchOptions) {
   // The runtime's own port, which counts each key's change in its figures before telling the others.
   const counted = { keyChanged: (c: KeyChange) => runtime.sharing.keyChanged(c), claimCheck: sharing.claimCheck }
   const keyChecks = createKeyChecks({ current: () => runtime.current, logger, sharing: counted, hop })
+  // Every process keeps the upstreams' model lists its own GET /v1/models reads.
+  const modelRefresh = createModelRefresh(() => runtime.current, hop)
   const runtime = createRuntime({
     config,
     logger,
@@ -130,6 +133,7 @@ export function launch(platform: Platform, o: LaunchOptions) {
     admission: follower ? follower.admission(here) : here,
     group: (primary ?? follower)?.group,
     keyChecks,
+    modelRefresh,
     keyStore: new KeyStore(config.dataDir, logger),
   })
   redis?.connect(hearerFor(runtime))
@@ -138,7 +142,7 @@ export function launch(platform: Platform, o: LaunchOptions) {
   const stopWatching = workerIndex === 0 ? reloadOnFileChanges(runtime, o.sources, env, o.read) : () => {}
   if (workerIndex === 0) keyChecks.start()
   const stopSaving = workerIndex === 0 ? saveKeyStates(runtime) : () => {}
-  const stopBackground = () => (stopWatching(), keyChecks.stop(), stopSaving())
+  const stopBackground = () => (stopWatching(), keyChecks.stop(), stopSaving(), modelRefresh.stop())
   return { runtime, server, primary, follower, stopBackground }
 }
 

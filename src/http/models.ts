@@ -1,84 +1,93 @@
 /**
- * GET /v1/models: what lmlb can route, in the OpenAI list shape. Local
- * knowledge first (aliases, allow-lists, the Claude-name mapping, the
- * mock), then each ready service's own list from its upstream, prefixed
- * `service/` as a client must ask for them. Upstream lists are cached for a
- * while; one that fails is left out, not fatal.
+ * GET /v1/models and GET /v1/models/{id}: what lmlb can route, in the
+ * client's own shape: OpenAI's list (`object`, `data[{id, object, created,
+ * owned_by}]`), or Anthropic's (`data[{type, id, display_name,
+ * created_at}]`, `has_more`, `first_id`, `last_id`, paged by `limit`,
+ * `after_id`, `before_id`) when the request carries `anthropic-version`.
+ * Local knowledge first (the mock, aliases, the Claude-name mapping,
+ * allow-lists), then what each ready service's upstream listed, prefixed
+ * `service/` as a client must ask for them: only what the background
+ * refresh (state/model-refresh.ts) kept, so nothing here waits on an
+ * upstream.
  */
 import { isServiceable } from '../balancer/choosers'
-import type { ServicePool } from '../balancer/service-pool'
-import type { ModelLists } from '../state/proxy-state'
 import { MOCK_SERVICE } from '../config/defaults'
-import { MODELS_PATH } from '../apis/endpoints'
-import { PROVIDERS } from '../providers'
-import { upstreamHeaders } from '../upstream/headers'
-import type { Runtime } from '../state/runtime'
-import type { Hop } from '../upstream/via'
+import type { ProxyState } from '../state/proxy-state'
 
-export const MODEL_LIST_TTL_MS = 5 * 60_000
-const MODEL_LIST_TIMEOUT_MS = 5_000
-
-interface ModelEntry {
+/** One model lmlb can route, as any shape needs it. */
+interface Model {
   id: string
-  object: 'model'
+  owner: string
+  /** Epoch seconds (0: not known). */
   created: number
-  owned_by: string
+  name: string
 }
 
-export async function listModels(runtime: Runtime, now = Date.now()): Promise<{ object: 'list'; data: ModelEntry[] }> {
-  const state = runtime.current
-  const entries = new Map<string, string>()
-  const add = (id: string, owner: string) => entries.has(id) || entries.set(id, owner)
+function models(state: ProxyState): Model[] {
+  const found = new Map<string, Model>()
+  const add = (id: string, owner: string, created = 0, name = id) => found.has(id) || found.set(id, { id, owner, created, name })
   add(`${MOCK_SERVICE}/echo`, 'lmlb')
   for (const alias of Object.keys(state.config.aliases)) add(alias, 'lmlb-alias')
-  const { bigModel, smallModel } = state.config
-  for (const [name, target] of [
-    ['claude-sonnet-4-5', bigModel],
-    ['claude-opus-4-1', bigModel],
-    ['claude-haiku-4-5', smallModel],
-  ]) {
-    if (state.config.preferredProvider !== 'anthropic') add(name, `lmlb → ${target}`)
-  }
+  const { bigModel, smallModel, preferredProvider } = state.config
+  if (preferredProvider !== 'anthropic')
+    for (const [name, target] of [
+      ['claude-sonnet-4-5', bigModel],
+      ['claude-opus-4-1', bigModel],
+      ['claude-haiku-4-5', smallModel],
+    ])
+      add(name, `lmlb → ${target}`)
   const ready = [...state.pools.values()].filter(isServiceable)
   for (const pool of ready) for (const m of pool.service.models ?? []) add(`${pool.service.name}/${m}`, pool.service.name)
-  const listed = await Promise.all(ready.filter((p) => !p.service.models).map((p) => upstreamModels(p, state.modelLists, runtime.hop, now)))
-  ready
-    .filter((p) => !p.service.models)
-    .forEach((pool, i) => {
-      for (const id of listed[i]) add(`${pool.service.name}/${id}`, pool.service.name)
-    })
-  return { object: 'list', data: [...entries].map(([id, owner]) => ({ id, object: 'model', created: 0, owned_by: owner })) }
+  for (const pool of ready)
+    for (const m of state.modelLists.get(pool.service.name)?.models ?? [])
+      add(`${pool.service.name}/${m.id}`, pool.service.name, m.created, m.name)
+  return [...found.values()]
 }
 
-async function upstreamModels(pool: ServicePool, cache: ModelLists, hop: Hop, now: number): Promise<string[]> {
-  const cached = cache.get(pool.service.name)
-  if (cached && now - cached.at < MODEL_LIST_TTL_MS) return cached.ids
-  const target = pool.pick(now)
-  if (!target) return cached?.ids ?? []
-  try {
-    const res = await fetch(target.endpoint.url + MODELS_PATH, {
-      headers: upstreamHeaders(PROVIDERS[pool.service.provider], new Headers(), target.key?.value, hop),
-      signal: AbortSignal.timeout(MODEL_LIST_TIMEOUT_MS),
-    })
-    const body = (await res.json()) as { data?: { id?: unknown }[] }
-    const ids = res.ok && Array.isArray(body.data) ? body.data.map((m) => m.id).filter((id): id is string => typeof id === 'string') : []
-    cache.set(pool.service.name, { at: now, ids })
-    return ids
-  } catch {
-    return cached?.ids ?? []
-  } finally {
-    // A listing says nothing of the target's health for completions.
-    target.key?.health.released()
-    target.endpoint.health.released()
-  }
+/** The list, in the shape of the client that asks (`request`'s headers and query). */
+export function listModels(state: ProxyState, request: Request): Response {
+  const all = models(state)
+  if (!request.headers.has('anthropic-version')) return Response.json({ object: 'list', data: all.map(openaiEntry) })
+  const q = new URL(request.url).searchParams
+  const limit = Math.min(1000, Math.max(1, Number(q.get('limit') ?? 20) || 20))
+  const after = q.get('after_id')
+  const before = q.get('before_id')
+  let from = 0
+  let to = all.length
+  if (after !== null) from = all.findIndex((m) => m.id === after) + 1
+  if (before !== null)
+    to = Math.max(
+      0,
+      all.findIndex((m) => m.id === before),
+    )
+  // before_id pages backwards: the `limit` models just before it.
+  const page = before !== null && after === null ? all.slice(Math.max(0, to - limit), to) : all.slice(from, Math.min(to, from + limit))
+  const hasMore = before !== null && after === null ? to - limit > 0 : from + limit < to
+  return Response.json({
+    data: page.map(anthropicEntry),
+    has_more: hasMore,
+    first_id: page[0]?.id ?? null,
+    last_id: page.at(-1)?.id ?? null,
+  })
 }
 
 /**
- * GET /v1/models/{id}: one entry of the list, as OpenAI's retrieve answers;
- * a bare upstream name (`gpt-4o`) is found under the service it routes to.
+ * One entry of the list, in the client's shape; a bare upstream name
+ * (`gpt-4o`) is found under the service it routes to (`routedAs`).
+ * Undefined when lmlb serves no such model.
  */
-export async function retrieveModel(runtime: Runtime, id: string, routedAs: string | undefined): Promise<ModelEntry | undefined> {
-  const { data } = await listModels(runtime)
-  const entry = data.find((m) => m.id === id) ?? (routedAs === undefined ? undefined : data.find((m) => m.id === routedAs))
-  return entry && { ...entry, id }
+export function retrieveModel(state: ProxyState, request: Request, id: string, routedAs: string | undefined): Response | undefined {
+  const all = models(state)
+  const found = all.find((m) => m.id === id) ?? (routedAs === undefined ? undefined : all.find((m) => m.id === routedAs))
+  if (!found) return undefined
+  const entry = { ...found, id }
+  return Response.json(request.headers.has('anthropic-version') ? anthropicEntry(entry) : openaiEntry(entry))
+}
+
+function openaiEntry(m: Model) {
+  return { id: m.id, object: 'model', created: m.created, owned_by: m.owner }
+}
+
+function anthropicEntry(m: Model) {
+  return { type: 'model', id: m.id, display_name: m.name, created_at: new Date(m.created * 1000).toISOString() }
 }

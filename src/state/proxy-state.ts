@@ -5,6 +5,7 @@ import { PinTable } from '../balancer/pins'
 import { createPools, type ServicePool } from '../balancer/service-pool'
 import type { Config } from '../config/schema'
 import { KeyEvents } from '../observability/key-events'
+import type { ListedModel } from '../upstream/model-listing'
 import { RequestMetrics } from '../observability/request-metrics'
 import { Scrubber } from '../observability/scrub'
 import { createBudgets, type ClientBudget } from '../balancer/client-budgets'
@@ -31,7 +32,7 @@ export interface ProxyState {
   readonly modelLists: ModelLists
 }
 
-export type ModelLists = Map<string, { at: number; ids: string[] }>
+export type ModelLists = Map<string, { at: number; models: ListedModel[] }>
 
 /** A state for `config`; keys and endpoints that `previous` had keep their counters and health. */
 export function createState(config: Config, previous?: ProxyState): ProxyState {

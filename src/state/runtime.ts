@@ -17,6 +17,7 @@ import { CallSlots } from '../upstream/call-slots'
 import { Hop } from '../upstream/via'
 import type { KeyChecks } from './key-checks'
 import { KeyStore } from './key-store'
+import type { ModelRefresh } from './model-refresh'
 import { NOT_SHARED, type ProcessGroup, type ReloadOutcome, type Sharing } from './ports'
 import { createState, type ProxyState } from './proxy-state'
 
@@ -43,6 +44,8 @@ export interface Runtime {
   readonly keyChecks?: KeyChecks
   /** The keys added through the admin API, and what is kept of key states across restarts. */
   readonly keyStore: KeyStore
+  /** The upstreams' model lists, kept fresh in the background once a client asked for them. */
+  readonly modelRefresh?: ModelRefresh
   /** Reads the configuration again and swaps it in whole, or refuses it: everywhere, with --workers. */
   reload(reason: string): ReloadOutcome | Promise<ReloadOutcome>
   /** The same in this process alone (with --workers, the primary asks each worker for it). */
@@ -63,6 +66,7 @@ export interface RuntimeParts {
   group?: ProcessGroup
   keyChecks?: KeyChecks
   keyStore?: KeyStore
+  modelRefresh?: ModelRefresh
 }
 
 export function createRuntime(parts: RuntimeParts): Runtime {
@@ -81,6 +85,7 @@ export function createRuntime(parts: RuntimeParts): Runtime {
     group,
     keyChecks: parts.keyChecks,
     keyStore,
+    modelRefresh: parts.modelRefresh,
     reload: (reason) => (group ? group.reload(reason, runtime.reloadHere) : runtime.reloadHere(reason)),
     reloadHere: (reason) => reloadLocally(runtime, parts.read, reason),
   }

@@ -89,6 +89,6 @@ test('a key that remains keeps its counters and cooldown, and a disabled key sta
 
 test('the model lists are fetched anew for a new configuration', () => {
   const first = createState(configOf({ OPENAI_API_KEY: KEY }))
-  first.modelLists.set('openai', { at: Date.now(), ids: ['gpt-x'] })
+  first.modelLists.set('openai', { at: Date.now(), models: [{ id: 'gpt-x' }] })
   expect(createState(configOf({ OPENAI_API_KEY: KEY }), first).modelLists.size).toBe(0)
 })
