@@ -15,8 +15,12 @@ export function errorBody(api: WireApi, status: number, code: string, message: s
   return api === 'messages' ? anthropicErrorBody(status, message) : openaiErrorBody(status, code, message)
 }
 
-/** The same error as the last event of a stream that has already begun. */
-export function errorEvent(api: WireApi, status: number, code: string, message: string): string {
-  if (api === 'responses') return encodeJsonEvent('response.failed', failedResponseEvent(code, message))
+/** The same error as the last event of a stream that has already begun; a Responses stream's with the next `sequence`. */
+export function errorEvent(api: WireApi, status: number, code: string, message: string, sequence?: number): string {
+  if (api === 'responses')
+    return encodeJsonEvent('response.failed', {
+      ...failedResponseEvent(code, message),
+      ...(sequence !== undefined && { sequence_number: sequence }),
+    })
   return encodeJsonEvent(api === 'messages' ? 'error' : undefined, errorBody(api, status, code, message))
 }

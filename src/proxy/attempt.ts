@@ -5,6 +5,7 @@
  * spans, first byte, tokens, the log line).
  */
 import { errorEvent } from '../apis'
+import { SequenceWatch } from '../apis/openai-responses/errors'
 import type { Choice, Deployment } from '../balancer/choosers'
 import { ProxyError } from '../errors'
 import { overflowed, type AttemptWatch, type RequestWatch } from '../observability/attempt-record'
@@ -14,6 +15,7 @@ import type { Runtime } from '../state/runtime'
 import type { WayBack } from '../translation/pairs'
 import { upstreamHeaders } from '../upstream/headers'
 import { send, UpstreamFailure, type UpstreamAnswer } from '../upstream/send'
+import { byteText } from '../util/byte-text'
 import type { Inbound } from './parse'
 import { prepare, type Outbound } from './prepare'
 
@@ -58,6 +60,8 @@ export function attempts(runtime: Runtime, state: ProxyState, request: Request, 
     if (outbound.contentType) headers['content-type'] = outbound.contentType
     Object.assign(headers, service.headers)
     const kind = inbound.stream ? 'stream' : 'whole'
+    // A Responses stream passed through: its events are numbered, and the failure lmlb may append must follow them.
+    const numbered = inbound.stream && outbound.api === 'responses' ? new SequenceWatch() : undefined
     const started = performance.now()
     try {
       const answer = await send({
@@ -69,8 +73,8 @@ export function attempts(runtime: Runtime, state: ProxyState, request: Request, 
         clientSignal: request.signal,
         scrubber,
         // In the upstream's API: a translated stream translates it like any other event.
-        errorEvent: (message) => errorEvent(outbound.api, 502, 'upstream_stream_error', message),
-        observe: attempt.saw,
+        errorEvent: (message) => errorEvent(outbound.api, 502, 'upstream_stream_error', message, numbered?.next()),
+        observe: numbered ? (body) => (numbered.see(typeof body === 'string' ? body : byteText(body)), attempt.saw(body)) : attempt.saw,
         onEnd: (how) => {
           runtime.calls.release()
           attempt.end(how)

@@ -169,6 +169,13 @@ describe('passed through to a service with the Responses API', () => {
     expect(last.split('\n')[0]).toBe('event: response.failed')
     const failed = JSON.parse(last.split('\n')[1].slice('data: '.length))
     expect(failed).toMatchObject({ type: 'response.failed', response: { status: 'failed', error: { code: 'upstream_stream_error' } } })
+    // Numbered as every event before it: the next number.
+    const numbers = text
+      .trimEnd()
+      .split('\n\n')
+      .map((e) => JSON.parse(e.split('\n')[1].slice('data: '.length)).sequence_number)
+    expect(numbers).toEqual(numbers.map((_, i) => numbers[0] + i))
+    expect(failed.sequence_number).toBe(JSON.parse(events[3].split('\n')[1].slice('data: '.length)).sequence_number + 1)
   })
 })
 
