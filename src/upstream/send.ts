@@ -8,12 +8,14 @@
 import type { Limits } from '../config/schema'
 import type { Scrubber } from '../observability/scrub'
 import { byteText } from '../util/byte-text'
+import { concatBytes } from '../util/concat-bytes'
 import { cancel, after } from './deadlines'
 import { clientHeaders } from './headers'
 import type { ByteSource } from './byte-stream'
 import { relay, type ReadResult, type RelayEnd } from './relay'
 
-export type FailureKind = 'connect' | 'timeout'
+/** Not reached; no answer in time; or a stream that ended before any event (a 200 with nothing in it). */
+export type FailureKind = 'connect' | 'timeout' | 'empty'
 
 /** The upstream could not be reached or did not answer in time. */
 export class UpstreamFailure extends Error {
@@ -128,19 +130,30 @@ class UpstreamCall {
     }
   }
 
-  /** A stream: its first chunk is waited for before committing to this upstream. */
+  /**
+   * A stream: its first event is waited for before committing to this
+   * upstream (comments and blank lines before it, as some upstreams send
+   * while they wait, are held and go with it). One that ends before any
+   * event is a failure: retried elsewhere, never an empty success.
+   */
   private async stream(response: Response, body: ReadableStream<Uint8Array>, headers: Headers): Promise<UpstreamAnswer> {
     const { o } = this
     const reader = body.getReader()
     const firstByte = this.deadline(o.limits.firstByteTimeoutMs, 'no first event', 'LMLB_FIRST_BYTE_TIMEOUT_MS')
+    const held: Uint8Array[] = []
     let first: ReadResult
     try {
-      first = await reader.read()
+      for (first = await reader.read(); !first.done && noEvent(first.value); first = await reader.read()) held.push(first.value)
     } catch (error) {
       throw this.failed(error, `the stream from ${o.url} broke before its first event`)
     } finally {
       cancel(firstByte)
     }
+    if (first.done) {
+      void reader.cancel().catch(() => {})
+      throw this.failed(new UpstreamFailure('empty', `the stream from ${o.url} ended before its first event`), '')
+    }
+    if (held.length > 0) first = { done: false, value: concatBytes([...held, first.value]) }
     const source = relay(reader, first, {
       idleMs: o.limits.idleTimeoutMs,
       onIdle: () =>
@@ -167,6 +180,7 @@ class UpstreamCall {
   /** The call is over, failed: what went wrong, preferring lmlb's own timeout reason over fetch's generic abort message. */
   private failed(error: unknown, context: string): Error {
     this.end('failed')
+    if (error instanceof UpstreamFailure) return error
     const { signal } = this.abort
     if (signal.aborted && signal.reason instanceof UpstreamFailure) return signal.reason
     if (signal.aborted) return signal.reason instanceof Error ? signal.reason : new Error('aborted')
@@ -178,4 +192,20 @@ class UpstreamCall {
     if (signal.aborted && signal.reason instanceof UpstreamFailure) return signal.reason.message
     return `upstream stream failed: ${(error as Error)?.message ?? error}`
   }
+}
+
+/** Whether a chunk holds no event: only blank lines and comments (`: ...`), as an upstream sends while it waits. */
+function noEvent(chunk: Uint8Array): boolean {
+  // Nearly every first chunk begins with a field (`data:`, `event:`): one byte says so.
+  for (let i = 0; i < chunk.length; ) {
+    const c = chunk[i]
+    if (c === 0x0a || c === 0x0d) i++
+    else if (c !== 0x3a) return false
+    else {
+      const end = chunk.indexOf(0x0a, i)
+      if (end < 0) return true
+      i = end + 1
+    }
+  }
+  return true
 }

@@ -265,6 +265,31 @@ describe('broken streams', () => {
     expect(ups.map((u) => u.received.length)).toEqual([1, 1])
   })
 
+  test('a 200 whose stream ends before any event (or with comments only) is a failure: retried elsewhere, the endpoint cooled', async () => {
+    const sse = (body: string) => new Response(body, { headers: { 'content-type': 'text/event-stream' } })
+    for (const body of ['', ': waiting\n\n: still waiting\n\n']) {
+      const { ups, lmlb } = await setup(2)
+      ups[0].handle(() => sse(body))
+      const res = await chat(lmlb.url, 'gpt-4o', { stream: true })
+      expect(res.status).toBe(200)
+      const text = await res.text()
+      expect(text).toContain('reply from up1')
+      expect(text).toContain('[DONE]')
+      expect(ups.map((u) => u.received.length)).toEqual([1, 1])
+      const stats = await (await fetch(`${lmlb.url}/stats`)).json()
+      expect(stats.load_balancer_stats.openai.endpoint_stats[0]).toMatchObject({ errors: { empty: 1 }, health: { state: 'cooling' } })
+      expect(lmlb.log()).toContain('ended before its first event')
+    }
+  })
+
+  test('comments before the first event are held and go with it: the stream is served, nothing cooled', async () => {
+    const { ups, lmlb } = await setup(1)
+    const events = openaiStreamEvents('gpt-4o', ['hi'])
+    ups[0].handle(() => new Response([': processing\n\n', ...events].join(''), { headers: { 'content-type': 'text/event-stream' } }))
+    const text = await (await chat(lmlb.url, 'gpt-4o', { stream: true })).text()
+    expect(text).toBe([': processing\n\n', ...events].join(''))
+  })
+
   test('a stream reset midway ends with an error event in the Anthropic shape', async () => {
     const up = startUpstream('ant')
     started.push(up)
