@@ -45,7 +45,6 @@ function ownRoutes(runtime: Runtime) {
         return errorAnswer(error, request, path, api, {
           logger: runtime.logger,
           mask: (t) => state.scrubber.text(t),
-          bodyTimeoutMs: state.config.limits.bodyTimeoutMs,
         })
       })
       .head(r.probe.path, () => new Response(null, { status: 200 }))

@@ -46,7 +46,6 @@ async function underV1(request: Request, path: string, endpoint: ApiEndpoint | u
     response = errorAnswer(error, request, path, api, {
       logger,
       mask: (t) => state.scrubber.text(t),
-      bodyTimeoutMs: state.config.limits.bodyTimeoutMs,
     })
   }
   state.requests.answered(label, response.status)

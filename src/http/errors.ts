@@ -22,10 +22,10 @@ export function errorAnswer(
   request: Request,
   path: string,
   api: WireApi,
-  o: { logger: Logger; mask: (text: string) => string; bodyTimeoutMs: number },
+  o: { logger: Logger; mask: (text: string) => string },
 ): Response {
   // Refused while its body still arrives: answered now, the connection kept until the body stops (linger.ts).
-  if (error instanceof BodyRefused) return lingerAfter(errorResponse(api, error), error.rest, o.bodyTimeoutMs)
+  if (error instanceof BodyRefused) return lingerAfter(api, error, error.rest)
   if (error instanceof ProxyError) return errorResponse(api, error)
   // The client hung up first (and so cancelled the upstream call): nothing went wrong in lmlb, no one reads the answer.
   if (request.signal.aborted) {

@@ -148,8 +148,9 @@ describe('a body over LMLB_MAX_BODY_BYTES', () => {
     )
     await wire.until(/request_too_large/)
     expect(parse(wire.text()).json).toEqual(tooLargeOpenAI)
-    // Nothing more comes: lmlb reads on for a gap of LMLB_BODY_TIMEOUT_MS, then closes.
+    // Nothing more comes: lmlb reads on for a silence of LINGER_GAP_MS, then ends the answer (its last chunk) and closes.
     expect(await ended(wire)).toEqual({ reset: false })
+    expect(wire.text().endsWith('\r\n0\r\n\r\n')).toBe(true)
   })
 
   test('Expect: 100-continue: the 413 comes while the client holds the body back', async () => {
@@ -161,6 +162,8 @@ describe('a body over LMLB_MAX_BODY_BYTES', () => {
     const answer = parse(wire.text())
     expect([answer.status, answer.json]).toEqual([413, tooLargeOpenAI])
     expect(await ended(wire)).toEqual({ reset: false })
+    // The answer is complete, and the connection closed, though the client never sent its body.
+    expect(wire.text().endsWith('\r\n0\r\n\r\n')).toBe(true)
   })
 
   test('chunked: stopped as it crosses the limit, the same 413 while the client goes on sending, and no "unexpected error" logged', async () => {
