@@ -20,8 +20,11 @@ type Kind = 'stream' | 'whole'
 export class AnswerTimes {
   private readonly usual = { stream: 0, whole: 0 }
   private readonly count = { stream: 0, whole: 0 }
+  /** When it last answered (epoch ms): a connection to it may still be open, kept alive. */
+  lastAnsweredAt = 0
 
   observe(kind: Kind, ms: number): void {
+    this.lastAnsweredAt = Date.now()
     this.usual[kind] = this.count[kind] === 0 ? ms : this.usual[kind] + WEIGHT * (ms - this.usual[kind])
     this.count[kind]++
   }

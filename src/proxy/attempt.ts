@@ -75,6 +75,8 @@ export function attempts(runtime: Runtime, state: ProxyState, request: Request, 
         // In the upstream's API: a translated stream translates it like any other event.
         errorEvent: (message) => errorEvent(outbound.api, 502, 'upstream_stream_error', message, numbered?.next()),
         observe: numbered ? (body) => (numbered.see(typeof body === 'string' ? body : byteText(body)), attempt.saw(body)) : attempt.saw,
+        // Answered before, so Bun may hold a connection to it that it has closed since; a reset on a first connection is the endpoint's.
+        mayBeStale: Date.now() - target.endpoint.answerTimes.lastAnsweredAt < STALE_WITHIN_MS,
         onEnd: (how) => {
           runtime.calls.release()
           attempt.end(how)
@@ -91,6 +93,9 @@ export function attempts(runtime: Runtime, state: ProxyState, request: Request, 
     }
   }
 }
+
+/** How long after an endpoint's last answer a connection Bun kept to it may still be reused. */
+const STALE_WITHIN_MS = 5 * 60_000
 
 /**
  * The client gave up on an endpoint that had not answered, after waiting far

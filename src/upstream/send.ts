@@ -42,6 +42,8 @@ export interface SendOptions {
   onEnd: (how: RelayEnd | 'failed') => void
   /** Sees the answer as it passes: a whole body (as util/byte-text's view of it), or each stream chunk. */
   observe?: (body: string | Uint8Array) => void
+  /** The upstream answered a while ago: a kept-alive connection to it may have been closed since (sent again once if so). */
+  mayBeStale?: boolean
 }
 
 /** What an upstream answered, safe to hand over. */
@@ -95,20 +97,29 @@ class UpstreamCall {
       ? this.deadline(o.limits.connectTimeoutMs, 'no response head', 'LMLB_CONNECT_TIMEOUT_MS')
       : this.deadline(o.limits.firstByteTimeoutMs, 'no answer', 'LMLB_FIRST_BYTE_TIMEOUT_MS')
     try {
-      // `timeout: false` turns off Bun's own 5-minute fetch limit: lmlb's timers govern.
-      return await fetch(o.url, {
-        method: 'POST',
-        headers: o.headers,
-        body: o.body,
-        signal: this.abort.signal,
-        timeout: false,
-      } as RequestInit)
+      return await this.call(true).catch((error) =>
+        // A kept-alive connection the upstream had closed: Bun's fetch does not send a POST again; lmlb does, once, on a new one.
+        this.abort.signal.aborted || !o.mayBeStale || !isStaleConnection(error) ? Promise.reject(error) : this.call(false),
+      )
     } catch (error) {
       cancel(this.total)
       throw this.failed(error, `could not reach ${o.url}`)
     } finally {
       cancel(head)
     }
+  }
+
+  private call(reuse: boolean): Promise<Response> {
+    const { o } = this
+    // `timeout: false` turns off Bun's own 5-minute fetch limit: lmlb's timers govern. `keepalive: false`: a connection of its own.
+    return fetch(o.url, {
+      method: 'POST',
+      headers: o.headers,
+      body: o.body,
+      signal: this.abort.signal,
+      timeout: false,
+      ...(!reuse && { keepalive: false }),
+    } as RequestInit)
   }
 
   private async whole(response: Response, headers: Headers): Promise<UpstreamAnswer> {
@@ -208,4 +219,11 @@ function noEvent(chunk: Uint8Array): boolean {
     }
   }
   return true
+}
+
+/** The error a request meets on a connection closed under it before any answer: Bun says ECONNRESET, Deno "connection reset" / "closed". */
+function isStaleConnection(error: unknown): boolean {
+  const e = error as { code?: unknown; message?: unknown } | null
+  if (e?.code === 'ECONNRESET' || e?.code === 'EPIPE' || e?.code === 'ConnectionClosed') return true
+  return typeof e?.message === 'string' && /connection (was )?(reset|closed)|broken pipe/i.test(e.message)
 }

@@ -3,6 +3,7 @@
  * targets the upstreams saw, and what the client got.
  */
 import { afterAll, afterEach, describe, expect, test } from 'bun:test'
+import { createServer } from 'node:net'
 import { startLmlb } from '../helpers/lmlb'
 import { chat } from '../helpers/requests'
 import { startUpstream, type FakeUpstream, type UpstreamHandler } from '../helpers/upstream'
@@ -160,6 +161,38 @@ describe('retry elsewhere', () => {
     const before = ups[1].received.length
     for (let i = 0; i < 6; i++) expect((await chat(lmlb.url)).status).toBe(200)
     expect(ups[1].received.length).toBe(before)
+  })
+
+  test('a kept-alive connection the upstream closed under the next request is sent again on a new one: served, nothing cooled', async () => {
+    // An upstream that answers the first request of a connection and resets the connection when a second comes on it.
+    let connections = 0
+    const server = createServer((socket) => {
+      connections++
+      let served = 0
+      let buffered = ''
+      socket.on('data', (data) => {
+        buffered += data.toString('latin1')
+        const head = buffered.indexOf('\r\n\r\n')
+        if (head < 0 || buffered.length - head - 4 < Number(/content-length: (\d+)/i.exec(buffered)?.[1] ?? 0)) return
+        buffered = ''
+        if (served++ > 0) return void socket.resetAndDestroy()
+        const body = JSON.stringify({
+          id: 'c',
+          object: 'chat.completion',
+          choices: [{ index: 0, message: { role: 'assistant', content: 'ok' } }],
+        })
+        socket.write(`HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body}`)
+      })
+    })
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+    const base = `http://127.0.0.1:${(server.address() as { port: number }).port}/v1`
+    const lmlb = await startLmlb({ env: { OPENAI_API_KEYS: KEYS[0], SERVICE_ENDPOINTS: JSON.stringify({ openai: [base] }) } })
+    started.push(lmlb, { stop: async () => void server.close() })
+    // Before: the second request met the reset, the only endpoint cooled, and the client got 502 ECONNRESET.
+    for (let i = 0; i < 3; i++) expect((await chat(lmlb.url)).status).toBe(200)
+    expect(connections).toBe(3)
+    const stats = await (await fetch(`${lmlb.url}/stats`)).json()
+    expect(stats.load_balancer_stats.openai.endpoint_stats[0]).toMatchObject({ errors: {}, health: { state: 'healthy' } })
   })
 
   test('the attempt limit bounds transient failures, and the last answer comes back as it came', async () => {
