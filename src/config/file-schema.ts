@@ -201,6 +201,11 @@ export const ConfigFile = Type.Object(
       }),
     ),
     aliases: Type.Optional(Type.Record(Type.String({ minLength: 1 }), AliasFile)),
+    fallbacks: Type.Optional(
+      Type.Record(Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }), {
+        description: 'model or alias (as a client asks) → models tried in order, before the client has a byte, when it cannot be served',
+      }),
+    ),
     model_defaults: Type.Optional(Type.Record(Type.String({ minLength: 1 }), ModelDefaults)),
     affinity: Type.Optional({ ...AffinityMode, description: 'session affinity: session (default), prefix or off (env LMLB_AFFINITY)' }),
     redis: Type.Optional(

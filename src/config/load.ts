@@ -139,6 +139,7 @@ export function loadConfig(input: LoadInput): LoadResult {
     services,
     aliases,
     modelDefaults: file.model_defaults ?? {},
+    fallbacks: file.fallbacks ?? {},
     affinity,
     ...redisOf(vars, file),
     ...adminOf(vars, input),

@@ -229,6 +229,8 @@ export const Config = Type.Object({
   clientLimits: Type.Array(ClientLimits),
   services: Type.Record(ServiceName, ServiceConfig),
   aliases: Type.Record(Type.String(), AliasConfig),
+  /** A model or alias (as a client asks) → the models tried after it, in order, when it cannot be served. */
+  fallbacks: Type.Record(Type.String(), Type.Array(Type.String({ minLength: 1 }))),
   modelDefaults: Type.Record(Type.String(), ModelDefaults),
   /** Affinity for aliases, and for services that do not set their own. */
   affinity: AffinityMode,

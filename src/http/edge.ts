@@ -20,6 +20,7 @@ import { isOpenPath } from './own-routes'
 import { errorAnswer, errorResponse } from './errors'
 import { readInbound } from './read-body'
 import { pathOf } from './request-path'
+import { withHeaders } from '../util/with-headers'
 
 export type Handler = (request: Request) => Response | Promise<Response>
 
@@ -91,15 +92,8 @@ function notAPath(method: string): Response {
 /** The response names the request by lmlb's id; an upstream's own id is kept beside it. */
 function withRequestId(response: Response, id: string): Response {
   const upstream = response.headers.get('x-request-id')
-  try {
-    if (upstream !== null && upstream !== id) response.headers.set('x-upstream-request-id', upstream)
-    response.headers.set('x-request-id', id)
-    return response
-  } catch {
-    // Headers of a response made elsewhere may be immutable: a copy carries them.
-    const copy = new Response(response.body, response)
-    if (upstream !== null && upstream !== id) copy.headers.set('x-upstream-request-id', upstream)
-    copy.headers.set('x-request-id', id)
-    return copy
-  }
+  return withHeaders(
+    response,
+    upstream !== null && upstream !== id ? { 'x-upstream-request-id': upstream, 'x-request-id': id } : { 'x-request-id': id },
+  )
 }

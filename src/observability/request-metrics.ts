@@ -24,6 +24,8 @@ export interface SeriesFigures {
 export interface RequestFigures {
   /** Inbound API → status class (`2xx`...) → requests answered. */
   by_api: Record<string, Record<string, number>>
+  /** `asked → served`: requests a fallback served (CONTRACT `fallbacks`). */
+  fallbacks: Record<string, number>
   duration: SeriesFigures[]
   time_to_first_byte: SeriesFigures[]
 }
@@ -71,6 +73,13 @@ export class RequestMetrics {
   readonly duration = new Series()
   readonly firstByte = new Series()
   private readonly byApi: Record<string, Record<string, number>> = {}
+  /** `asked → served` → how many requests a fallback served. */
+  private readonly fellBack: Record<string, number> = {}
+
+  fallback(asked: string, served: string): void {
+    const pair = `${asked} → ${served}`
+    this.fellBack[pair] = (this.fellBack[pair] ?? 0) + 1
+  }
 
   answered(api: string, status: number): void {
     const classes = (this.byApi[api] ??= {})
@@ -79,7 +88,12 @@ export class RequestMetrics {
   }
 
   toJSON(): RequestFigures {
-    return { by_api: structuredClone(this.byApi), duration: this.duration.toJSON(), time_to_first_byte: this.firstByte.toJSON() }
+    return {
+      by_api: structuredClone(this.byApi),
+      fallbacks: { ...this.fellBack },
+      duration: this.duration.toJSON(),
+      time_to_first_byte: this.firstByte.toJSON(),
+    }
   }
 }
 
@@ -104,5 +118,12 @@ export function mergeRequestFigures(all: readonly RequestFigures[]): RequestFigu
       }),
     )
   }
-  return { by_api: byApi, duration: merge(all.map((f) => f.duration)), time_to_first_byte: merge(all.map((f) => f.time_to_first_byte)) }
+  const fallbacks: Record<string, number> = {}
+  for (const f of all) for (const [pair, n] of Object.entries(f.fallbacks ?? {})) fallbacks[pair] = (fallbacks[pair] ?? 0) + n
+  return {
+    by_api: byApi,
+    fallbacks,
+    duration: merge(all.map((f) => f.duration)),
+    time_to_first_byte: merge(all.map((f) => f.time_to_first_byte)),
+  }
 }

@@ -16,7 +16,8 @@ import { dispatch, dispatchOptions } from './dispatch'
 import { answerByMock, estimatedTokens } from './local'
 import { parse, type RawBody } from './parse'
 import { respond } from './respond'
-import { choose, firstPool, routeOf } from './route'
+import { fallbackChain, routes, servedBy, withFallbacks } from './fallbacks'
+import { choose, firstPool, routeOf, type Plan, type Routed } from './route'
 import { rememberSession } from './session-pins'
 
 /** What the edge hands the flow: the endpoint, the request, its body read within lmlb's limits, its log record, and the client's proxy key. */
@@ -37,18 +38,23 @@ export async function handle({ endpoint, request, body, record, clientKey }: Inb
   if (admitted) await admitted
   const route = routeOf(state, inbound.model)
   if (route.kind === 'single' && route.service === MOCK_SERVICE) return answerByMock(inbound, route.model, runtime.streams)
-  const plan = choose(state, inbound, route, request.headers)
   // No upstream of the route counts an Anthropic request's tokens: lmlb estimates them.
   if (endpoint.countsTokens && firstPool(state, route)?.service.apis.includes('chat')) return estimatedTokens(inbound)
 
   const watch = new RequestWatch(record, state.requests, (status) => record.finish(status, runtime.logger, (t) => state.scrubber.text(t)))
   const tries = attempts(runtime, state, request, inbound, watch)
-  const { attempted, choice } = await dispatch(tries, dispatchOptions(runtime, state, plan.chooser)).catch((error) => {
+  let plan!: Plan
+  const serve = (r: Routed) => dispatch(tries, dispatchOptions(runtime, state, (plan = choose(state, inbound, r, request.headers)).chooser))
+  const chain = fallbackChain(state, inbound.model)
+  const served = chain.length === 1 ? serve(route) : withFallbacks(state, chain, route, serve, runtime.logger)
+  const { attempted, choice } = await served.catch((error) => {
     // No answer at all: the request counts against the last deployment tried.
     if (error instanceof ProxyError) watch.failed(error.status)
     throw error
   })
   if (plan.session && attempted.answer.status < 400) rememberSession(state, plan.session, choice, Date.now(), runtime.sharing.pinned)
   watch.answered(attempted.watch, attempted.answer.status)
-  return respond(attempted, runtime.streams, state.scrubber, choice.deployment.pool.service.name)
+  const { pool, model } = choice.deployment
+  if (!routes(route, choice)) state.requests.fallback(inbound.model, `${pool.service.name}/${model}`)
+  return servedBy(await respond(attempted, runtime.streams, state.scrubber, pool.service.name), `${pool.service.name}/${model}`)
 }
