@@ -138,8 +138,7 @@ export function loadConfig(input: LoadInput): LoadResult {
     clientLimits,
     services,
     aliases,
-    modelDefaults: file.model_defaults ?? {},
-    fallbacks: file.fallbacks ?? {},
+    ...fromFileOnly(file),
     affinity,
     ...redisOf(vars, file),
     ...adminOf(vars, input),
@@ -386,6 +385,11 @@ function deepFreeze<T>(value: T): T {
     Object.freeze(value)
   }
   return value
+}
+
+/** What only the file can say: model defaults and fallbacks. */
+function fromFileOnly(file: ConfigFile): Pick<Config, 'modelDefaults' | 'fallbacks'> {
+  return { modelDefaults: file.model_defaults ?? {}, fallbacks: file.fallbacks ?? {} }
 }
 
 /** The admin API's key, and where what must survive a restart is kept (beside the config file by default). */
