@@ -10,6 +10,7 @@ import { HELP, parseCli, type CliOptions } from './cli'
 import { redisAdmission } from './cluster/redis-limits'
 import { redisLink } from './cluster/redis-link'
 import { hearerFor, sharingThrough, type Teller } from './cluster/shared-events'
+import { claimPort, formerOwner, watchOwner } from './cluster/port-owner'
 import { followPrimary, leadWorkers, type Primary } from './cluster/workers'
 import { describeConfig } from './config/describe'
 import type { Env, LoadResult } from './config/load'
@@ -57,15 +58,31 @@ export function start(platform: Platform) {
   if (platform.restartIfNeeded()) return
   // Workers are part of their primary's instance (its Via hop, its count in Redis): they inherit its id.
   process.env.LMLB_INSTANCE_ID ??= crypto.randomUUID()
-  const launched = launch(platform, { loaded: result, read, sources, env: process.env, workers: cli.workers, workerIndex })
+  // The port may still be held by the workers of an lmlb whose primary died: this one shares it, and they drain.
+  const former = workerIndex === 0 && result.config.port > 0 ? formerOwner(result.config.dataDir, result.config.port) : undefined
+  const shared = former !== undefined
+  const launched = launch(platform, { loaded: result, read, sources, env: process.env, workers: cli.workers, workerIndex, shared })
+  if (shared)
+    launched.runtime.logger.info(
+      `port ${result.config.port} was lmlb process ${former}'s: shared with its workers, if any, until they drain`,
+    )
   const { runtime, server, primary, follower } = launched
   const shutdown = onSignals(runtime, server, primary, launched.stopBackground, workerIndex === 0)
+  // A worker outlives its primary: it serves on alone until a new lmlb takes the port, then drains (cluster/port-owner.ts).
+  const primaryPid = process.ppid
   follower?.listen(
     runtime,
     () => stats(runtime),
-    () => void shutdown('primary gone'),
+    () => {
+      runtime.logger.warn(
+        'the primary process is gone: serving on alone (no reloads, figures of this process only) until a new lmlb takes the port',
+      )
+      watchOwner(runtime.current.config.dataDir, server.port, primaryPid, () => void shutdown('a new lmlb took the port'))
+    },
   )
   if (workerIndex > 0) return runtime.logger.info('ready')
+  // A primary leaves workers behind when it dies; one that took their port over tells them to go.
+  if (cli.workers > 1 || shared) claimPort(runtime.current.config.dataDir, server.port)
   if (primary && platform.spawnWorker) primary.start(runtime, () => stats(runtime), platform.spawnWorker, cli.workers, server.port)
   const workers = cli.workers > 1 ? ` (${cli.workers} workers)` : ''
   runtime.logger.always(`lmlb ${VERSION}${platform.label} listening on http://${server.hostname}:${server.port}${workers}`)
@@ -91,6 +108,8 @@ export interface LaunchOptions {
   env: Env
   workers: number
   workerIndex: number
+  /** Listen beside another process on the port (SO_REUSEPORT) even with no workers of its own. */
+  shared?: boolean
   /** Where log lines go (default: stderr). */
   write?: (line: string) => void
 }
@@ -137,7 +156,7 @@ export function launch(platform: Platform, o: LaunchOptions) {
     keyStore: new KeyStore(config.dataDir, logger),
   })
   redis?.connect(hearerFor(runtime))
-  const server = serve(platform, runtime, config, o.workers > 1 || workerIndex > 0)
+  const server = serve(platform, runtime, config, o.workers > 1 || workerIndex > 0 || o.shared === true)
   // The first process of an instance watches its files and checks its keys; its workers hear what it finds.
   const stopWatching = workerIndex === 0 ? reloadOnFileChanges(runtime, o.sources, env, o.read) : () => {}
   if (workerIndex === 0) keyChecks.start()

@@ -158,18 +158,24 @@ export function followPrimary(logger: Logger): Follower {
   const collected = replies<Stats>()
   const reloaded = replies<ReloadOutcome>()
   const answers = replies<{ refusal?: Refusal }>()
-  const send = (m: Message) => process.send!(m)
+  // Once the primary is gone, nothing is sent to it: each question is answered here, at once.
+  let alone = false
+  const send = (m: Message) => void (alone || process.send!(m))
+  const orLocal = <T>(ask: () => Promise<T | undefined>) => (alone ? Promise.resolve(undefined) : ask())
   return {
     group: {
-      collectStats: async (local) => (await collected.ask((id) => send({ type: 'collect', id }))) ?? local(),
+      collectStats: async (local) => (await orLocal(() => collected.ask((id) => send({ type: 'collect', id })))) ?? local(),
       reload: async (reason) =>
-        (await reloaded.ask((id) => send({ type: 'reload', id, reason }))) ?? { ok: false, errors: ['the primary process did not answer'] },
+        (await orLocal(() => reloaded.ask((id) => send({ type: 'reload', id, reason })))) ?? {
+          ok: false,
+          errors: ['the primary process did not answer'],
+        },
     },
-    tell: (event) => (send({ type: 'event', event }), true),
+    tell: (event) => (send({ type: 'event', event }), !alone),
     admission: (local) => ({
       async admit(key, budget, model) {
         let admitId = 0
-        const answer = await answers.ask((id) => send({ type: 'admit', id: (admitId = id), key, model }))
+        const answer = await orLocal(() => answers.ask((id) => send({ type: 'admit', id: (admitId = id), key, model })))
         // No answer from the primary (it is restarting): counted here rather than refused.
         if (answer === undefined) return local.admit(key, budget, model)
         if (answer.refusal) throw new ProxyError(answer.refusal.status, answer.refusal.code, answer.refusal.message, answer.refusal.headers)
@@ -187,7 +193,10 @@ export function followPrimary(logger: Logger): Follower {
         else if (m.type === 'event') hearer.hear(m.event, true)
         else if (m.type === 'admit-reply') answers.answer(m.id, { refusal: m.refusal })
       })
-      process.on('disconnect', onPrimaryGone)
+      process.on('disconnect', () => {
+        alone = true
+        onPrimaryGone()
+      })
     },
   }
 }

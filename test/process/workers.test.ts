@@ -225,3 +225,29 @@ workersTest(
     expect(list.keys.map((k: { key: string; source: string }) => `${k.key} ${k.source}`)).toEqual(['sk-...0001 config', 'sk-...0002 admin'])
   },
 )
+
+workersTest(
+  'kill -9 of the primary: its worker keeps the port and answers, alone; a new lmlb on the port lets it drain and exit',
+  async () => {
+    const up = startUpstream('up')
+    running.push(up)
+    const first = await startLmlb({ args: ['--workers', '2'], dotenv: dotenv(up, 'sk-orphan-key-000001') })
+    running.push(first)
+    await first.waitForLog('[worker 1] ready')
+    const port = new URL(first.url).port
+    first.proc!.kill('SIGKILL')
+    await first.proc!.exited
+    await first.waitForLog('the primary process is gone: serving on alone')
+    // Fresh connections: only the worker listens now, and it answers every one (before: every one refused).
+    expect(await burst(first, 200)).toEqual(Array(200).fill(200))
+    const stats = await (await fetch(`${first.url}/stats`, { headers: { connection: 'close' } })).json()
+    expect(stats.workers).toBe(1)
+
+    // A supervisor starts lmlb again on the port: the orphan sees it and drains.
+    const second = await startLmlb({ args: ['--port', port], cwd: first.cwd, process: true })
+    running.push(second)
+    await first.waitForLog('a new lmlb took the port')
+    expect(await burst(second, 20)).toEqual(Array(20).fill(200))
+  },
+  20_000,
+)
