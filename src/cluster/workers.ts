@@ -41,6 +41,8 @@ type Message =
 
 const REPLY_TIMEOUT_MS = 2_000
 const RESTART_DELAY_MS = 1_000
+/** How often the primary keeps a copy of each worker's figures: what a worker killed outright takes with it is at most this old. */
+const SNAPSHOT_MS = 5_000
 
 /** Requests awaiting a reply by id, given up after a while (a dead worker must not hang /stats). */
 function replies<T>() {
@@ -76,10 +78,22 @@ export function leadWorkers(logger: Logger): Primary {
   const snapshots = replies<Stats>()
   const reloads = replies<ReloadOutcome>()
   const workers: (WorkerProcess | undefined)[] = []
+  /** Each worker's latest figures, and what workers that died had counted (kept: /stats never goes back). */
+  const latest: (Stats | undefined)[] = []
+  let departed: Stats | undefined
   let stopping = false
+  let keeping: ReturnType<typeof setInterval> | undefined
+  const theirs = () =>
+    Promise.all(
+      workers.map(async (w, i) => {
+        const stats = w ? await snapshots.ask((id) => w.send({ type: 'snapshot', id })) : undefined
+        if (stats && workers[i] === w) latest[i] = stats
+        return stats
+      }),
+    )
   const everyone = async (local: () => Stats): Promise<Stats> => {
-    const theirs = await Promise.all(workers.map((w) => (w ? snapshots.ask((id) => w.send({ type: 'snapshot', id })) : undefined)))
-    return mergeStats([local(), ...theirs.filter((s): s is Stats => s !== undefined)])
+    const live = (await theirs()).filter((s): s is Stats => s !== undefined)
+    return mergeStats([local(), ...live, ...(departed ? [departed] : [])])
   }
   const group: ProcessGroup = {
     collectStats: everyone,
@@ -127,15 +141,22 @@ export function leadWorkers(logger: Logger): Primary {
         workers[index - 1] = worker
         void worker.exited.then((code) => {
           workers[index - 1] = undefined
+          // Its counts stay in the figures; its state (in flight, cooldowns) went with it.
+          const last = latest[index - 1]
+          latest[index - 1] = undefined
+          if (last) departed = mergeStats([countsOnly(last), ...(departed ? [departed] : [])])
           if (stopping) return
           logger.error(`worker ${index} exited (code ${code}); starting it again in ${RESTART_DELAY_MS} ms`)
           setTimeout(() => stopping || start(index), RESTART_DELAY_MS)
         })
       }
       for (let i = 1; i < count; i++) start(i)
+      keeping = setInterval(() => void theirs(), SNAPSHOT_MS)
+      ;(keeping as { unref?: () => void }).unref?.()
     },
     async stop() {
       stopping = true
+      clearInterval(keeping)
       const running = workers.filter((w): w is WorkerProcess => w !== undefined)
       for (const w of running) w.kill('SIGTERM')
       await Promise.all(running.map((w) => w.exited))
@@ -202,6 +223,23 @@ export function followPrimary(logger: Logger): Follower {
 }
 
 type Refusal = { status: number; code: string; message: string; headers: Record<string, string> }
+
+/** A dead worker's figures as they still count: its counts; nothing in flight, no state of targets, no process. */
+function countsOnly(stats: Stats): Stats {
+  const calm = { state: 'healthy' as const, consecutive_failures: 0, cooldown_remaining_ms: 0 }
+  const services = Object.fromEntries(
+    Object.entries(stats.load_balancer_stats).map(([name, s]) => [
+      name,
+      {
+        ...s,
+        keys: s.keys.map((k) => ({ ...k, in_flight: 0, health: calm })),
+        endpoint_stats: s.endpoint_stats.map((e) => ({ ...e, in_flight: 0, health: calm })),
+        affinity: { ...s.affinity, pinned_sessions: 0 },
+      },
+    ]),
+  )
+  return { ...stats, workers: 0, shared: undefined, load_balancer_stats: services }
+}
 
 /** An admission's release, or its refusal as it crosses the IPC channel (a ProxyError does not). */
 async function admitted(admit: () => Release | Promise<Release>): Promise<[Release | undefined, Refusal | undefined]> {
