@@ -78,23 +78,10 @@ export function leadWorkers(logger: Logger): Primary {
   const snapshots = replies<Stats>()
   const reloads = replies<ReloadOutcome>()
   const workers: (WorkerProcess | undefined)[] = []
-  /** Each worker's latest figures, and what workers that died had counted (kept: /stats never goes back). */
-  const latest: (Stats | undefined)[] = []
-  let departed: Stats | undefined
+  const figures = keptFigures(workers, snapshots)
+  const everyone = figures.everyone
   let stopping = false
   let keeping: ReturnType<typeof setInterval> | undefined
-  const theirs = () =>
-    Promise.all(
-      workers.map(async (w, i) => {
-        const stats = w ? await snapshots.ask((id) => w.send({ type: 'snapshot', id })) : undefined
-        if (stats && workers[i] === w) latest[i] = stats
-        return stats
-      }),
-    )
-  const everyone = async (local: () => Stats): Promise<Stats> => {
-    const live = (await theirs()).filter((s): s is Stats => s !== undefined)
-    return mergeStats([local(), ...live, ...(departed ? [departed] : [])])
-  }
   const group: ProcessGroup = {
     collectStats: everyone,
     async reload(reason, local) {
@@ -141,17 +128,14 @@ export function leadWorkers(logger: Logger): Primary {
         workers[index - 1] = worker
         void worker.exited.then((code) => {
           workers[index - 1] = undefined
-          // Its counts stay in the figures; its state (in flight, cooldowns) went with it.
-          const last = latest[index - 1]
-          latest[index - 1] = undefined
-          if (last) departed = mergeStats([countsOnly(last), ...(departed ? [departed] : [])])
+          figures.departed(index - 1)
           if (stopping) return
           logger.error(`worker ${index} exited (code ${code}); starting it again in ${RESTART_DELAY_MS} ms`)
           setTimeout(() => stopping || start(index), RESTART_DELAY_MS)
         })
       }
       for (let i = 1; i < count; i++) start(i)
-      keeping = setInterval(() => void theirs(), SNAPSHOT_MS)
+      keeping = setInterval(() => void figures.refresh(), SNAPSHOT_MS)
       ;(keeping as { unref?: () => void }).unref?.()
     },
     async stop() {
@@ -160,6 +144,37 @@ export function leadWorkers(logger: Logger): Primary {
       const running = workers.filter((w): w is WorkerProcess => w !== undefined)
       for (const w of running) w.kill('SIGTERM')
       await Promise.all(running.map((w) => w.exited))
+    },
+  }
+}
+
+/**
+ * The workers' figures as the primary holds them: each one's latest (from
+ * every /stats, and every SNAPSHOT_MS), and what workers that died had
+ * counted, kept, so /stats never goes back.
+ */
+function keptFigures(workers: readonly (WorkerProcess | undefined)[], snapshots: ReturnType<typeof replies<Stats>>) {
+  const latest: (Stats | undefined)[] = []
+  let gone: Stats | undefined
+  const refresh = () =>
+    Promise.all(
+      workers.map(async (w, i) => {
+        const stats = w ? await snapshots.ask((id) => w.send({ type: 'snapshot', id })) : undefined
+        if (stats && workers[i] === w) latest[i] = stats
+        return stats
+      }),
+    )
+  return {
+    refresh,
+    async everyone(local: () => Stats): Promise<Stats> {
+      const live = (await refresh()).filter((s): s is Stats => s !== undefined)
+      return mergeStats([local(), ...live, ...(gone ? [gone] : [])])
+    },
+    /** Worker `i` died: its counts stay in the figures; its state (in flight, cooldowns) went with it. */
+    departed(i: number): void {
+      const last = latest[i]
+      latest[i] = undefined
+      if (last) gone = mergeStats([countsOnly(last), ...(gone ? [gone] : [])])
     },
   }
 }
