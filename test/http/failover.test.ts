@@ -6,7 +6,7 @@ import { afterAll, afterEach, describe, expect, test } from 'bun:test'
 import { createServer } from 'node:net'
 import { startLmlb } from '../helpers/lmlb'
 import { chat } from '../helpers/requests'
-import { startUpstream, type FakeUpstream, type UpstreamHandler } from '../helpers/upstream'
+import { defaultReply, startUpstream, type FakeUpstream, type UpstreamHandler } from '../helpers/upstream'
 import { openaiStreamEvents, pacedStream } from '../helpers/canned'
 
 const KEYS = ['sk-test-key-aaaa0001', 'sk-test-key-bbbb0002', 'sk-test-key-cccc0003']
@@ -193,6 +193,32 @@ describe('retry elsewhere', () => {
     expect(connections).toBe(3)
     const stats = await (await fetch(`${lmlb.url}/stats`)).json()
     expect(stats.load_balancer_stats.openai.endpoint_stats[0]).toMatchObject({ errors: {}, health: { state: 'healthy' } })
+  })
+
+  test("key_policy: a service's rule (403 is its WAF's: ignore) cools the endpoint, not the key; a body that says no credit disables the key", async () => {
+    const ups = [startUpstream('up0'), startUpstream('up1')]
+    const yaml = `services:\n  openai:\n    endpoints: ["${ups[0].base}", "${ups[1].base}"]\n    key_policy: { rules: [{ status: 403, action: ignore }] }\n`
+    const lmlb = await startLmlb({
+      env: { OPENAI_API_KEYS: KEYS.join(',') },
+      files: { 'lmlb.yaml': yaml },
+      args: ['--config', 'lmlb.yaml'],
+    })
+    started.push(...ups, lmlb)
+    ups[0].handle(status(403, {}, 'Forbidden by the firewall'))
+    expect((await chat(lmlb.url)).status).toBe(200)
+    let stats = await (await fetch(`${lmlb.url}/stats`)).json()
+    expect(stats.load_balancer_stats.openai.endpoint_stats[0].health.state).toBe('cooling')
+    expect(stats.load_balancer_stats.openai.key_states.disabled).toBe(0)
+
+    ups[1].handle((r, req) =>
+      r.headers.authorization === `Bearer ${KEYS[1]}`
+        ? Response.json({ error: { message: 'You exceeded your current quota', code: 'insufficient_quota' } }, { status: 429 })
+        : defaultReply('up1')(r, req),
+    )
+    for (let i = 0; i < 3; i++) expect((await chat(lmlb.url)).status).toBe(200)
+    stats = await (await fetch(`${lmlb.url}/stats`)).json()
+    const key = stats.load_balancer_stats.openai.keys.find((k: { key: string }) => k.key === 'sk-...0002')
+    expect(key.health).toMatchObject({ state: 'disabled', disabled: { reason: 'no_credit', by: 'lmlb' } })
   })
 
   test('the attempt limit bounds transient failures, and the last answer comes back as it came', async () => {

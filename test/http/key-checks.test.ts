@@ -120,3 +120,24 @@ test('checks run at most `concurrency` at once per service, and not at all where
   await Bun.sleep(200)
   expect(off.up.received.filter((r) => r.method === 'GET')).toEqual([])
 })
+
+test('a key cooling for longer than its check interval is checked too, and its cooldown ends when the check passes', async () => {
+  const { up } = upstream()
+  let limited = true
+  const reply = defaultReply('up')
+  up.handle((r, req) => {
+    if (r.method === 'GET') return listing()
+    if (limited && bearer(r) === BAD)
+      return Response.json({ error: { message: 'slow down' } }, { status: 429, headers: { 'retry-after': '3600' } })
+    return reply(r, req)
+  })
+  const lmlb = await lmlbFor(up, [BAD, GOOD], { LMLB_KEY_CHECK_INTERVAL_S: '0.05' })
+  expect((await chat(lmlb.url)).status).toBe(200)
+  expect((await keyStats(lmlb, 'sk-...0002')).health.state).toBe('cooling')
+  limited = false
+  await lmlb.waitForLog("key sk-...0002's check passed: its cooldown ends")
+  expect((await keyStats(lmlb, 'sk-...0002')).health.state).toBe('healthy')
+  const before = up.received.length
+  for (let i = 0; i < 2; i++) expect((await chat(lmlb.url)).status).toBe(200)
+  expect(up.received.slice(before).map(bearer)).toContain(BAD)
+})
