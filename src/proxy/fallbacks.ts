@@ -12,12 +12,14 @@ import type { Logger } from '../observability/log'
 import type { ProxyState } from '../state/proxy-state'
 import type { Choice } from '../balancer/choosers'
 import type { Dispatched } from './dispatch'
+import { own } from '../util/own'
 import { withHeaders } from '../util/with-headers'
 import { routeOf, type Routed } from './route'
 
-/** The model (or alias) asked for, then its fallbacks, each once. */
-export function fallbackChain(state: ProxyState, model: string): string[] {
-  return [...new Set([model, ...(state.config.fallbacks[model] ?? [])])]
+/** The model (or alias) asked for, then its fallbacks, each once; undefined for a model with none (nearly every request). */
+export function fallbackChain(state: ProxyState, model: string): string[] | undefined {
+  const next = own(state.config.fallbacks, model)
+  return next && [...new Set([model, ...next])]
 }
 
 /**

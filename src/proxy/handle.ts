@@ -46,7 +46,7 @@ export async function handle({ endpoint, request, body, record, clientKey }: Inb
   let plan!: Plan
   const serve = (r: Routed) => dispatch(tries, dispatchOptions(runtime, state, (plan = choose(state, inbound, r, request.headers)).chooser))
   const chain = fallbackChain(state, inbound.model)
-  const served = chain.length === 1 ? serve(route) : withFallbacks(state, chain, route, serve, runtime.logger)
+  const served = chain ? withFallbacks(state, chain, route, serve, runtime.logger) : serve(route)
   const { attempted, choice } = await served.catch((error) => {
     // No answer at all: the request counts against the last deployment tried.
     if (error instanceof ProxyError) watch.failed(error.status)
