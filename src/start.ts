@@ -8,10 +8,11 @@ import { createApp } from './app'
 import { localAdmission } from './balancer/client-budgets'
 import { HELP, parseCli, type CliOptions } from './cli'
 import { redisAdmission } from './cluster/redis-limits'
-import { redisLink } from './cluster/redis-link'
+import { redisLink, type RedisLink } from './cluster/redis-link'
+import { redisResponses } from './cluster/redis-responses'
 import { hearerFor, sharingThrough, type Teller } from './cluster/shared-events'
 import { claimPort, formerOwner, watchOwner } from './cluster/port-owner'
-import { followPrimary, leadWorkers, type Primary } from './cluster/workers'
+import { followPrimary, leadWorkers, type Follower, type Primary } from './cluster/workers'
 import { describeConfig } from './config/describe'
 import type { Env, LoadResult } from './config/load'
 import type { Config } from './config/schema'
@@ -25,6 +26,7 @@ import { createKeyChecks } from './state/key-checks'
 import { KeyStore } from './state/key-store'
 import { createModelRefresh } from './state/model-refresh'
 import { NOT_SHARED, type KeyChange } from './state/ports'
+import { keptBounds, MemoryResponseStore, type ResponseStore } from './state/response-store'
 import { createRuntime, type Runtime } from './state/runtime'
 import { BUILD_COMMIT, stats, VERSION } from './status/status'
 import { CallSlots } from './upstream/call-slots'
@@ -154,6 +156,7 @@ export function launch(platform: Platform, o: LaunchOptions) {
     keyChecks,
     modelRefresh,
     keyStore: new KeyStore(config.dataDir, logger),
+    responses: keptResponses(redis, follower, () => runtime.current.config),
   })
   redis?.connect(hearerFor(runtime))
   const server = serve(platform, runtime, config, o.workers > 1 || workerIndex > 0 || o.shared === true)
@@ -163,6 +166,13 @@ export function launch(platform: Platform, o: LaunchOptions) {
   const stopSaving = workerIndex === 0 ? saveKeyStates(runtime) : () => {}
   const stopBackground = () => (stopWatching(), keyChecks.stop(), stopSaving(), modelRefresh.stop())
   return { runtime, server, primary, follower, stopBackground }
+}
+
+/** Where Responses are kept: a worker's in its primary; an instance's in its memory, and in Redis when it shares one. */
+function keptResponses(redis: RedisLink | undefined, follower: Follower | undefined, config: () => Config): ResponseStore {
+  const here = new MemoryResponseStore(() => keptBounds(config()))
+  if (follower) return follower.responses(here)
+  return redis ? redisResponses(redis, here, () => keptBounds(config()).ttlMs) : here
 }
 
 /** Key states written to LMLB_DATA_DIR when they change (looked at every second), and once more at the end. */

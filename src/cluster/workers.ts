@@ -14,6 +14,7 @@ import { ProxyError } from '../errors'
 import type { Logger } from '../observability/log'
 import { mergeStats, type Stats } from '../observability/stats'
 import type { ProcessGroup, ReloadOutcome } from '../state/ports'
+import type { ResponseStore } from '../state/response-store'
 import type { Runtime } from '../state/runtime'
 import { hearerFor, type SharedEvent, type Teller } from './shared-events'
 
@@ -38,6 +39,9 @@ type Message =
   | { type: 'admit'; id: number; key: string; model: string } // worker → primary: may this limited key's request go?
   | { type: 'admit-reply'; id: number; refusal?: Refusal }
   | { type: 'release'; admitId: number; tokens: number } // worker → primary: that request is over
+  | { type: 'kept'; id: number; op: 'get' | 'delete'; key: string } // worker → primary: a kept response
+  | { type: 'kept-reply'; id: number; json?: string; deleted?: boolean }
+  | { type: 'keep'; key: string; json: string } // worker → primary: keep this response
 
 const REPLY_TIMEOUT_MS = 2_000
 const RESTART_DELAY_MS = 1_000
@@ -123,7 +127,8 @@ export function leadWorkers(logger: Logger): Primary {
           } else if (m.type === 'release') {
             releases.get(`${index}:${m.admitId}`)?.(m.tokens)
             releases.delete(`${index}:${m.admitId}`)
-          }
+          } else if (m.type === 'keep') runtime.responses.put(m.key, m.json)
+          else if (m.type === 'kept') worker.send({ type: 'kept-reply', id: m.id, ...(await keptOp(runtime, m.op, m.key)) })
         })
         workers[index - 1] = worker
         void worker.exited.then((code) => {
@@ -185,6 +190,8 @@ export interface Follower {
   readonly tell: Teller
   /** Limited keys counted in the primary, so a limit holds for all the workers together; here only while it does not answer. */
   admission(local: Admission): Admission
+  /** Responses kept in the primary, so a chain goes on whichever worker its next turn reaches; here only while it does not answer. */
+  responses(local: ResponseStore): ResponseStore
   /** Answers the primary from `runtime`; `onPrimaryGone` when the channel to it closes. */
   listen(runtime: Runtime, localStats: () => Stats, onPrimaryGone: () => void): void
 }
@@ -194,6 +201,7 @@ export function followPrimary(logger: Logger): Follower {
   const collected = replies<Stats>()
   const reloaded = replies<ReloadOutcome>()
   const answers = replies<{ refusal?: Refusal }>()
+  const kept = replies<{ json?: string; deleted?: boolean }>()
   // Once the primary is gone, nothing is sent to it: each question is answered here, at once.
   let alone = false
   const send = (m: Message) => void (alone || process.send!(m))
@@ -218,6 +226,20 @@ export function followPrimary(logger: Logger): Follower {
         return (tokens) => send({ type: 'release', admitId, tokens })
       },
     }),
+    responses: (local) => ({
+      async get(key) {
+        const answer = await orLocal(() => kept.ask((id) => send({ type: 'kept', id, op: 'get', key })))
+        return answer ? answer.json : local.get(key)
+      },
+      put(key, json) {
+        if (alone) local.put(key, json)
+        else send({ type: 'keep', key, json })
+      },
+      async delete(key) {
+        const answer = await orLocal(() => kept.ask((id) => send({ type: 'kept', id, op: 'delete', key })))
+        return answer ? answer.deleted === true : local.delete(key)
+      },
+    }),
     listen(runtime, localStats, onPrimaryGone) {
       const hearer = hearerFor(runtime, 'another worker')
       process.on('message', (raw) => {
@@ -228,6 +250,7 @@ export function followPrimary(logger: Logger): Follower {
         else if (m.type === 'reload-reply') reloaded.answer(m.id, m.outcome)
         else if (m.type === 'event') hearer.hear(m.event, true)
         else if (m.type === 'admit-reply') answers.answer(m.id, { refusal: m.refusal })
+        else if (m.type === 'kept-reply') kept.answer(m.id, { json: m.json, deleted: m.deleted })
       })
       process.on('disconnect', () => {
         alone = true
@@ -238,6 +261,11 @@ export function followPrimary(logger: Logger): Follower {
 }
 
 type Refusal = { status: number; code: string; message: string; headers: Record<string, string> }
+
+/** A kept response read or deleted in the primary's store, for a worker. */
+async function keptOp(runtime: Runtime, op: 'get' | 'delete', key: string): Promise<{ json?: string; deleted?: boolean }> {
+  return op === 'get' ? { json: await runtime.responses.get(key) } : { deleted: await runtime.responses.delete(key) }
+}
 
 /** A dead worker's figures as they still count: its counts; nothing in flight, no state of targets, no process. */
 function countsOnly(stats: Stats): Stats {

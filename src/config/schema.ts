@@ -98,6 +98,22 @@ export const LIMIT_VARIABLES = {
     default: 100_000,
     about: 'the most sessions pinned at once; the least recently used goes first',
   },
+  LMLB_RESPONSES_KEPT: {
+    field: 'responsesKept',
+    default: 10_000,
+    about:
+      'the most Responses API responses lmlb keeps in memory (those it made by translation, for previous_response_id); the least recently used goes first',
+  },
+  LMLB_RESPONSES_KEPT_MB: {
+    field: 'responsesKeptMb',
+    default: 100,
+    about: 'the most memory those kept responses take, in MiB',
+  },
+  LMLB_RESPONSES_KEPT_S: {
+    field: 'responsesKeptS',
+    default: 86_400,
+    about: 'how long a kept response lives after its last use (in memory and in Redis)',
+  },
 } as const
 
 export type LimitVariable = keyof typeof LIMIT_VARIABLES

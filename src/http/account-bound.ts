@@ -11,6 +11,7 @@ import { errorResponse } from './errors'
 import type { Runtime } from '../state/runtime'
 import { PROVIDERS } from '../providers'
 import { clientHeaders, upstreamHeaders } from '../upstream/headers'
+import type { EndpointTarget, KeyTarget, ServicePool } from '../balancer/service-pool'
 
 /** Path prefixes under /v1, per service whose account holds the objects. */
 const OPENAI_BOUND = ['/v1/files', '/v1/batches', '/v1/uploads', '/v1/vector_stores', '/v1/responses/']
@@ -35,9 +36,8 @@ export async function passAccountBound(request: Request, runtime: Runtime, servi
 }
 
 async function forward(request: Request, runtime: Runtime, service: 'openai' | 'anthropic'): Promise<Response> {
-  const state = runtime.current
-  const pool = state.pools.get(service)!
-  const { pathname, search } = new URL(request.url)
+  const pool = runtime.current.pools.get(service)!
+  const { pathname } = new URL(request.url)
   const keys = pool.keys.items
   if (keys.length !== 1) {
     const why =
@@ -51,8 +51,20 @@ async function forward(request: Request, runtime: Runtime, service: 'openai' | '
         `call ${service} directly, or give lmlb exactly one ${service} key`,
     )
   }
-  const endpoint = pool.endpoints.items[0]
-  const headers = upstreamHeaders(PROVIDERS[pool.service.provider], request.headers, keys[0].value, runtime.hop)
+  return forwardTo(request, runtime, pool, keys[0], pool.endpoints.items[0])
+}
+
+/** The request as it came (method, path, query, body streamed) to one key at one endpoint, once. */
+export async function forwardTo(
+  request: Request,
+  runtime: Runtime,
+  pool: ServicePool,
+  key: KeyTarget | undefined,
+  endpoint: EndpointTarget,
+): Promise<Response> {
+  const state = runtime.current
+  const { pathname, search } = new URL(request.url)
+  const headers = upstreamHeaders(PROVIDERS[pool.service.provider], request.headers, key?.value, runtime.hop)
   // The client's own body type (multipart for an upload), or none for a GET.
   const type = request.headers.get('content-type')
   if (type === null) delete headers['content-type']

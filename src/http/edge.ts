@@ -20,6 +20,7 @@ import { isOpenPath } from './own-routes'
 import { errorAnswer, errorResponse } from './errors'
 import { readInbound } from './read-body'
 import { pathOf } from './request-path'
+import { answerStored, storedResponseAt } from './stored-responses'
 import { withHeaders } from '../util/with-headers'
 
 export type Handler = (request: Request) => Response | Promise<Response>
@@ -55,10 +56,18 @@ async function underV1(request: Request, path: string, endpoint: ApiEndpoint | u
 }
 
 function pass(request: Request, path: string, endpoint: ApiEndpoint | undefined, record: RequestRecord, runtime: Runtime, own: Handler) {
-  // Files, batches, stored responses...: one account's objects, under many paths and methods (account-bound.ts).
-  const account = endpoint?.path === path ? undefined : accountOf(path, request.headers)
+  if (endpoint?.path === path) return flow(request, endpoint, record, runtime)
+  // A stored response: lmlb's own, or one whose maker lmlb knows (stored-responses.ts).
+  const stored = storedResponseAt(path)
+  if (stored) return storedOrBound(request, runtime, stored.id, stored.under)
+  // Files, batches, other stored responses...: one account's objects, under many paths and methods (account-bound.ts).
+  const account = accountOf(path, request.headers)
   if (account) return passAccountBound(request, runtime, account)
   return endpoint ? flow(request, endpoint, record, runtime) : own(request)
+}
+
+async function storedOrBound(request: Request, runtime: Runtime, id: string, under: string): Promise<Response> {
+  return (await answerStored(request, runtime, id, under)) ?? passAccountBound(request, runtime, 'openai')
 }
 
 async function flow(request: Request, endpoint: ApiEndpoint, record: RequestRecord, runtime: Runtime): Promise<Response> {

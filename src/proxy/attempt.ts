@@ -17,6 +17,7 @@ import { upstreamHeaders } from '../upstream/headers'
 import { send, UpstreamFailure, type UpstreamAnswer } from '../upstream/send'
 import { byteText } from '../util/byte-text'
 import type { Inbound } from './parse'
+import { madeUpstreamWatch } from './kept-responses'
 import { prepare, type Outbound } from './prepare'
 
 /** An answer from one target, the way back for it, and the attempt's watch (the request's duration ends with it). */
@@ -62,6 +63,8 @@ export function attempts(runtime: Runtime, state: ProxyState, request: Request, 
     const kind = inbound.stream ? 'stream' : 'whole'
     // A Responses stream passed through: its events are numbered, and the failure lmlb may append must follow them.
     const numbered = inbound.stream && outbound.api === 'responses' ? new SequenceWatch() : undefined
+    // A response its upstream stores: remembered with this key, so what names it comes back here.
+    const made = outbound.back ? undefined : madeUpstreamWatch(inbound, choice, runtime.responses)
     const started = performance.now()
     try {
       const answer = await send({
@@ -74,7 +77,7 @@ export function attempts(runtime: Runtime, state: ProxyState, request: Request, 
         scrubber,
         // In the upstream's API: a translated stream translates it like any other event.
         errorEvent: (message) => errorEvent(outbound.api, 502, 'upstream_stream_error', message, numbered?.next()),
-        observe: numbered ? (body) => (numbered.see(typeof body === 'string' ? body : byteText(body)), attempt.saw(body)) : attempt.saw,
+        observe: numbered || made ? observing(attempt, numbered, made) : attempt.saw,
         // Answered before, so Bun may hold a connection to it that it has closed since; a reset on a first connection is the endpoint's.
         mayBeStale: Date.now() - target.endpoint.answerTimes.lastAnsweredAt < STALE_WITHIN_MS,
         onEnd: (how) => {
@@ -91,6 +94,16 @@ export function attempts(runtime: Runtime, state: ProxyState, request: Request, 
       if (request.signal.aborted && target.endpoint.answerTimes.abandonedFor(kind, waited)) abandoned(runtime, choice, waited)
       throw error
     }
+  }
+}
+
+/** The attempt's own observer, and the Responses watches that read the text going by. */
+function observing(attempt: AttemptWatch, numbered?: SequenceWatch, made?: (text: string) => void) {
+  return (body: string | Uint8Array) => {
+    const text = typeof body === 'string' ? body : byteText(body)
+    numbered?.see(text)
+    made?.(text)
+    attempt.saw(body)
   }
 }
 

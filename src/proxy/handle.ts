@@ -19,6 +19,7 @@ import { respond } from './respond'
 import { fallbackChain, routes, servedBy, withFallbacks } from './fallbacks'
 import { choose, firstPool, routeOf, type Plan, type Routed } from './route'
 import { rememberSession } from './session-pins'
+import { ownerPin, recall } from './kept-responses'
 
 /** What the edge hands the flow: the endpoint, the request, its body read within lmlb's limits, its log record, and the client's proxy key. */
 export interface InboundCall {
@@ -32,10 +33,13 @@ export interface InboundCall {
 export async function handle({ endpoint, request, body, record, clientKey }: InboundCall, runtime: Runtime): Promise<Response> {
   // The state a request starts with is the one it finishes with, reloads or not.
   const state = runtime.current
-  const inbound = parse(endpoint, body)
-  record.asked(inbound.model, inbound.stream, () => inbound.text || `[multipart upload, ${inbound.upload!.bytes.length} bytes]`)
-  const admitted = admit(runtime, state, clientKey, inbound.model, record)
+  const parsed = parse(endpoint, body)
+  record.asked(parsed.model, parsed.stream, () => parsed.text || `[multipart upload, ${parsed.upload!.bytes.length} bytes]`)
+  const admitted = admit(runtime, state, clientKey, parsed.model, record)
   if (admitted) await admitted
+  // A Responses request: what it names of earlier responses, recalled.
+  const turn = endpoint.api === 'responses' ? await recall(parsed, runtime.responses) : undefined
+  const inbound = turn ? { ...turn.inbound, keep: turn.keep } : parsed
   const route = routeOf(state, inbound.model)
   if (route.kind === 'single' && route.service === MOCK_SERVICE) return answerByMock(inbound, route.model, runtime.streams)
   // No upstream of the route counts an Anthropic request's tokens: lmlb estimates them.
@@ -44,7 +48,9 @@ export async function handle({ endpoint, request, body, record, clientKey }: Inb
   const watch = new RequestWatch(record, state.requests, (status) => record.finish(status, runtime.logger, (t) => state.scrubber.text(t)))
   const tries = attempts(runtime, state, request, inbound, watch)
   let plan!: Plan
-  const serve = (r: Routed) => dispatch(tries, dispatchOptions(runtime, state, (plan = choose(state, inbound, r, request.headers)).chooser))
+  const owner = turn?.owner && ownerPin(state, turn.owner)
+  const serve = (r: Routed) =>
+    dispatch(tries, dispatchOptions(runtime, state, (plan = choose(state, inbound, r, request.headers, owner)).chooser))
   const chain = fallbackChain(state, inbound.model)
   const served = chain ? withFallbacks(state, chain, route, serve, runtime.logger) : serve(route)
   const { attempted, choice } = await served.catch((error) => {

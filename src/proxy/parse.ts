@@ -4,6 +4,7 @@
  * upstream judges the rest); or, for an audio upload, only its model field.
  */
 import type { ApiEndpoint } from '../apis/endpoints'
+import type { ResponseKeep } from '../apis/openai-responses/kept'
 import { formatPath } from '../config/schema-errors'
 import { ProxyError } from '../errors'
 import { boundaryOf, findModelField } from '../routing/multipart-model'
@@ -37,6 +38,8 @@ export interface Inbound {
   /** The model asked for (the endpoint's default where the client named none). */
   model: string
   stream: boolean
+  /** A Responses request whose answer lmlb keeps where it makes it (proxy/kept-responses.ts). */
+  keep?: ResponseKeep
 }
 
 export function parse(endpoint: ApiEndpoint, raw: RawBody): Inbound {

@@ -64,7 +64,8 @@ export function prepare(inbound: Inbound, deployment: Deployment, config: Config
   }
   const pair = pairOf(endpoint.api, translatedTo(service))!
   try {
-    const translated = translate(pair, endpoint.api, full, { model, inputTokens: Math.ceil(inbound.text.length / 4) }, streams)
+    const options = { model, inputTokens: Math.ceil(inbound.text.length / 4), keep: inbound.keep }
+    const translated = translate(pair, endpoint.api, full, options, streams)
     if (pair.upstream === 'chat') fitTranslatedChat(translated.body as OpenAIRequest, model, PROVIDERS[service.provider])
     return { api: pair.upstream, path: CALL_OF[pair.upstream].upstream, body: JSON.stringify(translated.body), back: translated.back }
   } catch (error) {

@@ -3,7 +3,9 @@
  * deployments (CONTRACT "Routing"), then the targets it may take (a
  * chooser over their pools), its session's pin tried first.
  */
+import { pinnedChooser } from '../balancer/affinity'
 import { aliasChooser, isServiceable, singleChooser, type Chooser } from '../balancer/choosers'
+import type { Pin } from '../balancer/pins'
 import type { ServicePool } from '../balancer/service-pool'
 import type { AffinityMode } from '../config/schema'
 import { ProxyError } from '../errors'
@@ -37,7 +39,8 @@ export interface Plan {
   session?: SessionPin
 }
 
-export function choose(state: ProxyState, inbound: Inbound, route: Routed, headers: Headers): Plan {
+/** `owner`: the account holding the response a Responses request continues, tried before anything else. */
+export function choose(state: ProxyState, inbound: Inbound, route: Routed, headers: Headers, owner?: Pin): Plan {
   // A rough estimate of the input (four bytes a token): a key whose reported token quota is below it is passed over.
   const tokensNeeded = Math.ceil((inbound.upload?.bytes.length ?? inbound.text.length) / 4)
   const chooser =
@@ -50,7 +53,8 @@ export function choose(state: ProxyState, inbound: Inbound, route: Routed, heade
   const session = keepsSession
     ? findSession(state, affinityMode(state, route), routeName(route), headers, inbound.body, Date.now())
     : undefined
-  return { chooser: withPin(chooser, session, tokensNeeded), session }
+  const pinned = withPin(chooser, session, tokensNeeded)
+  return { chooser: owner ? pinnedChooser(pinned, owner, tokensNeeded, () => {}) : pinned, session }
 }
 
 /** The pool a route tries first. */

@@ -20,6 +20,7 @@ import { KeyStore } from './key-store'
 import type { ModelRefresh } from './model-refresh'
 import { NOT_SHARED, type ProcessGroup, type ReloadOutcome, type Sharing } from './ports'
 import { createState, type ProxyState } from './proxy-state'
+import { keptBounds, MemoryResponseStore, type ResponseStore } from './response-store'
 
 export interface Runtime {
   current: ProxyState
@@ -46,6 +47,8 @@ export interface Runtime {
   readonly keyStore: KeyStore
   /** The upstreams' model lists, kept fresh in the background once a client asked for them. */
   readonly modelRefresh?: ModelRefresh
+  /** The Responses API's stored responses (proxy/kept-responses.ts): here, in Redis, or (a worker) in the primary. */
+  readonly responses: ResponseStore
   /** Reads the configuration again and swaps it in whole, or refuses it: everywhere, with --workers. */
   reload(reason: string): ReloadOutcome | Promise<ReloadOutcome>
   /** The same in this process alone (with --workers, the primary asks each worker for it). */
@@ -67,6 +70,7 @@ export interface RuntimeParts {
   keyChecks?: KeyChecks
   keyStore?: KeyStore
   modelRefresh?: ModelRefresh
+  responses?: ResponseStore
 }
 
 export function createRuntime(parts: RuntimeParts): Runtime {
@@ -86,6 +90,7 @@ export function createRuntime(parts: RuntimeParts): Runtime {
     keyChecks: parts.keyChecks,
     keyStore,
     modelRefresh: parts.modelRefresh,
+    responses: parts.responses ?? new MemoryResponseStore(() => keptBounds(runtime.current.config)),
     reload: (reason) => (group ? group.reload(reason, runtime.reloadHere) : runtime.reloadHere(reason)),
     reloadHere: (reason) => reloadLocally(runtime, parts.read, reason),
   }

@@ -5,6 +5,7 @@
  * functions in its own folder; this is only how they are reached.
  */
 import type { WireApi } from '../apis'
+import type { ResponseKeep } from '../apis/openai-responses/kept'
 
 /** What every pair is told of the call it translates. */
 export interface TranslateOptions {
@@ -12,6 +13,8 @@ export interface TranslateOptions {
   model: string
   /** A rough count of the request's input tokens, for a stream that must say it before the upstream does. */
   inputTokens: number
+  /** A Responses client's answer that lmlb keeps (proxy/kept-responses.ts). */
+  keep?: ResponseKeep
 }
 
 export interface Pair<Req, Context, State> {

@@ -14,16 +14,15 @@
  * whole (`function_call`, then `function_call_output`) whatever `store` is;
  * but an assistant *text* item that came with an id (every Responses
  * message has one) goes back as `{ type: 'item_reference', id }` while
- * `store` is on, its default. lmlb keeps no responses: over a translated
- * upstream such a reference cannot be resolved and lmlb answers 400 telling
- * the user to set `providerOptions.openai.store = false`, with which the SDK
- * sends the items themselves.
+ * `store` is on, its default. Over a translated upstream lmlb resolves it
+ * from the response it kept (proxy/kept-responses.ts); a Responses
+ * upstream resolves it from its own store.
  *
  * Everything stays on 127.0.0.1; every call is bounded by an abort signal.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test'
 import { createOpenAI } from '@ai-sdk/openai'
-import { APICallError, generateText, jsonSchema, stepCountIs, streamText, tool } from 'ai'
+import { generateText, jsonSchema, stepCountIs, streamText, tool } from 'ai'
 import { startLmlb, type LmlbOptions, type RunningLmlb } from '../helpers/lmlb'
 import { chatChunks, chatStream, typedEventStream } from '../helpers/requests'
 import { startUpstream, type FakeUpstream, type Received } from '../helpers/upstream'
@@ -590,44 +589,34 @@ function scenarios(kind: UpstreamKind) {
 
   if (translated) {
     test(
-      'store left on, text before the tool call: the SDK sends that text back as an item_reference; lmlb answers 400 advising store: false',
+      'store left on, text before the tool call: the SDK sends that text back as an item_reference; lmlb resolves it from the response it kept, and the round trip works',
       async () => {
         const ran: unknown[] = []
-        const error = await roundTrip(CHATTY_TOOL_PROMPT, ran).then(
-          () => undefined,
-          (e: unknown) => e,
-        )
+        const result = await roundTrip(CHATTY_TOOL_PROMPT, ran)
+        expect(result.text).toBe(answerFor(JSON.stringify({ forecast: FORECAST })))
         expect(ran).toEqual([{ city: 'Paris' }])
-        // Step 2: the assistant's text went back as a reference to the message item lmlb had named in step 1.
-        expect(sent).toHaveLength(2)
-        const reference = (sent[1].input as ResponsesItem[]).find((i) => i.type === 'item_reference')
+        // Step 1's answer says it is stored; step 2 names its text by the id lmlb gave it.
+        expect(answered[0].body).toMatchObject({ store: true, previous_response_id: null })
         const said = (answered[0].body.output as ResponsesItem[]).find((i) => i.type === 'message')
         expect(said).toMatchObject({ id: expect.any(String), content: [{ type: 'output_text', text: PREAMBLE }] })
-        expect(reference).toEqual({ type: 'item_reference', id: said!.id! })
         expect(sent[1].input).toEqual([
           { role: 'user', content: [{ type: 'input_text', text: CHATTY_TOOL_PROMPT }] },
-          reference,
+          { type: 'item_reference', id: said!.id! },
           { type: 'function_call', call_id: kind.callId, name: 'weather', arguments: '{"city":"Paris"}' },
           { type: 'function_call_output', call_id: kind.callId, output: JSON.stringify({ forecast: FORECAST }) },
         ])
-        // ...which lmlb refused before calling the upstream: it saw step 1 only.
-        expect(calls()).toHaveLength(1)
-        expect(APICallError.isInstance(error)).toBe(true)
-        const apiError = error as APICallError
-        expect(apiError.statusCode).toBe(400)
-        expect(apiError.message).toContain(`item_reference "${reference!.id}"`)
-        expect(apiError.message).toContain('providerOptions.openai.store = false')
-        expect(apiError.isRetryable).toBe(false)
-        expect(answered[1]).toMatchObject({
-          status: 400,
-          body: { error: { type: 'invalid_request_error', code: 'untranslatable_request' } },
-        })
+        // The upstream got the text itself back in step 2, before the tool call and its result.
+        expect(calls()).toHaveLength(2)
+        const second = JSON.stringify(calls()[1].body)
+        expect(second).toContain(PREAMBLE)
+        expect(second.indexOf(PREAMBLE)).toBeLessThan(second.indexOf(FORECAST))
+        expect(kind.toolResult(calls()[1])).toEqual({ id: kind.callId, output: JSON.stringify({ forecast: FORECAST }) })
       },
       TEST_MS,
     )
 
     test(
-      "the same, streamed: streamText ends after step 1's text, the 400 goes to onError",
+      'the same, streamed: streamText runs both steps; the reference to the streamed text is resolved',
       async () => {
         const ran: unknown[] = []
         const errors: unknown[] = []
@@ -644,13 +633,36 @@ function scenarios(kind: UpstreamKind) {
         })
         let text = ''
         for await (const delta of result.textStream) text += delta
-        expect(text).toBe(PREAMBLE)
+        expect(errors).toEqual([])
+        expect(text).toBe(PREAMBLE + answerFor(JSON.stringify({ forecast: FORECAST })))
         expect(ran).toEqual([{ city: 'Paris' }])
         expect(sent[1].input).toContainEqual({ type: 'item_reference', id: expect.any(String) })
-        expect(calls()).toHaveLength(1)
-        expect(errors).toHaveLength(1)
-        expect(APICallError.isInstance(errors[0])).toBe(true)
-        expect(errors[0]).toMatchObject({ statusCode: 400, message: expect.stringContaining('providerOptions.openai.store = false') })
+        expect(calls()).toHaveLength(2)
+        expect(JSON.stringify(calls()[1].body)).toContain(PREAMBLE)
+      },
+      TEST_MS,
+    )
+
+    test(
+      'a reference to a response lmlb no longer keeps: a 400 naming the item, nothing sent upstream',
+      async () => {
+        const gone = `msg_${'0'.repeat(32)}_0`
+        const res = await fetch(`${lmlb.url}/v1/responses`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${CLIENT_KEY}` },
+          body: JSON.stringify({
+            model: kind.model,
+            input: [
+              { role: 'user', content: 'hi' },
+              { type: 'item_reference', id: gone },
+            ],
+          }),
+        })
+        expect(res.status).toBe(400)
+        const body = (await res.json()) as { error: { code: string; message: string } }
+        expect(body.error.code).toBe('item_not_found')
+        expect(body.error.message).toContain(gone)
+        expect(calls()).toHaveLength(0)
       },
       TEST_MS,
     )

@@ -170,7 +170,7 @@ describe('reasoning.effort (Codex sends one every turn)', () => {
   })
 })
 
-describe('what a translator that keeps nothing cannot do: a clear 400, nothing sent upstream', () => {
+describe('what translation cannot do: a clear 400, nothing sent upstream', () => {
   const refused = async (body: object) => {
     const res = await fetch(`${lmlb.url}/v1/responses`, {
       method: 'POST',
@@ -181,10 +181,10 @@ describe('what a translator that keeps nothing cannot do: a clear 400, nothing s
     return [res.status, json.error.code, json.error.message]
   }
 
-  test('previous_response_id', async () => {
+  test('previous_response_id of a response lmlb did not make', async () => {
     const [status, code, message] = await refused({ model: 'anthropic/claude-test', input: 'and then?', previous_response_id: 'resp_1' })
     expect([status, code]).toEqual([400, 'untranslatable_request'])
-    expect(message).toContain('lmlb keeps no responses')
+    expect(message).toContain('"resp_1" is a response lmlb did not make')
     expect(ant.received).toEqual([])
   })
 

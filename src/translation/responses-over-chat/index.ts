@@ -14,9 +14,9 @@ import { responsesTextDelta } from './text-delta'
 
 export const responsesOverChat: Pair<ResponsesRequest, ResponseOptions, ResponsesStreamState> = {
   upstream: 'chat',
-  request(req, { model }) {
+  request(req, { model, keep }) {
     const { request, tools } = toChatRequest(req, { model })
-    return { body: request, context: { model: req.model, tools, request: req } }
+    return { body: request, context: { model: req.model, tools, request: req, keep } }
   },
   response: (answer, context) => toResponse(answer, context),
   stream: {

@@ -58,7 +58,6 @@ export const DROPPED_TOOL_TYPES: Record<string, string> = {
 
 /** Responses fields with no Chat counterpart, dropped on purpose (docs/translation.md lists them). */
 export const DROPPED_RESPONSES_FIELDS: Record<string, string> = {
-  store: 'lmlb keeps no responses',
   metadata: 'Chat accepts metadata only for stored completions',
   include: 'nothing extra to include: no encrypted reasoning, no hosted-tool results',
   'reasoning.summary': 'reasoning arrives as the upstream sends it',
@@ -74,8 +73,12 @@ const CHAT_NAME = /^[a-zA-Z0-9_-]{1,64}$/
 const SEPARATOR = '__'
 
 export function toChatRequest(req: ResponsesRequest, opts: { model: string }): { request: OpenAIRequest; tools: ToolNames } {
+  // lmlb's own were recalled before (proxy/kept-responses.ts): one left here is another's.
   if (req.previous_response_id)
-    throw new RequestRefused('previous_response_id is not supported: lmlb keeps no responses; send the whole conversation in input')
+    throw new RequestRefused(
+      `previous_response_id ${JSON.stringify(req.previous_response_id)} is a response lmlb did not make: ` +
+        'only the service that made it can continue it; send the whole conversation in input',
+    )
   if (req.conversation)
     throw new RequestRefused('conversation is not supported: lmlb keeps no conversations; send the whole conversation in input')
   if (req.prompt) throw new RequestRefused('stored prompts (prompt) are not supported: send instructions and input instead')
@@ -279,8 +282,8 @@ function resolveReference(ref: { id: string }, seen: Map<string, ResponsesInputI
   const item = seen.get(ref.id)
   if (item) return item
   throw new RequestRefused(
-    `item_reference ${JSON.stringify(ref.id)} names no item earlier in this request: lmlb keeps no responses, ` +
-      'so send the items themselves (with the AI SDK: providerOptions.openai.store = false)',
+    `item_reference ${JSON.stringify(ref.id)} names no item earlier in this request nor one lmlb made: ` +
+      'an item another service made is known only to it; send the item itself',
   )
 }
 

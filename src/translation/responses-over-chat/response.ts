@@ -13,6 +13,7 @@ import type {
   ResponsesRequest,
   ResponsesUsage,
 } from '../../apis/openai-responses/wire'
+import type { ResponseKeep } from '../../apis/openai-responses/kept'
 import type { ToolNames } from './request'
 
 export interface ResponseOptions {
@@ -22,10 +23,12 @@ export interface ResponseOptions {
   tools: ToolNames
   /** The client's request, whose settings the response object echoes. */
   request?: ResponsesRequest
+  /** Where lmlb keeps the response, once made (none: `store: false`, or a translation alone). */
+  keep?: ResponseKeep
 }
 
 export function toResponse(completion: OpenAICompletion, opts: ResponseOptions): ResponseObject {
-  const ids = itemIds(completion.id)
+  const ids = itemIds(completion.id, opts.keep?.id)
   const choice = completion.choices?.[0]
   const message = choice?.message
   const output: ResponsesOutputItem[] = []
@@ -54,7 +57,7 @@ export function toResponse(completion: OpenAICompletion, opts: ResponseOptions):
       }),
     )
   }
-  return responseObject({
+  const response = responseObject({
     id: ids.response,
     createdAt: completion.created,
     opts,
@@ -62,11 +65,21 @@ export function toResponse(completion: OpenAICompletion, opts: ResponseOptions):
     output,
     usage: completion.usage,
   })
+  opts.keep?.done(response)
+  return response
 }
 
-/** Ids for one answer, from the upstream's: `resp_<base>`, and `<prefix>_<base>_<output index>` per item. */
-export function itemIds(upstreamId: string | undefined): { response: string; next: (prefix: string, index: number) => string } {
-  const base = (upstreamId ?? '').replace(/^chatcmpl-/, '').replace(/[^a-zA-Z0-9_-]/g, '') || crypto.randomUUID().replace(/-/g, '')
+/**
+ * Ids for one answer: `resp_<base>`, and `<prefix>_<base>_<output index>` per
+ * item; the base is the kept response's (given in advance), else the upstream's.
+ */
+export function itemIds(
+  upstreamId: string | undefined,
+  keptId?: string,
+): { response: string; next: (prefix: string, index: number) => string } {
+  const base =
+    keptId?.slice('resp_'.length) ??
+    ((upstreamId ?? '').replace(/^chatcmpl-/, '').replace(/[^a-zA-Z0-9_-]/g, '') || crypto.randomUUID().replace(/-/g, ''))
   return { response: `resp_${base}`, next: (prefix, index) => `${prefix}_${base}_${index}` }
 }
 
@@ -170,9 +183,8 @@ export function responseObject(r: {
     max_output_tokens: req?.max_output_tokens ?? null,
     reasoning: req?.reasoning ?? null,
     text: req?.text ?? { format: { type: 'text' } },
-    // Nothing is kept, whatever the client asked.
-    store: false,
-    previous_response_id: null,
+    store: r.opts.keep !== undefined,
+    previous_response_id: r.opts.keep?.previous ?? null,
     ...(req?.prompt_cache_key !== undefined && { prompt_cache_key: req.prompt_cache_key }),
     ...(req?.user !== undefined && { user: req.user }),
   }

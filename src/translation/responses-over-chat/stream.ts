@@ -23,7 +23,6 @@ import type {
   UnnumberedEvent,
 } from '../../apis/openai-responses/wire'
 import { callOfFragment, type ToolFragment } from '../../apis/openai-chat/tool-fragments'
-import type { ToolNames } from './request'
 import { callItem, ending, itemIds, responseObject, type ResponseOptions } from './response'
 
 interface ToolCall {
@@ -52,16 +51,12 @@ export interface ResponsesStreamState {
   done: boolean
 }
 
-export function createResponsesStreamState(opts: {
-  model: string
-  tools: ToolNames
-  request?: ResponseOptions['request']
-}): ResponsesStreamState {
+export function createResponsesStreamState(opts: ResponseOptions): ResponsesStreamState {
   return {
     opts,
     seq: 0,
     started: false,
-    ids: itemIds(undefined),
+    ids: itemIds(undefined, opts.keep?.id),
     output: [],
     calls: [],
     byIndex: new Map(),
@@ -108,10 +103,9 @@ export function finish(state: ResponsesStreamState): ResponsesEvent[] {
   for (const call of state.calls) if (call.index === undefined) startCall(call, state, events)
   for (const call of [...state.calls].sort((a, b) => a.index! - b.index!)) closeCall(call, state, events, itemStatus)
   state.done = true
-  emit(state, events, {
-    type: status === 'incomplete' ? 'response.incomplete' : 'response.completed',
-    response: snapshot(state, { status, incomplete_details }),
-  })
+  const response = snapshot(state, { status, incomplete_details })
+  emit(state, events, { type: status === 'incomplete' ? 'response.incomplete' : 'response.completed', response })
+  state.opts.keep?.done(response)
   return events
 }
 
@@ -129,7 +123,7 @@ export function failStream(state: ResponsesStreamState, message: string, code = 
 
 function start(chunk: OpenAIChunk, state: ResponsesStreamState, events: ResponsesEvent[]): void {
   state.started = true
-  state.ids = itemIds(chunk.id)
+  state.ids = itemIds(chunk.id, state.opts.keep?.id)
   state.createdAt = chunk.created
   emit(state, events, { type: 'response.created', response: snapshot(state, { status: 'in_progress' }) })
   emit(state, events, { type: 'response.in_progress', response: snapshot(state, { status: 'in_progress' }) })

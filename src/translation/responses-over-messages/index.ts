@@ -22,11 +22,11 @@ interface State {
 
 export const responsesOverMessages: Pair<ResponsesRequest, ResponseOptions, State> = {
   upstream: 'messages',
-  request(req, { model }) {
+  request(req, { model, keep }) {
     const { request, tools } = toChatRequest(req, { model })
     // Thinking in a tool loop needs the earlier turns' signed thinking blocks back, which a translated history lacks (Anthropic refuses it).
     if (request.messages.some((m) => m.tool_calls?.length)) delete (request as OpenAIRequest).reasoning_effort
-    return { body: toAnthropicRequest(request, { model }), context: { model: req.model, tools, request: req } }
+    return { body: toAnthropicRequest(request, { model }), context: { model: req.model, tools, request: req, keep } }
   },
   response: (answer, context) => toResponse(toOpenAIResponse(answer, { model: context.model }), context),
   stream: {

@@ -203,7 +203,7 @@ describe('Responses request → Chat request', () => {
     ])
   })
 
-  test('item_reference: resolved against an earlier item, refused when lmlb would have to remember it', () => {
+  test('item_reference: resolved against an earlier item, refused when it names none (lmlb resolves its own before)', () => {
     const { messages } = to({
       input: [
         { type: 'message', id: 'msg_1', role: 'user', content: 'hi' },
@@ -215,12 +215,14 @@ describe('Responses request → Chat request', () => {
       { role: 'user', content: 'hi' },
     ])
     expect(() => to({ input: [{ type: 'item_reference', id: 'rs_abc' }] })).toThrow(RequestRefused)
-    expect(() => to({ input: [{ type: 'item_reference', id: 'rs_abc' }] })).toThrow(/lmlb keeps no responses.*store = false/)
+    expect(() => to({ input: [{ type: 'item_reference', id: 'rs_abc' }] })).toThrow(
+      /"rs_abc" names no item earlier in this request nor one lmlb made/,
+    )
   })
 
   test('previous_response_id and server-side state are refused', () => {
     expect(() => to({ previous_response_id: 'resp_1', input: 'more' })).toThrow(
-      'previous_response_id is not supported: lmlb keeps no responses; send the whole conversation in input',
+      'previous_response_id "resp_1" is a response lmlb did not make: only the service that made it can continue it; send the whole conversation in input',
     )
     expect(() => to({ conversation: 'conv_1' })).toThrow(RequestRefused)
   })
