@@ -35,15 +35,14 @@ const MAX_CHAIN = 1_000
 export interface RecalledTurn {
   /** The request as it goes on: lmlb's earlier turns in its input, and its references to them resolved. */
   inbound: Inbound
-  /** Where lmlb's own answer to it is kept (none with `store: false`). */
-  keep?: ResponseKeep
+  /** lmlb's own answer to it: its id, and where it is kept. */
+  keep: ResponseKeep
   /** It continues a response an upstream made: that response's account. */
   owner?: MadeUpstream
 }
 
-/** Reads what a Responses request names of earlier responses; any other request passes untouched. */
+/** Reads what a Responses request names of earlier responses. */
 export async function recall(inbound: Inbound, store: ResponseStore): Promise<RecalledTurn> {
-  if (inbound.endpoint.api !== 'responses' || inbound.endpoint.passOnly) return { inbound }
   const body = inbound.body as { input?: unknown; previous_response_id?: unknown; store?: unknown }
   const previous = typeof body.previous_response_id === 'string' ? body.previous_response_id : null
   const input = body.input as string | ResponsesInputItem[] | undefined
@@ -54,7 +53,7 @@ export async function recall(inbound: Inbound, store: ResponseStore): Promise<Re
   const owner = previous !== null && !ours ? await reader.upstream(previous) : undefined
   const chain = ours ? await reader.chain(previous) : []
   const turn = refers ? await resolved(input as ResponsesInputItem[], reader, chain) : input
-  const keep = body.store === false ? undefined : keeper(store, turn, previous)
+  const keep = keeper(store, turn, previous, body.store !== false)
   if (!ours && turn === input) return { inbound, keep, owner }
   // lmlb's chain: its turns come first, and previous_response_id goes (the upstream never saw lmlb's id).
   const { previous_response_id: _, ...rest } = inbound.body
@@ -96,12 +95,19 @@ export function madeUpstreamWatch(inbound: Inbound, choice: Choice, store: Respo
   }
 }
 
-function keeper(store: ResponseStore, turn: string | ResponsesInputItem[] | undefined, previous: string | null): ResponseKeep {
+function keeper(
+  store: ResponseStore,
+  turn: string | ResponsesInputItem[] | undefined,
+  previous: string | null,
+  stored: boolean,
+): ResponseKeep {
   const id = freshResponseId()
   return {
     id,
     previous,
+    stored,
     done: (response) => {
+      if (!stored) return
       const kept: KeptResponse = { response, input: numberedInput(turn, id), previous }
       store.put(id, JSON.stringify({ kept } satisfies KeptEntry))
     },

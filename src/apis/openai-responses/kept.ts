@@ -25,10 +25,15 @@ export interface MadeUpstream {
 
 export type KeptEntry = { kept: KeptResponse } | { upstream: MadeUpstream }
 
-/** A response lmlb will keep (the request did not say `store: false`): its id, given in advance, the one before it, and where it goes once made. */
+/**
+ * A response lmlb makes: its id, given in advance (of lmlb's form whether
+ * kept or not, so a GET of it is lmlb's to answer), the one before it,
+ * whether it is kept (not with `store: false`), and where it goes once made.
+ */
 export interface ResponseKeep {
   id: string
   previous: string | null
+  stored: boolean
   done(response: ResponseObject): void
 }
 

@@ -23,7 +23,7 @@ export interface ResponseOptions {
   tools: ToolNames
   /** The client's request, whose settings the response object echoes. */
   request?: ResponsesRequest
-  /** Where lmlb keeps the response, once made (none: `store: false`, or a translation alone). */
+  /** The response's id and where lmlb keeps it (none: a translation alone, its ids made of the upstream's). */
   keep?: ResponseKeep
 }
 
@@ -183,7 +183,7 @@ export function responseObject(r: {
     max_output_tokens: req?.max_output_tokens ?? null,
     reasoning: req?.reasoning ?? null,
     text: req?.text ?? { format: { type: 'text' } },
-    store: r.opts.keep !== undefined,
+    store: r.opts.keep?.stored ?? false,
     previous_response_id: r.opts.keep?.previous ?? null,
     ...(req?.prompt_cache_key !== undefined && { prompt_cache_key: req.prompt_cache_key }),
     ...(req?.user !== undefined && { user: req.user }),
