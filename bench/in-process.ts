@@ -3,7 +3,7 @@
  * respond) with the upstream's `fetch` stubbed, against a passthrough as small as bun-minimal given the same stub.
  * What it isolates is lmlb's own JavaScript: the network bench (bench/run.ts) pays roughly three times as much
  * for each µs of it. Bounded: N requests, C at a time, after a fifth of N to warm up.
- * Usage: bun --no-env-file bench/in-process.ts [chat|stream|translated]   (N=100000 C=50 by default)
+ * Usage: bun --no-env-file bench/in-process.ts [chat|stream|translated|responses|responses-unkept]   (N=100000 C=50 by default)
  */
 import { createApp } from '../src/app'
 import { loadConfig } from '../src/config/load'
@@ -20,6 +20,9 @@ const SCENARIOS: Record<string, [path: string, body: string]> = {
   chat: ['/v1/chat/completions', ask({ stream: false })],
   stream: ['/v1/chat/completions', ask({ stream: true })],
   translated: ['/v1/messages', ask({ model: 'openai/gpt-4o-mini', stream: true, max_tokens: 64 })],
+  // Responses over a Chat-only service: lmlb keeps each answer (store left on), or not.
+  responses: ['/v1/responses', JSON.stringify({ model: 'chatonly/gpt-4o-mini', input: 'Say hello in five words.' })],
+  'responses-unkept': ['/v1/responses', JSON.stringify({ model: 'chatonly/gpt-4o-mini', input: 'Say hello in five words.', store: false })],
 }
 const scenario = process.argv[2] ?? 'chat'
 if (!(scenario in SCENARIOS)) throw new Error(`usage: bench/in-process.ts [${Object.keys(SCENARIOS).join('|')}]`)
@@ -28,8 +31,10 @@ const [path, body] = SCENARIOS[scenario]
 const loaded = loadConfig({
   env: {
     OPENAI_API_KEYS: 'sk-bench-key-000001,sk-bench-key-000002,sk-bench-key-000003',
-    SERVICE_ENDPOINTS: JSON.stringify({ openai: [UPSTREAM] }),
+    CHATONLY_API_KEYS: 'sk-bench-key-000004',
+    SERVICE_ENDPOINTS: JSON.stringify({ openai: [UPSTREAM], chatonly: [UPSTREAM] }),
     LOG_LEVEL: 'warn',
+    ...(process.env.KEPT && { LMLB_RESPONSES_KEPT: process.env.KEPT }),
   },
 })
 if (!loaded.ok) throw new Error(loaded.errors.join('\n'))
