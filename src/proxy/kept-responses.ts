@@ -114,17 +114,23 @@ function keeper(
   }
 }
 
-/** The turn's input with every reference to lmlb's items replaced by the item (one already in the chain is dropped). */
+/**
+ * The turn's input with every reference to lmlb's items replaced by the
+ * item (one already in the chain is dropped); the input itself where it
+ * names none of lmlb's (a passed-through request goes on byte for byte).
+ */
 async function resolved(input: ResponsesInputItem[], reader: EntryReader, chain: KeptResponse[]): Promise<ResponsesInputItem[]> {
   const inChain = new Set(chainItems(chain).map((i) => i.id))
   const out: ResponsesInputItem[] = []
+  let changed = false
   for (const item of input) {
     const id = item?.type === 'item_reference' && typeof item.id === 'string' ? item.id : undefined
     const owner = id === undefined ? undefined : responseOfItem(id)
     if (owner === undefined) out.push(item)
     else if (!inChain.has(id)) out.push(await reader.item(owner, id!))
+    changed ||= owner !== undefined
   }
-  return out
+  return changed ? out : input
 }
 
 /** Reads entries of the store for one request, each once. */

@@ -65,6 +65,11 @@ describe('passed through to a service with the Responses API', () => {
     const body = '{"model":"gpt-5-test","previous_response_id":"resp_1","input":[{"type":"item_reference","id":"fc_1"}]}'
     expect((await responses(lmlb.url, body)).status).toBe(200)
     expect(received()[0].raw).toBe(body)
+    // References to items no response of lmlb's made (the SDK's, OpenAI's): byte for byte, spaces and all.
+    const spaced = (model: string) =>
+      `{"model": "${model}", "input": [{"type": "item_reference", "id": "msg_67ccd3acc8d48190a77525dc6de64b41"}]}`
+    expect((await responses(lmlb.url, spaced('local/gpt-5-test'))).status).toBe(200)
+    expect(local.received[0].raw).toBe(spaced('gpt-5-test'))
   })
 
   test('a function tool round trip through the SDK, create and stream, as the upstream wrote it', async () => {
