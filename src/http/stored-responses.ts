@@ -26,8 +26,8 @@ export async function answerStored(request: Request, runtime: Runtime, id: strin
   if (entry && 'upstream' in entry) return toOwner(request, runtime, id, entry.upstream)
   if (!entry) {
     if (!isKeptId(id)) return undefined
-    const message = `Response with id '${id}' not found: lmlb keeps the responses it makes for LMLB_RESPONSES_KEPT_S after their last use, within LMLB_RESPONSES_KEPT and LMLB_RESPONSES_KEPT_MB`
-    return refused(404, 'response_not_found', message)
+    const bounds = 'for LMLB_RESPONSES_KEPT_S after their last use, within LMLB_RESPONSES_KEPT and LMLB_RESPONSES_KEPT_MB'
+    return refused(404, 'response_not_found', `Response with id '${id}' not found: lmlb keeps the responses it makes ${bounds}`)
   }
   const { kept } = entry
   const route = `${request.method} ${under}`
