@@ -11,13 +11,16 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:tes
 import OpenAI from 'openai'
 import { startLmlb, type RunningLmlb } from '../helpers/lmlb'
 import { anthropicMessage, anthropicStream, openaiCompletion, openaiStream } from '../helpers/canned'
+import { scriptedAnthropic, scriptedOpenAI } from '../helpers/scripted'
 import { startUpstream, type FakeUpstream, type UpstreamHandler } from '../helpers/upstream'
 
 const textOf = (content: unknown): string =>
   typeof content === 'string' ? content : Array.isArray(content) ? content.map((p) => p?.text ?? '').join('') : ''
 
-/** Answers `heard: <the last user text>`, in the stand-in's own format. */
-const echo: UpstreamHandler = ({ path, body }) => {
+/** Answers `heard: <the last user text>`, in the stand-in's own format; with tools, plays a get_weather round trip. */
+const echo: UpstreamHandler = (received) => {
+  const { path, body } = received
+  if (body.tools?.length) return path.endsWith('/messages') ? scriptedAnthropic(received) : scriptedOpenAI(received)
   const users = (body.messages as { role: string; content: unknown }[]).filter((m) => m.role === 'user')
   const text = `heard: ${textOf(users.at(-1)?.content)}`
   if (path.endsWith('/messages')) return body.stream ? anthropicStream(body.model, [text]) : anthropicMessage(body.model, text)
@@ -107,6 +110,24 @@ for (const kind of KINDS) {
       expect(after).toMatchObject({ status: 400, code: 'previous_response_not_found' })
       expect((after as Error).message).toContain(third.id)
       expect(kind.up().received).toHaveLength(3)
+    })
+
+    test('a tool loop on server-side state (as the Agents SDK runs it): the call comes back, its output goes with previous_response_id alone', async () => {
+      const tools = [{ type: 'function' as const, name: 'get_weather', parameters: { type: 'object', properties: {} }, strict: false }]
+      const first = await client().responses.create({ model: kind.model, input: 'Weather in Paris?', tools })
+      const call = first.output.find((i) => i.type === 'function_call')
+      if (call?.type !== 'function_call') throw new Error('no call')
+      const second = await client().responses.create({
+        model: kind.model,
+        tools,
+        previous_response_id: first.id,
+        input: [{ type: 'function_call_output', call_id: call.call_id, output: '18C and sunny' }],
+      })
+      expect(second.output_text).toBe('It is sunny.')
+      // The upstream got the question, the call and its result, in that order.
+      const sent = JSON.stringify(kind.up().received[1].body)
+      const at = ['Weather in Paris?', 'get_weather', '18C and sunny'].map((s) => sent.indexOf(s))
+      expect(at.every((i, n) => i >= 0 && (n === 0 || i > at[n - 1]))).toBe(true)
     })
 
     test('streamed: the chain goes on from a streamed response; response.created already says it is stored', async () => {
