@@ -106,7 +106,8 @@ module.exports = {
     doNotFollow: { path: 'node_modules' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    builtInModules: { add: ['bun'] }, // `from 'bun'` is Bun's own module, not the npm package of that name
+    // `from 'bun'` is Bun's own module, not the npm package of that name; node:sqlite is built in from Node 22 (Deno has it), after the checker's list.
+    builtInModules: { add: ['bun', 'sqlite', 'node:sqlite'] },
     // Import specifiers as the code writes them: no .ts extension; package subpaths through "exports" (gpt-tokenizer/encoding/...).
     enhancedResolveOptions: {
       extensions: ['.ts', '.js', '.json'],

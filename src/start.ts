@@ -4,6 +4,8 @@
  * reloads, workers. The same on every runtime: what differs comes in as a
  * Platform.
  */
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
 import { createApp } from './app'
 import { localAdmission } from './balancer/client-budgets'
 import { HELP, parseCli, type CliOptions } from './cli'
@@ -27,6 +29,7 @@ import { KeyStore } from './state/key-store'
 import { createModelRefresh } from './state/model-refresh'
 import { NOT_SHARED, type KeyChange } from './state/ports'
 import { keptBounds, MemoryResponseStore, type ResponseStore } from './state/response-store'
+import { USAGE_FILE, UsageStore } from './state/usage-store'
 import { createRuntime, type Runtime } from './state/runtime'
 import { BUILD_COMMIT, stats, VERSION } from './status/status'
 import { CallSlots } from './upstream/call-slots'
@@ -157,6 +160,7 @@ export function launch(platform: Platform, o: LaunchOptions) {
     modelRefresh,
     keyStore: new KeyStore(config.dataDir, logger),
     responses: keptResponses(redis, follower, () => runtime.current.config),
+    usageStore: openUsageStore(platform, config.dataDir, () => runtime.current.config.limits.usageDays, logger),
   })
   redis?.connect(hearerFor(runtime))
   const server = serve(platform, runtime, config, o.workers > 1 || workerIndex > 0 || o.shared === true)
@@ -164,7 +168,8 @@ export function launch(platform: Platform, o: LaunchOptions) {
   const stopWatching = workerIndex === 0 ? reloadOnFileChanges(runtime, o.sources, env, o.read) : () => {}
   if (workerIndex === 0) keyChecks.start()
   const stopSaving = workerIndex === 0 ? saveKeyStates(runtime) : () => {}
-  const stopBackground = () => (stopWatching(), keyChecks.stop(), stopSaving(), modelRefresh.stop())
+  const stopFlushing = flushUsage(runtime)
+  const stopBackground = () => (stopWatching(), keyChecks.stop(), stopSaving(), modelRefresh.stop(), stopFlushing())
   return { runtime, server, primary, follower, stopBackground }
 }
 
@@ -173,6 +178,36 @@ function keptResponses(redis: RedisLink | undefined, follower: Follower | undefi
   const here = new MemoryResponseStore(() => keptBounds(config()))
   if (follower) return follower.responses(here)
   return redis ? redisResponses(redis, here, () => keptBounds(config()).ttlMs) : here
+}
+
+/** The usage store in LMLB_DATA_DIR; none (said once) where the file cannot be opened: usage is then counted for /stats only. */
+function openUsageStore(platform: Platform, dataDir: string, days: () => number, logger: Logger): UsageStore | undefined {
+  const path = join(dataDir, USAGE_FILE)
+  try {
+    mkdirSync(dataDir, { recursive: true })
+    return new UsageStore(platform.openDatabase(path), days)
+  } catch (error) {
+    logger.error(`usage: cannot open ${path} (${(error as Error).message}); usage is counted in /stats only, not kept`)
+    return undefined
+  }
+}
+
+/** Usage held in memory written every LMLB_USAGE_FLUSH_S, and once more at the end. */
+function flushUsage(runtime: Runtime): () => void {
+  let timer: ReturnType<typeof setTimeout>
+  const flush = () => {
+    try {
+      runtime.usage.flush()
+    } catch (error) {
+      runtime.logger.error(`usage: could not write to the usage store: ${(error as Error).message}`)
+    }
+  }
+  const next = () => {
+    timer = setTimeout(() => (flush(), next()), runtime.current.config.limits.usageFlushS * 1000)
+    ;(timer as { unref?: () => void }).unref?.()
+  }
+  next()
+  return () => (clearTimeout(timer), flush(), runtime.usageStore?.close())
 }
 
 /** Key states written to LMLB_DATA_DIR when they change (looked at every second), and once more at the end. */

@@ -80,6 +80,23 @@ const ProxyKeyEntry = Type.Union(
   { errorMessage: 'a proxy key is a string, or {value | env, rpm?, tpm?, max_concurrent?, models?}' },
 )
 
+const PriceFile = Type.Object(
+  {
+    input: Type.Number({ minimum: 0, description: 'USD per million input tokens not read from a cache' }),
+    output: Type.Number({ minimum: 0, description: 'USD per million output tokens' }),
+    cache_read: Type.Optional(
+      Type.Number({ minimum: 0, description: 'USD per million input tokens read from the cache (default: input)' }),
+    ),
+    cache_write: Type.Optional(
+      Type.Number({ minimum: 0, description: 'USD per million input tokens written to the cache (default: input)' }),
+    ),
+  },
+  { ...strict, errorMessage: 'a price is {input, output, cache_read?, cache_write?} in USD per million tokens' },
+)
+const Prices = Type.Record(Type.String({ minLength: 1 }), PriceFile, {
+  description: 'model → USD per million tokens; a model with none is counted in tokens, unpriced (built-in list prices otherwise)',
+})
+
 const EndpointEntry = Type.Union(
   [HttpUrl, Type.Object({ url: HttpUrl, weight: Type.Optional(Weight), priority: Type.Optional(Priority) }, strict)],
   { errorMessage: 'an endpoint is a base URL, or {url, weight?, priority?}' },
@@ -149,6 +166,7 @@ export const ServiceFile = Type.Object(
       description: 'session affinity for this service: session, prefix or off (default: the top-level affinity)',
     }),
     key_policy: Type.Optional(KeyPolicyFile),
+    prices: Type.Optional({ ...Prices, description: "this service's own prices by model, before the top-level ones" }),
   },
   strict,
 )
@@ -207,6 +225,7 @@ export const ConfigFile = Type.Object(
       }),
     ),
     model_defaults: Type.Optional(Type.Record(Type.String({ minLength: 1 }), ModelDefaults)),
+    prices: Type.Optional(Prices),
     affinity: Type.Optional({ ...AffinityMode, description: 'session affinity: session (default), prefix or off (env LMLB_AFFINITY)' }),
     redis: Type.Optional(
       Type.Object(
@@ -225,6 +244,7 @@ export type KeyPolicyFile = Static<typeof KeyPolicyFile>
 export type ProxyKeyEntry = Static<typeof ProxyKeyEntry>
 export type EndpointEntry = Static<typeof EndpointEntry>
 export type AliasFile = Static<typeof AliasFile>
+export type PriceFile = Static<typeof PriceFile>
 
 export function snake(camel: string): string {
   return camel.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)

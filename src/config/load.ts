@@ -34,6 +34,7 @@ import {
   type EndpointEntry,
   type KeyEntry,
   type KeyPolicyFile,
+  type PriceFile,
   type ProxyKeyEntry,
   type ServiceFile,
 } from './file-schema'
@@ -48,6 +49,7 @@ import {
   type AliasConfig,
   type KeyPolicy,
   type Limits,
+  type Price,
   type ServiceConfig,
 } from './schema'
 
@@ -230,6 +232,7 @@ function resolveServices(
       rename: fromFile.rename ?? {},
       affinity: fromFile.affinity ?? affinity,
       keyPolicy: keyPolicyOf(fromFile.key_policy ?? {}, checkIntervalS),
+      prices: pricesOf(fromFile.prices),
     }
   }
   return services
@@ -387,9 +390,22 @@ function deepFreeze<T>(value: T): T {
   return value
 }
 
-/** What only the file can say: model defaults and fallbacks. */
-function fromFileOnly(file: ConfigFile): Pick<Config, 'modelDefaults' | 'fallbacks'> {
-  return { modelDefaults: file.model_defaults ?? {}, fallbacks: file.fallbacks ?? {} }
+/** What only the file can say: model defaults, fallbacks, prices. */
+function fromFileOnly(file: ConfigFile): Pick<Config, 'modelDefaults' | 'fallbacks' | 'prices'> {
+  return { modelDefaults: file.model_defaults ?? {}, fallbacks: file.fallbacks ?? {}, prices: pricesOf(file.prices) }
+}
+
+/** Prices as the file says them (snake case) → as lmlb reads them. */
+function pricesOf(file: Record<string, PriceFile> | undefined): Record<string, Price> {
+  const prices: Record<string, Price> = {}
+  for (const [model, { input, output, cache_read, cache_write }] of Object.entries(file ?? {}))
+    prices[model] = {
+      input,
+      output,
+      ...(cache_read !== undefined && { cacheRead: cache_read }),
+      ...(cache_write !== undefined && { cacheWrite: cache_write }),
+    }
+  return prices
 }
 
 /** The admin API's key, and where what must survive a restart is kept (beside the config file by default). */

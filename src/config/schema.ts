@@ -98,6 +98,16 @@ export const LIMIT_VARIABLES = {
     default: 100_000,
     about: 'the most sessions pinned at once; the least recently used goes first',
   },
+  LMLB_USAGE_FLUSH_S: {
+    field: 'usageFlushS',
+    default: 5,
+    about: 'how often usage counted in memory is written to the usage store; a crash loses at most this much',
+  },
+  LMLB_USAGE_DAYS: {
+    field: 'usageDays',
+    default: 400,
+    about: 'how many days of daily usage totals are kept (hourly ones: 35 days)',
+  },
   LMLB_RESPONSES_KEPT: {
     field: 'responsesKept',
     default: 10_000,
@@ -171,6 +181,14 @@ export const KeyPolicy = Type.Object({
   ),
 })
 
+/** US dollars per million tokens (providers/prices.ts): input not read from a cache, output, cache reads and writes (absent: as input). */
+export const Price = Type.Object({
+  input: Type.Number({ minimum: 0 }),
+  output: Type.Number({ minimum: 0 }),
+  cacheRead: Type.Optional(Type.Number({ minimum: 0 })),
+  cacheWrite: Type.Optional(Type.Number({ minimum: 0 })),
+})
+
 /** How a key or endpoint weighs in the `weighted` and `priority` strategies. */
 const Placement = { weight: Type.Number({ exclusiveMinimum: 0 }), priority: Type.Integer() }
 
@@ -198,6 +216,8 @@ export const ServiceConfig = Type.Object({
   /** Where the keys come from, for messages (`OPENAI_API_KEYS or OPENAI_API_KEY`). */
   keyVariables: Type.String(),
   keyPolicy: KeyPolicy,
+  /** Its own prices by model, before the top-level ones and the bundled table. */
+  prices: Type.Record(Type.String(), Price),
 })
 
 /** A client key's limits (the proxy key it belongs to is `key`). */
@@ -248,6 +268,8 @@ export const Config = Type.Object({
   /** A model or alias (as a client asks) → the models tried after it, in order, when it cannot be served. */
   fallbacks: Type.Record(Type.String(), Type.Array(Type.String({ minLength: 1 }))),
   modelDefaults: Type.Record(Type.String(), ModelDefaults),
+  /** Prices by model, before the bundled table (providers/prices.ts). */
+  prices: Type.Record(Type.String(), Price),
   /** Affinity for aliases, and for services that do not set their own. */
   affinity: AffinityMode,
   /** Shared state with other instances (LMLB_REDIS_URL). */
@@ -256,6 +278,7 @@ export const Config = Type.Object({
 })
 
 export type Format = Static<typeof Format>
+export type Price = Static<typeof Price>
 export type LogLevel = Static<typeof LogLevel>
 export type LogFormat = Static<typeof LogFormat>
 export type AffinityMode = Static<typeof AffinityMode>

@@ -28,7 +28,7 @@ const PAGE = 1_000
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 
 /** Throws the admin API's refusal unless `request` carries the admin key. */
-function admitted(runtime: Runtime, request: Request): void {
+export function admitted(runtime: Runtime, request: Request): void {
   const { adminKey } = runtime.current.config
   if (!adminKey) throw new ProxyError(404, 'admin_off', 'the admin API is off: set LMLB_ADMIN_KEY to turn it on')
   if (!matchingKey(request.headers, [adminKey]))

@@ -71,10 +71,12 @@ async function storedOrBound(request: Request, runtime: Runtime, id: string, und
 }
 
 async function flow(request: Request, endpoint: ApiEndpoint, record: RequestRecord, runtime: Runtime): Promise<Response> {
-  const { config, budgets } = runtime.current
+  const { config, clientKeyIds } = runtime.current
   const body = await readInbound(endpoint, request, { maxBytes: config.limits.maxBodyBytes, timeoutMs: config.limits.bodyTimeoutMs })
-  // The proxy key the client presented, where some carry limits.
-  const clientKey = budgets.size > 0 ? matchingKey(request.headers, config.proxyApiKeys) : undefined
+  // The proxy key the client presented: what its limits and its usage go by.
+  const clientKey = clientKeyIds.size > 0 ? matchingKey(request.headers, config.proxyApiKeys) : undefined
+  record.clientKey = clientKey === undefined ? undefined : clientKeyIds.get(clientKey)
+  record.spend = runtime.usage.spent
   return handle({ endpoint, request, body, record, clientKey }, runtime)
 }
 

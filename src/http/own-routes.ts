@@ -29,6 +29,7 @@ export const OWN_ROUTES = {
   addKeys: { method: 'POST', path: '/admin/keys', open: 'admin' },
   steerKey: { method: 'POST', path: '/admin/keys/*', open: 'admin' },
   deleteKey: { method: 'DELETE', path: '/admin/keys/*', open: 'admin' },
+  usage: { method: 'GET', path: '/admin/usage', open: 'admin' },
 } as const satisfies Record<string, { method: string; path: string; open?: Open }>
 
 const OPEN: readonly { method: string; path: string; open: Open }[] = Object.values(OWN_ROUTES).filter(

@@ -10,6 +10,7 @@ import type { RequestRecord } from './request-record'
 import { outcomeOf, type Outcome } from '../upstream/verdict'
 import type { RequestMetrics } from './request-metrics'
 import type { AttemptSpan } from './tracing'
+import type { Billed } from './spend'
 import { UsageReader } from './usage'
 
 /** Where one attempt goes, as the figures name it. */
@@ -21,6 +22,8 @@ export interface AttemptTarget {
   endpoint: string
   /** The key, masked; null for a keyless service. */
   key: string | null
+  /** Who is billed: the service, the model as the upstream knows it, the key's id. */
+  billed: Billed
   /** The key's and the endpoint's. */
   counters: readonly TargetCounters[]
 }
@@ -58,6 +61,7 @@ export class RequestWatch {
   answered(attempt: AttemptWatch, status: number): void {
     this.final = { attempt, status }
     this.record.served = `${attempt.target.service}/${attempt.target.model}`
+    this.record.billed = attempt.target.billed
     if (attempt.ended) this.over()
     // A stream's line is written at its end; the edge writes any other when the flow returns.
     this.record.pending = attempt.ended === undefined

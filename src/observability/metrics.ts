@@ -30,6 +30,7 @@ export function prometheusText(stats: Stats): string {
     ),
     ...targetFamilies(rows),
     ...requestFamilies(stats),
+    ...spendFamilies(stats),
     ...family('lmlb_tokens_total', 'counter', 'Tokens reported by upstreams, by direction.', [
       ...each(rows, 'lmlb_tokens_total', (t) => t.tokens_in, 'direction="in",'),
       ...each(rows, 'lmlb_tokens_total', (t) => t.tokens_out, 'direction="out",'),
@@ -131,6 +132,42 @@ function requestFamilies({ requests }: Stats): string[] {
       Object.entries(requests.by_api).flatMap(([api, classes]) =>
         Object.entries(classes).map(([c, n]) => `lmlb_requests_total{api="${escape(api)}",status_class="${escape(c)}"} ${n}`),
       ),
+    ),
+  ]
+}
+
+/** What requests spent, by service, model and client key (its id): cost in US dollars, tokens by kind. */
+function spendFamilies({ requests }: Stats): string[] {
+  const spend = requests.spend ?? []
+  const labels = (s: (typeof spend)[number]) =>
+    `service="${escape(s.service)}",model="${escape(s.model)}",client_key="${escape(s.client_key)}"`
+  const kinds = [
+    ['input', 'input_tokens'],
+    ['output', 'output_tokens'],
+    ['cache_read', 'cache_read_tokens'],
+    ['cache_write', 'cache_write_tokens'],
+  ] as const
+  return [
+    ...family(
+      'lmlb_cost_usd_total',
+      'counter',
+      'US dollars spent at list (or configured) prices, by service, model and client key; unpriced models count nothing here.',
+      spend.map((s) => `lmlb_cost_usd_total{${labels(s)}} ${s.cost_usd}`),
+    ),
+    ...family(
+      'lmlb_usage_tokens_total',
+      'counter',
+      'Tokens by kind (input counts every input token, cached ones included), by service, model and client key.',
+      spend.flatMap((s) => kinds.map(([kind, field]) => `lmlb_usage_tokens_total{kind="${kind}",${labels(s)}} ${s[field]}`)),
+    ),
+    ...family(
+      'lmlb_usage_requests_total',
+      'counter',
+      'Requests that reached an upstream, by service, model and client key; `priced` says whether the model had a price.',
+      spend.flatMap((s) => [
+        `lmlb_usage_requests_total{priced="true",${labels(s)}} ${s.requests - s.unpriced_requests}`,
+        `lmlb_usage_requests_total{priced="false",${labels(s)}} ${s.unpriced_requests}`,
+      ]),
     ),
   ]
 }

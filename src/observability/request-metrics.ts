@@ -8,6 +8,7 @@
 import { addHistograms, Histogram, percentilesMs, type HistogramFigures } from './histogram'
 
 import type { Outcome } from '../upstream/verdict'
+import { mergeSpend, SpendTotals, type SpendFigures } from './spend'
 
 const MAX_SERIES = 500
 
@@ -28,6 +29,8 @@ export interface RequestFigures {
   fallbacks: Record<string, number>
   duration: SeriesFigures[]
   time_to_first_byte: SeriesFigures[]
+  /** Tokens and cost by service, model and client key (observability/spend.ts). */
+  spend: SpendFigures[]
 }
 
 type Entry = { service: string; model: string; outcome: Outcome; histogram: Histogram }
@@ -72,6 +75,7 @@ function withPercentiles(s: Omit<SeriesFigures, 'p50_ms' | 'p95_ms' | 'p99_ms'>)
 export class RequestMetrics {
   readonly duration = new Series()
   readonly firstByte = new Series()
+  readonly spend = new SpendTotals()
   private readonly byApi: Record<string, Record<string, number>> = {}
   /** `asked → served` → how many requests a fallback served. */
   private readonly fellBack: Record<string, number> = {}
@@ -93,6 +97,7 @@ export class RequestMetrics {
       fallbacks: { ...this.fellBack },
       duration: this.duration.toJSON(),
       time_to_first_byte: this.firstByte.toJSON(),
+      spend: this.spend.toJSON(),
     }
   }
 }
@@ -125,5 +130,6 @@ export function mergeRequestFigures(all: readonly RequestFigures[]): RequestFigu
     fallbacks,
     duration: merge(all.map((f) => f.duration)),
     time_to_first_byte: merge(all.map((f) => f.time_to_first_byte)),
+    spend: mergeSpend(all.map((f) => f.spend ?? [])),
   }
 }

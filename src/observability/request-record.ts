@@ -9,8 +9,12 @@
  * attempts fill it in (attempt-record.ts).
  */
 import { byteText } from '../util/byte-text'
+import type { Tokens } from './cost'
 import type { Logger } from './log'
+import type { Billed } from './spend'
 import type { RequestSpan } from './tracing'
+
+const NO_TOKENS: Tokens = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 }
 
 /** Enough of a completion to read; a long stream is cut here. */
 const MAX_LOGGED_CHARS = 65_536
@@ -29,7 +33,13 @@ export class RequestRecord {
   stream = false
   readonly attempts: AttemptLog[] = []
   ttfbMs?: number
-  tokens?: { input: number; output: number; cacheRead: number; cacheWrite: number }
+  tokens?: Tokens
+  /** Where it was served (the last attempt's target), for what it spent. */
+  billed?: Billed
+  /** The client key's id, where lmlb takes proxy keys. */
+  clientKey?: string
+  /** Told what the request spent when it is over, if it reached an upstream. */
+  spend?: (billed: Billed, tokens: Tokens, clientKey: string | undefined) => void
   prompt?: string
   completion = ''
   /** The proxy will finish it when its stream ends. */
@@ -65,6 +75,7 @@ export class RequestRecord {
     if (this.written) return
     this.written = true
     this.onFinish?.()
+    if (this.billed) this.spend?.(this.billed, this.tokens ?? NO_TOKENS, this.clientKey)
     this.span?.end({ status, model: this.model, served: this.served, tokens: this.tokens })
     if (!logger.enabled('info')) return
     const ms = (n: number | undefined) => (n === undefined ? null : Math.round(n * 10) / 10)

@@ -16,6 +16,7 @@ import type { WayBack } from '../translation/pairs'
 import { upstreamHeaders } from '../upstream/headers'
 import { send, UpstreamFailure, type UpstreamAnswer } from '../upstream/send'
 import { byteText } from '../util/byte-text'
+import { own } from '../util/own'
 import type { Inbound } from './parse'
 import { madeUpstreamWatch } from './kept-responses'
 import { prepare, type Outbound } from './prepare'
@@ -56,6 +57,12 @@ export function attempts(runtime: Runtime, state: ProxyState, request: Request, 
       endpoint: target.endpoint.url,
       key,
       counters,
+      billed: {
+        service: service.name,
+        model: deployment.model,
+        upstreamModel: own(service.rename, deployment.model) ?? deployment.model,
+        keyId: target.key?.id ?? null,
+      },
     })
     const headers = upstreamHeaders(provider, request.headers, target.key?.value, runtime.hop)
     if (outbound.contentType) headers['content-type'] = outbound.contentType

@@ -3,6 +3,8 @@ import type { StreamFactory } from '../upstream/byte-stream'
 import { callsForOpenFiles, openFilesLimit } from './open-files'
 import type { WorkerProcess } from '../cluster/workers'
 import type { Listening, Platform } from './platform'
+import { Database } from 'bun:sqlite'
+import { cachedStatements, type SqlDatabase, type SqlValue } from '../util/sql-database'
 
 /**
  * Bun's direct streams: each chunk is written to the socket and flushed as
@@ -162,6 +164,18 @@ function processCallBound(): { bound: number; openFiles: number | undefined; fet
   return { bound: Math.min(fetchLimit(), callsForOpenFiles(openFiles)), openFiles, fetchLimit: fetchLimit() }
 }
 
+/** bun:sqlite, as the usage store uses it. */
+function openDatabase(path: string): SqlDatabase {
+  const db = new Database(path, { create: true })
+  const statement = cachedStatements((sql) => db.query(sql))
+  return {
+    exec: (sql) => void db.exec(sql),
+    run: (sql, ...params) => void statement(sql).run(...params),
+    all: (sql, ...params) => statement(sql).all(...params) as Record<string, SqlValue>[],
+    close: () => db.close(),
+  }
+}
+
 export const bunPlatform: Platform = {
   label: '',
   listen,
@@ -170,4 +184,5 @@ export const bunPlatform: Platform = {
   streamFactory: directStream,
   callBound: processCallBound,
   spawnWorker,
+  openDatabase,
 }

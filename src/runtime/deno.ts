@@ -8,6 +8,8 @@
 import { start } from '../start'
 import { callsForOpenFiles, openFilesLimit } from './open-files'
 import type { Platform } from './platform'
+import { DatabaseSync } from 'node:sqlite'
+import { cachedStatements, type SqlValue } from '../util/sql-database'
 
 // Deno's globals, as far as this file uses them (the project type-checks against Bun's types).
 declare const Deno: {
@@ -34,6 +36,16 @@ const denoPlatform: Platform = {
   callBound() {
     const openFiles = openFilesLimit()
     return { bound: callsForOpenFiles(openFiles), openFiles, fetchLimit: undefined }
+  },
+  openDatabase(path) {
+    const db = new DatabaseSync(path)
+    const statement = cachedStatements((sql) => db.prepare(sql))
+    return {
+      exec: (sql) => db.exec(sql),
+      run: (sql, ...params) => void statement(sql).run(...params),
+      all: (sql, ...params) => statement(sql).all(...params) as Record<string, SqlValue>[],
+      close: () => db.close(),
+    }
   },
 }
 

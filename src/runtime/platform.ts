@@ -5,6 +5,7 @@
  */
 import type { SpawnWorker } from '../cluster/workers'
 import type { StreamFactory } from '../upstream/byte-stream'
+import type { SqlDatabase } from '../util/sql-database'
 
 export interface Listening {
   port: number
@@ -35,4 +36,6 @@ export interface Platform {
   callBound(): { bound: number; openFiles: number | undefined; fetchLimit: number | undefined }
   /** Starts this program again as worker `index` (--workers); absent where the runtime cannot. */
   spawnWorker?: SpawnWorker
+  /** Opens (or makes) an SQLite database file: the usage store's. */
+  openDatabase(path: string): SqlDatabase
 }

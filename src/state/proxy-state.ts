@@ -8,6 +8,7 @@ import { KeyEvents } from '../observability/key-events'
 import type { ListedModel } from '../upstream/model-listing'
 import { RequestMetrics } from '../observability/request-metrics'
 import { Scrubber } from '../observability/scrub'
+import { clientKeyId } from '../observability/spend'
 import { createBudgets, type ClientBudget } from '../balancer/client-budgets'
 
 export interface ProxyState {
@@ -28,6 +29,8 @@ export interface ProxyState {
   readonly keyEvents: ReadonlyMap<string, KeyEvents>
   /** What each limited client key has spent (kept across reloads). */
   readonly budgets: ReadonlyMap<string, ClientBudget>
+  /** Each proxy key → its id (a hash), as usage names it. */
+  readonly clientKeyIds: ReadonlyMap<string, string>
   /** GET /v1/models: what each service's upstream listed, and when (fetched anew for a new configuration). */
   readonly modelLists: ModelLists
 }
@@ -58,6 +61,7 @@ export function createState(config: Config, previous?: ProxyState): ProxyState {
     keyEvents,
     requests: previous?.requests ?? new RequestMetrics(),
     budgets: createBudgets(config.clientLimits, previous?.budgets),
+    clientKeyIds: new Map(config.proxyApiKeys.map((k) => [k, clientKeyId(k)])),
     modelLists: new Map(),
   }
 }

@@ -21,6 +21,8 @@ import type { ModelRefresh } from './model-refresh'
 import { NOT_SHARED, type ProcessGroup, type ReloadOutcome, type Sharing } from './ports'
 import { createState, type ProxyState } from './proxy-state'
 import { keptBounds, MemoryResponseStore, type ResponseStore } from './response-store'
+import { UsageLedger } from './usage-ledger'
+import type { UsageStore } from './usage-store'
 
 export interface Runtime {
   current: ProxyState
@@ -47,6 +49,10 @@ export interface Runtime {
   readonly keyStore: KeyStore
   /** The upstreams' model lists, kept fresh in the background once a client asked for them. */
   readonly modelRefresh?: ModelRefresh
+  /** What each request spent: counted for /stats, and kept where a usage store is open (state/usage-ledger.ts). */
+  readonly usage: UsageLedger
+  /** The usage store, where one is open (LMLB_DATA_DIR/usage.sqlite). */
+  readonly usageStore?: UsageStore
   /** The Responses API's stored responses (proxy/kept-responses.ts): here, in Redis, or (a worker) in the primary. */
   readonly responses: ResponseStore
   /** Reads the configuration again and swaps it in whole, or refuses it: everywhere, with --workers. */
@@ -71,6 +77,7 @@ export interface RuntimeParts {
   keyStore?: KeyStore
   modelRefresh?: ModelRefresh
   responses?: ResponseStore
+  usageStore?: UsageStore
 }
 
 export function createRuntime(parts: RuntimeParts): Runtime {
@@ -90,6 +97,8 @@ export function createRuntime(parts: RuntimeParts): Runtime {
     keyChecks: parts.keyChecks,
     keyStore,
     modelRefresh: parts.modelRefresh,
+    usage: new UsageLedger(() => runtime.current, parts.usageStore),
+    usageStore: parts.usageStore,
     responses: parts.responses ?? new MemoryResponseStore(() => keptBounds(runtime.current.config)),
     reload: (reason) => (group ? group.reload(reason, runtime.reloadHere) : runtime.reloadHere(reason)),
     reloadHere: (reason) => reloadLocally(runtime, parts.read, reason),

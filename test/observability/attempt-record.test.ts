@@ -31,7 +31,16 @@ function watchOf(bodies = false) {
 }
 
 function target(service: string, endpoint = `http://${service}.test/v1`): AttemptTarget {
-  return { service, provider: 'openai', model: 'm', endpoint, key: 'sk-...0001', counters: [new TargetCounters(), new TargetCounters()] }
+  const billed = { service, model: 'm', upstreamModel: 'm', keyId: 'k1' }
+  return {
+    service,
+    provider: 'openai',
+    model: 'm',
+    endpoint,
+    key: 'sk-...0001',
+    counters: [new TargetCounters(), new TargetCounters()],
+    billed,
+  }
 }
 
 const series = (metrics: RequestMetrics, which: 'duration' | 'time_to_first_byte') =>

@@ -1,0 +1,155 @@
+/**
+ * Usage kept in SQLite (`usage.sqlite` in LMLB_DATA_DIR): totals per hour
+ * and per day, by client key, upstream key, service and model. A batch
+ * from the ledger (usage-ledger.ts) is added in one transaction, each row
+ * an upsert that adds to what is there, so several processes (--workers)
+ * writing the same file add up. Hourly rows are kept HOURLY_DAYS days,
+ * daily rows LMLB_USAGE_DAYS. Asked (GET /admin/usage) by time range and
+ * any grouping: from the daily rows where the range falls on whole days
+ * and no hour is asked for, else from the hourly ones.
+ */
+import type { SqlDatabase, SqlValue } from '../util/sql-database'
+import { HOUR_MS, type UsageRow, type UsageSink } from './usage-ledger'
+
+export const USAGE_FILE = 'usage.sqlite'
+/** How long hour-by-hour rows are kept. */
+export const HOURLY_DAYS = 35
+const DAY_MS = 24 * HOUR_MS
+
+export const GROUPINGS = ['client_key', 'key', 'service', 'model', 'day', 'hour'] as const
+export type Grouping = (typeof GROUPINGS)[number]
+
+export interface UsageQuery {
+  /** Epoch ms, from (included) to (excluded). */
+  from: number
+  to: number
+  groupBy: readonly Grouping[]
+}
+
+/** One row of an answer: what it is grouped by, then its totals. */
+export type UsageTotals = Partial<Record<Grouping, string>> & {
+  requests: number
+  input_tokens: number
+  output_tokens: number
+  cache_read_tokens: number
+  cache_write_tokens: number
+  cost_usd: number
+  unpriced_requests: number
+}
+
+const TABLES = ['usage_hourly', 'usage_daily'] as const
+const COLUMNS = 'requests, input, output, cache_read, cache_write, cost, unpriced'
+
+export class UsageStore implements UsageSink {
+  private prunedAt = 0
+
+  constructor(
+    private readonly db: SqlDatabase,
+    /** How many days daily rows are kept (LMLB_USAGE_DAYS, read at each prune). */
+    private readonly days: () => number,
+    private readonly now: () => number = Date.now,
+  ) {
+    db.exec('PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000')
+    for (const table of TABLES)
+      db.exec(
+        `CREATE TABLE IF NOT EXISTS ${table} (period INTEGER NOT NULL, client_key TEXT NOT NULL, key TEXT NOT NULL, ` +
+          'service TEXT NOT NULL, model TEXT NOT NULL, requests INTEGER NOT NULL, input INTEGER NOT NULL, output INTEGER NOT NULL, ' +
+          'cache_read INTEGER NOT NULL, cache_write INTEGER NOT NULL, cost REAL NOT NULL, unpriced INTEGER NOT NULL, ' +
+          'PRIMARY KEY (period, client_key, key, service, model)) WITHOUT ROWID',
+      )
+  }
+
+  add(rows: readonly UsageRow[]): void {
+    this.db.exec('BEGIN IMMEDIATE')
+    try {
+      for (const r of rows) {
+        const values = [
+          r.clientKey,
+          r.key,
+          r.service,
+          r.model,
+          r.requests,
+          r.input,
+          r.output,
+          r.cacheRead,
+          r.cacheWrite,
+          r.cost,
+          r.unpriced,
+        ]
+        this.db.run(UPSERT.usage_hourly, r.period, ...values)
+        this.db.run(UPSERT.usage_daily, Math.floor(r.period / 24), ...values)
+      }
+      this.db.exec('COMMIT')
+    } catch (error) {
+      this.db.exec('ROLLBACK')
+      throw error
+    }
+    if (this.now() - this.prunedAt > HOUR_MS) this.prune()
+  }
+
+  query({ from, to, groupBy }: UsageQuery): UsageTotals[] {
+    const daily = !groupBy.includes('hour') && from % DAY_MS === 0 && to % DAY_MS === 0
+    const unit = daily ? DAY_MS : HOUR_MS
+    const columns = groupBy.map((g) => `${COLUMN_OF[g](daily)} AS ${g}`)
+    const sums =
+      'SUM(requests) AS requests, SUM(input) AS input, SUM(output) AS output, SUM(cache_read) AS cache_read, ' +
+      'SUM(cache_write) AS cache_write, SUM(cost) AS cost, SUM(unpriced) AS unpriced'
+    const grouped = groupBy.length > 0 ? ` GROUP BY ${groupBy.join(', ')} ORDER BY ${groupBy.join(', ')}` : ''
+    const sql = `SELECT ${[...columns, sums].join(', ')} FROM ${daily ? 'usage_daily' : 'usage_hourly'} WHERE period >= ? AND period < ?${grouped}`
+    const rows = this.db.all(sql, Math.floor(from / unit), Math.ceil(to / unit))
+    return rows.filter((row) => row.requests !== null).map((row) => totalsOf(row, groupBy))
+  }
+
+  close(): void {
+    this.db.close()
+  }
+
+  private prune(): void {
+    const now = this.now()
+    this.prunedAt = now
+    this.db.run('DELETE FROM usage_hourly WHERE period < ?', Math.floor((now - HOURLY_DAYS * DAY_MS) / HOUR_MS))
+    this.db.run('DELETE FROM usage_daily WHERE period < ?', Math.floor((now - this.days() * DAY_MS) / DAY_MS))
+  }
+}
+
+const UPSERT = Object.fromEntries(
+  TABLES.map((table) => [
+    table,
+    `INSERT INTO ${table} (period, client_key, key, service, model, ${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ` +
+      'ON CONFLICT (period, client_key, key, service, model) DO UPDATE SET ' +
+      COLUMNS.split(', ')
+        .map((c) => `${c} = ${c} + excluded.${c}`)
+        .join(', '),
+  ]),
+) as Record<(typeof TABLES)[number], string>
+
+/** A grouping's SQL, in the daily table or the hourly one. */
+const COLUMN_OF: Record<Grouping, (daily: boolean) => string> = {
+  client_key: () => 'client_key',
+  key: () => 'key',
+  service: () => 'service',
+  model: () => 'model',
+  day: (daily) => (daily ? 'period' : 'period / 24'),
+  hour: () => 'period',
+}
+
+function totalsOf(row: Record<string, SqlValue>, groupBy: readonly Grouping[]): UsageTotals {
+  const named: Partial<Record<Grouping, string>> = {}
+  for (const g of groupBy) named[g] = g === 'day' ? dayOf(Number(row.day)) : g === 'hour' ? hourOf(Number(row.hour)) : String(row[g])
+  return {
+    ...named,
+    requests: Number(row.requests),
+    input_tokens: Number(row.input),
+    output_tokens: Number(row.output),
+    cache_read_tokens: Number(row.cache_read),
+    cache_write_tokens: Number(row.cache_write),
+    cost_usd: roundUsd(Number(row.cost)),
+    unpriced_requests: Number(row.unpriced),
+  }
+}
+
+/** Sums of many small floating-point costs, without their last-digit noise. */
+export const roundUsd = (usd: number) => Math.round(usd * 1e10) / 1e10
+
+const dayOf = (day: number) => new Date(day * DAY_MS).toISOString().slice(0, 10)
+const hourOf = (hour: number) => `${new Date(hour * HOUR_MS).toISOString().slice(0, 13)}:00:00Z`
