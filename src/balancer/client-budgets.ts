@@ -108,10 +108,11 @@ export const LIMIT_MESSAGES: Record<'concurrency' | 'requests' | 'tokens', (l: C
   tokens: (l) => ['token_limit_exceeded', `this key may spend ${l.tpm} tokens a minute`],
 }
 
-/** Budgets by client key, for a configuration; those of `previous` keep what they counted. */
+/** Budgets by client key, for a configuration's keys with a window or a model list; those of `previous` keep what they counted. */
 export function createBudgets(limits: readonly ClientLimits[], previous?: ReadonlyMap<string, ClientBudget>): Map<string, ClientBudget> {
+  const windowed = limits.filter((l) => (l.rpm ?? l.tpm ?? l.maxConcurrent ?? l.models) !== undefined)
   return new Map(
-    limits.map((l) => {
+    windowed.map((l) => {
       const kept = previous?.get(l.key)
       if (kept) kept.limits = l
       return [l.key, kept ?? new ClientBudget(l)]

@@ -73,11 +73,30 @@ const ProxyKeyEntry = Type.Union(
             description: 'the only models this key may ask for (as the client names them); others get 403',
           }),
         ),
+        budget_usd_day: Type.Optional(
+          Type.Number({ exclusiveMinimum: 0, description: 'US dollars this key may spend a day (UTC); past it, 429 until midnight UTC' }),
+        ),
+        budget_usd_month: Type.Optional(
+          Type.Number({
+            exclusiveMinimum: 0,
+            description: 'US dollars this key may spend a calendar month (UTC); past it, 429 until the next',
+          }),
+        ),
+        budget_warn_at: Type.Optional(
+          Type.Number({
+            exclusiveMinimum: 0,
+            exclusiveMaximum: 1,
+            description: 'the share of a budget (0.8: 80%) past which lmlb logs a warning, once a period, and the status page shows it',
+          }),
+        ),
       },
       strict,
     ),
   ],
-  { errorMessage: 'a proxy key is a string, or {value | env, rpm?, tpm?, max_concurrent?, models?}' },
+  {
+    errorMessage:
+      'a proxy key is a string, or {value | env, rpm?, tpm?, max_concurrent?, models?, budget_usd_day?, budget_usd_month?, budget_warn_at?}',
+  },
 )
 
 const PriceFile = Type.Object(

@@ -112,7 +112,9 @@ export function loadConfig(input: LoadInput): LoadResult {
     env.PROXY_API_KEYS !== undefined ? checkedList(env, 'PROXY_API_KEYS', origin, errors) : fileProxyKeys.map((k) => k.value)
   const clientLimits = fileProxyKeys.flatMap(({ value, entry }) => {
     const spec = file.proxy_api_keys![entry]
-    if (typeof spec === 'string' || (spec.rpm ?? spec.tpm ?? spec.max_concurrent ?? spec.models) === undefined) return []
+    if (typeof spec === 'string') return []
+    if ((spec.rpm ?? spec.tpm ?? spec.max_concurrent ?? spec.models ?? spec.budget_usd_day ?? spec.budget_usd_month) === undefined)
+      return []
     return [
       {
         key: value,
@@ -120,6 +122,9 @@ export function loadConfig(input: LoadInput): LoadResult {
         ...(spec.tpm && { tpm: spec.tpm }),
         ...(spec.max_concurrent && { maxConcurrent: spec.max_concurrent }),
         ...(spec.models && { models: spec.models }),
+        ...(spec.budget_usd_day && { budgetUsdDay: spec.budget_usd_day }),
+        ...(spec.budget_usd_month && { budgetUsdMonth: spec.budget_usd_month }),
+        ...(spec.budget_warn_at && { budgetWarnAt: spec.budget_warn_at }),
       },
     ]
   })

@@ -227,6 +227,11 @@ export const ClientLimits = Type.Object({
   tpm: Type.Optional(Type.Integer({ minimum: 1 })),
   maxConcurrent: Type.Optional(Type.Integer({ minimum: 1 })),
   models: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+  /** US dollars this key may spend a day and a month (UTC), at the prices usage is counted at. */
+  budgetUsdDay: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+  budgetUsdMonth: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+  /** The share of a budget past which lmlb warns, once a period. */
+  budgetWarnAt: Type.Optional(Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1 })),
 })
 
 /** One public model name fanned out to deployments (service + model) across services. */

@@ -11,6 +11,7 @@ import { RequestWatch } from '../observability/attempt-record'
 import type { RequestRecord } from '../observability/request-record'
 import type { Runtime } from '../state/runtime'
 import { admit } from './admit'
+import { checkSpend } from '../balancer/spend-budgets'
 import { attempts } from './attempt'
 import { dispatch, dispatchOptions } from './dispatch'
 import { answerByMock, estimatedTokens } from './local'
@@ -35,6 +36,9 @@ export async function handle({ endpoint, request, body, record, clientKey }: Inb
   const state = runtime.current
   const parsed = parse(endpoint, body)
   record.asked(parsed.model, parsed.stream, () => parsed.text || `[multipart upload, ${parsed.upload!.bytes.length} bytes]`)
+  // A client key whose spending has reached its budget: refused before anything else is counted.
+  const spendLimits = record.clientKey === undefined ? undefined : state.spendLimits.get(record.clientKey)
+  if (spendLimits) checkSpend(spendLimits, runtime.usage.spentBy(record.clientKey!), runtime.usage.now())
   const admitted = admit(runtime, state, clientKey, parsed.model, record)
   if (admitted) await admitted
   // A Responses request: what it names of earlier responses, recalled.

@@ -3,7 +3,7 @@ import { createAliasSelectors } from '../balancer/choosers'
 import { AffinityCounters } from '../balancer/affinity'
 import { PinTable } from '../balancer/pins'
 import { createPools, type ServicePool } from '../balancer/service-pool'
-import type { Config } from '../config/schema'
+import type { ClientLimits, Config } from '../config/schema'
 import { KeyEvents } from '../observability/key-events'
 import type { ListedModel } from '../upstream/model-listing'
 import { RequestMetrics } from '../observability/request-metrics'
@@ -31,6 +31,8 @@ export interface ProxyState {
   readonly budgets: ReadonlyMap<string, ClientBudget>
   /** Each proxy key → its id (a hash), as usage names it. */
   readonly clientKeyIds: ReadonlyMap<string, string>
+  /** Client keys (by id) with a spend budget → their limits. */
+  readonly spendLimits: ReadonlyMap<string, ClientLimits>
   /** GET /v1/models: what each service's upstream listed, and when (fetched anew for a new configuration). */
   readonly modelLists: ModelLists
 }
@@ -62,6 +64,9 @@ export function createState(config: Config, previous?: ProxyState): ProxyState {
     requests: previous?.requests ?? new RequestMetrics(),
     budgets: createBudgets(config.clientLimits, previous?.budgets),
     clientKeyIds: new Map(config.proxyApiKeys.map((k) => [k, clientKeyId(k)])),
+    spendLimits: new Map(
+      config.clientLimits.filter((l) => (l.budgetUsdDay ?? l.budgetUsdMonth) !== undefined).map((l) => [clientKeyId(l.key), l]),
+    ),
     modelLists: new Map(),
   }
 }

@@ -78,6 +78,8 @@ export interface RuntimeParts {
   modelRefresh?: ModelRefresh
   responses?: ResponseStore
   usageStore?: UsageStore
+  /** The clock usage and spend budgets count by (a test's own; Date.now otherwise). */
+  usageClock?: () => number
 }
 
 export function createRuntime(parts: RuntimeParts): Runtime {
@@ -97,7 +99,7 @@ export function createRuntime(parts: RuntimeParts): Runtime {
     keyChecks: parts.keyChecks,
     keyStore,
     modelRefresh: parts.modelRefresh,
-    usage: new UsageLedger(() => runtime.current, parts.usageStore),
+    usage: new UsageLedger(() => runtime.current, parts.usageStore, parts.logger, parts.usageClock),
     usageStore: parts.usageStore,
     responses: parts.responses ?? new MemoryResponseStore(() => keptBounds(runtime.current.config)),
     reload: (reason) => (group ? group.reload(reason, runtime.reloadHere) : runtime.reloadHere(reason)),

@@ -9,6 +9,8 @@
 import type { Tokens } from '../observability/cost'
 import { spentOf, type Billed, type Spent } from '../observability/spend'
 import type { ProxyState } from './proxy-state'
+import { budgetsWarned, dayOf, monthOf, monthStartDay, type SpentSoFar } from '../balancer/spend-budgets'
+import type { Logger } from '../observability/log'
 
 export const HOUR_MS = 3_600_000
 
@@ -29,37 +31,87 @@ export interface UsageRow {
   unpriced: number
 }
 
-/** Where flushed rows go. */
+/** Where flushed rows go, and what each client key spent there. */
 export interface UsageSink {
   add(rows: readonly UsageRow[]): void
+  spentByClient(today: number, monthStart: number): Map<string, SpentSoFar>
+}
+
+/** A client key's spending in the current day and month. */
+interface ClientSpend {
+  day: number
+  dayUsd: number
+  month: number
+  monthUsd: number
 }
 
 const ZERO = { requests: 0, input: 0, output: 0, cacheRead: 0, cacheWrite: 0, cost: 0, unpriced: 0 }
 
 export class UsageLedger {
   private rows = new Map<string, UsageRow>()
+  /** Each client key's spending this day and month (budget_usd_day, _month): the store's, and this process's since. */
+  private readonly clients = new Map<string, ClientSpend>()
 
   constructor(
     private readonly current: () => ProxyState,
     /** None: counted for /stats only (nothing is kept). */
     private readonly sink?: UsageSink,
-    private readonly now: () => number = Date.now,
-  ) {}
+    private readonly logger?: Logger,
+    /** The clock spending is counted by. */
+    readonly now: () => number = Date.now,
+  ) {
+    this.reread()
+  }
 
   /** A request reached an upstream and is over. */
   readonly spent = (billed: Billed, tokens: Tokens, clientKey: string | undefined): void => {
     const state = this.current()
     const spent = spentOf(state.config, billed, clientKey, tokens, this.now())
     state.requests.spend.add(spent)
+    if (spent.cost !== undefined) this.count(spent, spent.cost)
     if (this.sink) this.hold(spent)
   }
 
-  /** Writes what is held, in one batch. */
+  /** What a client key (its id) has spent this day and this month (UTC). */
+  spentBy(clientKey: string): SpentSoFar {
+    const now = this.now()
+    const c = this.clients.get(clientKey)
+    return { day: c?.day === dayOf(now) ? c.dayUsd : 0, month: c?.month === monthOf(now) ? c.monthUsd : 0 }
+  }
+
+  /** Writes what is held, in one batch, and reads back every client key's spending (other processes' included). */
   flush(): void {
-    if (this.rows.size === 0 || !this.sink) return
-    const rows = [...this.rows.values()]
-    this.rows = new Map()
-    this.sink.add(rows)
+    if (!this.sink) return
+    if (this.rows.size > 0) {
+      const rows = [...this.rows.values()]
+      this.rows = new Map()
+      this.sink.add(rows)
+    }
+    this.reread()
+  }
+
+  /** The store's word on this day's and month's spending, once all this process holds is in it. */
+  private reread(): void {
+    if (!this.sink) return
+    const now = this.now()
+    const [day, month] = [dayOf(now), monthOf(now)]
+    this.clients.clear()
+    for (const [key, spent] of this.sink.spentByClient(day, monthStartDay(now)))
+      this.clients.set(key, { day, dayUsd: spent.day, month, monthUsd: spent.month })
+  }
+
+  /** Adds to the client key's day and month, and warns once as it passes its budgets' warning share. */
+  private count(s: Spent, cost: number): void {
+    const [day, month] = [dayOf(s.at), monthOf(s.at)]
+    let c = this.clients.get(s.clientKey)
+    if (!c) this.clients.set(s.clientKey, (c = { day, dayUsd: 0, month, monthUsd: 0 }))
+    if (c.day !== day) Object.assign(c, { day, dayUsd: 0 })
+    if (c.month !== month) Object.assign(c, { month, monthUsd: 0 })
+    c.dayUsd += cost
+    c.monthUsd += cost
+    const limits = this.current().spendLimits.get(s.clientKey)
+    for (const warning of limits ? budgetsWarned(limits, { day: c.dayUsd, month: c.monthUsd }, cost) : [])
+      this.logger?.warn(`client key ${s.clientKey} has spent ${warning}`)
   }
 
   private hold(s: Spent): void {

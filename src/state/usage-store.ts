@@ -8,6 +8,7 @@
  * any grouping: from the daily rows where the range falls on whole days
  * and no hour is asked for, else from the hourly ones.
  */
+import type { SpentSoFar } from '../balancer/spend-budgets'
 import type { SqlDatabase, SqlValue } from '../util/sql-database'
 import { HOUR_MS, type UsageRow, type UsageSink } from './usage-ledger'
 
@@ -98,6 +99,14 @@ export class UsageStore implements UsageSink {
     const sql = `SELECT ${[...columns, sums].join(', ')} FROM ${daily ? 'usage_daily' : 'usage_hourly'} WHERE period >= ? AND period < ?${grouped}`
     const rows = this.db.all(sql, Math.floor(from / unit), Math.ceil(to / unit))
     return rows.filter((row) => row.requests !== null).map((row) => totalsOf(row, groupBy))
+  }
+
+  /** Each client key's cost on day `today` and since `monthStart` (epoch days). */
+  spentByClient(today: number, monthStart: number): Map<string, SpentSoFar> {
+    const sql =
+      'SELECT client_key, SUM(CASE WHEN period = ? THEN cost ELSE 0 END) AS day, SUM(cost) AS month ' +
+      'FROM usage_daily WHERE period >= ? GROUP BY client_key'
+    return new Map(this.db.all(sql, today, monthStart).map((r) => [String(r.client_key), { day: Number(r.day), month: Number(r.month) }]))
   }
 
   close(): void {

@@ -1,0 +1,111 @@
+/**
+ * Spend budgets per client key (budget_usd_day, budget_usd_month), in
+ * process through createApp with the usage clock injected: the request
+ * that would start once a budget is spent gets a 429 in its own API's
+ * shape naming the budget and its reset, nothing sent upstream; the next
+ * day (or month) it is served again; the warning share is logged once;
+ * other keys are untouched. Each request costs $0.003 (gpt-4o, 1,000 in
+ * of which 400 cached, 100 out).
+ */
+import { afterAll, beforeEach, expect, test } from 'bun:test'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createApp } from '../../src/app'
+import { loadConfig } from '../../src/config/load'
+import { createLogger } from '../../src/observability/log'
+import { bunPlatform } from '../../src/runtime/bun'
+import { createRuntime } from '../../src/state/runtime'
+import { UsageStore } from '../../src/state/usage-store'
+import { startUpstream } from '../helpers/upstream'
+
+const USAGE = { prompt_tokens: 1000, completion_tokens: 100, total_tokens: 1100, prompt_tokens_details: { cached_tokens: 400 } }
+const up = startUpstream('up', ({ path, body }) =>
+  path.endsWith('/messages')
+    ? Response.json({ error: 'not here' }, { status: 500 })
+    : Response.json({
+        id: 'chatcmpl-b',
+        object: 'chat.completion',
+        created: 1,
+        model: body.model,
+        choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
+        usage: USAGE,
+      }),
+)
+afterAll(() => up.stop())
+beforeEach(() => up.reset())
+
+const DAILY = 'team-daily-budget-0001'
+const MONTHLY = 'team-monthly-budget-0002'
+const FREE = 'team-without-budget-0003'
+
+function appAt(start: string) {
+  const file = [
+    'proxy_api_keys:',
+    `  - { value: ${DAILY}, budget_usd_day: 0.005, budget_warn_at: 0.5 }`,
+    `  - { value: ${MONTHLY}, budget_usd_month: 0.008 }`,
+    `  - ${FREE}`,
+  ].join('\n')
+  const env = { OPENAI_API_KEYS: 'sk-openai-budget-0001', SERVICE_ENDPOINTS: JSON.stringify({ openai: [up.base] }) }
+  const loaded = loadConfig({ env, file: { path: 'lmlb.yaml', text: file } })
+  if (!loaded.ok) throw new Error(loaded.errors.join('\n'))
+  const clock = { now: Date.parse(start) }
+  const lines: string[] = []
+  const logger = createLogger('info', '', (line) => lines.push(line))
+  const dir = mkdtempSync(join(tmpdir(), 'lmlb-budget-'))
+  const usageStore = new UsageStore(
+    bunPlatform.openDatabase(join(dir, 'usage.sqlite')),
+    () => 400,
+    () => clock.now,
+  )
+  const runtime = createRuntime({ config: loaded.config, logger, read: () => loaded, usageStore, usageClock: () => clock.now })
+  const app = createApp(runtime)
+  const send = async (key: string, path = '/v1/chat/completions') => {
+    const body = path.endsWith('/messages')
+      ? { model: 'openai/gpt-4o', max_tokens: 8, messages: [{ role: 'user', content: 'hi' }] }
+      : { model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }
+    const headers = { 'content-type': 'application/json', 'x-api-key': key, 'anthropic-version': '2023-06-01' }
+    const res = await app.fetch(new Request(`http://localhost${path}`, { method: 'POST', headers, body: JSON.stringify(body) }))
+    return { status: res.status, retryAfter: res.headers.get('retry-after'), body: (await res.json()) as any }
+  }
+  return { clock, lines, send, runtime }
+}
+
+test('a daily budget: served until it is spent, then 429 naming it and its reset, in each API shape; served again the next day', async () => {
+  const { clock, lines, send } = appAt('2026-12-06T22:00:00Z')
+  expect((await send(DAILY)).status).toBe(200) // $0.003: past the warning share (half of $0.005)
+  expect(lines.filter((l) => l.includes('daily budget'))).toHaveLength(1)
+  expect((await send(DAILY)).status).toBe(200) // $0.006: this one crossed the budget; it is served
+  const chat = await send(DAILY)
+  expect(chat.status).toBe(429)
+  expect(chat.body.error).toMatchObject({ type: 'rate_limit_error', code: 'budget_exceeded' })
+  expect(chat.body.error.message).toContain('spent $0.006 of its daily budget of $0.005')
+  expect(chat.body.error.message).toContain('resets at 2026-12-07T00:00:00.000Z')
+  expect(chat.retryAfter).toBe(String(2 * 3600))
+  const messages = await send(DAILY, '/v1/messages')
+  expect(messages.status).toBe(429)
+  expect(messages.body).toMatchObject({ type: 'error', error: { type: 'rate_limit_error' } })
+  expect(up.received).toHaveLength(2)
+  // Another key is not touched; the warning was said once.
+  expect((await send(FREE)).status).toBe(200)
+  expect(lines.filter((l) => l.includes('daily budget'))).toHaveLength(1)
+
+  clock.now = Date.parse('2026-12-07T00:00:01Z')
+  expect((await send(DAILY)).status).toBe(200)
+})
+
+test('a monthly budget holds across days and resets with the month; what was spent is read back from the store', async () => {
+  const { clock, send, runtime } = appAt('2026-12-30T12:00:00Z')
+  for (let i = 0; i < 3; i++) expect((await send(MONTHLY)).status).toBe(200) // $0.009 ≥ $0.008 after the third
+  clock.now = Date.parse('2026-12-31T12:00:00Z')
+  const refused = await send(MONTHLY)
+  expect(refused.status).toBe(429)
+  expect(refused.body.error.message).toContain('monthly budget')
+  expect(refused.body.error.message).toContain('resets at 2027-01-01T00:00:00.000Z')
+  // Written to the store and read back (as a restart or another process would): still refused.
+  runtime.usage.flush()
+  expect(runtime.usage.spentBy(runtime.current.clientKeyIds.get(MONTHLY)!).month).toBeCloseTo(0.009, 12)
+  expect((await send(MONTHLY)).status).toBe(429)
+  clock.now = Date.parse('2027-01-01T00:00:00Z')
+  expect((await send(MONTHLY)).status).toBe(200)
+})
