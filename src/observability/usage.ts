@@ -51,7 +51,8 @@ export class UsageReader {
 const NATIVE_FROM = 512
 const nativeIndexOf = Buffer.prototype.indexOf
 
-function holds(bytes: Uint8Array, needle: Uint8Array): boolean {
+/** Whether `bytes` hold `needle`, without decoding them. */
+export function holds(bytes: Uint8Array, needle: Uint8Array): boolean {
   if (bytes.length >= NATIVE_FROM) return nativeIndexOf.call(bytes, needle) !== -1
   for (let i = bytes.indexOf(needle[0]); i !== -1 && i <= bytes.length - needle.length; i = bytes.indexOf(needle[0], i + 1)) {
     let j = 1

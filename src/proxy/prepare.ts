@@ -17,6 +17,8 @@ import { withModelField } from '../routing/multipart-model'
 import { withModel } from '../routing/rename-in-body'
 import { pairOf, translate, type WayBack } from '../translation/pairs'
 import type { StreamFactory } from '../upstream/byte-stream'
+import { askingForUsage, withoutUsageEvent } from '../upstream/unasked-usage'
+import { asItCame } from './as-it-came'
 import { TooDeepError } from '../util/json-depth'
 import { own } from '../util/own'
 import { tooDeeplyNested, type Inbound } from './parse'
@@ -54,6 +56,10 @@ export function prepare(inbound: Inbound, deployment: Deployment, config: Config
   const full = missing.length > 0 ? { ...body, ...Object.fromEntries(missing) } : body
   if (service.apis.includes(endpoint.api)) {
     const same = { api: endpoint.api, path: endpoint.upstream }
+    // A Chat stream that did not ask for its usage: asked, and the usage chunk held back (upstream/unasked-usage.ts).
+    const asking = endpoint.api === 'chat' && !endpoint.passOnly ? askingForUsage(full) : undefined
+    if (asking)
+      return { ...same, body: JSON.stringify({ ...asking, model }), back: async (answer) => asItCame(answer, streams, withoutUsageEvent) }
     // Same API and nothing to change: the body goes on byte for byte.
     if (missing.length === 0) {
       if (model === inbound.model) return { ...same, body: inbound.text }

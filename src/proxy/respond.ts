@@ -2,13 +2,11 @@
 import { ProxyError } from '../errors'
 import type { Scrubber } from '../observability/scrub'
 import type { StreamFactory } from '../upstream/byte-stream'
+import { asItCame } from './as-it-came'
 import type { Attempted } from './attempt'
 
 export async function respond({ answer, back }: Attempted, streams: StreamFactory, scrubber: Scrubber, service: string): Promise<Response> {
-  if (!back) {
-    const body = answer.source ? streams(answer.source) : (answer.bytes as Uint8Array<ArrayBuffer> | undefined)
-    return new Response(body ?? null, { status: answer.status, statusText: answer.statusText, headers: answer.headers })
-  }
+  if (!back) return asItCame(answer, streams)
   try {
     return await back(answer)
   } catch (error) {

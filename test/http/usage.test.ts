@@ -27,7 +27,8 @@ const GPT_4O_COST = (600 * 2.5 + 400 * 1.25 + 100 * 10) / 1e6
 const ANTHROPIC_USAGE = { input_tokens: 100, output_tokens: 20, cache_read_input_tokens: 1000, cache_creation_input_tokens: 200 }
 const SONNET_COST = (100 * 3 + 1000 * 0.3 + 200 * 3.75 + 20 * 15) / 1e6
 
-const chatAnswer = (model: string, stream: boolean) => {
+/** As OpenAI: a stream carries its usage chunk only when asked (`stream_options.include_usage`). */
+const chatAnswer = (model: string, stream: boolean, withUsage = true) => {
   const head = { id: 'chatcmpl-u', object: 'chat.completion.chunk', created: 1, model }
   if (!stream)
     return Response.json({
@@ -40,7 +41,7 @@ const chatAnswer = (model: string, stream: boolean) => {
     [
       sseEvent(undefined, { ...head, choices: [{ index: 0, delta: { role: 'assistant', content: 'ok' }, finish_reason: null }] }),
       sseEvent(undefined, { ...head, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] }),
-      sseEvent(undefined, { ...head, choices: [], usage: OPENAI_USAGE }),
+      ...(withUsage ? [sseEvent(undefined, { ...head, choices: [], usage: OPENAI_USAGE })] : []),
       sseEvent(undefined, '[DONE]'),
     ].join(''),
   )
@@ -71,7 +72,9 @@ const anthropicAnswer = (model: string, stream: boolean) => {
 }
 
 const answer: UpstreamHandler = ({ path, body }) =>
-  path.endsWith('/messages') ? anthropicAnswer(body.model, body.stream === true) : chatAnswer(body.model, body.stream === true)
+  path.endsWith('/messages')
+    ? anthropicAnswer(body.model, body.stream === true)
+    : chatAnswer(body.model, body.stream === true, body.stream_options?.include_usage === true)
 
 let up: FakeUpstream
 let lmlb: RunningLmlb
@@ -186,6 +189,36 @@ test('every API, passed through and translated, whole and streamed: exact tokens
   await lmlb.stop()
   lmlb = await startLmlb({ ...options, cwd: lmlb.cwd })
   expect((await json('group_by=client_key,model')).total).toEqual(total)
+})
+
+test('a Chat stream that does not ask for usage: lmlb asks, counts it, and holds the usage chunk back from the client', async () => {
+  const before = (await json('group_by=client_key')).total
+  up.received.length = 0
+  const res = await fetch(`${lmlb.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': TEAM_A },
+    body: JSON.stringify({ model: 'gpt-4o', stream: true, ...chat }),
+  })
+  const text = await res.text()
+  expect(up.received[0].body.stream_options).toEqual({ include_usage: true })
+  const events = text.split('\n\n').filter((e) => e.startsWith('data: '))
+  expect(events.map((e) => (e === 'data: [DONE]' ? 'done' : JSON.parse(e.slice(6)).choices.length))).toEqual([1, 1, 'done'])
+  expect(text).not.toContain('"usage":{')
+  const after = (await json('group_by=client_key')).total
+  expect([after.requests - before.requests, after.input_tokens - before.input_tokens, after.output_tokens - before.output_tokens]).toEqual([
+    1, 1000, 100,
+  ])
+
+  // A client that asks gets the chunk, and its body goes on byte for byte.
+  up.received.length = 0
+  const asked = `{"model":"gpt-4o", "stream":true, "stream_options":{"include_usage":true}, "messages":[{"role":"user","content":"hi"}]}`
+  const res2 = await fetch(`${lmlb.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': TEAM_A },
+    body: asked,
+  })
+  expect(await res2.text()).toContain('"usage":{')
+  expect(up.received[0].raw).toBe(asked)
 })
 
 test('/admin/usage: the admin key only; bad ranges, groupings and formats are 400s naming the parameter', async () => {
