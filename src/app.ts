@@ -9,7 +9,7 @@ import { Elysia } from 'elysia'
 import { errorBody } from './apis'
 import { apiOfPath } from './apis/endpoints'
 import { adminKeyRoutes } from './http/admin-keys'
-import { usageAnswer } from './http/admin-usage'
+import { requestsAnswer, usageAnswer } from './http/admin-usage'
 import { isAuthorized, wantsHtml } from './http/auth'
 import { edge, type Handler } from './http/edge'
 import { errorAnswer } from './http/errors'
@@ -84,6 +84,7 @@ function ownRoutes(runtime: Runtime) {
       .post(r.steerKey.path, ({ request, params }) => keys.steer(request, params['*']), { parse: 'none' })
       .delete(r.deleteKey.path, ({ request, params }) => keys.remove(request, params['*']), { parse: 'none' })
       .get(r.usage.path, ({ request }) => usageAnswer(runtime, request))
+      .get(r.requests.path, ({ request }) => requestsAnswer(runtime, request))
       .post(r.reload.path, async () => {
         const outcome = await runtime.reload('POST /admin/reload')
         return outcome.ok

@@ -17,7 +17,7 @@ import { claimPort, formerOwner, watchOwner } from './cluster/port-owner'
 import { followPrimary, leadWorkers, type Follower, type Primary } from './cluster/workers'
 import { describeConfig } from './config/describe'
 import type { Env, LoadResult } from './config/load'
-import type { Config } from './config/schema'
+import type { Config, Limits } from './config/schema'
 import { readConfig, type Sources } from './config/sources'
 import { unhandledError } from './http/errors'
 import { createLogger, type Logger } from './observability/log'
@@ -160,7 +160,7 @@ export function launch(platform: Platform, o: LaunchOptions) {
     modelRefresh,
     keyStore: new KeyStore(config.dataDir, logger),
     responses: keptResponses(redis, follower, () => runtime.current.config),
-    usageStore: openUsageStore(platform, config.dataDir, () => runtime.current.config.limits.usageDays, logger),
+    usageStore: openUsageStore(platform, config.dataDir, () => runtime.current.config.limits, logger),
   })
   redis?.connect(hearerFor(runtime))
   const server = serve(platform, runtime, config, o.workers > 1 || workerIndex > 0 || o.shared === true)
@@ -181,11 +181,15 @@ function keptResponses(redis: RedisLink | undefined, follower: Follower | undefi
 }
 
 /** The usage store in LMLB_DATA_DIR; none (said once) where the file cannot be opened: usage is then counted for /stats only. */
-function openUsageStore(platform: Platform, dataDir: string, days: () => number, logger: Logger): UsageStore | undefined {
+function openUsageStore(platform: Platform, dataDir: string, limits: () => Limits, logger: Logger): UsageStore | undefined {
   const path = join(dataDir, USAGE_FILE)
   try {
     mkdirSync(dataDir, { recursive: true })
-    return new UsageStore(platform.openDatabase(path), days)
+    return new UsageStore(
+      platform.openDatabase(path),
+      () => limits().usageDays,
+      () => limits().requestsDays,
+    )
   } catch (error) {
     logger.error(`usage: cannot open ${path} (${(error as Error).message}); usage is counted in /stats only, not kept`)
     return undefined

@@ -108,6 +108,11 @@ export const LIMIT_VARIABLES = {
     default: 400,
     about: 'how many days of daily usage totals are kept (hourly ones: 35 days)',
   },
+  LMLB_REQUESTS_DAYS: {
+    field: 'requestsDays',
+    default: 7,
+    about: 'how many days of request records (GET /admin/requests) are kept in the usage store',
+  },
   LMLB_RESPONSES_KEPT: {
     field: 'responsesKept',
     default: 10_000,

@@ -1,4 +1,10 @@
 /**
+ * GET /admin/requests (CONTRACT), behind the admin key: the request
+ * records kept (LMLB_REQUESTS_DAYS), newest first, filtered by client key
+ * (its id), model (as asked or as served), status (`429`, or a class:
+ * `5xx`) and time, `limit` at a time (1-1000, default 100); `cursor` (the
+ * last page's `next`) gives the page after.
+ *
  * GET /admin/usage (CONTRACT), behind the admin key: usage and cost over a
  * time range (`from`, `to`: ISO 8601 dates or times, UTC; by default this
  * month so far), grouped by any of client_key, key, service, model, day,
@@ -23,8 +29,7 @@ const SUMS = [
 
 export function usageAnswer(runtime: Runtime, request: Request): Response {
   admitted(runtime, request)
-  const store = runtime.usageStore
-  if (!store) throw new ProxyError(503, 'usage_unavailable', 'lmlb could not open its usage store (the log says why at start)')
+  const store = storeOf(runtime)
   const q = new URL(request.url).searchParams
   const now = Date.now()
   const from = timeOf(q.get('from'), 'from') ?? startOfMonth(now)
@@ -38,6 +43,44 @@ export function usageAnswer(runtime: Runtime, request: Request): Response {
   if (format === 'csv') return new Response(csvOf(rows, groupBy), { headers: { 'content-type': 'text/csv; charset=utf-8' } })
   if (format !== 'json') throw bad(`format: must be json or csv, got ${JSON.stringify(format.slice(0, 20))}`)
   return Response.json({ from: new Date(from).toISOString(), to: new Date(to).toISOString(), group_by: groupBy, rows, total })
+}
+
+export function requestsAnswer(runtime: Runtime, request: Request): Response {
+  admitted(runtime, request)
+  const store = storeOf(runtime)
+  const q = new URL(request.url).searchParams
+  const limitText = q.get('limit') ?? '100'
+  const limit = Number(limitText)
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+    throw bad(`limit: must be a whole number from 1 to 1000, got ${JSON.stringify(limitText.slice(0, 20))}`)
+  const status = statusOf(q.get('status'))
+  const cursor = q.get('cursor')
+  const before = cursor === null ? undefined : /^(\d+)\.(\d+)$/.exec(cursor)
+  if (before === null) throw bad('cursor: not one a previous page gave (its `next`)')
+  runtime.usage.flush()
+  const page = store.requests({
+    from: timeOf(q.get('from'), 'from') ?? 0,
+    to: timeOf(q.get('to'), 'to') ?? Date.now() + 1,
+    limit,
+    ...(q.get('client_key') !== null && { clientKey: q.get('client_key')! }),
+    ...(q.get('model') !== null && { model: q.get('model')! }),
+    ...(status !== undefined && { status }),
+    ...(before && { before: { at: Number(before[1]), rowid: Number(before[2]) } }),
+  })
+  return Response.json({ data: page.rows, next: page.next })
+}
+
+function storeOf(runtime: Runtime) {
+  if (!runtime.usageStore) throw new ProxyError(503, 'usage_unavailable', 'lmlb could not open its usage store (the log says why at start)')
+  return runtime.usageStore
+}
+
+/** `429`, or a class: `5xx`. */
+function statusOf(text: string | null): number | { from: number } | undefined {
+  if (text === null || text === '') return undefined
+  if (/^[1-5]\d\d$/.test(text)) return Number(text)
+  if (/^[1-5]xx$/i.test(text)) return { from: Number(text[0]) * 100 }
+  throw bad(`status: a status (429) or a class (5xx), got ${JSON.stringify(text.slice(0, 20))}`)
 }
 
 const bad = (message: string) => new ProxyError(400, 'invalid_request', message)

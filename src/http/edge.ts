@@ -40,6 +40,7 @@ async function underV1(request: Request, path: string, endpoint: ApiEndpoint | u
   const label = API_LABEL[api]
   const record = new RequestRecord(requestIdOf(request.headers), label, request.method, path, state.config.logBodies)
   record.span = runtime.tracer?.startRequest(request.headers, label, request.method, path)
+  record.sink = runtime.usage
   let response: Response
   try {
     response = refusal(request, path, runtime) ?? (await pass(request, path, endpoint, record, runtime, own))
@@ -76,7 +77,6 @@ async function flow(request: Request, endpoint: ApiEndpoint, record: RequestReco
   // The proxy key the client presented: what its limits and its usage go by.
   const clientKey = clientKeyIds.size > 0 ? matchingKey(request.headers, config.proxyApiKeys) : undefined
   record.clientKey = clientKey === undefined ? undefined : clientKeyIds.get(clientKey)
-  record.spend = runtime.usage.spent
   return handle({ endpoint, request, body, record, clientKey }, runtime)
 }
 

@@ -30,6 +30,7 @@ export const OWN_ROUTES = {
   steerKey: { method: 'POST', path: '/admin/keys/*', open: 'admin' },
   deleteKey: { method: 'DELETE', path: '/admin/keys/*', open: 'admin' },
   usage: { method: 'GET', path: '/admin/usage', open: 'admin' },
+  requests: { method: 'GET', path: '/admin/requests', open: 'admin' },
 } as const satisfies Record<string, { method: string; path: string; open?: Open }>
 
 const OPEN: readonly { method: string; path: string; open: Open }[] = Object.values(OWN_ROUTES).filter(

@@ -14,8 +14,6 @@ import type { Logger } from './log'
 import type { Billed } from './spend'
 import type { RequestSpan } from './tracing'
 
-const NO_TOKENS: Tokens = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 }
-
 /** Enough of a completion to read; a long stream is cut here. */
 const MAX_LOGGED_CHARS = 65_536
 
@@ -38,8 +36,8 @@ export class RequestRecord {
   billed?: Billed
   /** The client key's id, where lmlb takes proxy keys. */
   clientKey?: string
-  /** Told what the request spent when it is over, if it reached an upstream. */
-  spend?: (billed: Billed, tokens: Tokens, clientKey: string | undefined) => void
+  /** Told of the request when it is over: what it spent, and its record to keep (state/usage-ledger.ts). */
+  sink?: { finished(record: RequestRecord, status: number): void }
   prompt?: string
   completion = ''
   /** The proxy will finish it when its stream ends. */
@@ -75,7 +73,7 @@ export class RequestRecord {
     if (this.written) return
     this.written = true
     this.onFinish?.()
-    if (this.billed) this.spend?.(this.billed, this.tokens ?? NO_TOKENS, this.clientKey)
+    this.sink?.finished(this, status)
     this.span?.end({ status, model: this.model, served: this.served, tokens: this.tokens })
     if (!logger.enabled('info')) return
     const ms = (n: number | undefined) => (n === undefined ? null : Math.round(n * 10) / 10)

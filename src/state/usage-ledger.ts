@@ -7,7 +7,8 @@
  * since the last flush.
  */
 import type { Tokens } from '../observability/cost'
-import { spentOf, type Billed, type Spent } from '../observability/spend'
+import type { RequestRecord } from '../observability/request-record'
+import { ANONYMOUS, spentOf, type Spent } from '../observability/spend'
 import type { ProxyState } from './proxy-state'
 import { budgetsWarned, dayOf, monthOf, monthStartDay, type SpentSoFar } from '../balancer/spend-budgets'
 import type { Logger } from '../observability/log'
@@ -31,9 +32,37 @@ export interface UsageRow {
   unpriced: number
 }
 
+/** One request as kept (GET /admin/requests): what the log line says, keys masked, bodies only with LOG_BODIES. */
+export interface RequestRow {
+  at: number
+  id: string
+  clientKey: string
+  api: string
+  method: string
+  path: string
+  model: string | null
+  served: string | null
+  /** The upstream key's id, or null where none answered. */
+  key: string | null
+  status: number
+  input: number
+  output: number
+  cacheRead: number
+  cacheWrite: number
+  /** US dollars; null where it reached no upstream or its model has no price. */
+  cost: number | null
+  durationMs: number
+  ttfbMs: number | null
+  stream: boolean
+  /** Each attempt: its masked key, endpoint and outcome. */
+  attempts: string
+  prompt: string | null
+  completion: string | null
+}
+
 /** Where flushed rows go, and what each client key spent there. */
 export interface UsageSink {
-  add(rows: readonly UsageRow[]): void
+  add(rows: readonly UsageRow[], requests: readonly RequestRow[]): void
   spentByClient(today: number, monthStart: number): Map<string, SpentSoFar>
 }
 
@@ -46,9 +75,36 @@ interface ClientSpend {
 }
 
 const ZERO = { requests: 0, input: 0, output: 0, cacheRead: 0, cacheWrite: 0, cost: 0, unpriced: 0 }
+const NO_TOKENS: Tokens = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 }
+
+function requestRow(r: RequestRecord, status: number, at: number, cost: number | undefined, mask: (t: string) => string): RequestRow {
+  const tokens = r.tokens ?? NO_TOKENS
+  return {
+    at,
+    id: r.id,
+    clientKey: r.clientKey ?? ANONYMOUS,
+    api: r.api,
+    method: r.method,
+    path: r.path,
+    model: r.model ?? null,
+    served: r.served ?? null,
+    key: r.billed?.keyId ?? null,
+    status,
+    ...tokens,
+    cost: cost ?? null,
+    durationMs: Math.round((performance.now() - r.start) * 10) / 10,
+    ttfbMs: r.ttfbMs === undefined ? null : Math.round(r.ttfbMs * 10) / 10,
+    stream: r.stream,
+    attempts: JSON.stringify(r.attempts),
+    prompt: r.bodies ? mask(r.prompt ?? '') : null,
+    completion: r.bodies ? mask(r.completion) : null,
+  }
+}
 
 export class UsageLedger {
   private rows = new Map<string, UsageRow>()
+  /** Each request's record, since the last flush. */
+  private requests: RequestRow[] = []
   /** Each client key's spending this day and month (budget_usd_day, _month): the store's, and this process's since. */
   private readonly clients = new Map<string, ClientSpend>()
 
@@ -63,13 +119,18 @@ export class UsageLedger {
     this.reread()
   }
 
-  /** A request reached an upstream and is over. */
-  readonly spent = (billed: Billed, tokens: Tokens, clientKey: string | undefined): void => {
+  /** A request is over: what it spent, if it reached an upstream, and its record. */
+  finished(record: RequestRecord, status: number): void {
     const state = this.current()
-    const spent = spentOf(state.config, billed, clientKey, tokens, this.now())
-    state.requests.spend.add(spent)
-    if (spent.cost !== undefined) this.count(spent, spent.cost)
-    if (this.sink) this.hold(spent)
+    const at = this.now()
+    const spent = record.billed && spentOf(state.config, record.billed, record.clientKey, record.tokens ?? NO_TOKENS, at)
+    if (spent) {
+      state.requests.spend.add(spent)
+      if (spent.cost !== undefined) this.count(spent, spent.cost)
+    }
+    if (!this.sink) return
+    if (spent) this.hold(spent)
+    this.requests.push(requestRow(record, status, at, spent?.cost, (t) => state.scrubber.text(t)))
   }
 
   /** What a client key (its id) has spent this day and this month (UTC). */
@@ -82,10 +143,11 @@ export class UsageLedger {
   /** Writes what is held, in one batch, and reads back every client key's spending (other processes' included). */
   flush(): void {
     if (!this.sink) return
-    if (this.rows.size > 0) {
-      const rows = [...this.rows.values()]
+    if (this.rows.size > 0 || this.requests.length > 0) {
+      const [rows, requests] = [[...this.rows.values()], this.requests]
       this.rows = new Map()
-      this.sink.add(rows)
+      this.requests = []
+      this.sink.add(rows, requests)
     }
     this.reread()
   }

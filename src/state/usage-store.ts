@@ -10,7 +10,7 @@
  */
 import type { SpentSoFar } from '../balancer/spend-budgets'
 import type { SqlDatabase, SqlValue } from '../util/sql-database'
-import { HOUR_MS, type UsageRow, type UsageSink } from './usage-ledger'
+import { HOUR_MS, type RequestRow, type UsageRow, type UsageSink } from './usage-ledger'
 
 export const USAGE_FILE = 'usage.sqlite'
 /** How long hour-by-hour rows are kept. */
@@ -48,9 +48,18 @@ export class UsageStore implements UsageSink {
     private readonly db: SqlDatabase,
     /** How many days daily rows are kept (LMLB_USAGE_DAYS, read at each prune). */
     private readonly days: () => number,
+    /** How many days request records are kept (LMLB_REQUESTS_DAYS). */
+    private readonly requestDays: () => number,
     private readonly now: () => number = Date.now,
   ) {
     db.exec('PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000')
+    db.exec(
+      'CREATE TABLE IF NOT EXISTS requests (at INTEGER NOT NULL, id TEXT NOT NULL, client_key TEXT NOT NULL, api TEXT NOT NULL, ' +
+        'method TEXT NOT NULL, path TEXT NOT NULL, model TEXT, served TEXT, key TEXT, status INTEGER NOT NULL, input INTEGER NOT NULL, ' +
+        'output INTEGER NOT NULL, cache_read INTEGER NOT NULL, cache_write INTEGER NOT NULL, cost REAL, duration_ms REAL NOT NULL, ' +
+        'ttfb_ms REAL, stream INTEGER NOT NULL, attempts TEXT NOT NULL, prompt TEXT, completion TEXT); ' +
+        'CREATE INDEX IF NOT EXISTS requests_at ON requests (at)',
+    )
     for (const table of TABLES)
       db.exec(
         `CREATE TABLE IF NOT EXISTS ${table} (period INTEGER NOT NULL, client_key TEXT NOT NULL, key TEXT NOT NULL, ` +
@@ -60,9 +69,10 @@ export class UsageStore implements UsageSink {
       )
   }
 
-  add(rows: readonly UsageRow[]): void {
+  add(rows: readonly UsageRow[], requests: readonly RequestRow[] = []): void {
     this.db.exec('BEGIN IMMEDIATE')
     try {
+      for (const q of requests) this.db.run(INSERT_REQUEST, ...requestValues(q))
       for (const r of rows) {
         const values = [
           r.clientKey,
@@ -113,9 +123,27 @@ export class UsageStore implements UsageSink {
     this.db.close()
   }
 
+  /** Request records, newest first, filtered; `before` is where the previous page ended. */
+  requests(q: RequestQuery): { rows: Record<string, unknown>[]; next: string | null } {
+    const where = ['at >= ?', 'at < ?']
+    const params: SqlValue[] = [q.from, q.to]
+    const and = (clause: string, ...values: SqlValue[]) => (where.push(clause), params.push(...values))
+    if (q.clientKey !== undefined) and('client_key = ?', q.clientKey)
+    if (q.model !== undefined) and('(model = ? OR served = ? OR served LIKE ?)', q.model, q.model, `%/${q.model}`)
+    if (typeof q.status === 'number') and('status = ?', q.status)
+    else if (q.status !== undefined) and('status >= ? AND status < ?', q.status.from, q.status.from + 100)
+    if (q.before) and('(at < ? OR (at = ? AND rowid < ?))', q.before.at, q.before.at, q.before.rowid)
+    const sql = `SELECT rowid, * FROM requests WHERE ${where.join(' AND ')} ORDER BY at DESC, rowid DESC LIMIT ?`
+    const found = this.db.all(sql, ...params, q.limit + 1)
+    const rows = found.slice(0, q.limit)
+    const last = rows.at(-1)
+    return { rows: rows.map(requestOf), next: found.length > q.limit && last ? `${last.at}.${last.rowid}` : null }
+  }
+
   private prune(): void {
     const now = this.now()
     this.prunedAt = now
+    this.db.run('DELETE FROM requests WHERE at < ?', now - this.requestDays() * DAY_MS)
     this.db.run('DELETE FROM usage_hourly WHERE period < ?', Math.floor((now - HOURLY_DAYS * DAY_MS) / HOUR_MS))
     this.db.run('DELETE FROM usage_daily WHERE period < ?', Math.floor((now - this.days() * DAY_MS) / DAY_MS))
   }
@@ -131,6 +159,59 @@ const UPSERT = Object.fromEntries(
         .join(', '),
   ]),
 ) as Record<(typeof TABLES)[number], string>
+
+export interface RequestQuery {
+  from: number
+  to: number
+  clientKey?: string
+  /** As asked, or as served (`service/model`, or the model alone). */
+  model?: string
+  /** A status, or a class (`{from: 500}` for 5xx). */
+  status?: number | { from: number }
+  limit: number
+  before?: { at: number; rowid: number }
+}
+
+const INSERT_REQUEST =
+  'INSERT INTO requests (at, id, client_key, api, method, path, model, served, key, status, input, output, cache_read, cache_write, ' +
+  'cost, duration_ms, ttfb_ms, stream, attempts, prompt, completion) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'
+
+function requestValues(q: RequestRow): SqlValue[] {
+  const tokens = [q.input, q.output, q.cacheRead, q.cacheWrite]
+  return [q.at, q.id, q.clientKey, q.api, q.method, q.path, q.model, q.served, q.key, q.status, ...tokens, q.cost, q.durationMs].concat([
+    q.ttfbMs,
+    q.stream ? 1 : 0,
+    q.attempts,
+    q.prompt,
+    q.completion,
+  ])
+}
+
+/** A request record as GET /admin/requests gives it. */
+function requestOf(r: Record<string, SqlValue>): Record<string, unknown> {
+  return {
+    at: new Date(Number(r.at)).toISOString(),
+    id: r.id,
+    client_key: r.client_key,
+    api: r.api,
+    method: r.method,
+    path: r.path,
+    model: r.model,
+    served: r.served,
+    key: r.key,
+    status: r.status,
+    input_tokens: r.input,
+    output_tokens: r.output,
+    cache_read_tokens: r.cache_read,
+    cache_write_tokens: r.cache_write,
+    cost_usd: r.cost,
+    duration_ms: r.duration_ms,
+    ttfb_ms: r.ttfb_ms,
+    stream: r.stream === 1,
+    attempts: JSON.parse(String(r.attempts)),
+    ...(r.prompt !== null && { prompt: r.prompt, completion: r.completion }),
+  }
+}
 
 /** A grouping's SQL, in the daily table or the hourly one. */
 const COLUMN_OF: Record<Grouping, (daily: boolean) => string> = {

@@ -221,6 +221,48 @@ test('a Chat stream that does not ask for usage: lmlb asks, counts it, and holds
   expect(up.received[0].raw).toBe(asked)
 })
 
+test('/admin/requests: every request kept, newest first, filtered by client key, model and status, paged by cursor', async () => {
+  const admin = async (query: string) => {
+    const res = await fetch(`${lmlb.url}/admin/requests?${query}`, { headers: { 'x-api-key': ADMIN } })
+    return { status: res.status, body: (await res.json()) as any }
+  }
+  expect(await call('/v1/chat/completions', TEAM_B, { model: 'nosuch/model', ...chat })).toBe(404)
+  const all = (await admin('limit=1000')).body.data as any[]
+  expect(all.length).toBeGreaterThanOrEqual(10)
+  const times = all.map((r) => r.at)
+  expect(times).toEqual(times.toSorted().reverse())
+  // The refusal is there, named by its client key, with no upstream key and no cost.
+  expect(all[0]).toMatchObject({ client_key: clientKeyId(TEAM_B), model: 'nosuch/model', status: 404, key: null, cost_usd: null })
+  expect(all[0]).not.toHaveProperty('prompt')
+  const failed = (await admin(`status=4xx&client_key=${clientKeyId(TEAM_B)}`)).body.data as any[]
+  expect(failed.map((r) => r.status)).toEqual([404])
+  const priced = (await admin('model=gpt-4o')).body.data as any[]
+  expect(priced.length).toBeGreaterThanOrEqual(3)
+  for (const r of priced) expect([r.served, r.key, r.cost_usd]).toEqual(['openai/gpt-4o', keyId('openai', OPENAI_KEY), expect.any(Number)])
+  const translated = priced.find((r) => r.api === 'anthropic')
+  expect(translated).toMatchObject({ model: 'openai/gpt-4o', served: 'openai/gpt-4o', input_tokens: 1000, output_tokens: 100 })
+  expect(translated.cost_usd).toBeCloseTo(GPT_4O_COST, 12)
+  expect(translated.attempts).toEqual([{ key: expect.stringContaining('...'), endpoint: up.base, outcome: '200' }])
+  // Pages of two, following `next`, give the same rows as one page.
+  const paged: any[] = []
+  for (let cursor = ''; ; ) {
+    const page = (await admin(`limit=2${cursor}`)).body
+    paged.push(...page.data)
+    if (!page.next) break
+    cursor = `&cursor=${page.next}`
+  }
+  expect(paged.map((r) => r.id)).toEqual(all.map((r) => r.id))
+  expect(JSON.stringify(all)).not.toContain(OPENAI_KEY)
+  for (const [query, word] of [
+    ['limit=0', 'limit'],
+    ['status=teapot', 'status'],
+    ['cursor=abc', 'cursor'],
+  ]) {
+    const res = await admin(query)
+    expect([query, res.status, res.body.error.message.includes(word)]).toEqual([query, 400, true])
+  }
+})
+
 test('/admin/usage: the admin key only; bad ranges, groupings and formats are 400s naming the parameter', async () => {
   expect((await fetch(`${lmlb.url}/admin/usage`)).status).toBe(401)
   expect((await fetch(`${lmlb.url}/admin/usage`, { headers: { 'x-api-key': TEAM_A } })).status).toBe(401)

@@ -56,6 +56,7 @@ function appAt(start: string) {
   const usageStore = new UsageStore(
     bunPlatform.openDatabase(join(dir, 'usage.sqlite')),
     () => 400,
+    () => 7,
     () => clock.now,
   )
   const runtime = createRuntime({ config: loaded.config, logger, read: () => loaded, usageStore, usageClock: () => clock.now })
