@@ -47,6 +47,7 @@ import {
   ServiceEndpoints,
   type AffinityMode,
   type AliasConfig,
+  type ClientLimits,
   type KeyPolicy,
   type Limits,
   type Price,
@@ -110,24 +111,7 @@ export function loadConfig(input: LoadInput): LoadResult {
     env.PROXY_API_KEYS !== undefined ? [] : resolveKeys(file.proxy_api_keys ?? [], env, `${where}: proxy_api_keys`, errors, origin)
   const proxyApiKeys =
     env.PROXY_API_KEYS !== undefined ? checkedList(env, 'PROXY_API_KEYS', origin, errors) : fileProxyKeys.map((k) => k.value)
-  const clientLimits = fileProxyKeys.flatMap(({ value, entry }) => {
-    const spec = file.proxy_api_keys![entry]
-    if (typeof spec === 'string') return []
-    if ((spec.rpm ?? spec.tpm ?? spec.max_concurrent ?? spec.models ?? spec.budget_usd_day ?? spec.budget_usd_month) === undefined)
-      return []
-    return [
-      {
-        key: value,
-        ...(spec.rpm && { rpm: spec.rpm }),
-        ...(spec.tpm && { tpm: spec.tpm }),
-        ...(spec.max_concurrent && { maxConcurrent: spec.max_concurrent }),
-        ...(spec.models && { models: spec.models }),
-        ...(spec.budget_usd_day && { budgetUsdDay: spec.budget_usd_day }),
-        ...(spec.budget_usd_month && { budgetUsdMonth: spec.budget_usd_month }),
-        ...(spec.budget_warn_at && { budgetWarnAt: spec.budget_warn_at }),
-      },
-    ]
-  })
+  const clientLimits = clientLimitsOf(fileProxyKeys, file.proxy_api_keys ?? [])
   if (errors.length > 0) return { ok: false, errors }
 
   const preferredProvider = vars.PREFERRED_PROVIDER ?? file.preferred_provider ?? 'openai'
@@ -393,6 +377,28 @@ function deepFreeze<T>(value: T): T {
     Object.freeze(value)
   }
   return value
+}
+
+/** The proxy keys of the file that carry limits or budgets, as lmlb reads them. */
+function clientLimitsOf(keys: { value: string; entry: number }[], entries: ProxyKeyEntry[]): ClientLimits[] {
+  return keys.flatMap(({ value, entry }) => {
+    const spec = entries[entry]
+    if (typeof spec === 'string') return []
+    if ((spec.rpm ?? spec.tpm ?? spec.max_concurrent ?? spec.models ?? spec.budget_usd_day ?? spec.budget_usd_month) === undefined)
+      return []
+    return [
+      {
+        key: value,
+        ...(spec.rpm && { rpm: spec.rpm }),
+        ...(spec.tpm && { tpm: spec.tpm }),
+        ...(spec.max_concurrent && { maxConcurrent: spec.max_concurrent }),
+        ...(spec.models && { models: spec.models }),
+        ...(spec.budget_usd_day && { budgetUsdDay: spec.budget_usd_day }),
+        ...(spec.budget_usd_month && { budgetUsdMonth: spec.budget_usd_month }),
+        ...(spec.budget_warn_at && { budgetWarnAt: spec.budget_warn_at }),
+      },
+    ]
+  })
 }
 
 /** What only the file can say: model defaults, fallbacks, prices. */
