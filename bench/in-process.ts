@@ -3,13 +3,18 @@
  * respond) with the upstream's `fetch` stubbed, against a passthrough as small as bun-minimal given the same stub.
  * What it isolates is lmlb's own JavaScript: the network bench (bench/run.ts) pays roughly three times as much
  * for each µs of it. Bounded: N requests, C at a time, after a fifth of N to warm up.
- * Usage: bun --no-env-file bench/in-process.ts [chat|stream|translated|responses|responses-unkept]   (N=100000 C=50 by default)
+ * Usage: bun --no-env-file bench/in-process.ts [chat|stream|translated|responses|responses-unkept]   (N=100000 C=50 by default;
+ * USAGE=1 keeps usage and request records in a store, as lmlb does)
  */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { createApp } from '../src/app'
 import { loadConfig } from '../src/config/load'
 import { createLogger } from '../src/observability/log'
 import { bunPlatform } from '../src/runtime/bun'
 import { createRuntime } from '../src/state/runtime'
+import { UsageStore } from '../src/state/usage-store'
 import { completion, openaiChunks } from './answers'
 
 const N = Number(process.env.N ?? 100_000)
@@ -39,7 +44,18 @@ const loaded = loadConfig({
 })
 if (!loaded.ok) throw new Error(loaded.errors.join('\n'))
 const logger = createLogger(loaded.config.logLevel, '', () => {})
-const app = createApp(createRuntime({ config: loaded.config, logger, read: () => loaded, streams: bunPlatform.streamFactory }))
+// USAGE=1: usage kept as lmlb keeps it (a store in a temporary directory, flushed every 5 s); otherwise counted for /stats only.
+const usageDir = process.env.USAGE === '1' ? mkdtempSync(join(tmpdir(), 'lmlb-bench-usage-')) : undefined
+const usageStore = usageDir
+  ? new UsageStore(
+      bunPlatform.openDatabase(join(usageDir, 'usage.sqlite')),
+      () => 400,
+      () => 7,
+    )
+  : undefined
+const runtime = createRuntime({ config: loaded.config, logger, read: () => loaded, streams: bunPlatform.streamFactory, usageStore })
+const app = createApp(runtime)
+const flushing = setInterval(() => runtime.usage.flush(), 5_000)
 
 // The stub upstream: the bench upstream's answers, built once.
 const completionBytes = new TextEncoder().encode(completion)
@@ -78,6 +94,12 @@ for (const [name, handler] of [
   Bun.gc(true)
   const cpu = process.cpuUsage()
   await run(handler, N)
+  // What the requests left to write is written within the measure.
+  if (name === 'lmlb') runtime.usage.flush()
   const used = process.cpuUsage(cpu)
-  console.log(`${scenario}, ${name}: ${((used.user + used.system) / N).toFixed(1)} µs of CPU a request`)
+  console.log(
+    `${scenario}, ${name}${name === 'lmlb' && usageDir ? ' (usage kept)' : ''}: ${((used.user + used.system) / N).toFixed(1)} µs of CPU a request`,
+  )
 }
+clearInterval(flushing)
+if (usageDir) rmSync(usageDir, { recursive: true, force: true })
