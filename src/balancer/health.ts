@@ -27,6 +27,8 @@ export interface HealthJSON {
   cooldown_remaining_ms: number
   /** While a key is disabled: why, since when, by whom. */
   disabled?: { reason: string; since: string; by: Disablement['by'] }
+  /** While it is set aside (its spend cap reached): why. */
+  set_aside?: string
 }
 
 export class Health {
@@ -38,10 +40,12 @@ export class Health {
   private off: Disablement | undefined
   /** When it was last enabled: a disable decided before that (another process's, older) no longer holds. */
   private enabledAt = 0
+  /** Set aside until a time, for a reason no answer changes (a key's spend cap, until its period resets). */
+  private aside: { until: number; reason: string } | undefined
 
   /** May a new request use this target at `now`? */
   available(now: number): boolean {
-    if (this.off || now < this.coolingUntil) return false
+    if (this.off || now < this.coolingUntil || (this.aside && now < this.aside.until)) return false
     return this.failures === 0 || !this.probing
   }
 
@@ -76,7 +80,17 @@ export class Health {
 
   /** When a cooldown set here ends (0: none). */
   cooledUntil(): number {
-    return this.coolingUntil
+    return Math.max(this.coolingUntil, this.aside?.until ?? 0)
+  }
+
+  /** Out of rotation until `until`, for `reason`; what its answers say does not bring it back sooner. */
+  setAside(until: number, reason: string): void {
+    this.aside = { until, reason }
+  }
+
+  /** Why it is set aside, while it is. */
+  asideFor(now: number): string | undefined {
+    return this.aside && now < this.aside.until ? this.aside.reason : undefined
   }
 
   /** The request ended without saying anything of this target (client left, another target failed). */
@@ -110,12 +124,13 @@ export class Health {
   /** When the target may serve again (0 when it may now; Infinity while it is disabled). */
   recoversAt(now: number): number {
     if (this.off) return Infinity
-    return this.coolingUntil > now ? this.coolingUntil : 0
+    const until = this.cooledUntil()
+    return until > now ? until : 0
   }
 
   state(now: number): HealthState {
     if (this.off) return 'disabled'
-    if (now < this.coolingUntil) return 'cooling'
+    if (now < this.cooledUntil()) return 'cooling'
     return this.probing ? 'probing' : 'healthy'
   }
 
@@ -124,7 +139,8 @@ export class Health {
     return {
       state: this.state(now),
       consecutive_failures: this.failures,
-      cooldown_remaining_ms: Math.max(0, this.coolingUntil - now),
+      cooldown_remaining_ms: Math.max(0, this.cooledUntil() - now),
+      ...(this.asideFor(now) && { set_aside: this.asideFor(now) }),
       ...(off && { disabled: { reason: off.reason, since: new Date(off.since).toISOString(), by: off.by } }),
     }
   }

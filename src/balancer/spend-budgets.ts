@@ -8,7 +8,7 @@
 import type { ClientLimits } from '../config/schema'
 import { ProxyError } from '../errors'
 
-const DAY_MS = 86_400_000
+export const DAY_MS = 86_400_000
 
 /** What a key has spent in the current day and month. */
 export interface SpentSoFar {
@@ -22,7 +22,7 @@ export function checkSpend(limits: ClientLimits, spent: SpentSoFar, now: number)
     limits.budgetUsdDay !== undefined && spent.day >= limits.budgetUsdDay
       ? { which: 'daily', budget: limits.budgetUsdDay, used: spent.day, resets: nextDay(now) }
       : limits.budgetUsdMonth !== undefined && spent.month >= limits.budgetUsdMonth
-        ? { which: 'monthly', budget: limits.budgetUsdMonth, used: spent.month, resets: nextMonth(now) }
+        ? { which: 'monthly', budget: limits.budgetUsdMonth, used: spent.month, resets: nextMonthStart(now) }
         : undefined
   if (!over) return
   const seconds = Math.max(1, Math.ceil((over.resets - now) / 1000))
@@ -59,7 +59,8 @@ export const monthStartDay = (now: number) => {
 }
 
 const nextDay = (now: number) => (dayOf(now) + 1) * DAY_MS
-const nextMonth = (now: number) => {
+/** When the month `now` is in ends (epoch ms). */
+export const nextMonthStart = (now: number) => {
   const d = new Date(now)
   return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1)
 }

@@ -186,6 +186,21 @@ export const ServiceFile = Type.Object(
     }),
     key_policy: Type.Optional(KeyPolicyFile),
     prices: Type.Optional({ ...Prices, description: "this service's own prices by model, before the top-level ones" }),
+    key_spend_cap: Type.Optional(
+      Type.Object(
+        {
+          usd_day: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'US dollars each key may spend a day (UTC)' })),
+          usd_month: Type.Optional(
+            Type.Number({ exclusiveMinimum: 0, description: 'US dollars each key may spend a calendar month (UTC)' }),
+          ),
+        },
+        {
+          ...strict,
+          description:
+            'what each key of this service may spend (free credits, an allowance); past it the key is set aside until the period resets',
+        },
+      ),
+    ),
   },
   strict,
 )

@@ -222,6 +222,12 @@ function resolveServices(
       affinity: fromFile.affinity ?? affinity,
       keyPolicy: keyPolicyOf(fromFile.key_policy ?? {}, checkIntervalS),
       prices: pricesOf(fromFile.prices),
+      ...(fromFile.key_spend_cap && {
+        keySpendCap: {
+          ...(fromFile.key_spend_cap.usd_day && { usdDay: fromFile.key_spend_cap.usd_day }),
+          ...(fromFile.key_spend_cap.usd_month && { usdMonth: fromFile.key_spend_cap.usd_month }),
+        },
+      }),
     }
   }
   return services

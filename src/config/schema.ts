@@ -223,6 +223,13 @@ export const ServiceConfig = Type.Object({
   keyPolicy: KeyPolicy,
   /** Its own prices by model, before the top-level ones and the bundled table. */
   prices: Type.Record(Type.String(), Price),
+  /** What each of its keys may spend a day and a month (UTC); past it, the key is set aside until the period resets. */
+  keySpendCap: Type.Optional(
+    Type.Object({
+      usdDay: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+      usdMonth: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+    }),
+  ),
 })
 
 /** A client key's limits (the proxy key it belongs to is `key`). */

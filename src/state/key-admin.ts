@@ -50,7 +50,7 @@ export function viewOf(pool: ServicePool, key: KeyTarget, addedAt: number | unde
     key: key.masked,
     source: key.source,
     state: disabled ? 'disabled' : health === 'cooling' ? 'cooling' : 'active',
-    reason: disabled?.reason ?? null,
+    reason: disabled?.reason ?? key.health.asideFor(now) ?? null,
     since: disabled ? iso(disabled.since) : null,
     by: disabled?.by ?? null,
     cooldown_remaining_ms: Math.max(0, key.health.cooledUntil() - now),

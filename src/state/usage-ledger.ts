@@ -10,7 +10,7 @@ import type { Tokens } from '../observability/cost'
 import type { RequestRecord } from '../observability/request-record'
 import { ANONYMOUS, spentOf, type Spent } from '../observability/spend'
 import type { ProxyState } from './proxy-state'
-import { budgetsWarned, dayOf, monthOf, monthStartDay, type SpentSoFar } from '../balancer/spend-budgets'
+import { budgetsWarned, DAY_MS, dayOf, monthOf, monthStartDay, nextMonthStart, type SpentSoFar } from '../balancer/spend-budgets'
 import type { Logger } from '../observability/log'
 
 export const HOUR_MS = 3_600_000
@@ -60,18 +60,44 @@ export interface RequestRow {
   completion: string | null
 }
 
-/** Where flushed rows go, and what each client key spent there. */
+/** Where flushed rows go, and what each client key (or upstream key, `service/id`) spent there. */
 export interface UsageSink {
   add(rows: readonly UsageRow[], requests: readonly RequestRow[]): void
-  spentByClient(today: number, monthStart: number): Map<string, SpentSoFar>
+  spentBy(by: 'client_key' | 'key', today: number, monthStart: number): Map<string, SpentSoFar>
 }
 
-/** A client key's spending in the current day and month. */
-interface ClientSpend {
-  day: number
-  dayUsd: number
-  month: number
-  monthUsd: number
+/** Spending by id in the current day and month (UTC): the store's, and this process's since. */
+class PeriodSpend {
+  private readonly by = new Map<string, { day: number; dayUsd: number; month: number; monthUsd: number }>()
+
+  get(id: string, now: number): SpentSoFar {
+    const c = this.by.get(id)
+    if (!c) return { day: 0, month: 0 }
+    return { day: c.day === dayOf(now) ? c.dayUsd : 0, month: c.month === monthOf(now) ? c.monthUsd : 0 }
+  }
+
+  /** What `id` has spent once `cost` is added at `at`. */
+  add(id: string, cost: number, at: number): SpentSoFar {
+    const [day, month] = [dayOf(at), monthOf(at)]
+    let c = this.by.get(id)
+    if (!c) this.by.set(id, (c = { day, dayUsd: 0, month, monthUsd: 0 }))
+    if (c.day !== day) Object.assign(c, { day, dayUsd: 0 })
+    if (c.month !== month) Object.assign(c, { month, monthUsd: 0 })
+    c.dayUsd += cost
+    c.monthUsd += cost
+    return { day: c.dayUsd, month: c.monthUsd }
+  }
+
+  /** The store's word, for `now`'s day and month. */
+  replace(spent: ReadonlyMap<string, SpentSoFar>, now: number): void {
+    const [day, month] = [dayOf(now), monthOf(now)]
+    this.by.clear()
+    for (const [id, s] of spent) this.by.set(id, { day, dayUsd: s.day, month, monthUsd: s.month })
+  }
+
+  ids(): IterableIterator<string> {
+    return this.by.keys()
+  }
 }
 
 const ZERO = { requests: 0, input: 0, output: 0, cacheRead: 0, cacheWrite: 0, cost: 0, unpriced: 0 }
@@ -105,8 +131,10 @@ export class UsageLedger {
   private rows = new Map<string, UsageRow>()
   /** Each request's record, since the last flush. */
   private requests: RequestRow[] = []
-  /** Each client key's spending this day and month (budget_usd_day, _month): the store's, and this process's since. */
-  private readonly clients = new Map<string, ClientSpend>()
+  /** Each client key's spending this day and month (budget_usd_day, _month). */
+  private readonly clients = new PeriodSpend()
+  /** Each upstream key's (`service/id`), for its service's key_spend_cap. */
+  private readonly keys = new PeriodSpend()
 
   constructor(
     private readonly current: () => ProxyState,
@@ -116,7 +144,8 @@ export class UsageLedger {
     /** The clock spending is counted by. */
     readonly now: () => number = Date.now,
   ) {
-    this.reread()
+    // The state is not built yet: keys past their cap are set aside at the first flush.
+    this.reread(false)
   }
 
   /** A request is over: what it spent, if it reached an upstream, and its record. */
@@ -135,9 +164,7 @@ export class UsageLedger {
 
   /** What a client key (its id) has spent this day and this month (UTC). */
   spentBy(clientKey: string): SpentSoFar {
-    const now = this.now()
-    const c = this.clients.get(clientKey)
-    return { day: c?.day === dayOf(now) ? c.dayUsd : 0, month: c?.month === monthOf(now) ? c.monthUsd : 0 }
+    return this.clients.get(clientKey, this.now())
   }
 
   /** Writes what is held, in one batch, and reads back every client key's spending (other processes' included). */
@@ -152,28 +179,45 @@ export class UsageLedger {
     this.reread()
   }
 
-  /** The store's word on this day's and month's spending, once all this process holds is in it. */
-  private reread(): void {
+  /** The store's word on this day's and month's spending, once all this process holds is in it; keys past their cap set aside. */
+  private reread(caps = true): void {
     if (!this.sink) return
     const now = this.now()
-    const [day, month] = [dayOf(now), monthOf(now)]
-    this.clients.clear()
-    for (const [key, spent] of this.sink.spentByClient(day, monthStartDay(now)))
-      this.clients.set(key, { day, dayUsd: spent.day, month, monthUsd: spent.month })
+    const [today, monthStart] = [dayOf(now), monthStartDay(now)]
+    this.clients.replace(this.sink.spentBy('client_key', today, monthStart), now)
+    this.keys.replace(this.sink.spentBy('key', today, monthStart), now)
+    if (caps) for (const id of this.keys.ids()) this.capKey(id, this.keys.get(id, now), now)
   }
 
-  /** Adds to the client key's day and month, and warns once as it passes its budgets' warning share. */
+  /** Adds to the client key's and the upstream key's day and month; warns once as a client passes its budgets' warning share. */
   private count(s: Spent, cost: number): void {
-    const [day, month] = [dayOf(s.at), monthOf(s.at)]
-    let c = this.clients.get(s.clientKey)
-    if (!c) this.clients.set(s.clientKey, (c = { day, dayUsd: 0, month, monthUsd: 0 }))
-    if (c.day !== day) Object.assign(c, { day, dayUsd: 0 })
-    if (c.month !== month) Object.assign(c, { month, monthUsd: 0 })
-    c.dayUsd += cost
-    c.monthUsd += cost
+    const spent = this.clients.add(s.clientKey, cost, s.at)
     const limits = this.current().spendLimits.get(s.clientKey)
-    for (const warning of limits ? budgetsWarned(limits, { day: c.dayUsd, month: c.monthUsd }, cost) : [])
+    for (const warning of limits ? budgetsWarned(limits, spent, cost) : [])
       this.logger?.warn(`client key ${s.clientKey} has spent ${warning}`)
+    const key = `${s.service}/${s.key}`
+    this.capKey(key, this.keys.add(key, cost, s.at), s.at)
+  }
+
+  /** An upstream key past its service's key_spend_cap: set aside until the day (or month) resets, said once. */
+  private capKey(id: string, spent: SpentSoFar, now: number): void {
+    const slash = id.indexOf('/')
+    const pool = this.current().pools.get(id.slice(0, slash))
+    const cap = pool?.service.keySpendCap
+    const key = cap && pool.keyById.get(id.slice(slash + 1))
+    if (!cap || !key) return
+    const until =
+      cap.usdDay !== undefined && spent.day >= cap.usdDay
+        ? (dayOf(now) + 1) * DAY_MS
+        : cap.usdMonth !== undefined && spent.month >= cap.usdMonth
+          ? nextMonthStart(now)
+          : 0
+    if (until === 0 || key.health.asideFor(now) === 'spend_cap') return
+    key.health.setAside(until, 'spend_cap')
+    this.logger?.warn(
+      `${pool.service.name}: key ${key.masked} reached its spend cap ($${spent.day.toFixed(4)} today, $${spent.month.toFixed(4)} this month); ` +
+        `set aside until ${new Date(until).toISOString()}`,
+    )
   }
 
   private hold(s: Spent): void {

@@ -111,12 +111,13 @@ export class UsageStore implements UsageSink {
     return rows.filter((row) => row.requests !== null).map((row) => totalsOf(row, groupBy))
   }
 
-  /** Each client key's cost on day `today` and since `monthStart` (epoch days). */
-  spentByClient(today: number, monthStart: number): Map<string, SpentSoFar> {
+  /** Each client key's cost (`by` client_key), or each upstream key's (`by` key, named `service/key`), on day `today` and since `monthStart` (epoch days). */
+  spentBy(by: 'client_key' | 'key', today: number, monthStart: number): Map<string, SpentSoFar> {
+    const who = by === 'key' ? "service || '/' || key" : 'client_key'
     const sql =
-      'SELECT client_key, SUM(CASE WHEN period = ? THEN cost ELSE 0 END) AS day, SUM(cost) AS month ' +
-      'FROM usage_daily WHERE period >= ? GROUP BY client_key'
-    return new Map(this.db.all(sql, today, monthStart).map((r) => [String(r.client_key), { day: Number(r.day), month: Number(r.month) }]))
+      `SELECT ${who} AS who, SUM(CASE WHEN period = ? THEN cost ELSE 0 END) AS day, SUM(cost) AS month ` +
+      `FROM usage_daily WHERE period >= ? GROUP BY ${who}`
+    return new Map(this.db.all(sql, today, monthStart).map((r) => [String(r.who), { day: Number(r.day), month: Number(r.month) }]))
   }
 
   close(): void {

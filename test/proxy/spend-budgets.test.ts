@@ -45,6 +45,12 @@ function appAt(start: string) {
     `  - { value: ${DAILY}, budget_usd_day: 0.005, budget_warn_at: 0.5 }`,
     `  - { value: ${MONTHLY}, budget_usd_month: 0.008 }`,
     `  - ${FREE}`,
+    'services:',
+    '  capped:',
+    `    endpoints: ["${up.base}"]`,
+    '    keys: [sk-capped-key-aaaa01, sk-capped-key-bbbb02]',
+    '    key_spend_cap: { usd_day: 0.005 }',
+    '    prices: { gpt-4o: { input: 2.5, output: 10, cache_read: 1.25 } }',
   ].join('\n')
   const env = { OPENAI_API_KEYS: 'sk-openai-budget-0001', SERVICE_ENDPOINTS: JSON.stringify({ openai: [up.base] }) }
   const loaded = loadConfig({ env, file: { path: 'lmlb.yaml', text: file } })
@@ -61,10 +67,10 @@ function appAt(start: string) {
   )
   const runtime = createRuntime({ config: loaded.config, logger, read: () => loaded, usageStore, usageClock: () => clock.now })
   const app = createApp(runtime)
-  const send = async (key: string, path = '/v1/chat/completions') => {
+  const send = async (key: string, path = '/v1/chat/completions', model = 'gpt-4o') => {
     const body = path.endsWith('/messages')
       ? { model: 'openai/gpt-4o', max_tokens: 8, messages: [{ role: 'user', content: 'hi' }] }
-      : { model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }
+      : { model, messages: [{ role: 'user', content: 'hi' }] }
     const headers = { 'content-type': 'application/json', 'x-api-key': key, 'anthropic-version': '2023-06-01' }
     const res = await app.fetch(new Request(`http://localhost${path}`, { method: 'POST', headers, body: JSON.stringify(body) }))
     return { status: res.status, retryAfter: res.headers.get('retry-after'), body: (await res.json()) as any }
@@ -109,4 +115,25 @@ test('a monthly budget holds across days and resets with the month; what was spe
   expect((await send(MONTHLY)).status).toBe(429)
   clock.now = Date.parse('2027-01-01T00:00:00Z')
   expect((await send(MONTHLY)).status).toBe(200)
+})
+
+test("a service's key_spend_cap: a key past it is set aside (its state says why) until the day resets; the others serve on", async () => {
+  // Today, as the balancer reads the real clock: a key set aside until midnight is aside now.
+  const { clock, lines, send, runtime } = appAt(new Date().toISOString())
+  const keys = runtime.current.pools.get('capped')!.keys.items
+  const sentWith = () => up.received.map((r) => r.headers.authorization?.slice(-6))
+  for (let i = 0; i < 4; i++) expect((await send(FREE, undefined, 'capped/gpt-4o')).status).toBe(200)
+  // Round-robin: each key served two ($0.006 each, past the $0.005 cap after its second).
+  expect(sentWith()).toEqual(['aaaa01', 'bbbb02', 'aaaa01', 'bbbb02'])
+  for (const key of keys) expect(key.health.toJSON(clock.now)).toMatchObject({ state: 'cooling', set_aside: 'spend_cap' })
+  expect(lines.filter((l) => l.includes('reached its spend cap'))).toHaveLength(2)
+  const refused = await send(FREE, undefined, 'capped/gpt-4o')
+  expect(refused.status).toBeGreaterThanOrEqual(429)
+  expect(up.received).toHaveLength(4)
+  // Set aside until midnight UTC, then back (the balancer reads the real clock: the reset is checked on the keys' health).
+  const midnight = (Math.floor(clock.now / 86_400_000) + 1) * 86_400_000
+  for (const key of keys) {
+    expect([key.health.available(midnight - 1), key.health.available(midnight)]).toEqual([false, true])
+    expect(key.health.toJSON(midnight).set_aside).toBeUndefined()
+  }
 })
