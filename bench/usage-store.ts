@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { bunPlatform } from '../src/runtime/bun'
-import { HOUR_MS, type RequestRow, type UsageRow } from '../src/state/usage-ledger'
+import { HOUR_MS, type RequestRow, type UsageRow } from '../src/state/usage-rows'
 import { UsageStore } from '../src/state/usage-store'
 
 const REQUESTS = Number(process.env.REQUESTS ?? 1_000_000)

@@ -12,6 +12,7 @@ import { HELP, parseCli, type CliOptions } from './cli'
 import { redisAdmission } from './cluster/redis-limits'
 import { redisLink, type RedisLink } from './cluster/redis-link'
 import { redisResponses } from './cluster/redis-responses'
+import { redisUsage } from './cluster/redis-usage'
 import { hearerFor, sharingThrough, type Teller } from './cluster/shared-events'
 import { claimPort, formerOwner, watchOwner } from './cluster/port-owner'
 import { followPrimary, leadWorkers, type Follower, type Primary } from './cluster/workers'
@@ -29,7 +30,7 @@ import { KeyStore } from './state/key-store'
 import { createModelRefresh } from './state/model-refresh'
 import { NOT_SHARED, type KeyChange } from './state/ports'
 import { keptBounds, MemoryResponseStore, type ResponseStore } from './state/response-store'
-import { USAGE_FILE, UsageStore } from './state/usage-store'
+import { HOURLY_DAYS, USAGE_FILE, UsageStore } from './state/usage-store'
 import { createRuntime, type Runtime } from './state/runtime'
 import { BUILD_COMMIT, stats, VERSION } from './status/status'
 import { CallSlots } from './upstream/call-slots'
@@ -161,6 +162,8 @@ export function launch(platform: Platform, o: LaunchOptions) {
     keyStore: new KeyStore(config.dataDir, logger),
     responses: keptResponses(redis, follower, () => runtime.current.config),
     usageStore: openUsageStore(platform, config.dataDir, () => runtime.current.config.limits, logger),
+    // Every instance's usage, budgets and key caps, where they share a Redis.
+    sharedUsage: redis ? redisUsage(redis, () => ({ hourly: HOURLY_DAYS, daily: runtime.current.config.limits.usageDays })) : undefined,
   })
   redis?.connect(hearerFor(runtime))
   const server = serve(platform, runtime, config, o.workers > 1 || workerIndex > 0 || o.shared === true)
@@ -196,7 +199,7 @@ function openUsageStore(platform: Platform, dataDir: string, limits: () => Limit
   }
 }
 
-/** Usage held in memory written every LMLB_USAGE_FLUSH_S, and once more at the end. */
+/** Usage held in memory written every LMLB_USAGE_FLUSH_S (and at the end: closeUsage). */
 function flushUsage(runtime: Runtime): () => void {
   let timer: ReturnType<typeof setTimeout>
   const flush = () => {
@@ -211,7 +214,17 @@ function flushUsage(runtime: Runtime): () => void {
     ;(timer as { unref?: () => void }).unref?.()
   }
   next()
-  return () => (clearTimeout(timer), flush(), runtime.usageStore?.close())
+  return () => clearTimeout(timer)
+}
+
+/** What the requests that ended since the last flush spent, written (and shared), then the store closed: once requests are drained. */
+export async function closeUsage(runtime: Runtime): Promise<void> {
+  try {
+    await runtime.usage.settled()
+  } catch (error) {
+    runtime.logger.error(`usage: could not write to the usage store: ${(error as Error).message}`)
+  }
+  runtime.usageStore?.close()
 }
 
 /** Key states written to LMLB_DATA_DIR when they change (looked at every second), and once more at the end. */
@@ -294,6 +307,7 @@ function onSignals(runtime: Runtime, server: Listening, primary: Primary | undef
       logger.warn(`grace of ${grace} ms over: closing the remaining connections`)
       await server.stop(true)
     }
+    await closeUsage(runtime)
     await runtime.tracer?.flush().catch(() => {})
     await runtime.sharing.close()
     process.exit(0)

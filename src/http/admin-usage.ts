@@ -14,7 +14,8 @@
  */
 import { ProxyError } from '../errors'
 import type { Runtime } from '../state/runtime'
-import { GROUPINGS, roundUsd, type Grouping, type UsageTotals } from '../state/usage-store'
+import { GROUPINGS, type Grouping, type UsageTotals } from '../state/usage-rows'
+import { roundUsd } from '../state/usage-store'
 import { admitted } from './admin-keys'
 
 const SUMS = [
@@ -27,7 +28,7 @@ const SUMS = [
   'unpriced_requests',
 ] as const
 
-export function usageAnswer(runtime: Runtime, request: Request): Response {
+export async function usageAnswer(runtime: Runtime, request: Request): Promise<Response> {
   admitted(runtime, request)
   const store = storeOf(runtime)
   const q = new URL(request.url).searchParams
@@ -36,13 +37,13 @@ export function usageAnswer(runtime: Runtime, request: Request): Response {
   const to = timeOf(q.get('to'), 'to') ?? now
   if (to <= from) throw bad(`to (${new Date(to).toISOString()}) must come after from (${new Date(from).toISOString()})`)
   const groupBy = groupingsOf(q.get('group_by'))
-  runtime.usage.flush()
-  const rows = store.query({ from, to, groupBy })
+  await runtime.usage.settled()
+  const { rows, shared } = await runtime.usage.query({ from, to, groupBy })
   const total = totalOf(rows)
   const format = q.get('format') ?? 'json'
   if (format === 'csv') return new Response(csvOf(rows, groupBy), { headers: { 'content-type': 'text/csv; charset=utf-8' } })
   if (format !== 'json') throw bad(`format: must be json or csv, got ${JSON.stringify(format.slice(0, 20))}`)
-  return Response.json({ from: new Date(from).toISOString(), to: new Date(to).toISOString(), group_by: groupBy, rows, total })
+  return Response.json({ from: new Date(from).toISOString(), to: new Date(to).toISOString(), group_by: groupBy, shared, rows, total })
 }
 
 export function requestsAnswer(runtime: Runtime, request: Request): Response {

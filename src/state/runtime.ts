@@ -22,6 +22,7 @@ import { NOT_SHARED, type ProcessGroup, type ReloadOutcome, type Sharing } from 
 import { createState, type ProxyState } from './proxy-state'
 import { keptBounds, MemoryResponseStore, type ResponseStore } from './response-store'
 import { UsageLedger } from './usage-ledger'
+import type { SharedUsage } from './usage-rows'
 import type { UsageStore } from './usage-store'
 
 export interface Runtime {
@@ -80,6 +81,8 @@ export interface RuntimeParts {
   usageStore?: UsageStore
   /** The clock usage and spend budgets count by (a test's own; Date.now otherwise). */
   usageClock?: () => number
+  /** Usage shared with other instances (Redis). */
+  sharedUsage?: SharedUsage
 }
 
 export function createRuntime(parts: RuntimeParts): Runtime {
@@ -99,7 +102,12 @@ export function createRuntime(parts: RuntimeParts): Runtime {
     keyChecks: parts.keyChecks,
     keyStore,
     modelRefresh: parts.modelRefresh,
-    usage: new UsageLedger(() => runtime.current, parts.usageStore, parts.logger, parts.usageClock),
+    usage: new UsageLedger(() => runtime.current, {
+      store: parts.usageStore,
+      shared: parts.sharedUsage,
+      logger: parts.logger,
+      now: parts.usageClock,
+    }),
     usageStore: parts.usageStore,
     responses: parts.responses ?? new MemoryResponseStore(() => keptBounds(runtime.current.config)),
     reload: (reason) => (group ? group.reload(reason, runtime.reloadHere) : runtime.reloadHere(reason)),

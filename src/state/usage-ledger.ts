@@ -10,61 +10,9 @@ import type { Tokens } from '../observability/cost'
 import type { RequestRecord } from '../observability/request-record'
 import { ANONYMOUS, spentOf, type Spent } from '../observability/spend'
 import type { ProxyState } from './proxy-state'
+import { HOUR_MS, type RequestRow, type SharedUsage, type UsageQuery, type UsageRow, type UsageSink, type UsageTotals } from './usage-rows'
 import { budgetsWarned, DAY_MS, dayOf, monthOf, monthStartDay, nextMonthStart, type SpentSoFar } from '../balancer/spend-budgets'
 import type { Logger } from '../observability/log'
-
-export const HOUR_MS = 3_600_000
-
-/** One hour's (or day's) totals for one client key, upstream key, service and model. */
-export interface UsageRow {
-  /** Epoch hours (or days, in the daily table). */
-  period: number
-  clientKey: string
-  key: string
-  service: string
-  model: string
-  requests: number
-  input: number
-  output: number
-  cacheRead: number
-  cacheWrite: number
-  cost: number
-  unpriced: number
-}
-
-/** One request as kept (GET /admin/requests): what the log line says, keys masked, bodies only with LOG_BODIES. */
-export interface RequestRow {
-  at: number
-  id: string
-  clientKey: string
-  api: string
-  method: string
-  path: string
-  model: string | null
-  served: string | null
-  /** The upstream key's id, or null where none answered. */
-  key: string | null
-  status: number
-  input: number
-  output: number
-  cacheRead: number
-  cacheWrite: number
-  /** US dollars; null where it reached no upstream or its model has no price. */
-  cost: number | null
-  durationMs: number
-  ttfbMs: number | null
-  stream: boolean
-  /** Each attempt: its masked key, endpoint and outcome. */
-  attempts: string
-  prompt: string | null
-  completion: string | null
-}
-
-/** Where flushed rows go, and what each client key (or upstream key, `service/id`) spent there. */
-export interface UsageSink {
-  add(rows: readonly UsageRow[], requests: readonly RequestRow[]): void
-  spentBy(by: 'client_key' | 'key', today: number, monthStart: number): Map<string, SpentSoFar>
-}
 
 /** Spending by id in the current day and month (UTC): the store's, and this process's since. */
 class PeriodSpend {
@@ -99,6 +47,9 @@ class PeriodSpend {
     return this.by.keys()
   }
 }
+
+/** Batches kept for Redis while it is away: an hour of 5-second flushes; older ones stay in this instance's store only. */
+const MAX_PENDING = 720
 
 const ZERO = { requests: 0, input: 0, output: 0, cacheRead: 0, cacheWrite: 0, cost: 0, unpriced: 0 }
 const NO_TOKENS: Tokens = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 }
@@ -136,14 +87,25 @@ export class UsageLedger {
   /** Each upstream key's (`service/id`), for its service's key_spend_cap. */
   private readonly keys = new PeriodSpend()
 
+  private readonly sink?: UsageSink
+  private readonly shared?: SharedUsage
+  private readonly logger?: Logger
+  /** The clock spending is counted by. */
+  readonly now: () => number
+  /** Flushed batches not yet in the shared store (Redis away), oldest first. */
+  private pending: { id: string; rows: UsageRow[] }[] = []
+  /** The sharing under way, if any. */
+  private sharing?: Promise<void>
+
   constructor(
     private readonly current: () => ProxyState,
-    /** None: counted for /stats only (nothing is kept). */
-    private readonly sink?: UsageSink,
-    private readonly logger?: Logger,
-    /** The clock spending is counted by. */
-    readonly now: () => number = Date.now,
+    /** No store: counted for /stats only (nothing is kept). `shared`: every instance's usage, in Redis. */
+    o: { store?: UsageSink; shared?: SharedUsage; logger?: Logger; now?: () => number } = {},
   ) {
+    this.sink = o.store
+    this.shared = o.store && o.shared
+    this.logger = o.logger
+    this.now = o.now ?? Date.now
     // The state is not built yet: keys past their cap are set aside at the first flush.
     this.reread(false)
   }
@@ -167,7 +129,7 @@ export class UsageLedger {
     return this.clients.get(clientKey, this.now())
   }
 
-  /** Writes what is held, in one batch, and reads back every client key's spending (other processes' included). */
+  /** Writes what is held, in one batch, then shares it and reads back what every process spent. */
   flush(): void {
     if (!this.sink) return
     if (this.rows.size > 0 || this.requests.length > 0) {
@@ -175,8 +137,40 @@ export class UsageLedger {
       this.rows = new Map()
       this.requests = []
       this.sink.add(rows, requests)
+      if (this.shared && rows.length > 0) this.pending.push({ id: crypto.randomUUID(), rows })
     }
-    this.reread()
+    if (!this.shared) return this.reread()
+    this.sharing ??= this.share()
+      .catch((error: Error) => this.logger?.error(`usage: could not read back what was spent: ${error.message}`))
+      .finally(() => (this.sharing = undefined))
+  }
+
+  /** Flushed, and shared where it is (what GET /admin/usage waits for). */
+  async settled(): Promise<void> {
+    this.flush()
+    await this.sharing
+  }
+
+  /** Totals as `q` asks: every instance's while Redis answers (`shared`), else this one's. */
+  async query(q: UsageQuery): Promise<{ rows: UsageTotals[]; shared: boolean }> {
+    const everyone = await this.shared?.query(q)
+    return everyone ? { rows: everyone, shared: true } : { rows: this.sink!.query(q), shared: false }
+  }
+
+  /** Sends the batches Redis has not taken yet, in order, each once; then reads back what every instance spent. */
+  private async share(): Promise<void> {
+    const shared = this.shared!
+    while (this.pending.length > 0 && (await shared.add(this.pending[0].id, this.pending[0].rows))) this.pending.shift()
+    if (this.pending.length > MAX_PENDING) this.pending.splice(0, this.pending.length - MAX_PENDING)
+    const now = this.now()
+    const [clients, keys] = await Promise.all([
+      shared.spentBy('client_key', dayOf(now), monthOf(now)),
+      shared.spentBy('key', dayOf(now), monthOf(now)),
+    ])
+    if (!clients || !keys || this.pending.length > 0) return this.reread()
+    this.clients.replace(clients, now)
+    this.keys.replace(keys, now)
+    this.capKeys(now)
   }
 
   /** The store's word on this day's and month's spending, once all this process holds is in it; keys past their cap set aside. */
@@ -186,7 +180,11 @@ export class UsageLedger {
     const [today, monthStart] = [dayOf(now), monthStartDay(now)]
     this.clients.replace(this.sink.spentBy('client_key', today, monthStart), now)
     this.keys.replace(this.sink.spentBy('key', today, monthStart), now)
-    if (caps) for (const id of this.keys.ids()) this.capKey(id, this.keys.get(id, now), now)
+    if (caps) this.capKeys(now)
+  }
+
+  private capKeys(now: number): void {
+    for (const id of this.keys.ids()) this.capKey(id, this.keys.get(id, now), now)
   }
 
   /** Adds to the client key's and the upstream key's day and month; warns once as a client passes its budgets' warning share. */

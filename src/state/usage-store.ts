@@ -10,33 +10,22 @@
  */
 import type { SpentSoFar } from '../balancer/spend-budgets'
 import type { SqlDatabase, SqlValue } from '../util/sql-database'
-import { HOUR_MS, type RequestRow, type UsageRow, type UsageSink } from './usage-ledger'
+import {
+  GROUPINGS,
+  HOUR_MS,
+  type Grouping,
+  type RequestQuery,
+  type RequestRow,
+  type UsageQuery,
+  type UsageRow,
+  type UsageSink,
+  type UsageTotals,
+} from './usage-rows'
 
 export const USAGE_FILE = 'usage.sqlite'
 /** How long hour-by-hour rows are kept. */
 export const HOURLY_DAYS = 35
 const DAY_MS = 24 * HOUR_MS
-
-export const GROUPINGS = ['client_key', 'key', 'service', 'model', 'day', 'hour'] as const
-export type Grouping = (typeof GROUPINGS)[number]
-
-export interface UsageQuery {
-  /** Epoch ms, from (included) to (excluded). */
-  from: number
-  to: number
-  groupBy: readonly Grouping[]
-}
-
-/** One row of an answer: what it is grouped by, then its totals. */
-export type UsageTotals = Partial<Record<Grouping, string>> & {
-  requests: number
-  input_tokens: number
-  output_tokens: number
-  cache_read_tokens: number
-  cache_write_tokens: number
-  cost_usd: number
-  unpriced_requests: number
-}
 
 const TABLES = ['usage_hourly', 'usage_daily'] as const
 const COLUMNS = 'requests, input, output, cache_read, cache_write, cost, unpriced'
@@ -111,7 +100,7 @@ export class UsageStore implements UsageSink {
     return rows.filter((row) => row.requests !== null).map((row) => totalsOf(row, groupBy))
   }
 
-  /** Each client key's cost (`by` client_key), or each upstream key's (`by` key, named `service/key`), on day `today` and since `monthStart` (epoch days). */
+  /** Each client key's cost (`by` client_key), or each upstream key's (named `service/key`), on day `today` and since `monthStart` (epoch days). */
   spentBy(by: 'client_key' | 'key', today: number, monthStart: number): Map<string, SpentSoFar> {
     const who = by === 'key' ? "service || '/' || key" : 'client_key'
     const sql =
@@ -161,16 +150,35 @@ const UPSERT = Object.fromEntries(
   ]),
 ) as Record<(typeof TABLES)[number], string>
 
-export interface RequestQuery {
-  from: number
-  to: number
-  clientKey?: string
-  /** As asked, or as served (`service/model`, or the model alone). */
-  model?: string
-  /** A status, or a class (`{from: 500}` for 5xx). */
-  status?: number | { from: number }
-  limit: number
-  before?: { at: number; rowid: number }
+/** Rows (hourly) added up as `q` groups them, in the order the store's answer has. */
+export function rollUp(rows: readonly UsageRow[], q: UsageQuery): UsageTotals[] {
+  const groups = new Map<string, { named: Partial<Record<Grouping, string>>; sum: UsageRow }>()
+  for (const row of rows) {
+    const named: Partial<Record<Grouping, string>> = {}
+    for (const g of q.groupBy)
+      named[g] =
+        g === 'day' ? dayOf(Math.floor(row.period / 24)) : g === 'hour' ? hourOf(row.period) : row[g === 'client_key' ? 'clientKey' : g]
+    const id = q.groupBy.map((g) => named[g]).join('\u0000')
+    let group = groups.get(id)
+    if (!group)
+      groups.set(
+        id,
+        (group = { named, sum: { ...row, requests: 0, input: 0, output: 0, cacheRead: 0, cacheWrite: 0, cost: 0, unpriced: 0 } }),
+      )
+    for (const k of ['requests', 'input', 'output', 'cacheRead', 'cacheWrite', 'cost', 'unpriced'] as const) group.sum[k] += row[k]
+  }
+  return [...groups.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([, { named, sum }]) => ({
+      ...named,
+      requests: sum.requests,
+      input_tokens: sum.input,
+      output_tokens: sum.output,
+      cache_read_tokens: sum.cacheRead,
+      cache_write_tokens: sum.cacheWrite,
+      cost_usd: roundUsd(sum.cost),
+      unpriced_requests: sum.unpriced,
+    }))
 }
 
 const INSERT_REQUEST =

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseCli } from '../../src/cli'
 import { bunPlatform } from '../../src/runtime/bun'
-import { configuration, launch } from '../../src/start'
+import { closeUsage, configuration, launch } from '../../src/start'
 import type { Runtime } from '../../src/state/runtime'
 
 const ENTRY = resolve(import.meta.dir, '../../src/main.ts')
@@ -142,6 +142,7 @@ async function startHere(options: LmlbOptions, cli: ReturnType<typeof parseCli>)
       stopped = true
       stopBackground()
       await server.stop(true)
+      await closeUsage(runtime)
       await runtime.sharing.close()
     },
   }

@@ -1,0 +1,103 @@
+/**
+ * What the usage ledger (usage-ledger.ts) hands its stores, and what they
+ * answer: rows of totals, request records, queries; the stores are
+ * usage-store.ts (SQLite, this instance) and cluster/redis-usage.ts (every
+ * instance).
+ */
+import type { SpentSoFar } from '../balancer/spend-budgets'
+
+export const HOUR_MS = 3_600_000
+
+/** One hour's (or day's) totals for one client key, upstream key, service and model. */
+export interface UsageRow {
+  /** Epoch hours (or days, in the daily table). */
+  period: number
+  clientKey: string
+  key: string
+  service: string
+  model: string
+  requests: number
+  input: number
+  output: number
+  cacheRead: number
+  cacheWrite: number
+  cost: number
+  unpriced: number
+}
+
+/** One request as kept (GET /admin/requests): what the log line says, keys masked, bodies only with LOG_BODIES. */
+export interface RequestRow {
+  at: number
+  id: string
+  clientKey: string
+  api: string
+  method: string
+  path: string
+  model: string | null
+  served: string | null
+  /** The upstream key's id, or null where none answered. */
+  key: string | null
+  status: number
+  input: number
+  output: number
+  cacheRead: number
+  cacheWrite: number
+  /** US dollars; null where it reached no upstream or its model has no price. */
+  cost: number | null
+  durationMs: number
+  ttfbMs: number | null
+  stream: boolean
+  /** Each attempt: its masked key, endpoint and outcome. */
+  attempts: string
+  prompt: string | null
+  completion: string | null
+}
+
+/** Where flushed rows go, what each client key (or upstream key, `service/id`) spent there, and its totals. */
+export interface UsageSink {
+  add(rows: readonly UsageRow[], requests: readonly RequestRow[]): void
+  query(q: UsageQuery): UsageTotals[]
+  spentBy(by: 'client_key' | 'key', today: number, monthStart: number): Map<string, SpentSoFar>
+}
+
+export const GROUPINGS = ['client_key', 'key', 'service', 'model', 'day', 'hour'] as const
+export type Grouping = (typeof GROUPINGS)[number]
+
+export interface UsageQuery {
+  /** Epoch ms, from (included) to (excluded). */
+  from: number
+  to: number
+  groupBy: readonly Grouping[]
+}
+
+/** One row of an answer: what it is grouped by, then its totals. */
+export type UsageTotals = Partial<Record<Grouping, string>> & {
+  requests: number
+  input_tokens: number
+  output_tokens: number
+  cache_read_tokens: number
+  cache_write_tokens: number
+  cost_usd: number
+  unpriced_requests: number
+}
+
+/** Usage shared with other instances (cluster/redis-usage.ts); each answer undefined while that is away. */
+export interface SharedUsage {
+  /** Adds one flush's rows, once whatever the retries (`batchId`); false: not now, send it again later. */
+  add(batchId: string, rows: readonly UsageRow[]): Promise<boolean>
+  /** What each client key (or upstream key, `service/id`) spent on day `today` and in month `month` (UTC months since year 0). */
+  spentBy(by: 'client_key' | 'key', today: number, month: number): Promise<Map<string, SpentSoFar> | undefined>
+  query(q: UsageQuery): Promise<UsageTotals[] | undefined>
+}
+
+export interface RequestQuery {
+  from: number
+  to: number
+  clientKey?: string
+  /** As asked, or as served (`service/model`, or the model alone). */
+  model?: string
+  /** A status, or a class (`{from: 500}` for 5xx). */
+  status?: number | { from: number }
+  limit: number
+  before?: { at: number; rowid: number }
+}
