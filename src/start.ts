@@ -163,7 +163,13 @@ export function launch(platform: Platform, o: LaunchOptions) {
     responses: keptResponses(redis, follower, () => runtime.current.config),
     usageStore: openUsageStore(platform, config.dataDir, () => runtime.current.config.limits, logger),
     // Every instance's usage, budgets and key caps, where they share a Redis.
-    sharedUsage: redis ? redisUsage(redis, () => ({ hourly: HOURLY_DAYS, daily: runtime.current.config.limits.usageDays })) : undefined,
+    sharedUsage: redis
+      ? redisUsage(
+          redis,
+          () => ({ hourly: HOURLY_DAYS, daily: runtime.current.config.limits.usageDays }),
+          () => runtime.current.config.limits.requestsShared,
+        )
+      : undefined,
   })
   redis?.connect(hearerFor(runtime))
   const server = serve(platform, runtime, config, o.workers > 1 || workerIndex > 0 || o.shared === true)

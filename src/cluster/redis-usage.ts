@@ -11,7 +11,7 @@
  * (`<prefix>:spend:{client,key}:{d,m}:<n>`), which budgets and caps read.
  */
 import type { SpentSoFar } from '../balancer/spend-budgets'
-import type { SharedUsage, UsageRow } from '../state/usage-rows'
+import { asked, requestView, type RequestRow, type SharedUsage, type UsageRow } from '../state/usage-rows'
 import { rollUp } from '../state/usage-store'
 import type { RedisLink } from './redis-link'
 
@@ -49,9 +49,49 @@ end
 return 1
 `
 
-export function redisUsage(link: RedisLink, keptDays: () => { hourly: number; daily: number }): SharedUsage {
+/** Stream entries read at a time while looking for a page of records. */
+const SCAN = 1_000
+/** At most this many entries read for one page (a filter that matches little stops here, with a cursor to go on). */
+const SCAN_MAX = 20_000
+
+export function redisUsage(
+  link: RedisLink,
+  keptDays: () => { hourly: number; daily: number },
+  /** The most request records the shared stream holds (LMLB_REQUESTS_SHARED). */
+  streamMax: () => number,
+): SharedUsage {
   const name = (suffix: string) => `${link.prefix}:${suffix}`
   return {
+    async addRequests(rows) {
+      const client = link.usable()
+      if (!client || rows.length === 0) return
+      const pipeline = client.pipeline()
+      for (const row of rows) pipeline.xadd(name('requests'), 'MAXLEN', '~', streamMax(), '*', 'r', JSON.stringify(row))
+      await pipeline.exec().catch(() => {})
+    },
+    async requests(q) {
+      const client = link.usable()
+      if (!client) return undefined
+      const rows: object[] = []
+      let end = q.cursor && /^\d+-\d+$/.test(q.cursor) ? `(${q.cursor}` : '+'
+      let last: string | undefined
+      try {
+        for (let read = 0; rows.length < q.limit && read < SCAN_MAX; read += SCAN) {
+          const entries = await client.xrevrange(name('requests'), end, '-', 'COUNT', SCAN)
+          for (const [id, fields] of entries) {
+            last = id
+            const row = JSON.parse(fields[1]) as RequestRow
+            if (asked(row, q)) rows.push(requestView(row))
+            if (rows.length === q.limit) break
+          }
+          if (entries.length < SCAN) return { rows, next: rows.length === q.limit ? (last ?? null) : null }
+          end = `(${last}`
+        }
+        return { rows, next: last ?? null }
+      } catch {
+        return undefined
+      }
+    },
     async add(batchId, rows) {
       const client = link.usable()
       if (!client) return false

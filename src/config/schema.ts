@@ -113,6 +113,11 @@ export const LIMIT_VARIABLES = {
     default: 7,
     about: 'how many days of request records (GET /admin/requests) are kept in the usage store',
   },
+  LMLB_REQUESTS_SHARED: {
+    field: 'requestsShared',
+    default: 100_000,
+    about: 'with Redis: the most request records the shared stream holds (the oldest go first)',
+  },
   LMLB_RESPONSES_KEPT: {
     field: 'responsesKept',
     default: 10_000,

@@ -30,7 +30,7 @@ const SUMS = [
 
 export async function usageAnswer(runtime: Runtime, request: Request): Promise<Response> {
   admitted(runtime, request)
-  const store = storeOf(runtime)
+  storeOf(runtime)
   const q = new URL(request.url).searchParams
   const now = Date.now()
   const from = timeOf(q.get('from'), 'from') ?? startOfMonth(now)
@@ -46,9 +46,9 @@ export async function usageAnswer(runtime: Runtime, request: Request): Promise<R
   return Response.json({ from: new Date(from).toISOString(), to: new Date(to).toISOString(), group_by: groupBy, shared, rows, total })
 }
 
-export function requestsAnswer(runtime: Runtime, request: Request): Response {
+export async function requestsAnswer(runtime: Runtime, request: Request): Promise<Response> {
   admitted(runtime, request)
-  const store = storeOf(runtime)
+  storeOf(runtime)
   const q = new URL(request.url).searchParams
   const limitText = q.get('limit') ?? '100'
   const limit = Number(limitText)
@@ -56,17 +56,16 @@ export function requestsAnswer(runtime: Runtime, request: Request): Response {
     throw bad(`limit: must be a whole number from 1 to 1000, got ${JSON.stringify(limitText.slice(0, 20))}`)
   const status = statusOf(q.get('status'))
   const cursor = q.get('cursor')
-  const before = cursor === null ? undefined : /^(\d+)\.(\d+)$/.exec(cursor)
-  if (before === null) throw bad('cursor: not one a previous page gave (its `next`)')
-  runtime.usage.flush()
-  const page = store.requests({
+  if (cursor !== null && !/^\d+[.-]\d+$/.test(cursor)) throw bad('cursor: not one a previous page gave (its `next`)')
+  await runtime.usage.settled()
+  const page = await runtime.usage.requests({
     from: timeOf(q.get('from'), 'from') ?? 0,
     to: timeOf(q.get('to'), 'to') ?? Date.now() + 1,
     limit,
     ...(q.get('client_key') !== null && { clientKey: q.get('client_key')! }),
     ...(q.get('model') !== null && { model: q.get('model')! }),
     ...(status !== undefined && { status }),
-    ...(before && { before: { at: Number(before[1]), rowid: Number(before[2]) } }),
+    ...(cursor !== null && { cursor }),
   })
   return Response.json({ data: page.rows, next: page.next })
 }

@@ -10,7 +10,17 @@ import type { Tokens } from '../observability/cost'
 import type { RequestRecord } from '../observability/request-record'
 import { ANONYMOUS, spentOf, type Spent } from '../observability/spend'
 import type { ProxyState } from './proxy-state'
-import { HOUR_MS, type RequestRow, type SharedUsage, type UsageQuery, type UsageRow, type UsageSink, type UsageTotals } from './usage-rows'
+import {
+  HOUR_MS,
+  type RequestPage,
+  type RequestQuery,
+  type RequestRow,
+  type SharedUsage,
+  type UsageQuery,
+  type UsageRow,
+  type UsageSink,
+  type UsageTotals,
+} from './usage-rows'
 import { budgetsWarned, DAY_MS, dayOf, monthOf, monthStartDay, nextMonthStart, type SpentSoFar } from '../balancer/spend-budgets'
 import type { Logger } from '../observability/log'
 
@@ -81,7 +91,7 @@ function requestRow(r: RequestRecord, status: number, at: number, cost: number |
 export class UsageLedger {
   private rows = new Map<string, UsageRow>()
   /** Each request's record, since the last flush. */
-  private requests: RequestRow[] = []
+  private unwritten: RequestRow[] = []
   /** Each client key's spending this day and month (budget_usd_day, _month). */
   private readonly clients = new PeriodSpend()
   /** Each upstream key's (`service/id`), for its service's key_spend_cap. */
@@ -96,6 +106,8 @@ export class UsageLedger {
   private pending: { id: string; rows: UsageRow[] }[] = []
   /** The sharing under way, if any. */
   private sharing?: Promise<void>
+  /** Request records flushed since the last sharing, for the shared stream. */
+  private records: RequestRow[] = []
 
   constructor(
     private readonly current: () => ProxyState,
@@ -121,7 +133,7 @@ export class UsageLedger {
     }
     if (!this.sink) return
     if (spent) this.hold(spent)
-    this.requests.push(requestRow(record, status, at, spent?.cost, (t) => state.scrubber.text(t)))
+    this.unwritten.push(requestRow(record, status, at, spent?.cost, (t) => state.scrubber.text(t)))
   }
 
   /** What a client key (its id) has spent this day and this month (UTC). */
@@ -132,12 +144,13 @@ export class UsageLedger {
   /** Writes what is held, in one batch, then shares it and reads back what every process spent. */
   flush(): void {
     if (!this.sink) return
-    if (this.rows.size > 0 || this.requests.length > 0) {
-      const [rows, requests] = [[...this.rows.values()], this.requests]
+    if (this.rows.size > 0 || this.unwritten.length > 0) {
+      const [rows, requests] = [[...this.rows.values()], this.unwritten]
       this.rows = new Map()
-      this.requests = []
+      this.unwritten = []
       this.sink.add(rows, requests)
       if (this.shared && rows.length > 0) this.pending.push({ id: crypto.randomUUID(), rows })
+      if (this.shared) this.records.push(...requests)
     }
     if (!this.shared) return this.reread()
     this.sharing ??= this.share()
@@ -157,9 +170,18 @@ export class UsageLedger {
     return everyone ? { rows: everyone, shared: true } : { rows: this.sink!.query(q), shared: false }
   }
 
+  /** Request records as `q` asks: every instance's while Redis answers, else this one's. */
+  async requests(q: RequestQuery): Promise<RequestPage> {
+    return (await this.shared?.requests(q)) ?? this.sink!.requests(q)
+  }
+
   /** Sends the batches Redis has not taken yet, in order, each once; then reads back what every instance spent. */
   private async share(): Promise<void> {
     const shared = this.shared!
+    // Records go once, or not at all while Redis is away (they stay in the local store).
+    const records = this.records
+    this.records = []
+    await shared.addRequests(records)
     while (this.pending.length > 0 && (await shared.add(this.pending[0].id, this.pending[0].rows))) this.pending.shift()
     if (this.pending.length > MAX_PENDING) this.pending.splice(0, this.pending.length - MAX_PENDING)
     const now = this.now()

@@ -57,6 +57,7 @@ export interface RequestRow {
 export interface UsageSink {
   add(rows: readonly UsageRow[], requests: readonly RequestRow[]): void
   query(q: UsageQuery): UsageTotals[]
+  requests(q: RequestQuery): RequestPage
   spentBy(by: 'client_key' | 'key', today: number, monthStart: number): Map<string, SpentSoFar>
 }
 
@@ -88,6 +89,9 @@ export interface SharedUsage {
   /** What each client key (or upstream key, `service/id`) spent on day `today` and in month `month` (UTC months since year 0). */
   spentBy(by: 'client_key' | 'key', today: number, month: number): Promise<Map<string, SpentSoFar> | undefined>
   query(q: UsageQuery): Promise<UsageTotals[] | undefined>
+  /** Adds request records to the shared, capped stream (none while Redis is away: they stay in the local store). */
+  addRequests(rows: readonly RequestRow[]): Promise<void>
+  requests(q: RequestQuery): Promise<RequestPage | undefined>
 }
 
 export interface RequestQuery {
@@ -99,5 +103,47 @@ export interface RequestQuery {
   /** A status, or a class (`{from: 500}` for 5xx). */
   status?: number | { from: number }
   limit: number
-  before?: { at: number; rowid: number }
+  /** Where the previous page ended (its `next`): `<at>.<rowid>` in the local store, a stream entry's id in Redis. */
+  cursor?: string
+}
+
+/** A page of request records, and the cursor to the next (null: no more). */
+export interface RequestPage {
+  rows: object[]
+  next: string | null
+}
+
+/** Whether a record is one `q` asks for (its time range and filters; not its page). */
+export function asked(row: RequestRow, q: RequestQuery): boolean {
+  if (row.at < q.from || row.at >= q.to) return false
+  if (q.clientKey !== undefined && row.clientKey !== q.clientKey) return false
+  if (q.model !== undefined && row.model !== q.model && row.served !== q.model && !row.served?.endsWith(`/${q.model}`)) return false
+  if (typeof q.status === 'number') return row.status === q.status
+  return q.status === undefined || (row.status >= q.status.from && row.status < q.status.from + 100)
+}
+
+/** A request record as GET /admin/requests gives it. */
+export function requestView(r: RequestRow): object {
+  return {
+    at: new Date(r.at).toISOString(),
+    id: r.id,
+    client_key: r.clientKey,
+    api: r.api,
+    method: r.method,
+    path: r.path,
+    model: r.model,
+    served: r.served,
+    key: r.key,
+    status: r.status,
+    input_tokens: r.input,
+    output_tokens: r.output,
+    cache_read_tokens: r.cacheRead,
+    cache_write_tokens: r.cacheWrite,
+    cost_usd: r.cost,
+    duration_ms: r.durationMs,
+    ttfb_ms: r.ttfbMs,
+    stream: r.stream,
+    attempts: JSON.parse(r.attempts),
+    ...(r.prompt !== null && { prompt: r.prompt, completion: r.completion }),
+  }
 }

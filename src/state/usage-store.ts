@@ -14,6 +14,8 @@ import {
   GROUPINGS,
   HOUR_MS,
   type Grouping,
+  requestView,
+  type RequestPage,
   type RequestQuery,
   type RequestRow,
   type UsageQuery,
@@ -114,7 +116,7 @@ export class UsageStore implements UsageSink {
   }
 
   /** Request records, newest first, filtered; `before` is where the previous page ended. */
-  requests(q: RequestQuery): { rows: Record<string, unknown>[]; next: string | null } {
+  requests(q: RequestQuery): RequestPage {
     const where = ['at >= ?', 'at < ?']
     const params: SqlValue[] = [q.from, q.to]
     const and = (clause: string, ...values: SqlValue[]) => (where.push(clause), params.push(...values))
@@ -122,12 +124,13 @@ export class UsageStore implements UsageSink {
     if (q.model !== undefined) and('(model = ? OR served = ? OR served LIKE ?)', q.model, q.model, `%/${q.model}`)
     if (typeof q.status === 'number') and('status = ?', q.status)
     else if (q.status !== undefined) and('status >= ? AND status < ?', q.status.from, q.status.from + 100)
-    if (q.before) and('(at < ? OR (at = ? AND rowid < ?))', q.before.at, q.before.at, q.before.rowid)
+    const before = q.cursor && /^(\d+)\.(\d+)$/.exec(q.cursor)
+    if (before) and('(at < ? OR (at = ? AND rowid < ?))', Number(before[1]), Number(before[1]), Number(before[2]))
     const sql = `SELECT rowid, * FROM requests WHERE ${where.join(' AND ')} ORDER BY at DESC, rowid DESC LIMIT ?`
     const found = this.db.all(sql, ...params, q.limit + 1)
     const rows = found.slice(0, q.limit)
     const last = rows.at(-1)
-    return { rows: rows.map(requestOf), next: found.length > q.limit && last ? `${last.at}.${last.rowid}` : null }
+    return { rows: rows.map((r) => requestView(rowOf(r))), next: found.length > q.limit && last ? `${last.at}.${last.rowid}` : null }
   }
 
   private prune(): void {
@@ -196,29 +199,32 @@ function requestValues(q: RequestRow): SqlValue[] {
   ])
 }
 
-/** A request record as GET /admin/requests gives it. */
-function requestOf(r: Record<string, SqlValue>): Record<string, unknown> {
+/** A record as the requests table holds it. */
+function rowOf(r: Record<string, SqlValue>): RequestRow {
+  const n = (v: SqlValue) => Number(v)
+  const text = (v: SqlValue) => (v === null ? null : String(v))
   return {
-    at: new Date(Number(r.at)).toISOString(),
-    id: r.id,
-    client_key: r.client_key,
-    api: r.api,
-    method: r.method,
-    path: r.path,
-    model: r.model,
-    served: r.served,
-    key: r.key,
-    status: r.status,
-    input_tokens: r.input,
-    output_tokens: r.output,
-    cache_read_tokens: r.cache_read,
-    cache_write_tokens: r.cache_write,
-    cost_usd: r.cost,
-    duration_ms: r.duration_ms,
-    ttfb_ms: r.ttfb_ms,
+    at: n(r.at),
+    id: String(r.id),
+    clientKey: String(r.client_key),
+    api: String(r.api),
+    method: String(r.method),
+    path: String(r.path),
+    model: text(r.model),
+    served: text(r.served),
+    key: text(r.key),
+    status: n(r.status),
+    input: n(r.input),
+    output: n(r.output),
+    cacheRead: n(r.cache_read),
+    cacheWrite: n(r.cache_write),
+    cost: r.cost === null ? null : n(r.cost),
+    durationMs: n(r.duration_ms),
+    ttfbMs: r.ttfb_ms === null ? null : n(r.ttfb_ms),
     stream: r.stream === 1,
-    attempts: JSON.parse(String(r.attempts)),
-    ...(r.prompt !== null && { prompt: r.prompt, completion: r.completion }),
+    attempts: String(r.attempts),
+    prompt: text(r.prompt),
+    completion: text(r.completion),
   }
 }
 

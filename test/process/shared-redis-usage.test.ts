@@ -2,11 +2,12 @@
  * Usage shared through a real redis-server (Debian's `redis-server`; skipped
  * without it), two lmlb instances as processes of their own: requests
  * through either give the same totals on both (GET /admin/usage says
- * `shared`); a daily budget holds across them; an instance cut from Redis
+ * `shared`), and list the same request records; a daily budget holds across them; an instance cut from Redis
  * keeps counting, and adds what it counted when Redis is back, once.
  * Each request costs $0.003 (gpt-4o: 1,000 in of which 400 cached, 100 out).
  */
 import { afterAll, beforeAll, expect, test } from 'bun:test'
+import { clientKeyId } from '../../src/observability/spend'
 import { startLmlb, type RunningLmlb } from '../helpers/lmlb'
 import { freePort, REDIS_SERVER, startRedisServer, until, type RedisServer } from '../helpers/redis'
 import { startUpstream, type FakeUpstream } from '../helpers/upstream'
@@ -74,6 +75,11 @@ const ask = (lmlb: RunningLmlb, key = TEAM) =>
     body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }),
   }).then(async (r) => (await r.text(), r.status))
 
+const records = async (lmlb: RunningLmlb) =>
+  (await (await fetch(`${lmlb.url}/admin/requests?limit=50`, { headers: { 'x-api-key': ADMIN } })).json()) as {
+    data: { id: string; client_key: string; status: number }[]
+  }
+
 const usage = async (lmlb: RunningLmlb) =>
   (await (await fetch(`${lmlb.url}/admin/usage?group_by=client_key`, { headers: { 'x-api-key': ADMIN } })).json()) as {
     shared: boolean
@@ -94,6 +100,10 @@ withRedis(
     expect([onA.shared, onB.shared]).toEqual([true, true])
     expect(onA.total).toEqual(onB.total)
     expect(onA.total.requests - start).toBe(5)
+    // The request records too: either instance lists all five, newest first, the same page.
+    const [listA, listB] = [await records(a), await records(b)]
+    expect(listA.data.map((r) => r.id)).toEqual(listB.data.map((r) => r.id))
+    expect(listA.data.filter((r) => r.client_key === clientKeyId(TEAM) && r.status === 200)).toHaveLength(5)
 
     // The budget ($0.005 a day): two requests on A take the key past it; B, which served it nothing, refuses it
     // once it has read back A's spending (at each flush; asking B for usage makes it flush and read back now).
