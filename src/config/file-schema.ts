@@ -201,6 +201,20 @@ export const ServiceFile = Type.Object(
         },
       ),
     ),
+    spend_cap: Type.Optional(
+      Type.Object(
+        {
+          usd_day: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'US dollars the whole service may spend a day (UTC)' })),
+          usd_month: Type.Optional(
+            Type.Number({ exclusiveMinimum: 0, description: 'US dollars the whole service may spend a calendar month (UTC)' }),
+          ),
+        },
+        {
+          ...strict,
+          description: 'what the whole service may spend; past it every key of it is set aside until the period resets',
+        },
+      ),
+    ),
   },
   strict,
 )

@@ -222,12 +222,8 @@ function resolveServices(
       affinity: fromFile.affinity ?? affinity,
       keyPolicy: keyPolicyOf(fromFile.key_policy ?? {}, checkIntervalS),
       prices: pricesOf(fromFile.prices),
-      ...(fromFile.key_spend_cap && {
-        keySpendCap: {
-          ...(fromFile.key_spend_cap.usd_day && { usdDay: fromFile.key_spend_cap.usd_day }),
-          ...(fromFile.key_spend_cap.usd_month && { usdMonth: fromFile.key_spend_cap.usd_month }),
-        },
-      }),
+      ...(fromFile.key_spend_cap && { keySpendCap: capOf(fromFile.key_spend_cap) }),
+      ...(fromFile.spend_cap && { spendCap: capOf(fromFile.spend_cap) }),
     }
   }
   return services
@@ -410,6 +406,11 @@ function clientLimitsOf(keys: { value: string; entry: number }[], entries: Proxy
 /** What only the file can say: model defaults, fallbacks, prices. */
 function fromFileOnly(file: ConfigFile): Pick<Config, 'modelDefaults' | 'fallbacks' | 'prices'> {
   return { modelDefaults: file.model_defaults ?? {}, fallbacks: file.fallbacks ?? {}, prices: pricesOf(file.prices) }
+}
+
+/** A spend cap as the file says it → as lmlb reads it. */
+function capOf(cap: { usd_day?: number; usd_month?: number }): { usdDay?: number; usdMonth?: number } {
+  return { ...(cap.usd_day && { usdDay: cap.usd_day }), ...(cap.usd_month && { usdMonth: cap.usd_month }) }
 }
 
 /** Prices as the file says them (snake case) → as lmlb reads them. */

@@ -228,6 +228,13 @@ export const ServiceConfig = Type.Object({
   keyPolicy: KeyPolicy,
   /** Its own prices by model, before the top-level ones and the bundled table. */
   prices: Type.Record(Type.String(), Price),
+  /** What the whole service may spend a day and a month (UTC); past it, all its keys are set aside until the period resets. */
+  spendCap: Type.Optional(
+    Type.Object({
+      usdDay: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+      usdMonth: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+    }),
+  ),
   /** What each of its keys may spend a day and a month (UTC); past it, the key is set aside until the period resets. */
   keySpendCap: Type.Optional(
     Type.Object({

@@ -58,6 +58,13 @@ class PeriodSpend {
   }
 }
 
+/** When a cap's period ends, if `spent` has reached it (0: not reached). */
+function capped(cap: { usdDay?: number; usdMonth?: number }, spent: SpentSoFar, now: number): number {
+  if (cap.usdDay !== undefined && spent.day >= cap.usdDay) return (dayOf(now) + 1) * DAY_MS
+  if (cap.usdMonth !== undefined && spent.month >= cap.usdMonth) return nextMonthStart(now)
+  return 0
+}
+
 /** Batches kept for Redis while it is away: an hour of 5-second flushes; older ones stay in this instance's store only. */
 const MAX_PENDING = 720
 
@@ -96,6 +103,8 @@ export class UsageLedger {
   private readonly clients = new PeriodSpend()
   /** Each upstream key's (`service/id`), for its service's key_spend_cap. */
   private readonly keys = new PeriodSpend()
+  /** Each service's, for its spend_cap. */
+  private readonly services = new PeriodSpend()
 
   private readonly sink?: UsageSink
   private readonly shared?: SharedUsage
@@ -191,7 +200,7 @@ export class UsageLedger {
     ])
     if (!clients || !keys || this.pending.length > 0) return this.reread()
     this.clients.replace(clients, now)
-    this.keys.replace(keys, now)
+    this.readBack(keys, now)
     this.capKeys(now)
   }
 
@@ -201,12 +210,26 @@ export class UsageLedger {
     const now = this.now()
     const [today, monthStart] = [dayOf(now), monthStartDay(now)]
     this.clients.replace(this.sink.spentBy('client_key', today, monthStart), now)
-    this.keys.replace(this.sink.spentBy('key', today, monthStart), now)
+    this.readBack(this.sink.spentBy('key', today, monthStart), now)
     if (caps) this.capKeys(now)
   }
 
+  /** The keys' spending as read back, and the services' added up from it. */
+  private readBack(keys: ReadonlyMap<string, SpentSoFar>, now: number): void {
+    this.keys.replace(keys, now)
+    const services = new Map<string, SpentSoFar>()
+    for (const [id, spent] of keys) {
+      const service = id.slice(0, id.indexOf('/'))
+      const sum = services.get(service) ?? { day: 0, month: 0 }
+      services.set(service, { day: sum.day + spent.day, month: sum.month + spent.month })
+    }
+    this.services.replace(services, now)
+  }
+
+  /** Every key's and service's spending against their caps. */
   private capKeys(now: number): void {
     for (const id of this.keys.ids()) this.capKey(id, this.keys.get(id, now), now)
+    for (const service of this.services.ids()) this.capService(service, this.services.get(service, now), now)
   }
 
   /** Adds to the client key's and the upstream key's day and month; warns once as a client passes its budgets' warning share. */
@@ -217,6 +240,20 @@ export class UsageLedger {
       this.logger?.warn(`client key ${s.clientKey} has spent ${warning}`)
     const key = `${s.service}/${s.key}`
     this.capKey(key, this.keys.add(key, cost, s.at), s.at)
+    this.capService(s.service, this.services.add(s.service, cost, s.at), s.at)
+  }
+
+  /** A service past its spend_cap: every key of it set aside until the day (or month) resets, said once. */
+  private capService(name: string, spent: SpentSoFar, now: number): void {
+    const pool = this.current().pools.get(name)
+    const until = pool?.service.spendCap ? capped(pool.service.spendCap, spent, now) : 0
+    if (!pool || until === 0) return
+    const fresh = pool.keys.items.filter((k) => k.health.asideFor(now) !== 'service_spend_cap')
+    for (const key of fresh) key.health.setAside(until, 'service_spend_cap')
+    if (fresh.length > 0)
+      this.logger?.warn(
+        `${name}: the service reached its spend cap ($${spent.day.toFixed(4)} today, $${spent.month.toFixed(4)} this month); its keys are set aside until ${new Date(until).toISOString()}`,
+      )
   }
 
   /** An upstream key past its service's key_spend_cap: set aside until the day (or month) resets, said once. */
@@ -226,12 +263,7 @@ export class UsageLedger {
     const cap = pool?.service.keySpendCap
     const key = cap && pool.keyById.get(id.slice(slash + 1))
     if (!cap || !key) return
-    const until =
-      cap.usdDay !== undefined && spent.day >= cap.usdDay
-        ? (dayOf(now) + 1) * DAY_MS
-        : cap.usdMonth !== undefined && spent.month >= cap.usdMonth
-          ? nextMonthStart(now)
-          : 0
+    const until = capped(cap, spent, now)
     if (until === 0 || key.health.asideFor(now) === 'spend_cap') return
     key.health.setAside(until, 'spend_cap')
     this.logger?.warn(

@@ -51,6 +51,10 @@ function appAt(start: string) {
     '    keys: [sk-capped-key-aaaa01, sk-capped-key-bbbb02]',
     '    key_spend_cap: { usd_day: 0.005 }',
     '    prices: { gpt-4o: { input: 2.5, output: 10, cache_read: 1.25 } }',
+    '  wholecap:',
+    `    endpoints: ["${up.base}"]`,
+    '    keys: [sk-whole-cap-key-cccc03, sk-whole-cap-key-dddd04]',
+    '    spend_cap: { usd_day: 0.005 }',
   ].join('\n')
   const env = { OPENAI_API_KEYS: 'sk-openai-budget-0001', SERVICE_ENDPOINTS: JSON.stringify({ openai: [up.base] }) }
   const loaded = loadConfig({ env, file: { path: 'lmlb.yaml', text: file } })
@@ -136,4 +140,18 @@ test("a service's key_spend_cap: a key past it is set aside (its state says why)
     expect([key.health.available(midnight - 1), key.health.available(midnight)]).toEqual([false, true])
     expect(key.health.toJSON(midnight).set_aside).toBeUndefined()
   }
+})
+
+test("a service's spend_cap: once the whole service has spent it, every key of it is set aside until the day resets", async () => {
+  const { clock, lines, send, runtime } = appAt(new Date().toISOString())
+  const keys = runtime.current.pools.get('wholecap')!.keys.items
+  expect((await send(FREE, undefined, 'wholecap/gpt-4o')).status).toBe(200) // $0.003, on one key
+  for (const key of keys) expect(key.health.available(clock.now)).toBe(true)
+  expect((await send(FREE, undefined, 'wholecap/gpt-4o')).status).toBe(200) // $0.006 in all, on the other: past $0.005
+  for (const key of keys) expect(key.health.toJSON(clock.now)).toMatchObject({ state: 'cooling', set_aside: 'service_spend_cap' })
+  expect(lines.filter((l) => l.includes('wholecap: the service reached its spend cap'))).toHaveLength(1)
+  expect((await send(FREE, undefined, 'wholecap/gpt-4o')).status).toBeGreaterThanOrEqual(429)
+  expect(up.received).toHaveLength(2)
+  const midnight = (Math.floor(clock.now / 86_400_000) + 1) * 86_400_000
+  for (const key of keys) expect(key.health.available(midnight)).toBe(true)
 })
