@@ -116,6 +116,16 @@ const Prices = Type.Record(Type.String({ minLength: 1 }), PriceFile, {
   description: 'model → USD per million tokens; a model with none is counted in tokens, unpriced (built-in list prices otherwise)',
 })
 
+/** What `who` may spend a day and a calendar month (UTC), in US dollars. */
+const SpendCap = (who: string, description: string) =>
+  Type.Object(
+    {
+      usd_day: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: `US dollars ${who} may spend a day (UTC)` })),
+      usd_month: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: `US dollars ${who} may spend a calendar month (UTC)` })),
+    },
+    { ...strict, description },
+  )
+
 const EndpointEntry = Type.Union(
   [HttpUrl, Type.Object({ url: HttpUrl, weight: Type.Optional(Weight), priority: Type.Optional(Priority) }, strict)],
   { errorMessage: 'an endpoint is a base URL, or {url, weight?, priority?}' },
@@ -187,33 +197,13 @@ export const ServiceFile = Type.Object(
     key_policy: Type.Optional(KeyPolicyFile),
     prices: Type.Optional({ ...Prices, description: "this service's own prices by model, before the top-level ones" }),
     key_spend_cap: Type.Optional(
-      Type.Object(
-        {
-          usd_day: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'US dollars each key may spend a day (UTC)' })),
-          usd_month: Type.Optional(
-            Type.Number({ exclusiveMinimum: 0, description: 'US dollars each key may spend a calendar month (UTC)' }),
-          ),
-        },
-        {
-          ...strict,
-          description:
-            'what each key of this service may spend (free credits, an allowance); past it the key is set aside until the period resets',
-        },
+      SpendCap(
+        'each key',
+        'what each key of this service may spend (free credits, an allowance); past it the key is set aside until the period resets',
       ),
     ),
     spend_cap: Type.Optional(
-      Type.Object(
-        {
-          usd_day: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'US dollars the whole service may spend a day (UTC)' })),
-          usd_month: Type.Optional(
-            Type.Number({ exclusiveMinimum: 0, description: 'US dollars the whole service may spend a calendar month (UTC)' }),
-          ),
-        },
-        {
-          ...strict,
-          description: 'what the whole service may spend; past it every key of it is set aside until the period resets',
-        },
-      ),
+      SpendCap('the whole service', 'what the whole service may spend; past it every key of it is set aside until the period resets'),
     ),
   },
   strict,

@@ -13,20 +13,11 @@
  * request this process saw end.
  */
 import { ProxyError } from '../errors'
+import { TOTALS, type Totals } from '../observability/spend'
 import type { Runtime } from '../state/runtime'
 import { GROUPINGS, type Grouping, type UsageTotals } from '../state/usage-rows'
 import { roundUsd } from '../state/usage-store'
 import { admitted } from './admin-keys'
-
-const SUMS = [
-  'requests',
-  'input_tokens',
-  'output_tokens',
-  'cache_read_tokens',
-  'cache_write_tokens',
-  'cost_usd',
-  'unpriced_requests',
-] as const
 
 export async function usageAnswer(runtime: Runtime, request: Request): Promise<Response> {
   admitted(runtime, request)
@@ -107,15 +98,15 @@ function groupingsOf(text: string | null): Grouping[] {
   return [...new Set(asked as Grouping[])]
 }
 
-function totalOf(rows: readonly UsageTotals[]): Omit<UsageTotals, Grouping> {
-  const total = Object.fromEntries(SUMS.map((k) => [k, 0])) as Record<(typeof SUMS)[number], number>
-  for (const row of rows) for (const k of SUMS) total[k] += row[k]
+function totalOf(rows: readonly UsageTotals[]): Totals {
+  const total = Object.fromEntries(TOTALS.map((k) => [k, 0])) as Totals
+  for (const row of rows) for (const k of TOTALS) total[k] += row[k]
   total.cost_usd = roundUsd(total.cost_usd)
   return total
 }
 
 function csvOf(rows: readonly UsageTotals[], groupBy: readonly Grouping[]): string {
-  const header = [...groupBy, ...SUMS]
+  const header = [...groupBy, ...TOTALS]
   const cell = (v: string | number | undefined) =>
     typeof v === 'string' && /[",\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : String(v ?? '')
   return [header.join(','), ...rows.map((r) => header.map((h) => cell(r[h as keyof UsageTotals])).join(','))].join('\n') + '\n'

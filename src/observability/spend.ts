@@ -54,19 +54,20 @@ export function spentOf(config: Config, billed: Billed, clientKey: string | unde
   }
 }
 
+/** The totals every usage answer has (/stats, /admin/usage), by name. */
+export const TOTALS = [
+  'requests',
+  'input_tokens',
+  'output_tokens',
+  'cache_read_tokens',
+  'cache_write_tokens',
+  'cost_usd',
+  'unpriced_requests',
+] as const
+export type Totals = Record<(typeof TOTALS)[number], number>
+
 /** Totals by service, model and client key, as /stats gives them. */
-export interface SpendFigures {
-  service: string
-  model: string
-  client_key: string
-  requests: number
-  input_tokens: number
-  output_tokens: number
-  cache_read_tokens: number
-  cache_write_tokens: number
-  cost_usd: number
-  unpriced_requests: number
-}
+export type SpendFigures = { service: string; model: string; client_key: string } & Totals
 
 /** Past this many series, new ones count under model `other` (a client can name any model; memory must not follow). */
 const MAX_SERIES = 2_000
@@ -89,15 +90,6 @@ export class SpendTotals {
 }
 
 const idOf = (service: string, model: string, clientKey: string) => `${service}\u0000${model}\u0000${clientKey}`
-const SUMMED = [
-  'requests',
-  'input_tokens',
-  'output_tokens',
-  'cache_read_tokens',
-  'cache_write_tokens',
-  'cost_usd',
-  'unpriced_requests',
-] as const
 
 function emptyFigures(service: string, model: string, client_key: string): SpendFigures {
   const zero = { requests: 0, input_tokens: 0, output_tokens: 0, cache_read_tokens: 0, cache_write_tokens: 0 }
@@ -121,7 +113,7 @@ export function mergeSpend(all: readonly SpendFigures[][]): SpendFigures[] {
     const id = idOf(f.service, f.model, f.client_key)
     const into = merged.get(id)
     if (!into) merged.set(id, { ...f })
-    else for (const k of SUMMED) into[k] += f[k]
+    else for (const k of TOTALS) into[k] += f[k]
   }
   return [...merged.values()]
 }

@@ -5,6 +5,7 @@
  * instance).
  */
 import type { SpentSoFar } from '../balancer/spend-budgets'
+import type { Totals } from '../observability/spend'
 
 export const HOUR_MS = 3_600_000
 
@@ -72,15 +73,7 @@ export interface UsageQuery {
 }
 
 /** One row of an answer: what it is grouped by, then its totals. */
-export type UsageTotals = Partial<Record<Grouping, string>> & {
-  requests: number
-  input_tokens: number
-  output_tokens: number
-  cache_read_tokens: number
-  cache_write_tokens: number
-  cost_usd: number
-  unpriced_requests: number
-}
+export type UsageTotals = Partial<Record<Grouping, string>> & Totals
 
 /** Usage shared with other instances (cluster/redis-usage.ts); each answer undefined while that is away. */
 export interface SharedUsage {
