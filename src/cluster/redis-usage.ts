@@ -11,7 +11,16 @@
  * (`<prefix>:spend:{client,key}:{d,m}:<n>`), which budgets and caps read.
  */
 import type { SpentSoFar } from '../balancer/spend-budgets'
-import { asked, requestView, type RequestRow, type SharedUsage, type UsageRow } from '../state/usage-rows'
+import type Redis from 'ioredis'
+import {
+  asked,
+  requestView,
+  type RequestPage,
+  type RequestQuery,
+  type RequestRow,
+  type SharedUsage,
+  type UsageRow,
+} from '../state/usage-rows'
 import { rollUp } from '../state/usage-store'
 import type { RedisLink } from './redis-link'
 
@@ -71,26 +80,7 @@ export function redisUsage(
     },
     async requests(q) {
       const client = link.usable()
-      if (!client) return undefined
-      const rows: object[] = []
-      let end = q.cursor && /^\d+-\d+$/.test(q.cursor) ? `(${q.cursor}` : '+'
-      let last: string | undefined
-      try {
-        for (let read = 0; rows.length < q.limit && read < SCAN_MAX; read += SCAN) {
-          const entries = await client.xrevrange(name('requests'), end, '-', 'COUNT', SCAN)
-          for (const [id, fields] of entries) {
-            last = id
-            const row = JSON.parse(fields[1]) as RequestRow
-            if (asked(row, q)) rows.push(requestView(row))
-            if (rows.length === q.limit) break
-          }
-          if (entries.length < SCAN) return { rows, next: rows.length === q.limit ? (last ?? null) : null }
-          end = `(${last}`
-        }
-        return { rows, next: last ?? null }
-      } catch {
-        return undefined
-      }
+      return client ? pageOfStream(client, name('requests'), q).catch(() => undefined) : undefined
     },
     async add(batchId, rows) {
       const client = link.usable()
@@ -142,6 +132,25 @@ export function redisUsage(
       }
     },
   }
+}
+
+/** A page of the stream's records, newest first, that `q` asks for; at most SCAN_MAX entries read. */
+async function pageOfStream(client: Redis, stream: string, q: RequestQuery): Promise<RequestPage> {
+  const rows: object[] = []
+  let end = q.cursor && /^\d+-\d+$/.test(q.cursor) ? `(${q.cursor}` : '+'
+  let last: string | undefined
+  for (let read = 0; rows.length < q.limit && read < SCAN_MAX; read += SCAN) {
+    const entries = await client.xrevrange(stream, end, '-', 'COUNT', SCAN)
+    for (const [id, fields] of entries) {
+      last = id
+      const row = JSON.parse(fields[1]) as RequestRow
+      if (asked(row, q)) rows.push(requestView(row))
+      if (rows.length === q.limit) break
+    }
+    if (entries.length < SCAN) return { rows, next: rows.length === q.limit ? (last ?? null) : null }
+    end = `(${last}`
+  }
+  return { rows, next: last ?? null }
 }
 
 function encoded(r: UsageRow): (string | number)[] {

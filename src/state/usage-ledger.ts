@@ -252,7 +252,8 @@ export class UsageLedger {
     for (const key of fresh) key.health.setAside(until, 'service_spend_cap')
     if (fresh.length > 0)
       this.logger?.warn(
-        `${name}: the service reached its spend cap ($${spent.day.toFixed(4)} today, $${spent.month.toFixed(4)} this month); its keys are set aside until ${new Date(until).toISOString()}`,
+        `${name}: the service reached its spend cap ($${spent.day.toFixed(4)} today, $${spent.month.toFixed(4)} this month); ` +
+          `its keys are set aside until ${new Date(until).toISOString()}`,
       )
   }
 
