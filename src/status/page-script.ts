@@ -5,7 +5,10 @@
  * with textContent only (nothing from /stats is ever parsed as HTML). With
  * the admin key typed in (kept the same way), it offers to disable, enable,
  * check and delete each key it lists, and to add a batch of keys, through
- * the admin API; without it, the page only reads.
+ * the admin API, and shows a Spend panel (refreshed every 30 s from
+ * /admin/usage and /admin/requests: today's and this month's cost by client
+ * key and by model, 14 days of daily cost, the latest failed requests);
+ * without it, the page only reads, and shows no spend.
  *
  * It runs in the browser, not here: status-page.ts embeds the source text of
  * each function in PAGE_FUNCTIONS, all inside one function called at once,
@@ -72,7 +75,52 @@ interface PageState {
   timer: ReturnType<typeof setTimeout> | undefined
   /** The key form is up: no polling until a key is entered. */
   locked: boolean
+  /** The Spend panel's next refresh, and its latest asking (an older answer arriving late is dropped). */
+  spendTimer: ReturnType<typeof setTimeout> | undefined
+  spendAsked: number
 }
+
+/** A row of GET /admin/usage grouped by client_key or model, and day. */
+interface UsageRow {
+  client_key?: string
+  model?: string
+  day?: string
+  requests: number
+  cost_usd: number
+  unpriced_requests: number
+}
+/** A client key's or a model's requests, cost and unpriced requests over a period (named as in UsageRow, so either adds to it). */
+interface SpendSum {
+  name: string
+  requests: number
+  cost_usd: number
+  unpriced_requests: number
+}
+/** A request record as GET /admin/requests gives it, as far as the page reads it. */
+interface RequestRecordView {
+  at: string
+  id: string
+  client_key: string
+  api: string
+  method: string
+  path: string
+  model: string | null
+  served: string | null
+  key: string | null
+  status: number
+  input_tokens: number
+  output_tokens: number
+  cache_read_tokens: number
+  cache_write_tokens: number
+  cost_usd: number | null
+  duration_ms: number
+  ttfb_ms: number | null
+  stream: boolean
+  attempts: { key: string | null; endpoint: string; outcome: string }[]
+}
+type ApiError = { error?: { message: string } }
+type UsageReply = Reply<{ rows?: UsageRow[] } & ApiError>
+type RequestsReply = Reply<{ data?: RequestRecordView[] } & ApiError>
 
 /** What an admin action on one key is: the route's last word, and how the button says it. */
 type KeyAction = 'disable' | 'enable' | 'check' | 'delete'
@@ -104,6 +152,17 @@ export const PAGE_FUNCTIONS = [
   forgetAdminKey,
   addBatch,
   fillServices,
+  utcDay,
+  fmtUsd,
+  spendPoll,
+  spendPolled,
+  addSpend,
+  spendSums,
+  spendTable,
+  spendPeriod,
+  spendChart,
+  failedRequest,
+  renderSpend,
   fmtInt,
   fmtCompact,
   fmtRate,
@@ -146,7 +205,7 @@ export const PAGE_FUNCTIONS = [
 
 // ---- start ----
 export function startStatusPage(): void {
-  const state: PageState = { samples: [], version: null, timer: undefined, locked: false }
+  const state: PageState = { samples: [], version: null, timer: undefined, locked: false, spendTimer: undefined, spendAsked: 0 }
   byId('keyform').addEventListener('submit', (event) => submitKey(state, event))
   byId('forget').addEventListener('click', () => forgetKey(state))
   byId('adminform').addEventListener('submit', (event) => submitAdminKey(state, event))
@@ -154,6 +213,7 @@ export function startStatusPage(): void {
   byId('adminforget').addEventListener('click', () => forgetAdminKey(state))
   showAdmin()
   poll(state)
+  spendPoll(state)
 }
 
 /** The page's fixed figures (a function: the page's functions share nothing but each other). */
@@ -170,6 +230,11 @@ function settings() {
     adminSlot: 'lmlb.adminKey',
     /** The keys of a service the page lists (`/stats?keys=`): the most notable; a pool of 10,000 would be a 10 MB poll. */
     keysListed: 100,
+    /** The Spend panel: refreshed this often; its days charted; the client keys and models listed; the failed requests listed. */
+    spendMs: 30000,
+    spendDays: 14,
+    spendTop: 10,
+    failedListed: 10,
   }
 }
 
@@ -285,12 +350,23 @@ function errorKinds(errors: Record<string, number> | undefined): string {
     .join(', ')
 }
 
-/** A call to the admin API with the admin key: its status, and its JSON body. */
-function adminSend<T>(method: string, path: string, body?: object): Promise<Reply<T>> {
+/** A call to the admin API with the admin key: its status, and its JSON body; given `timeoutMs`, abandoned after it. */
+function adminSend<T>(method: string, path: string, body?: object, timeoutMs?: number): Promise<Reply<T>> {
   const headers: Record<string, string> = { accept: 'application/json', 'x-api-key': storedKey(settings().adminSlot) }
   if (body) headers['content-type'] = 'application/json'
-  const init = { method, headers, body: body ? JSON.stringify(body) : undefined, cache: 'no-store' as const, credentials: 'omit' as const }
-  return fetch(path, init).then((res) => replyOf<T>(res))
+  const abort = new AbortController()
+  const timeout = timeoutMs ? setTimeout(() => abort.abort(), timeoutMs) : undefined
+  const init = {
+    method,
+    headers,
+    body: body ? JSON.stringify(body) : undefined,
+    cache: 'no-store' as const,
+    credentials: 'omit' as const,
+    signal: abort.signal,
+  }
+  return fetch(path, init)
+    .then((res) => replyOf<T>(res))
+    .finally(() => clearTimeout(timeout))
 }
 
 // ---- keys steered through the admin API ----
@@ -352,6 +428,7 @@ function submitAdminKey(state: PageState, event: Event): void {
     byId('adminerror').textContent = ''
     showAdmin()
     poll(state)
+    spendPoll(state)
   })
 }
 function forgetAdminKey(state: PageState, why?: string): void {
@@ -360,6 +437,7 @@ function forgetAdminKey(state: PageState, why?: string): void {
   byId('adminmsg').textContent = ''
   showAdmin()
   poll(state)
+  spendPoll(state)
 }
 function addBatch(state: PageState, event: Event): void {
   event.preventDefault()
@@ -395,6 +473,260 @@ function fillServices(names: string[]): void {
   select.textContent = ''
   for (const name of names) select.appendChild(el('option', { value: name, text: name }))
   if (names.indexOf(chosen) >= 0) select.value = chosen
+}
+
+// ---- spend: the admin API's usage and request records, while the page holds the admin key ----
+/** A time's day in UTC, as /admin/usage names days: YYYY-MM-DD. */
+function utcDay(t: number): string {
+  return new Date(t).toISOString().slice(0, 10)
+}
+function fmtUsd(n: number | null | undefined): string {
+  if (typeof n !== 'number') return '\u2014'
+  if (n > 0 && n < 0.0001) return '< $0.0001'
+  if (n < 1) return `$${n.toFixed(4)}`
+  return `$${n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`
+}
+/**
+ * Asks for the Spend panel's figures, then again in spendMs; without the admin key, hides the panel and asks nothing.
+ * Two usage calls, by client key and day and by model and day, from the earlier of this month's first day and the
+ * chart's first, to today (whole days: lmlb answers from its daily totals): today, this month and each charted day are
+ * sums of their rows. Then the latest failed requests, 5xx and 4xx, newest first.
+ */
+function spendPoll(state: PageState): void {
+  clearTimeout(state.spendTimer)
+  const { adminSlot, spendDays, spendMs, failedListed, timeoutMs } = settings()
+  const asked = ++state.spendAsked
+  const admin = !!storedKey(adminSlot)
+  byId('spend').hidden = !admin
+  if (!admin) {
+    byId('spendbody').textContent = ''
+    byId('spendmsg').textContent = ''
+    return
+  }
+  const now = Date.now()
+  const today = utcDay(now)
+  const month = `${today.slice(0, 8)}01`
+  const first = utcDay(now - (spendDays - 1) * 86400000)
+  const from = first < month ? first : month
+  const usage = (by: string): Promise<UsageReply> =>
+    adminSend('GET', `/admin/usage?from=${from}&to=${today}&group_by=${by},day`, undefined, timeoutMs)
+  const failed = (status: string): Promise<RequestsReply> =>
+    adminSend('GET', `/admin/requests?status=${status}&limit=${failedListed}`, undefined, timeoutMs)
+  const again = () => {
+    if (asked === state.spendAsked) state.spendTimer = setTimeout(() => spendPoll(state), spendMs)
+  }
+  Promise.all([usage('client_key'), usage('model'), failed('5xx'), failed('4xx')])
+    .then(
+      (replies) => {
+        if (asked === state.spendAsked) spendPolled(state, replies[0], replies[1], [replies[2], replies[3]], { today, month, first })
+      },
+      (e: { name?: string; message?: string } | null | undefined) => {
+        if (asked !== state.spendAsked) return
+        const why = e && e.name === 'AbortError' ? 'timed out' : (e && e.message) || e
+        byId('spendmsg').textContent = `lmlb did not answer (${why}): showing the last figures it gave`
+      },
+    )
+    .then(again, again)
+}
+/** What one asking brought: the figures, or why there are none (a refused admin key is forgotten). */
+function spendPolled(
+  state: PageState,
+  byClient: UsageReply,
+  byModel: UsageReply,
+  failed: RequestsReply[],
+  days: { today: string; month: string; first: string },
+): void {
+  const replies: Reply<ApiError>[] = [byClient, byModel].concat(failed as Reply<ApiError>[])
+  for (const r of replies)
+    if (r.status === 401 || r.status === 404) return forgetAdminKey(state, (r.body && r.body.error && r.body.error.message) || '')
+  const msg = byId('spendmsg')
+  for (const r of replies)
+    if (r.status !== 200 || !r.body) {
+      msg.textContent = `spend: ${(r.body && r.body.error && r.body.error.message) || `lmlb answered ${r.status}`}`
+      return
+    }
+  msg.textContent = ''
+  let records: RequestRecordView[] = []
+  for (const r of failed) records = records.concat((r.body && r.body.data) || [])
+  records.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0))
+  const rows = (r: UsageReply) => (r.body && r.body.rows) || []
+  renderSpend(rows(byClient), rows(byModel), records.slice(0, settings().failedListed), days)
+}
+/** Adds a row's (or a sum's) figures to `into`, and returns it. */
+function addSpend(into: SpendSum, r: UsageRow | SpendSum): SpendSum {
+  into.requests += r.requests
+  into.cost_usd += r.cost_usd
+  into.unpriced_requests += r.unpriced_requests
+  return into
+}
+/** Rows of `field` (client_key or model) from day `since` on, summed by name, the costliest first. */
+function spendSums(rows: UsageRow[], field: 'client_key' | 'model', since: string): SpendSum[] {
+  const by: Record<string, SpendSum> = {}
+  for (const r of rows) {
+    const name = String(r[field])
+    if (r.day && r.day >= since) addSpend(by[name] || (by[name] = { name, requests: 0, cost_usd: 0, unpriced_requests: 0 }), r)
+  }
+  return Object.keys(by)
+    .map((name) => by[name])
+    .sort((a, b) => b.cost_usd - a.cost_usd || b.requests - a.requests || (a.name < b.name ? -1 : 1))
+}
+/** A period's sums by client key or by model: the spendTop costliest, then the rest in one row. */
+function spendTable(label: string, by: 'client_key' | 'model', sums: SpendSum[]): HTMLElement {
+  const top = settings().spendTop
+  const body = el('tbody')
+  const row = (s: SpendSum, more?: boolean) =>
+    el(
+      'tr',
+      { 'data-name': more ? null : s.name, class: more ? 'more' : null },
+      el('td', { class: by === 'client_key' ? 'id' : 'name', title: s.name, text: s.name }),
+      el('td', { class: 'requests', text: fmtInt(s.requests) }),
+      el(
+        'td',
+        { class: 'cost' },
+        fmtUsd(s.cost_usd),
+        s.unpriced_requests ? el('span', { class: 'small unpriced', text: ` + ${fmtInt(s.unpriced_requests)} unpriced` }) : null,
+      ),
+    )
+  sums.slice(0, top).forEach((s) => body.appendChild(row(s)))
+  const rest = sums.slice(top)
+  if (rest.length)
+    body.appendChild(row(rest.reduce(addSpend, { name: `${rest.length} more`, requests: 0, cost_usd: 0, unpriced_requests: 0 }), true))
+  if (!sums.length) body.appendChild(el('tr', null, el('td', { colspan: 3, class: 'small', text: 'no requests' })))
+  const head = el('tr', null, el('th', { text: label }), el('th', { text: 'requests' }), el('th', { text: 'cost (USD)' }))
+  return el('div', { class: 'tablewrap', 'data-by': by }, el('table', null, el('thead', null, head), body))
+}
+/** Today's or this month's total, then its sums by client key and by model. */
+function spendPeriod(period: string, title: string, byClient: UsageRow[], byModel: UsageRow[], since: string): HTMLElement {
+  const clients = spendSums(byClient, 'client_key', since)
+  const total = clients.reduce(addSpend, { name: '', requests: 0, cost_usd: 0, unpriced_requests: 0 })
+  return el(
+    'div',
+    { class: 'period', 'data-period': period },
+    el('h3', { text: title }),
+    el(
+      'div',
+      { class: 'meta' },
+      el('b', { class: 'total', text: fmtUsd(total.cost_usd) }),
+      el('span', { class: 'count', text: ` \u00b7 ${fmtInt(total.requests)} request(s)` }),
+      total.unpriced_requests ? el('span', { class: 'unpriced', text: ` \u00b7 ${fmtInt(total.unpriced_requests)} unpriced` }) : null,
+    ),
+    spendTable('client key', 'client_key', clients),
+    spendTable('model', 'model', spendSums(byModel, 'model', since)),
+  )
+}
+/** Each day's cost from `first` to `today` (UTC), a bar each; a day without a row is zero. */
+function spendChart(rows: UsageRow[], first: string, today: string): HTMLElement {
+  const W = 600
+  const H = 70
+  const TOP = 6
+  const days: string[] = []
+  const cost: Record<string, number> = {}
+  for (let t = Date.parse(`${first}T00:00:00Z`); utcDay(t) <= today; t += 86400000) {
+    days.push(utcDay(t))
+    cost[utcDay(t)] = 0
+  }
+  for (const r of rows) if (r.day && r.day in cost) cost[r.day] += r.cost_usd
+  let max = 0
+  for (const d of days) max = Math.max(max, cost[d])
+  const ns = svgNamespace()
+  const root = svg(ns, 'svg', {
+    class: 'chart',
+    viewBox: `0 0 ${W} ${H}`,
+    preserveAspectRatio: 'none',
+    role: 'img',
+    'aria-label': `cost per day (UTC), ${first} to ${today}`,
+  })
+  root.appendChild(svg(ns, 'line', { class: 'grid', x1: 0, x2: W, y1: H - 0.5, y2: H - 0.5 }))
+  root.appendChild(svg(ns, 'line', { class: 'grid', x1: 0, x2: W, y1: TOP, y2: TOP }))
+  const slot = W / days.length
+  days.forEach((d, i) => {
+    const h = max ? ((H - TOP) * cost[d]) / max : 0
+    const bar = svg(ns, 'rect', { class: 'req', 'data-day': d, x: i * slot + 1, width: slot - 2, y: H - h, height: h })
+    bar.appendChild(svg(ns, 'title', {})).textContent = `${d}: ${fmtUsd(cost[d])}`
+    root.appendChild(bar)
+  })
+  return el(
+    'div',
+    { class: 'daily' },
+    root,
+    el(
+      'div',
+      { class: 'legend' },
+      `cost per day (UTC), ${first} to ${today}:`,
+      el('i', { class: 'r' }),
+      'cost',
+      el('span', { class: 'max', text: `tallest bar: ${fmtUsd(max)}` }),
+    ),
+  )
+}
+/** A failed request: a line (time, status, model, what served it, client key) that opens on its record. */
+function failedRequest(r: RequestRecordView): HTMLElement {
+  const fields: [string, string][] = [
+    ['request id', r.id],
+    ['at', r.at],
+    ['client key', r.client_key],
+    ['request', `${r.api} \u00b7 ${r.method} ${r.path}${r.stream ? ' \u00b7 stream' : ''}`],
+    ['model asked', r.model || '\u2014'],
+    ['served by', r.served || '\u2014'],
+    ['upstream key id', r.key || '\u2014'],
+    ['status', String(r.status)],
+    ['tokens in / out', `${fmtInt(r.input_tokens)} / ${fmtInt(r.output_tokens)}`],
+    ['cached read / write', `${fmtInt(r.cache_read_tokens)} / ${fmtInt(r.cache_write_tokens)}`],
+    ['cost', r.cost_usd != null ? fmtUsd(r.cost_usd) : r.served ? 'unpriced' : '\u2014'],
+    ['time', `${r.ttfb_ms == null ? '' : `first byte ${fmtMs(r.ttfb_ms)} \u00b7 `}total ${fmtMs(r.duration_ms)}`],
+  ]
+  const attempts = r.attempts || []
+  if (!attempts.length) fields.push(['attempts', 'none: lmlb answered itself'])
+  attempts.forEach((a, i) => fields.push([`attempt ${i + 1}`, `${a.key || 'no key'} @ ${a.endpoint} \u2192 ${a.outcome}`]))
+  const body = el('tbody')
+  for (const f of fields) body.appendChild(el('tr', { 'data-field': f[0] }, el('th', { text: f[0] }), el('td', { text: f[1] })))
+  return el(
+    'details',
+    { class: 'failed', 'data-id': r.id },
+    el(
+      'summary',
+      null,
+      el('span', { class: 'when', text: fmtTime(r.at) }),
+      el('span', { class: 'pill down status', text: String(r.status) }),
+      el('span', { class: 'model', text: `${r.model || '\u2014'} \u2192 ${r.served || '\u2014'}` }),
+      el('span', { class: 'client small', text: `client key ${r.client_key}` }),
+    ),
+    el('table', { class: 'record' }, body),
+  )
+}
+/** The Spend panel, anew (a failed request opened stays open): today and this month side by side, the daily chart, the latest failed requests. */
+function renderSpend(
+  byClient: UsageRow[],
+  byModel: UsageRow[],
+  failed: RequestRecordView[],
+  days: { today: string; month: string; first: string },
+): void {
+  if (!storedKey(settings().adminSlot)) return
+  const body = byId('spendbody')
+  const open: Record<string, boolean> = {}
+  Array.prototype.forEach.call(body.querySelectorAll('details[open]'), (d: Element) => {
+    open[d.getAttribute('data-id') || ''] = true
+  })
+  body.textContent = ''
+  body.appendChild(
+    el(
+      'div',
+      { class: 'spendgrid' },
+      spendPeriod('today', `Today (${days.today}, UTC)`, byClient, byModel, days.today),
+      spendPeriod('month', `This month (since ${days.month})`, byClient, byModel, days.month),
+    ),
+  )
+  body.appendChild(spendChart(byClient, days.first, days.today))
+  body.appendChild(el('h3', { text: `Latest failed requests (${failed.length})` }))
+  const list = el('div', { class: 'failedlist' })
+  for (const r of failed) {
+    const item = failedRequest(r)
+    if (open[r.id]) item.setAttribute('open', '')
+    list.appendChild(item)
+  }
+  if (!failed.length) list.appendChild(el('div', { class: 'meta', text: 'none in the records kept' }))
+  body.appendChild(list)
+  byId('spendmeta').textContent = `updated ${new Date().toLocaleTimeString()}`
 }
 
 // ---- history: cumulative counters from each poll, rates from their differences ----

@@ -8,6 +8,10 @@
  * carry it without reading a file. The script is typed functions
  * (page-script.ts), embedded as the source text the runtime keeps of them.
  *
+ * With the admin key typed in, a Spend panel (its section below) shows
+ * what /admin/usage and /admin/requests say: cost today and this month,
+ * 14 days of it, and the latest failed requests.
+ *
  * The script builds the DOM with textContent only: nothing from /stats is
  * ever parsed as HTML. The content-security-policy admits this page's own
  * script and style by hash, and connections to this origin alone.
@@ -37,7 +41,7 @@ main{padding:14px 20px;max-width:1400px;margin:0 auto}
 .pill.cooling,.pill.probing{background:var(--warnbg);color:var(--warn)}
 .pill.disabled,.pill.unhealthy,.pill.down{background:var(--badbg);color:var(--bad)}
 .pill.tag{background:transparent;color:var(--muted);border:1px solid var(--line);font-weight:500}
-section.svc{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:12px 14px;margin:0 0 14px}
+section.svc,section#spend{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:12px 14px;margin:0 0 14px}
 .svchead{display:flex;flex-wrap:wrap;align-items:center;gap:8px}
 .svchead h2{font-size:16px;margin:0 6px 0 0}
 .meta{color:var(--muted);font-size:12.5px;margin:4px 0 8px}
@@ -70,6 +74,16 @@ button{font:inherit;padding:6px 12px;border-radius:6px;border:1px solid var(--li
 #admin input[type=password],#admin textarea,#admin select{font:inherit;padding:6px;border:1px solid var(--line);border-radius:6px;
 background:var(--bg);color:var(--fg)}
 #admin textarea{flex:1 1 100%;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px}
+#spend h3{font-size:14px;margin:10px 0 2px}
+#spend .period .meta b{font-size:15px;color:var(--fg)}
+.spendgrid{display:grid;grid-template-columns:repeat(auto-fit,minmax(320px,1fr));gap:0 28px}
+#spend .tablewrap{margin:0 0 8px}
+#spend td:nth-child(2),#spend th:nth-child(2){text-align:right}
+details.failed{border-bottom:1px solid var(--line);padding:4px 0}
+details.failed summary{cursor:pointer;display:flex;flex-wrap:wrap;gap:4px 12px;align-items:center;font-size:13px}
+details.failed .model{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px}
+#spend table.record{width:auto;margin:6px 0 6px 18px}
+#spend table.record th,#spend table.record td{text-align:left;font-size:12.5px;white-space:normal;word-break:break-all}
 td.manage button{padding:2px 8px;margin-right:4px;font-size:12px}
 form#keyform button{margin-top:10px;background:var(--req);border-color:var(--req);color:#fff}
 .err{color:var(--bad)}
@@ -130,6 +144,11 @@ const BODY = `</style>
         <button type="button" id="adminforget">Forget admin key</button>
         <div class="meta" id="adminmsg" role="status"></div>
       </form>
+    </section>
+    <section id="spend" hidden>
+      <div class="svchead"><h2>Spend</h2><span class="meta" id="spendmeta"></span></div>
+      <div class="err" id="spendmsg" role="status"></div>
+      <div id="spendbody"></div>
     </section>
     <div id="services"><div class="banner info">Loading\u2026</div></div>
   </div>

@@ -3,7 +3,9 @@
  * by playwright-core, which downloads no browser): it shows the targets'
  * state and follows a change without being reloaded, and behind
  * PROXY_API_KEYS it asks for a key before it shows anything. Every request
- * the browser makes is checked to go to lmlb itself (127.0.0.1).
+ * the browser makes is checked to go to lmlb itself (127.0.0.1). With the
+ * admin key typed in, it manages keys and shows a Spend panel whose figures
+ * are checked to the cent against a stand-in upstream's known usage.
  *
  * LMLB_STATUS_SCREENSHOT=docs/status-page.png writes docs/observability.md's screenshot
  * (left unset, it goes to a temporary file: a test run changes no file of the repository).
@@ -13,6 +15,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import { keyId } from '../../src/balancer/service-pool'
+import { clientKeyId } from '../../src/observability/spend'
 import { startLmlb, type RunningLmlb } from '../helpers/lmlb'
 import { chat } from '../helpers/requests'
 import { freePort, REDIS_SERVER, startRedisServer } from '../helpers/redis'
@@ -246,6 +250,143 @@ describe.skipIf(!HAVE_CHROMIUM)('the status page in headless Chromium', () => {
     await page.close()
     // The wrong admin key's 401 is the only complaint.
     expect(consoleErrors.filter((e) => !e.includes('status of 401 (Unauthorized)'))).toEqual([])
+  }, 60_000)
+
+  test('with the admin key typed in: a Spend panel (today, this month, 14 days, failed requests) from the admin API; without it, none', async () => {
+    const admin = 'lmlb-status-page-admin-key-27182'
+    const [teamA, teamB] = ['lmlb-spend-team-a-key-0001', 'lmlb-spend-team-b-key-0002']
+    const upstreamKey = 'sk-status-page-spend-cccc3333'
+    const [idA, idB] = [clientKeyId(teamA), clientKeyId(teamB)]
+    // gpt-4o at list price: 600 fresh input × $2.50 + 400 cached × $1.25 + 100 out × $10 per million = $0.003 a request.
+    const usage = { prompt_tokens: 1000, completion_tokens: 100, total_tokens: 1100, prompt_tokens_details: { cached_tokens: 400 } }
+    const up = startUpstream('spend', ({ body }) =>
+      body.model === 'gpt-4o-mini'
+        ? Response.json({ error: { message: 'refused here', type: 'invalid_request_error', param: null, code: null } }, { status: 400 })
+        : Response.json({
+            id: 'chatcmpl-spend',
+            object: 'chat.completion',
+            created: 1,
+            model: body.model,
+            choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
+            usage,
+          }),
+    )
+    const lmlb = await startLmlb({
+      env: {
+        LMLB_ADMIN_KEY: admin,
+        PROXY_API_KEYS: `${teamA},${teamB}`,
+        OPENAI_API_KEYS: upstreamKey,
+        SERVICE_ENDPOINTS: JSON.stringify({ openai: [up.base] }),
+      },
+      // `local` serves a model no price table knows: its requests are counted, unpriced.
+      args: ['--config', 'lmlb.yaml'],
+      files: { 'lmlb.yaml': `services:\n  local:\n    endpoints: ["${up.base}"]\n` },
+    })
+    started.push(up, lmlb)
+    const send = (model: string, key: string, id?: string) =>
+      chat(lmlb.url, model, { key, headers: id ? { 'x-request-id': id } : {} }).then(async (r) => (await r.text(), r.status))
+    expect([
+      await send('gpt-4o', teamA),
+      await send('gpt-4o', teamA),
+      await send('gpt-4o', teamB),
+      await send('local/my-own-model', teamB),
+      await send('gpt-4o-mini', teamB, 'spend-refused-upstream-0001'),
+      await send('no-such-model', teamB, 'spend-no-such-model-0002'),
+    ]).toEqual([200, 200, 200, 200, 400, 404])
+
+    requested.length = 0
+    consoleErrors.length = 0
+    const page = await open(lmlb)
+    await page.locator('#key').fill(teamA)
+    await page.locator('#keyform button[type=submit]').click()
+    await page.locator('[data-service="openai"]').waitFor()
+    consoleErrors.length = 0 // the first poll's 401, before the proxy key was typed
+    // No admin key: no panel, and the page asks the admin API nothing.
+    expect(await page.locator('#spend').isHidden()).toBe(true)
+    expect(requested.filter((u) => new URL(u).pathname.startsWith('/admin/'))).toEqual([])
+
+    await page.locator('#adminkey').fill(admin)
+    await page.locator('#adminform button[type=submit]').click()
+    await page.locator('#spend [data-period="today"] .total').waitFor()
+    expect(await page.locator('#spend').isVisible()).toBe(true)
+    const today = new Date().toISOString().slice(0, 10)
+
+    // Today and this month (a new lmlb: the same): $0.0090 over 5 requests (the 404 never reached an upstream), 1 unpriced.
+    const cells = (period: string, by: string, name: string) =>
+      page.locator(`#spend [data-period="${period}"] [data-by="${by}"] tr[data-name="${name}"] td`).allInnerTexts()
+    for (const period of ['today', 'month']) {
+      const line = page.locator(`#spend [data-period="${period}"] .meta`)
+      expect(await line.innerText()).toBe('$0.0090 \u00b7 5 request(s) \u00b7 1 unpriced')
+      expect(
+        await page
+          .locator(`#spend [data-period="${period}"] [data-by="client_key"] tr[data-name]`)
+          .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-name'))),
+      ).toEqual([idA, idB])
+      expect(await cells(period, 'client_key', idA)).toEqual([idA, '2', '$0.0060'])
+      expect(await cells(period, 'client_key', idB)).toEqual([idB, '3', '$0.0030 + 1 unpriced'])
+      expect(
+        await page
+          .locator(`#spend [data-period="${period}"] [data-by="model"] tr[data-name]`)
+          .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-name'))),
+      ).toEqual(['gpt-4o', 'gpt-4o-mini', 'my-own-model'])
+      expect(await cells(period, 'model', 'gpt-4o')).toEqual(['gpt-4o', '3', '$0.0090'])
+      expect(await cells(period, 'model', 'gpt-4o-mini')).toEqual(['gpt-4o-mini', '1', '$0.0000'])
+      expect(await cells(period, 'model', 'my-own-model')).toEqual(['my-own-model', '1', '$0.0000 + 1 unpriced'])
+    }
+    expect(await page.locator('#spend [data-period="today"] h3').innerText()).toBe(`Today (${today}, UTC)`)
+
+    // 14 days of daily cost, a bar each: today's the tallest, the 13 before it empty.
+    const bars = await page
+      .locator('#spend svg.chart rect')
+      .evaluateAll((rects) =>
+        rects.map((r) => ({ day: r.getAttribute('data-day'), height: Number(r.getAttribute('height')), title: r.textContent })),
+      )
+    expect(bars).toHaveLength(14)
+    expect(bars.map((b) => b.day)).toEqual(
+      Array.from({ length: 14 }, (_, i) => new Date(Date.parse(`${today}T00:00:00Z`) - (13 - i) * 86_400_000).toISOString().slice(0, 10)),
+    )
+    expect(bars[13]).toEqual({ day: today, height: 64, title: `${today}: $0.0090` })
+    expect(bars.slice(0, 13).every((b) => b.height === 0)).toBe(true)
+    expect(await page.locator('#spend .daily .legend .max').innerText()).toBe('tallest bar: $0.0090')
+
+    // The failed requests, newest first; each opens on its record.
+    const failed = page.locator('#spend details.failed')
+    expect(await failed.evaluateAll((ds) => ds.map((d) => d.getAttribute('data-id')))).toEqual([
+      'spend-no-such-model-0002',
+      'spend-refused-upstream-0001',
+    ])
+    const summary = (id: string) => page.locator(`#spend details[data-id="${id}"] summary`)
+    expect(await summary('spend-no-such-model-0002').locator('.status').innerText()).toBe('404')
+    expect(await summary('spend-no-such-model-0002').locator('.model').innerText()).toBe('no-such-model \u2192 \u2014')
+    expect(await summary('spend-refused-upstream-0001').locator('.status').innerText()).toBe('400')
+    expect(await summary('spend-refused-upstream-0001').locator('.model').innerText()).toBe('gpt-4o-mini \u2192 openai/gpt-4o-mini')
+    expect(await summary('spend-refused-upstream-0001').locator('.client').innerText()).toBe(`client key ${idB}`)
+    const field = (id: string, name: string) => page.locator(`#spend details[data-id="${id}"] tr[data-field="${name}"] td`)
+    expect(await field('spend-refused-upstream-0001', 'attempt 1').isVisible()).toBe(false)
+    await summary('spend-refused-upstream-0001').click()
+    expect(await field('spend-refused-upstream-0001', 'attempt 1').innerText()).toBe(`sk-...3333 @ ${up.base} \u2192 400`)
+    expect(await field('spend-refused-upstream-0001', 'request id').innerText()).toBe('spend-refused-upstream-0001')
+    expect(await field('spend-refused-upstream-0001', 'upstream key id').innerText()).toBe(keyId('openai', upstreamKey))
+    expect(await field('spend-refused-upstream-0001', 'client key').innerText()).toBe(idB)
+    expect(await field('spend-refused-upstream-0001', 'tokens in / out').innerText()).toBe('0 / 0')
+    await summary('spend-no-such-model-0002').click()
+    expect(await field('spend-no-such-model-0002', 'attempts').innerText()).toBe('none: lmlb answered itself')
+
+    // No key whole anywhere in the page: client keys and the upstream key by their ids, the upstream key masked.
+    const text = await page.locator('body').innerText()
+    const html = await page.content()
+    for (const key of [teamA, teamB, upstreamKey, admin]) {
+      expect(text).not.toContain(key)
+      expect(html).not.toContain(key)
+    }
+
+    // Forgetting the admin key hides the panel and empties it.
+    await page.locator('#adminforget').click()
+    await page.locator('#spend').waitFor({ state: 'hidden' })
+    expect(await page.locator('#spendbody').innerHTML()).toBe('')
+    await page.close()
+    expect(consoleErrors).toEqual([])
+    for (const url of requested) expect(new URL(url).origin).toBe(new URL(lmlb.url).origin)
   }, 60_000)
 
   test('a pool of 10,000 keys: the page lists the 100 most notable and says so, and each poll stays small', async () => {
