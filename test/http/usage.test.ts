@@ -8,6 +8,8 @@
  * the same; a restart keeps them.
  */
 import { afterAll, beforeAll, expect, test } from 'bun:test'
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { keyId } from '../../src/balancer/service-pool'
 import { clientKeyId } from '../../src/observability/spend'
 import { startLmlb, type RunningLmlb } from '../helpers/lmlb'
@@ -185,8 +187,15 @@ test('every API, passed through and translated, whole and streamed: exact tokens
   for (const text of [JSON.stringify(byKey), csv.text, metrics])
     for (const k of [TEAM_A, TEAM_B, OPENAI_KEY, ANTHROPIC_KEY]) expect(text).not.toContain(k)
 
-  // A restart keeps what was written.
+  // A restart keeps what was written; and the store on disk holds no key whole.
   await lmlb.stop()
+  const stored = ['usage.sqlite', 'usage.sqlite-wal']
+    .map((f) => join(lmlb.cwd, 'lmlb-data', f))
+    .filter((f) => existsSync(f))
+    .map((f) => readFileSync(f).toString('latin1'))
+    .join('')
+  expect(stored).toContain(clientKeyId(TEAM_A))
+  for (const k of [TEAM_A, TEAM_B, OPENAI_KEY, ANTHROPIC_KEY]) expect(stored).not.toContain(k)
   lmlb = await startLmlb({ ...options, cwd: lmlb.cwd })
   expect((await json('group_by=client_key,model')).total).toEqual(total)
 })
@@ -280,4 +289,17 @@ test('/admin/usage: the admin key only; bad ranges, groupings and formats are 40
   const empty = await json('from=2020-01-01&to=2020-01-31')
   expect(empty.rows).toEqual([])
   expect(empty.total).toMatchObject({ requests: 0, cost_usd: 0 })
+})
+
+test('200 requests at once lose no increment: the totals are exact', async () => {
+  const before = (await json('group_by=model')).rows.find((r: { model: string }) => r.model === 'gpt-4o')
+  const statuses = await Promise.all(
+    Array.from({ length: 200 }, (_, i) => call('/v1/chat/completions', i % 2 ? TEAM_A : TEAM_B, { model: 'gpt-4o', ...chat })),
+  )
+  expect(statuses.every((s) => s === 200)).toBe(true)
+  const after = (await json('group_by=model')).rows.find((r: { model: string }) => r.model === 'gpt-4o')
+  expect([after.requests - before.requests, after.input_tokens - before.input_tokens, after.output_tokens - before.output_tokens]).toEqual([
+    200, 200_000, 20_000,
+  ])
+  expect(after.cost_usd - before.cost_usd).toBeCloseTo(200 * GPT_4O_COST, 9)
 })
