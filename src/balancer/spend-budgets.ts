@@ -46,6 +46,18 @@ export function budgetsWarned(limits: ClientLimits, spent: SpentSoFar, cost: num
   ]
 }
 
+/** Where a key's spending stands against its budgets: past one, past a warning share of one, or neither. */
+export function budgetState(limits: ClientLimits, spent: SpentSoFar): 'exceeded' | 'warning' | 'ok' {
+  const pairs: [number | undefined, number][] = [
+    [limits.budgetUsdDay, spent.day],
+    [limits.budgetUsdMonth, spent.month],
+  ]
+  if (pairs.some(([budget, used]) => budget !== undefined && used >= budget)) return 'exceeded'
+  const share = limits.budgetWarnAt
+  if (share !== undefined && pairs.some(([budget, used]) => budget !== undefined && used >= share * budget)) return 'warning'
+  return 'ok'
+}
+
 /** Epoch days and UTC months, as spending is counted in. */
 export const dayOf = (now: number) => Math.floor(now / DAY_MS)
 export const monthOf = (now: number) => {

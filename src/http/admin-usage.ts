@@ -12,6 +12,7 @@
  * What is held in memory is written first, so the answer includes every
  * request this process saw end.
  */
+import { budgetState } from '../balancer/spend-budgets'
 import { ProxyError } from '../errors'
 import { TOTALS, type Totals } from '../observability/spend'
 import type { Runtime } from '../state/runtime'
@@ -34,7 +35,16 @@ export async function usageAnswer(runtime: Runtime, request: Request): Promise<R
   const format = q.get('format') ?? 'json'
   if (format === 'csv') return new Response(csvOf(rows, groupBy), { headers: { 'content-type': 'text/csv; charset=utf-8' } })
   if (format !== 'json') throw bad(`format: must be json or csv, got ${JSON.stringify(format.slice(0, 20))}`)
-  return Response.json({ from: new Date(from).toISOString(), to: new Date(to).toISOString(), group_by: groupBy, shared, rows, total })
+  const budgets = budgetsOf(runtime)
+  return Response.json({
+    from: new Date(from).toISOString(),
+    to: new Date(to).toISOString(),
+    group_by: groupBy,
+    shared,
+    rows,
+    total,
+    budgets,
+  })
 }
 
 export async function requestsAnswer(runtime: Runtime, request: Request): Promise<Response> {
@@ -59,6 +69,22 @@ export async function requestsAnswer(runtime: Runtime, request: Request): Promis
     ...(cursor !== null && { cursor }),
   })
   return Response.json({ data: page.rows, next: page.next })
+}
+
+/** Each client key with a budget: what it may spend, what it spent this day and month (UTC), and where that stands. */
+function budgetsOf(runtime: Runtime): object[] {
+  return [...runtime.current.spendLimits].map(([id, limits]) => {
+    const spent = runtime.usage.spentBy(id)
+    return {
+      client_key: id,
+      budget_usd_day: limits.budgetUsdDay ?? null,
+      budget_usd_month: limits.budgetUsdMonth ?? null,
+      warn_at: limits.budgetWarnAt ?? null,
+      spent_usd_day: roundUsd(spent.day),
+      spent_usd_month: roundUsd(spent.month),
+      state: budgetState(limits, spent),
+    }
+  })
 }
 
 function storeOf(runtime: Runtime) {

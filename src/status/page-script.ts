@@ -118,8 +118,17 @@ interface RequestRecordView {
   stream: boolean
   attempts: { key: string | null; endpoint: string; outcome: string }[]
 }
+/** A client key's budgets and spending, as GET /admin/usage gives them. */
+interface BudgetView {
+  client_key: string
+  budget_usd_day: number | null
+  budget_usd_month: number | null
+  spent_usd_day: number
+  spent_usd_month: number
+  state: 'ok' | 'warning' | 'exceeded'
+}
 type ApiError = { error?: { message: string } }
-type UsageReply = Reply<{ rows?: UsageRow[] } & ApiError>
+type UsageReply = Reply<{ rows?: UsageRow[]; budgets?: BudgetView[] } & ApiError>
 type RequestsReply = Reply<{ data?: RequestRecordView[] } & ApiError>
 
 /** What an admin action on one key is: the route's last word, and how the button says it. */
@@ -162,6 +171,7 @@ export const PAGE_FUNCTIONS = [
   spendPeriod,
   spendChart,
   failedRequest,
+  budgetTable,
   renderSpend,
   fmtInt,
   fmtCompact,
@@ -550,7 +560,13 @@ function spendPolled(
   for (const r of failed) records = records.concat((r.body && r.body.data) || [])
   records.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0))
   const rows = (r: UsageReply) => (r.body && r.body.rows) || []
-  renderSpend(rows(byClient), rows(byModel), records.slice(0, settings().failedListed), days)
+  renderSpend(
+    rows(byClient),
+    rows(byModel),
+    records.slice(0, settings().failedListed),
+    days,
+    (byClient.body && byClient.body.budgets) || [],
+  )
 }
 /** Adds a row's (or a sum's) figures to `into`, and returns it. */
 function addSpend(into: SpendSum, r: UsageRow | SpendSum): SpendSum {
@@ -594,6 +610,35 @@ function spendTable(label: string, by: 'client_key' | 'model', sums: SpendSum[])
   if (!sums.length) body.appendChild(el('tr', null, el('td', { colspan: 3, class: 'small', text: 'no requests' })))
   const head = el('tr', null, el('th', { text: label }), el('th', { text: 'requests' }), el('th', { text: 'cost (USD)' }))
   return el('div', { class: 'tablewrap', 'data-by': by }, el('table', null, el('thead', null, head), body))
+}
+/** Client keys with a budget: spent of budget today and this month, and a pill past the warning share or the budget. */
+function budgetTable(budgets: BudgetView[]): HTMLElement {
+  const of = (spent: number, budget: number | null) => (budget === null ? '\u2014' : `${fmtUsd(spent)} of ${fmtUsd(budget)}`)
+  const pill = { ok: 'healthy', warning: 'cooling', exceeded: 'disabled' }
+  const rows = budgets.map((b) =>
+    el(
+      'tr',
+      { 'data-name': b.client_key },
+      el('td', { class: 'id', text: b.client_key }),
+      el('td', { class: 'day', text: of(b.spent_usd_day, b.budget_usd_day) }),
+      el('td', { class: 'month', text: of(b.spent_usd_month, b.budget_usd_month) }),
+      el('td', null, el('span', { class: `pill ${pill[b.state]}`, text: b.state })),
+    ),
+  )
+  const head = el(
+    'tr',
+    null,
+    el('th', { text: 'client key' }),
+    el('th', { text: 'today' }),
+    el('th', { text: 'this month' }),
+    el('th', { text: 'budget' }),
+  )
+  return el(
+    'div',
+    { class: 'tablewrap budgets' },
+    el('h3', { text: 'Budgets' }),
+    el('table', null, el('thead', null, head), el('tbody', null, ...rows)),
+  )
 }
 /** Today's or this month's total, then its sums by client key and by model. */
 function spendPeriod(period: string, title: string, byClient: UsageRow[], byModel: UsageRow[], since: string): HTMLElement {
@@ -700,6 +745,7 @@ function renderSpend(
   byModel: UsageRow[],
   failed: RequestRecordView[],
   days: { today: string; month: string; first: string },
+  budgets: BudgetView[],
 ): void {
   if (!storedKey(settings().adminSlot)) return
   const body = byId('spendbody')
@@ -716,6 +762,7 @@ function renderSpend(
       spendPeriod('month', `This month (since ${days.month})`, byClient, byModel, days.month),
     ),
   )
+  if (budgets.length) body.appendChild(budgetTable(budgets))
   body.appendChild(spendChart(byClient, days.first, days.today))
   body.appendChild(el('h3', { text: `Latest failed requests (${failed.length})` }))
   const list = el('div', { class: 'failedlist' })

@@ -274,13 +274,17 @@ describe.skipIf(!HAVE_CHROMIUM)('the status page in headless Chromium', () => {
     const lmlb = await startLmlb({
       env: {
         LMLB_ADMIN_KEY: admin,
-        PROXY_API_KEYS: `${teamA},${teamB}`,
         OPENAI_API_KEYS: upstreamKey,
         SERVICE_ENDPOINTS: JSON.stringify({ openai: [up.base] }),
       },
-      // `local` serves a model no price table knows: its requests are counted, unpriced.
+      // `local` serves a model no price table knows: its requests are counted, unpriced. Team A has a $0.01 daily
+      // budget it warns about from half of it: its $0.006 shows as a warning.
       args: ['--config', 'lmlb.yaml'],
-      files: { 'lmlb.yaml': `services:\n  local:\n    endpoints: ["${up.base}"]\n` },
+      files: {
+        'lmlb.yaml':
+          `proxy_api_keys:\n  - { value: ${teamA}, budget_usd_day: 0.01, budget_warn_at: 0.5 }\n  - ${teamB}\n` +
+          `services:\n  local:\n    endpoints: ["${up.base}"]\n`,
+      },
     })
     started.push(up, lmlb)
     const send = (model: string, key: string, id?: string) =>
@@ -334,6 +338,10 @@ describe.skipIf(!HAVE_CHROMIUM)('the status page in headless Chromium', () => {
       expect(await cells(period, 'model', 'my-own-model')).toEqual(['my-own-model', '1', '$0.0000 + 1 unpriced'])
     }
     expect(await page.locator('#spend [data-period="today"] h3').innerText()).toBe(`Today (${today}, UTC)`)
+    // Team A's budget: spent of it today and this month, and past its warning share.
+    const budget = page.locator(`#spend .budgets tr[data-name="${idA}"] td`)
+    expect(await budget.allInnerTexts()).toEqual([idA, '$0.0060 of $0.0100', '\u2014', 'warning'])
+    expect(await page.locator('#spend .budgets tr[data-name]').count()).toBe(1)
 
     // 14 days of daily cost, a bar each: today's the tallest, the 13 before it empty.
     const bars = await page

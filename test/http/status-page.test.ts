@@ -56,7 +56,7 @@ describe('GET / for a browser', () => {
   test('the page is the same for every browser request and small', async () => {
     const [a, b] = await Promise.all([page(open).then((r) => r.text()), page(open).then((r) => r.text())])
     expect(a).toBe(b)
-    expect(new TextEncoder().encode(a).length).toBeLessThan(40_000)
+    expect(new TextEncoder().encode(a).length).toBeLessThan(48_000) // 40 KB until the Spend panel (issue 24): one page, under 50 KB uncompressed
   })
 })
 
