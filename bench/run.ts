@@ -445,6 +445,14 @@ async function main() {
     )
     await lmlbRedis.waitFor(`shared state: Redis at 127.0.0.1:${redisPort} connected`)
   }
+  // The same lmlb keeping no usage (LMLB_USAGE=off): what keeping it costs, measured beside it.
+  const lmlbNoUsage = await startServer(
+    'lmlb with LMLB_USAGE=off',
+    [BUN, '--no-env-file', '--smol', join(ROOT, 'src/main.ts'), '--port', '0'],
+    PROXY_CORE,
+    { ...lmlbEnv(upstream.port), LMLB_USAGE: 'off' },
+    cwd,
+  )
   // Idle RSS, before any request, once both have settled for 2 s after they were ready (a settle, not an event:
   // a forced GC cannot be asked for from outside, so this is what each holds then).
   await Bun.sleep(Math.max(0, ready + 2000 - performance.now()))
@@ -458,6 +466,7 @@ async function main() {
   ]
   row('scenario', 'target', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'CPU µs/req', '÷ direct', '÷ bare')
   let redisCell: { without: Load[]; with: Load[] } | undefined
+  let usageCell: { on: Load[]; off: Load[] } | undefined
   for (const [name, path, body] of cells) {
     // Both sides warm: a cold side runs its first second unoptimised and bends the ratio.
     await wrk(at(lmlb.port, path), body, 1)
@@ -481,6 +490,19 @@ async function main() {
       results['passthrough with Redis'] = { lmlb: [ours, ours2], lmlbRedis: [shared, shared2] }
       loadRow('', 'lmlb with Redis', shared, fmt(shared.rps / direct.rps, 2), fmt(shared.rps / yard.rps, 2))
     }
+  }
+
+  // Usage kept (the default) against LMLB_USAGE=off, non-streaming, in rounds on, off, off, on (rates drift within a minute).
+  {
+    const [path, body] = ['/v1/chat/completions', chat(false)]
+    await wrk(at(lmlbNoUsage.port, path), body, 1)
+    const run = (server: typeof lmlb) => wrk(at(server.port, path), body, SECONDS, CONNECTIONS, LOAD_CORE, server.proc.pid)
+    const on1 = await run(lmlb)
+    const off1 = await run(lmlbNoUsage)
+    const off2 = await run(lmlbNoUsage)
+    const on2 = await run(lmlb)
+    usageCell = { on: [on1, on2], off: [off1, off2] }
+    results['usage kept'] = usageCell
   }
 
   // A request as Claude Code sends it (49 KB: system prompt, tools, history), routed by a service prefix.
@@ -624,6 +646,16 @@ async function main() {
       `passthrough with Redis (LMLB_REDIS_URL, a local redis-server), non-streaming, rounds without, with, with, without: ` +
         `with ${list(shared, (l) => l.rps)} req/s, without ${list(without, (l) => l.rps)}: ×${fmt(total(shared, (l) => l.rps) / total(without, (l) => l.rps), 2)} (target ≥ 0.95); ` +
         `CPU per request ${list(without, (l) => l.cpuUs!, 1)} → ${list(shared, (l) => l.cpuUs!, 1)} µs (×${fmt(total(shared, (l) => l.cpuUs!) / total(without, (l) => l.cpuUs!), 2)})`,
+    )
+  }
+  if (usageCell) {
+    const { on, off } = usageCell
+    const sum = (loads: Load[], of: (l: Load) => number) => loads.reduce((n, l) => n + of(l), 0)
+    console.log(
+      `usage kept (the default) against LMLB_USAGE=off, non-streaming, rounds on, off, off, on: ` +
+        `on ${on.map((l) => fmt(l.rps)).join(' and ')} req/s, off ${off.map((l) => fmt(l.rps)).join(' and ')}: ` +
+        `×${fmt(sum(on, (l) => l.rps) / sum(off, (l) => l.rps), 2)} (target ≥ 0.97); CPU per request ` +
+        `${off.map((l) => fmt(l.cpuUs!, 1)).join(' and ')} → ${on.map((l) => fmt(l.cpuUs!, 1)).join(' and ')} µs`,
     )
   }
   console.log(

@@ -161,7 +161,7 @@ export function launch(platform: Platform, o: LaunchOptions) {
     modelRefresh,
     keyStore: new KeyStore(config.dataDir, logger),
     responses: keptResponses(redis, follower, () => runtime.current.config),
-    usageStore: openUsageStore(platform, config.dataDir, () => runtime.current.config.limits, logger),
+    usageStore: config.keepUsage ? openUsageStore(platform, config.dataDir, () => runtime.current.config.limits, logger) : undefined,
     // Every instance's usage, budgets and key caps, where they share a Redis.
     sharedUsage: redis
       ? redisUsage(

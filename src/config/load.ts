@@ -426,10 +426,11 @@ function pricesOf(file: Record<string, PriceFile> | undefined): Record<string, P
   return prices
 }
 
-/** The admin API's key, and where what must survive a restart is kept (beside the config file by default). */
-function adminOf(vars: Env, input: LoadInput): { adminKey?: string; dataDir: string } {
+/** The admin API's key, where what must survive a restart is kept (beside the config file by default), and whether usage is. */
+function adminOf(vars: Env, input: LoadInput): { adminKey?: string; dataDir: string; keepUsage: boolean } {
   const dataDir = resolve(input.dir ?? '', vars.LMLB_DATA_DIR ?? join(input.file ? dirname(input.file.path) : '', 'lmlb-data'))
-  return vars.LMLB_ADMIN_KEY === undefined ? { dataDir } : { adminKey: vars.LMLB_ADMIN_KEY, dataDir }
+  const keepUsage = vars.LMLB_USAGE !== 'off'
+  return vars.LMLB_ADMIN_KEY === undefined ? { dataDir, keepUsage } : { adminKey: vars.LMLB_ADMIN_KEY, dataDir, keepUsage }
 }
 
 function redisOf(vars: Env, file: ConfigFile): { redis?: { url: string; prefix: string } } {

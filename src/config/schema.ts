@@ -155,6 +155,7 @@ export const EnvVariables = Type.Object({
   LMLB_KEY_CHECK_INTERVAL_S: Type.Optional(Seconds),
   LMLB_ADMIN_KEY: Type.Optional(withMessage(Type.String({ minLength: 16 }), 'must be at least 16 characters (it steers every key)')),
   LMLB_DATA_DIR: Type.Optional(withMessage(Type.String({ minLength: 1 }), 'must not be empty')),
+  LMLB_USAGE: Type.Optional(withMessage(Type.Union([Type.Literal('on'), Type.Literal('off')]), 'must be on or off')),
   ...Object.fromEntries(Object.keys(LIMIT_VARIABLES).map((name) => [name, Type.Optional(PositiveInteger)])),
 })
 
@@ -290,6 +291,8 @@ export const Config = Type.Object({
   adminKey: Type.Optional(Type.String({ minLength: 16 })),
   /** Where what must survive a restart is kept (LMLB_DATA_DIR; default lmlb-data beside the configuration). */
   dataDir: Type.String({ minLength: 1 }),
+  /** Usage and request records kept in the usage store (LMLB_USAGE, default on); off: counted for /stats and /metrics only. */
+  keepUsage: Type.Boolean(),
   /** What the proxy keys that carry limits may spend. */
   clientLimits: Type.Array(ClientLimits),
   services: Type.Record(ServiceName, ServiceConfig),

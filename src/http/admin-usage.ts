@@ -88,7 +88,14 @@ function budgetsOf(runtime: Runtime): object[] {
 }
 
 function storeOf(runtime: Runtime) {
-  if (!runtime.usageStore) throw new ProxyError(503, 'usage_unavailable', 'lmlb could not open its usage store (the log says why at start)')
+  if (!runtime.usageStore)
+    throw new ProxyError(
+      503,
+      'usage_unavailable',
+      runtime.current.config.keepUsage
+        ? 'lmlb could not open its usage store (the log says why at start)'
+        : 'usage is not kept here (LMLB_USAGE=off): /stats and /metrics count it since start',
+    )
   return runtime.usageStore
 }
 

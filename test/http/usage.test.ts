@@ -12,7 +12,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { keyId } from '../../src/balancer/service-pool'
 import { clientKeyId } from '../../src/observability/spend'
-import { startLmlb, type RunningLmlb } from '../helpers/lmlb'
+import { startLmlb, type LmlbOptions, type RunningLmlb } from '../helpers/lmlb'
 import { sseEvent, sseResponse } from '../helpers/requests'
 import { startUpstream, type FakeUpstream, type UpstreamHandler } from '../helpers/upstream'
 
@@ -80,7 +80,7 @@ const answer: UpstreamHandler = ({ path, body }) =>
 
 let up: FakeUpstream
 let lmlb: RunningLmlb
-let options: Parameters<typeof startLmlb>[0]
+let options: LmlbOptions
 
 beforeAll(async () => {
   up = startUpstream('usage', answer)
@@ -302,4 +302,25 @@ test('200 requests at once lose no increment: the totals are exact', async () =>
     200, 200_000, 20_000,
   ])
   expect(after.cost_usd - before.cost_usd).toBeCloseTo(200 * GPT_4O_COST, 9)
+})
+
+test('LMLB_USAGE=off: nothing kept (no usage file), /admin/usage says so with a 503, /stats still counts', async () => {
+  const off = await startLmlb({ ...options, env: { ...options.env, LMLB_USAGE: 'off' } })
+  try {
+    expect(
+      await fetch(`${off.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': TEAM_A },
+        body: JSON.stringify({ model: 'gpt-4o', ...chat }),
+      }).then(async (r) => (await r.text(), r.status)),
+    ).toBe(200)
+    const res = await fetch(`${off.url}/admin/usage`, { headers: { 'x-api-key': ADMIN } })
+    expect(res.status).toBe(503)
+    expect(await res.text()).toContain('LMLB_USAGE=off')
+    const stats = (await (await fetch(`${off.url}/stats`, { headers: { 'x-api-key': TEAM_A } })).json()) as any
+    expect(stats.requests.spend).toEqual([expect.objectContaining({ model: 'gpt-4o', client_key: clientKeyId(TEAM_A), requests: 1 })])
+    expect(existsSync(join(off.cwd, 'lmlb-data', 'usage.sqlite'))).toBe(false)
+  } finally {
+    await off.stop()
+  }
 })
