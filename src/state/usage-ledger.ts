@@ -65,6 +65,9 @@ function capped(cap: { usdDay?: number; usdMonth?: number }, spent: SpentSoFar, 
   return 0
 }
 
+/** Request records held before they are written, at most (a busy lmlb writes more often than LMLB_USAGE_FLUSH_S). */
+const BATCH = 2_000
+
 /** Batches kept for Redis while it is away: an hour of 5-second flushes; older ones stay in this instance's store only. */
 const MAX_PENDING = 720
 
@@ -143,6 +146,8 @@ export class UsageLedger {
     if (!this.sink) return
     if (spent) this.hold(spent)
     this.unwritten.push(requestRow(record, status, at, spent?.cost, (t) => state.scrubber.text(t)))
+    // Written in batches of this many at most, between the timer's flushes: what is held stays small and young.
+    if (this.unwritten.length === BATCH) setTimeout(() => this.flush(), 0)
   }
 
   /** What a client key (its id) has spent this day and this month (UTC). */
