@@ -208,15 +208,8 @@ function openUsageStore(platform: Platform, dataDir: string, limits: () => Limit
 /** Usage held in memory written every LMLB_USAGE_FLUSH_S (and at the end: closeUsage). */
 function flushUsage(runtime: Runtime): () => void {
   let timer: ReturnType<typeof setTimeout>
-  const flush = () => {
-    try {
-      runtime.usage.flush()
-    } catch (error) {
-      runtime.logger.error(`usage: could not write to the usage store: ${(error as Error).message}`)
-    }
-  }
   const next = () => {
-    timer = setTimeout(() => (flush(), next()), runtime.current.config.limits.usageFlushS * 1000)
+    timer = setTimeout(() => (runtime.usage.flushLogged(), next()), runtime.current.config.limits.usageFlushS * 1000)
     ;(timer as { unref?: () => void }).unref?.()
   }
   next()

@@ -68,7 +68,7 @@ function capped(cap: { usdDay?: number; usdMonth?: number }, spent: SpentSoFar, 
 /** Request records held before they are written, at most (a busy lmlb writes more often than LMLB_USAGE_FLUSH_S). */
 const BATCH = 2_000
 
-/** Batches kept for Redis while it is away: an hour of 5-second flushes; older ones stay in this instance's store only. */
+/** Batches kept for Redis while it is away (an hour of 5-second flushes, less when busy); older ones stay in this instance's store only. */
 const MAX_PENDING = 720
 
 const ZERO = { requests: 0, input: 0, output: 0, cacheRead: 0, cacheWrite: 0, cost: 0, unpriced: 0 }
@@ -147,7 +147,16 @@ export class UsageLedger {
     if (spent) this.hold(spent)
     this.unwritten.push(requestRow(record, status, at, spent?.cost, (t) => state.scrubber.text(t)))
     // Written in batches of this many at most, between the timer's flushes: what is held stays small and young.
-    if (this.unwritten.length === BATCH) setTimeout(() => this.flush(), 0)
+    if (this.unwritten.length === BATCH) setTimeout(() => this.flushLogged(), 0)
+  }
+
+  /** A flush whose failure (a full disk) is said, not thrown: the requests go on. */
+  flushLogged(): void {
+    try {
+      this.flush()
+    } catch (error) {
+      this.logger?.error(`usage: could not write to the usage store: ${(error as Error).message}`)
+    }
   }
 
   /** What a client key (its id) has spent this day and this month (UTC). */
