@@ -8,8 +8,9 @@
  *   `disable_after` strikes, unless the endpoint refuses every key alike
  *   (balancer/key-failures.ts); the next key is tried, free.
  * - 429: the key cools down (Retry-After honoured); the next key is tried, free.
- * - 5xx, 408, timeouts, connection errors: the endpoint cools down, and the
- *   request uses one of its LMLB_MAX_ATTEMPTS attempts.
+ * - 5xx, 408, timeouts, connection errors: the endpoint cools down, is not
+ *   tried again by this request, and the request uses one of its
+ *   LMLB_MAX_ATTEMPTS attempts.
  * - anything else (2xx, the client's own 4xx): returned as it came.
  */
 import type { Choice, Chooser } from '../balancer/choosers'
@@ -71,12 +72,13 @@ export async function dispatch(attempt: Attempt, o: DispatchOptions): Promise<Di
   const { chooser } = o
   let transientFailures = 0
   let last: Dispatched | UpstreamFailure | undefined
-  // A key that answered 429 is not tried again in this request, however short its cooldown.
-  let rateLimited: Set<object> | undefined // made on the first 429: none on the hot path
+  // Passed over for the rest of this request, however short their cooldown (another request's success ends one at once):
+  // a key that answered 429, an endpoint that failed. Made on the first: none on the hot path.
+  let passed: Set<object> | undefined
   // Each turn either returns or takes a target out of rotation: bounded by the pools' sizes.
   const maxTurns = chooser.pools.reduce((n, p) => n + p.keys.items.length + p.endpoints.items.length, o.maxAttempts)
   for (let turn = 0; turn < maxTurns; turn++) {
-    const choice = chooser.pick(now(), rateLimited)
+    const choice = chooser.pick(now(), passed)
     if (!choice) break
     let attempted: Attempted
     try {
@@ -85,6 +87,7 @@ export async function dispatch(attempt: Attempt, o: DispatchOptions): Promise<Di
       // The client left, or a bug: nothing to learn about the targets.
       if (!(error instanceof UpstreamFailure)) throw (released(choice.target), error)
       unreachable(choice, error, now(), o)
+      ;(passed ??= new Set()).add(choice.target.endpoint)
       last = error
       if (++transientFailures >= o.maxAttempts) break
       continue
@@ -117,10 +120,10 @@ export async function dispatch(attempt: Attempt, o: DispatchOptions): Promise<Di
       // A keyless service refused: that is for the client to read, not ours to fix.
       return (endpoint.health.released(), last)
     } else if (verdict.kind === 'rate_limited') {
-      rateLimited ??= new Set()
-      rateLimited.add(coolForLimit(choice, headers, verdict.cooldownMs, now(), o))
+      ;(passed ??= new Set()).add(coolForLimit(choice, headers, verdict.cooldownMs, now(), o))
     } else {
       endpointFailed(choice, headers, now(), o, `answered ${status}`)
+      ;(passed ??= new Set()).add(endpoint)
       if (++transientFailures >= o.maxAttempts) break
     }
   }

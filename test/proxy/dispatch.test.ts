@@ -270,3 +270,17 @@ test('a throw that is not an UpstreamFailure (the client left) goes up as it is,
   expect(s.endpointOf(E1).health.available(NOW)).toBe(true)
   expect(s.keyOf(A).health.available(NOW)).toBe(true)
 })
+
+test('an endpoint that failed is not tried again in this request, even once another request’s success ended its cooldown (the soak’s rare 503)', async () => {
+  const C = 'sk-dispatch-key-cccc'
+  const s = setup([A, B, C], [E1, E2])
+  const { attempted, choice } = await s.run(3, (c) => {
+    if (c.target.endpoint.url === E1) return 503
+    // Meanwhile a request that was already on E1 succeeds: E1's cooldown ends at once.
+    s.endpointOf(E1).health.succeeded()
+    return c.target.key?.value === C ? 200 : { status: 429, headers: { 'retry-after': '0' } }
+  })
+  expect(attempted.answer.status).toBe(200)
+  expect(choice.target.endpoint.url).toBe(E2)
+  expect(s.tried.filter((t) => t.endsWith(E1))).toHaveLength(1)
+})
