@@ -506,7 +506,8 @@ function spendPoll(state: PageState): void {
   clearTimeout(state.spendTimer)
   const { adminSlot, spendDays, spendMs, failedListed, timeoutMs } = settings()
   const asked = ++state.spendAsked
-  const admin = !!storedKey(adminSlot)
+  // Not behind the proxy-key form either: the dashboard it would sit in is hidden then.
+  const admin = !!storedKey(adminSlot) && !state.locked
   byId('spend').hidden = !admin
   if (!admin) {
     byId('spendbody').textContent = ''
@@ -1138,6 +1139,7 @@ function lock(state: PageState, message: string): void {
   byId('keyform').hidden = false
   byId('keyerror').textContent = message || ''
   showProblem('')
+  spendPoll(state)
   byId('key').focus()
 }
 function unlock(state: PageState): void {
@@ -1216,6 +1218,8 @@ function submitKey(state: PageState, event: Event): void {
   byId('keyerror').textContent = 'Checking\u2026'
   state.locked = false
   poll(state)
+  // The Spend panel asks the admin API, with the admin key alone: back at once (hidden again if this key is refused).
+  spendPoll(state)
 }
 function forgetKey(state: PageState): void {
   storeKey('')

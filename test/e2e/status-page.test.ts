@@ -388,6 +388,17 @@ describe.skipIf(!HAVE_CHROMIUM)('the status page in headless Chromium', () => {
       expect(html).not.toContain(key)
     }
 
+    // Forgetting the proxy key (the admin key still held) hides the panel with the dashboard, and asks the admin API
+    // nothing more; the proxy key again brings the panel back at once.
+    await page.locator('#forget').click()
+    await page.locator('#keyform').waitFor({ state: 'visible' })
+    expect(await page.locator('#spend').isHidden()).toBe(true)
+    const asked = requested.length
+    await page.locator('#key').fill(teamA)
+    await page.locator('#keyform button[type=submit]').click()
+    await page.locator('#spend [data-period="today"] .total').waitFor()
+    expect(requested.slice(asked).some((url) => new URL(url).pathname === '/admin/usage')).toBe(true)
+
     // Forgetting the admin key hides the panel and empties it.
     await page.locator('#adminforget').click()
     await page.locator('#spend').waitFor({ state: 'hidden' })
