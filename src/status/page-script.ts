@@ -192,6 +192,7 @@ export const PAGE_FUNCTIONS = [
   targetRow,
   targetTable,
   chartBars,
+  chartFrame,
   chart,
   chartLegend,
   serviceHead,
@@ -272,6 +273,13 @@ function svgNamespace(): string | null {
   const box = document.createElement('div')
   box.innerHTML = '<svg></svg>'
   return (box.firstChild as Element).namespaceURI
+}
+/** A chart's SVG, W × H, with its grid lines at the bottom and at TOP (both charts of the page). */
+function chartFrame(ns: string | null, W: number, H: number, TOP: number, label: string): Element {
+  const root = svg(ns, 'svg', { class: 'chart', viewBox: `0 0 ${W} ${H}`, preserveAspectRatio: 'none', role: 'img', 'aria-label': label })
+  root.appendChild(svg(ns, 'line', { class: 'grid', x1: 0, x2: W, y1: H - 0.5, y2: H - 0.5 }))
+  root.appendChild(svg(ns, 'line', { class: 'grid', x1: 0, x2: W, y1: TOP, y2: TOP }))
+  return root
 }
 function svg(ns: string | null, tag: string, attrs: Record<string, string | number>): Element {
   const node = document.createElementNS(ns, tag)
@@ -675,15 +683,7 @@ function spendChart(rows: UsageRow[], first: string, today: string): HTMLElement
   let max = 0
   for (const d of days) max = Math.max(max, cost[d])
   const ns = svgNamespace()
-  const root = svg(ns, 'svg', {
-    class: 'chart',
-    viewBox: `0 0 ${W} ${H}`,
-    preserveAspectRatio: 'none',
-    role: 'img',
-    'aria-label': `cost per day (UTC), ${first} to ${today}`,
-  })
-  root.appendChild(svg(ns, 'line', { class: 'grid', x1: 0, x2: W, y1: H - 0.5, y2: H - 0.5 }))
-  root.appendChild(svg(ns, 'line', { class: 'grid', x1: 0, x2: W, y1: TOP, y2: TOP }))
+  const root = chartFrame(ns, W, H, TOP, `cost per day (UTC), ${first} to ${today}`)
   const slot = W / days.length
   days.forEach((d, i) => {
     const h = max ? ((H - TOP) * cost[d]) / max : 0
@@ -956,15 +956,7 @@ function chart(samples: Sample[], service: string): { svg: Element; max: number;
   let max = 1
   for (const b of bars) max = Math.max(max, b.r, b.e)
   const ns = svgNamespace()
-  const root = svg(ns, 'svg', {
-    class: 'chart',
-    viewBox: `0 0 ${W} ${H}`,
-    preserveAspectRatio: 'none',
-    role: 'img',
-    'aria-label': 'requests and errors per poll interval, last 5 minutes',
-  })
-  root.appendChild(svg(ns, 'line', { class: 'grid', x1: 0, x2: W, y1: H - 0.5, y2: H - 0.5 }))
-  root.appendChild(svg(ns, 'line', { class: 'grid', x1: 0, x2: W, y1: TOP, y2: TOP }))
+  const root = chartFrame(ns, W, H, TOP, 'requests and errors per poll interval, last 5 minutes')
   const x = (t: number) => ((t - start) / span) * W
   const y = (n: number) => ((H - TOP) * n) / max
   for (const b of bars) {
