@@ -93,7 +93,7 @@ beforeAll(async () => {
       LMLB_ADMIN_KEY: ADMIN,
     },
     args: ['--config', 'lmlb.yaml'],
-    // `local` serves a model no table prices; `cheap` prices gpt-4o its own way.
+    // `local` serves a model no table prices.
     files: { 'lmlb.yaml': `services:\n  local:\n    endpoints: ["${up.base}"]\n` },
   }
   lmlb = await startLmlb(options)
@@ -322,5 +322,35 @@ test('LMLB_USAGE=off: nothing kept (no usage file), /admin/usage says so with a 
     expect(existsSync(join(off.cwd, 'lmlb-data', 'usage.sqlite'))).toBe(false)
   } finally {
     await off.stop()
+  }
+})
+
+test("a service's key_spend_cap over HTTP: each key past it is set aside, /admin/keys says why, the next request is refused upstream-free", async () => {
+  const capKeys = ['sk-usage-capped-aaaa01', 'sk-usage-capped-bbbb02']
+  const capped = await startLmlb({
+    ...options,
+    files: {
+      'lmlb.yaml': `services:\n  capped:\n    endpoints: ["${up.base}"]\n    keys: [${capKeys.join(', ')}]\n    key_spend_cap: { usd_day: 0.005 }\n`,
+    },
+  })
+  try {
+    up.received.length = 0
+    const send = () =>
+      fetch(`${capped.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': TEAM_A },
+        body: JSON.stringify({ model: 'capped/gpt-4o', ...chat }),
+      }).then(async (r) => (await r.text(), r.status))
+    // $0.003 a request: each key crosses its $0.005 with its second.
+    expect([await send(), await send(), await send(), await send()]).toEqual([200, 200, 200, 200])
+    expect(up.received.map((r) => r.headers.authorization)).toEqual([0, 1, 0, 1].map((i) => `Bearer ${capKeys[i]}`))
+    expect(await send()).toBeGreaterThanOrEqual(429)
+    expect(up.received).toHaveLength(4)
+    const listed = (await (await fetch(`${capped.url}/admin/keys?service=capped`, { headers: { 'x-api-key': ADMIN } })).json()) as {
+      keys: { id: string; state: string; reason: string | null }[]
+    }
+    expect(listed.keys.map((k) => [k.id, k.state, k.reason])).toEqual(capKeys.map((k) => [keyId('capped', k), 'cooling', 'spend_cap']))
+  } finally {
+    await capped.stop()
   }
 })
