@@ -287,7 +287,7 @@ function lmlbEnv(upstream: number): Record<string, string> {
   }
 }
 
-/** `bun run bench -- --only many-streams,slow-reader,streaming,ratios,first-event`: just those scenarios (default: all of them). */
+/** `bun run bench -- --only many-streams,slow-reader,streaming,ratios,first-event,usage`: just those scenarios (default: all of them). */
 const onlyArg = process.argv.indexOf('--only')
 const ONLY = onlyArg > 0 ? new Set(process.argv[onlyArg + 1]?.split(',')) : undefined
 const wanted = (name: string) => ONLY === undefined || ONLY.has(name)
@@ -445,14 +445,6 @@ async function main() {
     )
     await lmlbRedis.waitFor(`shared state: Redis at 127.0.0.1:${redisPort} connected`)
   }
-  // The same lmlb keeping no usage (LMLB_USAGE=off): what keeping it costs, measured beside it.
-  const lmlbNoUsage = await startServer(
-    'lmlb with LMLB_USAGE=off',
-    [BUN, '--no-env-file', '--smol', join(ROOT, 'src/main.ts'), '--port', '0'],
-    PROXY_CORE,
-    { ...lmlbEnv(upstream.port), LMLB_USAGE: 'off' },
-    cwd,
-  )
   // Idle RSS, before any request, once both have settled for 2 s after they were ready (a settle, not an event:
   // a forced GC cannot be asked for from outside, so this is what each holds then).
   await Bun.sleep(Math.max(0, ready + 2000 - performance.now()))
@@ -492,18 +484,8 @@ async function main() {
     }
   }
 
-  // Usage kept (the default) against LMLB_USAGE=off, non-streaming, in rounds on, off, off, on (rates drift within a minute).
-  {
-    const [path, body] = ['/v1/chat/completions', chat(false)]
-    await wrk(at(lmlbNoUsage.port, path), body, 1)
-    const run = (server: typeof lmlb) => wrk(at(server.port, path), body, SECONDS, CONNECTIONS, LOAD_CORE, server.proc.pid)
-    const on1 = await run(lmlb)
-    const off1 = await run(lmlbNoUsage)
-    const off2 = await run(lmlbNoUsage)
-    const on2 = await run(lmlb)
-    usageCell = { on: [on1, on2], off: [off1, off2] }
-    results['usage kept'] = usageCell
-  }
+  usageCell = await usageRounds(upstream.port)
+  results['usage kept'] = usageCell
 
   // A request as Claude Code sends it (49 KB: system prompt, tools, history), routed by a service prefix.
   const claudeCode = {
@@ -648,16 +630,7 @@ async function main() {
         `CPU per request ${list(without, (l) => l.cpuUs!, 1)} → ${list(shared, (l) => l.cpuUs!, 1)} µs (×${fmt(total(shared, (l) => l.cpuUs!) / total(without, (l) => l.cpuUs!), 2)})`,
     )
   }
-  if (usageCell) {
-    const { on, off } = usageCell
-    const sum = (loads: Load[], of: (l: Load) => number) => loads.reduce((n, l) => n + of(l), 0)
-    console.log(
-      `usage kept (the default) against LMLB_USAGE=off, non-streaming, rounds on, off, off, on: ` +
-        `on ${on.map((l) => fmt(l.rps)).join(' and ')} req/s, off ${off.map((l) => fmt(l.rps)).join(' and ')}: ` +
-        `×${fmt(sum(on, (l) => l.rps) / sum(off, (l) => l.rps), 2)} (target ≥ 0.97); CPU per request ` +
-        `${off.map((l) => fmt(l.cpuUs!, 1)).join(' and ')} → ${on.map((l) => fmt(l.cpuUs!, 1)).join(' and ')} µs`,
-    )
-  }
+  if (usageCell) printUsage(usageCell)
   console.log(
     `added p50 at a fixed 1,000 req/s: lmlb ${fmt(lmlbFixed.p50 - directFixed.p50, 3)} ms, bare (bun-minimal) ${fmt(bareFixed.p50 - directFixed.p50, 3)} ms ` +
       `(p50 direct ${fmt(directFixed.p50, 3)}, bare ${fmt(bareFixed.p50, 3)}, lmlb ${fmt(lmlbFixed.p50, 3)} ms; p99 ${fmt(directFixed.p99, 2)} / ${fmt(bareFixed.p99, 2)} / ${fmt(lmlbFixed.p99, 2)} ms)`,
@@ -729,6 +702,7 @@ async function scenarios(afterMain = false) {
   if (!afterMain && wanted('ratios')) await ratioCells()
   if (!afterMain && wanted('first-event')) await firstEventOnly()
   if (!afterMain && wanted('streaming')) await streamingCells()
+  if (!afterMain && wanted('usage')) await usageOnly()
   if (wanted('slow-reader')) await slowReader()
   if (wanted('many-streams')) await manyStreams()
   const file = join(ROOT, afterMain ? 'bench/last-run.json' : 'bench/last-scenarios.json')
@@ -806,6 +780,49 @@ async function ratioCells() {
   }
   printRounds(await goalRounds(bare, lmlb, () => undefined), false)
   for (const p of [upstream, bare, lmlb]) p.proc.kill('SIGKILL')
+}
+
+type Server = Awaited<ReturnType<typeof startServer>>
+
+/**
+ * Usage kept (the default) against LMLB_USAGE=off, non-streaming, in rounds on, off, off, on (rates drift within a
+ * minute), each in a process of its own started for this: two of the same age, that served the same requests.
+ */
+async function usageRounds(upstreamPort: number): Promise<{ on: Load[]; off: Load[] }> {
+  const start = (name: string, env: Record<string, string>) =>
+    startServer(name, lmlbCommand, PROXY_CORE, { ...lmlbEnv(upstreamPort), ...env }, mkdtempSync(join(tmpdir(), 'lmlb-bench-cwd-')))
+  const [kept, off] = [await start('lmlb', {}), await start('lmlb with LMLB_USAGE=off', { LMLB_USAGE: 'off' })]
+  const [path, body] = ['/v1/chat/completions', chat(false)]
+  const run = (server: Server, seconds = SECONDS) => wrk(at(server.port, path), body, seconds, CONNECTIONS, LOAD_CORE, server.proc.pid)
+  await run(kept, 1)
+  await run(off, 1)
+  const loads: { on: Load[]; off: Load[] } = { on: [], off: [] }
+  for (let round = 0; round < REPEAT; round++) {
+    loads.on.push(await run(kept))
+    loads.off.push(await run(off), await run(off))
+    loads.on.push(await run(kept))
+  }
+  for (const p of [kept, off]) p.proc.kill('SIGKILL')
+  return loads
+}
+
+function printUsage({ on, off }: { on: Load[]; off: Load[] }) {
+  const sum = (loads: Load[], of: (l: Load) => number) => loads.reduce((n, l) => n + of(l), 0)
+  console.log(
+    `usage kept (the default) against LMLB_USAGE=off, non-streaming, rounds on, off, off, on: ` +
+      `on ${on.map((l) => fmt(l.rps)).join(' and ')} req/s, off ${off.map((l) => fmt(l.rps)).join(' and ')}: ` +
+      `×${fmt(sum(on, (l) => l.rps) / sum(off, (l) => l.rps), 2)} (target ≥ 0.97); CPU per request ` +
+      `${off.map((l) => fmt(l.cpuUs!, 1)).join(' and ')} → ${on.map((l) => fmt(l.cpuUs!, 1)).join(' and ')} µs`,
+  )
+}
+
+/** Usage kept against off alone (`--only usage`, `--repeat N` rounds). */
+async function usageOnly() {
+  const upstream = await startServer('upstream', [BUN, join(ROOT, 'bench/upstream.ts'), '0'], LOAD_CORE)
+  const loads = await usageRounds(upstream.port)
+  results['usage kept'] = loads
+  printUsage(loads)
+  upstream.proc.kill('SIGKILL')
 }
 
 /** Streaming throughput alone: lmlb against bun-minimal (the cells of the main table, for before/after runs). */
