@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { bunPlatform } from '../src/runtime/bun'
-import { HOUR_MS, type RequestRow, type UsageRow } from '../src/state/usage-rows'
+import { HOUR_MS, RequestBatch, type RequestRow, type UsageRow } from '../src/state/usage-rows'
 import { UsageStore } from '../src/state/usage-store'
 
 const REQUESTS = Number(process.env.REQUESTS ?? 1_000_000)
@@ -57,18 +57,18 @@ function request(i: number): RequestRow {
     durationMs: 812.4,
     ttfbMs: 240.1,
     stream: i % 2 === 0,
-    attempts: JSON.stringify([{ key: 'sk-...abcd', endpoint: 'https://api.openai.com/v1', outcome: '200' }]),
+    attempts: [{ key: 'sk-...abcd', endpoint: 'https://api.openai.com/v1', outcome: '200' }],
     prompt: null,
     completion: null,
   }
 }
 
 let started = performance.now()
-for (let i = 0; i < REQUESTS; i += BATCH)
-  store.add(
-    [],
-    Array.from({ length: Math.min(BATCH, REQUESTS - i) }, (_, j) => request(i + j)),
-  )
+for (let i = 0; i < REQUESTS; i += BATCH) {
+  const batch = new RequestBatch()
+  for (let j = i; j < Math.min(i + BATCH, REQUESTS); j++) batch.add(request(j))
+  store.add([], batch)
+}
 const recordsMs = performance.now() - started
 console.log(
   `${REQUESTS.toLocaleString()} request records: ${mb(size())} (${(size() / REQUESTS) | 0} bytes each), written in ${(recordsMs / 1000).toFixed(1)} s`,

@@ -12,15 +12,7 @@
  */
 import type { SpentSoFar } from '../balancer/spend-budgets'
 import type Redis from 'ioredis'
-import {
-  asked,
-  requestView,
-  type RequestPage,
-  type RequestQuery,
-  type RequestRow,
-  type SharedUsage,
-  type UsageRow,
-} from '../state/usage-rows'
+import { asked, requestView, type RequestPage, type RequestQuery, recordOf, type SharedUsage, type UsageRow } from '../state/usage-rows'
 import { rollUp } from '../state/usage-store'
 import type { RedisLink } from './redis-link'
 
@@ -71,11 +63,11 @@ export function redisUsage(
 ): SharedUsage {
   const name = (suffix: string) => `${link.prefix}:${suffix}`
   return {
-    async addRequests(rows) {
+    async addRequests(lines) {
       const client = link.usable()
-      if (!client || rows.length === 0) return
+      if (!client || lines.length === 0) return
       const pipeline = client.pipeline()
-      for (const row of rows) pipeline.xadd(name('requests'), 'MAXLEN', '~', streamMax(), '*', 'r', JSON.stringify(row))
+      for (const line of lines) pipeline.xadd(name('requests'), 'MAXLEN', '~', streamMax(), '*', 'r', line)
       await pipeline.exec().catch(() => {})
     },
     async requests(q) {
@@ -143,7 +135,7 @@ async function pageOfStream(client: Redis, stream: string, q: RequestQuery): Pro
     const entries = await client.xrevrange(stream, end, '-', 'COUNT', SCAN)
     for (const [id, fields] of entries) {
       last = id
-      const row = JSON.parse(fields[1]) as RequestRow
+      const row = recordOf(fields[1])
       if (asked(row, q)) rows.push(requestView(row))
       if (rows.length === q.limit) break
     }

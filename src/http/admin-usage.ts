@@ -57,7 +57,7 @@ export async function requestsAnswer(runtime: Runtime, request: Request): Promis
     throw bad(`limit: must be a whole number from 1 to 1000, got ${JSON.stringify(limitText.slice(0, 20))}`)
   const status = statusOf(q.get('status'))
   const cursor = q.get('cursor')
-  if (cursor !== null && !/^\d+[.-]\d+$/.test(cursor)) throw bad('cursor: not one a previous page gave (its `next`)')
+  if (cursor !== null && !/^\d+(\.\d+\.\d+|-\d+)$/.test(cursor)) throw bad('cursor: not one a previous page gave (its `next`)')
   await runtime.usage.settled()
   const page = await runtime.usage.requests({
     from: timeOf(q.get('from'), 'from') ?? 0,

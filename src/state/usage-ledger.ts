@@ -14,6 +14,7 @@ import {
   HOUR_MS,
   type RequestPage,
   type RequestQuery,
+  RequestBatch,
   type RequestRow,
   type SharedUsage,
   type UsageQuery,
@@ -87,12 +88,15 @@ function requestRow(r: RequestRecord, status: number, at: number, cost: number |
     served: r.served ?? null,
     key: r.billed?.keyId ?? null,
     status,
-    ...tokens,
+    input: tokens.input,
+    output: tokens.output,
+    cacheRead: tokens.cacheRead,
+    cacheWrite: tokens.cacheWrite,
     cost: cost ?? null,
     durationMs: Math.round((performance.now() - r.start) * 10) / 10,
     ttfbMs: r.ttfbMs === undefined ? null : Math.round(r.ttfbMs * 10) / 10,
     stream: r.stream,
-    attempts: JSON.stringify(r.attempts),
+    attempts: r.attempts,
     prompt: r.bodies ? mask(r.prompt ?? '') : null,
     completion: r.bodies ? mask(r.completion) : null,
   }
@@ -101,7 +105,7 @@ function requestRow(r: RequestRecord, status: number, at: number, cost: number |
 export class UsageLedger {
   private rows = new Map<string, UsageRow>()
   /** Each request's record, since the last flush. */
-  private unwritten: RequestRow[] = []
+  private unwritten = new RequestBatch()
   /** Each client key's spending this day and month (budget_usd_day, _month). */
   private readonly clients = new PeriodSpend()
   /** Each upstream key's (`service/id`), for its service's key_spend_cap. */
@@ -118,8 +122,8 @@ export class UsageLedger {
   private pending: { id: string; rows: UsageRow[] }[] = []
   /** The sharing under way, if any. */
   private sharing?: Promise<void>
-  /** Request records flushed since the last sharing, for the shared stream. */
-  private records: RequestRow[] = []
+  /** Request records (lines) flushed since the last sharing, for the shared stream. */
+  private records: string[] = []
 
   constructor(
     private readonly current: () => ProxyState,
@@ -145,9 +149,9 @@ export class UsageLedger {
     }
     if (!this.sink) return
     if (spent) this.hold(spent)
-    this.unwritten.push(requestRow(record, status, at, spent?.cost, (t) => state.scrubber.text(t)))
+    this.unwritten.add(requestRow(record, status, at, spent?.cost, (t) => state.scrubber.text(t)))
     // Written in batches of this many at most, between the timer's flushes: what is held stays small and young.
-    if (this.unwritten.length === BATCH) setTimeout(() => this.flushLogged(), 0)
+    if (this.unwritten.lines.length === BATCH) setTimeout(() => this.flushLogged(), 0)
   }
 
   /** A flush whose failure (a full disk) is said, not thrown: the requests go on. */
@@ -167,13 +171,13 @@ export class UsageLedger {
   /** Writes what is held, in one batch, then shares it and reads back what every process spent. */
   flush(): void {
     if (!this.sink) return
-    if (this.rows.size > 0 || this.unwritten.length > 0) {
+    if (this.rows.size > 0 || this.unwritten.lines.length > 0) {
       const [rows, requests] = [[...this.rows.values()], this.unwritten]
       this.rows = new Map()
-      this.unwritten = []
+      this.unwritten = new RequestBatch()
       this.sink.add(rows, requests)
       if (this.shared && rows.length > 0) this.pending.push({ id: crypto.randomUUID(), rows })
-      if (this.shared) this.records.push(...requests)
+      if (this.shared) this.records.push(...requests.lines)
     }
     if (!this.shared) return this.reread()
     this.sharing ??= this.share()

@@ -6,17 +6,21 @@
  * writing the same file add up. Hourly rows are kept HOURLY_DAYS days,
  * daily rows LMLB_USAGE_DAYS. Asked (GET /admin/usage) by time range and
  * any grouping: from the daily rows where the range falls on whole days
- * and no hour is asked for, else from the hourly ones.
+ * and no hour is asked for, else from the hourly ones. Request records
+ * (GET /admin/requests) are kept LMLB_REQUESTS_DAYS, a flush's worth a row.
  */
 import type { SpentSoFar } from '../balancer/spend-budgets'
 import type { SqlDatabase, SqlValue } from '../util/sql-database'
 import {
+  asked,
   GROUPINGS,
   HOUR_MS,
   type Grouping,
   requestView,
   type RequestPage,
   type RequestQuery,
+  recordOf,
+  type RequestBatch,
   type RequestRow,
   type UsageQuery,
   type UsageRow,
@@ -43,13 +47,15 @@ export class UsageStore implements UsageSink {
     private readonly requestDays: () => number,
     private readonly now: () => number = Date.now,
   ) {
-    db.exec('PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000')
+    db.exec('PRAGMA page_size = 65536; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000')
+    // Request records go in batches, one row each (a row per record cost several µs a request): each batch's statuses,
+    // client keys and models listed beside it, so a filtered query opens only batches that hold a match.
     db.exec(
-      'CREATE TABLE IF NOT EXISTS requests (at INTEGER NOT NULL, id TEXT NOT NULL, client_key TEXT NOT NULL, api TEXT NOT NULL, ' +
-        'method TEXT NOT NULL, path TEXT NOT NULL, model TEXT, served TEXT, key TEXT, status INTEGER NOT NULL, input INTEGER NOT NULL, ' +
-        'output INTEGER NOT NULL, cache_read INTEGER NOT NULL, cache_write INTEGER NOT NULL, cost REAL, duration_ms REAL NOT NULL, ' +
-        'ttfb_ms REAL, stream INTEGER NOT NULL, attempts TEXT NOT NULL, prompt TEXT, completion TEXT); ' +
-        'CREATE INDEX IF NOT EXISTS requests_at ON requests (at)',
+      'CREATE TABLE IF NOT EXISTS request_batches (first_at INTEGER NOT NULL, last_at INTEGER NOT NULL, statuses TEXT NOT NULL, ' +
+        'client_keys TEXT NOT NULL, models TEXT NOT NULL, records TEXT NOT NULL); ' +
+        'CREATE INDEX IF NOT EXISTS request_batches_last ON request_batches (last_at); ' +
+        // A record a row, as builds of 2026-11 kept them (never released).
+        'DROP TABLE IF EXISTS requests',
     )
     for (const table of TABLES)
       db.exec(
@@ -60,10 +66,10 @@ export class UsageStore implements UsageSink {
       )
   }
 
-  add(rows: readonly UsageRow[], requests: readonly RequestRow[] = []): void {
+  add(rows: readonly UsageRow[], requests?: RequestBatch): void {
     this.db.exec('BEGIN IMMEDIATE')
     try {
-      for (const q of requests) this.db.run(INSERT_REQUEST, ...requestValues(q))
+      if (requests && requests.lines.length > 0) this.db.run(INSERT_BATCH, ...batchRow(requests))
       for (const r of rows) {
         const values = [
           r.clientKey,
@@ -115,28 +121,54 @@ export class UsageStore implements UsageSink {
     this.db.close()
   }
 
-  /** Request records, newest first, filtered; `before` is where the previous page ended. */
+  /**
+   * Request records, newest first, filtered; `cursor` is where the previous page ended. Batches are read newest first
+   * (by their last record) until no batch left can hold a record newer than the page's last; a page that would open
+   * more than OPENED_MAX batches ends early, with the records it is sure of and a cursor to go on from.
+   */
   requests(q: RequestQuery): RequestPage {
-    const where = ['at >= ?', 'at < ?']
+    const where = ['last_at >= ?', 'first_at < ?']
     const params: SqlValue[] = [q.from, q.to]
     const and = (clause: string, ...values: SqlValue[]) => (where.push(clause), params.push(...values))
-    if (q.clientKey !== undefined) and('client_key = ?', q.clientKey)
-    if (q.model !== undefined) and('(model = ? OR served = ? OR served LIKE ?)', q.model, q.model, `%/${q.model}`)
-    if (typeof q.status === 'number') and('status = ?', q.status)
-    else if (q.status !== undefined) and('status >= ? AND status < ?', q.status.from, q.status.from + 100)
-    const before = q.cursor && /^(\d+)\.(\d+)$/.exec(q.cursor)
-    if (before) and('(at < ? OR (at = ? AND rowid < ?))', Number(before[1]), Number(before[1]), Number(before[2]))
-    const sql = `SELECT rowid, * FROM requests WHERE ${where.join(' AND ')} ORDER BY at DESC, rowid DESC LIMIT ?`
-    const found = this.db.all(sql, ...params, q.limit + 1)
-    const rows = found.slice(0, q.limit)
-    const last = rows.at(-1)
-    return { rows: rows.map((r) => requestView(rowOf(r))), next: found.length > q.limit && last ? `${last.at}.${last.rowid}` : null }
+    if (q.clientKey !== undefined) and('instr(client_keys, ?) > 0', `\n${q.clientKey}\n`)
+    if (q.model !== undefined) and('(instr(models, ?) > 0 OR instr(models, ?) > 0)', `\n${q.model}\n`, `/${q.model}\n`)
+    if (typeof q.status === 'number') and('instr(statuses, ?) > 0', `\n${q.status}\n`)
+    else if (q.status !== undefined) and('instr(statuses, ?) > 0', `\n${Math.floor(q.status.from / 100)}`)
+    const cursor = /^(\d+)\.(\d+)\.(\d+)$/
+      .exec(q.cursor ?? '')
+      ?.slice(1)
+      .map(Number) as Place | undefined
+    if (cursor) and('first_at <= ?', cursor[0])
+    const batches = this.db.all(
+      `SELECT rowid, last_at FROM request_batches WHERE ${where.join(' AND ')} ORDER BY last_at DESC, rowid DESC`,
+      ...params,
+    )
+    let found: Found[] = []
+    for (const [opened, batch] of batches.entries()) {
+      const last = Number(batch.last_at)
+      if (found.length > q.limit && found[q.limit].place[0] > last) break
+      if (opened === OPENED_MAX) {
+        const sure = found.filter((f) => f.place[0] > last)
+        return { rows: sure.map((f) => requestView(f.row)), next: `${last + 1}.0.0` }
+      }
+      const [{ records }] = this.db.all('SELECT records FROM request_batches WHERE rowid = ?', batch.rowid)
+      String(records)
+        .split('\n')
+        .forEach((line, i) => {
+          const row = recordOf(line)
+          const place: Place = [row.at, Number(batch.rowid), i]
+          if (asked(row, q) && (!cursor || newer(cursor, place) < 0)) found.push({ row, place })
+        })
+      found = found.sort((a, b) => newer(a.place, b.place)).slice(0, q.limit + 1)
+    }
+    const page = found.slice(0, q.limit)
+    return { rows: page.map((f) => requestView(f.row)), next: found.length > q.limit ? page.at(-1)!.place.join('.') : null }
   }
 
   private prune(): void {
     const now = this.now()
     this.prunedAt = now
-    this.db.run('DELETE FROM requests WHERE at < ?', now - this.requestDays() * DAY_MS)
+    this.db.run('DELETE FROM request_batches WHERE last_at < ?', now - this.requestDays() * DAY_MS)
     this.db.run('DELETE FROM usage_hourly WHERE period < ?', Math.floor((now - HOURLY_DAYS * DAY_MS) / HOUR_MS))
     this.db.run('DELETE FROM usage_daily WHERE period < ?', Math.floor((now - this.days() * DAY_MS) / DAY_MS))
   }
@@ -184,48 +216,22 @@ export function rollUp(rows: readonly UsageRow[], q: UsageQuery): UsageTotals[] 
     }))
 }
 
-const INSERT_REQUEST =
-  'INSERT INTO requests (at, id, client_key, api, method, path, model, served, key, status, input, output, cache_read, cache_write, ' +
-  'cost, duration_ms, ttfb_ms, stream, attempts, prompt, completion) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'
+/** Batches opened for one page of request records at most (each holds up to 2,000 records). */
+const OPENED_MAX = 50
 
-function requestValues(q: RequestRow): SqlValue[] {
-  const tokens = [q.input, q.output, q.cacheRead, q.cacheWrite]
-  return [q.at, q.id, q.clientKey, q.api, q.method, q.path, q.model, q.served, q.key, q.status, ...tokens, q.cost, q.durationMs].concat([
-    q.ttfbMs,
-    q.stream ? 1 : 0,
-    q.attempts,
-    q.prompt,
-    q.completion,
-  ])
-}
+/** Where a record is, newest first: its time, its batch's rowid, its line in the batch. */
+type Place = [at: number, batch: number, line: number]
+type Found = { row: RequestRow; place: Place }
 
-/** A record as the requests table holds it. */
-function rowOf(r: Record<string, SqlValue>): RequestRow {
-  const n = (v: SqlValue) => Number(v)
-  const text = (v: SqlValue) => (v === null ? null : String(v))
-  return {
-    at: n(r.at),
-    id: String(r.id),
-    clientKey: String(r.client_key),
-    api: String(r.api),
-    method: String(r.method),
-    path: String(r.path),
-    model: text(r.model),
-    served: text(r.served),
-    key: text(r.key),
-    status: n(r.status),
-    input: n(r.input),
-    output: n(r.output),
-    cacheRead: n(r.cache_read),
-    cacheWrite: n(r.cache_write),
-    cost: r.cost === null ? null : n(r.cost),
-    durationMs: n(r.duration_ms),
-    ttfbMs: r.ttfb_ms === null ? null : n(r.ttfb_ms),
-    stream: r.stream === 1,
-    attempts: String(r.attempts),
-    prompt: text(r.prompt),
-    completion: text(r.completion),
-  }
+/** Negative where `a` comes first (is newer). */
+const newer = (a: Place, b: Place) => b[0] - a[0] || b[1] - a[1] || b[2] - a[2]
+
+const INSERT_BATCH = 'INSERT INTO request_batches (first_at, last_at, statuses, client_keys, models, records) VALUES (?, ?, ?, ?, ?, ?)'
+
+/** A batch's row: its time span, what its records hold (each listed between newlines), and its lines. */
+function batchRow(batch: RequestBatch): SqlValue[] {
+  const listed = (values: Set<string | number>) => `\n${[...values].join('\n')}\n`
+  return [batch.first, batch.last, listed(batch.statuses), listed(batch.clientKeys), listed(batch.models), batch.lines.join('\n')]
 }
 
 /** A grouping's SQL, in the daily table or the hourly one. */

@@ -1,0 +1,130 @@
+/**
+ * Request records as the usage store keeps them: in batches, a line each
+ * (state/usage-rows.ts, state/usage-store.ts). A line reads back as its
+ * record; batches that overlap in time (two processes flushing the same
+ * seconds) still page newest first, each record once; a filter finds every
+ * match and nothing else; a page that would open too many batches ends early
+ * with a cursor that goes on without losing or repeating a record.
+ */
+import { expect, test } from 'bun:test'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { bunPlatform } from '../../src/runtime/bun'
+import { RequestBatch, type RequestQuery, type RequestRow, recordLine, recordOf } from '../../src/state/usage-rows'
+import { UsageStore } from '../../src/state/usage-store'
+
+const T0 = Date.parse('2026-12-01T00:00:00Z')
+
+function record(at: number, o: Partial<RequestRow> = {}): RequestRow {
+  return {
+    at,
+    id: `req-${at}-${o.clientKey ?? 'a'}-${o.status ?? 200}`,
+    clientKey: 'a',
+    api: 'openai',
+    method: 'POST',
+    path: '/v1/chat/completions',
+    model: 'gpt-4o',
+    served: 'openai/gpt-4o',
+    key: 'abcdef012345',
+    status: 200,
+    input: 10,
+    output: 2,
+    cacheRead: 0,
+    cacheWrite: 0,
+    cost: 0.00005,
+    durationMs: 12.5,
+    ttfbMs: null,
+    stream: false,
+    attempts: [{ key: 'sk-...2345', endpoint: 'https://api.openai.com/v1', outcome: '200' }],
+    prompt: null,
+    completion: null,
+    ...o,
+  }
+}
+
+function storeWith(...batches: RequestRow[][]) {
+  const store = new UsageStore(
+    bunPlatform.openDatabase(join(mkdtempSync(join(tmpdir(), 'lmlb-batches-')), 'usage.sqlite')),
+    () => 400,
+    () => 7,
+    () => T0 + 3_600_000,
+  )
+  for (const records of batches) {
+    const batch = new RequestBatch()
+    for (const r of records) batch.add(r)
+    store.add([], batch)
+  }
+  return store
+}
+
+/** Every page `q` gives, followed by `next` to the end: the records' ids, and how many pages. */
+function pages(store: UsageStore, q: Partial<RequestQuery> & { limit: number }) {
+  const ids: string[] = []
+  let [cursor, count] = [undefined as string | undefined, 0]
+  do {
+    const page = store.requests({ from: T0, to: T0 + 3_600_000, ...q, cursor })
+    ids.push(...page.rows.map((r) => (r as { id: string }).id))
+    cursor = page.next ?? undefined
+    count++
+  } while (cursor && count < 1000)
+  return { ids, count }
+}
+
+test("a record's line reads back as the record; a line written before a field was added reads it as null", () => {
+  const r = record(T0, { prompt: 'say "hi"\n', completion: 'hi', ttfbMs: 3.5, stream: true })
+  expect(recordOf(recordLine(r))).toEqual(r)
+  const older = JSON.stringify(JSON.parse(recordLine(r)).slice(0, -2))
+  expect(recordOf(older)).toEqual({ ...r, prompt: null, completion: null })
+})
+
+test('batches that overlap in time page newest first, each record once, whatever the page size', () => {
+  // Two processes' batches over the same seconds, then a later one.
+  const a = [0, 2, 4, 6, 8].map((s) => record(T0 + s * 1000, { clientKey: 'a' }))
+  const b = [1, 3, 5, 7, 9].map((s) => record(T0 + s * 1000, { clientKey: 'b' }))
+  const c = [10, 10, 11].map((s, i) => record(T0 + s * 1000, { clientKey: 'c', status: 200 + i }))
+  const store = storeWith(a, b, c)
+  const newestFirst = [...a, ...b, ...c]
+    .map((r, i) => ({ r, i }))
+    .sort((x, y) => y.r.at - x.r.at || y.i - x.i)
+    .map(({ r }) => r.id)
+  for (const limit of [1, 2, 3, 5, 13, 100]) {
+    const { ids, count } = pages(store, { limit })
+    expect({ limit, ids }).toEqual({ limit, ids: newestFirst })
+    expect(count).toBe(Math.max(1, Math.ceil(newestFirst.length / limit)))
+  }
+})
+
+test('filters find every match and nothing else: client key, a status or its class, a model as asked or as served', () => {
+  const store = storeWith(
+    [record(T0, { clientKey: 'x', status: 429 }), record(T0 + 1, { model: 'gpt-4o-mini', served: 'openai/gpt-4o-mini' })],
+    [record(T0 + 2, { status: 502 }), record(T0 + 3, { clientKey: 'x' })],
+    [record(T0 + 4, { model: 'big', served: 'openai/gpt-4o', status: 500 })],
+  )
+  const ids = (q: Partial<RequestQuery>) => pages(store, { limit: 100, ...q }).ids.map((id) => id.slice(4))
+  const at = (n: number, rest: string) => `${T0 + n}-${rest}`
+  expect(ids({ clientKey: 'x' })).toEqual([at(3, 'x-200'), at(0, 'x-429')])
+  expect(ids({ status: 429 })).toEqual([at(0, 'x-429')])
+  expect(ids({ status: { from: 500 } })).toEqual([at(4, 'a-500'), at(2, 'a-502')])
+  expect(ids({ model: 'gpt-4o-mini' })).toEqual([at(1, 'a-200')])
+  // gpt-4o: as asked, or served as openai/gpt-4o (the `big` alias); never gpt-4o-mini.
+  expect(ids({ model: 'gpt-4o' })).toEqual([at(4, 'a-500'), at(3, 'x-200'), at(2, 'a-502'), at(0, 'x-429')])
+  expect(ids({ model: 'openai/gpt-4o-mini' })).toEqual([at(1, 'a-200')])
+  expect(ids({ clientKey: 'x', status: 200 })).toEqual([at(3, 'x-200')])
+  expect(ids({ clientKey: 'nobody' })).toEqual([])
+})
+
+test('a page that would open more than 50 batches ends early with what it is sure of; its cursor goes on to every match, once', () => {
+  // 120 batches each holding client x (status 200) and a 500 (client y): every one passes the batches' lists for
+  // "client x, 500", and only batches 5 and 115 hold such a record, and batch 100 one from much earlier (a slow
+  // request's record, flushed late) that the first page opens but cannot be sure of.
+  const batches = Array.from({ length: 120 }, (_, i) => [
+    record(T0 + i * 10, { clientKey: 'x', status: i === 5 || i === 115 ? 500 : 200 }),
+    record(T0 + i * 10 + 1, { clientKey: 'y', status: 500 }),
+  ])
+  batches[100].push(record(T0 + 605, { clientKey: 'x', status: 500 }))
+  const store = storeWith(...batches)
+  const { ids, count } = pages(store, { limit: 10, clientKey: 'x', status: 500 })
+  expect(ids).toEqual([`req-${T0 + 1150}-x-500`, `req-${T0 + 605}-x-500`, `req-${T0 + 50}-x-500`])
+  expect(count).toBe(3)
+})
