@@ -14,7 +14,7 @@ import { isAuthorized, wantsHtml } from './http/auth'
 import { edge, type Handler } from './http/edge'
 import { errorAnswer } from './http/errors'
 import { OWN_ROUTES } from './http/own-routes'
-import { listModels, retrieveModel } from './http/models'
+import { listModels, modelClientOf, retrieveModel } from './http/models'
 import { pathOf } from './http/request-path'
 import { prometheusText } from './observability/metrics'
 import { withKeysLimited } from './observability/stats'
@@ -63,21 +63,10 @@ function ownRoutes(runtime: Runtime) {
         r.metrics.path,
         async () => new Response(prometheusText(await collectStats(runtime)), { headers: { 'content-type': 'text/plain; version=0.0.4' } }),
       )
-      .get(r.models.path, ({ request }) => {
-        runtime.modelRefresh?.wanted()
-        return listModels(runtime.current, request)
-      })
-      .get(r.model.path, ({ params, request }) => {
-        runtime.modelRefresh?.wanted()
-        const id = decodeURIComponent(params['*'])
-        const state = runtime.current
-        const route = resolveModel(id, routingSettings(state))
-        const entry = retrieveModel(state, request, id, route.ok && route.kind === 'single' ? `${route.service}/${route.model}` : undefined)
-        if (entry) return entry
-        const message = `lmlb serves no model "${id}" (GET /v1/models lists them)`
-        const api = request.headers.has('anthropic-version') ? 'messages' : 'chat'
-        return Response.json(errorBody(api, 404, 'model_not_found', message), { status: 404 })
-      })
+      .get(r.models.path, ({ request }) => modelList(runtime, request))
+      .get(r.geminiModels.path, ({ request }) => modelList(runtime, request))
+      .get(r.model.path, ({ params, request }) => oneModel(runtime, request, params['*']))
+      .get(r.geminiModel.path, ({ params, request }) => oneModel(runtime, request, params['*']))
       // The admin API reads its own bodies, within lmlb's limits.
       .get(r.keys.path, ({ request }) => keys.list(request))
       .post(r.addKeys.path, ({ request }) => keys.add(request), { parse: 'none' })
@@ -92,4 +81,22 @@ function ownRoutes(runtime: Runtime) {
           : Response.json({ status: 'refused', errors: outcome.errors.map((e) => runtime.current.scrubber.text(e)) }, { status: 422 })
       })
   )
+}
+
+function modelList(runtime: Runtime, request: Request): Response {
+  runtime.modelRefresh?.wanted()
+  return listModels(runtime.current, request)
+}
+
+function oneModel(runtime: Runtime, request: Request, param: string): Response {
+  runtime.modelRefresh?.wanted()
+  // Google's clients may name a model `models/{id}`; lmlb's own ids may hold a slash (`service/model`).
+  const id = decodeURIComponent(param).replace(/^models\//, '')
+  const state = runtime.current
+  const route = resolveModel(id, routingSettings(state))
+  const entry = retrieveModel(state, request, id, route.ok && route.kind === 'single' ? `${route.service}/${route.model}` : undefined)
+  if (entry) return entry
+  const message = `lmlb serves no model "${id}" (GET /v1/models lists them)`
+  const api = modelClientOf(request)
+  return Response.json(errorBody(api, 404, 'model_not_found', message), { status: 404 })
 }

@@ -10,6 +10,7 @@ import { checkAnthropic, checkAnthropicCountTokens } from './anthropic-messages/
 import type { WireApi } from './index'
 import { checkOpenAI } from './openai-chat/inbound'
 import { checkModelOptional, checkModelRequired, DEFAULT_MODELS } from './openai-extras/inbound'
+import { checkBatchEmbedContents, checkCountTokens, checkEmbedContent, checkGenerateContent, geminiCallOf } from './gemini/inbound'
 import { checkResponses } from './openai-responses/inbound'
 import { own } from '../util/own'
 
@@ -29,6 +30,10 @@ export interface ApiEndpoint {
   multipart?: true
   /** The model the upstream assumes when the client names none. */
   defaultModel?: string
+  /** Gemini's: the model is in the path (`/v1beta/models/{model}:method`), and `upstream` follows `/models/{model}` there. */
+  modelInPath?: true
+  /** The method itself streams (Gemini's streamGenerateContent), whatever the body says. */
+  streams?: true
 }
 
 /** OpenAI's other endpoints share Chat Completions' shapes (errors, keys). */
@@ -61,6 +66,34 @@ export const ENDPOINTS: readonly ApiEndpoint[] = [
   other('/audio/translations', checkModelRequired, { multipart: true }),
 ]
 
+/** Gemini's model methods, by method; each also under `/v1/`. Only to Gemini-format services, as they came. */
+const gemini = (method: string, check: TypeCheck<TSchema>, more: Partial<ApiEndpoint> = {}): ApiEndpoint => ({
+  path: `/v1beta/models/{model}:${method}`,
+  api: 'gemini',
+  check,
+  upstream: `:${method}`,
+  modelInPath: true,
+  ...more,
+})
+export const GEMINI_METHODS = {
+  generateContent: gemini('generateContent', checkGenerateContent),
+  // Google's SSE: one GenerateContentResponse a `data:` line.
+  streamGenerateContent: gemini('streamGenerateContent', checkGenerateContent, {
+    upstream: ':streamGenerateContent?alt=sse',
+    streams: true,
+  }),
+  countTokens: gemini('countTokens', checkCountTokens, { passOnly: true }),
+  embedContent: gemini('embedContent', checkEmbedContent, { passOnly: true }),
+  batchEmbedContents: gemini('batchEmbedContents', checkBatchEmbedContents, { passOnly: true }),
+} as const satisfies Record<string, ApiEndpoint>
+
+/** A Gemini model method's call (`POST /v1beta/models/{model}:{method}`, or `/v1/`): its endpoint and the model in its path. */
+export function geminiCallAt(path: string): { endpoint: ApiEndpoint; model: string } | undefined {
+  const call = geminiCallOf(path)
+  const endpoint = call && own(GEMINI_METHODS, call.method)
+  return endpoint && { endpoint, model: call.model }
+}
+
 const BY_PATH: Readonly<Record<string, ApiEndpoint>> = Object.fromEntries(ENDPOINTS.map((e) => [e.path, e]))
 
 /** The endpoint served at `path` (a trailing slash taken as none, as routers do), if lmlb proxies one there. */
@@ -73,6 +106,7 @@ export const CALL_OF: Record<WireApi, ApiEndpoint> = {
   messages: BY_PATH['/v1/messages'],
   chat: BY_PATH['/v1/chat/completions'],
   responses: BY_PATH['/v1/responses'],
+  gemini: GEMINI_METHODS.generateContent,
 }
 
 /** Longest first: `/v1/messages/count_tokens` before `/v1/messages`. */
@@ -81,9 +115,11 @@ const BY_PREFIX = [...ENDPOINTS].sort((a, b) => b.path.length - a.path.length)
 /**
  * Which API a path belongs to, so even a 404 answers in the client's
  * dialect: its endpoint's, or that of the endpoint it lies under
- * (`/v1/messages/batches`, `/v1/responses/{id}`); OpenAI's elsewhere.
+ * (`/v1/messages/batches`, `/v1/responses/{id}`); Gemini's under `/v1beta/`
+ * and for its model methods; OpenAI's elsewhere.
  */
 export function apiOfPath(path: string): WireApi {
+  if (path.startsWith('/v1beta/') || geminiCallOf(path)) return 'gemini'
   const endpoint = own(BY_PATH, path) ?? BY_PREFIX.find((e) => path.startsWith(`${e.path}/`))
   return endpoint?.api ?? 'chat'
 }

@@ -1,17 +1,19 @@
 /** The wire APIs clients and upstreams speak, and what each says in its own shape: an error body, a stream's last error event. */
 import { encodeJsonEvent } from '../sse/encode'
 import { anthropicErrorBody } from './anthropic-messages/errors'
+import { googleErrorBody } from './gemini/errors'
 import { openaiErrorBody } from './openai-chat/errors'
 import { failedResponseEvent } from './openai-responses/errors'
 
-/** Anthropic Messages, OpenAI Chat Completions (OpenAI's other endpoints share its shapes), OpenAI Responses. */
-export type WireApi = 'messages' | 'chat' | 'responses'
+/** Anthropic Messages, OpenAI Chat Completions (OpenAI's other endpoints share its shapes), OpenAI Responses, Google's Gemini. */
+export type WireApi = 'messages' | 'chat' | 'responses' | 'gemini'
 
 /** How the request log, /stats (`requests.by_api`) and /metrics name each API: the names they have always had. */
-export const API_LABEL: Record<WireApi, string> = { messages: 'anthropic', chat: 'openai', responses: 'responses' }
+export const API_LABEL: Record<WireApi, string> = { messages: 'anthropic', chat: 'openai', responses: 'responses', gemini: 'gemini' }
 
 /** The error body as the API writes it. */
 export function errorBody(api: WireApi, status: number, code: string, message: string): object {
+  if (api === 'gemini') return googleErrorBody(status, message)
   return api === 'messages' ? anthropicErrorBody(status, message) : openaiErrorBody(status, code, message)
 }
 

@@ -23,6 +23,7 @@ import {
   MODEL_DEFAULTS,
 } from './defaults'
 import { providerFor } from '../providers'
+import { geminiNative } from '../providers/gemini-native'
 import { own } from '../util/own'
 import { parseDotenv } from './dotenv'
 import { headerValueProblem } from './header-value'
@@ -183,7 +184,10 @@ function resolveServices(
       continue
     }
     const prefix = name.toUpperCase().replace(/[^A-Z0-9]/g, '_')
-    const defaultEndpoints = own(envEndpoints, name) ?? (builtin ? [builtin.endpoint] : undefined)
+    // The built-in gemini switched to Gemini's own API (format: gemini) takes that API's base URL.
+    const builtinEndpoint =
+      builtin && (fromFile.format === 'gemini' && builtin.format !== 'gemini' ? geminiNative.baseUrl! : builtin.endpoint)
+    const defaultEndpoints = own(envEndpoints, name) ?? (builtinEndpoint ? [builtinEndpoint] : undefined)
     if (!fromFile.endpoints && !defaultEndpoints) {
       errors.push(`${at}.endpoints: required for a service lmlb does not know`)
       continue
@@ -199,8 +203,10 @@ function resolveServices(
         }))
     // Services the seed does not know are OpenAI-compatible (Groq, OpenRouter, vLLM...).
     const format = fromFile.format ?? builtin?.format ?? 'openai'
-    if (format === 'anthropic' && fromFile.apis)
-      errors.push(`${at}.apis: only an OpenAI-format service takes apis (an Anthropic-format one serves Messages)`)
+    if (format !== 'openai' && fromFile.apis)
+      errors.push(
+        `${at}.apis: only an OpenAI-format service takes apis (an Anthropic-format one serves Messages, a Gemini-format one Gemini's API)`,
+      )
     const endpointList = (fromFile.endpoints ?? defaultEndpoints!).map(endpointOf)
     services[name] = {
       name,
@@ -210,7 +216,9 @@ function resolveServices(
       apis:
         format === 'anthropic'
           ? ['messages']
-          : ['chat', ...(fromFile.apis ?? (builtin?.format === 'openai' ? builtin.apis : [])).filter((a) => a !== 'chat')],
+          : format === 'gemini'
+            ? ['gemini']
+            : ['chat', ...(fromFile.apis ?? (builtin?.format === 'openai' ? builtin.apis : [])).filter((a) => a !== 'chat')],
       endpoints: endpointList,
       keys,
       keysRequired: builtin !== undefined,

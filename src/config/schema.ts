@@ -13,7 +13,7 @@ export const withMessage = <T extends TSchema>(schema: T, errorMessage: string):
 
 export const HttpUrl = withMessage(Type.String({ pattern: '^https?://[^\\s/?#]+[^\\s]*$' }), 'not an http(s) URL')
 export const ServiceName = Type.String({ pattern: '^[a-z][a-z0-9_-]*$' })
-export const Format = Type.Union([Type.Literal('openai'), Type.Literal('anthropic')])
+export const Format = Type.Union([Type.Literal('openai'), Type.Literal('anthropic'), Type.Literal('gemini')])
 /** The OpenAI APIs a configured OpenAI-format service can say it has (Chat Completions is assumed). */
 export const OpenAIApiName = withMessage(Type.Union([Type.Literal('chat'), Type.Literal('responses')]), 'must be chat or responses')
 export const LogLevel = withMessage(
@@ -208,8 +208,8 @@ export const ServiceConfig = Type.Object({
   format: Format,
   /** Who serves it (providers/): what its API needs, by the provider's name. */
   provider: Type.String(),
-  /** The wire APIs its endpoints serve: an OpenAI-format service Chat Completions and perhaps Responses; an Anthropic one Messages. */
-  apis: Type.Array(Type.Union([OpenAIApiName, Type.Literal('messages')])),
+  /** The wire APIs its endpoints serve: an OpenAI-format service Chat Completions and perhaps Responses; an Anthropic one Messages; a Gemini one Gemini's. */
+  apis: Type.Array(Type.Union([OpenAIApiName, Type.Literal('messages'), Type.Literal('gemini')])),
   endpoints: Type.Array(Type.Object({ url: HttpUrl, ...Placement }), { minItems: 1 }),
   /** `source: 'admin'`: added through the admin API (state/key-store.ts), not from the configuration. */
   keys: Type.Array(Type.Object({ value: Type.String({ minLength: 1 }), ...Placement, source: Type.Optional(Type.Literal('admin')) })),

@@ -1,22 +1,23 @@
 /**
- * Client authentication against PROXY_API_KEYS: a key in `x-api-key` or
- * `Authorization: Bearer`, compared in constant time against every
+ * Client authentication against PROXY_API_KEYS: a key in `x-api-key`,
+ * `Authorization: Bearer` or Gemini's `x-goog-api-key` (or, from a Gemini
+ * client, `?key=`: `inQuery`), compared in constant time against every
  * configured key (no early exit, so timing says nothing about which matched).
  */
-export function presentedKey(headers: Headers): string | undefined {
-  const direct = headers.get('x-api-key')
+export function presentedKey(headers: Headers, inQuery?: string): string | undefined {
+  const direct = headers.get('x-api-key') ?? headers.get('x-goog-api-key')
   if (direct) return direct.trim()
   const auth = headers.get('authorization')
-  return auth?.toLowerCase().startsWith('bearer ') ? auth.slice(7).trim() : undefined
+  return auth?.toLowerCase().startsWith('bearer ') ? auth.slice(7).trim() : inQuery?.trim()
 }
 
-export function isAuthorized(headers: Headers, keys: readonly string[]): boolean {
-  return keys.length === 0 || matchingKey(headers, keys) !== undefined
+export function isAuthorized(headers: Headers, keys: readonly string[], inQuery?: string): boolean {
+  return keys.length === 0 || matchingKey(headers, keys, inQuery) !== undefined
 }
 
 /** The configured key the client presented, if any (every key compared, so timing says nothing). */
-export function matchingKey(headers: Headers, keys: readonly string[]): string | undefined {
-  const presented = presentedKey(headers)
+export function matchingKey(headers: Headers, keys: readonly string[], inQuery?: string): string | undefined {
+  const presented = presentedKey(headers, inQuery)
   if (presented === undefined) return undefined
   let match: string | undefined
   for (const key of keys) if (constantTimeEqual(presented, key)) match = key

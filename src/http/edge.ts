@@ -9,7 +9,7 @@
  * named by its request id.
  */
 import { API_LABEL, errorBody, type WireApi } from '../apis'
-import { apiOfPath, endpointAt, type ApiEndpoint } from '../apis/endpoints'
+import { apiOfPath, endpointAt, geminiCallAt, type ApiEndpoint } from '../apis/endpoints'
 import { ProxyError } from '../errors'
 import { RequestRecord, requestIdOf } from '../observability/request-record'
 import { handle } from '../proxy/handle'
@@ -29,13 +29,24 @@ export function edge(runtime: Runtime, own: Handler): Handler {
   return (request) => {
     const path = request.method === 'CONNECT' ? undefined : pathOf(request.url)
     if (path === undefined) return notAPath(request.method)
-    if (!path.startsWith('/v1/')) return refusal(request, path, runtime) ?? own(request)
-    const endpoint = request.method === 'POST' ? endpointAt(path) : undefined
-    return underV1(request, path, endpoint, endpoint?.api ?? apiOfPath(path), runtime, own)
+    if (!path.startsWith('/v1/') && !path.startsWith('/v1beta/')) return refusal(request, path, runtime) ?? own(request)
+    const call = request.method === 'POST' ? callAt(path) : undefined
+    return underV1(request, path, call, call?.endpoint.api ?? apiOfPath(path), runtime, own)
   }
 }
 
-async function underV1(request: Request, path: string, endpoint: ApiEndpoint | undefined, api: WireApi, runtime: Runtime, own: Handler) {
+/** The API call at `path`: an endpoint's, and for Gemini's model methods the model named in the path. */
+interface Call {
+  endpoint: ApiEndpoint
+  model?: string
+}
+
+function callAt(path: string): Call | undefined {
+  const endpoint = endpointAt(path)
+  return endpoint ? { endpoint } : geminiCallAt(path)
+}
+
+async function underV1(request: Request, path: string, call: Call | undefined, api: WireApi, runtime: Runtime, own: Handler) {
   const state = runtime.current
   const label = API_LABEL[api]
   const record = new RequestRecord(requestIdOf(request.headers), label, request.method, path, state.config.logBodies)
@@ -43,7 +54,7 @@ async function underV1(request: Request, path: string, endpoint: ApiEndpoint | u
   record.sink = runtime.usage
   let response: Response
   try {
-    response = refusal(request, path, runtime) ?? (await pass(request, path, endpoint, record, runtime, own))
+    response = refusal(request, path, runtime) ?? (await pass(request, path, call, record, runtime, own))
   } catch (error) {
     const { logger } = runtime
     response = errorAnswer(error, request, path, api, {
@@ -56,28 +67,28 @@ async function underV1(request: Request, path: string, endpoint: ApiEndpoint | u
   return withRequestId(response, record.id)
 }
 
-function pass(request: Request, path: string, endpoint: ApiEndpoint | undefined, record: RequestRecord, runtime: Runtime, own: Handler) {
-  if (endpoint?.path === path) return flow(request, endpoint, record, runtime)
+function pass(request: Request, path: string, call: Call | undefined, record: RequestRecord, runtime: Runtime, own: Handler) {
+  if (call && (call.model !== undefined || call.endpoint.path === path)) return flow(request, call, record, runtime)
   // A stored response: lmlb's own, or one whose maker lmlb knows (stored-responses.ts).
   const stored = storedResponseAt(path)
   if (stored) return storedOrBound(request, runtime, stored.id, stored.under)
   // Files, batches, other stored responses...: one account's objects, under many paths and methods (account-bound.ts).
   const account = accountOf(path, request.headers)
   if (account) return passAccountBound(request, runtime, account)
-  return endpoint ? flow(request, endpoint, record, runtime) : own(request)
+  return call ? flow(request, call, record, runtime) : own(request)
 }
 
 async function storedOrBound(request: Request, runtime: Runtime, id: string, under: string): Promise<Response> {
   return (await answerStored(request, runtime, id, under)) ?? passAccountBound(request, runtime, 'openai')
 }
 
-async function flow(request: Request, endpoint: ApiEndpoint, record: RequestRecord, runtime: Runtime): Promise<Response> {
+async function flow(request: Request, { endpoint, model }: Call, record: RequestRecord, runtime: Runtime): Promise<Response> {
   const { config, clientKeyIds } = runtime.current
   const body = await readInbound(endpoint, request, { maxBytes: config.limits.maxBodyBytes, timeoutMs: config.limits.bodyTimeoutMs })
   // The proxy key the client presented: what its limits and its usage go by.
-  const clientKey = clientKeyIds.size > 0 ? matchingKey(request.headers, config.proxyApiKeys) : undefined
+  const clientKey = clientKeyIds.size > 0 ? matchingKey(request.headers, config.proxyApiKeys, keyInQuery(request, record.path)) : undefined
   record.clientKey = clientKey === undefined ? undefined : clientKeyIds.get(clientKey)
-  return handle({ endpoint, request, body, record, clientKey }, runtime)
+  return handle({ endpoint, request, body, record, clientKey, model }, runtime)
 }
 
 /** The edge's own refusals: a request that came back through lmlb (upstream/via.ts), and one without a proxy key. */
@@ -89,9 +100,20 @@ function refusal(request: Request, path: string, runtime: Runtime): Response | u
     return errorResponse(apiOfPath(path), new ProxyError(508, 'loop_detected', message))
   }
   const keys = runtime.current.config.proxyApiKeys
-  if (keys.length === 0 || isOpenPath(request.method, path, request.headers) || isAuthorized(request.headers, keys)) return undefined
-  const message = 'lmlb requires a proxy key: send one of PROXY_API_KEYS as x-api-key or Authorization: Bearer'
+  if (
+    keys.length === 0 ||
+    isOpenPath(request.method, path, request.headers) ||
+    isAuthorized(request.headers, keys, keyInQuery(request, path))
+  )
+    return undefined
+  const message =
+    'lmlb requires a proxy key: send one of PROXY_API_KEYS as x-api-key or Authorization: Bearer (Gemini clients: x-goog-api-key or ?key=)'
   return errorResponse(apiOfPath(path), new ProxyError(401, 'invalid_proxy_key', message))
+}
+
+/** Gemini's clients may send their key as `?key=` (the path, which lmlb logs, never holds it); no other API's may. */
+function keyInQuery(request: Request, path: string): string | undefined {
+  return apiOfPath(path) === 'gemini' ? (new URL(request.url).searchParams.get('key') ?? undefined) : undefined
 }
 
 /** A request target that is not a path (`CONNECT host:port`, which Bun hands over as the URL `host:port`): lmlb serves plain HTTP. */

@@ -3,7 +3,11 @@
  * client's own shape: OpenAI's list (`object`, `data[{id, object, created,
  * owned_by}]`), or Anthropic's (`data[{type, id, display_name,
  * created_at}]`, `has_more`, `first_id`, `last_id`, paged by `limit`,
- * `after_id`, `before_id`) when the request carries `anthropic-version`.
+ * `after_id`, `before_id`) when the request carries `anthropic-version`,
+ * or Google's (`models[{name: "models/{id}", displayName,
+ * supportedGenerationMethods}]`, paged by `pageSize` and `pageToken`) when
+ * it is under `/v1beta/` or comes from Google's clients (`x-goog-api-key`,
+ * `x-goog-api-client`).
  * Local knowledge first (the mock, aliases, the Claude-name mapping,
  * allow-lists), then what each ready service's upstream listed, prefixed
  * `service/` as a client must ask for them: only what the background
@@ -12,7 +16,9 @@
  */
 import { isServiceable } from '../balancer/choosers'
 import { MOCK_SERVICE } from '../config/defaults'
+import type { WireApi } from '../apis'
 import type { ProxyState } from '../state/proxy-state'
+import { pathOf } from './request-path'
 
 /** One model lmlb can route, as any shape needs it. */
 interface Model {
@@ -44,10 +50,19 @@ function models(state: ProxyState): Model[] {
   return [...found.values()]
 }
 
+/** Whose shape a model list or entry takes: Google's, Anthropic's or OpenAI's (`chat`). */
+export function modelClientOf(request: Request): WireApi {
+  const { headers } = request
+  if (headers.has('x-goog-api-key') || headers.has('x-goog-api-client') || pathOf(request.url)?.startsWith('/v1beta/')) return 'gemini'
+  return headers.has('anthropic-version') ? 'messages' : 'chat'
+}
+
 /** The list, in the shape of the client that asks (`request`'s headers and query). */
 export function listModels(state: ProxyState, request: Request): Response {
   const all = models(state)
-  if (!request.headers.has('anthropic-version')) return Response.json({ object: 'list', data: all.map(openaiEntry) })
+  const client = modelClientOf(request)
+  if (client === 'gemini') return googleList(all, new URL(request.url).searchParams)
+  if (client === 'chat') return Response.json({ object: 'list', data: all.map(openaiEntry) })
   const q = new URL(request.url).searchParams
   const limit = Math.min(1000, Math.max(1, Number(q.get('limit') ?? 20) || 20))
   const after = q.get('after_id')
@@ -81,7 +96,21 @@ export function retrieveModel(state: ProxyState, request: Request, id: string, r
   const found = all.find((m) => m.id === id) ?? (routedAs === undefined ? undefined : all.find((m) => m.id === routedAs))
   if (!found) return undefined
   const entry = { ...found, id }
-  return Response.json(request.headers.has('anthropic-version') ? anthropicEntry(entry) : openaiEntry(entry))
+  const client = modelClientOf(request)
+  return Response.json(client === 'gemini' ? googleEntry(entry) : client === 'messages' ? anthropicEntry(entry) : openaiEntry(entry))
+}
+
+/** Google's list: `pageSize` (default 50, at most 1000) at a time, `pageToken` the index where the page starts. */
+function googleList(all: Model[], q: URLSearchParams): Response {
+  const size = Math.min(1000, Math.max(1, Number(q.get('pageSize') ?? 50) || 50))
+  const from = /^\d{1,9}$/.test(q.get('pageToken') ?? '') ? Number(q.get('pageToken')) : 0
+  const page = all.slice(from, from + size)
+  return Response.json({ models: page.map(googleEntry), ...(from + size < all.length && { nextPageToken: String(from + size) }) })
+}
+
+function googleEntry(m: Model) {
+  const methods = /embed/i.test(m.id) ? ['embedContent', 'batchEmbedContents'] : ['generateContent', 'streamGenerateContent', 'countTokens']
+  return { name: `models/${m.id}`, displayName: m.name, supportedGenerationMethods: methods }
 }
 
 function openaiEntry(m: Model) {

@@ -24,6 +24,9 @@ export const OWN_ROUTES = {
   metrics: { method: 'GET', path: '/metrics' },
   models: { method: 'GET', path: '/v1/models' },
   model: { method: 'GET', path: '/v1/models/*' },
+  // Google's clients list under their own version too.
+  geminiModels: { method: 'GET', path: '/v1beta/models' },
+  geminiModel: { method: 'GET', path: '/v1beta/models/*' },
   reload: { method: 'POST', path: '/admin/reload' },
   keys: { method: 'GET', path: '/admin/keys', open: 'admin' },
   addKeys: { method: 'POST', path: '/admin/keys', open: 'admin' },

@@ -5,6 +5,7 @@
  * request's log line. The flow says what happened; this decides what each
  * figure makes of it.
  */
+import type { WireApi } from '../apis'
 import type { TargetCounters } from './counters'
 import type { RequestRecord } from './request-record'
 import { outcomeOf, type Outcome } from '../upstream/verdict'
@@ -22,6 +23,8 @@ export interface AttemptTarget {
   endpoint: string
   /** The key, masked; null for a keyless service. */
   key: string | null
+  /** The API the upstream is spoken to in: where its answer says its usage. */
+  api: WireApi
   /** Who is billed: the service, the model as the upstream knows it, the key's id. */
   billed: Billed
   /** The key's and the endpoint's. */
@@ -93,13 +96,14 @@ export class AttemptWatch {
   ended?: { at: number; how: AttemptEnd }
   private readonly log: { key: string | null; endpoint: string; outcome: string }
   private readonly span?: AttemptSpan
-  private readonly usage = new UsageReader()
+  private readonly usage: UsageReader
 
   constructor(
     private readonly request: RequestWatch,
     readonly target: AttemptTarget,
   ) {
     for (const c of target.counters) c.start()
+    this.usage = new UsageReader(target.api === 'gemini' ? 'gemini' : 'openai-anthropic')
     const { record } = request
     this.log = { key: target.key, endpoint: target.endpoint, outcome: 'pending' }
     record.attempts.push(this.log)

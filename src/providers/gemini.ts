@@ -18,7 +18,8 @@ export const gemini: Provider = {
   apis: ['chat'],
   auth: BEARER,
   forwarded: OPENAI_FORWARDED,
-  family: /^gemini-/,
+  // Google's embedding models too (text-embedding-004; OpenAI's are text-embedding-3-… and -ada-002).
+  family: /^(gemini-|text-embedding-0|embedding-0)/,
   keyRules: [
     // A bad or expired key comes as a 400 INVALID_ARGUMENT with the reason API_KEY_INVALID.
     { statuses: [400], match: 'api_key_invalid', action: 'disable', reason: 'invalid_key' },

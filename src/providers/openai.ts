@@ -22,7 +22,7 @@ export const openai: Provider = {
   auth: BEARER,
   forwarded: OPENAI_FORWARDED,
   // Its chat models, and its embedding, moderation, audio and image families.
-  family: /^(gpt-|o1|o3|o4|chatgpt-|text-embedding-|omni-moderation-|text-moderation-|whisper-|tts-|dall-e-)/,
+  family: /^(gpt-|o1|o3|o4|chatgpt-|text-embedding-(?!0)|omni-moderation-|text-moderation-|whisper-|tts-|dall-e-)/,
   keyRules: [
     // A 429 that is no rate limit: the account has no credit left ("code": "insufficient_quota").
     { statuses: [429], match: 'insufficient_quota', action: 'disable', reason: 'no_credit' },

@@ -14,7 +14,7 @@ export interface Provider {
   /** `gen_ai.provider.name` in traces (OpenTelemetry's GenAI conventions); otherwise a service is named by itself. */
   telemetryName?: string
   /** The wire format as a configuration names it. */
-  format: 'openai' | 'anthropic'
+  format: 'openai' | 'anthropic' | 'gemini'
   /** The built-in service's base URL (it ends at the version segment: CONTRACT). */
   baseUrl?: string
   /** The wire APIs its endpoints serve. */

@@ -31,7 +31,8 @@ export interface Attempted {
 export function attempts(runtime: Runtime, state: ProxyState, request: Request, inbound: Inbound, watch: RequestWatch) {
   const { config, scrubber } = state
   const q = request.url.indexOf('?')
-  const search = q < 0 ? '' : request.url.slice(q)
+  // The client's query goes on, but a Gemini call's (its `key`, its `alt=sse`: lmlb's path says that itself).
+  const search = q < 0 || inbound.endpoint.modelInPath ? '' : request.url.slice(q)
   // Prepared once per deployment: a retry on the same one sends the same body.
   let prepared: { deployment: Deployment; outbound: Outbound } | undefined
   return async (choice: Choice): Promise<Attempted> => {
@@ -56,6 +57,7 @@ export function attempts(runtime: Runtime, state: ProxyState, request: Request, 
       model: deployment.model,
       endpoint: target.endpoint.url,
       key,
+      api: outbound.api,
       counters,
       billed: {
         service: service.name,

@@ -22,7 +22,7 @@ import type { CooledTarget, KeyChange } from '../state/ports'
 import type { ProxyState } from '../state/proxy-state'
 import type { Runtime } from '../state/runtime'
 import { readRateLimits } from '../upstream/rate-limits'
-import { retryAfterMs } from '../upstream/retry-after'
+import { retryAfterMs, retryDelayMs } from '../upstream/retry-after'
 import { UpstreamFailure } from '../upstream/send'
 import { BODY_READ, COMMON_KEY_RULES, judgeAnswer, type KeyVerdict } from '../upstream/key-verdict'
 import { KINDS } from '../upstream/verdict'
@@ -120,7 +120,8 @@ export async function dispatch(attempt: Attempt, o: DispatchOptions): Promise<Di
       // A keyless service refused: that is for the client to read, not ours to fix.
       return (endpoint.health.released(), last)
     } else if (verdict.kind === 'rate_limited') {
-      ;(passed ??= new Set()).add(coolForLimit(choice, headers, verdict.cooldownMs, now(), o))
+      const wait = verdict.cooldownMs ?? retryAfterMs(headers, now()) ?? retryDelayMs(bodyText(attempted))
+      ;(passed ??= new Set()).add(coolForLimit(choice, wait, now(), o))
     } else {
       endpointFailed(choice, headers, now(), o, `answered ${status}`)
       ;(passed ??= new Set()).add(endpoint)
@@ -138,11 +139,14 @@ export async function dispatch(attempt: Attempt, o: DispatchOptions): Promise<Di
 const SUCCESS: KeyVerdict = { kind: 'success', reason: 'ok' }
 
 /** What a failed answer says, by the service's rules, its provider's and the common ones. */
-function verdictOn({ deployment }: Choice, { answer }: Attempted): KeyVerdict {
+function verdictOn({ deployment }: Choice, attempted: Attempted): KeyVerdict {
   const service = deployment.pool.service
-  const body = answer.bytes ? byteText(answer.bytes.subarray(0, BODY_READ)).toLowerCase() : ''
-  return judgeAnswer(answer.status, body, service.keyPolicy.rules, PROVIDERS[service.provider].keyRules, COMMON_KEY_RULES)
+  const body = bodyText(attempted).toLowerCase()
+  return judgeAnswer(attempted.answer.status, body, service.keyPolicy.rules, PROVIDERS[service.provider].keyRules, COMMON_KEY_RULES)
 }
+
+/** The start of a failed answer's body, as text. */
+const bodyText = ({ answer }: Attempted) => (answer.bytes ? byteText(answer.bytes.subarray(0, BODY_READ)) : '')
 
 function released({ key, endpoint }: Target): void {
   key?.health.released()
@@ -204,11 +208,11 @@ function keyRefused(choice: Choice, key: KeyTarget, status: number, verdict: Key
  * service's to its endpoint), which cools as long as the policy or the
  * upstream asks. Returns what cooled.
  */
-function coolForLimit(choice: Choice, headers: Headers, cooldownMs: number | undefined, now: number, o: DispatchOptions): object {
+function coolForLimit(choice: Choice, waitMs: number | undefined, now: number, o: DispatchOptions): object {
   const { key, endpoint } = choice.target
   const service = choice.deployment.pool.service.name
   const limited = key ?? endpoint
-  limited.health.failed(now, cooldownMs ?? retryAfterMs(headers, now))
+  limited.health.failed(now, waitMs)
   o.onCooled?.(
     key
       ? { service, key: key.value, until: key.health.cooledUntil() }

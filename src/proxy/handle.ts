@@ -29,12 +29,17 @@ export interface InboundCall {
   body: RawBody
   record: RequestRecord
   clientKey?: string
+  /** Gemini's: the model named in the path. */
+  model?: string
 }
 
-export async function handle({ endpoint, request, body, record, clientKey }: InboundCall, runtime: Runtime): Promise<Response> {
+export async function handle(
+  { endpoint, request, body, record, clientKey, model: pathModel }: InboundCall,
+  runtime: Runtime,
+): Promise<Response> {
   // The state a request starts with is the one it finishes with, reloads or not.
   const state = runtime.current
-  const parsed = parse(endpoint, body)
+  const parsed = parse(endpoint, body, pathModel)
   record.asked(parsed.model, parsed.stream, () => parsed.text || `[multipart upload, ${parsed.upload!.bytes.length} bytes]`)
   // A client key whose spending has reached its budget: refused before anything else is counted.
   const spendLimits = record.clientKey === undefined ? undefined : state.spendLimits.get(record.clientKey)
@@ -47,7 +52,8 @@ export async function handle({ endpoint, request, body, record, clientKey }: Inb
   const route = routeOf(state, inbound.model)
   if (route.kind === 'single' && route.service === MOCK_SERVICE) return answerByMock(inbound, route.model, runtime.streams)
   // No upstream of the route counts an Anthropic request's tokens: lmlb estimates them.
-  if (endpoint.countsTokens && firstPool(state, route)?.service.apis.includes('chat')) return estimatedTokens(inbound)
+  const first = firstPool(state, route)
+  if (endpoint.countsTokens && first && !first.service.apis.includes('messages')) return estimatedTokens(inbound)
 
   const watch = new RequestWatch(record, state.requests, (status) => record.finish(status, runtime.logger, (t) => state.scrubber.text(t)))
   const tries = attempts(runtime, state, request, inbound, watch)

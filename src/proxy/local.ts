@@ -21,10 +21,10 @@ export function answerByMock(inbound: Inbound, model: string, streams: StreamFac
   const turns = { ...body, messages: body.messages ?? [] }
   if (endpoint.api === 'messages') return mockAnthropic(turns)
   if (endpoint.api === 'chat') return mockOpenAI(turns)
-  // The mock speaks Chat Completions; a Responses client gets it through the same translation as any Chat-only service.
+  // The mock speaks Chat Completions; a Responses or Gemini client gets it through the same translation as any Chat-only service.
   let translated
   try {
-    translated = translate(pairOf('responses', 'chat')!, 'responses', body, { model, inputTokens: 0 }, streams)
+    translated = translate(pairOf(endpoint.api, 'chat')!, endpoint.api, body, { model, inputTokens: 0, stream: inbound.stream }, streams)
   } catch (error) {
     throw untranslatable(error, MOCK_SERVICE, 'openai')
   }

@@ -42,7 +42,8 @@ export interface Inbound {
   keep?: ResponseKeep
 }
 
-export function parse(endpoint: ApiEndpoint, raw: RawBody): Inbound {
+/** `pathModel`: the model a Gemini call names in its path (its body has none, and keeps none: Gemini refuses unknown fields). */
+export function parse(endpoint: ApiEndpoint, raw: RawBody, pathModel?: string): Inbound {
   if ('upload' in raw) {
     const field = findModelField(raw.upload, boundaryOf(raw.contentType)!)
     if (field === undefined || field.value === '') throw new ProxyError(400, 'invalid_request', 'model: the form has no model field')
@@ -50,6 +51,7 @@ export function parse(endpoint: ApiEndpoint, raw: RawBody): Inbound {
     return { endpoint, text: '', body: { model: field.value }, upload, model: field.value, stream: false }
   }
   const body = parseJson(raw.text, endpoint)
+  if (pathModel !== undefined) return { endpoint, text: raw.text, body, model: pathModel, stream: endpoint.streams === true }
   body.model ??= endpoint.defaultModel!
   return { endpoint, text: raw.text, body, model: body.model, stream: body.stream === true }
 }

@@ -6,7 +6,7 @@
  * them (byte for byte where nothing changes).
  */
 import type { WireApi } from '../apis'
-import { CALL_OF } from '../apis/endpoints'
+import { CALL_OF, GEMINI_METHODS, type ApiEndpoint } from '../apis/endpoints'
 import type { OpenAIRequest } from '../apis/openai-chat/wire'
 import type { Deployment } from '../balancer/choosers'
 import type { Config, ServiceConfig } from '../config/schema'
@@ -39,8 +39,12 @@ export function prepare(inbound: Inbound, deployment: Deployment, config: Config
   const { endpoint, body, upload } = inbound
   const service = deployment.pool.service
   const model = own(service.rename, deployment.model) ?? deployment.model
+  // Gemini's own API names the model in the path: the body goes on as it came.
+  if (endpoint.modelInPath && service.apis.includes('gemini'))
+    return { api: 'gemini', path: modelPath(model, endpoint), body: inbound.text }
   if (endpoint.passOnly) {
-    if (!service.apis.includes('chat'))
+    // Gemini's token counts and embeddings go only to a service that speaks Gemini's API.
+    if (!service.apis.includes('chat') || endpoint.modelInPath)
       throw new ProxyError(400, 'unsupported_endpoint', `service "${service.name}" (${service.format} format) has no ${endpoint.upstream}`)
     if (upload) {
       const bytes = model === inbound.model ? upload.bytes : withModelField(upload.bytes, upload.field, model)
@@ -68,20 +72,37 @@ export function prepare(inbound: Inbound, deployment: Deployment, config: Config
     }
     return { ...same, body: JSON.stringify({ ...full, model }) }
   }
-  const pair = pairOf(endpoint.api, translatedTo(service))!
+  const pair = pairOf(endpoint.api, translatedTo(service))
+  if (!pair) throw notTranslated(endpoint.api, service)
   try {
-    const options = { model, inputTokens: Math.ceil(inbound.text.length / 4), keep: inbound.keep }
+    const options = { model, inputTokens: Math.ceil(inbound.text.length / 4), keep: inbound.keep, stream: inbound.stream }
     const translated = translate(pair, endpoint.api, full, options, streams)
     if (pair.upstream === 'chat') fitTranslatedChat(translated.body as OpenAIRequest, model, PROVIDERS[service.provider])
-    return { api: pair.upstream, path: CALL_OF[pair.upstream].upstream, body: JSON.stringify(translated.body), back: translated.back }
+    const path = pair.upstream === 'gemini' ? geminiPath(model, inbound.stream) : CALL_OF[pair.upstream].upstream
+    return { api: pair.upstream, path, body: JSON.stringify(translated.body), back: translated.back }
   } catch (error) {
     throw untranslatable(error, service.name, service.format)
   }
 }
 
-/** The API a request in another one is translated into for this service: Chat Completions where it has it, else Messages. */
+/** Where a Gemini model method is, under a Gemini-format service's base URL. */
+const modelPath = (model: string, endpoint: ApiEndpoint) => `/models/${encodeURIComponent(model)}${endpoint.upstream}`
+const geminiPath = (model: string, stream: boolean) =>
+  modelPath(model, stream ? GEMINI_METHODS.streamGenerateContent : GEMINI_METHODS.generateContent)
+
+/** The API a request in another one is translated into for this service: Chat Completions where it has it, else its own. */
 function translatedTo(service: ServiceConfig): WireApi {
-  return service.apis.includes('chat') ? 'chat' : 'messages'
+  return service.apis.includes('chat') ? 'chat' : service.apis[0]
+}
+
+/** No translation between these two APIs yet (Gemini's, either way). */
+function notTranslated(api: WireApi, service: ServiceConfig): ProxyError {
+  const message =
+    api === 'gemini'
+      ? `service "${service.name}" (${service.format} format) does not speak Gemini's API, and lmlb does not translate it yet: ` +
+        'call a Gemini-format service (format: gemini)'
+      : `service "${service.name}" speaks only Gemini's API, and lmlb does not translate into it yet: call it with a Gemini client`
+  return new ProxyError(400, 'unsupported_api', message)
 }
 
 export function untranslatable(error: unknown, service: string, format: string): ProxyError {

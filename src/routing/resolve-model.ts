@@ -56,7 +56,8 @@ export function resolveModel(model: string, settings: RoutingSettings): Route {
     message:
       `lmlb cannot route model "${model}": use "<service>/<model>" with a configured service (${known})` +
       (aliases.length > 0 ? `, an alias (${aliases.join(', ')})` : '') +
-      ", or a gpt-, o1/o3/o4-, gemini- or claude- model name (or one of OpenAI's text-embedding-, omni-moderation-, whisper-, tts-, dall-e- models)",
+      ', or a gpt-, o1/o3/o4-, gemini- or claude- model name ' +
+      "(or one of OpenAI's text-embedding-, omni-moderation-, whisper-, tts-, dall-e- models, or Google's text-embedding-0…)",
   }
 }
 

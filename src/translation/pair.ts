@@ -13,6 +13,8 @@ export interface TranslateOptions {
   model: string
   /** A rough count of the request's input tokens, for a stream that must say it before the upstream does. */
   inputTokens: number
+  /** Whether the client streams: Gemini's says it by the URL's method, not in its body. */
+  stream: boolean
   /** A Responses client's answer that lmlb keeps (proxy/kept-responses.ts). */
   keep?: ResponseKeep
 }

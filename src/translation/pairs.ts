@@ -10,8 +10,10 @@ import { SseDecoder } from '../sse/decode'
 import type { ByteSource, StreamFactory } from '../upstream/byte-stream'
 import type { UpstreamAnswer } from '../upstream/send'
 import { TooDeepError, tooDeep } from '../util/json-depth'
+import { chatOverGemini } from './chat-over-gemini'
 import { chatOverMessages } from './chat-over-messages'
 import { translateError } from './errors'
+import { geminiOverChat } from './gemini-over-chat'
 import { messagesOverChat } from './messages-over-chat'
 import type { Pair, StreamTranslator, TranslateOptions } from './pair'
 import { responsesOverChat } from './responses-over-chat'
@@ -20,8 +22,9 @@ import { responsesOverMessages } from './responses-over-messages'
 /** Client API → upstream API → the pair between them. */
 const PAIRS: { [C in WireApi]?: { [U in WireApi]?: Pair<any, any, any> } } = {
   messages: { chat: messagesOverChat },
-  chat: { messages: chatOverMessages },
+  chat: { messages: chatOverMessages, gemini: chatOverGemini },
   responses: { chat: responsesOverChat, messages: responsesOverMessages },
+  gemini: { chat: geminiOverChat },
 }
 
 export function pairOf(client: WireApi, upstream: WireApi): Pair<unknown, unknown, unknown> | undefined {

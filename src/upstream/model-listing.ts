@@ -1,8 +1,9 @@
 /**
  * One service's own model listing (`GET <base>/models`), as its upstream
- * answers it: OpenAI's `{data: [{id, created}]}` or Anthropic's
- * `{data: [{id, display_name, created_at}]}`; what a model is called and
- * when it came out, where the upstream says.
+ * answers it: OpenAI's `{data: [{id, created}]}`, Anthropic's
+ * `{data: [{id, display_name, created_at}]}` or Google's `{models: [{name:
+ * "models/{id}", displayName}]}` (its first page of 1,000); what a model is
+ * called and when it came out, where the upstream says.
  */
 import { MODELS_PATH } from '../apis/endpoints'
 import type { Provider } from '../providers/provider'
@@ -27,12 +28,13 @@ export async function fetchListing(
   hop: Hop,
 ): Promise<ListedModel[] | undefined> {
   try {
-    const response = await fetch(baseUrl + MODELS_PATH, {
+    const response = await fetch(baseUrl + MODELS_PATH + (provider.format === 'gemini' ? '?pageSize=1000' : ''), {
       headers: upstreamHeaders(provider, new Headers(), key, hop),
       signal: AbortSignal.timeout(LISTING_TIMEOUT_MS),
     })
     if (!response.ok) return undefined
-    const body = (await response.json()) as { data?: unknown }
+    const body = (await response.json()) as { data?: unknown; models?: unknown }
+    if (Array.isArray(body.models)) return body.models.flatMap(googleListed)
     return Array.isArray(body.data) ? body.data.flatMap(listed) : undefined
   } catch {
     return undefined
@@ -50,4 +52,10 @@ function listed(m: unknown): ListedModel[] {
       ...(typeof o.display_name === 'string' && { name: o.display_name }),
     },
   ]
+}
+
+function googleListed(m: unknown): ListedModel[] {
+  const o = m as { name?: unknown; displayName?: unknown }
+  if (typeof o?.name !== 'string' || !o.name.startsWith('models/') || o.name.length === 'models/'.length) return []
+  return [{ id: o.name.slice('models/'.length), ...(typeof o.displayName === 'string' && { name: o.displayName }) }]
 }

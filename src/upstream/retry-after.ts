@@ -2,7 +2,8 @@
  * How long an upstream asked us to wait, from its headers: `Retry-After`
  * (seconds or an HTTP date), else OpenAI's `x-ratelimit-reset-*` ("1s",
  * "6m0s", "20ms") or Anthropic's `anthropic-ratelimit-*-reset` (RFC 3339).
- * Where several limits are named, the exhausted ones decide.
+ * Where several limits are named, the exhausted ones decide. Gemini says it
+ * in its 429's body only (retryDelayMs).
  */
 import { ANTHROPIC_RATE_LIMITS } from '../providers/anthropic'
 import { OPENAI_RATE_LIMITS } from '../providers/openai'
@@ -30,4 +31,10 @@ export function retryAfterMs(headers: Headers, now: number): number | undefined 
   if (resets.length === 0) return undefined
   const exhausted = resets.filter((r) => r.exhausted)
   return exhausted.length > 0 ? Math.max(...exhausted.map((r) => r.ms)) : Math.min(...resets.map((r) => r.ms))
+}
+
+/** Gemini's 429 RESOURCE_EXHAUSTED: `RetryInfo` in the error's details, `"retryDelay": "30s"` (or `"1.5s"`). */
+export function retryDelayMs(body: string): number | undefined {
+  const m = /"retryDelay"\s*:\s*"(\d+(?:\.\d+)?)s"/.exec(body)
+  return m ? boundedWait(Number(m[1]) * 1000) : undefined
 }

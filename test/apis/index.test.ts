@@ -59,7 +59,7 @@ describe('errorEvent', () => {
 
   test('a message with quotes and line breaks stays one data line and reads back as it was', () => {
     const message = 'line one\nline "two"\r\nthree'
-    for (const api of ['messages', 'chat', 'responses'] as WireApi[]) {
+    for (const api of ['messages', 'chat', 'responses', 'gemini'] as WireApi[]) {
       const { data } = readEvent(errorEvent(api, 400, 'bad', message))
       expect(data.error?.message ?? data.response.error.message).toBe(message)
     }
@@ -67,5 +67,5 @@ describe('errorEvent', () => {
 })
 
 test('API_LABEL keeps the names the request log and /metrics have always used', () => {
-  expect(API_LABEL).toEqual({ messages: 'anthropic', chat: 'openai', responses: 'responses' })
+  expect(API_LABEL).toEqual({ messages: 'anthropic', chat: 'openai', responses: 'responses', gemini: 'gemini' })
 })

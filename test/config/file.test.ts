@@ -68,7 +68,9 @@ services:
       groq: ['chat'],
     })
     expect(errorsOf('services:\n  claude:\n    format: anthropic\n    endpoints: [https://a.example/v1]\n    apis: [responses]\n')).toEqual(
-      ['lmlb.yaml: services.claude.apis: only an OpenAI-format service takes apis (an Anthropic-format one serves Messages)'],
+      [
+        "lmlb.yaml: services.claude.apis: only an OpenAI-format service takes apis (an Anthropic-format one serves Messages, a Gemini-format one Gemini's API)",
+      ],
     )
     expect(errorsOf('services:\n  vllm:\n    endpoints: [http://127.0.0.1:8000/v1]\n    apis: [completions]\n')[0]).toContain(
       'services.vllm.apis',

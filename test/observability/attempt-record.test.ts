@@ -38,6 +38,7 @@ function target(service: string, endpoint = `http://${service}.test/v1`): Attemp
     model: 'm',
     endpoint,
     key: 'sk-...0001',
+    api: 'chat',
     counters: [new TargetCounters(), new TargetCounters()],
     billed,
   }

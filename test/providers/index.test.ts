@@ -55,20 +55,25 @@ describe('the providers as data', () => {
     expect(PROVIDERS.gemini.baseUrl + CALL_OF.chat.upstream).toBe(
       'https://generativelanguage.googleapis.com/v1beta/openai/chat/completions',
     )
+    expect(PROVIDERS['gemini-native'].baseUrl).toBe('https://generativelanguage.googleapis.com/v1beta')
   })
 
   test('each speaks the APIs of its format, and sends its key as that API expects', () => {
     for (const p of Object.values(PROVIDERS)) {
       if (p.format === 'anthropic') expect(p.apis).toEqual(['messages'])
+      else if (p.format === 'gemini') expect(p.apis).toEqual(['gemini'])
       else {
         expect(p.apis).toContain('chat')
         expect(p.apis).not.toContain('messages')
       }
-      expect(p.auth).toEqual(
-        p.format === 'anthropic' ? { header: 'x-api-key', prefix: '' } : { header: 'authorization', prefix: 'Bearer ' },
-      )
+      const AUTH = {
+        anthropic: { header: 'x-api-key', prefix: '' },
+        gemini: { header: 'x-goog-api-key', prefix: '' },
+        openai: { header: 'authorization', prefix: 'Bearer ' },
+      }
+      expect(p.auth).toEqual(AUTH[p.format])
       // The client's credentials are never passed on.
-      for (const h of ['authorization', 'x-api-key', 'cookie']) expect(p.forwarded).not.toContain(h)
+      for (const h of ['authorization', 'x-api-key', 'x-goog-api-key', 'cookie']) expect(p.forwarded).not.toContain(h)
     }
   })
 

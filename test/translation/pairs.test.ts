@@ -19,12 +19,12 @@ import type { UpstreamAnswer } from '../../src/upstream/send'
 import { anthropicStreamEvents, openaiStreamEvents } from '../helpers/canned'
 
 const enc = new TextEncoder()
-const OPTIONS = { model: 'upstream-model', inputTokens: 10 }
+const OPTIONS = { model: 'upstream-model', inputTokens: 10, stream: true }
 const ANTHROPIC_REQUEST = { model: 'claude-client', max_tokens: 100, messages: [{ role: 'user', content: 'hi' }], stream: true }
 const CHAT_REQUEST = { model: 'gpt-client', messages: [{ role: 'user', content: 'hi' }], stream: true }
 const RESPONSES_REQUEST = { model: 'codex-client', input: 'hi', stream: true }
 
-const REQUESTS: Record<WireApi, object> = { messages: ANTHROPIC_REQUEST, chat: CHAT_REQUEST, responses: RESPONSES_REQUEST }
+const REQUESTS: Partial<Record<WireApi, object>> = { messages: ANTHROPIC_REQUEST, chat: CHAT_REQUEST, responses: RESPONSES_REQUEST }
 
 /** The way back for a client of `client` on an upstream of `upstream`. */
 function wayBack(client: WireApi, upstream: WireApi) {

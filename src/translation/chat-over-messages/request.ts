@@ -105,7 +105,8 @@ function imageBlock(url: string): AnthropicBlock {
     : { type: 'image', source: { type: 'url', url } }
 }
 
-function textOf(content: string | OpenAIContentPart[] | null | undefined): string {
+/** A Chat message's text: its content, or its text parts joined by line breaks. */
+export function textOf(content: string | OpenAIContentPart[] | null | undefined): string {
   if (typeof content === 'string') return content
   return (content ?? [])
     .filter((p) => p.type === 'text')
