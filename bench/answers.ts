@@ -1,6 +1,6 @@
 /**
  * What the bench's stand-in upstream answers, built once: an OpenAI completion and a 50-chunk stream, an
- * Anthropic message and its stream. Shared by bench/upstream.ts (on a socket) and bench/in-process.ts (a stub fetch).
+ * Anthropic message and its stream, a Gemini answer and its stream. Shared by bench/upstream.ts (on a socket) and bench/in-process.ts (a stub fetch).
  */
 const CHUNKS = 50
 const encoder = new TextEncoder()
@@ -52,3 +52,15 @@ export const anthropicChunks = [
   ev('message_delta', { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 50 } }),
   ev('message_stop', { type: 'message_stop' }),
 ]
+
+/** Gemini's answer, and its stream as Google sends it: one GenerateContentResponse a `data:` line, CRLF apart. */
+const geminiOf = (text: string, last: boolean) => ({
+  candidates: [{ content: { role: 'model', parts: [{ text }] }, index: 0, ...(last && { finishReason: 'STOP' }) }],
+  usageMetadata: { promptTokenCount: 12, ...(last && { candidatesTokenCount: 50 }), totalTokenCount: last ? 62 : 12 },
+  modelVersion: 'gemini-x',
+  responseId: 'bench',
+})
+export const geminiAnswer = JSON.stringify(geminiOf('Hello from the bench upstream.', true))
+export const geminiChunks = Array.from({ length: CHUNKS }, (_, i) =>
+  encoder.encode(`data: ${JSON.stringify(geminiOf(`tok${i} `, i === CHUNKS - 1))}\r\n\r\n`),
+)

@@ -3,7 +3,7 @@
  * respond) with the upstream's `fetch` stubbed, against a passthrough as small as bun-minimal given the same stub.
  * What it isolates is lmlb's own JavaScript: the network bench (bench/run.ts) pays roughly three times as much
  * for each µs of it. Bounded: N requests, C at a time, after a fifth of N to warm up.
- * Usage: bun --no-env-file bench/in-process.ts [chat|stream|translated|responses|responses-unkept]   (N=100000 C=50 by default;
+ * Usage: bun --no-env-file bench/in-process.ts [chat|stream|translated|responses|responses-unkept|gemini|gemini-translated]   (N=100000 C=50 by default;
  * USAGE=1 keeps usage and request records in a store, as lmlb does)
  */
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -15,7 +15,7 @@ import { createLogger } from '../src/observability/log'
 import { bunPlatform } from '../src/runtime/bun'
 import { createRuntime } from '../src/state/runtime'
 import { UsageStore } from '../src/state/usage-store'
-import { completion, openaiChunks } from './answers'
+import { completion, geminiAnswer, openaiChunks } from './answers'
 
 const N = Number(process.env.N ?? 100_000)
 const C = Number(process.env.C ?? 50)
@@ -28,16 +28,27 @@ const SCENARIOS: Record<string, [path: string, body: string]> = {
   // Responses over a Chat-only service: lmlb keeps each answer (store left on), or not.
   responses: ['/v1/responses', JSON.stringify({ model: 'chatonly/gpt-4o-mini', input: 'Say hello in five words.' })],
   'responses-unkept': ['/v1/responses', JSON.stringify({ model: 'chatonly/gpt-4o-mini', input: 'Say hello in five words.', store: false })],
+  // Google's API passed through to a Gemini-format service, and translated for an OpenAI-format one.
+  gemini: [
+    '/v1beta/models/google/gemini-x:generateContent',
+    JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'Say hello.' }] }] }),
+  ],
+  'gemini-translated': [
+    '/v1beta/models/gpt-4o-mini:generateContent',
+    JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'Say hello.' }] }] }),
+  ],
 }
 const scenario = process.argv[2] ?? 'chat'
 if (!(scenario in SCENARIOS)) throw new Error(`usage: bench/in-process.ts [${Object.keys(SCENARIOS).join('|')}]`)
 const [path, body] = SCENARIOS[scenario]
 
 const loaded = loadConfig({
+  file: { path: 'bench.json', text: JSON.stringify({ services: { google: { format: 'gemini', endpoints: [`${UPSTREAM}beta`] } } }) },
   env: {
     OPENAI_API_KEYS: 'sk-bench-key-000001,sk-bench-key-000002,sk-bench-key-000003',
     CHATONLY_API_KEYS: 'sk-bench-key-000004',
     SERVICE_ENDPOINTS: JSON.stringify({ openai: [UPSTREAM], chatonly: [UPSTREAM] }),
+    GOOGLE_API_KEYS: 'bench-google-key-000001',
     LOG_LEVEL: 'warn',
     ...(process.env.KEPT && { LMLB_RESPONSES_KEPT: process.env.KEPT }),
   },
@@ -59,11 +70,14 @@ const flushing = setInterval(() => runtime.usage.flush(), 5_000)
 
 // The stub upstream: the bench upstream's answers, built once.
 const completionBytes = new TextEncoder().encode(completion)
+const geminiBytes = new TextEncoder().encode(geminiAnswer)
 const events = Buffer.concat(openaiChunks)
-globalThis.fetch = (async (_url: string, init?: RequestInit) =>
-  typeof init?.body === 'string' && init.body.includes('"stream":true')
-    ? new Response(events, { headers: { 'content-type': 'text/event-stream' } })
-    : new Response(completionBytes, { headers: { 'content-type': 'application/json' } })) as typeof fetch
+globalThis.fetch = (async (url: string, init?: RequestInit) =>
+  url.includes(':generateContent')
+    ? new Response(geminiBytes, { headers: { 'content-type': 'application/json' } })
+    : typeof init?.body === 'string' && init.body.includes('"stream":true')
+      ? new Response(events, { headers: { 'content-type': 'text/event-stream' } })
+      : new Response(completionBytes, { headers: { 'content-type': 'application/json' } })) as typeof fetch
 
 /** bun-minimal's handler, its upstream the same stub. */
 async function bare(request: Request): Promise<Response> {

@@ -264,6 +264,8 @@ const messages = (stream: boolean, model: string) => ({
   max_tokens: 64,
   messages: [{ role: 'user', content: 'Say hello in five words.' }],
 })
+/** As Google's SDKs send a turn (the model and streaming are in the path). */
+const gemini = () => ({ contents: [{ role: 'user', parts: [{ text: 'Say hello in five words.' }] }] })
 /** As Codex sends a turn, small. */
 const responses = (stream: boolean, model: string) => ({
   model,
@@ -275,7 +277,12 @@ const responses = (stream: boolean, model: string) => ({
 
 function lmlbEnv(upstream: number): Record<string, string> {
   const base = `http://127.0.0.1:${upstream}/v1`
+  // A Gemini-format service (the configuration file is the only place a format is set), named `google`.
+  const config = join(mkdtempSync(join(tmpdir(), 'lmlb-bench-config-')), 'lmlb.json')
+  writeFileSync(config, JSON.stringify({ services: { google: { format: 'gemini', endpoints: [`${base}beta`] } } }))
   return {
+    LMLB_CONFIG: config,
+    GOOGLE_API_KEYS: 'bench-google-key-000001,bench-google-key-000002',
     OPENAI_API_KEYS: 'sk-bench-key-000001,sk-bench-key-000002,sk-bench-key-000003',
     ANTHROPIC_API_KEYS: 'sk-ant-bench-key-000001',
     // Gemini's OpenAI endpoint has no Responses API: a Responses request there is translated.
@@ -505,7 +512,16 @@ async function main() {
   }
 
   // Translation (a client of one API served by the other), against the bare passthrough's same-format rate.
-  const translations: [string, string, object, string][] = [
+  const geminiPath = (model: string, stream: boolean) =>
+    `/v1beta/models/${model}:${stream ? 'streamGenerateContent?alt=sse' : 'generateContent'}`
+  // Against bun-minimal passing the upstream's own call through (Gemini's: the same path, its model unprefixed).
+  const translations: [string, string, object, string, object?][] = [
+    ['Gemini passthrough', geminiPath('google/gemini-x', false), gemini(), geminiPath('gemini-x', false), gemini()],
+    ['Gemini passthrough, stream', geminiPath('google/gemini-x', true), gemini(), geminiPath('gemini-x', true), gemini()],
+    ['Gemini → OpenAI', geminiPath('gpt-4o-mini', false), gemini(), '/v1/chat/completions', chat(false)],
+    ['Gemini → OpenAI, stream', geminiPath('gpt-4o-mini', true), gemini(), '/v1/chat/completions', chat(true)],
+    ['OpenAI → Gemini', '/v1/chat/completions', chat(false, 'google/gemini-x'), geminiPath('gemini-x', false), gemini()],
+    ['OpenAI → Gemini, stream', '/v1/chat/completions', chat(true, 'google/gemini-x'), geminiPath('gemini-x', true), gemini()],
     ['Anthropic → OpenAI', '/v1/messages', messages(false, 'gpt-4o-mini'), '/v1/chat/completions'],
     ['Anthropic → OpenAI, stream', '/v1/messages', messages(true, 'gpt-4o-mini'), '/v1/chat/completions'],
     ['OpenAI → Anthropic', '/v1/chat/completions', chat(false, 'anthropic/claude-x'), '/v1/messages'],
@@ -515,7 +531,7 @@ async function main() {
     ['Responses → Anthropic', '/v1/responses', responses(false, 'anthropic/claude-x'), '/v1/messages'],
     ['Responses → Anthropic, stream', '/v1/responses', responses(true, 'anthropic/claude-x'), '/v1/messages'],
   ]
-  for (const [name, path, body, barePath] of translations) {
+  for (const [name, path, body, barePath, bareBody] of translations) {
     await wrk(at(lmlb.port, path), body, 1) // each translation's own code, warm (bun-minimal's is the same passthrough)
     const ours = await wrk(at(lmlb.port, path), body, SECONDS, CONNECTIONS, LOAD_CORE, lmlb.proc.pid)
     if (ours.errors > 0 && ours.rps > 0 && ours.errors >= ours.rps * SECONDS * 0.5) {
@@ -523,7 +539,10 @@ async function main() {
       continue
     }
     const upstreamBody =
-      barePath === '/v1/messages' ? messages((body as { stream: boolean }).stream, 'claude-x') : chat((body as { stream: boolean }).stream)
+      bareBody ??
+      (barePath === '/v1/messages'
+        ? messages((body as { stream: boolean }).stream, 'claude-x')
+        : chat((body as { stream: boolean }).stream))
     const yard = await wrk(at(bare.port, barePath), upstreamBody, SECONDS, CONNECTIONS, LOAD_CORE, bare.proc.pid)
     results[name] = { bare: yard, lmlb: ours }
     row(

@@ -1,5 +1,5 @@
 /**
- * A fast stand-in for OpenAI and Anthropic on 127.0.0.1, for the benchmark:
+ * A fast stand-in for OpenAI, Anthropic and Gemini on 127.0.0.1, for the benchmark:
  * small answers, or 50-chunk streams. Unpaced, a stream's 51 events go as one
  * precomputed body in one write (as the mock behind ../shared/HOTPATH.md sent
  * them): the stand-in shares the load core with wrk and must not be what
@@ -9,7 +9,7 @@
  * unpaced and then timed paced.
  * Usage: bun bench/upstream.ts PORT [CHUNK_DELAY_MS]
  */
-import { anthropicChunks, completion, message, openaiChunks } from './answers'
+import { anthropicChunks, completion, geminiAnswer, geminiChunks, message, openaiChunks } from './answers'
 
 const port = Number(process.argv[2] ?? 0)
 let delay = Number(process.argv[3] ?? 0)
@@ -30,6 +30,7 @@ const unpaced = (events: Uint8Array[]) => Buffer.concat([STREAM_HEAD, chunk(Buff
 const answers = {
   openai: { json: sized('application/json', completion), stream: unpaced(openaiChunks), events: openaiChunks.map(chunk) },
   anthropic: { json: sized('application/json', message), stream: unpaced(anthropicChunks), events: anthropicChunks.map(chunk) },
+  gemini: { json: sized('application/json', geminiAnswer), stream: unpaced(geminiChunks), events: geminiChunks.map(chunk) },
 }
 const NO_CONTENT = Buffer.from('HTTP/1.1 204 No Content\r\n\r\n')
 const BAD_REQUEST = Buffer.from('HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n')
@@ -94,8 +95,10 @@ function serve(socket: Sock) {
       if (c.closeAfter) return void socket.end()
       continue
     }
-    const answer = path.endsWith('/messages') ? answers.anthropic : answers.openai
-    if (!wantsStream(body)) send(socket, answer.json)
+    // Gemini's method says whether it streams; the others' bodies do.
+    const gemini = path.includes(':') ? path.slice(path.lastIndexOf(':') + 1) : undefined
+    const answer = gemini ? answers.gemini : path.endsWith('/messages') ? answers.anthropic : answers.openai
+    if (gemini ? gemini !== 'streamGenerateContent' : !wantsStream(body)) send(socket, answer.json)
     else if (delay === 0) send(socket, answer.stream)
     else {
       // Paced: the head and the first event now, then one event per delay, then the end.

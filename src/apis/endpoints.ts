@@ -22,7 +22,7 @@ export interface ApiEndpoint {
   check: TypeCheck<TSchema>
   /** Appended to an upstream's base URL. */
   upstream: string
-  /** Anthropic's token count: the upstream's where it speaks Messages, else a local estimate. */
+  /** A token count (Anthropic's, Gemini's): the upstream's where it speaks the endpoint's API, else a local estimate. */
   countsTokens?: true
   /** OpenAI's other endpoints: to OpenAI-format services as they came, never translated, no model defaults. */
   passOnly?: true
@@ -82,7 +82,8 @@ export const GEMINI_METHODS = {
     upstream: ':streamGenerateContent?alt=sse',
     streams: true,
   }),
-  countTokens: gemini('countTokens', checkCountTokens, { passOnly: true }),
+  // To a Gemini-format service; for a model served in another format, a local estimate.
+  countTokens: gemini('countTokens', checkCountTokens, { countsTokens: true }),
   embedContent: gemini('embedContent', checkEmbedContent, { passOnly: true }),
   batchEmbedContents: gemini('batchEmbedContents', checkBatchEmbedContents, { passOnly: true }),
 } as const satisfies Record<string, ApiEndpoint>
@@ -119,7 +120,7 @@ const BY_PREFIX = [...ENDPOINTS].sort((a, b) => b.path.length - a.path.length)
  * and for its model methods; OpenAI's elsewhere.
  */
 export function apiOfPath(path: string): WireApi {
-  if (path.startsWith('/v1beta/') || geminiCallOf(path)) return 'gemini'
+  if (path.startsWith('/v1beta/') || path.startsWith('/upload/') || geminiCallOf(path)) return 'gemini'
   const endpoint = own(BY_PATH, path) ?? BY_PREFIX.find((e) => path.startsWith(`${e.path}/`))
   return endpoint?.api ?? 'chat'
 }

@@ -51,9 +51,9 @@ export async function handle(
   const inbound = turn ? { ...turn.inbound, keep: turn.keep } : parsed
   const route = routeOf(state, inbound.model)
   if (route.kind === 'single' && route.service === MOCK_SERVICE) return answerByMock(inbound, route.model, runtime.streams)
-  // No upstream of the route counts an Anthropic request's tokens: lmlb estimates them.
+  // The route's first service does not speak the API whose tokens are counted: lmlb estimates them.
   const first = firstPool(state, route)
-  if (endpoint.countsTokens && first && !first.service.apis.includes('messages')) return estimatedTokens(inbound)
+  if (endpoint.countsTokens && first && !first.service.apis.includes(endpoint.api)) return estimatedTokens(inbound)
 
   const watch = new RequestWatch(record, state.requests, (status) => record.finish(status, runtime.logger, (t) => state.scrubber.text(t)))
   const tries = attempts(runtime, state, request, inbound, watch)

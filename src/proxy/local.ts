@@ -11,11 +11,12 @@ import { pairOf, translate } from '../translation/pairs'
 import type { ByteSource, StreamFactory } from '../upstream/byte-stream'
 import type { UpstreamAnswer } from '../upstream/send'
 import type { Inbound } from './parse'
+import { geminiCountable } from '../apis/gemini/countable'
 import { untranslatable } from './prepare'
 
 export function answerByMock(inbound: Inbound, model: string, streams: StreamFactory): Response | Promise<Response> {
   const { endpoint, body } = inbound
-  if (endpoint.countsTokens) return Response.json({ input_tokens: Math.ceil(inbound.text.length / 4) })
+  if (endpoint.countsTokens) return tokenCount(inbound, Math.ceil(inbound.text.length / 4))
   if (endpoint.passOnly)
     throw new ProxyError(400, 'unsupported_endpoint', `the mock service answers Messages and Chat Completions, not ${endpoint.upstream}`)
   const turns = { ...body, messages: body.messages ?? [] }
@@ -31,13 +32,19 @@ export function answerByMock(inbound: Inbound, model: string, streams: StreamFac
   return upstreamAnswerOf(mockOpenAI(translated.body as Parameters<typeof mockOpenAI>[0])).then(translated.back)
 }
 
-/** A token count from lmlb's own tokenizer (the route's services speak no Messages API to ask). */
+/** A token count from lmlb's own tokenizer (the route's services do not speak the API to ask). */
 export async function estimatedTokens(inbound: Inbound): Promise<Response> {
   const { body } = inbound
-  return Response.json({
-    input_tokens: await estimateInputTokens({ system: body.system, messages: body.messages ?? [], tools: body.tools }),
-  })
+  const countable =
+    inbound.endpoint.api === 'gemini'
+      ? geminiCountable(body as Parameters<typeof geminiCountable>[0])
+      : { system: body.system, messages: body.messages ?? [], tools: body.tools }
+  return tokenCount(inbound, await estimateInputTokens(countable))
 }
+
+/** A count as the endpoint's API answers one. */
+const tokenCount = (inbound: Inbound, tokens: number) =>
+  Response.json(inbound.endpoint.api === 'gemini' ? { totalTokens: tokens } : { input_tokens: tokens })
 
 /** The mock's response as an upstream's answer, for the way back to read. */
 async function upstreamAnswerOf(response: Response): Promise<UpstreamAnswer> {

@@ -72,8 +72,7 @@ export function prepare(inbound: Inbound, deployment: Deployment, config: Config
     }
     return { ...same, body: JSON.stringify({ ...full, model }) }
   }
-  const pair = pairOf(endpoint.api, translatedTo(service))
-  if (!pair) throw notTranslated(endpoint.api, service)
+  const pair = pairOf(endpoint.api, translatedTo(service))!
   try {
     const options = { model, inputTokens: Math.ceil(inbound.text.length / 4), keep: inbound.keep, stream: inbound.stream }
     const translated = translate(pair, endpoint.api, full, options, streams)
@@ -93,16 +92,6 @@ const geminiPath = (model: string, stream: boolean) =>
 /** The API a request in another one is translated into for this service: Chat Completions where it has it, else its own. */
 function translatedTo(service: ServiceConfig): WireApi {
   return service.apis.includes('chat') ? 'chat' : service.apis[0]
-}
-
-/** No translation between these two APIs yet (Gemini's, either way). */
-function notTranslated(api: WireApi, service: ServiceConfig): ProxyError {
-  const message =
-    api === 'gemini'
-      ? `service "${service.name}" (${service.format} format) does not speak Gemini's API, and lmlb does not translate it yet: ` +
-        'call a Gemini-format service (format: gemini)'
-      : `service "${service.name}" speaks only Gemini's API, and lmlb does not translate into it yet: call it with a Gemini client`
-  return new ProxyError(400, 'unsupported_api', message)
 }
 
 export function untranslatable(error: unknown, service: string, format: string): ProxyError {

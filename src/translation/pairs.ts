@@ -14,17 +14,20 @@ import { chatOverGemini } from './chat-over-gemini'
 import { chatOverMessages } from './chat-over-messages'
 import { translateError } from './errors'
 import { geminiOverChat } from './gemini-over-chat'
+import { geminiOverMessages } from './gemini-over-messages'
 import { messagesOverChat } from './messages-over-chat'
+import { messagesOverGemini } from './messages-over-gemini'
 import type { Pair, StreamTranslator, TranslateOptions } from './pair'
 import { responsesOverChat } from './responses-over-chat'
+import { responsesOverGemini } from './responses-over-gemini'
 import { responsesOverMessages } from './responses-over-messages'
 
-/** Client API → upstream API → the pair between them. */
+/** Client API → upstream API → the pair between them: each upstream API every other client reaches (through Chat where it is neither). */
 const PAIRS: { [C in WireApi]?: { [U in WireApi]?: Pair<any, any, any> } } = {
-  messages: { chat: messagesOverChat },
+  messages: { chat: messagesOverChat, gemini: messagesOverGemini },
   chat: { messages: chatOverMessages, gemini: chatOverGemini },
-  responses: { chat: responsesOverChat, messages: responsesOverMessages },
-  gemini: { chat: geminiOverChat },
+  responses: { chat: responsesOverChat, messages: responsesOverMessages, gemini: responsesOverGemini },
+  gemini: { chat: geminiOverChat, messages: geminiOverMessages },
 }
 
 export function pairOf(client: WireApi, upstream: WireApi): Pair<unknown, unknown, unknown> | undefined {

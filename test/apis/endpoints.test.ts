@@ -5,7 +5,7 @@
  * lies under, and each API's call must go to its own upstream path.
  */
 import { describe, expect, test } from 'bun:test'
-import { apiOfPath, CALL_OF, ENDPOINTS, endpointAt, MODELS_PATH } from '../../src/apis/endpoints'
+import { apiOfPath, CALL_OF, ENDPOINTS, endpointAt, geminiCallAt, MODELS_PATH } from '../../src/apis/endpoints'
 
 describe('endpointAt', () => {
   test('every endpoint in the table is found at its path, and with a trailing slash', () => {
@@ -74,4 +74,27 @@ test('CALL_OF: each API is sent to its own endpoint upstream; models are listed 
     expect(e.passOnly).toBeUndefined()
   }
   expect(MODELS_PATH).toBe('/models')
+})
+
+test("geminiCallAt: Gemini's model methods under /v1beta/ and /v1/, the model from the path, models/ optional before a routed name", () => {
+  const at = (path: string) => {
+    const call = geminiCallAt(path)
+    return call && [call.endpoint.upstream, call.model]
+  }
+  expect(at('/v1beta/models/gemini-2.5-flash:generateContent')).toEqual([':generateContent', 'gemini-2.5-flash'])
+  expect(at('/v1/models/gemini-2.5-flash:streamGenerateContent')).toEqual([':streamGenerateContent?alt=sse', 'gemini-2.5-flash'])
+  expect(at('/v1beta/models/openai%2Fgpt-4o:countTokens')).toEqual([':countTokens', 'openai/gpt-4o'])
+  expect(at('/v1beta/models/openai/gpt-4o:generateContent')).toEqual([':generateContent', 'openai/gpt-4o'])
+  // As the AI SDK's Google provider sends a model name with a slash.
+  expect(at('/v1beta/openai/gpt-4o:generateContent')).toEqual([':generateContent', 'openai/gpt-4o'])
+  for (const path of [
+    '/v1beta/tunedModels/mine:generateContent',
+    '/v1beta/models/gemini-2.5-flash:batchGenerateContent',
+    '/v1beta/models/gemini-2.5-flash',
+    '/v1beta/models/%E0%A4%A:generateContent',
+    '/v2/models/gemini-2.5-flash:generateContent',
+  ])
+    expect([path, at(path)]).toEqual([path, undefined])
+  expect(apiOfPath('/v1beta/files')).toBe('gemini')
+  expect(apiOfPath('/upload/v1beta/files')).toBe('gemini')
 })

@@ -8,6 +8,7 @@
  */
 import { afterAll, beforeAll, beforeEach, expect, test } from 'bun:test'
 import { GoogleGenAI } from '@google/genai'
+import Anthropic from '@anthropic-ai/sdk'
 import OpenAI from 'openai'
 import { startLmlb, type RunningLmlb } from '../helpers/lmlb'
 import { startUpstream, type FakeUpstream, type Received } from '../helpers/upstream'
@@ -64,26 +65,34 @@ function openaiReply({ body }: Received): Response {
 
 let gem: FakeUpstream
 let oai: FakeUpstream
+let ant: FakeUpstream
 let lmlb: RunningLmlb
 
 beforeAll(async () => {
   gem = startUpstream('gemini', googleReply)
   oai = startUpstream('openai', openaiReply)
+  ant = startUpstream('anthropic')
   lmlb = await startLmlb({
     args: ['--config', 'lmlb.yaml'],
     files: { 'lmlb.yaml': `services:\n  gemini:\n    format: gemini\n    endpoints: [${gem.base.replace(/\/v1$/, '/v1beta')}]\n` },
-    env: { GEMINI_API_KEY: GEMINI_KEY, OPENAI_API_KEY: OPENAI_KEY, SERVICE_ENDPOINTS: JSON.stringify({ openai: [oai.base] }) },
+    env: {
+      GEMINI_API_KEY: GEMINI_KEY,
+      OPENAI_API_KEY: OPENAI_KEY,
+      ANTHROPIC_API_KEY: 'sk-ant-key-0001',
+      SERVICE_ENDPOINTS: JSON.stringify({ openai: [oai.base], anthropic: [ant.base] }),
+    },
   })
 })
 
 afterAll(async () => {
   await lmlb.stop()
-  await Promise.all([gem.stop(), oai.stop()])
+  await Promise.all([gem.stop(), oai.stop(), ant.stop()])
 })
 
 beforeEach(() => {
   gem.reset()
   oai.reset()
+  ant.reset()
 })
 
 const google = () => new GoogleGenAI({ apiKey: 'any', httpOptions: { baseUrl: lmlb.url } })
@@ -91,7 +100,7 @@ const openai = () => new OpenAI({ apiKey: 'any', baseURL: `${lmlb.url}/v1` })
 const weatherTool = {
   name: 'get_weather',
   description: 'The weather in a city',
-  parameters: { type: 'object', properties: { city: { type: 'string' } } },
+  parameters: { type: 'object' as const, properties: { city: { type: 'string' } } },
 }
 
 test('@google/genai on an OpenAI-format model: a Chat request with the system prompt and the turns, the answer as Gemini says it', async () => {
@@ -112,6 +121,18 @@ test('@google/genai on an OpenAI-format model: a Chat request with the system pr
       { role: 'user', content: 'hi' },
     ],
   })
+})
+
+test('@google/genai countTokens on an OpenAI-format model: a local estimate, nothing sent upstream', async () => {
+  const ai = google()
+  const short = await ai.models.countTokens({ model: 'openai/gpt-4o', contents: 'hi' })
+  const long = await ai.models.countTokens({
+    model: 'openai/gpt-4o',
+    contents: [{ role: 'user', parts: [{ text: 'Tell me about the weather in Paris and in Rome, in some detail.' }] }],
+  })
+  expect(short.totalTokens).toBeGreaterThan(0)
+  expect(long.totalTokens).toBeGreaterThan(short.totalTokens!)
+  expect(oai.received).toEqual([])
 })
 
 test('@google/genai streaming on an OpenAI-format model: the Chat stream comes back as Gemini events', async () => {
@@ -192,4 +213,70 @@ test("the OpenAI SDK's tool loop on a Gemini-format model: the call's thought si
   expect(resultTurn.parts[0].functionResponse).toMatchObject({ name: 'get_weather', response: { sky: 'sunny' } })
   // Gemini's own schema rules on the way: the tool's schema cleaned of what Gemini refuses.
   expect(gem.received[0].body.tools[0].functionDeclarations[0]).toMatchObject({ name: 'get_weather' })
+})
+
+test("Gemini's account-bound endpoints go as they came to a Gemini pool of one key: the client's key left out of the query", async () => {
+  const list = await fetch(`${lmlb.url}/v1beta/files?key=client-key-1234&pageSize=10`)
+  expect(list.status).toBe(200)
+  const upload = await fetch(`${lmlb.url}/upload/v1beta/files?uploadType=resumable`, {
+    method: 'POST',
+    headers: { 'x-goog-api-key': 'client' },
+    body: '{}',
+  })
+  expect(upload.status).toBe(200)
+  expect(gem.received.map((r) => [r.method, `${r.path}${r.search}`, r.headers['x-goog-api-key']])).toEqual([
+    ['GET', '/v1beta/files?pageSize=10', GEMINI_KEY],
+    ['POST', '/upload/v1beta/files?uploadType=resumable', GEMINI_KEY],
+  ])
+})
+
+test('through the Chat pivot: @google/genai on an Anthropic-format model, whole and streamed', async () => {
+  const ai = google()
+  const whole = await ai.models.generateContent({ model: 'anthropic/claude-sonnet-4-5', contents: 'hi', config: { maxOutputTokens: 100 } })
+  expect(whole.text).toBe('reply from anthropic')
+  let streamed = ''
+  for await (const chunk of await ai.models.generateContentStream({ model: 'anthropic/claude-sonnet-4-5', contents: 'hi' }))
+    streamed += chunk.text ?? ''
+  expect(streamed).toBe('reply from anthropic')
+  expect(ant.received.map((r) => [r.path, r.body.model, r.body.stream ?? false, r.body.messages])).toEqual([
+    ['/v1/messages', 'claude-sonnet-4-5', false, [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }]],
+    ['/v1/messages', 'claude-sonnet-4-5', true, [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }]],
+  ])
+})
+
+test('through the Chat pivot: the Anthropic SDK on a Gemini-format model, a tool loop whose thought signature reaches Gemini', async () => {
+  const client = new Anthropic({ apiKey: 'any', baseURL: lmlb.url })
+  const tools: Anthropic.Tool[] = [{ name: 'get_weather', description: 'The weather in a city', input_schema: weatherTool.parameters }]
+  const question = { role: 'user' as const, content: 'Weather in Paris?' }
+  const first = await client.messages.create({ model: 'gemini/gemini-2.5-flash', max_tokens: 1000, messages: [question], tools })
+  const use = first.content.find((b) => b.type === 'tool_use')!
+  expect([first.stop_reason, use.name, use.input]).toEqual(['tool_use', 'get_weather', { city: 'Paris' }])
+  const result = { role: 'user' as const, content: [{ type: 'tool_result' as const, tool_use_id: use.id, content: 'sunny' }] }
+  const stream = client.messages.stream({
+    model: 'gemini/gemini-2.5-flash',
+    max_tokens: 1000,
+    messages: [question, { role: 'assistant', content: first.content }, result],
+    tools,
+  })
+  expect(await stream.finalText()).toBe('It is sunny.')
+  const part = gem.received[1].body.contents[1].parts.find((p: any) => p.functionCall)
+  expect(Buffer.from(part.thoughtSignature, 'base64url')).toEqual(Buffer.from(SIGNATURE, 'base64'))
+  expect(gem.received.map((r) => r.path)).toEqual([
+    '/v1beta/models/gemini-2.5-flash:generateContent',
+    '/v1beta/models/gemini-2.5-flash:streamGenerateContent',
+  ])
+})
+
+test("through the Chat pivot: the OpenAI SDK's Responses calls on a Gemini-format model, whole and streamed", async () => {
+  const client = openai()
+  const whole = await client.responses.create({ model: 'gemini/gemini-2.5-flash', input: 'hi', store: false })
+  expect(whole.output_text).toBe('hello from gemini')
+  const stream = await client.responses.create({ model: 'gemini/gemini-2.5-flash', input: 'hi', stream: true, store: false })
+  let text = ''
+  for await (const event of stream) if (event.type === 'response.output_text.delta') text += event.delta
+  expect(text).toBe('hello from gemini')
+  expect(gem.received.map((r) => r.body.contents)).toEqual([
+    [{ role: 'user', parts: [{ text: 'hi' }] }],
+    [{ role: 'user', parts: [{ text: 'hi' }] }],
+  ])
 })

@@ -163,10 +163,10 @@ test("lmlb's own errors in Google's shape: a body without contents, an unknown s
     status: 404,
     error: { code: 404, status: 'NOT_FOUND' },
   })
-  // Token counts and embeddings go only to a Gemini-format service.
-  expect(await post('/v1/models/openai%2Fgpt-4o:countTokens', hi)).toMatchObject({
+  // Embeddings go only to a Gemini-format service (across formats: not yet).
+  expect(await post('/v1/models/openai%2Ftext-embedding-3-small:embedContent', { content: hi.contents[0] })).toMatchObject({
     status: 400,
-    error: { code: 400, status: 'INVALID_ARGUMENT', message: expect.stringContaining('has no :countTokens') },
+    error: { code: 400, status: 'INVALID_ARGUMENT', message: expect.stringContaining('has no :embedContent') },
   })
   expect(oai.received).toEqual([])
 })
@@ -211,4 +211,24 @@ test("@google/genai models.list and models.get: what lmlb serves in Google's sha
   const raw = await fetch(`${lmlb.url}/v1beta/models?pageSize=1`, { headers: { 'x-goog-api-key': PROXY_KEY } })
   const page = (await raw.json()) as any
   expect([page.models.length, page.nextPageToken]).toEqual([1, '1'])
+})
+
+test("Gemini's account-bound endpoints (files, cached contents, batches) over a pool of three keys: a 501 in Google's shape", async () => {
+  const call = async (method: string, path: string) => {
+    const res = await fetch(`${lmlb.url}${path}`, { method, headers: { 'x-goog-api-key': PROXY_KEY, 'content-type': 'application/json' } })
+    return { status: res.status, error: ((await res.json()) as any).error }
+  }
+  for (const [method, path] of [
+    ['GET', '/v1beta/files'],
+    ['POST', '/v1beta/cachedContents'],
+    ['GET', '/v1/files/abc'],
+    ['POST', '/v1beta/models/gemini-2.5-flash:batchGenerateContent'],
+    ['POST', '/upload/v1beta/files'],
+  ])
+    expect({ path, ...(await call(method, path)) }).toMatchObject({
+      path,
+      status: 501,
+      error: { code: 501, status: 'UNIMPLEMENTED', message: expect.stringContaining('spreads gemini requests over 3 keys') },
+    })
+  expect(gem.received).toEqual([])
 })

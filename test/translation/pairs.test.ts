@@ -77,17 +77,13 @@ test('the table: one pair for each client on an upstream of another API, none fo
   expect(pairOf('chat', 'messages')).toBe(chatOverMessages)
   expect(pairOf('responses', 'chat')).toBe(responsesOverChat)
   expect(pairOf('responses', 'messages')).toBe(responsesOverMessages)
-  for (const [client, upstream] of [
-    ['messages', 'chat'],
-    ['chat', 'messages'],
-    ['responses', 'chat'],
-    ['responses', 'messages'],
-  ] as const)
-    expect(pairOf(client, upstream)!.upstream).toBe(upstream)
-  for (const api of ['messages', 'chat', 'responses'] as const) expect(pairOf(api, api)).toBeUndefined()
+  // Every client reaches each upstream API of another (Chat, Messages, Gemini's).
+  const clients = ['messages', 'chat', 'responses', 'gemini'] as const
+  for (const client of clients)
+    for (const upstream of ['chat', 'messages', 'gemini'] as const)
+      expect([client, upstream, pairOf(client, upstream)?.upstream]).toEqual([client, upstream, client === upstream ? undefined : upstream])
   // No upstream is reached through the Responses API.
-  expect(pairOf('messages', 'responses')).toBeUndefined()
-  expect(pairOf('chat', 'responses')).toBeUndefined()
+  for (const client of clients) expect(pairOf(client, 'responses')).toBeUndefined()
 })
 
 test("translate gives the upstream's request, naming the upstream's model", () => {

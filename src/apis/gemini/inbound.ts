@@ -21,8 +21,12 @@ export const checkBatchEmbedContents = TypeCompiler.Compile(
   Type.Object({ requests: Type.Array(Type.Object({ content: Content }), { minItems: 1 }) }),
 )
 
-/** A model method call's path: its version, the model (as the client wrote it, decoded) and the method. */
-const CALL = /^\/(v1beta|v1)\/models\/([^:]+):([A-Za-z]+)$/
+/**
+ * A model method call's path: its version, the model (as the client wrote it, decoded) and the method. `models/`
+ * may be left out before a routed name: the AI SDK's Google provider takes a model with a slash (`openai/gpt-4o`)
+ * for a whole resource path and sends `/v1beta/openai/gpt-4o:generateContent`. A tuned model is not routed.
+ */
+const CALL = /^\/(v1beta|v1)\/(?:models\/)?(?!tunedModels\/)([^:]+):([A-Za-z]+)$/
 
 export function geminiCallOf(path: string): { version: string; model: string; method: string } | undefined {
   const m = CALL.exec(path)
