@@ -34,6 +34,8 @@ export interface ApiEndpoint {
   modelInPath?: true
   /** The method itself streams (Gemini's streamGenerateContent), whatever the body says. */
   streams?: true
+  /** Gemini's embeddings: to an OpenAI-format service's /embeddings where the model is served there. */
+  embeds?: true
 }
 
 /** OpenAI's other endpoints share Chat Completions' shapes (errors, keys). */
@@ -84,8 +86,8 @@ export const GEMINI_METHODS = {
   }),
   // To a Gemini-format service; for a model served in another format, a local estimate.
   countTokens: gemini('countTokens', checkCountTokens, { countsTokens: true }),
-  embedContent: gemini('embedContent', checkEmbedContent, { passOnly: true }),
-  batchEmbedContents: gemini('batchEmbedContents', checkBatchEmbedContents, { passOnly: true }),
+  embedContent: gemini('embedContent', checkEmbedContent, { passOnly: true, embeds: true }),
+  batchEmbedContents: gemini('batchEmbedContents', checkBatchEmbedContents, { passOnly: true, embeds: true }),
 } as const satisfies Record<string, ApiEndpoint>
 
 /** A Gemini model method's call (`POST /v1beta/models/{model}:{method}`, or `/v1/`): its endpoint and the model in its path. */

@@ -15,6 +15,7 @@ import { PROVIDERS } from '../providers'
 import { fitTranslatedChat } from '../providers/models'
 import { withModelField } from '../routing/multipart-model'
 import { withModel } from '../routing/rename-in-body'
+import { geminiEmbeddingsOverOpenAI } from '../translation/gemini-embeddings'
 import { pairOf, translate, type WayBack } from '../translation/pairs'
 import type { StreamFactory } from '../upstream/byte-stream'
 import { askingForUsage, withoutUsageEvent } from '../upstream/unasked-usage'
@@ -42,8 +43,13 @@ export function prepare(inbound: Inbound, deployment: Deployment, config: Config
   // Gemini's own API names the model in the path: the body goes on as it came.
   if (endpoint.modelInPath && service.apis.includes('gemini'))
     return { api: 'gemini', path: modelPath(model, endpoint), body: inbound.text }
+  // Gemini's embeddings for a model an OpenAI-format service serves: its /embeddings.
+  if (endpoint.embeds && service.apis.includes('chat')) {
+    const options = { model, inputTokens: 0, stream: false }
+    const translated = translate(geminiEmbeddingsOverOpenAI, endpoint.api, body as object, options, streams)
+    return { api: 'chat', path: '/embeddings', body: JSON.stringify(translated.body), back: translated.back }
+  }
   if (endpoint.passOnly) {
-    // Gemini's token counts and embeddings go only to a service that speaks Gemini's API.
     if (!service.apis.includes('chat') || endpoint.modelInPath)
       throw new ProxyError(400, 'unsupported_endpoint', `service "${service.name}" (${service.format} format) has no ${endpoint.upstream}`)
     if (upload) {

@@ -36,7 +36,15 @@ function googleReply({ path, body }: Received): Response {
 }
 
 /** OpenAI's answers: a tool call when tools are offered and no result has come back, else text. */
-function openaiReply({ body }: Received): Response {
+function openaiReply({ path, body }: Received): Response {
+  if (path.endsWith('/embeddings'))
+    return Response.json({
+      object: 'list',
+      // Out of order, as an upstream may give them: index says which is which.
+      data: body.input.map((_: string, i: number) => ({ object: 'embedding', index: i, embedding: [i, 0.25] })).reverse(),
+      model: body.model,
+      usage: { prompt_tokens: 4, total_tokens: 4 },
+    })
   const toolTurn = body.tools && !body.messages.some((m: { role: string }) => m.role === 'tool')
   const message = toolTurn
     ? {
@@ -133,6 +141,25 @@ test('@google/genai countTokens on an OpenAI-format model: a local estimate, not
   expect(short.totalTokens).toBeGreaterThan(0)
   expect(long.totalTokens).toBeGreaterThan(short.totalTokens!)
   expect(oai.received).toEqual([])
+})
+
+test('@google/genai embedContent on an OpenAI-format model: its /embeddings, the vectors back in order', async () => {
+  const ai = google()
+  const many = await ai.models.embedContent({ model: 'openai/text-embedding-3-small', contents: ['first', 'second'] })
+  expect(many.embeddings?.map((e) => e.values)).toEqual([
+    [0, 0.25],
+    [1, 0.25],
+  ])
+  const raw = await fetch(`${lmlb.url}/v1beta/models/openai%2Ftext-embedding-3-small:embedContent`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ content: { parts: [{ text: 'one' }, { text: 'text' }] }, outputDimensionality: 2 }),
+  })
+  expect(await raw.json()).toEqual({ embedding: { values: [0, 0.25] } })
+  expect(oai.received.map((r) => [r.path, r.body])).toEqual([
+    ['/v1/embeddings', { model: 'text-embedding-3-small', input: ['first', 'second'] }],
+    ['/v1/embeddings', { model: 'text-embedding-3-small', input: ['one\ntext'], dimensions: 2 }],
+  ])
 })
 
 test('@google/genai streaming on an OpenAI-format model: the Chat stream comes back as Gemini events', async () => {

@@ -133,6 +133,10 @@ test("a client key in ?key= is a proxy key: taken, never sent upstream, never lo
   expect(((await refused.json()) as any).error).toMatchObject({ code: 401, status: 'UNAUTHENTICATED' })
   expect(lmlb.log()).not.toContain(PROXY_KEY)
   expect(lmlb.log()).toContain('/v1beta/models/gemini-2.5-flash:streamGenerateContent')
+  for (const path of ['/stats', '/metrics', '/admin/requests']) {
+    const text = await (await fetch(`${lmlb.url}${path}`, { headers: { 'x-goog-api-key': PROXY_KEY } })).text()
+    expect([path, text.includes(PROXY_KEY)]).toEqual([path, false])
+  }
 })
 
 test('usage is read from usageMetadata: prompt in, candidates and thoughts out, whole and streamed', async () => {
@@ -163,10 +167,10 @@ test("lmlb's own errors in Google's shape: a body without contents, an unknown s
     status: 404,
     error: { code: 404, status: 'NOT_FOUND' },
   })
-  // Embeddings go only to a Gemini-format service (across formats: not yet).
-  expect(await post('/v1/models/openai%2Ftext-embedding-3-small:embedContent', { content: hi.contents[0] })).toMatchObject({
+  // The mock embeds nothing.
+  expect(await post('/v1/models/mock%2Fecho:embedContent', { content: hi.contents[0] })).toMatchObject({
     status: 400,
-    error: { code: 400, status: 'INVALID_ARGUMENT', message: expect.stringContaining('has no :embedContent') },
+    error: { code: 400, status: 'INVALID_ARGUMENT', message: expect.stringContaining('not :embedContent') },
   })
   expect(oai.received).toEqual([])
 })
