@@ -11,7 +11,7 @@ import { GoogleGenAI } from '@google/genai'
 import Anthropic from '@anthropic-ai/sdk'
 import OpenAI from 'openai'
 import { startLmlb, type RunningLmlb } from '../helpers/lmlb'
-import { startUpstream, type FakeUpstream, type Received } from '../helpers/upstream'
+import { defaultReply, startUpstream, type FakeUpstream, type Received } from '../helpers/upstream'
 
 const GEMINI_KEY = 'gem-key-aaaa1111'
 const OPENAI_KEY = 'sk-openai-key-0001'
@@ -71,6 +71,24 @@ function openaiReply({ path, body }: Received): Response {
   })
 }
 
+/** Anthropic's answers: a tool_use when tools are offered and no result has come back, else the default text. */
+function anthropicReply(received: Received, request: Request): Response | Promise<Response> {
+  const { body } = received
+  const answered = JSON.stringify(body.messages).includes('tool_result')
+  if (!body.tools || answered) return defaultReply('anthropic')(received, request)
+  const use = { type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: { city: 'Paris' } }
+  return Response.json({
+    id: 'msg_1',
+    type: 'message',
+    role: 'assistant',
+    model: body.model,
+    content: [use],
+    stop_reason: 'tool_use',
+    stop_sequence: null,
+    usage: { input_tokens: 9, output_tokens: 4 },
+  })
+}
+
 let gem: FakeUpstream
 let oai: FakeUpstream
 let ant: FakeUpstream
@@ -79,7 +97,7 @@ let lmlb: RunningLmlb
 beforeAll(async () => {
   gem = startUpstream('gemini', googleReply)
   oai = startUpstream('openai', openaiReply)
-  ant = startUpstream('anthropic')
+  ant = startUpstream('anthropic', anthropicReply)
   lmlb = await startLmlb({
     args: ['--config', 'lmlb.yaml'],
     files: { 'lmlb.yaml': `services:\n  gemini:\n    format: gemini\n    endpoints: [${gem.base.replace(/\/v1$/, '/v1beta')}]\n` },
@@ -306,4 +324,44 @@ test("through the Chat pivot: the OpenAI SDK's Responses calls on a Gemini-forma
     [{ role: 'user', parts: [{ text: 'hi' }] }],
     [{ role: 'user', parts: [{ text: 'hi' }] }],
   ])
+})
+
+test('through the Chat pivot: @google/genai function calling on an Anthropic-format model, the result a tool_result answering its call', async () => {
+  const ai = google()
+  const config = {
+    tools: [{ functionDeclarations: [{ name: 'get_weather', description: 'The weather', parametersJsonSchema: weatherTool.parameters }] }],
+  }
+  const first = await ai.models.generateContent({ model: 'anthropic/claude-sonnet-4-5', contents: 'Weather in Paris?', config })
+  expect(first.functionCalls).toEqual([expect.objectContaining({ name: 'get_weather', args: { city: 'Paris' } })])
+  const second = await ai.models.generateContent({
+    model: 'anthropic/claude-sonnet-4-5',
+    config,
+    contents: [
+      { role: 'user', parts: [{ text: 'Weather in Paris?' }] },
+      first.candidates![0].content!,
+      { role: 'user', parts: [{ functionResponse: { id: first.functionCalls![0].id, name: 'get_weather', response: { sky: 'sunny' } } }] },
+    ],
+  })
+  expect(second.text).toBe('reply from anthropic')
+  const [, call, result] = ant.received[1].body.messages
+  const use = call.content.find((b: any) => b.type === 'tool_use')
+  expect(result.content[0]).toMatchObject({ type: 'tool_result', tool_use_id: use.id })
+  expect(JSON.stringify(result.content[0].content)).toContain('sunny')
+})
+
+test("through the Chat pivot: the OpenAI SDK's Responses tool loop on a Gemini-format model, the signature back with the call", async () => {
+  const client = openai()
+  const tools = [
+    { type: 'function' as const, name: 'get_weather', description: 'The weather', parameters: weatherTool.parameters, strict: false },
+  ]
+  const input: OpenAI.Responses.ResponseInput = [{ role: 'user', content: 'Weather in Paris?' }]
+  const first = await client.responses.create({ model: 'gemini/gemini-2.5-flash', input, tools, store: false })
+  const call = first.output.find((o) => o.type === 'function_call')!
+  expect([call.name, JSON.parse(call.arguments)]).toEqual(['get_weather', { city: 'Paris' }])
+  input.push(call, { type: 'function_call_output', call_id: call.call_id, output: '{"sky":"sunny"}' })
+  const second = await client.responses.create({ model: 'gemini/gemini-2.5-flash', input, tools, store: false })
+  expect(second.output_text).toBe('It is sunny.')
+  const part = gem.received[1].body.contents[1].parts.find((p: any) => p.functionCall)
+  expect(Buffer.from(part.thoughtSignature, 'base64url')).toEqual(Buffer.from(SIGNATURE, 'base64'))
+  expect(gem.received[1].body.contents[2].parts[0].functionResponse).toMatchObject({ name: 'get_weather', response: { sky: 'sunny' } })
 })
