@@ -34,22 +34,30 @@ function fieldIdentity(body: Body): string | undefined {
 }
 
 /**
- * What stays the same from turn to turn in all three APIs: the system
+ * What stays the same from turn to turn in all four APIs: the system
  * prompt (Anthropic's `system`, Responses' `instructions`, Chat's system
- * messages), the tools, and the first user message, with `cache_control`
- * markers taken out (clients move them along the conversation).
+ * messages, Gemini's `systemInstruction`), the tools, and the first user
+ * message (Gemini's first user content), with `cache_control` markers taken
+ * out (clients move them along the conversation).
  */
 function stablePrefix(body: Body): string {
   const turns = (
     Array.isArray(body.messages)
       ? body.messages
-      : Array.isArray(body.input)
-        ? body.input
-        : typeof body.input === 'string'
-          ? [{ role: 'user', content: body.input }]
-          : []
+      : Array.isArray(body.contents)
+        ? body.contents
+        : Array.isArray(body.input)
+          ? body.input
+          : typeof body.input === 'string'
+            ? [{ role: 'user', content: body.input }]
+            : []
   ) as { role?: string }[]
-  const system = [body.system, body.instructions, ...turns.filter((m) => m?.role === 'system' || m?.role === 'developer')]
+  const system = [
+    body.system,
+    body.instructions,
+    body.systemInstruction,
+    ...turns.filter((m) => m?.role === 'system' || m?.role === 'developer'),
+  ]
   const firstUser = turns.find((m) => m?.role === 'user')
   return JSON.stringify([system, body.tools, firstUser], (key, value) => (key === 'cache_control' ? undefined : value))
 }

@@ -27,6 +27,23 @@ describe('sessionIdentity: first found wins, only a hash comes out', () => {
     expect(id).not.toContain('secret')
   })
 
+  test("prefix mode, Gemini's API: the same systemInstruction, tools and first user content is one session; another first turn is another", () => {
+    const id = (b: object) => sessionIdentity(h(), b as Record<string, unknown>, 'prefix')
+    const base = {
+      systemInstruction: { parts: [{ text: 'You are Gemini CLI.' }] },
+      tools: [{ functionDeclarations: [{ name: 'run_shell_command' }] }],
+    }
+    const first = { role: 'user', parts: [{ text: 'fix the bug' }] }
+    const turn1 = { ...base, contents: [first] }
+    const turn2 = {
+      ...base,
+      contents: [first, { role: 'model', parts: [{ text: 'done' }] }, { role: 'user', parts: [{ text: 'thanks' }] }],
+    }
+    expect(id(turn2)).toBe(id(turn1)!)
+    expect(id({ ...base, contents: [{ role: 'user', parts: [{ text: 'another task' }] }] })).not.toBe(id(turn1)!)
+    expect(id({ ...turn1, systemInstruction: { parts: [{ text: 'Another prompt.' }] } })).not.toBe(id(turn1)!)
+  })
+
   test('prefix mode: the same system, tools and first user message, wherever cache_control markers moved, is one session', () => {
     const turn1 = {
       system: [{ type: 'text', text: 'You are Claude Code.', cache_control: { type: 'ephemeral' } }],
