@@ -135,8 +135,3 @@ export interface GenerateContentResponse {
   modelVersion?: string
   responseId?: string
 }
-
-/** Google's error body, as a whole answer and as a stream's last event. */
-export interface GeminiError {
-  error: { code: number; message: string; status: string }
-}
