@@ -25,18 +25,18 @@ import { withHeaders } from '../util/with-headers'
 
 export type Handler = (request: Request) => Response | Promise<Response>
 
-/** Where the APIs lmlb proxies live: OpenAI's and Anthropic's, Gemini's (and its uploads). */
-const API_PREFIXES = ['/v1/', '/v1beta/', '/upload/v1beta/']
-
 export function edge(runtime: Runtime, own: Handler): Handler {
   return (request) => {
     const path = request.method === 'CONNECT' ? undefined : pathOf(request.url)
     if (path === undefined) return notAPath(request.method)
-    if (!API_PREFIXES.some((p) => path.startsWith(p))) return refusal(request, path, runtime) ?? own(request)
+    if (!isApiPath(path)) return refusal(request, path, runtime) ?? own(request)
     const call = request.method === 'POST' ? callAt(path) : undefined
     return underV1(request, path, call, call?.endpoint.api ?? apiOfPath(path), runtime, own)
   }
 }
+
+/** Where the APIs lmlb proxies live: OpenAI's and Anthropic's, Gemini's (and its uploads). */
+const isApiPath = (path: string) => path.startsWith('/v1/') || path.startsWith('/v1beta/') || path.startsWith('/upload/v1beta/')
 
 /** The API call at `path`: an endpoint's, and for Gemini's model methods the model named in the path. */
 interface Call {

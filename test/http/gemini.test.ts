@@ -236,3 +236,14 @@ test("Gemini's account-bound endpoints (files, cached contents, batches) over a 
     })
   expect(gem.received).toEqual([])
 })
+
+test('the built-in mock answers a Gemini client, whole and streamed, with no key upstream at all', async () => {
+  const ai = sdk()
+  const whole = await ai.models.generateContent({ model: 'mock/echo', contents: 'hello mock' })
+  expect(whole.text).toContain('hello mock')
+  let streamed = ''
+  for await (const chunk of await ai.models.generateContentStream({ model: 'mock/echo', contents: 'hello again' }))
+    streamed += chunk.text ?? ''
+  expect(streamed).toContain('hello again')
+  expect(gem.received).toEqual([])
+})
