@@ -12,7 +12,8 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { bunPlatform } from '../src/runtime/bun'
-import { HOUR_MS, RequestBatch, type RequestRow, type UsageRow } from '../src/state/usage-rows'
+import { RequestBlock } from '../src/state/request-block'
+import { HOUR_MS, type RequestRow, type UsageRow } from '../src/state/usage-rows'
 import { UsageStore } from '../src/state/usage-store'
 
 const REQUESTS = Number(process.env.REQUESTS ?? 1_000_000)
@@ -65,7 +66,7 @@ function request(i: number): RequestRow {
 
 let started = performance.now()
 for (let i = 0; i < REQUESTS; i += BATCH) {
-  const batch = new RequestBatch()
+  const batch = new RequestBlock()
   for (let j = i; j < Math.min(i + BATCH, REQUESTS); j++) batch.add(request(j))
   store.add([], batch)
 }

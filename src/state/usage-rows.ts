@@ -56,9 +56,8 @@ export interface RequestRow {
 }
 
 /**
- * A record as kept: one JSON array of its fields in this order, which only grows (a line written before a field was
- * added reads it as absent). Made as the request ends: a string held until the flush costs the collector nothing,
- * where the record's objects held as long cost a request several µs under load; and half the size of its JSON object.
+ * A record as a line (the shared stream in Redis, and usage stores written before request-block.ts): one JSON array
+ * of its fields in this order, which only grows (a line written before a field was added reads it as absent).
  */
 const FIELDS = [
   'at',
@@ -116,30 +115,26 @@ export function recordOf(line: string): RequestRow {
   return Object.fromEntries(FIELDS.map((f, i) => [f, values[i] ?? null])) as unknown as RequestRow
 }
 
-/** Request records gathered for one write, as lines, and what they hold (to find them by: usage-store.ts). */
-export class RequestBatch {
-  readonly lines: string[] = []
-  first = Infinity
-  last = -Infinity
-  readonly statuses = new Set<number>()
-  readonly clientKeys = new Set<string>()
+/** What a batch of request records holds, to find it by (usage-store.ts). */
+export interface BlockSummary {
+  first: number
+  last: number
+  statuses: Set<number>
+  clientKeys: Set<string>
   /** Each model asked for and each served. */
-  readonly models = new Set<string>()
+  models: Set<string>
+}
 
-  add(r: RequestRow): void {
-    this.lines.push(recordLine(r))
-    this.first = Math.min(this.first, r.at)
-    this.last = Math.max(this.last, r.at)
-    this.statuses.add(r.status)
-    this.clientKeys.add(r.clientKey)
-    if (r.model !== null) this.models.add(r.model)
-    if (r.served !== null) this.models.add(r.served)
-  }
+/** A batch of request records as a store writes it (request-block.ts). */
+export interface RecordsToWrite {
+  readonly length: number
+  summary(): BlockSummary
+  bytes(): Uint8Array
 }
 
 /** Where flushed rows go, what each client key (or upstream key, `service/id`) spent there, and its totals. */
 export interface UsageSink {
-  add(rows: readonly UsageRow[], requests?: RequestBatch): void
+  add(rows: readonly UsageRow[], requests?: RecordsToWrite): void
   query(q: UsageQuery): UsageTotals[]
   requests(q: RequestQuery): RequestPage
   spentBy(by: 'client_key' | 'key', today: number, monthStart: number): Map<string, SpentSoFar>

@@ -11,6 +11,7 @@
  */
 import type { SpentSoFar } from '../balancer/spend-budgets'
 import type { SqlDatabase, SqlValue } from '../util/sql-database'
+import { blockRows } from './request-block'
 import {
   asked,
   GROUPINGS,
@@ -20,7 +21,7 @@ import {
   type RequestPage,
   type RequestQuery,
   recordOf,
-  type RequestBatch,
+  type RecordsToWrite,
   type RequestRow,
   type UsageQuery,
   type UsageRow,
@@ -52,7 +53,7 @@ export class UsageStore implements UsageSink {
     // client keys and models listed beside it, so a filtered query opens only batches that hold a match.
     db.exec(
       'CREATE TABLE IF NOT EXISTS request_batches (first_at INTEGER NOT NULL, last_at INTEGER NOT NULL, statuses TEXT NOT NULL, ' +
-        'client_keys TEXT NOT NULL, models TEXT NOT NULL, records TEXT NOT NULL); ' +
+        'client_keys TEXT NOT NULL, models TEXT NOT NULL, records BLOB NOT NULL); ' +
         'CREATE INDEX IF NOT EXISTS request_batches_last ON request_batches (last_at); ' +
         // A record a row, as builds of 2026-11 kept them (never released).
         'DROP TABLE IF EXISTS requests',
@@ -66,10 +67,10 @@ export class UsageStore implements UsageSink {
       )
   }
 
-  add(rows: readonly UsageRow[], requests?: RequestBatch): void {
+  add(rows: readonly UsageRow[], requests?: RecordsToWrite): void {
     this.db.exec('BEGIN IMMEDIATE')
     try {
-      if (requests && requests.lines.length > 0) this.db.run(INSERT_BATCH, ...batchRow(requests))
+      if (requests && requests.length > 0) this.db.run(INSERT_BATCH, ...batchRow(requests))
       for (const r of rows) {
         const values = [
           r.clientKey,
@@ -152,13 +153,10 @@ export class UsageStore implements UsageSink {
         return { rows: sure.map((f) => requestView(f.row)), next: `${last + 1}.0.0` }
       }
       const [{ records }] = this.db.all('SELECT records FROM request_batches WHERE rowid = ?', batch.rowid)
-      String(records)
-        .split('\n')
-        .forEach((line, i) => {
-          const row = recordOf(line)
-          const place: Place = [row.at, Number(batch.rowid), i]
-          if (asked(row, q) && (!cursor || newer(cursor, place) < 0)) found.push({ row, place })
-        })
+      rowsIn(records).forEach((row, i) => {
+        const place: Place = [row.at, Number(batch.rowid), i]
+        if (asked(row, q) && (!cursor || newer(cursor, place) < 0)) found.push({ row, place })
+      })
       found = found.sort((a, b) => newer(a.place, b.place)).slice(0, q.limit + 1)
     }
     const page = found.slice(0, q.limit)
@@ -228,11 +226,15 @@ const newer = (a: Place, b: Place) => b[0] - a[0] || b[1] - a[1] || b[2] - a[2]
 
 const INSERT_BATCH = 'INSERT INTO request_batches (first_at, last_at, statuses, client_keys, models, records) VALUES (?, ?, ?, ?, ?, ?)'
 
-/** A batch's row: its time span, what its records hold (each listed between newlines), and its lines. */
-function batchRow(batch: RequestBatch): SqlValue[] {
+/** A batch's row: its time span, what its records hold (each listed between newlines), and its block. */
+function batchRow(block: RecordsToWrite): SqlValue[] {
+  const s = block.summary()
   const listed = (values: Set<string | number>) => `\n${[...values].join('\n')}\n`
-  return [batch.first, batch.last, listed(batch.statuses), listed(batch.clientKeys), listed(batch.models), batch.lines.join('\n')]
+  return [s.first, s.last, listed(s.statuses), listed(s.clientKeys), listed(s.models), block.bytes()]
 }
+
+/** A batch's records: a block (request-block.ts), or lines as written before blocks (2026-12, never released). */
+const rowsIn = (records: SqlValue) => (typeof records === 'string' ? records.split('\n').map(recordOf) : blockRows(records as Uint8Array))
 
 /** A grouping's SQL, in the daily table or the hourly one. */
 const COLUMN_OF: Record<Grouping, (daily: boolean) => string> = {

@@ -3,7 +3,7 @@
  * the same code on Bun (`bun:sqlite`) and Deno (`node:sqlite`): each
  * runtime's module opens one (runtime/bun.ts, runtime/deno.ts).
  */
-export type SqlValue = string | number | null
+export type SqlValue = string | number | Uint8Array | null
 
 export interface SqlDatabase {
   exec(sql: string): void

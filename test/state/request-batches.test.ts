@@ -11,7 +11,8 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { bunPlatform } from '../../src/runtime/bun'
-import { RequestBatch, type RequestQuery, type RequestRow, recordLine, recordOf } from '../../src/state/usage-rows'
+import { blockRows, RequestBlock } from '../../src/state/request-block'
+import { type RequestQuery, type RequestRow, recordLine, recordOf } from '../../src/state/usage-rows'
 import { UsageStore } from '../../src/state/usage-store'
 
 const T0 = Date.parse('2026-12-01T00:00:00Z')
@@ -51,9 +52,9 @@ function storeWith(...batches: RequestRow[][]) {
     () => T0 + 3_600_000,
   )
   for (const records of batches) {
-    const batch = new RequestBatch()
-    for (const r of records) batch.add(r)
-    store.add([], batch)
+    const block = new RequestBlock()
+    for (const r of records) block.add(r)
+    store.add([], block)
   }
   return store
 }
@@ -76,6 +77,56 @@ test("a record's line reads back as the record; a line written before a field wa
   expect(recordOf(recordLine(r))).toEqual(r)
   const older = JSON.stringify(JSON.parse(recordLine(r)).slice(0, -2))
   expect(recordOf(older)).toEqual({ ...r, prompt: null, completion: null })
+})
+
+test('a block reads back as its records: nulls, bodies on some records only, several attempts or none, past its first size', () => {
+  const records = Array.from({ length: 700 }, (_, i) =>
+    record(T0 + i, {
+      id: `client-given-${i}`,
+      ...(i % 3 === 0 && { model: null, served: null, key: null, cost: null, attempts: [] }),
+      ...(i % 5 === 0 && { ttfbMs: 1.25, stream: true, input: 2 ** 40, cacheRead: 7 }),
+      ...(i === 300 && { prompt: 'say "hé" ☃\n', completion: '' }),
+      ...(i % 7 === 0 && {
+        attempts: [
+          { key: null, endpoint: 'http://127.0.0.1:1/v1', outcome: 'connect' },
+          { key: 'sk-...9999', endpoint: 'https://api.openai.com/v1', outcome: '429' },
+          { key: 'sk-...2345', endpoint: 'https://api.openai.com/v1', outcome: '200' },
+        ],
+      }),
+    }),
+  )
+  const block = new RequestBlock()
+  for (const r of records) block.add(r)
+  expect(block.rows()).toEqual(records)
+  expect(blockRows(block.bytes())).toEqual(records)
+  // As SQLite may hand them back: at an offset that is no multiple of 8.
+  const bytes = block.bytes()
+  const shifted = new Uint8Array(bytes.length + 3)
+  shifted.set(bytes, 3)
+  expect(blockRows(shifted.subarray(3))).toEqual(records)
+  expect(block.summary()).toEqual({
+    first: T0,
+    last: T0 + 699,
+    statuses: new Set([200]),
+    clientKeys: new Set(['a']),
+    models: new Set(['gpt-4o', 'openai/gpt-4o']),
+  })
+})
+
+test('a batch kept as lines (before blocks) is read as before', () => {
+  const store = storeWith([record(T0 + 5)])
+  const r = record(T0 + 1, { id: 'as-a-line' })
+  const db = (store as unknown as { db: { run(sql: string, ...p: unknown[]): void } }).db
+  db.run(
+    'INSERT INTO request_batches (first_at, last_at, statuses, client_keys, models, records) VALUES (?, ?, ?, ?, ?, ?)',
+    r.at,
+    r.at,
+    '\n200\n',
+    '\na\n',
+    '\ngpt-4o\nopenai/gpt-4o\n',
+    recordLine(r),
+  )
+  expect(pages(store, { limit: 10 }).ids).toEqual([`req-${T0 + 5}-a-200`, 'as-a-line'])
 })
 
 test('batches that overlap in time page newest first, each record once, whatever the page size', () => {

@@ -95,3 +95,20 @@ test('written in batches that add to what is there: two flushes of the same hour
   expect(rows).toEqual([expect.objectContaining({ hour: '2026-12-06T09:00:00Z', requests: 3, output_tokens: 300 })])
   expect(store.requests({ from: 0, to: Date.parse('2027-01-01'), limit: 10 }).rows).toHaveLength(3)
 })
+
+test('rows and records are made in bulk, yet a flush writes every request that ended; a busy ledger writes without waiting for the timer', async () => {
+  const { ledger, request, store } = ledgerAt()
+  // Fewer than a bulk's worth: all written at the flush, totals and records.
+  for (let i = 0; i < 5; i++) request(`2026-12-01T10:00:0${i}Z`)
+  ledger.flush()
+  expect(store.query({ ...range('2026-12-01', '2026-12-02'), groupBy: [] })[0].requests).toBe(5)
+  expect(store.requests({ ...range('2026-12-01', '2026-12-02'), limit: 100 }).rows).toHaveLength(5)
+  // Past 2,000 held records a flush is set for the next turn of the event loop, no flush called here.
+  for (let i = 0; i < 2_100; i++) request('2026-12-01T11:00:00Z')
+  expect(store.query({ ...range('2026-12-01T11:00:00Z', '2026-12-01T12:00:00Z'), groupBy: [] })).toEqual([])
+  await new Promise((resolve) => setTimeout(resolve, 0))
+  const written = store.query({ ...range('2026-12-01T11:00:00Z', '2026-12-01T12:00:00Z'), groupBy: [] })[0].requests
+  expect(written).toBeGreaterThanOrEqual(2_000)
+  ledger.flush()
+  expect(store.query({ ...range('2026-12-01T11:00:00Z', '2026-12-01T12:00:00Z'), groupBy: [] })[0].requests).toBe(2_100)
+})
