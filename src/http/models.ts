@@ -102,7 +102,8 @@ export function retrieveModel(state: ProxyState, request: Request, id: string, r
 
 /** Google's list: `pageSize` (default 50, at most 1000) at a time, `pageToken` the index where the page starts. */
 function googleList(all: Model[], q: URLSearchParams): Response {
-  const size = Math.min(1000, Math.max(1, Number(q.get('pageSize') ?? 50) || 50))
+  // Whole: a fractional size would hand out a token (`2.5`) the next call could not read, and paging would never end.
+  const size = Math.min(1000, Math.max(1, Math.floor(Number(q.get('pageSize') ?? 50)) || 50))
   const from = /^\d{1,9}$/.test(q.get('pageToken') ?? '') ? Number(q.get('pageToken')) : 0
   const page = all.slice(from, from + size)
   return Response.json({ models: page.map(googleEntry), ...(from + size < all.length && { nextPageToken: String(from + size) }) })
