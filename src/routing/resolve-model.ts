@@ -66,5 +66,7 @@ function byPrefix(model: string, settings: RoutingSettings): Route | undefined {
   if (slash <= 0) return undefined
   const service = model.slice(0, slash)
   if (service !== MOCK_SERVICE && !settings.services.includes(service)) return undefined
+  if (slash === model.length - 1)
+    return { ok: false, message: `model "${model}" names service ${service} but no model: use "${service}/<model>"` }
   return { ok: true, kind: 'single', service, model: model.slice(slash + 1) }
 }
