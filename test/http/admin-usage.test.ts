@@ -5,17 +5,13 @@
  * (prompt and completion kept, keys masked) and without (none kept).
  */
 import { afterAll, expect, test } from 'bun:test'
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { createApp } from '../../src/app'
 import { loadConfig } from '../../src/config/load'
 import { createLogger } from '../../src/observability/log'
-import { bunPlatform } from '../../src/runtime/bun'
 import { createRuntime } from '../../src/state/runtime'
-import { UsageStore } from '../../src/state/usage-store'
 import { openaiCompletion } from '../helpers/canned'
 import { startUpstream } from '../helpers/upstream'
+import { tempUsageStore } from '../helpers/usage-store'
 
 const ADMIN = 'admin-key-in-process-usage-01'
 const UPSTREAM_KEY = 'sk-openai-in-process-usage-01'
@@ -29,13 +25,7 @@ function appWith(env: Record<string, string> = {}) {
   })
   if (!loaded.ok) throw new Error(loaded.errors.join('\n'))
   const clock = { now: Date.parse('2026-12-06T09:30:00Z') }
-  const dir = mkdtempSync(join(tmpdir(), 'lmlb-admin-usage-'))
-  const usageStore = new UsageStore(
-    bunPlatform.openDatabase(join(dir, 'usage.sqlite')),
-    () => 400,
-    () => 7,
-    () => clock.now,
-  )
+  const usageStore = tempUsageStore(() => clock.now)
   const logger = createLogger('error', '', () => {})
   const app = createApp(createRuntime({ config: loaded.config, logger, read: () => loaded, usageStore, usageClock: () => clock.now }))
   const ask = (prompt: string) =>

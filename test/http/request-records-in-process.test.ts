@@ -10,21 +10,17 @@
  * key is kept whole, even where the upstream says it back and LOG_BODIES=1.
  */
 import { afterAll, beforeEach, expect, test } from 'bun:test'
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { createApp } from '../../src/app'
 import { keyId } from '../../src/balancer/service-pool'
 import { loadConfig } from '../../src/config/load'
 import { createLogger } from '../../src/observability/log'
 import { maskKey } from '../../src/observability/redact'
 import { clientKeyId } from '../../src/observability/spend'
-import { bunPlatform } from '../../src/runtime/bun'
 import { createRuntime } from '../../src/state/runtime'
-import { UsageStore } from '../../src/state/usage-store'
 import { openaiCompletion } from '../helpers/canned'
 import { chatChunks, chatStreamText, sseResponse } from '../helpers/requests'
 import { startUpstream, type UpstreamHandler } from '../helpers/upstream'
+import { tempUsageStore } from '../helpers/usage-store'
 
 const ADMIN = 'admin-key-request-records-0001'
 const KEY_A = 'sk-records-upstream-key-aaaa'
@@ -67,13 +63,7 @@ function appWith(env: Record<string, string> = {}) {
   })
   if (!loaded.ok) throw new Error(loaded.errors.join('\n'))
   const clock = { now: START }
-  const dir = mkdtempSync(join(tmpdir(), 'lmlb-request-records-'))
-  const usageStore = new UsageStore(
-    bunPlatform.openDatabase(join(dir, 'usage.sqlite')),
-    () => 400,
-    () => 7,
-    () => clock.now,
-  )
+  const usageStore = tempUsageStore(() => clock.now)
   const logger = createLogger('error', '', () => {})
   const app = createApp(createRuntime({ config: loaded.config, logger, read: () => loaded, usageStore, usageClock: () => clock.now }))
   /** A Chat request of `prompt`, its body read to the end (a stream's record is made at its last byte). */

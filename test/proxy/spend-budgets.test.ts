@@ -8,16 +8,12 @@
  * of which 400 cached, 100 out).
  */
 import { afterAll, beforeEach, expect, test } from 'bun:test'
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { createApp } from '../../src/app'
 import { loadConfig } from '../../src/config/load'
 import { createLogger } from '../../src/observability/log'
-import { bunPlatform } from '../../src/runtime/bun'
 import { createRuntime } from '../../src/state/runtime'
-import { UsageStore } from '../../src/state/usage-store'
 import { startUpstream } from '../helpers/upstream'
+import { tempUsageStore } from '../helpers/usage-store'
 
 const USAGE = { prompt_tokens: 1000, completion_tokens: 100, total_tokens: 1100, prompt_tokens_details: { cached_tokens: 400 } }
 const up = startUpstream('up', ({ path, body }) =>
@@ -62,13 +58,7 @@ function appAt(start: string) {
   const clock = { now: Date.parse(start) }
   const lines: string[] = []
   const logger = createLogger('info', '', (line) => lines.push(line))
-  const dir = mkdtempSync(join(tmpdir(), 'lmlb-budget-'))
-  const usageStore = new UsageStore(
-    bunPlatform.openDatabase(join(dir, 'usage.sqlite')),
-    () => 400,
-    () => 7,
-    () => clock.now,
-  )
+  const usageStore = tempUsageStore(() => clock.now)
   const runtime = createRuntime({ config: loaded.config, logger, read: () => loaded, usageStore, usageClock: () => clock.now })
   const app = createApp(runtime)
   const send = async (key: string, path = '/v1/chat/completions', model = 'gpt-4o') => {
