@@ -16,6 +16,7 @@ import { handle } from '../proxy/handle'
 import type { Runtime } from '../state/runtime'
 import { accountOf, passAccountBound } from './account-bound'
 import { isAuthorized, matchingKey } from './auth'
+import { modelClientOf } from './models'
 import { isOpenPath } from './own-routes'
 import { errorAnswer, errorResponse } from './errors'
 import { readInbound } from './read-body'
@@ -111,7 +112,9 @@ function refusal(request: Request, path: string, runtime: Runtime): Response | u
     return undefined
   const message =
     'lmlb requires a proxy key: send one of PROXY_API_KEYS as x-api-key or Authorization: Bearer (Gemini clients: x-goog-api-key or ?key=)'
-  return errorResponse(apiOfPath(path), new ProxyError(401, 'invalid_proxy_key', message))
+  // A model list answers in its client's shape (http/models.ts), and so does its refusal.
+  const api = path === '/v1/models' || path.startsWith('/v1/models/') ? modelClientOf(request) : apiOfPath(path)
+  return errorResponse(api, new ProxyError(401, 'invalid_proxy_key', message))
 }
 
 /** Gemini's clients may send their key as `?key=` (the path, which lmlb logs, never holds it); no other API's may. */

@@ -196,7 +196,7 @@ test('GET /v1beta/models/{model}: a listed model, an alias, a bare upstream name
   }
 })
 
-test('with PROXY_API_KEYS the listing routes want a key: 401 in the path’s shape without one, each client’s own way of sending it', async () => {
+test('with PROXY_API_KEYS the listing routes want a key: 401 in the client’s shape without one, each client’s own way of sending it', async () => {
   const KEY = 'proxy-key-for-model-list-tests'
   const locked = appFor({ PROXY_API_KEYS: KEY })
   const paths = ['/v1/models', '/v1/models/fast', '/v1beta/models', '/v1beta/models/fast']
@@ -204,9 +204,13 @@ test('with PROXY_API_KEYS the listing routes want a key: 401 in the path’s sha
     for (const headers of [{}, { authorization: 'Bearer not-the-key' }, { 'x-goog-api-key': 'not-the-key' }] as Record<string, string>[]) {
       const { status, body } = await get(path, headers, locked)
       expect({ path, headers, status }).toEqual({ path, headers, status: 401 })
-      if (path.startsWith('/v1beta/')) expect(body.error).toMatchObject({ code: 401, status: 'UNAUTHENTICATED' })
+      // The refusal takes the shape the list would: Google's for a Gemini path or a Google client, else OpenAI's.
+      if (path.startsWith('/v1beta/') || headers['x-goog-api-key'])
+        expect(body.error).toMatchObject({ code: 401, status: 'UNAUTHENTICATED' })
       else expect(body.error).toMatchObject({ code: 'invalid_proxy_key' })
     }
+  const anthropic = await get('/v1/models', { 'x-api-key': 'not-the-key', 'anthropic-version': '2023-06-01' }, locked)
+  expect(anthropic).toMatchObject({ status: 401, body: { type: 'error', error: { type: 'authentication_error' } } })
   expect(await get('/v1/models', { authorization: `Bearer ${KEY}` }, locked)).toMatchObject({ status: 200, body: { object: 'list' } })
   const asAnthropic = await get('/v1/models', { 'x-api-key': KEY, 'anthropic-version': '2023-06-01' }, locked)
   expect(asAnthropic).toMatchObject({ status: 200, body: { has_more: false, first_id: 'mock/echo' } })
