@@ -60,6 +60,12 @@ describe('bad input, OpenAI API', () => {
     ['a JSON array', '[1,2]', 400, openaiError('invalid_request', /Expected object/)],
     ['unknown model', '{"model":"mystery","messages":[{"role":"user","content":"x"}]}', 404, openaiError('model_not_found', /"mystery"/)],
     [
+      'a service and no model after it',
+      '{"model":"mock/","messages":[{"role":"user","content":"x"}]}',
+      404,
+      openaiError('model_not_found', /^model "mock\/" names service mock but no model/),
+    ],
+    [
       'a service with no key',
       '{"model":"gpt-4o","messages":[{"role":"user","content":"x"}]}',
       401,

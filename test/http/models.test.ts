@@ -112,6 +112,41 @@ test('GET /v1/models/{id}: an entry of the list, a bare upstream name under its 
   expect(await missing.json()).toMatchObject({ error: { code: 'model_not_found', type: 'invalid_request_error' } })
 })
 
+test('Google’s list paged by a fractional pageSize: the tokens it hands out lead on, every model once, and the pages end', async () => {
+  const all = (await (await fetch(`${lmlb.url}/v1beta/models?pageSize=1000`)).json()).models.map((m: { name: string }) => m.name)
+  const names: string[] = []
+  let [token, pages] = ['', 0]
+  do {
+    const body = await (await fetch(`${lmlb.url}/v1beta/models?pageSize=2.5${token && `&pageToken=${token}`}`)).json()
+    names.push(...body.models.map((m: { name: string }) => m.name))
+    token = body.nextPageToken ?? ''
+    pages++
+  } while (token && pages < 50)
+  expect(names).toEqual(all)
+  expect(pages).toBe(Math.ceil(all.length / 2))
+})
+
+test('without a valid proxy key a model list is refused in its client’s shape: Google’s, Anthropic’s, else OpenAI’s', async () => {
+  const locked = await startLmlb({ env: { PROXY_API_KEYS: 'proxy-key-models-http-01' } })
+  try {
+    const refusal = async (headers: Record<string, string>) => {
+      const res = await fetch(`${locked.url}/v1/models`, { headers })
+      return { status: res.status, body: await res.json() }
+    }
+    expect(await refusal({ 'x-goog-api-key': 'wrong' })).toMatchObject({
+      status: 401,
+      body: { error: { code: 401, status: 'UNAUTHENTICATED' } },
+    })
+    expect(await refusal({ 'x-api-key': 'wrong', 'anthropic-version': '2023-06-01' })).toMatchObject({
+      status: 401,
+      body: { type: 'error', error: { type: 'authentication_error' } },
+    })
+    expect(await refusal({ authorization: 'Bearer wrong' })).toMatchObject({ status: 401, body: { error: { code: 'invalid_proxy_key' } } })
+  } finally {
+    await locked.stop()
+  }
+})
+
 test('an upstream whose listing hangs delays nothing: the list answers at once without it', async () => {
   let release!: () => void
   const held = new Promise<void>((r) => (release = r))
