@@ -37,7 +37,6 @@ const counted = runtimeOf()
 function request(i: number): RequestRecord {
   const r = new RequestRecord(crypto.randomUUID(), 'openai', 'POST', '/v1/chat/completions', false)
   r.asked('gpt-4o-mini', false, () => '')
-  r.served = 'openai/gpt-4o-mini'
   r.ttfbMs = 1.2
   r.tokens = { input: 12, output: 7, cacheRead: 0, cacheWrite: 0 }
   r.billed = { service: 'openai', model: 'gpt-4o-mini', upstreamModel: 'gpt-4o-mini', keyId: `k0000000000${i % 3}` }

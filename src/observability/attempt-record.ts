@@ -36,8 +36,8 @@ export type AttemptEnd = 'done' | 'upstream_error' | 'client_gone' | 'failed'
 
 /** One client request's watch over its attempts. */
 export class RequestWatch {
-  /** The deployment last tried (`service/model`), even where no call went out (its request could not be made). */
-  private tried?: string
+  /** The deployment last tried, even where no call went out (its request could not be made). */
+  private tried?: { service: string; model: string }
   private last?: AttemptWatch
   private final?: { attempt: AttemptWatch; status: number }
 
@@ -50,7 +50,7 @@ export class RequestWatch {
 
   /** An attempt at `service/model` begins (its request is being made). */
   trying(service: string, model: string): void {
-    this.tried = `${service}/${model}`
+    this.tried = { service, model }
     this.last = undefined
   }
 
@@ -63,7 +63,6 @@ export class RequestWatch {
   /** The client gets `attempt`'s answer with `status`; the request is over when that attempt is (a stream: at its end). */
   answered(attempt: AttemptWatch, status: number): void {
     this.final = { attempt, status }
-    this.record.served = `${attempt.target.service}/${attempt.target.model}`
     this.record.billed = attempt.target.billed
     if (attempt.ended) this.over()
     // A stream's line is written at its end; the edge writes any other when the flow returns.
@@ -73,7 +72,7 @@ export class RequestWatch {
   /** No attempt answered (each failed, or none could be made): the request counts against the last one tried. */
   failed(status: number): void {
     if (this.last) this.answered(this.last, status)
-    else if (this.tried) this.record.served = this.tried
+    else this.record.tried = this.tried
   }
 
   /** Told by an attempt as it ends. */

@@ -27,13 +27,14 @@ export interface AttemptLog {
 export class RequestRecord {
   readonly start = performance.now()
   model?: string
-  served?: string
   stream = false
   readonly attempts: AttemptLog[] = []
   ttfbMs?: number
   tokens?: Tokens
   /** Where it was served (the last attempt's target), for what it spent. */
   billed?: Billed
+  /** The deployment last tried, where no attempt answered and none went out (its request could not be made). */
+  tried?: { service: string; model: string }
   /** The client key's id, where lmlb takes proxy keys. */
   clientKey?: string
   /** Told of the request when it is over: what it spent, and its record to keep (state/usage-ledger.ts). */
@@ -57,6 +58,12 @@ export class RequestRecord {
     readonly bodies: boolean,
   ) {}
 
+  /** The deployment that served it, or that was last tried: `service/model`. */
+  get served(): string | undefined {
+    const deployment = this.billed ?? this.tried
+    return deployment && `${deployment.service}/${deployment.model}`
+  }
+
   /** What the client asked for: its model, whether it streams, and (with LOG_BODIES) its prompt. */
   asked(model: string, stream: boolean, prompt: () => string): void {
     this.model = model
@@ -74,7 +81,8 @@ export class RequestRecord {
     this.written = true
     this.onFinish?.()
     this.sink?.finished(this, status)
-    this.span?.end({ status, model: this.model, served: this.served, tokens: this.tokens })
+    const served = this.served
+    this.span?.end({ status, model: this.model, served, tokens: this.tokens })
     if (!logger.enabled('info')) return
     const ms = (n: number | undefined) => (n === undefined ? null : Math.round(n * 10) / 10)
     const fields = {
@@ -83,7 +91,7 @@ export class RequestRecord {
       method: this.method,
       path: this.path,
       model: this.model ?? null,
-      served: this.served ?? null,
+      served: served ?? null,
       status,
       ttfb_ms: ms(this.ttfbMs),
       duration_ms: ms(performance.now() - this.start),
@@ -96,7 +104,7 @@ export class RequestRecord {
     }
     const tried = this.attempts.map((a) => `${a.key ?? '-'}@${a.endpoint} ${a.outcome}`).join(', ')
     const text =
-      `${this.id} ${this.api} ${this.method} ${this.path} ${this.model ?? '-'} → ${this.served ?? '-'} ${status} ` +
+      `${this.id} ${this.api} ${this.method} ${this.path} ${this.model ?? '-'} → ${served ?? '-'} ${status} ` +
       `ttfb=${fields.ttfb_ms ?? '-'}ms total=${fields.duration_ms}ms tokens=${fields.tokens_in}/${fields.tokens_out} cached=${fields.tokens_cached}` +
       `${this.stream ? ' stream' : ''}${tried ? ` [${tried}]` : ''}` +
       (this.bodies ? ` prompt=${JSON.stringify(fields.prompt)} completion=${JSON.stringify(fields.completion)}` : '')

@@ -9,7 +9,7 @@
  * every platform lmlb is built for).
  */
 import type { AttemptLog } from '../observability/request-record'
-import type { BlockSummary, RecordsToWrite, RequestRow } from './usage-rows'
+import { type BlockSummary, HOUR_MS, type RecordsToWrite, type RequestRow, type UsageRow } from './usage-rows'
 
 /** Numbers, a column each; NaN for null (cost, ttfbMs). */
 const NUMBERS = ['at', 'cost', 'durationMs', 'ttfbMs', 'input', 'output', 'cacheRead', 'cacheWrite'] as const
@@ -17,10 +17,14 @@ const NUMBERS = ['at', 'cost', 'durationMs', 'ttfbMs', 'input', 'output', 'cache
 const STRINGS = ['clientKey', 'api', 'method', 'path', 'model', 'served', 'key'] as const
 /** Small integers, a column each: the strings, then status, stream, how many attempts. */
 const INTEGERS = [...STRINGS, 'status', 'stream', 'attempts'] as const
-const [STATUS, STREAM, ATTEMPTS] = [7, 8, 9]
+const [CLIENT_KEY, SERVED, KEY, STATUS, STREAM, ATTEMPTS] = [0, 5, 6, 7, 8, 9]
 /** Each attempt: its key, endpoint and outcome, by index. */
 const ATTEMPT = 3
 const NONE = 0xffffffff
+const textEncoder = new TextEncoder()
+const ZERO = { requests: 0, input: 0, output: 0, cacheRead: 0, cacheWrite: 0, cost: 0, unpriced: 0 }
+/** Above any string's index in a block (a block holds a few thousand records): totals are found by numbers made of indexes. */
+const INDEXES = 2 ** 24
 
 /** What the head of a block holds. */
 interface Head {
@@ -38,14 +42,23 @@ interface Columns {
   attempts: Uint32Array
 }
 
+/**
+ * Records gathered for one write, then cleared for the next: its columns and the buffer its bytes are made in are
+ * kept from one write to the next, not made anew and grown to size for each (a few hundred kB of fresh memory a
+ * write, each page of it a fault).
+ */
 export class RequestBlock implements RecordsToWrite {
   length = 0
   private numbers = new Float64Array(256 * NUMBERS.length)
   private integers = new Uint32Array(256 * INTEGERS.length)
   private attempts = new Uint32Array(256 * ATTEMPT)
   private attemptsLength = 0
-  private readonly head: Head = { strings: [], ids: [] }
+  private head: Head = { strings: [], ids: [] }
   private readonly index = new Map<string, number>()
+  /** Where bytes() makes the block's bytes. */
+  private out = new Uint8Array(0)
+  /** The billed records' totals: by hour and client key, then by upstream key and what served (usageRows). */
+  private readonly totals = new Map<number, Map<number, UsageRow>>()
   /**
    * Each string column's last string and its index (the attempts' three after the record's seven): a request's path
    * and model are fresh copies of few values, cheaper compared with the last than hashed to find in the table.
@@ -53,12 +66,14 @@ export class RequestBlock implements RecordsToWrite {
   private readonly lastString: (string | null)[] = Array(STRINGS.length + ATTEMPT).fill(null)
   private readonly lastIndex: number[] = Array(STRINGS.length + ATTEMPT).fill(NONE)
 
-  add(r: RequestRow): void {
+  /** `billed`: the request reached an upstream, and counts in the hours' totals (usageRows). */
+  add(r: RequestRow, billed = false): void {
     if ((this.length + 1) * NUMBERS.length > this.numbers.length) {
       this.numbers = grown(this.numbers)
       this.integers = grown(this.integers)
     }
-    const [n, i] = [this.length * NUMBERS.length, this.length * INTEGERS.length]
+    const n = this.length * NUMBERS.length
+    const i = this.length * INTEGERS.length
     const numbers = this.numbers
     numbers[n] = r.at
     numbers[n + 1] = r.cost ?? NaN
@@ -82,7 +97,41 @@ export class RequestBlock implements RecordsToWrite {
     for (const a of r.attempts) this.addAttempt(a)
     this.head.ids.push(r.id)
     if (r.prompt !== null || r.completion !== null) this.addBodies(r.prompt, r.completion)
+    if (billed) this.addToTotals(r, integers[i + CLIENT_KEY], integers[i + KEY], integers[i + SERVED])
     this.length++
+  }
+
+  /**
+   * What the billed records add up to, by hour, client key, upstream key, service and model (as served). Kept up by
+   * the strings' indexes as records are added in bulk: a key of five strings made and found for each request as it
+   * ended cost about 1% of lmlb's throughput, and so did adding them up from the columns at the flush (docs/usage.md).
+   */
+  usageRows(): UsageRow[] {
+    return [...this.totals.values()].flatMap((rows) => [...rows.values()])
+  }
+
+  private addToTotals(r: RequestRow, client: number, key: number, served: number): void {
+    const period = Math.floor(r.at / HOUR_MS)
+    let rows = this.totals.get(period * INDEXES + client)
+    if (!rows) this.totals.set(period * INDEXES + client, (rows = new Map()))
+    const at = (key === NONE ? 0 : key + 1) * INDEXES + served
+    let row = rows.get(at)
+    if (!row) rows.set(at, (row = this.usageRow(period, client, key, served)))
+    row.requests++
+    row.input += r.input
+    row.output += r.output
+    row.cacheRead += r.cacheRead
+    row.cacheWrite += r.cacheWrite
+    if (r.cost === null) row.unpriced++
+    else row.cost += r.cost
+  }
+
+  private usageRow(period: number, client: number, key: number, served: number): UsageRow {
+    // What served is `service/model`, and a service's name has no slash.
+    const name = this.head.strings[served]
+    const slash = name.indexOf('/')
+    const [clientKey, service, model] = [this.head.strings[client], name.slice(0, slash), name.slice(slash + 1)]
+    return { period, clientKey, key: key === NONE ? 'none' : this.head.strings[key], service, model, ...ZERO }
   }
 
   /** Read from the columns as the block is written, not kept up as records come (a few stores fewer a request). */
@@ -90,32 +139,49 @@ export class RequestBlock implements RecordsToWrite {
     const s: BlockSummary = { first: Infinity, last: -Infinity, statuses: new Set(), clientKeys: new Set(), models: new Set() }
     const strings = new Set<number>()
     for (let r = 0; r < this.length; r++) {
-      const [n, i] = [r * NUMBERS.length, r * INTEGERS.length]
+      const n = r * NUMBERS.length
+      const i = r * INTEGERS.length
       s.first = Math.min(s.first, this.numbers[n])
       s.last = Math.max(s.last, this.numbers[n])
       s.statuses.add(this.integers[i + STATUS])
-      s.clientKeys.add(this.head.strings[this.integers[i]])
-      strings.add(this.integers[i + 4]).add(this.integers[i + 5])
+      s.clientKeys.add(this.head.strings[this.integers[i + CLIENT_KEY]])
+      strings.add(this.integers[i + 4]).add(this.integers[i + SERVED])
     }
     for (const m of strings) if (m !== NONE) s.models.add(this.head.strings[m])
     return s
   }
 
-  /** The block as written: the head's length (4 bytes), the head, padding to 8 bytes, the columns. */
+  /**
+   * The block as written: the head's length (4 bytes), the head, padding to 8 bytes, the columns. Made in the
+   * block's own buffer: valid until the block changes (a store copies it as it writes).
+   */
   bytes(): Uint8Array {
-    const head = new TextEncoder().encode(JSON.stringify(this.head))
+    const head = JSON.stringify(this.head)
     const { numbers, integers, attempts } = this.columns()
     const parts = [numbers, integers, attempts]
-    const start = Math.ceil((4 + head.length) / 8) * 8
-    const out = new Uint8Array(start + parts.reduce((sum, p) => sum + p.byteLength, 0))
-    new DataView(out.buffer).setUint32(0, head.length, true)
-    out.set(head, 4)
-    let at = start
+    // UTF-8 takes at most 3 bytes for each UTF-16 unit.
+    const most = 8 + head.length * 3 + parts.reduce((sum, p) => sum + p.byteLength, 0)
+    if (this.out.length < most) this.out = new Uint8Array(most * 2)
+    const out = this.out
+    const headLength = textEncoder.encodeInto(head, out.subarray(4)).written
+    new DataView(out.buffer).setUint32(0, headLength, true)
+    let at = Math.ceil((4 + headLength) / 8) * 8
     for (const p of parts) {
       out.set(new Uint8Array(p.buffer, p.byteOffset, p.byteLength), at)
       at += p.byteLength
     }
-    return out
+    return out.subarray(0, at)
+  }
+
+  /** Empty again, its memory kept for the next records. */
+  clear(): void {
+    this.length = 0
+    this.attemptsLength = 0
+    this.head = { strings: [], ids: [] }
+    this.index.clear()
+    this.totals.clear()
+    this.lastString.fill(null)
+    this.lastIndex.fill(NONE)
   }
 
   /** The records, as read back from the block's bytes. */
@@ -179,7 +245,8 @@ function rowsOf({ head, numbers, integers, attempts }: Columns): RequestRow[] {
   const rows: RequestRow[] = []
   let tried = 0
   for (let r = 0; r < head.ids.length; r++) {
-    const [n, i] = [r * NUMBERS.length, r * INTEGERS.length]
+    const n = r * NUMBERS.length
+    const i = r * INTEGERS.length
     const attemptLogs: AttemptLog[] = []
     for (let a = tried; a < tried + integers[i + ATTEMPTS]; a++)
       attemptLogs.push({
@@ -191,13 +258,13 @@ function rowsOf({ head, numbers, integers, attempts }: Columns): RequestRow[] {
     rows.push({
       at: numbers[n],
       id: head.ids[r],
-      clientKey: string(integers[i])!,
+      clientKey: string(integers[i + CLIENT_KEY])!,
       api: string(integers[i + 1])!,
       method: string(integers[i + 2])!,
       path: string(integers[i + 3])!,
       model: string(integers[i + 4]),
-      served: string(integers[i + 5]),
-      key: string(integers[i + 6]),
+      served: string(integers[i + SERVED]),
+      key: string(integers[i + KEY]),
       status: integers[i + STATUS],
       input: numbers[n + 4],
       output: numbers[n + 5],

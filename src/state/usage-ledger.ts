@@ -1,10 +1,11 @@
 /**
  * Usage kept: each request's spending (observability/spend.ts) priced as
- * it ends, counted for /stats, and added to per-hour rows held in memory
- * (hour, client key, upstream key, service, model) until the next flush
- * writes them to the usage store in one batch (state/usage-store.ts). A
- * request never waits for a write; what a crash loses is at most what came
- * since the last flush.
+ * it ends and counted for /stats and budgets; its record held in memory
+ * (request-block.ts) until the next flush writes the records, and what
+ * they add up to per hour (hour, client key, upstream key, service, model),
+ * to the usage store in one batch (state/usage-store.ts). A request never
+ * waits for a write; what a crash loses is at most what came since the last
+ * flush.
  */
 import type { Tokens } from '../observability/cost'
 import type { RequestRecord } from '../observability/request-record'
@@ -12,7 +13,6 @@ import { ANONYMOUS, spentOf, type Spent } from '../observability/spend'
 import type { ProxyState } from './proxy-state'
 import { RequestBlock } from './request-block'
 import {
-  HOUR_MS,
   type RequestPage,
   type RequestQuery,
   type RequestRow,
@@ -73,7 +73,6 @@ const BATCH = 2_000
 /** Batches kept for Redis while it is away (an hour of 5-second flushes, less when busy); older ones stay in this instance's store only. */
 const MAX_PENDING = 720
 
-const ZERO = { requests: 0, input: 0, output: 0, cacheRead: 0, cacheWrite: 0, cost: 0, unpriced: 0 }
 const NO_TOKENS: Tokens = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 }
 
 /** Requests ended and not yet added to the rows and records, at most: taken in bulk (see `ended`). */
@@ -90,7 +89,6 @@ interface Ended {
 }
 
 function requestRow({ record: r, status, at, endedAt, spent, scrubber }: Ended): RequestRow {
-  const mask = (t: string) => scrubber.text(t)
   const tokens = r.tokens ?? NO_TOKENS
   return {
     at,
@@ -112,13 +110,12 @@ function requestRow({ record: r, status, at, endedAt, spent, scrubber }: Ended):
     ttfbMs: r.ttfbMs === undefined ? null : Math.round(r.ttfbMs * 10) / 10,
     stream: r.stream,
     attempts: r.attempts,
-    prompt: r.bodies ? mask(r.prompt ?? '') : null,
-    completion: r.bodies ? mask(r.completion) : null,
+    prompt: r.bodies ? scrubber.text(r.prompt ?? '') : null,
+    completion: r.bodies ? scrubber.text(r.completion) : null,
   }
 }
 
 export class UsageLedger {
-  private rows = new Map<string, UsageRow>()
   /**
    * Requests ended since they were last taken: their rows and records are made ENDED at a time, not one as each ends.
    * Made in bulk the ledger's code and tables stay in the cache between records; made one at a time between requests
@@ -126,7 +123,7 @@ export class UsageLedger {
    */
   private ended: Ended[] = []
   /** Each request's record, since the last flush. */
-  private unwritten = new RequestBlock()
+  private readonly unwritten = new RequestBlock()
   /** Each client key's spending this day and month (budget_usd_day, _month). */
   private readonly clients = new PeriodSpend()
   /** Each upstream key's (`service/id`), for its service's key_spend_cap. */
@@ -174,23 +171,26 @@ export class UsageLedger {
     const before = this.unwritten.length
     this.take()
     // Written in batches of about this many at most, between the timer's flushes: what is held stays small and young.
-    if (before < BATCH && this.unwritten.length >= BATCH) setTimeout(() => this.flushLogged(), 0)
+    // Only written: what every process spent is read back at the timer's flushes (each read is a query, and a busy
+    // lmlb writes a batch a few times a second).
+    if (before < BATCH && this.unwritten.length >= BATCH) setTimeout(() => this.logged(() => this.write()), 0)
   }
 
   /** The requests ended since the last take, added to the rows and records to write. */
   private take(): void {
     const ended = this.ended
     this.ended = []
-    for (const e of ended) {
-      if (e.spent) this.hold(e.spent)
-      this.unwritten.add(requestRow(e))
-    }
+    for (const e of ended) this.unwritten.add(requestRow(e), e.spent !== undefined)
   }
 
   /** A flush whose failure (a full disk) is said, not thrown: the requests go on. */
   flushLogged(): void {
+    this.logged(() => this.flush())
+  }
+
+  private logged(step: () => void): void {
     try {
-      this.flush()
+      step()
     } catch (error) {
       this.logger?.error(`usage: could not write to the usage store: ${(error as Error).message}`)
     }
@@ -204,19 +204,29 @@ export class UsageLedger {
   /** Writes what is held, in one batch, then shares it and reads back what every process spent. */
   flush(): void {
     if (!this.sink) return
-    this.take()
-    if (this.rows.size > 0 || this.unwritten.length > 0) {
-      const [rows, requests] = [[...this.rows.values()], this.unwritten]
-      this.rows = new Map()
-      this.unwritten = new RequestBlock()
-      this.sink.add(rows, requests)
-      if (this.shared && rows.length > 0) this.pending.push({ id: crypto.randomUUID(), rows })
-      if (this.shared) this.records.push(...requests.rows().map(recordLine))
-    }
+    this.write()
     if (!this.shared) return this.reread()
     this.sharing ??= this.share()
       .catch((error: Error) => this.logger?.error(`usage: could not read back what was spent: ${error.message}`))
       .finally(() => (this.sharing = undefined))
+  }
+
+  /** What is held, written in one batch (and kept to share): read back and shared at the next flush. */
+  private write(): void {
+    if (!this.sink) return
+    this.take()
+    if (this.unwritten.length > 0) {
+      const requests = this.unwritten
+      const rows = requests.usageRows()
+      try {
+        this.sink.add(rows, requests)
+        if (this.shared && rows.length > 0) this.pending.push({ id: crypto.randomUUID(), rows })
+        if (this.shared) this.records.push(...requests.rows().map(recordLine))
+      } finally {
+        // Written or not (a full disk: said by flushLogged), the next records start afresh.
+        requests.clear()
+      }
+    }
   }
 
   /** Flushed, and shared where it is (what GET /admin/usage waits for). */
@@ -323,19 +333,5 @@ export class UsageLedger {
       `${pool.service.name}: key ${key.masked} reached its spend cap ($${spent.day.toFixed(4)} today, $${spent.month.toFixed(4)} this month); ` +
         `set aside until ${new Date(until).toISOString()}`,
     )
-  }
-
-  private hold(s: Spent): void {
-    const period = Math.floor(s.at / HOUR_MS)
-    const id = `${period}\u0000${s.clientKey}\u0000${s.key}\u0000${s.service}\u0000${s.model}`
-    let row = this.rows.get(id)
-    if (!row) this.rows.set(id, (row = { period, clientKey: s.clientKey, key: s.key, service: s.service, model: s.model, ...ZERO }))
-    row.requests++
-    row.input += s.tokens.input
-    row.output += s.tokens.output
-    row.cacheRead += s.tokens.cacheRead
-    row.cacheWrite += s.tokens.cacheWrite
-    if (s.cost === undefined) row.unpriced++
-    else row.cost += s.cost
   }
 }

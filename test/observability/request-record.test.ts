@@ -11,7 +11,7 @@ import { RequestRecord, requestIdOf } from '../../src/observability/request-reco
 function recordOf(bodies = false) {
   const record = new RequestRecord('req_7', 'anthropic', 'POST', '/v1/messages', bodies)
   record.asked('claude-x', true, () => 'prompt with sk-secret-0123456789')
-  record.served = 'openai/gpt-x'
+  record.billed = { service: 'openai', model: 'gpt-x', upstreamModel: 'gpt-x', keyId: 'k1' }
   record.attempts.push(
     { key: 'sk-...0001', endpoint: 'http://a/v1', outcome: '503' },
     { key: null, endpoint: 'http://b/v1', outcome: '200' },

@@ -113,6 +113,60 @@ test('a block reads back as its records: nulls, bodies on some records only, sev
   })
 })
 
+test('a block adds up its billed records by hour, client key, upstream key, service and model; cleared, it starts afresh', () => {
+  const HOUR = 3_600_000
+  const block = new RequestBlock()
+  const billed = [
+    record(T0, { key: 'k1' }),
+    record(T0 + 1, { key: 'k2', cost: null, input: 5 }),
+    record(T0 + 2, { key: 'k1', input: 7, output: 3, cacheRead: 4, cacheWrite: 1 }),
+    record(T0 + HOUR, { key: 'k1' }),
+    record(T0 + 3, { clientKey: 'b', key: 'k1' }),
+    record(T0 + 4, { key: null, served: 'vllm/org/model-7b', cost: 0 }),
+  ]
+  for (const r of billed) block.add(r, true)
+  // Reached no upstream: a record, counted in no total.
+  block.add(record(T0 + 5, { key: null, served: null, model: 'gpt-4o', status: 404 }))
+  const zero = { requests: 0, input: 0, output: 0, cacheRead: 0, cacheWrite: 0, cost: 0, unpriced: 0 }
+  const row = (period: number, clientKey: string, key: string, service: string, model: string, o: object) => ({
+    period,
+    clientKey,
+    key,
+    service,
+    model,
+    ...zero,
+    ...o,
+  })
+  const hour = T0 / HOUR
+  const byName = (rows: { period: number; clientKey: string; key: string }[]) =>
+    rows.toSorted((a, b) => `${a.period}${a.clientKey}${a.key}`.localeCompare(`${b.period}${b.clientKey}${b.key}`))
+  expect(byName(block.usageRows())).toEqual(
+    byName([
+      row(hour, 'a', 'k1', 'openai', 'gpt-4o', { requests: 2, input: 17, output: 5, cacheRead: 4, cacheWrite: 1, cost: 0.0001 }),
+      row(hour, 'a', 'k2', 'openai', 'gpt-4o', { requests: 1, input: 5, output: 2, unpriced: 1 }),
+      row(hour, 'a', 'none', 'vllm', 'org/model-7b', { requests: 1, input: 10, output: 2 }),
+      row(hour, 'b', 'k1', 'openai', 'gpt-4o', { requests: 1, input: 10, output: 2, cost: 0.00005 }),
+      row(hour + 1, 'a', 'k1', 'openai', 'gpt-4o', { requests: 1, input: 10, output: 2, cost: 0.00005 }),
+    ]),
+  )
+  // Its memory kept, nothing of what it held: a shorter block after a longer one reads back as itself alone.
+  const long = Array.from({ length: 600 }, (_, i) => record(T0 + i, { id: `long-${i}`, model: `m-${i}` }))
+  for (const r of long) block.add(r, true)
+  expect(blockRows(block.bytes()).length).toBe(long.length + billed.length + 1)
+  block.clear()
+  expect(block.length).toBe(0)
+  expect(block.usageRows()).toEqual([])
+  const short = [record(T0 + 9, { id: 'short', model: 'gpt-4o-mini', attempts: [] })]
+  block.add(short[0], true)
+  expect(blockRows(block.bytes())).toEqual(short)
+  expect(block.bytes().length).toBeLessThan(500)
+  expect(block.rows()).toEqual(short)
+  expect(block.summary().models).toEqual(new Set(['gpt-4o-mini', 'openai/gpt-4o']))
+  expect(block.usageRows()).toEqual([
+    row(hour, 'a', 'abcdef012345', 'openai', 'gpt-4o', { requests: 1, input: 10, output: 2, cost: 0.00005 }),
+  ])
+})
+
 test('a batch kept as lines (before blocks) is read as before', () => {
   const store = storeWith([record(T0 + 5)])
   const r = record(T0 + 1, { id: 'as-a-line' })
