@@ -104,7 +104,8 @@ export class RequestBlock implements RecordsToWrite {
   /**
    * What the billed records add up to, by hour, client key, upstream key, service and model (as served). Kept up by
    * the strings' indexes as records are added in bulk: a key of five strings made and found for each request as it
-   * ended cost about 1% of lmlb's throughput, and so did adding them up from the columns at the flush (docs/usage.md).
+   * ended cost about 1% of lmlb's throughput, and adding them up from the columns at each flush 0.4 µs a request (a
+   * loop run once a flush stays in JSC's slower tiers; docs/usage.md).
    */
   usageRows(): UsageRow[] {
     return [...this.totals.values()].flatMap((rows) => [...rows.values()])
