@@ -81,9 +81,10 @@ export class RequestRecord {
     this.written = true
     this.onFinish?.()
     this.sink?.finished(this, status)
-    const served = this.served
-    this.span?.end({ status, model: this.model, served, tokens: this.tokens })
+    // `served` is made only where it is read: a span, and the line below.
+    this.span?.end({ status, model: this.model, served: this.served, tokens: this.tokens })
     if (!logger.enabled('info')) return
+    const served = this.served
     const ms = (n: number | undefined) => (n === undefined ? null : Math.round(n * 10) / 10)
     const fields = {
       request_id: this.id,
