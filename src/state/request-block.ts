@@ -4,11 +4,14 @@
  * own table. Adding a record is a few stores, and no text is made for it
  * (a JSON line made for each record as it ended cost about 2 µs of CPU a
  * request under load, 2% of lmlb's throughput; docs/usage.md). Written
- * as one block of bytes: a JSON head (the strings, the request ids, bodies
- * where kept), then the columns as they are in memory (little-endian, as on
- * every platform lmlb is built for).
+ * as one block of bytes: a JSON head (the strings, request ids that are
+ * not UUIDs, bodies where kept), then the columns as they are in memory
+ * (little-endian, as on every platform lmlb is built for). Request ids made
+ * by lmlb are UUIDs, kept as their 16 bytes: held as strings until the block
+ * was written, they cost about 1% of lmlb's throughput (docs/usage.md).
  */
 import type { AttemptLog } from '../observability/request-record'
+import { putUuid, uuidAt } from '../util/uuid-bytes'
 import { type BlockSummary, HOUR_MS, type RecordsToWrite, type RequestRow, type UsageRow } from './usage-rows'
 
 /** Numbers, a column each; NaN for null (cost, ttfbMs). */
@@ -20,6 +23,8 @@ const INTEGERS = [...STRINGS, 'status', 'stream', 'attempts'] as const
 const [CLIENT_KEY, SERVED, KEY, STATUS, STREAM, ATTEMPTS] = [0, 5, 6, 7, 8, 9]
 /** Each attempt: its key, endpoint and outcome, by index. */
 const ATTEMPT = 3
+/** Each request id, as a UUID's bytes. */
+const UUID = 16
 const NONE = 0xffffffff
 const textEncoder = new TextEncoder()
 const ZERO = { requests: 0, input: 0, output: 0, cacheRead: 0, cacheWrite: 0, cost: 0, unpriced: 0 }
@@ -29,7 +34,10 @@ const INDEXES = 2 ** 24
 /** What the head of a block holds. */
 interface Head {
   strings: string[]
-  ids: string[]
+  /** How many records. */
+  count: number
+  /** The request ids that are not UUIDs (a client's own x-request-id), each at its record's place; null elsewhere. */
+  ids?: (string | null)[]
   /** Prompt and completion of each record, only where LOG_BODIES kept some. */
   bodies?: (string | null)[]
 }
@@ -39,6 +47,7 @@ interface Columns {
   head: Head
   numbers: Float64Array
   integers: Uint32Array
+  uuids: Uint8Array
   attempts: Uint32Array
 }
 
@@ -51,9 +60,10 @@ export class RequestBlock implements RecordsToWrite {
   length = 0
   private numbers = new Float64Array(256 * NUMBERS.length)
   private integers = new Uint32Array(256 * INTEGERS.length)
+  private uuids = new Uint8Array(256 * UUID)
   private attempts = new Uint32Array(256 * ATTEMPT)
   private attemptsLength = 0
-  private head: Head = { strings: [], ids: [] }
+  private head: Head = { strings: [], count: 0 }
   private readonly index = new Map<string, number>()
   /** Where bytes() makes the block's bytes. */
   private out = new Uint8Array(0)
@@ -71,6 +81,7 @@ export class RequestBlock implements RecordsToWrite {
     if ((this.length + 1) * NUMBERS.length > this.numbers.length) {
       this.numbers = grown(this.numbers)
       this.integers = grown(this.integers)
+      this.uuids = grown(this.uuids)
     }
     const n = this.length * NUMBERS.length
     const i = this.length * INTEGERS.length
@@ -95,10 +106,10 @@ export class RequestBlock implements RecordsToWrite {
     integers[i + STREAM] = r.stream ? 1 : 0
     integers[i + ATTEMPTS] = r.attempts.length
     for (const a of r.attempts) this.addAttempt(a)
-    this.head.ids.push(r.id)
+    if (!putUuid(r.id, this.uuids, this.length * UUID)) this.addId(r.id)
     if (r.prompt !== null || r.completion !== null) this.addBodies(r.prompt, r.completion)
     if (billed) this.addToTotals(r, integers[i + CLIENT_KEY], integers[i + KEY], integers[i + SERVED])
-    this.length++
+    this.head.count = ++this.length
   }
 
   /**
@@ -158,8 +169,8 @@ export class RequestBlock implements RecordsToWrite {
    */
   bytes(): Uint8Array {
     const head = JSON.stringify(this.head)
-    const { numbers, integers, attempts } = this.columns()
-    const parts = [numbers, integers, attempts]
+    const { numbers, integers, uuids, attempts } = this.columns()
+    const parts = [numbers, integers, uuids, attempts]
     // UTF-8 takes at most 3 bytes for each UTF-16 unit.
     const most = 8 + head.length * 3 + parts.reduce((sum, p) => sum + p.byteLength, 0)
     if (this.out.length < most) this.out = new Uint8Array(most * 2)
@@ -178,7 +189,7 @@ export class RequestBlock implements RecordsToWrite {
   clear(): void {
     this.length = 0
     this.attemptsLength = 0
-    this.head = { strings: [], ids: [] }
+    this.head = { strings: [], count: 0 }
     this.index.clear()
     this.totals.clear()
     this.lastString.fill(null)
@@ -195,6 +206,7 @@ export class RequestBlock implements RecordsToWrite {
       head: this.head,
       numbers: this.numbers.subarray(0, this.length * NUMBERS.length),
       integers: this.integers.subarray(0, this.length * INTEGERS.length),
+      uuids: this.uuids.subarray(0, this.length * UUID),
       attempts: this.attempts.subarray(0, this.attemptsLength * ATTEMPT),
     }
   }
@@ -218,6 +230,13 @@ export class RequestBlock implements RecordsToWrite {
     this.attempts[at + 2] = this.indexOf(STRINGS.length + 2, a.outcome)
   }
 
+  private addId(id: string): void {
+    // Records before this one had UUIDs: holes, null once written.
+    const ids = (this.head.ids ??= [])
+    ids.length = this.length
+    ids.push(id)
+  }
+
   private addBodies(prompt: string | null, completion: string | null): void {
     // Records before this one kept none: holes, null once written.
     const bodies = (this.head.bodies ??= [])
@@ -233,19 +252,23 @@ export function blockRows(bytes: Uint8Array): RequestRow[] {
   const headLength = new DataView(buffer).getUint32(0, true)
   const head = JSON.parse(new TextDecoder().decode(new Uint8Array(buffer, 4, headLength))) as Head
   let at = Math.ceil((4 + headLength) / 8) * 8
-  const numbers = new Float64Array(buffer, at, head.ids.length * NUMBERS.length)
+  // Blocks written before request ids were kept as bytes (2026-12, never released) list every id in the head.
+  const count = head.count ?? head.ids!.length
+  const numbers = new Float64Array(buffer, at, count * NUMBERS.length)
   at += numbers.byteLength
-  const integers = new Uint32Array(buffer, at, head.ids.length * INTEGERS.length)
+  const integers = new Uint32Array(buffer, at, count * INTEGERS.length)
   at += integers.byteLength
-  return rowsOf({ head, numbers, integers, attempts: new Uint32Array(buffer, at, (buffer.byteLength - at) / 4) })
+  const uuids = new Uint8Array(buffer, at, head.count === undefined ? 0 : count * UUID)
+  at += uuids.byteLength
+  return rowsOf({ head: { ...head, count }, numbers, integers, uuids, attempts: new Uint32Array(buffer, at, (buffer.byteLength - at) / 4) })
 }
 
-function rowsOf({ head, numbers, integers, attempts }: Columns): RequestRow[] {
+function rowsOf({ head, numbers, integers, uuids, attempts }: Columns): RequestRow[] {
   const string = (i: number) => (i === NONE ? null : head.strings[i])
   const orNull = (x: number) => (Number.isNaN(x) ? null : x)
   const rows: RequestRow[] = []
   let tried = 0
-  for (let r = 0; r < head.ids.length; r++) {
+  for (let r = 0; r < head.count; r++) {
     const n = r * NUMBERS.length
     const i = r * INTEGERS.length
     const attemptLogs: AttemptLog[] = []
@@ -258,7 +281,7 @@ function rowsOf({ head, numbers, integers, attempts }: Columns): RequestRow[] {
     tried += integers[i + ATTEMPTS]
     rows.push({
       at: numbers[n],
-      id: head.ids[r],
+      id: head.ids?.[r] ?? uuidAt(uuids, r * UUID),
       clientKey: string(integers[i + CLIENT_KEY])!,
       api: string(integers[i + 1])!,
       method: string(integers[i + 2])!,
@@ -284,7 +307,7 @@ function rowsOf({ head, numbers, integers, attempts }: Columns): RequestRow[] {
 }
 
 /** A column twice as long, what it holds kept. */
-function grown<A extends Float64Array | Uint32Array>(column: A): A {
+function grown<A extends Float64Array | Uint32Array | Uint8Array>(column: A): A {
   const longer = new (column.constructor as new (length: number) => A)(column.length * 2)
   longer.set(column)
   return longer

@@ -82,7 +82,7 @@ test("a record's line reads back as the record; a line written before a field wa
 test('a block reads back as its records: nulls, bodies on some records only, several attempts or none, past its first size', () => {
   const records = Array.from({ length: 700 }, (_, i) =>
     record(T0 + i, {
-      id: `client-given-${i}`,
+      id: i % 11 === 0 ? `client-given-${i}` : crypto.randomUUID(),
       ...(i % 3 === 0 && { model: null, served: null, key: null, cost: null, attempts: [] }),
       ...(i % 5 === 0 && { ttfbMs: 1.25, stream: true, input: 2 ** 40, cacheRead: 7 }),
       ...(i === 300 && { prompt: 'say "hé" ☃\n', completion: '' }),
@@ -95,6 +95,12 @@ test('a block reads back as its records: nulls, bodies on some records only, sev
       }),
     }),
   )
+  // Ids that are no lowercase UUID are kept as they came.
+  const uuid = crypto.randomUUID()
+  records[1].id = uuid.toUpperCase()
+  records[2].id = `${uuid.slice(0, 35)}g`
+  records[3].id = `${uuid.slice(0, 8)}_${uuid.slice(9)}`
+  records[4].id = `${uuid}0`
   const block = new RequestBlock()
   for (const r of records) block.add(r)
   expect(block.rows()).toEqual(records)
@@ -111,6 +117,29 @@ test('a block reads back as its records: nulls, bodies on some records only, sev
     clientKeys: new Set(['a']),
     models: new Set(['gpt-4o', 'openai/gpt-4o']),
   })
+})
+
+test('request ids made by lmlb (UUIDs) are kept as their 16 bytes; a block written before that reads as before', () => {
+  const records = Array.from({ length: 100 }, (_, i) => record(T0 + i, { id: crypto.randomUUID() }))
+  const block = new RequestBlock()
+  for (const r of records) block.add(r)
+  const bytes = block.bytes()
+  expect(blockRows(bytes)).toEqual(records)
+  const headLength = new DataView(bytes.buffer, bytes.byteOffset).getUint32(0, true)
+  const head = JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + headLength)))
+  expect(head).toEqual({ strings: expect.any(Array), count: 100 })
+  // As blocks were written before: every id in the head, no column of UUIDs (16 bytes a record, after 8 numbers and 10 integers).
+  const before = new TextEncoder().encode(JSON.stringify({ strings: head.strings, ids: records.map((r) => r.id) }))
+  const columns = bytes.subarray(Math.ceil((4 + headLength) / 8) * 8)
+  const numbersAndIntegers = columns.subarray(0, 100 * (8 * 8 + 10 * 4))
+  const attempts = columns.subarray(numbersAndIntegers.length + 100 * 16)
+  const at = Math.ceil((4 + before.length) / 8) * 8
+  const old = new Uint8Array(at + numbersAndIntegers.length + attempts.length)
+  new DataView(old.buffer).setUint32(0, before.length, true)
+  old.set(before, 4)
+  old.set(numbersAndIntegers, at)
+  old.set(attempts, at + numbersAndIntegers.length)
+  expect(blockRows(old)).toEqual(records)
 })
 
 test('a block adds up its billed records by hour, client key, upstream key, service and model; cleared, it starts afresh', () => {
