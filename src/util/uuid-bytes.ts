@@ -2,7 +2,7 @@
  * A UUID as `crypto.randomUUID()` writes it (36 characters, lowercase hex)
  * in its 16 bytes and back: request ids kept in a block of records
  * (state/request-block.ts) as bytes, not as strings held until the block is
- * written (held, they cost about 1% of lmlb's throughput; docs/usage.md).
+ * written (docs/usage.md).
  */
 
 /** The bytes a dash comes before (8-4-4-4-12 hex digits). */
