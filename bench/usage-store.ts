@@ -12,8 +12,8 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { bunPlatform } from '../src/runtime/bun'
-import { RequestBlock } from '../src/state/request-block'
-import { HOUR_MS, type RequestRow, type UsageRow } from '../src/state/usage-rows'
+import { type Ended, RequestBlock } from '../src/state/request-block'
+import { HOUR_MS, type UsageRow } from '../src/state/usage-rows'
 import { UsageStore } from '../src/state/usage-store'
 
 const REQUESTS = Number(process.env.REQUESTS ?? 1_000_000)
@@ -41,27 +41,28 @@ const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`
 const clientOf = (i: number) => `c${String(i % CLIENTS).padStart(11, '0')}`
 const keyOf = (i: number) => `k${String(i % KEYS).padStart(11, '0')}`
 
-function request(i: number): RequestRow {
+/** A request as it ended, as the ledger hands it to a block. */
+function request(i: number): Ended {
+  const served = { service: 'openai', model: 'gpt-4o' }
   return {
-    at: MONTH_START + Math.floor((i / REQUESTS) * 30 * DAY_MS),
-    id: crypto.randomUUID(),
-    clientKey: clientOf(i),
-    api: 'openai',
-    method: 'POST',
-    path: '/v1/chat/completions',
-    model: 'gpt-4o',
-    served: 'openai/gpt-4o',
-    key: keyOf(i * 7),
+    record: {
+      id: crypto.randomUUID(),
+      api: 'openai',
+      method: 'POST',
+      path: '/v1/chat/completions',
+      model: 'gpt-4o',
+      clientKey: clientOf(i),
+      billed: { ...served, upstreamModel: 'gpt-4o', keyId: keyOf(i * 7) },
+      tokens: { input: 1200, output: 300, cacheRead: 400, cacheWrite: 0 },
+      ttfbMs: 240.1,
+      start: 0,
+      stream: i % 2 === 0,
+      attempts: [{ key: 'sk-...abcd', endpoint: 'https://api.openai.com/v1', outcome: '200' }],
+    },
     status: i % 50 === 0 ? 429 : 200,
-    input: 1200,
-    output: 300,
-    cacheRead: 400,
-    cacheWrite: 0,
+    at: MONTH_START + Math.floor((i / REQUESTS) * 30 * DAY_MS),
+    endedAt: 812.4,
     cost: 0.0055,
-    durationMs: 812.4,
-    ttfbMs: 240.1,
-    stream: i % 2 === 0,
-    attempts: [{ key: 'sk-...abcd', endpoint: 'https://api.openai.com/v1', outcome: '200' }],
     prompt: null,
     completion: null,
   }

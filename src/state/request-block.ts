@@ -11,7 +11,8 @@
  * was written they cost about 1% of lmlb's throughput (measured by leaving
  * them out), as bytes about half that (docs/usage.md).
  */
-import type { AttemptLog } from '../observability/request-record'
+import type { AttemptLog, RequestRecord } from '../observability/request-record'
+import { ANONYMOUS } from '../observability/spend'
 import { putUuid, uuidAt } from '../util/uuid-bytes'
 import { type BlockSummary, HOUR_MS, type RecordsToWrite, type RequestRow, type UsageRow } from './usage-rows'
 
@@ -31,6 +32,26 @@ const textEncoder = new TextEncoder()
 const ZERO = { requests: 0, input: 0, output: 0, cacheRead: 0, cacheWrite: 0, cost: 0, unpriced: 0 }
 /** Above any string's index in a block (a block holds a few thousand records): totals are found by numbers made of indexes. */
 const INDEXES = 2 ** 24
+
+/**
+ * A request as it ended, as a block takes it: read from its record, not copied into a row first (a row of 21 fields
+ * made for each request, and its served name, cost about 1.5% of lmlb's throughput; docs/usage.md).
+ */
+export interface Ended {
+  record: Pick<
+    RequestRecord,
+    'id' | 'api' | 'method' | 'path' | 'model' | 'clientKey' | 'billed' | 'tried' | 'tokens' | 'ttfbMs' | 'start' | 'stream' | 'attempts'
+  >
+  status: number
+  /** When it ended: epoch ms, and on the clock of `record.start`. */
+  at: number
+  endedAt: number
+  /** What it cost (undefined: unpriced, or it reached no upstream). */
+  cost?: number
+  /** Its prompt and completion, masked, where LOG_BODIES keeps them. */
+  prompt: string | null
+  completion: string | null
+}
 
 /** What the head of a block holds. */
 interface Head {
@@ -76,40 +97,45 @@ export class RequestBlock implements RecordsToWrite {
    */
   private readonly lastString: (string | null)[] = Array(STRINGS.length + ATTEMPT).fill(null)
   private readonly lastIndex: number[] = Array(STRINGS.length + ATTEMPT).fill(NONE)
+  /** The last deployment's service and model, and the index of its served name (`service/model`, made once for it). */
+  private lastDeployment: { service: string; model: string } = { service: '', model: '' }
+  private lastServed = NONE
 
-  /** `billed`: the request reached an upstream, and counts in the hours' totals (usageRows). */
-  add(r: RequestRow, billed = false): void {
+  /** A request that reached an upstream (`record.billed`) counts in the hours' totals too (usageRows). */
+  add(e: Ended): void {
     if ((this.length + 1) * NUMBERS.length > this.numbers.length) {
       this.numbers = grown(this.numbers)
       this.integers = grown(this.integers)
       this.uuids = grown(this.uuids)
     }
+    const r = e.record
+    const tokens = r.tokens
     const n = this.length * NUMBERS.length
     const i = this.length * INTEGERS.length
     const numbers = this.numbers
-    numbers[n] = r.at
-    numbers[n + 1] = r.cost ?? NaN
-    numbers[n + 2] = r.durationMs
-    numbers[n + 3] = r.ttfbMs ?? NaN
-    numbers[n + 4] = r.input
-    numbers[n + 5] = r.output
-    numbers[n + 6] = r.cacheRead
-    numbers[n + 7] = r.cacheWrite
+    numbers[n] = e.at
+    numbers[n + 1] = e.cost ?? NaN
+    numbers[n + 2] = tenths(e.endedAt - r.start)
+    numbers[n + 3] = r.ttfbMs === undefined ? NaN : tenths(r.ttfbMs)
+    numbers[n + 4] = tokens ? tokens.input : 0
+    numbers[n + 5] = tokens ? tokens.output : 0
+    numbers[n + 6] = tokens ? tokens.cacheRead : 0
+    numbers[n + 7] = tokens ? tokens.cacheWrite : 0
     const integers = this.integers
-    integers[i] = this.indexOf(0, r.clientKey)
+    integers[i] = this.indexOf(0, r.clientKey ?? ANONYMOUS)
     integers[i + 1] = this.indexOf(1, r.api)
     integers[i + 2] = this.indexOf(2, r.method)
     integers[i + 3] = this.indexOf(3, r.path)
-    integers[i + 4] = this.indexOf(4, r.model)
-    integers[i + 5] = this.indexOf(5, r.served)
-    integers[i + 6] = this.indexOf(6, r.key)
-    integers[i + STATUS] = r.status
+    integers[i + 4] = this.indexOf(4, r.model ?? null)
+    integers[i + 5] = this.servedIndex(r.billed ?? r.tried)
+    integers[i + 6] = this.indexOf(6, r.billed?.keyId ?? null)
+    integers[i + STATUS] = e.status
     integers[i + STREAM] = r.stream ? 1 : 0
     integers[i + ATTEMPTS] = r.attempts.length
     for (const a of r.attempts) this.addAttempt(a)
     if (!putUuid(r.id, this.uuids, this.length * UUID)) this.addId(r.id)
-    if (r.prompt !== null || r.completion !== null) this.addBodies(r.prompt, r.completion)
-    if (billed) this.addToTotals(r, integers[i + CLIENT_KEY], integers[i + KEY], integers[i + SERVED])
+    if (e.prompt !== null || e.completion !== null) this.addBodies(e.prompt, e.completion)
+    if (r.billed) this.addToTotals(n, integers[i + CLIENT_KEY], integers[i + KEY], integers[i + SERVED])
     this.head.count = ++this.length
   }
 
@@ -123,20 +149,22 @@ export class RequestBlock implements RecordsToWrite {
     return [...this.totals.values()].flatMap((rows) => [...rows.values()])
   }
 
-  private addToTotals(r: RequestRow, client: number, key: number, served: number): void {
-    const period = Math.floor(r.at / HOUR_MS)
+  /** Adds the record whose numbers start at `n`. */
+  private addToTotals(n: number, client: number, key: number, served: number): void {
+    const numbers = this.numbers
+    const period = Math.floor(numbers[n] / HOUR_MS)
     let rows = this.totals.get(period * INDEXES + client)
     if (!rows) this.totals.set(period * INDEXES + client, (rows = new Map()))
     const at = (key === NONE ? 0 : key + 1) * INDEXES + served
     let row = rows.get(at)
     if (!row) rows.set(at, (row = this.usageRow(period, client, key, served)))
     row.requests++
-    row.input += r.input
-    row.output += r.output
-    row.cacheRead += r.cacheRead
-    row.cacheWrite += r.cacheWrite
-    if (r.cost === null) row.unpriced++
-    else row.cost += r.cost
+    row.input += numbers[n + 4]
+    row.output += numbers[n + 5]
+    row.cacheRead += numbers[n + 6]
+    row.cacheWrite += numbers[n + 7]
+    if (Number.isNaN(numbers[n + 1])) row.unpriced++
+    else row.cost += numbers[n + 1]
   }
 
   private usageRow(period: number, client: number, key: number, served: number): UsageRow {
@@ -195,6 +223,8 @@ export class RequestBlock implements RecordsToWrite {
     this.totals.clear()
     this.lastString.fill(null)
     this.lastIndex.fill(NONE)
+    this.lastDeployment = { service: '', model: '' }
+    this.lastServed = NONE
   }
 
   /** The records, as read back from the block's bytes. */
@@ -221,6 +251,17 @@ export class RequestBlock implements RecordsToWrite {
     this.lastString[column] = s
     this.lastIndex[column] = i
     return i
+  }
+
+  /** The index of what served (`service/model`): its name made only when the deployment is not the last one's. */
+  private servedIndex(deployment: { service: string; model: string } | undefined): number {
+    if (!deployment) return NONE
+    const last = this.lastDeployment
+    if (deployment.service !== last.service || deployment.model !== last.model) {
+      this.lastDeployment = { service: deployment.service, model: deployment.model }
+      this.lastServed = this.indexOf(SERVED, `${deployment.service}/${deployment.model}`)
+    }
+    return this.lastServed
   }
 
   private addAttempt(a: AttemptLog): void {
@@ -306,6 +347,9 @@ function rowsOf({ head, numbers, integers, uuids, attempts }: Columns): RequestR
   }
   return rows
 }
+
+/** A duration in ms to its tenth. */
+const tenths = (ms: number) => Math.round(ms * 10) / 10
 
 /** A column twice as long, what it holds kept. */
 function grown<A extends Float64Array | Uint32Array | Uint8Array>(column: A): A {

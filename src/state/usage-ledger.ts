@@ -9,13 +9,12 @@
  */
 import type { Tokens } from '../observability/cost'
 import type { RequestRecord } from '../observability/request-record'
-import { ANONYMOUS, spentOf, type Spent } from '../observability/spend'
+import { spentOf, type Spent } from '../observability/spend'
 import type { ProxyState } from './proxy-state'
-import { RequestBlock } from './request-block'
+import { type Ended, RequestBlock } from './request-block'
 import {
   type RequestPage,
   type RequestQuery,
-  type RequestRow,
   recordLine,
   type SharedUsage,
   type UsageQuery,
@@ -75,51 +74,14 @@ const MAX_PENDING = 720
 
 const NO_TOKENS: Tokens = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 }
 
-/** Requests ended and not yet added to the rows and records, at most: taken in bulk (see `ended`). */
+/** Requests ended and not yet added to the block, at most: taken in bulk (see `ended`). */
 const ENDED = 64
-
-/** A request as it ended: when (epoch ms `at`, and `endedAt` on its own clock), what it spent, the keys then. */
-interface Ended {
-  record: RequestRecord
-  status: number
-  at: number
-  endedAt: number
-  spent?: Spent
-  scrubber: ProxyState['scrubber']
-}
-
-function requestRow({ record: r, status, at, endedAt, spent, scrubber }: Ended): RequestRow {
-  const tokens = r.tokens ?? NO_TOKENS
-  return {
-    at,
-    id: r.id,
-    clientKey: r.clientKey ?? ANONYMOUS,
-    api: r.api,
-    method: r.method,
-    path: r.path,
-    model: r.model ?? null,
-    served: r.served ?? null,
-    key: r.billed?.keyId ?? null,
-    status,
-    input: tokens.input,
-    output: tokens.output,
-    cacheRead: tokens.cacheRead,
-    cacheWrite: tokens.cacheWrite,
-    cost: spent?.cost ?? null,
-    durationMs: Math.round((endedAt - r.start) * 10) / 10,
-    ttfbMs: r.ttfbMs === undefined ? null : Math.round(r.ttfbMs * 10) / 10,
-    stream: r.stream,
-    attempts: r.attempts,
-    prompt: r.bodies ? scrubber.text(r.prompt ?? '') : null,
-    completion: r.bodies ? scrubber.text(r.completion) : null,
-  }
-}
 
 export class UsageLedger {
   /**
-   * Requests ended since they were last taken: their rows and records are made ENDED at a time, not one as each ends.
-   * Made in bulk the ledger's code and tables stay in the cache between records; made one at a time between requests
-   * they cost a request about 3% more of lmlb's throughput (docs/usage.md).
+   * Requests ended since they were last taken: added to the block ENDED at a time, not one as each ends. Added in bulk
+   * the block's code and tables stay in the cache between records; added one at a time between requests they cost a
+   * request about 2-3% more of lmlb's throughput (docs/usage.md).
    */
   private ended: Ended[] = []
   /** Each request's record, since the last flush. */
@@ -166,7 +128,16 @@ export class UsageLedger {
       if (spent.cost !== undefined) this.count(spent, spent.cost)
     }
     if (!this.sink) return
-    this.ended.push({ record, status, at, endedAt: performance.now(), spent, scrubber: state.scrubber })
+    const bodies = record.bodies
+    this.ended.push({
+      record,
+      status,
+      at,
+      endedAt: performance.now(),
+      cost: spent?.cost,
+      prompt: bodies ? state.scrubber.text(record.prompt ?? '') : null,
+      completion: bodies ? state.scrubber.text(record.completion) : null,
+    })
     if (this.ended.length < ENDED) return
     const before = this.unwritten.length
     this.take()
@@ -180,7 +151,7 @@ export class UsageLedger {
   private take(): void {
     const ended = this.ended
     this.ended = []
-    for (const e of ended) this.unwritten.add(requestRow(e), e.spent !== undefined)
+    for (const e of ended) this.unwritten.add(e)
   }
 
   /** A flush whose failure (a full disk) is said, not thrown: the requests go on. */

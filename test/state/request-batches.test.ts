@@ -11,7 +11,7 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { bunPlatform } from '../../src/runtime/bun'
-import { blockRows, RequestBlock } from '../../src/state/request-block'
+import { blockRows, type Ended, RequestBlock } from '../../src/state/request-block'
 import { type RequestQuery, type RequestRow, recordLine, recordOf } from '../../src/state/usage-rows'
 import { UsageStore } from '../../src/state/usage-store'
 
@@ -44,6 +44,36 @@ function record(at: number, o: Partial<RequestRow> = {}): RequestRow {
   }
 }
 
+/** `r` as the block takes it, as its request ended: billed (counted in the totals) where something served it. */
+function ended(r: RequestRow, billed = r.served !== null): Ended {
+  const slash = r.served?.indexOf('/') ?? -1
+  const deployment = r.served === null ? undefined : { service: r.served.slice(0, slash), model: r.served.slice(slash + 1) }
+  const { input, output, cacheRead, cacheWrite } = r
+  return {
+    record: {
+      id: r.id,
+      api: r.api,
+      method: r.method,
+      path: r.path,
+      model: r.model ?? undefined,
+      clientKey: r.clientKey,
+      billed: billed && deployment ? { ...deployment, upstreamModel: deployment.model, keyId: r.key } : undefined,
+      tried: billed ? undefined : deployment,
+      tokens: { input, output, cacheRead, cacheWrite },
+      ttfbMs: r.ttfbMs ?? undefined,
+      start: 0,
+      stream: r.stream,
+      attempts: [...r.attempts],
+    },
+    status: r.status,
+    at: r.at,
+    endedAt: r.durationMs,
+    cost: r.cost ?? undefined,
+    prompt: r.prompt,
+    completion: r.completion,
+  }
+}
+
 function storeWith(...batches: RequestRow[][]) {
   const store = new UsageStore(
     bunPlatform.openDatabase(join(mkdtempSync(join(tmpdir(), 'lmlb-batches-')), 'usage.sqlite')),
@@ -53,7 +83,7 @@ function storeWith(...batches: RequestRow[][]) {
   )
   for (const records of batches) {
     const block = new RequestBlock()
-    for (const r of records) block.add(r)
+    for (const r of records) block.add(ended(r))
     store.add([], block)
   }
   return store
@@ -84,7 +114,7 @@ test('a block reads back as its records: nulls, bodies on some records only, sev
     record(T0 + i, {
       id: i % 11 === 0 ? `client-given-${i}` : crypto.randomUUID(),
       ...(i % 3 === 0 && { model: null, served: null, key: null, cost: null, attempts: [] }),
-      ...(i % 5 === 0 && { ttfbMs: 1.25, stream: true, input: 2 ** 40, cacheRead: 7 }),
+      ...(i % 5 === 0 && { ttfbMs: 1.5, stream: true, input: 2 ** 40, cacheRead: 7 }),
       ...(i === 300 && { prompt: 'say "hé" ☃\n', completion: '' }),
       ...(i % 7 === 0 && {
         attempts: [
@@ -102,7 +132,7 @@ test('a block reads back as its records: nulls, bodies on some records only, sev
   records[3].id = `${uuid.slice(0, 8)}_${uuid.slice(9)}`
   records[4].id = `${uuid}0`
   const block = new RequestBlock()
-  for (const r of records) block.add(r)
+  for (const r of records) block.add(ended(r))
   expect(block.rows()).toEqual(records)
   expect(blockRows(block.bytes())).toEqual(records)
   // As SQLite may hand them back: at an offset that is no multiple of 8.
@@ -122,7 +152,7 @@ test('a block reads back as its records: nulls, bodies on some records only, sev
 test('request ids made by lmlb (UUIDs) are kept as their 16 bytes; a block written before that reads as before', () => {
   const records = Array.from({ length: 100 }, (_, i) => record(T0 + i, { id: crypto.randomUUID() }))
   const block = new RequestBlock()
-  for (const r of records) block.add(r)
+  for (const r of records) block.add(ended(r))
   const bytes = block.bytes()
   expect(blockRows(bytes)).toEqual(records)
   const headLength = new DataView(bytes.buffer, bytes.byteOffset).getUint32(0, true)
@@ -153,9 +183,9 @@ test('a block adds up its billed records by hour, client key, upstream key, serv
     record(T0 + 3, { clientKey: 'b', key: 'k1' }),
     record(T0 + 4, { key: null, served: 'vllm/org/model-7b', cost: 0 }),
   ]
-  for (const r of billed) block.add(r, true)
+  for (const r of billed) block.add(ended(r))
   // Reached no upstream: a record, counted in no total.
-  block.add(record(T0 + 5, { key: null, served: null, model: 'gpt-4o', status: 404 }))
+  block.add(ended(record(T0 + 5, { key: null, served: null, model: 'gpt-4o', status: 404 })))
   const zero = { requests: 0, input: 0, output: 0, cacheRead: 0, cacheWrite: 0, cost: 0, unpriced: 0 }
   const row = (period: number, clientKey: string, key: string, service: string, model: string, o: object) => ({
     period,
@@ -180,13 +210,13 @@ test('a block adds up its billed records by hour, client key, upstream key, serv
   )
   // Its memory kept, nothing of what it held: a shorter block after a longer one reads back as itself alone.
   const long = Array.from({ length: 600 }, (_, i) => record(T0 + i, { id: `long-${i}`, model: `m-${i}` }))
-  for (const r of long) block.add(r, true)
+  for (const r of long) block.add(ended(r))
   expect(blockRows(block.bytes()).length).toBe(long.length + billed.length + 1)
   block.clear()
   expect(block.length).toBe(0)
   expect(block.usageRows()).toEqual([])
   const short = [record(T0 + 9, { id: 'short', model: 'gpt-4o-mini', attempts: [] })]
-  block.add(short[0], true)
+  block.add(ended(short[0]))
   expect(blockRows(block.bytes())).toEqual(short)
   expect(block.bytes().length).toBeLessThan(500)
   expect(block.rows()).toEqual(short)
