@@ -35,7 +35,7 @@ const INDEXES = 2 ** 24
 
 /**
  * A request as it ended, as a block takes it: read from its record, not copied into a row first (a row of 21 fields
- * made for each request, and its served name, cost about 1.5% of lmlb's throughput; docs/usage.md).
+ * made for each request, and its served name, cost about 1% of lmlb's throughput; docs/usage.md).
  */
 export interface Ended {
   record: Pick<
