@@ -61,7 +61,7 @@ export class RequestRecord {
   /** The deployment that served it, or that was last tried: `service/model`. */
   get served(): string | undefined {
     const deployment = this.billed ?? this.tried
-    return deployment && `${deployment.service}/${deployment.model}`
+    return deployment && servedName(deployment)
   }
 
   /** What the client asked for: its model, whether it streams, and (with LOG_BODIES) its prompt. */
@@ -112,6 +112,9 @@ export class RequestRecord {
     logger.record(text, fields)
   }
 }
+
+/** What served a request, by name: `service/model` (a service's name has no slash). */
+export const servedName = (deployment: { service: string; model: string }) => `${deployment.service}/${deployment.model}`
 
 /** A request id: the client's own `x-request-id` when it is a sane one, else a new one. */
 export function requestIdOf(headers: Headers): string {

@@ -11,7 +11,7 @@
  * was written they cost about 1% of lmlb's throughput (measured by leaving
  * them out), as bytes about half that (docs/usage.md).
  */
-import type { AttemptLog, RequestRecord } from '../observability/request-record'
+import { type AttemptLog, type RequestRecord, servedName } from '../observability/request-record'
 import { ANONYMOUS } from '../observability/spend'
 import { putUuid, uuidAt } from '../util/uuid-bytes'
 import { type BlockSummary, HOUR_MS, type RecordsToWrite, type RequestRow, type UsageRow } from './usage-rows'
@@ -122,13 +122,13 @@ export class RequestBlock implements RecordsToWrite {
     numbers[n + 6] = tokens ? tokens.cacheRead : 0
     numbers[n + 7] = tokens ? tokens.cacheWrite : 0
     const integers = this.integers
-    integers[i] = this.indexOf(0, r.clientKey ?? ANONYMOUS)
+    integers[i + CLIENT_KEY] = this.indexOf(CLIENT_KEY, r.clientKey ?? ANONYMOUS)
     integers[i + 1] = this.indexOf(1, r.api)
     integers[i + 2] = this.indexOf(2, r.method)
     integers[i + 3] = this.indexOf(3, r.path)
     integers[i + 4] = this.indexOf(4, r.model ?? null)
-    integers[i + 5] = this.servedIndex(r.billed ?? r.tried)
-    integers[i + 6] = this.indexOf(6, r.billed?.keyId ?? null)
+    integers[i + SERVED] = this.servedIndex(r.billed ?? r.tried)
+    integers[i + KEY] = this.indexOf(KEY, r.billed?.keyId ?? null)
     integers[i + STATUS] = e.status
     integers[i + STREAM] = r.stream ? 1 : 0
     integers[i + ATTEMPTS] = r.attempts.length
@@ -259,7 +259,7 @@ export class RequestBlock implements RecordsToWrite {
     const last = this.lastDeployment
     if (deployment.service !== last.service || deployment.model !== last.model) {
       this.lastDeployment = { service: deployment.service, model: deployment.model }
-      this.lastServed = this.indexOf(SERVED, `${deployment.service}/${deployment.model}`)
+      this.lastServed = this.indexOf(SERVED, servedName(deployment))
     }
     return this.lastServed
   }

@@ -147,7 +147,7 @@ export class UsageLedger {
     if (before < BATCH && this.unwritten.length >= BATCH) setTimeout(() => this.logged(() => this.write()), 0)
   }
 
-  /** The requests ended since the last take, added to the rows and records to write. */
+  /** The requests ended since the last take, added to the block to write. */
   private take(): void {
     const ended = this.ended
     this.ended = []
@@ -194,7 +194,7 @@ export class UsageLedger {
         if (this.shared && rows.length > 0) this.pending.push({ id: crypto.randomUUID(), rows })
         if (this.shared) this.records.push(...requests.rows().map(recordLine))
       } finally {
-        // Written or not (a full disk: said by flushLogged), the next records start afresh.
+        // Written or not (a full disk: said by `logged`), the next records start afresh.
         requests.clear()
       }
     }
