@@ -235,13 +235,22 @@ test('/admin/requests: every request kept, newest first, filtered by client key,
     const res = await fetch(`${lmlb.url}/admin/requests?${query}`, { headers: { 'x-api-key': ADMIN } })
     return { status: res.status, body: (await res.json()) as any }
   }
-  expect(await call('/v1/chat/completions', TEAM_B, { model: 'nosuch/model', ...chat })).toBe(404)
+  // No x-request-id asked: the id lmlb makes (a UUID, kept as its bytes) is the one the record reads back.
+  const refused = await fetch(`${lmlb.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': TEAM_B },
+    body: JSON.stringify({ model: 'nosuch/model', ...chat }),
+  })
+  await refused.text()
+  expect(refused.status).toBe(404)
+  const made = refused.headers.get('x-request-id')
+  expect(made).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/)
   const all = (await admin('limit=1000')).body.data as any[]
   expect(all.length).toBeGreaterThanOrEqual(10)
   const times = all.map((r) => r.at)
   expect(times).toEqual(times.toSorted().reverse())
   // The refusal is there, named by its client key, with no upstream key and no cost.
-  expect(all[0]).toMatchObject({ client_key: clientKeyId(TEAM_B), model: 'nosuch/model', status: 404, key: null, cost_usd: null })
+  expect(all[0]).toMatchObject({ id: made, client_key: clientKeyId(TEAM_B), model: 'nosuch/model', status: 404, key: null, cost_usd: null })
   expect(all[0]).not.toHaveProperty('prompt')
   const failed = (await admin(`status=4xx&client_key=${clientKeyId(TEAM_B)}`)).body.data as any[]
   expect(failed.map((r) => r.status)).toEqual([404])
