@@ -14,6 +14,7 @@ import { createLogger } from '../src/observability/log'
 import { RequestRecord } from '../src/observability/request-record'
 import { bunPlatform } from '../src/runtime/bun'
 import { createRuntime } from '../src/state/runtime'
+import { BATCH } from '../src/state/usage-ledger'
 import { UsageStore } from '../src/state/usage-store'
 
 const N = Number(process.env.N ?? 200_000)
@@ -48,10 +49,10 @@ function round(runtime: typeof kept): number {
   const usage = runtime.usage
   Bun.gc(true)
   const cpu = process.cpuUsage()
-  // A flush every 2,000 requests at most, as the ledger writes under load.
+  // A flush every BATCH requests at most, as the ledger writes under load.
   for (let i = 1; i <= N; i++) {
     usage.finished(request(i), 200)
-    if (i % 2_000 === 0) usage.flush()
+    if (i % BATCH === 0) usage.flush()
   }
   const used = process.cpuUsage(cpu)
   return (used.user + used.system) / N

@@ -47,6 +47,8 @@ export class UsageStore implements UsageSink {
     /** How many days request records are kept (LMLB_REQUESTS_DAYS). */
     private readonly requestDays: () => number,
     private readonly now: () => number = Date.now,
+    /** Records one page of request records reads at most (fewer in a test). */
+    private readonly readMax = READ_MAX,
   ) {
     db.exec('PRAGMA page_size = 65536; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000')
     // Request records go in batches, one row each (a row per record cost several µs a request): each batch's statuses,
@@ -124,8 +126,8 @@ export class UsageStore implements UsageSink {
 
   /**
    * Request records, newest first, filtered; `cursor` is where the previous page ended. Batches are read newest first
-   * (by their last record) until no batch left can hold a record newer than the page's last; a page that would open
-   * more than OPENED_MAX batches ends early, with the records it is sure of and a cursor to go on from.
+   * (by their last record) until no batch left can hold a record newer than the page's last; a page that would read
+   * more than `readMax` records ends early, with the records it is sure of and a cursor to go on from.
    */
   requests(q: RequestQuery): RequestPage {
     const where = ['last_at >= ?', 'first_at < ?']
@@ -145,15 +147,18 @@ export class UsageStore implements UsageSink {
       ...params,
     )
     let found: Found[] = []
-    for (const [opened, batch] of batches.entries()) {
+    let read = 0
+    for (const batch of batches) {
       const last = Number(batch.last_at)
       if (found.length > q.limit && found[q.limit].place[0] > last) break
-      if (opened === OPENED_MAX) {
+      if (read >= this.readMax) {
         const sure = found.filter((f) => f.place[0] > last)
         return { rows: sure.map((f) => requestView(f.row)), next: `${last + 1}.0.0` }
       }
       const [{ records }] = this.db.all('SELECT records FROM request_batches WHERE rowid = ?', batch.rowid)
-      rowsIn(records).forEach((row, i) => {
+      const rows = rowsIn(records)
+      read += rows.length
+      rows.forEach((row, i) => {
         const place: Place = [row.at, Number(batch.rowid), i]
         if (asked(row, q) && (!cursor || newer(cursor, place) < 0)) found.push({ row, place })
       })
@@ -214,8 +219,8 @@ export function rollUp(rows: readonly UsageRow[], q: UsageQuery): UsageTotals[] 
     }))
 }
 
-/** Batches opened for one page of request records at most (each holds up to 2,000 records). */
-const OPENED_MAX = 50
+/** Records read for one page of request records, at most (a busy lmlb writes 8,000 a batch, a quiet one a few). */
+const READ_MAX = 100_000
 
 /** Where a record is, newest first: its time, its batch's rowid, its line in the batch. */
 type Place = [at: number, batch: number, line: number]

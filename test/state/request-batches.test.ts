@@ -3,7 +3,7 @@
  * (state/usage-rows.ts, state/usage-store.ts). A line reads back as its
  * record; batches that overlap in time (two processes flushing the same
  * seconds) still page newest first, each record once; a filter finds every
- * match and nothing else; a page that would open too many batches ends early
+ * match and nothing else; a page that would read too many records ends early
  * with a cursor that goes on without losing or repeating a record.
  */
 import { expect, test } from 'bun:test'
@@ -74,12 +74,14 @@ function ended(r: RequestRow, billed = r.served !== null): Ended {
   }
 }
 
-function storeWith(...batches: RequestRow[][]) {
+/** A store holding `batches`, whose pages read `readMax` records at most. */
+function storeWith(batches: RequestRow[][], readMax?: number) {
   const store = new UsageStore(
     bunPlatform.openDatabase(join(mkdtempSync(join(tmpdir(), 'lmlb-batches-')), 'usage.sqlite')),
     () => 400,
     () => 7,
     () => T0 + 3_600_000,
+    readMax,
   )
   for (const records of batches) {
     const block = new RequestBlock()
@@ -227,7 +229,7 @@ test('a block adds up its billed records by hour, client key, upstream key, serv
 })
 
 test('a batch kept as lines (before blocks) is read as before', () => {
-  const store = storeWith([record(T0 + 5)])
+  const store = storeWith([[record(T0 + 5)]])
   const r = record(T0 + 1, { id: 'as-a-line' })
   const db = (store as unknown as { db: { run(sql: string, ...p: unknown[]): void } }).db
   db.run(
@@ -247,7 +249,7 @@ test('batches that overlap in time page newest first, each record once, whatever
   const a = [0, 2, 4, 6, 8].map((s) => record(T0 + s * 1000, { clientKey: 'a' }))
   const b = [1, 3, 5, 7, 9].map((s) => record(T0 + s * 1000, { clientKey: 'b' }))
   const c = [10, 10, 11].map((s, i) => record(T0 + s * 1000, { clientKey: 'c', status: 200 + i }))
-  const store = storeWith(a, b, c)
+  const store = storeWith([a, b, c])
   const newestFirst = [...a, ...b, ...c]
     .map((r, i) => ({ r, i }))
     .sort((x, y) => y.r.at - x.r.at || y.i - x.i)
@@ -260,11 +262,11 @@ test('batches that overlap in time page newest first, each record once, whatever
 })
 
 test('filters find every match and nothing else: client key, a status or its class, a model as asked or as served', () => {
-  const store = storeWith(
+  const store = storeWith([
     [record(T0, { clientKey: 'x', status: 429 }), record(T0 + 1, { model: 'gpt-4o-mini', served: 'openai/gpt-4o-mini' })],
     [record(T0 + 2, { status: 502 }), record(T0 + 3, { clientKey: 'x' })],
     [record(T0 + 4, { model: 'big', served: 'openai/gpt-4o', status: 500 })],
-  )
+  ])
   const ids = (q: Partial<RequestQuery>) => pages(store, { limit: 100, ...q }).ids.map((id) => id.slice(4))
   const at = (n: number, rest: string) => `${T0 + n}-${rest}`
   expect(ids({ clientKey: 'x' })).toEqual([at(3, 'x-200'), at(0, 'x-429')])
@@ -278,7 +280,7 @@ test('filters find every match and nothing else: client key, a status or its cla
   expect(ids({ clientKey: 'nobody' })).toEqual([])
 })
 
-test('a page that would open more than 50 batches ends early with what it is sure of; its cursor goes on to every match, once', () => {
+test('a page that would read more than 100 records (50 batches here) ends early with what it is sure of; its cursor goes on to every match, once', () => {
   // 120 batches each holding client x (status 200) and a 500 (client y): every one passes the batches' lists for
   // "client x, 500", and only batches 5 and 115 hold such a record, and batch 100 one from much earlier (a slow
   // request's record, flushed late) that the first page opens but cannot be sure of.
@@ -287,7 +289,7 @@ test('a page that would open more than 50 batches ends early with what it is sur
     record(T0 + i * 10 + 1, { clientKey: 'y', status: 500 }),
   ])
   batches[100].push(record(T0 + 605, { clientKey: 'x', status: 500 }))
-  const store = storeWith(...batches)
+  const store = storeWith(batches, 100)
   const { ids, count } = pages(store, { limit: 10, clientKey: 'x', status: 500 })
   expect(ids).toEqual([`req-${T0 + 1150}-x-500`, `req-${T0 + 605}-x-500`, `req-${T0 + 50}-x-500`])
   expect(count).toBe(3)

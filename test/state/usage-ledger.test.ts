@@ -12,7 +12,7 @@ import { loadConfig } from '../../src/config/load'
 import { RequestRecord } from '../../src/observability/request-record'
 import { bunPlatform } from '../../src/runtime/bun'
 import { createState } from '../../src/state/proxy-state'
-import { UsageLedger } from '../../src/state/usage-ledger'
+import { BATCH, UsageLedger } from '../../src/state/usage-ledger'
 import { UsageStore } from '../../src/state/usage-store'
 
 const loaded = loadConfig({ env: { OPENAI_API_KEYS: 'sk-ledger-test-0001' } })
@@ -103,12 +103,12 @@ test('rows and records are made in bulk, yet a flush writes every request that e
   ledger.flush()
   expect(store.query({ ...range('2026-12-01', '2026-12-02'), groupBy: [] })[0].requests).toBe(5)
   expect(store.requests({ ...range('2026-12-01', '2026-12-02'), limit: 100 }).rows).toHaveLength(5)
-  // Past 2,000 held records a flush is set for the next turn of the event loop, no flush called here.
-  for (let i = 0; i < 2_100; i++) request('2026-12-01T11:00:00Z')
+  // Past BATCH held records a flush is set for the next turn of the event loop, no flush called here.
+  for (let i = 0; i < BATCH + 100; i++) request('2026-12-01T11:00:00Z')
   expect(store.query({ ...range('2026-12-01T11:00:00Z', '2026-12-01T12:00:00Z'), groupBy: [] })).toEqual([])
   await new Promise((resolve) => setTimeout(resolve, 0))
   const written = store.query({ ...range('2026-12-01T11:00:00Z', '2026-12-01T12:00:00Z'), groupBy: [] })[0].requests
-  expect(written).toBeGreaterThanOrEqual(2_000)
+  expect(written).toBeGreaterThanOrEqual(BATCH)
   ledger.flush()
-  expect(store.query({ ...range('2026-12-01T11:00:00Z', '2026-12-01T12:00:00Z'), groupBy: [] })[0].requests).toBe(2_100)
+  expect(store.query({ ...range('2026-12-01T11:00:00Z', '2026-12-01T12:00:00Z'), groupBy: [] })[0].requests).toBe(BATCH + 100)
 })
