@@ -813,7 +813,7 @@ const USAGE_ROUNDS = 6 * REPEAT
  * so the ratio of their rates is the cost of keeping usage: run one after the other, rounds swung ±5-10% on these
  * machines as the host's speed drifted, more than the 3% the target allows, where paired rounds differ by about 1%.
  * Half the rounds on a pair started usage kept first, half on a pair started the other way: the process started
- * first served about 1% more when both kept nothing (two runs: 1.013, 1.009).
+ * first served about 1% more when both kept nothing (two runs: 1.013, 1.009; with both orders 1.000, 0.992).
  */
 async function usageRounds(upstreamPort: number): Promise<{ on: Load[]; off: Load[] }> {
   const start = (name: string, env: Record<string, string>) =>
