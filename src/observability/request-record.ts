@@ -85,7 +85,7 @@ export class RequestRecord {
     this.span?.end({ status, model: this.model, served: this.served, tokens: this.tokens })
     if (!logger.enabled('info')) return
     const served = this.served
-    const ms = (n: number | undefined) => (n === undefined ? null : Math.round(n * 10) / 10)
+    const ms = (n: number | undefined) => (n === undefined ? null : tenths(n))
     const fields = {
       request_id: this.id,
       api: this.api,
@@ -112,6 +112,9 @@ export class RequestRecord {
     logger.record(text, fields)
   }
 }
+
+/** A duration in ms to its tenth, as the log line and the kept record give it. */
+export const tenths = (ms: number) => Math.round(ms * 10) / 10
 
 /** What served a request, by name: `service/model` (a service's name has no slash). */
 export const servedName = (deployment: { service: string; model: string }) => `${deployment.service}/${deployment.model}`

@@ -11,7 +11,7 @@
  * was written they cost about 1% of lmlb's throughput (measured by leaving
  * them out), as bytes about half that (docs/usage.md).
  */
-import { type AttemptLog, type RequestRecord, servedName } from '../observability/request-record'
+import { type AttemptLog, type RequestRecord, servedName, tenths } from '../observability/request-record'
 import { ANONYMOUS } from '../observability/spend'
 import { putUuid, uuidAt } from '../util/uuid-bytes'
 import { type BlockSummary, HOUR_MS, type RecordsToWrite, type RequestRow, type UsageRow } from './usage-rows'
@@ -347,9 +347,6 @@ function rowsOf({ head, numbers, integers, uuids, attempts }: Columns): RequestR
   }
   return rows
 }
-
-/** A duration in ms to its tenth. */
-const tenths = (ms: number) => Math.round(ms * 10) / 10
 
 /** A column twice as long, what it holds kept. */
 function grown<A extends Float64Array | Uint32Array | Uint8Array>(column: A): A {
