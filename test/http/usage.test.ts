@@ -5,7 +5,7 @@
  * streamed, from two client keys, give exact token totals and the exact
  * cost from the price table; a model without a price is counted in tokens
  * and reported unpriced; totals group any way and add up; the CSV says
- * the same; a restart keeps them.
+ * the same; a restart keeps them, and a crash what the last flush wrote.
  */
 import { afterAll, beforeAll, expect, test } from 'bun:test'
 import { existsSync, readFileSync } from 'node:fs'
@@ -311,6 +311,43 @@ test('200 requests at once lose no increment: the totals are exact', async () =>
     200, 200_000, 20_000,
   ])
   expect(after.cost_usd - before.cost_usd).toBeCloseTo(200 * GPT_4O_COST, 9)
+})
+
+test('a crash (SIGKILL) keeps every request written by the last flush, and counts none twice', async () => {
+  // No timer flush during the test: the flushes are the ones /admin/usage makes before it answers.
+  const crashing = await startLmlb({ ...options, process: true, env: { ...options.env, LMLB_USAGE_FLUSH_S: '3600' } })
+  const totalOf = async (at: RunningLmlb) => {
+    const res = await fetch(`${at.url}/admin/usage`, { headers: { authorization: `Bearer ${ADMIN}` } })
+    return ((await res.json()) as { total: { requests: number } }).total.requests
+  }
+  const requests = (at: RunningLmlb, n: number) =>
+    Promise.all(
+      Array.from({ length: n }, () =>
+        fetch(`${at.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-api-key': TEAM_A },
+          body: JSON.stringify({ model: 'gpt-4o', ...chat }),
+        }).then(async (r) => (await r.text(), r.status)),
+      ),
+    )
+  let restarted: RunningLmlb | undefined
+  try {
+    expect(await requests(crashing, 3)).toEqual([200, 200, 200])
+    expect(await totalOf(crashing)).toBe(3)
+    expect(await requests(crashing, 2)).toEqual([200, 200])
+    crashing.proc!.kill('SIGKILL')
+    await crashing.proc!.exited
+    restarted = await startLmlb({ ...options, cwd: crashing.cwd })
+    // The last two ended after the last flush: a crash may lose them (docs/usage.md), never the first three.
+    const total = await totalOf(restarted)
+    expect(total).toBeGreaterThanOrEqual(3)
+    expect(total).toBeLessThanOrEqual(5)
+    const records = await fetch(`${restarted.url}/admin/requests`, { headers: { authorization: `Bearer ${ADMIN}` } })
+    expect(((await records.json()) as { data: unknown[] }).data).toHaveLength(total)
+  } finally {
+    crashing.proc!.kill('SIGKILL')
+    await restarted?.stop()
+  }
 })
 
 test('LMLB_USAGE=off: nothing kept (no usage file), /admin/usage says so with a 503, /stats still counts', async () => {
