@@ -104,18 +104,19 @@ afterAll(async () => {
   await up.stop()
 })
 
-const call = (path: string, key: string, body: object) =>
-  fetch(`${lmlb.url}${path}`, {
+/** A request through `at` (the suite's lmlb unless another is named). */
+const call = (path: string, key: string, body: object, at = lmlb) =>
+  fetch(`${at.url}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-api-key': key, 'anthropic-version': '2023-06-01' },
     body: JSON.stringify(body),
   }).then(async (r) => (await r.text(), r.status))
 
-const usage = async (query: string) => {
-  const res = await fetch(`${lmlb.url}/admin/usage?${query}`, { headers: { authorization: `Bearer ${ADMIN}` } })
+const usage = async (query: string, at = lmlb) => {
+  const res = await fetch(`${at.url}/admin/usage?${query}`, { headers: { authorization: `Bearer ${ADMIN}` } })
   return { status: res.status, type: res.headers.get('content-type'), text: await res.text() }
 }
-const json = async (query: string) => JSON.parse((await usage(query)).text)
+const json = async (query: string, at = lmlb) => JSON.parse((await usage(query, at)).text)
 
 const msg = { max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] }
 const chat = { messages: [{ role: 'user', content: 'hi' }] }
@@ -316,20 +317,9 @@ test('200 requests at once lose no increment: the totals are exact', async () =>
 test('a crash (SIGKILL) keeps every request written by the last flush, and counts none twice', async () => {
   // No timer flush during the test: the flushes are the ones /admin/usage makes before it answers.
   const crashing = await startLmlb({ ...options, process: true, env: { ...options.env, LMLB_USAGE_FLUSH_S: '3600' } })
-  const totalOf = async (at: RunningLmlb) => {
-    const res = await fetch(`${at.url}/admin/usage`, { headers: { authorization: `Bearer ${ADMIN}` } })
-    return ((await res.json()) as { total: { requests: number } }).total.requests
-  }
+  const totalOf = async (at: RunningLmlb): Promise<number> => (await json('', at)).total.requests
   const requests = (at: RunningLmlb, n: number) =>
-    Promise.all(
-      Array.from({ length: n }, () =>
-        fetch(`${at.url}/v1/chat/completions`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'x-api-key': TEAM_A },
-          body: JSON.stringify({ model: 'gpt-4o', ...chat }),
-        }).then(async (r) => (await r.text(), r.status)),
-      ),
-    )
+    Promise.all(Array.from({ length: n }, () => call('/v1/chat/completions', TEAM_A, { model: 'gpt-4o', ...chat }, at)))
   let restarted: RunningLmlb | undefined
   try {
     expect(await requests(crashing, 3)).toEqual([200, 200, 200])
